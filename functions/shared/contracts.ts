@@ -1,0 +1,224 @@
+/**
+ * The contracts between the state machines (state-machines/*.asl.json), the Lambda handlers
+ * (functions/*), the CDK stack (infra/) and the local runtime (local/). Change a shape here and the
+ * three must follow; the tests of each side import these types.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Statuses and decisions (DESIGN.md "Contracts")
+// ---------------------------------------------------------------------------------------------
+export const PROPOSAL_STATUSES = [
+  'RECEIVED',
+  'CHECKING',
+  'RETURNED',
+  'AWAITING_REGENCY',
+  'AWAITING_PROVINCE',
+  'AWAITING_STIPULATION',
+  'STIPULATED',
+  'REJECTED',
+  'EXPIRED',
+  'FAILED',
+] as const;
+export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
+export type TerminalStatus = 'RETURNED' | 'STIPULATED' | 'REJECTED' | 'EXPIRED' | 'FAILED';
+
+export type ApprovalLevel = 'REGENCY' | 'PROVINCE';
+export type DecisionKind = 'APPROVE' | 'APPROVE_WITH_EXCLUSIONS' | 'REJECT';
+
+/** One exclusion of an approval: a person (NIK, 16 digits) or a whole family (No. KK, 16 digits). */
+export interface Exclusion {
+  kind: 'NIK' | 'KK';
+  id: string;
+  reason: string;
+}
+
+/** What SendTaskSuccess carries back to an approval task (the output of the waitForTaskToken state). */
+export interface ApprovalDecision {
+  decision: DecisionKind;
+  level: ApprovalLevel;
+  decidedBy: string;
+  decidedAt: string;
+  note: string;
+  exclusions: Exclusion[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage layout
+// ---------------------------------------------------------------------------------------------
+/** S3 keys. The proposals bucket holds uploads, staged rows and return reports. */
+export const KEYS = {
+  /** Upload: proposals/<regency 4 digits>/<period YYYY-MM>/<file>.csv — the EventBridge rule watches this prefix. */
+  uploadPrefix: 'proposals/',
+  /** Normalised rows of a proposal as NDJSON (one ProposalRow per line), written by Ingest. */
+  stagedRows: (proposalId: string) => `staging/${proposalId}/rows.ndjson`,
+  /** Return report CSV of PROPOSAL_FORMAT.md, readable by the region operator. */
+  returnReport: (regency: string, proposalId: string) => `reports/${regency}/${proposalId}/laporan-pengembalian.csv`,
+  /** The resolved change set of a stipulation period (NDJSON of StipulationChange). */
+  changeSet: (period: string) => `stipulation/${period}/changes.ndjson`,
+  /** Exports bucket: Parquet per period/province/regency (full tier). */
+  exportPart: (period: string, province: string, regency: string) =>
+    `exports/period=${period}/province=${province}/regency-${regency}.parquet`,
+  /** Pseudonymised tier for general analysts. */
+  pseudonymisedPart: (period: string, province: string, regency: string) =>
+    `pseudonymised/period=${period}/province=${province}/regency-${regency}.parquet`,
+  /** Per-regency CSV for the Dinas Sosial. */
+  regencyCsv: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.csv`,
+  manifest: (period: string) => `exports/period=${period}/manifest.json`,
+} as const;
+
+/**
+ * DynamoDB tables. All keys are strings. GSIs are sparse: the attribute exists only while the item
+ * belongs in the index.
+ */
+export const TABLES = {
+  /** The DTKS master: one item per person ever stipulated (deactivated persons stay, status INACTIVE). */
+  master: {
+    partitionKey: 'nik',
+    /** Active members of a family. */
+    familyIndex: { name: 'byFamily', partitionKey: 'activeNoKk', sortKey: 'nik' },
+    /** Active persons of a regency (4 digits), for exports. */
+    regencyIndex: { name: 'byRegency', partitionKey: 'activeRegency', sortKey: 'nik' },
+    /** Active persons by identity key (normalised name|birth date|village), POSSIBLE_DUPLICATE_PERSON. */
+    identityIndex: { name: 'byIdentity', partitionKey: 'activeIdentity', sortKey: 'nik' },
+  },
+  /**
+   * Proposals, single-table: pk = PROPOSAL#<id>; sk = META (the proposal), TASK#REGENCY / TASK#PROVINCE
+   * (approval tasks with their token), EVENT#<iso time>#<seq> (audit events). Periods: pk = PERIOD#<YYYY-MM>, sk = META.
+   */
+  proposals: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    /** Open approval tasks by scope: taskScope = REGENCY#3371 | PROVINCE#33, sorted by creation time. */
+    taskIndex: { name: 'byTaskScope', partitionKey: 'taskScope', sortKey: 'createdAt' },
+    /** Proposals waiting for stipulation: stipulationQueue = AWAITING, sorted by `<approvedAt>#<id>` (earlier approval wins). */
+    stipulationIndex: { name: 'byStipulationQueue', partitionKey: 'stipulationQueue', sortKey: 'approvedOrder' },
+    /** All proposals of a regency, newest first: regency = 3371, sort receivedAt. */
+    regencyIndex: { name: 'byRegency', partitionKey: 'regency', sortKey: 'receivedAt' },
+  },
+  /** NIK claims of pending proposals: pk nik; one person, one pending family (conditional writes). */
+  claims: { partitionKey: 'nik' },
+  /** The population registry reference (Dukcapil extract): pk nik. */
+  population: { partitionKey: 'nik' },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Handler payloads of the proposal workflow (state-machines/proposal.asl.json)
+// ---------------------------------------------------------------------------------------------
+/** Ingest: the workflow passes the S3 object of the EventBridge "Object Created" event. */
+export interface IngestInput {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  etag?: string;
+  size?: number;
+  executionId: string;
+}
+export type IngestOutput =
+  | { outcome: 'DUPLICATE'; proposalId: string }
+  | { outcome: 'RETURNED'; proposalId: string; reason: string }
+  | { outcome: 'INGESTED'; proposalId: string; regency: string; province: string; period: string; rows: number };
+
+export interface CheckIntegrityInput {
+  proposalId: string;
+}
+export interface CheckIntegrityOutput {
+  proposalId: string;
+  rows: number;
+  accepted: number;
+  returned: number;
+  withWarnings: number;
+  codes: Record<string, number>;
+  reportKey: string;
+}
+
+/** RequestApproval runs as lambda:invoke.waitForTaskToken; the token is stored, never logged. */
+export interface RequestApprovalInput {
+  proposalId: string;
+  level: ApprovalLevel;
+  taskToken: string;
+}
+
+/** AwaitStipulation registers the proposal in the stipulation queue with its token. */
+export interface AwaitStipulationInput {
+  proposalId: string;
+  taskToken: string;
+}
+/** What the stipulation run sends back to a waiting proposal. */
+export interface StipulationRelease {
+  outcome: 'STIPULATED' | 'RETURNED';
+  period: string;
+  applied: number;
+  returnedRows: number;
+}
+
+/** RecordOutcome: the terminal states of a proposal (releases its claims unless STIPULATED). */
+export interface RecordOutcomeInput {
+  proposalId: string;
+  status: TerminalStatus;
+  reason?: string;
+  /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
+  error?: { Error?: string; Cause?: string };
+}
+export interface RecordDecisionInput {
+  proposalId: string;
+  decision: ApprovalDecision;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handler payloads of the stipulation workflow (state-machines/stipulation.asl.json)
+// ---------------------------------------------------------------------------------------------
+export interface CollectInput {
+  period: string;
+}
+export interface CollectOutput {
+  period: string;
+  proposals: { proposalId: string; regency: string }[];
+}
+export interface ResolveInput {
+  period: string;
+  proposals: { proposalId: string; regency: string }[];
+}
+export interface ResolveOutput {
+  period: string;
+  changeSetKey: string;
+  changes: number;
+  returnedRows: number;
+}
+/** Apply runs in a loop of bounded slices so that a Lambda never meets its 15-minute limit. */
+export interface ApplyInput {
+  period: string;
+  changeSetKey: string;
+  offset: number;
+}
+export interface ApplyOutput {
+  period: string;
+  changeSetKey: string;
+  offset: number;
+  done: boolean;
+  applied: number;
+}
+export interface ListRegenciesOutput {
+  period: string;
+  regencies: { regency: string; province: string }[];
+}
+export interface ExportRegencyInput {
+  period: string;
+  regency: string;
+  province: string;
+}
+export interface ExportRegencyOutput {
+  regency: string;
+  province: string;
+  records: number;
+  files: { key: string; sha256: string; bytes: number; records: number; tier: 'full' | 'pseudonymised' | 'csv' }[];
+}
+export interface FinaliseExportInput {
+  period: string;
+  carriedForward: boolean;
+  proposals: { proposalId: string; regency: string }[];
+  parts: ExportRegencyOutput[];
+}
+export interface ReleaseInput {
+  period: string;
+  proposalId: string;
+}
