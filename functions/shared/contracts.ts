@@ -222,3 +222,61 @@ export interface ReleaseInput {
   period: string;
   proposalId: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Functions and their configuration
+// ---------------------------------------------------------------------------------------------
+/**
+ * Environment variables the handlers read (validated at cold start in functions/shared/config.ts).
+ * Locally the SDK's standard AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SFN
+ * point the same clients at the emulators and the local Step Functions runtime.
+ */
+export const ENV = {
+  proposalsTable: 'PROPOSALS_TABLE',
+  masterTable: 'MASTER_TABLE',
+  claimsTable: 'CLAIMS_TABLE',
+  populationTable: 'POPULATION_TABLE',
+  proposalsBucket: 'PROPOSALS_BUCKET',
+  exportsBucket: 'EXPORTS_BUCKET',
+  /** AWS: Secrets Manager secret holding the key of the pseudonymising HMAC. */
+  pseudonymKeySecretArn: 'PSEUDONYM_KEY_SECRET_ARN',
+  /** Local only: the HMAC key itself (the local environment has no Secrets Manager). */
+  pseudonymKey: 'PSEUDONYM_KEY',
+  /** Message language of return reports: id (default) or en. */
+  reportLanguage: 'REPORT_LANGUAGE',
+} as const;
+
+/**
+ * Every Lambda: folder under functions/ (entry functions/<name>/handler.ts, export `handler`) and the
+ * placeholder the state machines use for its ARN.
+ */
+export const FUNCTIONS = {
+  ingest: { placeholder: 'IngestFunctionArn' },
+  'check-integrity': { placeholder: 'CheckIntegrityFunctionArn' },
+  'request-approval': { placeholder: 'RequestApprovalFunctionArn' },
+  'await-stipulation': { placeholder: 'AwaitStipulationFunctionArn' },
+  'record-outcome': { placeholder: 'RecordOutcomeFunctionArn' },
+  'stipulation-collect': { placeholder: 'CollectFunctionArn' },
+  'stipulation-resolve': { placeholder: 'ResolveFunctionArn' },
+  'stipulation-apply': { placeholder: 'ApplyFunctionArn' },
+  'stipulation-list-regencies': { placeholder: 'ListRegenciesFunctionArn' },
+  'stipulation-export-regency': { placeholder: 'ExportRegencyFunctionArn' },
+  'stipulation-finalise-export': { placeholder: 'FinaliseExportFunctionArn' },
+  'stipulation-release': { placeholder: 'ReleaseFunctionArn' },
+  'stipulation-record-period': { placeholder: 'RecordPeriodFunctionArn' },
+  /** Not in a state machine: behind the approvals HTTP API. */
+  'approvals-api': { placeholder: null },
+  /** Not in a state machine: loads a Dukcapil extract placed under reference/population/ into the population table. */
+  'load-population': { placeholder: null },
+} as const;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Approver identity as carried by the JWT (Cognito custom attributes) or a local user. */
+export type Role = 'region_operator' | 'regency_approver' | 'province_approver' | 'ministry_operator' | 'analyst';
+export interface Principal {
+  username: string;
+  role: Role;
+  /** Regency code (4 digits) for region operators and regency approvers, province (2 digits) for province approvers. */
+  area: string;
+}
+export const CLAIM_NAMES = { role: 'custom:role', area: 'custom:area', username: 'cognito:username' } as const;
