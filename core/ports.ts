@@ -6,17 +6,23 @@ import type { MasterPerson, PopulationPerson } from './proposal.ts';
  * at once. Keys missing from the answer are unknown.
  */
 
+/** What the integrity checks read of a registry person; adapters may return the whole PopulationPerson. */
+export type RegistryPerson = Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup'>;
+
+/** What the integrity checks read of a master person; adapters may return the whole MasterPerson. */
+export type MasterMember = Pick<MasterPerson, 'nik' | 'noKk' | 'hubunganKeluarga'>;
+
 /** The population registry (Dukcapil), criterion 2. */
 export interface PopulationRegistry {
-  findByNik(niks: readonly string[]): Promise<Map<string, PopulationPerson>>;
+  findByNik(niks: readonly string[]): Promise<Map<string, RegistryPerson>>;
 }
 
 /** The current DTKS master: active (not deactivated) persons only. */
 export interface DtksMaster {
   /** Active persons by NIK. */
-  findByNik(niks: readonly string[]): Promise<Map<string, MasterPerson>>;
+  findByNik(niks: readonly string[]): Promise<Map<string, MasterMember>>;
   /** Active members of each family (No. KK). Families without active members are absent. */
-  findFamilies(noKks: readonly string[]): Promise<Map<string, MasterPerson[]>>;
+  findFamilies(noKks: readonly string[]): Promise<Map<string, MasterMember[]>>;
   /**
    * NIKs of active persons by identity key (see `identityKey` in core/names.ts: normalised name,
    * birth date and village), for POSSIBLE_DUPLICATE_PERSON.
