@@ -10,8 +10,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  check: { summary: 'check a proposal file offline and write its return report', load: () => import('./commands/check.ts') },
-  generate: { summary: 'write a synthetic world (population, master, proposal, truth)', load: () => import('./commands/generate.ts') },
+  check: {
+    summary: 'check a proposal file offline and write its return report',
+    load: () => import('./commands/check.ts'),
+  },
+  generate: {
+    summary: 'write a synthetic world (population, master, proposal, truth)',
+    load: () => import('./commands/generate.ts'),
+  },
 };
 
 const USAGE = `dtks <command> [options]
@@ -51,7 +57,9 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`dtks: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `dtks: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 1;
     },
   );

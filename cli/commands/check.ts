@@ -1,0 +1,166 @@
+/**
+ * dtks check <proposal.csv> --submitter <regency> --population <population.csv> [--master <master.csv>]
+ *            [--out <report.csv>] [--lang id|en] [--json]
+ *
+ * The offline check a region runs before it uploads: the same engine as the cloud, against CSV
+ * extracts. Exits 0 when the file was checked (whatever its rows say), non-zero with one clear
+ * message when it cannot be checked.
+ */
+
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { levelOf, RESULT_CODES } from '#core/codes.ts';
+import { ExtractFormatError, readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
+import { type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
+import { loadMemoryPorts } from '#core/memory-ports.ts';
+import { isLang, type Lang, messageFor } from '#core/messages.ts';
+import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import { createReportWriter } from '#core/report.ts';
+import { CliError } from '../errors.ts';
+import { createProgress } from '../progress.ts';
+
+const HELP = `dtks check <proposal.csv> --submitter <regency> --population <population.csv> [options]
+
+Checks a proposal (usulan) against the five integrity criteria and writes the return report.
+
+Options:
+  --submitter <code>     submitting regency/city, e.g. 3371 or 33.71 (required)
+  --population <file>    population registry (Dukcapil) extract CSV (required)
+  --master <file>        DTKS master extract CSV (default: an empty DTKS)
+  --out <file>           return report path (default: <proposal>.laporan.csv next to the input)
+  --lang id|en           language of the messages (default: id)
+  --json                 print the summary as JSON instead of a table`;
+
+const READ_CHUNK = 1 << 20;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      submitter: { type: 'string' },
+      population: { type: 'string' },
+      master: { type: 'string' },
+      out: { type: 'string' },
+      lang: { type: 'string', default: 'id' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const [proposalPath, ...extra] = positionals;
+  if (!proposalPath) throw new CliError(`missing the proposal file\n\n${HELP}`);
+  if (extra.length) throw new CliError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!values.submitter) throw new CliError('missing --submitter <regency code>, e.g. --submitter 3371');
+  if (!values.population) throw new CliError('missing --population <population.csv> (the Dukcapil extract)');
+  const lang = values.lang ?? 'id';
+  if (!isLang(lang)) throw new CliError(`--lang must be id or en, not "${lang}"`);
+  for (const [what, path] of [
+    ['proposal', proposalPath],
+    ['population extract', values.population],
+    ['master extract', values.master],
+  ] as const) {
+    if (path !== undefined && !existsSync(path)) throw new CliError(`${what} file not found: ${path}`);
+  }
+  const outPath = values.out ?? defaultReportPath(proposalPath);
+  const started = performance.now();
+  const progress = createProgress(process.stderr);
+
+  let summary: CheckSummary;
+  try {
+    progress.phase('Memuat data referensi / loading reference extracts');
+    const ports = await loadMemoryPorts({
+      population: readPopulationExtract(open(values.population)),
+      master: values.master ? readMasterExtract(open(values.master)) : undefined,
+    });
+    progress.done(
+      `${ports.population.size.toLocaleString('en')} penduduk, ${ports.master.size.toLocaleString('en')} DTKS`,
+    );
+
+    const totalBytes = statSync(proposalPath).size;
+    const out = createWriteStream(outPath);
+    const report = createReportWriter(lang);
+    out.write(report.header());
+    let bytesRead = 0;
+    const openRows = () => {
+      const stream = open(proposalPath);
+      stream.on('data', (chunk) => {
+        bytesRead += chunk.length;
+      });
+      return readProposal(stream);
+    };
+    summary = await checkProposal(
+      openRows,
+      ports,
+      {
+        submitter: values.submitter,
+        onProgress: ({ pass, rows }) =>
+          progress.update(
+            `${pass === 1 ? 'Memeriksa / checking' : 'Menulis laporan / writing report'}: ${rows.toLocaleString('en')} baris`,
+            totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
+          ),
+      },
+      async (batch) => {
+        if (!out.write(report.lines(batch))) await once(out, 'drain');
+      },
+    );
+    out.end();
+    await once(out, 'finish');
+    progress.done('');
+  } catch (error) {
+    progress.clear();
+    if (error instanceof ProposalFormatError) {
+      throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
+    }
+    if (error instanceof ExtractFormatError || error instanceof UnknownRegencyError) {
+      throw new CliError(error.message, 1, { cause: error });
+    }
+    throw error;
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...summary, report: outPath, seconds }, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatSummary(summary, lang, outPath, seconds));
+  }
+  return 0;
+}
+
+function open(path: string) {
+  return createReadStream(path, { highWaterMark: READ_CHUNK });
+}
+
+function defaultReportPath(proposalPath: string): string {
+  const ext = extname(proposalPath);
+  return join(dirname(proposalPath), `${basename(proposalPath, ext)}.laporan.csv`);
+}
+
+function formatSummary(summary: CheckSummary, lang: Lang, outPath: string, seconds: number): string {
+  const en = lang === 'en';
+  const lines: string[] = [];
+  const codes = RESULT_CODES.filter((code) => summary.codes[code]);
+  const width = Math.max(26, ...codes.map((c) => c.length));
+  if (codes.length) {
+    lines.push(`${'kode'.padEnd(width)}  ${'tingkat'.padEnd(10)}${'baris'.padStart(10)}  keterangan`);
+    for (const code of codes) {
+      const level = levelOf(code) === 'error' ? (en ? 'error' : 'galat') : en ? 'warning' : 'peringatan';
+      lines.push(
+        `${code.padEnd(width)}  ${level.padEnd(10)}${String(summary.codes[code]).padStart(10)}  ${messageFor(code, lang)}`,
+      );
+    }
+    lines.push('');
+  }
+  const rate = summary.rows / Math.max(seconds, 1e-6);
+  lines.push(
+    `${en ? 'rows' : 'baris'}: ${summary.rows.toLocaleString('en')}  DITERIMA: ${summary.accepted.toLocaleString('en')}  DIKEMBALIKAN: ${summary.returned.toLocaleString('en')}  ${en ? 'with warnings' : 'dengan peringatan'}: ${summary.withWarnings.toLocaleString('en')}`,
+    `${en ? 'report' : 'laporan'}: ${outPath}`,
+    `${seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} ${en ? 'rows/s' : 'baris/detik'}`,
+  );
+  return `${lines.join('\n')}\n`;
+}

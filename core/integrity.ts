@@ -1,0 +1,456 @@
+/**
+ * The integrity engine: every row of a proposal against the five data integrity criteria of
+ * Permensos 3/2021 Pasal 8 ayat 3, producing the result codes of PROPOSAL_FORMAT.md.
+ *
+ * It streams in two passes over the rows (`openRows` is called twice):
+ *  1. each row's own codes and its registry/master/claims look-ups (batched through the ports), while
+ *     collecting what needs the whole file: NIK occurrences, families, identity keys;
+ *  2. the family and duplicate verdicts joined to every row, in input order, handed to the sink.
+ * Memory grows with the reference data and with per-NIK/per-family state, never with whole rows.
+ */
+import { type AreaIndex, loadAreas, normaliseAreaCode } from './area.ts';
+import { levelOf, RESULT_CODES, type ResultCode } from './codes.ts';
+import { parseDate } from './dates.ts';
+import { hash53, identifierKey } from './fingerprint.ts';
+import { parseKk } from './kk.ts';
+import { identityKey, namesMatch } from './names.ts';
+import { nikMatchesBirthDate, parseNik } from './nik.ts';
+import type { IntegrityPorts, MasterMember } from './ports.ts';
+import { MARITAL_STATUSES, type ProposalField, type ProposalRow, RELATIONSHIPS, REMOVAL_REASONS } from './proposal.ts';
+
+export interface CheckOptions {
+  /** The submitting regency: 4 digits, dotted form accepted (33.71). */
+  submitter: string;
+  /** The proposal being checked: its own NIK claims are not a conflict. */
+  proposalId?: string;
+  areas?: AreaIndex;
+  /** Called every few thousand rows of each pass. */
+  onProgress?: (progress: { pass: 1 | 2; rows: number }) => void;
+}
+
+export interface CheckedRow {
+  row: ProposalRow;
+  /** Every code of the row, errors and warnings, sorted; empty when the row is clean. */
+  codes: readonly ResultCode[];
+  /** No error code: the row goes on to approval (warnings do not return a row). */
+  accepted: boolean;
+}
+
+export interface CheckSummary {
+  rows: number;
+  accepted: number;
+  returned: number;
+  withWarnings: number;
+  codes: Partial<Record<ResultCode, number>>;
+}
+
+export type CheckSink = (batch: CheckedRow[]) => void | Promise<void>;
+
+/** The submitter is not a regency/city of the official area list. */
+export class UnknownRegencyError extends Error {
+  override readonly name = 'UnknownRegencyError';
+  constructor(readonly regency: string) {
+    super(`Kode kabupaten/kota pengusul '${regency}' tidak dikenal (contoh yang benar: 3371 atau 33.71)`);
+  }
+}
+
+const BIT = Object.fromEntries(RESULT_CODES.map((code, i) => [code, 1 << i])) as Record<ResultCode, number>;
+const ERROR_MASK = RESULT_CODES.reduce((mask, code) => (levelOf(code) === 'error' ? mask | BIT[code] : mask), 0);
+const CODES_ALPHABETICAL = [...RESULT_CODES].sort();
+
+/** Criterion 5: values every row must have (`alasan` only for HAPUS). */
+const REQUIRED_FIELDS: readonly ProposalField[] = [
+  'aksi',
+  'nik',
+  'noKk',
+  'nama',
+  'jenisKelamin',
+  'tempatLahir',
+  'tanggalLahir',
+  'namaIbuKandung',
+  'hubunganKeluarga',
+  'statusPerkawinan',
+  'alamat',
+  'rt',
+  'rw',
+  'kodeDesa',
+];
+
+const RELATIONSHIP_SET: ReadonlySet<string> = new Set(RELATIONSHIPS);
+const MARITAL_SET: ReadonlySet<string> = new Set(MARITAL_STATUSES);
+const REASON_SET: ReadonlySet<string> = new Set(REMOVAL_REASONS);
+const HEAD = 'KEPALA_KELUARGA';
+
+const ACTION_NONE = 0;
+const ACTION_TAMBAH = 1;
+const ACTION_UBAH = 2;
+const ACTION_HAPUS = 3;
+type ActionCode = 0 | 1 | 2 | 3;
+
+function actionCode(aksi: string): ActionCode {
+  if (aksi === 'TAMBAH') return ACTION_TAMBAH;
+  if (aksi === 'UBAH') return ACTION_UBAH;
+  if (aksi === 'HAPUS') return ACTION_HAPUS;
+  return ACTION_NONE;
+}
+
+/** One proposal row as its family sees it. */
+interface FamilyMember {
+  nik: string;
+  action: ActionCode;
+  head: boolean;
+}
+
+interface FamilyState {
+  index: number;
+  noKk: string;
+  members: FamilyMember[];
+  bits: number;
+}
+
+/** What pass 1 keeps of a row until its batch's look-ups answer. */
+interface PendingRow {
+  row: ProposalRow;
+  action: ActionCode;
+  village: string;
+  birthIso: string | undefined;
+  nikValid: boolean;
+}
+
+/**
+ * Checks a proposal and hands every row with its codes to `sink`, in input order.
+ * `openRows` must yield the same rows each time it is called (it is called twice).
+ */
+export async function checkProposal(
+  openRows: () => AsyncIterable<ProposalRow[]>,
+  ports: IntegrityPorts,
+  options: CheckOptions,
+  sink: CheckSink,
+): Promise<CheckSummary> {
+  const checker = new ProposalChecker(ports, options);
+  for await (const batch of openRows()) await checker.addBatch(batch);
+  await checker.finish();
+  return checker.emit(openRows(), sink);
+}
+
+/** The two passes of `checkProposal`, usable on their own when the rows come from elsewhere. */
+export class ProposalChecker {
+  private readonly areas: AreaIndex;
+  private readonly submitter: string;
+  private readonly ownProposalId: string;
+  private rowBits = new Uint32Array(1 << 14);
+  /** NIK (as identifierKey) → first row's family index × 4 + its action. */
+  private readonly nikFirst = new Map<number | string, number>();
+  private readonly duplicateNiks = new Set<number | string>();
+  private readonly overlappingNiks = new Set<number | string>();
+  private readonly families = new Map<string, FamilyState>();
+  private readonly familyList: FamilyState[] = [];
+  /** Identity hash → index into the identity tables below. */
+  private readonly identities = new Map<number, number>();
+  private identityFirstLine: number[] = [];
+  private identityFirstNik: string[] = [];
+  private identityShared: boolean[] = [];
+  /** Lines that repeat the first NIK of an identity (rare: they are duplicates already). */
+  private readonly identityRepeats = new Map<number, number[]>();
+  private rowsSeen = 0;
+
+  constructor(
+    private readonly ports: IntegrityPorts,
+    private readonly options: CheckOptions,
+  ) {
+    this.areas = options.areas ?? loadAreas();
+    this.submitter = normaliseAreaCode(options.submitter);
+    if (!this.areas.isRegency(this.submitter)) throw new UnknownRegencyError(options.submitter);
+    this.ownProposalId = options.proposalId ?? '';
+  }
+
+  /** Pass 1 for one batch of rows. */
+  async addBatch(rows: readonly ProposalRow[]): Promise<void> {
+    const pending: PendingRow[] = new Array(rows.length);
+    const lookupNiks: string[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const entry = this.checkRowAlone(row);
+      pending[i] = entry;
+      if (entry.nikValid) lookupNiks.push(row.nik);
+      this.collectFamilyAndNik(row, entry.action);
+    }
+    await this.checkAgainstPorts(pending, lookupNiks);
+    this.rowsSeen += rows.length;
+    this.options.onProgress?.({ pass: 1, rows: this.rowsSeen });
+  }
+
+  /** Ends pass 1: the family verdicts need every row of the file and the master's families. */
+  async finish(): Promise<void> {
+    const chunk = 500;
+    for (let start = 0; start < this.familyList.length; start += chunk) {
+      const slice = this.familyList.slice(start, start + chunk);
+      const masterFamilies = await this.ports.master.findFamilies(slice.map((f) => f.noKk));
+      for (const family of slice) family.bits = this.familyVerdict(family, masterFamilies.get(family.noKk) ?? []);
+    }
+  }
+
+  /** Pass 2: joins the file-wide verdicts to each row and hands the rows to the sink in order. */
+  async emit(rows: AsyncIterable<ProposalRow[]>, sink: CheckSink): Promise<CheckSummary> {
+    const summary: CheckSummary = { rows: 0, accepted: 0, returned: 0, withWarnings: 0, codes: {} };
+    const codeCounts = new Uint32Array(RESULT_CODES.length);
+    const codesByBits = new Map<number, readonly ResultCode[]>();
+    for await (const batch of rows) {
+      const out: CheckedRow[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i]!;
+        const bits = this.finalBits(row);
+        let codes = codesByBits.get(bits);
+        if (!codes) {
+          codes = CODES_ALPHABETICAL.filter((code) => bits & BIT[code]);
+          codesByBits.set(bits, codes);
+        }
+        for (let c = 0; c < RESULT_CODES.length; c++) if (bits & (1 << c)) codeCounts[c]!++;
+        const accepted = (bits & ERROR_MASK) === 0;
+        if (accepted) summary.accepted++;
+        else summary.returned++;
+        if (bits & ~ERROR_MASK) summary.withWarnings++;
+        out[i] = { row, codes, accepted };
+      }
+      summary.rows += batch.length;
+      await sink(out);
+      this.options.onProgress?.({ pass: 2, rows: summary.rows });
+    }
+    RESULT_CODES.forEach((code, c) => {
+      if (codeCounts[c]) summary.codes[code] = codeCounts[c];
+    });
+    return summary;
+  }
+
+  private finalBits(row: ProposalRow): number {
+    let bits = this.rowBits[row.line] ?? 0;
+    if (row.nik !== '') {
+      const key = identifierKey(row.nik);
+      if (this.duplicateNiks.has(key)) bits |= BIT.DUPLICATE_NIK;
+      if (this.overlappingNiks.has(key)) bits |= BIT.FAMILY_OVERLAP;
+    }
+    if (row.noKk !== '') bits |= this.families.get(row.noKk)?.bits ?? 0;
+    return bits;
+  }
+
+  private mark(line: number, bits: number): void {
+    if (line >= this.rowBits.length) {
+      let size = this.rowBits.length * 2;
+      while (size <= line) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.rowBits);
+      this.rowBits = grown;
+    }
+    this.rowBits[line]! |= bits;
+  }
+
+  /** The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region. */
+  private checkRowAlone(row: ProposalRow): PendingRow {
+    let bits = 0;
+    for (const field of REQUIRED_FIELDS) {
+      if (row[field] === '') {
+        bits |= BIT.MISSING_ATTRIBUTE;
+        break;
+      }
+    }
+    const action = actionCode(row.aksi);
+    if (row.aksi !== '' && action === ACTION_NONE) bits |= BIT.INVALID_ATTRIBUTE;
+    if (action === ACTION_HAPUS) {
+      if (row.alasan === '') bits |= BIT.MISSING_ATTRIBUTE;
+      else if (!REASON_SET.has(row.alasan)) bits |= BIT.INVALID_ATTRIBUTE;
+    }
+    if (row.jenisKelamin !== '' && row.jenisKelamin !== 'L' && row.jenisKelamin !== 'P') bits |= BIT.INVALID_ATTRIBUTE;
+    const birthIso = row.tanggalLahir === '' ? undefined : parseDate(row.tanggalLahir);
+    if (row.tanggalLahir !== '' && birthIso === undefined) bits |= BIT.INVALID_ATTRIBUTE;
+    if (row.hubunganKeluarga !== '' && !RELATIONSHIP_SET.has(row.hubunganKeluarga)) bits |= BIT.INVALID_ATTRIBUTE;
+    if (row.statusPerkawinan !== '' && !MARITAL_SET.has(row.statusPerkawinan)) bits |= BIT.INVALID_ATTRIBUTE;
+    if ((row.rt !== '' && !isDigits(row.rt, 1, 3)) || (row.rw !== '' && !isDigits(row.rw, 1, 3))) {
+      bits |= BIT.INVALID_ATTRIBUTE;
+    }
+    if (row.penghasilanBulanan !== '' && !isDigits(row.penghasilanBulanan, 1, 15)) bits |= BIT.INVALID_ATTRIBUTE;
+    if (row.desil !== '' && !isDecile(row.desil)) bits |= BIT.INVALID_ATTRIBUTE;
+
+    let village = '';
+    if (row.kodeDesa !== '') {
+      const code = normaliseAreaCode(row.kodeDesa);
+      if (isDigits(code, 10, 10)) {
+        // The region check reads the code's own regency digits, whether or not the village still exists.
+        if (code.slice(0, 4) !== this.submitter) bits |= BIT.REGION_OUTSIDE_SUBMITTER;
+        if (this.areas.isVillage(code)) village = code;
+        else bits |= BIT.INVALID_ATTRIBUTE;
+      } else {
+        bits |= BIT.INVALID_ATTRIBUTE;
+      }
+    }
+
+    let nikValid = false;
+    if (row.nik !== '') {
+      const nik = parseNik(row.nik, this.areas);
+      if (nik.ok) {
+        nikValid = true;
+        if (birthIso !== undefined && !nikMatchesBirthDate(nik.parts, birthIso)) bits |= BIT.NIK_BIRTHDATE_MISMATCH;
+        if ((row.jenisKelamin === 'L' || row.jenisKelamin === 'P') && nik.parts.sex !== row.jenisKelamin) {
+          bits |= BIT.NIK_SEX_MISMATCH;
+        }
+      } else {
+        bits |= BIT.NIK_FORMAT;
+      }
+    }
+    if (row.noKk !== '' && !parseKk(row.noKk, this.areas).ok) bits |= BIT.KK_FORMAT;
+
+    if (bits) this.mark(row.line, bits);
+    return { row, action, village, birthIso, nikValid };
+  }
+
+  /** Remembers the row's NIK (duplicates, criterion 1) and its family (criteria 3 and 4). */
+  private collectFamilyAndNik(row: ProposalRow, action: ActionCode): void {
+    let familyIndex = -1;
+    if (row.noKk !== '') {
+      let family = this.families.get(row.noKk);
+      if (!family) {
+        family = { index: this.familyList.length, noKk: row.noKk, members: [], bits: 0 };
+        this.families.set(row.noKk, family);
+        this.familyList.push(family);
+      }
+      familyIndex = family.index;
+      family.members.push({ nik: row.nik, action, head: row.hubunganKeluarga === HEAD });
+    }
+    if (row.nik === '') return;
+    const key = identifierKey(row.nik);
+    const first = this.nikFirst.get(key);
+    if (first === undefined) {
+      this.nikFirst.set(key, (familyIndex + 1) * 4 + action);
+      return;
+    }
+    this.duplicateNiks.add(key);
+    // Pasal 8 ayat 3 huruf d: one person, one family — the same NIK under two No. KK in one file.
+    if (Math.floor(first / 4) - 1 !== familyIndex) this.overlappingNiks.add(key);
+  }
+
+  /** Criteria 1, 2 and 4 against the population registry, the DTKS master and other pending proposals. */
+  private async checkAgainstPorts(pending: readonly PendingRow[], niks: readonly string[]): Promise<void> {
+    const identityRows: PendingRow[] = [];
+    const identityKeys: string[] = [];
+    for (const entry of pending) {
+      const { row } = entry;
+      if (!entry.nikValid || entry.birthIso === undefined || entry.village === '' || row.nama === '') continue;
+      if (entry.action !== ACTION_TAMBAH && entry.action !== ACTION_UBAH) continue;
+      identityRows.push(entry);
+      identityKeys.push(identityKey(row.nama, entry.birthIso, entry.village));
+    }
+    const [registry, master, claims, masterIdentities] = await Promise.all([
+      niks.length ? this.ports.population.findByNik(niks) : new Map(),
+      niks.length ? this.ports.master.findByNik(niks) : new Map<string, MasterMember>(),
+      niks.length ? this.ports.claims.findClaims(niks, this.ownProposalId) : new Map(),
+      identityKeys.length ? this.ports.master.findByIdentity(identityKeys) : new Map<string, string[]>(),
+    ]);
+
+    for (const entry of pending) {
+      if (!entry.nikValid) continue;
+      const { row, action } = entry;
+      let bits = 0;
+      const person = registry.get(row.nik);
+      if (!person) {
+        bits |= BIT.NIK_NOT_FOUND;
+      } else {
+        if (person.statusHidup === 'MENINGGAL' && !(action === ACTION_HAPUS && row.alasan === 'MENINGGAL')) {
+          bits |= BIT.DECEASED;
+        }
+        if (row.nama !== '' && !namesMatch(row.nama, person.nama)) bits |= BIT.NAME_MISMATCH;
+        if (entry.village !== '') {
+          const registered = normaliseAreaCode(person.kodeDesa);
+          if (registered !== entry.village) {
+            // A registry address in another regency is a beneficiary who moved: tracked, not returned.
+            bits |= registered.slice(0, 4) === entry.village.slice(0, 4) ? BIT.ADDRESS_MISMATCH : BIT.MOVED_DOMICILE;
+          }
+        }
+      }
+      const inMaster = master.get(row.nik);
+      if (action === ACTION_TAMBAH) {
+        if (inMaster) {
+          bits |= BIT.ALREADY_IN_DTKS;
+          if (row.noKk !== '' && inMaster.noKk !== row.noKk) bits |= BIT.FAMILY_OVERLAP;
+        }
+      } else if (action === ACTION_UBAH || action === ACTION_HAPUS) {
+        if (!inMaster) bits |= BIT.NOT_IN_DTKS;
+      }
+      if (action === ACTION_TAMBAH || action === ACTION_UBAH) {
+        const claim = claims.get(row.nik);
+        if (claim && claim.noKk !== row.noKk) bits |= BIT.FAMILY_OVERLAP;
+      }
+      if (bits) this.mark(row.line, bits);
+    }
+
+    for (let i = 0; i < identityRows.length; i++) {
+      const entry = identityRows[i]!;
+      const key = identityKeys[i]!;
+      const others = masterIdentities.get(key);
+      if (others?.some((nik) => nik !== entry.row.nik)) this.mark(entry.row.line, BIT.POSSIBLE_DUPLICATE_PERSON);
+      this.collectIdentity(hash53(key), entry.row);
+    }
+  }
+
+  /** Criterion 1 within the file: another NIK with the same normalised name, birth date and village. */
+  private collectIdentity(hash: number, row: ProposalRow): void {
+    const index = this.identities.get(hash);
+    if (index === undefined) {
+      this.identities.set(hash, this.identityFirstLine.length);
+      this.identityFirstLine.push(row.line);
+      this.identityFirstNik.push(row.nik);
+      this.identityShared.push(false);
+      return;
+    }
+    const flag = BIT.POSSIBLE_DUPLICATE_PERSON;
+    if (this.identityFirstNik[index] === row.nik) {
+      if (this.identityShared[index]) this.mark(row.line, flag);
+      else this.identityRepeats.set(index, [...(this.identityRepeats.get(index) ?? []), row.line]);
+      return;
+    }
+    this.mark(row.line, flag);
+    if (!this.identityShared[index]) {
+      this.identityShared[index] = true;
+      this.mark(this.identityFirstLine[index]!, flag);
+      for (const line of this.identityRepeats.get(index) ?? []) this.mark(line, flag);
+      this.identityRepeats.delete(index);
+    }
+  }
+
+  /**
+   * Criterion 3 on the family as it would be after the proposal is applied to the master: its master
+   * members, less those the proposal removes or moves elsewhere, plus the proposal's adds and updates.
+   */
+  private familyVerdict(family: FamilyState, masterMembers: readonly MasterMember[]): number {
+    const heads = new Map<string, boolean>();
+    for (const member of masterMembers) {
+      const first = this.nikFirst.get(identifierKey(member.nik));
+      // A master member named by a row of the file takes that row's word for its family and role
+      // (an UBAH may move them elsewhere, a HAPUS removes them); a row with an unknown aksi says nothing.
+      if (first !== undefined && first % 4 !== ACTION_NONE) continue;
+      heads.set(member.nik, member.hubunganKeluarga === HEAD);
+    }
+    family.members.forEach((member, i) => {
+      const key = member.nik === '' ? `#${i}` : member.nik;
+      if (member.action === ACTION_HAPUS) heads.delete(key);
+      else if (member.action !== ACTION_NONE) heads.set(key, member.head);
+    });
+    let headCount = 0;
+    for (const head of heads.values()) if (head) headCount++;
+    if (heads.size === 0) return 0;
+    if (headCount === 0) return BIT.FAMILY_NO_HEAD;
+    if (headCount > 1) return BIT.FAMILY_MULTIPLE_HEADS;
+    return 0;
+  }
+}
+
+function isDigits(text: string, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isDecile(text: string): boolean {
+  return isDigits(text, 1, 2) && Number(text) >= 1 && Number(text) <= 10;
+}
