@@ -1,0 +1,157 @@
+/**
+ * Provisions the local environment's tables and buckets on the emulators, exactly as TABLES of the
+ * contracts defines them (keys, sparse GSIs), so the production repositories run against them unchanged.
+ * Idempotent: what exists is kept (a restarted `dtks local up` keeps its data).
+ */
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ENV, TABLES } from '#shared/contracts.ts';
+import { LOCAL_AWS } from './emulators.ts';
+
+export interface LocalEndpoints {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  /** The Step Functions API (the local runtime, or a test stub); absent = handlers cannot send task results. */
+  sfnEndpoint?: string;
+}
+
+export interface LocalResourceNames {
+  tables: { master: string; proposals: string; claims: string; population: string };
+  buckets: { proposals: string; exports: string };
+}
+
+export const LOCAL_RESOURCES: LocalResourceNames = {
+  tables: {
+    master: 'dtks-master',
+    proposals: 'dtks-proposals',
+    claims: 'dtks-claims',
+    population: 'dtks-population',
+  },
+  buckets: { proposals: 'dtks-proposals', exports: 'dtks-exports' },
+};
+
+/** The local pseudonymisation key: not a secret, the local environment holds synthetic data only. */
+export const LOCAL_PSEUDONYM_KEY = 'dtks-local-pseudonym-key-not-secret';
+
+/** The table definitions of TABLES as CreateTable inputs (on-demand, as in production). */
+export function tableDefinitions(names: LocalResourceNames['tables']): CreateTableCommandInput[] {
+  const { master, proposals, claims, population } = TABLES;
+  return [
+    table(names.master, [master.partitionKey], [master.familyIndex, master.regencyIndex, master.identityIndex]),
+    table(
+      names.proposals,
+      [proposals.partitionKey, proposals.sortKey],
+      [proposals.taskIndex, proposals.stipulationIndex, proposals.regencyIndex],
+    ),
+    table(names.claims, [claims.partitionKey], []),
+    table(names.population, [population.partitionKey], []),
+  ];
+}
+
+interface IndexShape {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+function table(name: string, keys: readonly string[], indexes: readonly IndexShape[]): CreateTableCommandInput {
+  const attributes = new Set<string>(keys);
+  for (const index of indexes) {
+    attributes.add(index.partitionKey);
+    attributes.add(index.sortKey);
+  }
+  const definitions: AttributeDefinition[] = [...attributes].map((attribute) => ({
+    AttributeName: attribute,
+    AttributeType: 'S',
+  }));
+  const globalIndexes: GlobalSecondaryIndex[] = indexes.map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  }));
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: definitions,
+    KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+    ...(globalIndexes.length ? { GlobalSecondaryIndexes: globalIndexes } : {}),
+  };
+}
+
+/** Creates the missing tables and buckets; existing ones are kept with their data. */
+export async function provisionLocal(
+  endpoints: Pick<LocalEndpoints, 'dynamoEndpoint' | 's3Endpoint'>,
+  names: LocalResourceNames = LOCAL_RESOURCES,
+): Promise<void> {
+  const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamoEndpoint });
+  const s3 = new S3Client({ ...LOCAL_AWS, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
+  try {
+    const existing = new Set<string>();
+    let start: string | undefined;
+    do {
+      const page = await dynamo.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+      for (const name of page.TableNames ?? []) existing.add(name);
+      start = page.LastEvaluatedTableName;
+    } while (start);
+    for (const definition of tableDefinitions(names.tables)) {
+      if (existing.has(definition.TableName ?? '')) continue;
+      try {
+        await dynamo.send(new CreateTableCommand(definition));
+      } catch (error) {
+        // Two processes provisioning at once: the other one won, which is what we wanted.
+        if ((error as Error).name !== 'ResourceInUseException') throw error;
+      }
+    }
+    for (const bucket of new Set(Object.values(names.buckets))) {
+      const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+  } finally {
+    dynamo.destroy();
+    s3.destroy();
+  }
+}
+
+/**
+ * The environment of in-process handlers: the ENV variables of the contracts with the local names, the
+ * SDK's standard per-service endpoint variables, and static local credentials and region.
+ */
+export function localEnvironmentVariables(
+  endpoints: LocalEndpoints,
+  names: LocalResourceNames = LOCAL_RESOURCES,
+): Record<string, string> {
+  const variables: Record<string, string> = {
+    [ENV.proposalsTable]: names.tables.proposals,
+    [ENV.masterTable]: names.tables.master,
+    [ENV.claimsTable]: names.tables.claims,
+    [ENV.populationTable]: names.tables.population,
+    [ENV.proposalsBucket]: names.buckets.proposals,
+    [ENV.exportsBucket]: names.buckets.exports,
+    [ENV.pseudonymKey]: LOCAL_PSEUDONYM_KEY,
+    [ENV.reportLanguage]: 'id',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_DEFAULT_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    // s3rver predates the SDK's default CRC32 checksums (aws-chunked uploads): send them only when required.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
+  if (endpoints.sfnEndpoint) variables.AWS_ENDPOINT_URL_SFN = endpoints.sfnEndpoint;
+  return variables;
+}

@@ -1,0 +1,63 @@
+/**
+ * A tiny Step Functions API on loopback that records SendTaskSuccess/SendTaskFailure calls. A real HTTP
+ * server speaking the awsJson1_0 protocol, so the handlers' real SFNClient talks to it unchanged; used
+ * until (or instead of) the local runtime of local/sfn where a test only needs to see the task results.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedTaskCall {
+  /** The API action, e.g. 'SendTaskSuccess'. */
+  action: string;
+  taskToken: string;
+  /** Parsed `output` of SendTaskSuccess. */
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+export interface SfnStub {
+  endpoint: string;
+  calls: RecordedTaskCall[];
+  /** Answer this token with a Step Functions error (e.g. 'TaskTimedOut', 'InvalidToken') from now on. */
+  failToken(taskToken: string, errorType: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startSfnStub(): Promise<SfnStub> {
+  const calls: RecordedTaskCall[] = [];
+  const failures = new Map<string, string>();
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const action = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string | undefined>;
+      const taskToken = body.taskToken ?? '';
+      const failure = failures.get(taskToken);
+      response.setHeader('content-type', 'application/x-amz-json-1.0');
+      if (failure) {
+        response.statusCode = 400;
+        response.end(JSON.stringify({ __type: failure, message: `Task ${failure}` }));
+        return;
+      }
+      calls.push({
+        action,
+        taskToken,
+        ...(body.output !== undefined ? { output: JSON.parse(body.output) } : {}),
+        ...(body.error !== undefined ? { error: body.error } : {}),
+        ...(body.cause !== undefined ? { cause: body.cause } : {}),
+      });
+      response.statusCode = 200;
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    failToken: (taskToken, errorType) => failures.set(taskToken, errorType),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
