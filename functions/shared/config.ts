@@ -1,0 +1,49 @@
+/**
+ * Configuration of the handlers: the environment variables of the contracts (ENV), read and validated
+ * once at cold start. Each handler asks for the variables it uses, so a function deployed without one
+ * fails at init with the variable's name instead of at the first write.
+ */
+import { z } from 'zod';
+import { ENV } from './contracts.ts';
+import { ConfigurationError } from './errors.ts';
+
+export type ConfigKey = keyof typeof ENV;
+
+const nonEmpty = z.string().trim().min(1);
+
+const SCHEMA = {
+  proposalsTable: nonEmpty,
+  masterTable: nonEmpty,
+  claimsTable: nonEmpty,
+  populationTable: nonEmpty,
+  proposalsBucket: nonEmpty,
+  exportsBucket: nonEmpty,
+  pseudonymKeySecretArn: nonEmpty,
+  pseudonymKey: nonEmpty,
+  reportLanguage: z.enum(['id', 'en']),
+} satisfies Record<ConfigKey, z.ZodType>;
+
+/** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */
+const DEFAULTS: Partial<Record<ConfigKey, string>> = { reportLanguage: 'id' };
+
+export type Config = { [K in ConfigKey]: z.infer<(typeof SCHEMA)[K]> };
+
+/**
+ * Reads the given variables from `env` (process.env by default).
+ * @throws ConfigurationError naming every missing or invalid variable.
+ */
+export function readConfig<K extends ConfigKey>(
+  keys: readonly K[],
+  env: Record<string, string | undefined> = process.env,
+): Pick<Config, K> {
+  const problems: string[] = [];
+  const config: Partial<Record<ConfigKey, unknown>> = {};
+  for (const key of keys) {
+    const variable = ENV[key];
+    const parsed = SCHEMA[key].safeParse(env[variable] ?? DEFAULTS[key]);
+    if (parsed.success) config[key] = parsed.data;
+    else problems.push(env[variable] === undefined ? `${variable} is not set` : `${variable} is invalid`);
+  }
+  if (problems.length) throw new ConfigurationError(problems);
+  return config as Pick<Config, K>;
+}

@@ -1,0 +1,113 @@
+/**
+ * Typed errors of the handlers. `name` is stable: Lambda reports it as the errorType that the state
+ * machines' Retry/Catch match (retry TransientError, catch the domain names), and the approvals API maps
+ * it to an HTTP status. Messages are written for a Dinas Sosial operator (Bahasa Indonesia).
+ */
+
+/** A required environment variable is missing or invalid: the function cannot start. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Konfigurasi fungsi tidak lengkap: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * A dependency was briefly unavailable (throttling, a 5xx, a dropped connection, unprocessed batch
+ * items after retries). The step is safe to run again: every write of the handlers is idempotent.
+ */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message = 'Layanan sedang sibuk; langkah ini akan diulang otomatis', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class ProposalNotFoundError extends Error {
+  override readonly name = 'ProposalNotFoundError';
+  constructor(readonly proposalId: string) {
+    super(`Usulan ${proposalId} tidak ditemukan`);
+  }
+}
+
+/** The same uploaded object (bucket, key, version) was already received as a proposal. */
+export class DuplicateProposalError extends Error {
+  override readonly name = 'DuplicateProposalError';
+  constructor(readonly proposalId: string) {
+    super(`Berkas ini sudah diterima sebagai usulan ${proposalId}`);
+  }
+}
+
+/** The principal may not act on this proposal (another regency/province, or another role). */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
+/** The approval task is no longer open: decided, timed out, or the proposal moved on. */
+export class AlreadyDecidedError extends Error {
+  override readonly name = 'AlreadyDecidedError';
+  constructor(readonly proposalId: string) {
+    super(`Usulan ${proposalId} sudah diputuskan atau batas waktunya sudah lewat`);
+  }
+}
+
+/** A request or payload does not have the expected shape. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A status transition that the proposal's current status does not allow (e.g. a late, repeated step). */
+export class StatusConflictError extends Error {
+  override readonly name = 'StatusConflictError';
+  constructor(
+    readonly proposalId: string,
+    readonly to: string,
+    readonly from: readonly string[],
+  ) {
+    super(`Status usulan ${proposalId} tidak dapat diubah menjadi ${to} (status saat ini bukan ${from.join('/')})`);
+  }
+}
+
+/** The staged rows of a proposal are missing: ingest did not finish, or staging data was removed. */
+export class StagedRowsMissingError extends Error {
+  override readonly name = 'StagedRowsMissingError';
+  constructor(readonly proposalId: string) {
+    super(`Data usulan ${proposalId} yang sudah dinormalisasi tidak ditemukan di penyimpanan`);
+  }
+}
+
+const TRANSIENT_AWS_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'SlowDown',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** True for AWS SDK and network errors that a later retry can cure. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof TransientError) return true;
+  const details = error as Error & { code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (TRANSIENT_AWS_ERRORS.has(error.name) || (details.code && TRANSIENT_AWS_ERRORS.has(details.code))) return true;
+  if (details.$retryable) return true;
+  const status = details.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
