@@ -1,0 +1,285 @@
+/**
+ * Kemendagri area codes (kode wilayah) from the official lists shipped by the npm package `idn-area-data`:
+ * province `33`, regency/city `3371` (33.71), district `337101` (33.71.01), village `3371011001` (33.71.01.1001).
+ * Keys are stored as plain digit strings; every query accepts the dotted form too.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The area lists cannot be found or read: the deployment is missing the reference data. */
+export class AreaDataError extends Error {
+  override readonly name = 'AreaDataError';
+  readonly searched: readonly string[];
+
+  constructor(searched: readonly string[], options?: { cause?: unknown }) {
+    super(
+      `Data kode wilayah Kemendagri (idn-area-data) tidak ditemukan / area code data not found. Looked in: ${searched.join(', ')}`,
+      options,
+    );
+    this.searched = searched;
+  }
+}
+
+/**
+ * Province codes a NIK may still carry although they no longer name the same province, because a NIK keeps the
+ * area code of first registration (UU 23/2006 Adminduk) while provinces split and renumber.
+ * - `91` was PAPUA BARAT and `94` was PAPUA until the 2022 renumbering (Kepmendagri 100.1.1-6117/2022) that
+ *   created Papua Selatan, Papua Tengah, Papua Pegunungan (2022) and Papua Barat Daya (2022) and gave Papua 91,
+ *   Papua Barat 92. Both codes are still current, so the official list accepts them today; they are listed here
+ *   so that a NIK starting with them stays valid whatever list is deployed, and so that callers know the regency
+ *   part of such a NIK (e.g. 94.71, old Kota Jayapura, now 91.71) need not exist in the current list.
+ * Not accepted: `54` (Timor Timur, until 1999) — it left before the national NIK (2006) was issued.
+ * Every other province created since 1999 (19, 21, 36, 65, 75, 76, 82) got a new code that is still current.
+ */
+export const FORMER_NIK_PROVINCES: ReadonlyMap<string, string> = new Map([
+  ['91', 'PAPUA BARAT (sebelum 2022)'],
+  ['94', 'PAPUA (sebelum 2022)'],
+]);
+
+export interface AreaIndex {
+  /** 2 digits, one of the current provinces. */
+  isProvince(code: string): boolean;
+  /** Current or former province code (see FORMER_NIK_PROVINCES): what a NIK or No. KK may start with. */
+  isNikProvince(code: string): boolean;
+  /** 4 digits (dotted accepted). */
+  isRegency(code: string): boolean;
+  /** 6 digits. */
+  isDistrict(code: string): boolean;
+  /** 10 digits. */
+  isVillage(code: string): boolean;
+  provinceName(code: string): string | undefined;
+  regencyName(code: string): string | undefined;
+  villageName(code: string): string | undefined;
+  /** 4-digit codes, in list order. */
+  regenciesOf(province: string): string[];
+  /** 6-digit codes, in list order. */
+  districtsOf(regency: string): string[];
+  /** 10-digit codes, in list order. */
+  villagesOf(district: string): string[];
+}
+
+/** Strips dots and spaces: '33.71' -> '3371', ' 33.71.01.1001 ' -> '3371011001'. Other characters are kept. */
+export function normaliseAreaCode(input: string): string {
+  const length = input.length;
+  let i = 0;
+  while (i < length) {
+    const c = input.charCodeAt(i);
+    if (c === 46 || c === 32 || c === 9 || c === 160) break;
+    i++;
+  }
+  if (i === length) return input; // already plain: no allocation on the hot path
+  let out = input.slice(0, i);
+  for (; i < length; i++) {
+    const c = input.charCodeAt(i);
+    if (c === 46 || c === 32 || c === 9 || c === 160) continue;
+    out += input[i];
+  }
+  return out;
+}
+
+/**
+ * Codes are kept as numbers (the digits of the code; no code starts with 0, so String(n) gives it back): number
+ * keys hash without allocating, which keeps loading 84,000 villages and the per-row look-ups cheap.
+ */
+interface Level {
+  text: string;
+  /** Code -> offset of its name in `text`; the name is cut out only when asked for. */
+  names: Map<number, number>;
+  children: Map<number, number[]>;
+}
+
+function nameAt(level: Level, key: number): string | undefined {
+  const start = level.names.get(key);
+  if (start === undefined) return undefined;
+  const { text } = level;
+  let end = text.indexOf('\n', start);
+  if (end === -1) end = text.length;
+  if (end > start && text.charCodeAt(end - 1) === 13) end--;
+  const name = text.slice(start, end);
+  return name.length >= 2 && name.startsWith('"') && name.endsWith('"')
+    ? name.slice(1, -1).replaceAll('""', '"')
+    : name;
+}
+
+/** Digits of text[start, end) as a number, skipping dots and spaces; -1 when anything else is there. */
+function codeNumber(text: string, start: number, end: number): number {
+  let n = 0;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else if (c !== 46 && c !== 32 && c !== 9 && c !== 160) {
+      return -1;
+    }
+  }
+  return digits === 0 ? -1 : n;
+}
+
+/** The key of a queried code, or -1 when it is not `digits` digits long (dots and spaces ignored). */
+function queryKey(code: string, digits: number): number {
+  let n = 0;
+  let count = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (count === 0 && c === 48) return -1; // no official code starts with 0
+      n = n * 10 + (c - 48);
+      count++;
+    } else if (c !== 46 && c !== 32 && c !== 9 && c !== 160) {
+      return -1;
+    }
+  }
+  return count === digits ? n : -1;
+}
+
+/**
+ * Reads `code,parent_code,name` (or `code,name` for provinces). The package writes names unquoted, some with a
+ * stray `"` inside (Soka"an), never with a comma, so the name is everything after the last structural comma.
+ */
+function readLevel(file: string, hasParent: boolean): Level {
+  const text = readFileSync(file, 'utf8');
+  const names = new Map<number, number>();
+  const children = new Map<number, number[]>();
+  let start = text.indexOf('\n') + 1; // skip the header
+  const end = text.length;
+  while (start < end) {
+    let lineEnd = text.indexOf('\n', start);
+    if (lineEnd === -1) lineEnd = end;
+    let contentEnd = lineEnd;
+    if (contentEnd > start && text.charCodeAt(contentEnd - 1) === 13) contentEnd--;
+    const first = text.indexOf(',', start);
+    if (first !== -1 && first < contentEnd) {
+      const code = codeNumber(text, start, first);
+      let nameStart = first + 1;
+      if (hasParent) {
+        const second = text.indexOf(',', nameStart);
+        if (second !== -1 && second < contentEnd) {
+          const parent = codeNumber(text, nameStart, second);
+          nameStart = second + 1;
+          const list = children.get(parent);
+          if (list) list.push(code);
+          else children.set(parent, [code]);
+        }
+      }
+      if (code > 0) names.set(code, nameStart);
+    }
+    start = lineEnd + 1;
+  }
+  return { text, names, children };
+}
+
+class LoadedAreaIndex implements AreaIndex {
+  private readonly nikProvinces: ReadonlySet<number>;
+
+  constructor(
+    private readonly provinces: Level,
+    private readonly regencies: Level,
+    private readonly districts: Level,
+    private readonly villages: Level,
+  ) {
+    this.nikProvinces = new Set([...provinces.names.keys(), ...[...FORMER_NIK_PROVINCES.keys()].map(Number)]);
+  }
+
+  isProvince(code: string): boolean {
+    return this.provinces.names.has(queryKey(code, 2));
+  }
+
+  isNikProvince(code: string): boolean {
+    return this.nikProvinces.has(queryKey(code, 2));
+  }
+
+  isRegency(code: string): boolean {
+    return this.regencies.names.has(queryKey(code, 4));
+  }
+
+  isDistrict(code: string): boolean {
+    return this.districts.names.has(queryKey(code, 6));
+  }
+
+  isVillage(code: string): boolean {
+    return this.villages.names.has(queryKey(code, 10));
+  }
+
+  provinceName(code: string): string | undefined {
+    return nameAt(this.provinces, queryKey(code, 2));
+  }
+
+  regencyName(code: string): string | undefined {
+    return nameAt(this.regencies, queryKey(code, 4));
+  }
+
+  villageName(code: string): string | undefined {
+    return nameAt(this.villages, queryKey(code, 10));
+  }
+
+  regenciesOf(province: string): string[] {
+    return (this.regencies.children.get(queryKey(province, 2)) ?? []).map(String);
+  }
+
+  districtsOf(regency: string): string[] {
+    return (this.districts.children.get(queryKey(regency, 4)) ?? []).map(String);
+  }
+
+  villagesOf(district: string): string[] {
+    return (this.villages.children.get(queryKey(district, 6)) ?? []).map(String);
+  }
+}
+
+const FILES = ['provinces.csv', 'regencies.csv', 'districts.csv', 'villages.csv'] as const;
+
+function hasAreaFiles(dir: string): boolean {
+  return FILES.every((file) => existsSync(join(dir, file)));
+}
+
+/**
+ * Where the lists are: the explicit argument, else DTKS_AREA_DATA_DIR (both authoritative: a wrong setting fails
+ * instead of silently using other data), else `idn-area-data/` next to this module (Lambda bundles ship the CSVs
+ * beside the bundle), else the installed package.
+ */
+function resolveDataDir(dataDir: string | undefined): string {
+  const configured = dataDir ?? process.env.DTKS_AREA_DATA_DIR;
+  if (configured !== undefined && configured !== '') {
+    const dir = resolve(configured);
+    if (!hasAreaFiles(dir)) throw new AreaDataError([dir]);
+    return dir;
+  }
+  const searched: string[] = [];
+  const beside = join(dirname(fileURLToPath(import.meta.url)), 'idn-area-data');
+  searched.push(beside);
+  if (hasAreaFiles(beside)) return beside;
+  let cause: unknown;
+  try {
+    const installed = join(dirname(createRequire(import.meta.url).resolve('idn-area-data/package.json')), 'data');
+    searched.push(installed);
+    if (hasAreaFiles(installed)) return installed;
+  } catch (error) {
+    searched.push('the installed npm package idn-area-data');
+    cause = error;
+  }
+  throw new AreaDataError(searched, { cause });
+}
+
+const loaded = new Map<string, AreaIndex>();
+
+/** Loads the four lists once per folder (synchronously, ~100 ms for 84,000 villages) and memoises the index. */
+export function loadAreas(dataDir?: string): AreaIndex {
+  const dir = resolveDataDir(dataDir);
+  let index = loaded.get(dir);
+  if (index) return index;
+  try {
+    index = new LoadedAreaIndex(
+      readLevel(join(dir, 'provinces.csv'), false),
+      readLevel(join(dir, 'regencies.csv'), true),
+      readLevel(join(dir, 'districts.csv'), true),
+      readLevel(join(dir, 'villages.csv'), true),
+    );
+  } catch (error) {
+    throw new AreaDataError([dir], { cause: error });
+  }
+  loaded.set(dir, index);
+  return index;
+}
