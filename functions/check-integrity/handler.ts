@@ -1,0 +1,102 @@
+/**
+ * CheckIntegrity: the five criteria of Pasal 8 ayat 3 over the staged rows, against the DynamoDB-backed
+ * population registry, DTKS master and pending claims. Writes the return report for the region, the
+ * accepted rows for stipulation, takes the claims of accepted rows, and stores the summary.
+ */
+import { z } from 'zod';
+import { type CheckSummary, checkProposal } from '#core/integrity.ts';
+import type { ProposalRow } from '#core/proposal.ts';
+import { createReportWriter } from '#core/report.ts';
+import { claimAcceptedRows } from '#shared/claim-check.ts';
+import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { type CheckIntegrityInput, type CheckIntegrityOutput, KEYS } from '#shared/contracts.ts';
+import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { logger, metrics } from '#shared/logger.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { lambda } from '#shared/middleware.ts';
+import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { acceptedRowsKey, NdjsonWriter, openRows, S3ObjectWriter } from '#shared/staging.ts';
+
+const config = readConfig([
+  'proposalsTable',
+  'masterTable',
+  'claimsTable',
+  'populationTable',
+  'proposalsBucket',
+  'reportLanguage',
+]);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const claims = new DynamoClaimRegistry(documents, config.claimsTable);
+const ports = {
+  population: new DynamoPopulationRegistry(documents, config.populationTable),
+  master: new DynamoDtksMaster(documents, config.masterTable),
+  claims,
+};
+
+const INPUT = z.object({ proposalId: z.string().min(1) });
+
+export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckIntegrityOutput> => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan CheckIntegrity tidak valid', [parsed.error.message]);
+  const { proposalId } = parsed.data;
+  logger.appendKeys({ proposalId });
+  // A retried check (status already CHECKING) runs again from the start: every write below is idempotent.
+  const proposal = await proposals.transition(proposalId, 'CHECKING', { from: ['RECEIVED'] });
+  const bucket = config.proposalsBucket;
+  const stagedKey = KEYS.stagedRows(proposalId);
+
+  async function* stagedRows(): AsyncGenerator<ProposalRow[]> {
+    const rows = await openRows(s3, bucket, stagedKey);
+    if (!rows) throw new StagedRowsMissingError(proposalId);
+    yield* rows;
+  }
+
+  const reportKey = KEYS.returnReport(proposal.regency, proposalId);
+  const report = new S3ObjectWriter(s3, bucket, reportKey, 'text/csv; charset=utf-8');
+  const reportWriter = createReportWriter(config.reportLanguage);
+  await report.write(reportWriter.header());
+  const accepted = new NdjsonWriter<ProposalRow>(s3, bucket, acceptedRowsKey(proposalId));
+  let lostClaims = 0;
+
+  const engineSummary = await checkProposal(
+    stagedRows,
+    ports,
+    {
+      submitter: proposal.regency,
+      proposalId,
+      onProgress: ({ pass, rows }) => logger.debug('Checking', { pass, rows }),
+    },
+    async (batch) => {
+      const claimed = await claimAcceptedRows(claims, proposalId, batch);
+      lostClaims += claimed.lost;
+      await report.write(reportWriter.lines(claimed.batch));
+      await accepted.write(claimed.batch.filter((row) => row.accepted).map((checked) => checked.row));
+    },
+  );
+  await Promise.all([report.end(), accepted.end()]);
+
+  const summary = withLostClaims(engineSummary, lostClaims);
+  await proposals.update(proposalId, { summary, reportKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims }, [
+    'CHECKING',
+  ]);
+  metrics.addMetric('rowsChecked', 'Count', summary.rows);
+  metrics.addMetric('rowsReturned', 'Count', summary.returned);
+  logger.info('Proposal checked', { ...summary, lostClaims });
+  return { proposalId, ...summary, reportKey };
+});
+
+/** The engine's counts after rows whose claim was lost were returned with FAMILY_OVERLAP. */
+function withLostClaims(summary: CheckSummary, lost: number): Omit<CheckIntegrityOutput, 'proposalId' | 'reportKey'> {
+  const codes: Record<string, number> = { ...summary.codes };
+  if (lost) codes.FAMILY_OVERLAP = (codes.FAMILY_OVERLAP ?? 0) + lost;
+  return {
+    rows: summary.rows,
+    accepted: summary.accepted - lost,
+    returned: summary.returned + lost,
+    withWarnings: summary.withWarnings,
+    codes,
+  };
+}

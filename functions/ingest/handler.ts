@@ -1,0 +1,141 @@
+/**
+ * Ingest, the first state of the proposal workflow: records the uploaded file as a proposal (once per
+ * object version, however often S3 reports it), reads it with the proposal reader and stages the rows
+ * as NDJSON for the check. A file that cannot be read, or sits in the wrong place, is RETURNED with a
+ * report that says why.
+ */
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { loadAreas } from '#core/area.ts';
+import type { ProposalRow } from '#core/proposal.ts';
+import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { fileLevelReport } from '#shared/return-report.ts';
+import { NdjsonWriter, openObject, putText } from '#shared/staging.ts';
+import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
+
+const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+const INPUT = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  versionId: z.string().min(1).optional(),
+  etag: z.string().min(1).optional(),
+  size: z.number().optional(),
+  executionId: z.string().min(1),
+});
+
+export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan Ingest tidak valid', [parsed.error.message]);
+  const input = parsed.data;
+  const location = parseUploadKey(input.key);
+  const version = input.versionId ?? input.etag ?? (await currentVersion(input.bucket, input.key));
+  const proposalId = proposalIdFor({ bucket: input.bucket, key: input.key, version }, location);
+  const now = new Date().toISOString();
+  const record: ProposalRecord = {
+    proposalId,
+    regency: location.regency,
+    province: location.regency.slice(0, 2),
+    period: location.period,
+    status: 'RECEIVED',
+    bucket: input.bucket,
+    key: input.key,
+    ...(input.versionId ? { versionId: input.versionId } : {}),
+    ...(input.etag ? { etag: input.etag } : {}),
+    executionId: input.executionId,
+    receivedAt: now,
+    updatedAt: now,
+    statusChangedAt: now,
+  };
+  const created = await proposals.create(record);
+  if (!created.created) {
+    // Another execution for the same object version: S3 delivered the event again.
+    if (created.existing.executionId !== input.executionId) {
+      logger.info('Duplicate upload event', { proposalId });
+      return { outcome: 'DUPLICATE', proposalId };
+    }
+    // Our own execution retrying after a failure: carry on from where the proposal is.
+    if (created.existing.status === 'RETURNED') {
+      return { outcome: 'RETURNED', proposalId, reason: created.existing.reason ?? '' };
+    }
+    if (created.existing.status !== 'RECEIVED') {
+      const { regency, province, period, rows = 0 } = created.existing;
+      return { outcome: 'INGESTED', proposalId, regency, province, period, rows };
+    }
+  }
+  logger.appendKeys({ proposalId });
+
+  if (!location.valid) return returnFile(record, location.reason);
+  if (!loadAreas().isRegency(location.regency)) {
+    return returnFile(
+      record,
+      `Kode kabupaten/kota ${location.regency} pada lokasi berkas '${input.key}' tidak dikenal dalam daftar wilayah Kemendagri`,
+    );
+  }
+
+  const body = await openObject(s3, input.bucket, input.key);
+  if (!body) return returnFile(record, `Berkas '${input.key}' tidak ditemukan (sudah dihapus sebelum diproses)`);
+  const staged = new NdjsonWriter<ProposalRow>(s3, config.proposalsBucket, KEYS.stagedRows(proposalId));
+  try {
+    for await (const batch of readProposal(body)) await staged.write(batch);
+  } catch (error) {
+    if (!(error instanceof ProposalFormatError)) throw error;
+    // The partial staging upload is abandoned: nothing reads staged rows of a returned proposal.
+    await staged.end().catch(() => undefined);
+    return returnFile(record, error.messageIn('id'), error.messageIn(config.reportLanguage));
+  }
+  await staged.end();
+  await proposals.update(proposalId, { rows: staged.records, stagedKey: KEYS.stagedRows(proposalId) }, ['RECEIVED']);
+  logger.info('Proposal staged', { rows: staged.records, bytes: staged.bytes });
+  return {
+    outcome: 'INGESTED',
+    proposalId,
+    regency: location.regency,
+    province: location.province,
+    period: location.period,
+    rows: staged.records,
+  };
+});
+
+/** Without version or ETag in the event (a hand-started execution), the object's current ETag names it. */
+async function currentVersion(bucket: string, key: string): Promise<string> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.VersionId ?? head.ETag ?? 'unknown';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** RETURNED for a file-level problem: the reason on the proposal and a one-line return report. */
+async function returnFile(
+  record: ProposalRecord,
+  reason: string,
+  reportMessage = reason,
+): Promise<IngestOutput & { outcome: 'RETURNED' }> {
+  const reportKey = record.regency ? KEYS.returnReport(record.regency, record.proposalId) : undefined;
+  if (reportKey) {
+    await putText(
+      s3,
+      config.proposalsBucket,
+      reportKey,
+      fileLevelReport(reportMessage, config.reportLanguage),
+      'text/csv; charset=utf-8',
+    );
+  }
+  await proposals.transition(record.proposalId, 'RETURNED', {
+    from: ['RECEIVED'],
+    set: { reason, ...(reportKey ? { reportKey } : {}) },
+    detail: reason,
+  });
+  logger.info('Proposal returned at ingest', { reason });
+  return { outcome: 'RETURNED', proposalId: record.proposalId, reason };
+}

@@ -1,0 +1,117 @@
+/**
+ * RecordOutcome: the terminal states of a proposal (RETURNED, REJECTED, EXPIRED, FAILED, STIPULATED)
+ * with the reason the region will read, its open tasks closed and its NIK claims released. Staged data
+ * is kept: a FAILED proposal can be inspected and re-run.
+ */
+import { z } from 'zod';
+import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { ProposalStatus, RecordOutcomeInput, TerminalStatus } from '#shared/contracts.ts';
+import { ProposalNotFoundError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { type ProposalRecord, ProposalsRepository, type TaskKind } from '#shared/proposals-repository.ts';
+import { acceptedRowsKey, openRows } from '#shared/staging.ts';
+
+const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const claims = new DynamoClaimRegistry(documents, config.claimsTable);
+
+const INPUT = z.object({
+  proposalId: z.string().min(1),
+  status: z.enum(['RETURNED', 'STIPULATED', 'REJECTED', 'EXPIRED', 'FAILED']),
+  reason: z.string().optional(),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+const OPEN: ProposalStatus[] = [
+  'RECEIVED',
+  'CHECKING',
+  'AWAITING_REGENCY',
+  'AWAITING_PROVINCE',
+  'AWAITING_STIPULATION',
+];
+
+/** The statuses each terminal status may be reached from (DESIGN.md, flow of one proposal). */
+const FROM: Record<TerminalStatus, ProposalStatus[]> = {
+  RETURNED: ['RECEIVED', 'CHECKING', 'AWAITING_STIPULATION'],
+  REJECTED: ['AWAITING_REGENCY', 'AWAITING_PROVINCE'],
+  EXPIRED: ['AWAITING_REGENCY', 'AWAITING_PROVINCE', 'AWAITING_STIPULATION'],
+  FAILED: OPEN,
+  STIPULATED: ['AWAITING_STIPULATION'],
+};
+
+const DEFAULT_REASONS: Record<TerminalStatus, string> = {
+  RETURNED: 'Tidak ada baris yang lolos pemeriksaan integritas data; lihat laporan pengembalian',
+  REJECTED: 'Usulan ditolak oleh pemberi persetujuan',
+  EXPIRED: 'Batas waktu persetujuan terlewati tanpa keputusan',
+  FAILED: 'Pemrosesan usulan gagal karena kesalahan sistem; data usulan disimpan untuk diproses ulang',
+  STIPULATED: 'Usulan telah ditetapkan dalam DTKS',
+};
+
+/** A Catch cause can be a whole stack trace; the proposal keeps enough to diagnose. */
+const MAX_CAUSE = 4000;
+
+export const handler = lambda(async (event: RecordOutcomeInput) => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan RecordOutcome tidak valid', [parsed.error.message]);
+  const { proposalId, status, error } = parsed.data;
+  logger.appendKeys({ proposalId, status });
+  let proposal: ProposalRecord;
+  try {
+    proposal = await proposals.require(proposalId);
+  } catch (failure) {
+    // A workflow that failed before Ingest recorded the proposal has nothing to record.
+    if (failure instanceof ProposalNotFoundError && status === 'FAILED') {
+      logger.warn('Failed proposal was never recorded', { errorName: error?.Error });
+      return { proposalId, status, recorded: false, releasedClaims: 0 };
+    }
+    throw failure;
+  }
+  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error?.Error));
+  await proposals.transition(proposalId, status, {
+    from: FROM[status],
+    set: {
+      reason,
+      ...(error ? { error: { Error: error.Error, Cause: error.Cause?.slice(0, MAX_CAUSE) } } : {}),
+    },
+    remove: ProposalsRepository.STIPULATION_QUEUE_KEYS,
+    detail: reason,
+  });
+  for (const kind of ['REGENCY', 'PROVINCE', 'STIPULATION'] as TaskKind[]) {
+    await proposals.closeTask(proposalId, kind, 'system');
+  }
+  const releasedClaims = await releaseClaims(proposalId);
+  logger.info('Proposal outcome recorded', { releasedClaims });
+  return { proposalId, status, recorded: true, releasedClaims };
+});
+
+async function defaultReason(proposal: ProposalRecord, status: TerminalStatus, errorName?: string): Promise<string> {
+  if (status === 'REJECTED') {
+    const rejection = (await proposals.listDecisions(proposal.proposalId)).find((d) => d.decision === 'REJECT');
+    if (rejection) {
+      const level = rejection.level === 'REGENCY' ? 'kabupaten/kota' : 'provinsi';
+      return `Ditolak di tingkat ${level} oleh ${rejection.decidedBy}${rejection.note ? `: ${rejection.note}` : ''}`;
+    }
+  }
+  if (status === 'FAILED' && errorName) return `${DEFAULT_REASONS.FAILED} (${errorName})`;
+  return DEFAULT_REASONS[status];
+}
+
+/**
+ * Claims end with the proposal, STIPULATED included: once stipulated the master itself holds the
+ * person's family, and a claim left behind would block every later change of that person.
+ */
+async function releaseClaims(proposalId: string): Promise<number> {
+  const rows = await openRows(s3, config.proposalsBucket, acceptedRowsKey(proposalId));
+  if (!rows) return 0;
+  let released = 0;
+  for await (const batch of rows) {
+    released += await claims.release(
+      proposalId,
+      batch.map((row) => row.nik),
+    );
+  }
+  return released;
+}
