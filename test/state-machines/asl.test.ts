@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import jsonata from 'jsonata';
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '#shared/contracts.ts';
+
+// asl-validator ships no type declarations; its CommonJS export is typed here from its source (src/validator.ts).
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+interface State {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Resource?: string;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Retry?: { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number }[];
+  ItemProcessor?: Machine & { ProcessorConfig?: { Mode?: string } };
+  Branches?: Machine[];
+  Assign?: Record<string, unknown>;
+  Arguments?: { FunctionName?: string; Payload?: unknown };
+  [field: string]: unknown;
+}
+interface Machine {
+  StartAt: string;
+  States: Record<string, State>;
+  QueryLanguage?: string;
+}
+
+const FILES = ['proposal', 'stipulation'] as const;
+/** `${Name}`, as the files spell a placeholder (built, not written, to keep the linter's template check meaningful). */
+const placeholder = (name: string) => ['$', '{', name, '}'].join('');
+const sourceOf = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../state-machines/${name}.asl.json`, import.meta.url)), 'utf8');
+const machineOf = (name: string) => JSON.parse(sourceOf(name)) as Machine;
+
+/** Placeholders that are not function ARNs, each set by infra/ and by the local runtime. */
+const DOCUMENTED_EXTRA_PLACEHOLDERS = ['ApprovalTimeoutSeconds'];
+const FUNCTION_PLACEHOLDERS: string[] = Object.values(FUNCTIONS).flatMap(({ placeholder }) =>
+  placeholder ? [placeholder] : [],
+);
+
+/** The subset the local runtime implements (DESIGN.md: anything else is refused by name). */
+const ALLOWED_RESOURCES = ['arn:aws:states:::lambda:invoke', 'arn:aws:states:::lambda:invoke.waitForTaskToken'];
+const ALLOWED_TYPES = ['Task', 'Choice', 'Pass', 'Succeed', 'Fail', 'Map', 'Parallel', 'Wait'];
+const JSONPATH_FIELDS = ['InputPath', 'OutputPath', 'Parameters', 'ResultPath', 'ResultSelector', 'ItemsPath'];
+const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'TransientError',
+];
+
+/** Every state of a machine with its path, including those nested in Map and Parallel. */
+function allStates(machine: Machine, prefix = ''): [string, State][] {
+  return Object.entries(machine.States).flatMap(([name, state]) => {
+    const path = `${prefix}${name}`;
+    const nested = [...(state.ItemProcessor ? [state.ItemProcessor] : []), ...(state.Branches ?? [])].flatMap((inner) =>
+      allStates(inner, `${path}/`),
+    );
+    return [[path, state] as [string, State], ...nested];
+  });
+}
+
+function transitionsOf(state: State): string[] {
+  return [
+    ...(state.Next ? [state.Next] : []),
+    ...(state.Default ? [state.Default] : []),
+    ...(state.Choices ?? []).map((choice) => choice.Next),
+    ...(state.Catch ?? []).map((catcher) => catcher.Next),
+  ];
+}
+
+/** State names of one level not reachable from StartAt (nested machines checked on their own). */
+function unreachable(machine: Machine): string[] {
+  const seen = new Set<string>();
+  const queue = [machine.StartAt];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const state = machine.States[name];
+    if (state) queue.push(...transitionsOf(state));
+  }
+  const nested = Object.values(machine.States).flatMap((state) =>
+    [...(state.ItemProcessor ? [state.ItemProcessor] : []), ...(state.Branches ?? [])].flatMap(unreachable),
+  );
+  return [...Object.keys(machine.States).filter((name) => !seen.has(name)), ...nested];
+}
+
+describe.each(FILES)('%s.asl.json', (name) => {
+  const machine = machineOf(name);
+  const states = allStates(machine);
+
+  it('is valid Amazon States Language (asl-validator, ARN and path checks on)', () => {
+    const result = aslValidator(machine, { checkPaths: true, checkArn: true });
+    expect(result.errorsText(), result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses the JSONata query language throughout', () => {
+    expect(machine.QueryLanguage).toBe('JSONata');
+    const overridden = states.filter(
+      ([, state]) => state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONata',
+    );
+    expect(overridden.map(([path]) => path)).toEqual([]);
+    const jsonPath = states.filter(([, state]) => JSONPATH_FIELDS.some((field) => field in state));
+    expect(jsonPath.map(([path]) => path)).toEqual([]);
+  });
+
+  it('names only function placeholders of the contracts or documented extras', () => {
+    const placeholders = [...sourceOf(name).matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]);
+    expect(placeholders.length).toBeGreaterThan(0);
+    const unknown = placeholders.filter(
+      (placeholder) =>
+        !FUNCTION_PLACEHOLDERS.includes(placeholder as string) &&
+        !DOCUMENTED_EXTRA_PLACEHOLDERS.includes(placeholder as string),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('invokes functions only through an ARN placeholder, never a literal name', () => {
+    const tasks = states.filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [path, task] of tasks) {
+      expect(task.Arguments?.FunctionName, path).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
+    }
+  });
+
+  it('uses only the state types and task resources the local runtime implements', () => {
+    for (const [path, state] of states) {
+      expect(ALLOWED_TYPES, path).toContain(state.Type);
+      if (state.Type === 'Task') expect(ALLOWED_RESOURCES, path).toContain(state.Resource);
+      if (state.Type === 'Map') {
+        expect(state.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE', path).toBe('INLINE');
+        expect(state, path).not.toHaveProperty('ItemReader');
+      }
+    }
+  });
+
+  it('reaches every state from StartAt', () => {
+    expect(unreachable(machine)).toEqual([]);
+  });
+
+  it('catches errors in every non-terminal work state', () => {
+    const uncaught = states.filter(
+      ([, state]) =>
+        state.End !== true &&
+        !['Choice', 'Pass', 'Succeed', 'Fail'].includes(state.Type) &&
+        !(state.Catch ?? []).some((catcher) => catcher.ErrorEquals.includes('States.ALL')),
+    );
+    expect(uncaught.map(([path]) => path)).toEqual([]);
+  });
+
+  it('retries every task on transient Lambda errors with backoff and jitter', () => {
+    for (const [path, task] of states.filter(([, state]) => state.Type === 'Task')) {
+      const retrier = (task.Retry ?? []).find((retry) => TRANSIENT_ERRORS.every((e) => retry.ErrorEquals.includes(e)));
+      expect(retrier, path).toBeDefined();
+      expect(retrier?.BackoffRate ?? 1, path).toBeGreaterThan(1);
+      expect(retrier?.JitterStrategy, path).toBe('FULL');
+    }
+  });
+
+  it('parses every JSONata expression', () => {
+    const expressions = [...sourceOf(name).matchAll(/"\{% (.+?) %\}"/g)].map((match) =>
+      JSON.parse(`"${match[1]}"`),
+    ) as string[];
+    expect(expressions.length).toBeGreaterThan(0);
+    for (const expression of expressions) expect(() => jsonata(expression), expression).not.toThrow();
+  });
+});
+
+describe('the two workflows together', () => {
+  it('invoke every function placeholder of the contracts', () => {
+    const used = new Set(FILES.flatMap((name) => [...sourceOf(name).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1])));
+    expect(FUNCTION_PLACEHOLDERS.filter((placeholder) => !used.has(placeholder))).toEqual([]);
+  });
+});
+
+describe('proposal workflow', () => {
+  const { States } = machineOf('proposal');
+
+  it('ends a repeated S3 event for the same object quietly (DUPLICATE → Succeed)', () => {
+    const route = States.WasThisUploadReceivedBefore;
+    const duplicate = route?.Choices?.find((choice) => JSON.stringify(choice).includes("'DUPLICATE'"));
+    expect(States[duplicate?.Next ?? '']?.Type).toBe('Succeed');
+  });
+
+  it('turns an approval timeout into EXPIRED and other errors into FAILED', () => {
+    for (const level of ['AwaitRegencyApproval', 'AwaitProvinceApproval']) {
+      const state = States[level];
+      expect(state?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(state?.TimeoutSeconds).toContain(placeholder('ApprovalTimeoutSeconds'));
+      expect(state?.Catch?.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+        [['States.Timeout'], 'RecordExpired'],
+        [['States.ALL'], 'RecordFailed'],
+      ]);
+    }
+  });
+
+  it('records every terminal status through record-outcome', () => {
+    const recorded = Object.values(States)
+      .filter((state) => state.Arguments?.FunctionName === placeholder('RecordOutcomeFunctionArn'))
+      .map((state) => (state.Arguments?.Payload as { status?: string } | undefined)?.status)
+      .sort();
+    expect(recorded).toEqual(['EXPIRED', 'FAILED', 'REJECTED', 'RETURNED', 'STIPULATED']);
+  });
+
+  it('passes the task token to the approval and stipulation tasks', () => {
+    for (const name of ['AwaitRegencyApproval', 'AwaitProvinceApproval', 'AwaitStipulation']) {
+      expect((States[name]?.Arguments?.Payload as { taskToken?: string } | undefined)?.taskToken).toBe(
+        '{% $states.context.Task.Token %}',
+      );
+    }
+  });
+
+  it('builds the ingest payload from the EventBridge Object Created event, leaving out absent fields', async () => {
+    const payload = String(States.Ingest?.Arguments?.Payload).replace(/^\{% | %\}$/g, '');
+    const states = {
+      input: {
+        detail: { bucket: { name: 'dtks-proposals' }, object: { key: 'proposals/3371/2026-11/u.csv', size: 42 } },
+      },
+      context: { Execution: { Id: 'arn:aws:states:ap-southeast-3:000000000000:execution:proposal:e1' } },
+    };
+    expect(await jsonata(payload).evaluate({}, { states })).toEqual({
+      bucket: 'dtks-proposals',
+      key: 'proposals/3371/2026-11/u.csv',
+      size: 42,
+      executionId: 'arn:aws:states:ap-southeast-3:000000000000:execution:proposal:e1',
+    });
+  });
+});
+
+describe('stipulation workflow', () => {
+  const { States } = machineOf('stipulation');
+  const periodExpression = String(States.DetermineClosingPeriod?.Assign?.period).replace(/^\{% | %\}$/g, '');
+  const periodAt = (input: object, startTime: string) =>
+    jsonata(periodExpression).evaluate({}, { states: { input, context: { Execution: { StartTime: startTime } } } });
+
+  it('closes the previous calendar month in Asia/Jakarta when the scheduler sends {}', async () => {
+    // 2026-12-01 01:00 WIB (the scheduled moment) is 2026-11-30T18:00Z.
+    expect(await periodAt({}, '2026-11-30T18:00:00.000Z')).toBe('2026-11');
+    // 23:59 WIB on 30 November is still November in Jakarta: the closing month is October.
+    expect(await periodAt({}, '2026-11-30T16:59:00.000Z')).toBe('2026-10');
+    // Across the year boundary.
+    expect(await periodAt({}, '2026-12-31T18:00:00.000Z')).toBe('2026-12');
+    expect(await periodAt({}, '2027-01-01T05:00:00.000Z')).toBe('2026-12');
+  });
+
+  it('stipulates the period given in the input (rerun or backfill)', async () => {
+    expect(await periodAt({ period: '2026-07' }, '2026-11-30T18:00:00.000Z')).toBe('2026-07');
+  });
+
+  it('skips Apply when nothing changed and loops Apply until done', () => {
+    expect(States.IsThereAnythingToApply?.Choices?.[0]?.Next).toBe('ListRegencies');
+    expect(States.IsThereAnythingToApply?.Default).toBe('ApplyChangesToMaster');
+    expect(States.IsTheChangeSetApplied?.Default).toBe('ApplyChangesToMaster');
+    expect(States.ApplyChangesToMaster?.Next).toBe('IsTheChangeSetApplied');
+  });
+
+  it('exports regencies and releases proposals as bounded inline Maps', () => {
+    for (const name of ['ExportRegencies', 'ReleaseProposals']) {
+      expect(States[name]?.Type).toBe('Map');
+      expect(States[name]?.MaxConcurrency).toBe(10);
+    }
+  });
+
+  it('records the period only after every proposal is released', () => {
+    expect(States.ReleaseProposals?.Next).toBe('RecordPeriod');
+    expect(States.RecordPeriod?.Next).toBe('PeriodStipulated');
+  });
+});
