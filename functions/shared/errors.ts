@@ -111,3 +111,11 @@ export function isTransientAwsError(error: unknown): boolean {
   const status = details.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
 }
+
+/** The proposal is not yet waiting for a decision (still being received or checked). */
+export class NotAwaitingDecisionError extends Error {
+  override readonly name = 'NotAwaitingDecisionError';
+  constructor(readonly proposalId: string) {
+    super(`Usulan ${proposalId} masih diperiksa dan belum menunggu persetujuan`);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The approvals HTTP API (API Gateway HTTP API, Cognito JWT authorizer; locally local/approvals-server):
+ *   GET  /tasks                              my open approval tasks
+ *   GET  /proposals/{proposalId}             a proposal's check summary, status and audit trail
+ *   POST /proposals/{proposalId}/decision    approve, approve with exclusions, or reject
+ * A decision is recorded (who, when, why) before it is sent to the waiting workflow with
+ * SendTaskSuccess. Responses are JSON with a `message` in Bahasa Indonesia and a stable `code`; a task
+ * token is never read into a response, and errors are never passed through raw.
+ */
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { isResultCode } from '#core/codes.ts';
+import { messageFor } from '#core/messages.ts';
+import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } from '#shared/approvals.ts';
+import { documents, sfn } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { ApprovalDecision, ApprovalLevel, Principal } from '#shared/contracts.ts';
+import { AlreadyDecidedError, ForbiddenError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+
+const config = readConfig(['proposalsTable']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+type Response = APIGatewayProxyStructuredResultV2;
+
+const DIGITS_16 = /^\d{16}$/;
+
+const DECISION_BODY = z
+  .object({
+    decision: z.enum(['APPROVE', 'APPROVE_WITH_EXCLUSIONS', 'REJECT']),
+    note: z.string().trim().max(2000).default(''),
+    exclusions: z
+      .array(
+        z.object({
+          kind: z.enum(['NIK', 'KK']),
+          id: z.string().regex(DIGITS_16, 'harus 16 angka'),
+          reason: z.string().trim().min(1, 'alasan wajib diisi').max(500),
+        }),
+      )
+      .max(10_000)
+      .default([]),
+  })
+  .superRefine((body, context) => {
+    if (body.decision === 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length === 0) {
+      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'minimal satu pengecualian' });
+    }
+    if (body.decision !== 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length > 0) {
+      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'hanya untuk APPROVE_WITH_EXCLUSIONS' });
+    }
+    // Every decision is recorded with its why: a rejection must say it.
+    if (body.decision === 'REJECT' && body.note === '') {
+      context.addIssue({ code: 'custom', path: ['note'], message: 'alasan penolakan wajib diisi' });
+    }
+  });
+
+/** Step Functions' answers for a task that is no longer waiting. */
+const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+export const handler = lambda(async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<Response> => {
+  try {
+    const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    logger.appendKeys({ route: event.routeKey, username: principal.username });
+    const proposalId = event.pathParameters?.proposalId ?? '';
+    switch (event.routeKey) {
+      case 'GET /tasks':
+        return listTasks(principal);
+      case 'GET /proposals/{proposalId}':
+        return await viewProposal(principal, proposalId);
+      case 'POST /proposals/{proposalId}/decision':
+        return await decide(principal, proposalId, event);
+      default:
+        return respond(404, { code: 'NOT_FOUND', message: 'Alamat tidak dikenal' });
+    }
+  } catch (error) {
+    return errorResponse(error);
+  }
+});
+
+async function listTasks(principal: Principal): Promise<Response> {
+  const tasks = await proposals.listOpenTasks(taskScopeOf(principal));
+  return respond(200, { code: 'OK', message: `${tasks.length} tugas persetujuan menunggu`, tasks });
+}
+
+async function viewProposal(principal: Principal, proposalId: string): Promise<Response> {
+  const proposal = await proposals.require(proposalId);
+  assertMayView(principal, proposal);
+  const [decisions, events] = await Promise.all([
+    proposals.listDecisions(proposalId),
+    proposals.listEvents(proposalId),
+  ]);
+  const codes = Object.entries(proposal.summary?.codes ?? {}).map(([code, rows]) => ({
+    code,
+    rows,
+    message: isResultCode(code) ? messageFor(code, 'id') : code,
+  }));
+  return respond(200, {
+    code: 'OK',
+    message: `Usulan ${proposalId}: ${proposal.status}`,
+    proposal: publicView(proposal),
+    codes,
+    decisions,
+    events,
+  });
+}
+
+/** What a client sees of the proposal record: the workflow's bookkeeping stays inside. */
+function publicView(proposal: ProposalRecord) {
+  const { executionId: _execution, previousStatus: _previous, error: _error, ...visible } = proposal;
+  return visible;
+}
+
+async function decide(
+  principal: Principal,
+  proposalId: string,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+): Promise<Response> {
+  const proposal = await proposals.require(proposalId);
+  let level: ApprovalLevel;
+  try {
+    level = decisionLevelFor(principal, proposal);
+  } catch (error) {
+    if (error instanceof ForbiddenError) {
+      // A refused attempt is part of the audit trail: who tried to decide what, and when.
+      await proposals.addEvent(proposalId, {
+        at: new Date().toISOString(),
+        kind: 'REFUSED',
+        actor: principal.username,
+        detail: `${principal.role} ${principal.area || '-'}: ${error.message}`,
+      });
+      logger.warn('Decision refused', { proposalId, role: principal.role, area: principal.area });
+    }
+    throw error;
+  }
+  const body = parseBody(event);
+  const decision: ApprovalDecision = {
+    decision: body.decision,
+    level,
+    decidedBy: principal.username,
+    decidedAt: new Date().toISOString(),
+    note: body.note,
+    exclusions: body.exclusions,
+  };
+  const task = await proposals.getTaskWithToken(proposalId, level);
+  if (task?.state !== 'OPEN') throw new AlreadyDecidedError(proposalId);
+
+  if (!(await proposals.putDecision({ proposalId, ...decision }))) {
+    // Decided before. If the decision never reached the workflow (a failure between the two writes),
+    // send the recorded one now; the caller is told it was already decided either way.
+    const recorded = (await proposals.listDecisions(proposalId)).find((d) => d.level === level);
+    if (recorded) await sendDecision(proposalId, level, task.taskToken, recorded, recorded.decidedBy);
+    throw new AlreadyDecidedError(proposalId);
+  }
+  const delivered = await sendDecision(proposalId, level, task.taskToken, decision, principal.username);
+  await proposals.addEvent(proposalId, {
+    at: decision.decidedAt,
+    kind: 'DECISION',
+    actor: principal.username,
+    detail: `${level} ${decision.decision}${decision.note ? `: ${decision.note}` : ''}${
+      decision.exclusions.length ? ` (${decision.exclusions.length} pengecualian)` : ''
+    }`,
+    eventKey: `DECISION#${level}`,
+  });
+  if (!delivered) throw new AlreadyDecidedError(proposalId);
+  logger.info('Decision recorded', { proposalId, level, decision: decision.decision });
+  return respond(200, { code: 'DECIDED', message: 'Keputusan dicatat dan diteruskan', decision });
+}
+
+/** SendTaskSuccess; false when the task was already closed (timed out, or answered before). */
+async function sendDecision(
+  proposalId: string,
+  level: ApprovalLevel,
+  taskToken: string,
+  decision: ApprovalDecision,
+  by: string,
+): Promise<boolean> {
+  const { decision: kind, level: decisionLevel, decidedBy, decidedAt, note, exclusions } = decision;
+  const output: ApprovalDecision = { decision: kind, level: decisionLevel, decidedBy, decidedAt, note, exclusions };
+  let delivered = true;
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  } catch (error) {
+    if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw error;
+    delivered = false;
+  }
+  await proposals.closeTask(proposalId, level, by);
+  return delivered;
+}
+
+function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): z.infer<typeof DECISION_BODY> {
+  let json: unknown;
+  try {
+    const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
+    json = JSON.parse(text || '{}');
+  } catch {
+    throw new ValidationError('Isi permintaan bukan JSON yang valid');
+  }
+  const parsed = DECISION_BODY.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'isi'}: ${issue.message}`);
+    throw new ValidationError(`Keputusan tidak valid: ${issues.join('; ')}`, issues);
+  }
+  return parsed.data;
+}
+
+const STATUS_OF: Record<string, number> = {
+  ValidationError: 400,
+  ForbiddenError: 403,
+  ProposalNotFoundError: 404,
+  AlreadyDecidedError: 409,
+  NotAwaitingDecisionError: 409,
+};
+
+const CODE_OF: Record<string, string> = {
+  ValidationError: 'INVALID_REQUEST',
+  ForbiddenError: 'FORBIDDEN',
+  ProposalNotFoundError: 'NOT_FOUND',
+  AlreadyDecidedError: 'ALREADY_DECIDED',
+  NotAwaitingDecisionError: 'NOT_AWAITING_DECISION',
+};
+
+/** Typed errors become their status and message; anything else is an opaque 500 (the details are logged). */
+function errorResponse(error: unknown): Response {
+  const name = (error as Error | undefined)?.name ?? '';
+  const status = STATUS_OF[name];
+  if (status !== undefined) {
+    const issues = error instanceof ValidationError ? { issues: error.issues } : {};
+    return respond(status, { code: CODE_OF[name], message: (error as Error).message, ...issues });
+  }
+  logger.error('Approvals API failure', { errorName: name, errorMessage: (error as Error | undefined)?.message });
+  return respond(500, { code: 'INTERNAL', message: 'Terjadi kesalahan pada sistem; silakan coba lagi' });
+}
+
+function respond(statusCode: number, body: Record<string, unknown>): Response {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
