@@ -66,7 +66,7 @@ export const handler = lambda(async (event: APIGatewayProxyEventV2WithJWTAuthori
     const proposalId = event.pathParameters?.proposalId ?? '';
     switch (event.routeKey) {
       case 'GET /tasks':
-        return listTasks(principal);
+        return await listTasks(principal);
       case 'GET /proposals/{proposalId}':
         return await viewProposal(principal, proposalId);
       case 'POST /proposals/{proposalId}/decision':

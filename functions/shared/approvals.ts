@@ -48,6 +48,11 @@ const AWAITING: Partial<Record<ProposalStatus, ApprovalLevel>> = {
   AWAITING_PROVINCE: 'PROVINCE',
 };
 
+const BEFORE: Record<ApprovalLevel, readonly ProposalStatus[]> = {
+  REGENCY: ['RECEIVED', 'CHECKING'],
+  PROVINCE: ['RECEIVED', 'CHECKING', 'AWAITING_REGENCY'],
+};
+
 /**
  * The level this principal decides now. ForbiddenError when the principal has no say over this
  * proposal at all (another area, another role); AlreadyDecidedError when it has, but the proposal is not
@@ -58,9 +63,8 @@ export function decisionLevelFor(principal: Principal, proposal: ProposalRecord)
   if (principal.role === 'regency_approver' && principal.area === proposal.regency) level = 'REGENCY';
   else if (principal.role === 'province_approver' && principal.area === proposal.province) level = 'PROVINCE';
   else throw new ForbiddenError(`Anda tidak berwenang memutuskan usulan ${proposal.proposalId}`);
-  if (proposal.status === 'RECEIVED' || proposal.status === 'CHECKING') {
-    throw new NotAwaitingDecisionError(proposal.proposalId);
-  }
-  if (AWAITING[proposal.status] !== level) throw new AlreadyDecidedError(proposal.proposalId);
-  return level;
+  if (AWAITING[proposal.status] === level) return level;
+  // Before its turn (still checked, or at the regency for a province approver) vs after it.
+  if (BEFORE[level].includes(proposal.status)) throw new NotAwaitingDecisionError(proposal.proposalId);
+  throw new AlreadyDecidedError(proposal.proposalId);
 }

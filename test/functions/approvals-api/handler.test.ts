@@ -1,0 +1,195 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '#shared/contracts.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { apiEvent, lambdaContext } from '../../support/lambda.ts';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+let aws: TestAws;
+let api: Handler;
+let requestApproval: Handler;
+let proposals: ProposalsRepository;
+const bodies: string[] = [];
+
+const regencyApprover: Principal = { username: 'kadinsos-3371', role: 'regency_approver', area: '3371' };
+const otherRegencyApprover: Principal = { username: 'kadinsos-3372', role: 'regency_approver', area: '3372' };
+const provinceApprover: Principal = { username: 'dinsos-prov-33', role: 'province_approver', area: '33' };
+const operator: Principal = { username: 'operator-3371', role: 'region_operator', area: '3371' };
+
+async function call(
+  route: string,
+  principal: Principal,
+  options: { proposalId?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const event = apiEvent(route, principal, {
+    pathParameters: options.proposalId ? { proposalId: options.proposalId } : undefined,
+    body: options.body,
+  });
+  const result = (await api(event, lambdaContext('dtks-approvals-api'))) as APIGatewayProxyStructuredResultV2;
+  bodies.push(result.body ?? '');
+  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
+}
+
+/** A proposal that has been checked and is at the regency approval, with its token stored. */
+async function proposalAwaitingRegency(proposalId: string, taskToken: string): Promise<void> {
+  const now = new Date().toISOString();
+  await proposals.create({
+    proposalId,
+    regency: '3371',
+    province: '33',
+    period: '2026-11',
+    status: 'CHECKING',
+    bucket: 'dtks-proposals',
+    key: `proposals/3371/2026-11/${proposalId}.csv`,
+    executionId: `exec-${proposalId}`,
+    receivedAt: now,
+    updatedAt: now,
+    statusChangedAt: now,
+    summary: { rows: 3, accepted: 2, returned: 1, withWarnings: 0, codes: { NIK_NOT_FOUND: 1 } },
+  });
+  await requestApproval({ proposalId, level: 'REGENCY', taskToken }, lambdaContext('dtks-request-approval'));
+}
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  ({ handler: api } = (await import('../../../functions/approvals-api/handler.ts')) as { handler: Handler });
+  ({ handler: requestApproval } = (await import('../../../functions/request-approval/handler.ts')) as {
+    handler: Handler;
+  });
+});
+
+afterAll(async () => {
+  // Task tokens are bearer credentials of an execution: no response may ever carry one.
+  for (const body of bodies) expect(body).not.toMatch(/secret-token/);
+  await aws?.stop();
+});
+
+describe('approvals API', () => {
+  it('lists the open task to its regency approver only, without the token', async () => {
+    await proposalAwaitingRegency('3371-2026-11-aaaaaaaaaaaa', 'secret-token-a');
+    const mine = await call('GET /tasks', regencyApprover);
+    expect(mine.status).toBe(200);
+    expect(mine.body.tasks).toEqual([
+      expect.objectContaining({ proposalId: '3371-2026-11-aaaaaaaaaaaa', level: 'REGENCY', regency: '3371' }),
+    ]);
+    const others = await call('GET /tasks', otherRegencyApprover);
+    expect(others.body.tasks).toEqual([]);
+    const province = await call('GET /tasks', provinceApprover);
+    expect(province.body.tasks).toEqual([]);
+    expect((await call('GET /tasks', operator)).status).toBe(403);
+  });
+
+  it('shows a proposal with its counts per code and audit trail to its own region, 403 elsewhere, 404 unknown', async () => {
+    const view = await call('GET /proposals/{proposalId}', operator, { proposalId: '3371-2026-11-aaaaaaaaaaaa' });
+    expect(view.status).toBe(200);
+    expect(view.body.proposal).toMatchObject({ status: 'AWAITING_REGENCY', summary: { rows: 3, accepted: 2 } });
+    expect(view.body.codes).toEqual([{ code: 'NIK_NOT_FOUND', rows: 1, message: expect.stringContaining('NIK') }]);
+    expect(view.body.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'STATUS', to: 'AWAITING_REGENCY', from: 'CHECKING' })]),
+    );
+    const other = await call('GET /proposals/{proposalId}', otherRegencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+    });
+    expect(other.status).toBe(403);
+    expect(other.body).toMatchObject({ code: 'FORBIDDEN', message: expect.any(String) });
+    const missing = await call('GET /proposals/{proposalId}', operator, { proposalId: '3371-2026-11-000000000000' });
+    expect(missing.status).toBe(404);
+  });
+
+  it("answers 403 to another regency's approver and records the refused attempt", async () => {
+    const refused = await call('POST /proposals/{proposalId}/decision', otherRegencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'APPROVE', note: '' },
+    });
+    expect(refused.status).toBe(403);
+    const events = await proposals.listEvents('3371-2026-11-aaaaaaaaaaaa');
+    expect(events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'REFUSED', actor: 'kadinsos-3372' })]),
+    );
+    expect(await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
+    expect(aws.sfn?.calls).toEqual([]);
+  });
+
+  it('tells a province approver the proposal is not yet at its level', async () => {
+    const early = await call('POST /proposals/{proposalId}/decision', provinceApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'APPROVE' },
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('NOT_AWAITING_DECISION');
+  });
+
+  it('rejects an invalid decision body with 400 and the reasons', async () => {
+    const invalid = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'APPROVE_WITH_EXCLUSIONS', exclusions: [{ kind: 'NIK', id: '123', reason: '' }] },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.code).toBe('INVALID_REQUEST');
+    const rejectWithoutWhy = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'REJECT' },
+    });
+    expect(rejectWithoutWhy.status).toBe(400);
+    expect(aws.sfn?.calls).toEqual([]);
+  });
+
+  it('records the decision with who, when and why, sends it to the waiting task and closes the task', async () => {
+    const exclusions = [{ kind: 'KK', id: '3371010101200001', reason: 'Keluarga sudah mampu' }];
+    const decided = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'APPROVE_WITH_EXCLUSIONS', note: 'Diverifikasi musdes', exclusions },
+    });
+    expect(decided.status).toBe(200);
+    const [recorded] = await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa');
+    expect(recorded).toMatchObject({
+      decision: 'APPROVE_WITH_EXCLUSIONS',
+      level: 'REGENCY',
+      decidedBy: 'kadinsos-3371',
+      note: 'Diverifikasi musdes',
+      exclusions,
+    });
+    expect(Date.parse(recorded?.decidedAt ?? '')).not.toBeNaN();
+    expect(aws.sfn?.calls).toEqual([
+      {
+        action: 'SendTaskSuccess',
+        taskToken: 'secret-token-a',
+        output: {
+          decision: 'APPROVE_WITH_EXCLUSIONS',
+          level: 'REGENCY',
+          decidedBy: 'kadinsos-3371',
+          decidedAt: recorded?.decidedAt,
+          note: 'Diverifikasi musdes',
+          exclusions,
+        },
+      },
+    ]);
+    expect((await call('GET /tasks', regencyApprover)).body.tasks).toEqual([]);
+  });
+
+  it('answers 409 "already decided" to a second decision of the same level', async () => {
+    const again = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: { decision: 'REJECT', note: 'berubah pikiran' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ALREADY_DECIDED');
+    expect(aws.sfn?.calls).toHaveLength(1);
+  });
+
+  it('answers 409 when Step Functions says the task timed out', async () => {
+    await proposalAwaitingRegency('3371-2026-11-bbbbbbbbbbbb', 'secret-token-b');
+    aws.sfn?.failToken('secret-token-b', 'TaskTimedOut');
+    const late = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-bbbbbbbbbbbb',
+      body: { decision: 'APPROVE' },
+    });
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'ALREADY_DECIDED', message: expect.stringContaining('sudah diputuskan') });
+    const task = await proposals.getTaskWithToken('3371-2026-11-bbbbbbbbbbbb', 'REGENCY');
+    expect(task?.state).toBe('CLOSED');
+  });
+});

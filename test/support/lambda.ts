@@ -1,0 +1,73 @@
+/**
+ * What the Lambda runtime hands a handler besides the event: a context, and for the approvals API the
+ * HTTP API v2 event with the JWT authorizer's claims (the shape local/approvals-server builds too).
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { CLAIM_NAMES, type Principal } from '#shared/contracts.ts';
+
+export function lambdaContext(functionName = 'dtks-test'): Context {
+  const deadline = Date.now() + 15 * 60 * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:ap-southeast-3:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function apiEvent(
+  routeKey: string,
+  principal: Principal,
+  options: { pathParameters?: Record<string, string>; body?: unknown } = {},
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const [method = 'GET', pattern = '/'] = routeKey.split(' ');
+  const path = pattern.replace(/\{(\w+)\}/g, (_, name: string) => options.pathParameters?.[name] ?? '');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    pathParameters: options.pathParameters,
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      domainName: 'localhost',
+      domainPrefix: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+      authorizer: {
+        principalId: principal.username,
+        integrationLatency: 0,
+        jwt: {
+          claims: {
+            [CLAIM_NAMES.username]: principal.username,
+            [CLAIM_NAMES.role]: principal.role,
+            [CLAIM_NAMES.area]: principal.area,
+          },
+          scopes: [],
+        },
+      },
+    },
+  };
+}
