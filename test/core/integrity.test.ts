@@ -146,8 +146,8 @@ describe('checkProposal', () => {
       ['too short', '337101120580001'],
       ['letters', '33710112058000A1'],
       ['day 32', `${DISTRICT}320580001`.padEnd(16, '1')],
-      ['month 13', `${DISTRICT}121380` + '0001'],
-      ['serial 0000', `${DISTRICT}120580` + '0000'],
+      ['month 13', `${DISTRICT}1213800001`],
+      ['serial 0000', `${DISTRICT}1205800000`],
       ['unknown province 00', '0071011205800001'],
     ])('returns NIK_FORMAT for a NIK that is %s, and skips registry look-ups', async (_what, bad) => {
       const row = person({ nik: bad });
