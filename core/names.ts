@@ -170,6 +170,15 @@ const TITLE_CANDIDATES: ReadonlySet<number> = new Set(
   [...TITLES, 'H', ...TITLE_SEQUENCES.map((sequence) => sequence.tokens[0]!)].map(pack),
 );
 
+/** Bit per letter A–Z that some candidate starts with: most tokens are ruled out without a set look-up. */
+const CANDIDATE_FIRST_LETTERS = [...TITLES, 'H', ...TITLE_SEQUENCES.map((sequence) => sequence.tokens[0]!)].reduce(
+  (mask, token) => mask | (1 << (token.charCodeAt(0) - 65)),
+  0,
+);
+
+/** First tokens of the title sequences, so that the sequence table is only searched where one can start. */
+const SEQUENCE_STARTS: ReadonlySet<string> = new Set(TITLE_SEQUENCES.map((sequence) => sequence.tokens[0]!));
+
 /**
  * One scan: is the name already clean (A–Z and digits, single spaces, no leading or trailing space) with no token
  * that could be a title? Then it is its own normal form.
@@ -182,8 +191,10 @@ function isAlreadyNormal(name: string): boolean {
     const c = i < length ? name.charCodeAt(i) : 32;
     if (c === 32) {
       if (i === tokenStart) return false; // leading, trailing or double space
-      const code = packToken(name, tokenStart, i);
-      if (code >= 0 && TITLE_CANDIDATES.has(code)) return false;
+      if (i - tokenStart <= 6 && (CANDIDATE_FIRST_LETTERS & (1 << (name.charCodeAt(tokenStart) - 65))) !== 0) {
+        const code = packToken(name, tokenStart, i);
+        if (code >= 0 && TITLE_CANDIDATES.has(code)) return false;
+      }
       tokenStart = i + 1;
     } else if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) {
       return false;
@@ -210,7 +221,7 @@ function tokenise(name: string): { tokens: string[]; dotted: boolean[] } {
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
-    const inToken = (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c > 127 && LETTER.test(text[i]!));
+    const inToken = (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c > 127 && c !== 160 && LETTER.test(text[i]!));
     if (inToken) {
       if (start < 0) start = i;
     } else if (start >= 0) {
@@ -223,6 +234,7 @@ function tokenise(name: string): { tokens: string[]; dotted: boolean[] } {
 }
 
 function sequenceAt(tokens: readonly string[], dotted: readonly boolean[], at: number, kept: number): number {
+  if (!SEQUENCE_STARTS.has(tokens[at]!)) return 0;
   for (const sequence of TITLE_SEQUENCES) {
     const length = sequence.tokens.length;
     if (at + length > tokens.length) continue;
