@@ -258,7 +258,12 @@ export class ProposalsRepository {
   }
 
   /** Sets attributes of the META item without a status change (only while the proposal is in `inStatus`). */
-  async update(proposalId: string, set: Record<string, unknown>, inStatus?: readonly ProposalStatus[]): Promise<void> {
+  async update(
+    proposalId: string,
+    set: Record<string, unknown>,
+    inStatus?: readonly ProposalStatus[],
+    remove: readonly string[] = [],
+  ): Promise<void> {
     const names: Record<string, string> = { '#updated': 'updatedAt' };
     const values: Record<string, unknown> = { ':now': new Date().toISOString() };
     const sets = ['#updated = :now'];
@@ -266,6 +271,10 @@ export class ProposalsRepository {
       names[`#s${i}`] = name;
       values[`:s${i}`] = value;
       sets.push(`#s${i} = :s${i}`);
+    });
+    const removes = remove.map((name, i) => {
+      names[`#r${i}`] = name;
+      return `#r${i}`;
     });
     let condition = 'attribute_exists(pk)';
     if (inStatus?.length) {
@@ -282,7 +291,7 @@ export class ProposalsRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: proposalPk(proposalId), sk: META },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

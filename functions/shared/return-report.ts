@@ -5,6 +5,7 @@
  */
 import { formatCsvRow } from '#core/csv.ts';
 import type { Lang } from '#core/messages.ts';
+import type { ProposalRow } from '#core/proposal.ts';
 import { createReportWriter, RETURNED } from '#core/report.ts';
 
 /** The report of a file rejected as a whole: the header and one line that states the file-level error. */
@@ -13,4 +14,38 @@ export function fileLevelReport(message: string, lang: Lang): string {
     createReportWriter(lang).header() +
     formatCsvRow(['', '', '', '', RETURNED, '', message], { neutraliseFormulas: true })
   );
+}
+
+/** Rows an accepted proposal loses at stipulation, reported to the region next to its check report. */
+export const stipulationReturnKey = (regency: string, proposalId: string, period: string) =>
+  `reports/${regency}/${proposalId}/pengembalian-penetapan-${period}.csv`;
+
+export type StipulationReturn =
+  | { row: ProposalRow; because: 'CONFLICT'; winner: string; period: string }
+  | { row: ProposalRow; because: 'EXCLUDED'; exclusion: string };
+
+/** The lines of rows returned at stipulation, in the return report's columns. */
+export function stipulationReturnLines(returns: readonly StipulationReturn[], lang: Lang): string {
+  let text = '';
+  for (const entry of returns) {
+    const { row } = entry;
+    const [code, explanation] =
+      entry.because === 'CONFLICT'
+        ? [
+            'FAMILY_OVERLAP',
+            lang === 'id'
+              ? `Orang ini juga diusulkan dalam usulan ${entry.winner} yang disetujui lebih dahulu; penetapan ${entry.period} memakai usulan itu`
+              : `This person is also in proposal ${entry.winner}, approved earlier; stipulation ${entry.period} applies that one`,
+          ]
+        : [
+            '',
+            lang === 'id'
+              ? `Dikecualikan oleh pemberi persetujuan (${entry.exclusion})`
+              : `Excluded by the approver (${entry.exclusion})`,
+          ];
+    text += formatCsvRow([String(row.line), row.nik, row.noKk, row.nama, RETURNED, code, explanation], {
+      neutraliseFormulas: true,
+    });
+  }
+  return text;
 }

@@ -1,0 +1,51 @@
+/**
+ * RecordPeriod: the period's record (PERIOD#<YYYY-MM>): what was stipulated, from which proposals, and
+ * whether the previous snapshot was carried forward because nothing changed (Permensos 3/2021: a month
+ * without change re-stipulates the last DTKS). Re-recording a period overwrites its record.
+ */
+import { z } from 'zod';
+import { documents } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { type PeriodRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { PERIOD, PROPOSAL_REFS } from '#shared/stipulation-inputs.ts';
+
+const config = readConfig(['proposalsTable']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+/** The state machine passes what it has gathered; every count is optional. */
+export const RECORD_PERIOD_INPUT = z.object({
+  period: PERIOD,
+  carriedForward: z.boolean().optional(),
+  proposals: PROPOSAL_REFS.default([]),
+  changes: z.number().int().min(0).optional(),
+  applied: z.number().int().min(0).optional(),
+  returnedRows: z.number().int().min(0).optional(),
+  records: z.number().int().min(0).optional(),
+  manifestKey: z.string().optional(),
+});
+export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
+
+export const handler = lambda(async (event: RecordPeriodInput) => {
+  const parsed = RECORD_PERIOD_INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan RecordPeriod tidak valid', [parsed.error.message]);
+  const input = parsed.data;
+  const counts: Record<string, number> = { proposals: input.proposals.length };
+  for (const name of ['changes', 'applied', 'returnedRows', 'records'] as const) {
+    const value = input[name];
+    if (value !== undefined) counts[name] = value;
+  }
+  const record: PeriodRecord = {
+    period: input.period,
+    recordedAt: new Date().toISOString(),
+    carriedForward: input.carriedForward ?? (input.changes ?? input.applied ?? 0) === 0,
+    proposals: input.proposals,
+    counts,
+    ...(input.manifestKey ? { manifestKey: input.manifestKey } : {}),
+  };
+  await proposals.putPeriod(record);
+  logger.info('Period recorded', { period: record.period, carriedForward: record.carriedForward, ...counts });
+  return { period: record.period, carriedForward: record.carriedForward, counts };
+});

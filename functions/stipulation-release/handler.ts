@@ -1,0 +1,55 @@
+/**
+ * Release: answers a proposal waiting for stipulation with its outcome (StipulationRelease) through
+ * SendTaskSuccess on its stored stipulation token. The proposal's own workflow then records STIPULATED
+ * (or RETURNED when every row was lost to conflicts or exclusions). A token already closed (a repeated
+ * run, a timeout) is tolerated: the proposal has moved on.
+ */
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { documents, sfn } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { ReleaseInput, StipulationRelease } from '#shared/contracts.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { PERIOD } from '#shared/stipulation-inputs.ts';
+
+const config = readConfig(['proposalsTable']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+const INPUT = z.object({ period: PERIOD, proposalId: z.string().min(1) });
+const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+export const handler = lambda(async (event: ReleaseInput) => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan Release tidak valid', [parsed.error.message]);
+  const { period, proposalId } = parsed.data;
+  logger.appendKeys({ proposalId });
+  const proposal = await proposals.require(proposalId);
+  const counts = proposal.stipulation;
+  if (counts?.period !== period) {
+    throw new ValidationError(`Usulan ${proposalId} tidak termasuk dalam penetapan ${period}`);
+  }
+  const release: StipulationRelease = {
+    outcome: counts.changes > 0 ? 'STIPULATED' : 'RETURNED',
+    period,
+    applied: counts.changes,
+    returnedRows: counts.conflicts + counts.excluded,
+  };
+  const task = await proposals.getTaskWithToken(proposalId, 'STIPULATION');
+  let delivered = false;
+  if (task?.state === 'OPEN') {
+    try {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(release) }));
+      delivered = true;
+    } catch (error) {
+      if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw error;
+    }
+    await proposals.closeTask(proposalId, 'STIPULATION', `stipulation ${period}`);
+  }
+  // Out of the queue: a second run of the period does not collect it again.
+  await proposals.update(proposalId, { release }, undefined, ProposalsRepository.STIPULATION_QUEUE_KEYS);
+  logger.info('Proposal released', { ...release, delivered });
+  return { proposalId, ...release, delivered };
+});

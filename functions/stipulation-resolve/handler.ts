@@ -1,0 +1,126 @@
+/**
+ * Resolve: the period's proposals, re-checked against each other, become one change set. In approval
+ * order, the first proposal to change a person keeps the change; a later proposal's row for the same
+ * person is returned to its region (one person, one record, one family across proposals), and rows an
+ * approver excluded (a NIK, or a whole family by No. KK) are removed. Writes the change set (NDJSON of
+ * StipulationChange, KEYS.changeSet), per-proposal counts on each proposal, and a report of the
+ * returned rows for each region concerned.
+ */
+import { z } from 'zod';
+import { createReportWriter } from '#core/report.ts';
+import {
+  type ChangeVerdict,
+  ConflictResolver,
+  changeFromRow,
+  ExclusionList,
+  type StipulationChange,
+} from '#core/stipulation.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { KEYS, type ResolveInput, type ResolveOutput } from '#shared/contracts.ts';
+import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { type StipulationReturn, stipulationReturnKey, stipulationReturnLines } from '#shared/return-report.ts';
+import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
+import { type ChangeSetSummary, changeSetSummaryKey, PERIOD, PROPOSAL_REFS } from '#shared/stipulation-inputs.ts';
+
+const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+const INPUT = z.object({ period: PERIOD, proposals: PROPOSAL_REFS });
+
+export const handler = lambda(async (event: ResolveInput): Promise<ResolveOutput> => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan Resolve tidak valid', [parsed.error.message]);
+  const { period } = parsed.data;
+  const bucket = config.proposalsBucket;
+  const records = await Promise.all(parsed.data.proposals.map(({ proposalId }) => proposals.require(proposalId)));
+  // Approval order decides conflicts, whatever order the caller listed the proposals in.
+  records.sort((a, b) => approvalOrder(a).localeCompare(approvalOrder(b)));
+
+  const changeSetKey = KEYS.changeSet(period);
+  const changeSet = new NdjsonWriter<StipulationChange>(s3, bucket, changeSetKey);
+  const resolver = new ConflictResolver();
+  const regencies = new Set<string>();
+  let returnedRows = 0;
+  for (const proposal of records) {
+    const { proposalId } = proposal;
+    const exclusions = new ExclusionList(await proposals.exclusionsOf(proposalId));
+    const rows = await openRows(s3, bucket, acceptedRowsKey(proposalId));
+    if (!rows) throw new StagedRowsMissingError(proposalId);
+    const returns = new ReturnReport(proposal, period);
+    let changes = 0;
+    let conflicts = 0;
+    let excluded = 0;
+    for await (const batch of rows) {
+      const admitted: StipulationChange[] = [];
+      const returned: StipulationReturn[] = [];
+      for (const row of batch) {
+        const change = changeFromRow(row, proposalId, period);
+        const verdict: ChangeVerdict = resolver.admit(change, exclusions.match(row));
+        if (verdict.admitted) {
+          admitted.push(change);
+          regencies.add(change.person.kodeDesa.slice(0, 4));
+        } else if (verdict.because === 'CONFLICT') {
+          conflicts++;
+          returned.push({ row, because: 'CONFLICT', winner: verdict.winner, period });
+        } else {
+          excluded++;
+          returned.push({ row, because: 'EXCLUDED', exclusion: verdict.exclusion });
+        }
+      }
+      changes += admitted.length;
+      await changeSet.write(admitted);
+      await returns.add(returned);
+    }
+    const reportKey = await returns.end();
+    returnedRows += conflicts + excluded;
+    await proposals.update(proposalId, {
+      stipulation: { period, changes, conflicts, excluded, ...(reportKey ? { reportKey } : {}) },
+    });
+    logger.info('Proposal resolved', { proposalId, changes, conflicts, excluded });
+  }
+  await changeSet.end();
+  const summary: ChangeSetSummary = {
+    period,
+    proposals: records.map(({ proposalId, regency }) => ({ proposalId, regency })),
+    changes: changeSet.records,
+    returnedRows,
+    regencies: [...regencies].sort(),
+  };
+  await putText(s3, bucket, changeSetSummaryKey(period), JSON.stringify(summary), 'application/json');
+  logger.info('Change set written', { period, changes: changeSet.records, returnedRows });
+  return { period, changeSetKey, changes: changeSet.records, returnedRows };
+});
+
+function approvalOrder(proposal: ProposalRecord): string {
+  return `${proposal.approvedAt ?? ''}#${proposal.proposalId}`;
+}
+
+/** The stipulation return report of one proposal, opened only if a row is returned. */
+class ReturnReport {
+  private writer: S3ObjectWriter | undefined;
+  private readonly key: string;
+
+  constructor(proposal: ProposalRecord, period: string) {
+    this.key = stipulationReturnKey(proposal.regency, proposal.proposalId, period);
+  }
+
+  async add(returns: readonly StipulationReturn[]): Promise<void> {
+    if (!returns.length) return;
+    if (!this.writer) {
+      this.writer = new S3ObjectWriter(s3, config.proposalsBucket, this.key, 'text/csv; charset=utf-8');
+      await this.writer.write(createReportWriter(config.reportLanguage).header());
+    }
+    await this.writer.write(stipulationReturnLines(returns, config.reportLanguage));
+  }
+
+  /** The report's key, or undefined when nothing was returned. */
+  async end(): Promise<string | undefined> {
+    if (!this.writer) return undefined;
+    await this.writer.end();
+    return this.key;
+  }
+}
