@@ -112,10 +112,10 @@ export function isTransientAwsError(error: unknown): boolean {
   return status !== undefined && status >= 500;
 }
 
-/** The proposal is not yet waiting for a decision (still being received or checked). */
+/** The proposal is not yet waiting for this level's decision (still checked, or at an earlier level). */
 export class NotAwaitingDecisionError extends Error {
   override readonly name = 'NotAwaitingDecisionError';
   constructor(readonly proposalId: string) {
-    super(`Usulan ${proposalId} masih diperiksa dan belum menunggu persetujuan`);
+    super(`Usulan ${proposalId} belum menunggu persetujuan Anda (masih diperiksa atau di tingkat sebelumnya)`);
   }
 }
