@@ -6,7 +6,7 @@
  */
 import type { AreaIndex } from './area.ts';
 import { dateExists, twoDigits } from './dates.ts';
-import { allDigits, TWO_DIGIT_STRINGS, twoDigitYearDateExists } from './nik.ts';
+import { allDigits, nikProvinceTable, TWO_DIGIT_STRINGS, twoDigitYearDateExists } from './nik.ts';
 
 export type KkProblem = 'LENGTH' | 'NOT_DIGITS' | 'UNKNOWN_PROVINCE' | 'IMPOSSIBLE_DATE';
 
@@ -32,8 +32,9 @@ const FAILURES: Readonly<Record<KkProblem, KkResult>> = {
 export function parseKk(kk: string, areas: AreaIndex): KkResult {
   if (kk.length !== 16) return FAILURES.LENGTH;
   if (!allDigits(kk, 0, 16)) return FAILURES.NOT_DIGITS;
-  const province = TWO_DIGIT_STRINGS[(kk.charCodeAt(0) - 48) * 10 + kk.charCodeAt(1) - 48]!;
-  if (!areas.isNikProvince(province)) return FAILURES.UNKNOWN_PROVINCE;
+  const prefix = (kk.charCodeAt(0) - 48) * 10 + kk.charCodeAt(1) - 48;
+  if (nikProvinceTable(areas)[prefix] !== 1) return FAILURES.UNKNOWN_PROVINCE;
+  const province = TWO_DIGIT_STRINGS[prefix]!;
   const issueDay = twoDigits(kk, 6);
   const issueMonth = twoDigits(kk, 8);
   const issueYear2 = twoDigits(kk, 10);

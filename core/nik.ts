@@ -38,6 +38,23 @@ const FAILURES: Readonly<Record<NikProblem, NikResult>> = {
 /** '00'..'99', so that the province look-up and the parts share strings instead of allocating one per row. */
 export const TWO_DIGIT_STRINGS: readonly string[] = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 
+let tableAreas: AreaIndex | undefined;
+let table = new Uint8Array(100);
+
+/**
+ * 1 at index n when the two-digit prefix n may start a NIK or No. KK, for the index last used: parsing a file
+ * uses one index for a million rows, so the look-up is an array read instead of a call per row.
+ */
+export function nikProvinceTable(areas: AreaIndex): Uint8Array {
+  if (areas !== tableAreas) {
+    const next = new Uint8Array(100);
+    for (let n = 0; n < 100; n++) next[n] = areas.isNikProvince(TWO_DIGIT_STRINGS[n]!) ? 1 : 0;
+    table = next;
+    tableAreas = areas;
+  }
+  return table;
+}
+
 /** True when text[from, to) holds only ASCII digits. */
 export function allDigits(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -59,8 +76,9 @@ export function twoDigitYearDateExists(year2: number, month: number, day: number
 export function parseNik(nik: string, areas: AreaIndex): NikResult {
   if (nik.length !== 16) return FAILURES.LENGTH;
   if (!allDigits(nik, 0, 16)) return FAILURES.NOT_DIGITS;
-  const province = TWO_DIGIT_STRINGS[(nik.charCodeAt(0) - 48) * 10 + nik.charCodeAt(1) - 48]!;
-  if (!areas.isNikProvince(province)) return FAILURES.UNKNOWN_PROVINCE;
+  const prefix = (nik.charCodeAt(0) - 48) * 10 + nik.charCodeAt(1) - 48;
+  if (nikProvinceTable(areas)[prefix] !== 1) return FAILURES.UNKNOWN_PROVINCE;
+  const province = TWO_DIGIT_STRINGS[prefix]!;
   let day = twoDigits(nik, 6);
   const month = twoDigits(nik, 8);
   const year2 = twoDigits(nik, 10);

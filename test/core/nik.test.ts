@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadAreas } from '#core/area.ts';
+import { type AreaIndex, loadAreas } from '#core/area.ts';
 import { dateExists } from '#core/dates.ts';
 import { encodeNik, type NikParts, nikMatchesBirthDate, parseNik } from '#core/nik.ts';
 
@@ -65,6 +65,16 @@ describe('parseNik', () => {
   it('accepts a former Papua NIK whose regency code no longer exists (94.71, Kota Jayapura before 2022)', () => {
     expect(areas.isRegency('9471')).toBe(false);
     expect(partsOf('9471011707850003')).toMatchObject({ province: '94', regency: '9471' });
+  });
+
+  it('asks the index it is given, also when indexes alternate', () => {
+    const onlyCentralJava: AreaIndex = Object.create(areas, {
+      isNikProvince: { value: (code: string) => code === '33' },
+    });
+    expect(parseNik('1101011707850003', onlyCentralJava)).toEqual({ ok: false, problem: 'UNKNOWN_PROVINCE' });
+    expect(parseNik('1101011707850003', areas).ok).toBe(true);
+    expect(parseNik('3301011707850003', onlyCentralJava).ok).toBe(true);
+    expect(parseNik('1101011707850003', onlyCentralJava).ok).toBe(false);
   });
 
   it('does not check regency or district against the current list', () => {
