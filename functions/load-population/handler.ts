@@ -1,0 +1,67 @@
+/**
+ * LoadPopulation: a Dukcapil extract placed under reference/population/ (EventBridge S3 "Object
+ * Created", or a direct {bucket, key} invocation) streamed into the population registry table in
+ * BatchWriteItem batches. A re-load overwrites each NIK with the newer extract's values. A large
+ * national extract belongs in several files (per province or regency): each load must fit one
+ * invocation's 15 minutes.
+ */
+import { z } from 'zod';
+import { ExtractFormatError, readPopulationExtract } from '#core/extracts.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { logger, metrics } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
+import { openObject } from '#shared/staging.ts';
+
+const config = readConfig(['populationTable']);
+const registry = new DynamoPopulationRegistry(documents, config.populationTable);
+
+const EVENTBRIDGE = z.object({
+  'detail-type': z.literal('Object Created'),
+  detail: z.object({ bucket: z.object({ name: z.string().min(1) }), object: z.object({ key: z.string().min(1) }) }),
+});
+const DIRECT = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
+
+export type LoadPopulationEvent = z.input<typeof EVENTBRIDGE> | z.input<typeof DIRECT>;
+
+/** Log progress every this many people. */
+const PROGRESS_EVERY = 50_000;
+
+export const handler = lambda(async (event: LoadPopulationEvent) => {
+  const { bucket, key } = objectOf(event);
+  logger.appendKeys({ bucket, key });
+  const body = await openObject(s3, bucket, key);
+  if (!body) throw new ValidationError(`Berkas ekstrak Dukcapil '${key}' tidak ditemukan`);
+  const started = Date.now();
+  let loaded = 0;
+  let nextProgress = PROGRESS_EVERY;
+  try {
+    for await (const batch of readPopulationExtract(body)) {
+      await registry.put(batch);
+      loaded += batch.length;
+      if (loaded >= nextProgress) {
+        logger.info('Loading population extract', {
+          loaded,
+          perSecond: Math.round(loaded / ((Date.now() - started) / 1000)),
+        });
+        nextProgress += PROGRESS_EVERY;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ExtractFormatError) throw new ValidationError(error.message, [key]);
+    throw error;
+  }
+  metrics.addMetric('populationLoaded', 'Count', loaded);
+  logger.info('Population extract loaded', { loaded, ms: Date.now() - started });
+  return { bucket, key, loaded };
+});
+
+function objectOf(event: LoadPopulationEvent): { bucket: string; key: string } {
+  const fromRule = EVENTBRIDGE.safeParse(event);
+  if (fromRule.success) return { bucket: fromRule.data.detail.bucket.name, key: fromRule.data.detail.object.key };
+  const direct = DIRECT.safeParse(event);
+  if (direct.success) return direct.data;
+  throw new ValidationError('Masukan LoadPopulation harus berupa event S3 Object Created atau {bucket, key}');
+}
