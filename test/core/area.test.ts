@@ -9,7 +9,10 @@ const areas = loadAreas();
 /** A tiny list without the Papua codes, to tell current from former NIK provinces apart. */
 const fixtureDir = mkdtempSync(join(tmpdir(), 'dtks-area-'));
 writeFileSync(join(fixtureDir, 'provinces.csv'), 'code,name\r\n33,JAWA TENGAH\r\n');
-writeFileSync(join(fixtureDir, 'regencies.csv'), 'code,province_code,name\r\n33.71,33,KOTA MAGELANG\r\n');
+writeFileSync(
+  join(fixtureDir, 'regencies.csv'),
+  'code,province_code,name\r\n33.72,33,KOTA SURAKARTA\r\n33.71,33,KOTA MAGELANG\r\n\r\n',
+);
 writeFileSync(join(fixtureDir, 'districts.csv'), 'code,regency_code,name\r\n33.71.01,33.71,MAGELANG SELATAN\r\n');
 writeFileSync(
   join(fixtureDir, 'villages.csv'),
@@ -109,6 +112,13 @@ describe('loadAreas', () => {
 
   it('reads quoted CSV names and CRLF line ends', () => {
     expect(loadAreas(fixtureDir).villageName('33.71.01.1003')).toBe('Rejowinangun "Selatan"');
+  });
+
+  it('reads a list that is not sorted by code and skips blank lines', () => {
+    const small = loadAreas(fixtureDir);
+    expect(small.regenciesOf('33')).toEqual(['3371', '3372']);
+    expect(small.regencyName('3371')).toBe('KOTA MAGELANG');
+    expect(small.regencyName('3372')).toBe('KOTA SURAKARTA');
   });
 
   it('memoises the index per folder', () => {
