@@ -1,7 +1,7 @@
 /**
  * Kemendagri area codes (kode wilayah) from the official lists shipped by the npm package `idn-area-data`:
  * province `33`, regency/city `3371` (33.71), district `337101` (33.71.01), village `3371011001` (33.71.01.1001).
- * Keys are stored as plain digit strings; every query accepts the dotted form too.
+ * The index hands out plain digit strings and accepts the dotted form in every query; inside, codes are numbers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,10 +26,10 @@ export class AreaDataError extends Error {
  * Province codes a NIK may still carry although they no longer name the same province, because a NIK keeps the
  * area code of first registration (UU 23/2006 Adminduk) while provinces split and renumber.
  * - `91` was PAPUA BARAT and `94` was PAPUA until the 2022 renumbering (Kepmendagri 100.1.1-6117/2022) that
- *   created Papua Selatan, Papua Tengah, Papua Pegunungan (2022) and Papua Barat Daya (2022) and gave Papua 91,
- *   Papua Barat 92. Both codes are still current, so the official list accepts them today; they are listed here
- *   so that a NIK starting with them stays valid whatever list is deployed, and so that callers know the regency
- *   part of such a NIK (e.g. 94.71, old Kota Jayapura, now 91.71) need not exist in the current list.
+ *   came with the new provinces Papua Selatan (93), Papua Tengah (94), Papua Pegunungan (95) and Papua Barat
+ *   Daya (96) and gave Papua 91, Papua Barat 92. Both codes are still current, so the official list accepts them
+ *   today; they are listed so that a NIK starting with them stays valid whatever list is deployed, and so that
+ *   callers know the regency part of such a NIK (94.71, old Kota Jayapura, now 91.71) need not exist any more.
  * Not accepted: `54` (Timor Timur, until 1999) — it left before the national NIK (2006) was issued.
  * Every other province created since 1999 (19, 21, 36, 65, 75, 76, 82) got a new code that is still current.
  */
@@ -292,12 +292,20 @@ function resolveDataDir(dataDir: string | undefined): string {
 }
 
 const loaded = new Map<string, AreaIndex>();
+/** Index by the request (argument or environment value), so that repeated calls skip the file-system checks. */
+const byRequest = new Map<string, AreaIndex>();
 
-/** Loads the four lists once per folder (synchronously, ~40 ms for 84,000 villages) and memoises the index. */
+/** Loads the four lists once per folder (synchronously, ~65 ms cold for 84,000 villages) and memoises the index. */
 export function loadAreas(dataDir?: string): AreaIndex {
+  const request = dataDir ?? process.env.DTKS_AREA_DATA_DIR ?? '';
+  const known = byRequest.get(request);
+  if (known) return known;
   const dir = resolveDataDir(dataDir);
   let index = loaded.get(dir);
-  if (index) return index;
+  if (index) {
+    byRequest.set(request, index);
+    return index;
+  }
   try {
     index = new LoadedAreaIndex(
       readLevel(join(dir, 'provinces.csv'), false),
@@ -309,5 +317,6 @@ export function loadAreas(dataDir?: string): AreaIndex {
     throw new AreaDataError([dir], { cause: error });
   }
   loaded.set(dir, index);
+  byRequest.set(request, index);
   return index;
 }
