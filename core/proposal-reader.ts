@@ -1,0 +1,180 @@
+/**
+ * Reads a proposal (usulan) file into ProposalRow batches (PROPOSAL_FORMAT.md, "Layout"): forgiving
+ * about encoding and layout, and it never drops, fixes or rewrites a value (validation is the
+ * integrity engine's job).
+ */
+
+import { type ByteSource, type CsvDelimiter, CsvQuoteError, CsvReader } from './csv.ts';
+import type { Lang } from './messages.ts';
+import { PROPOSAL_COLUMNS, type ProposalField, type ProposalRow, REQUIRED_COLUMNS } from './proposal.ts';
+
+export type ProposalFormatErrorCode = 'EMPTY_FILE' | 'MISSING_COLUMN' | 'DUPLICATE_COLUMN' | 'UNTERMINATED_QUOTE';
+
+const quoted = (names: readonly string[]) => names.map((name) => `'${name}'`).join(', ');
+
+/** A file-level problem: the whole file goes back to the region with this message. */
+export class ProposalFormatError extends Error {
+  override readonly name = 'ProposalFormatError';
+  readonly code: ProposalFormatErrorCode;
+  /** The column concerned; for MISSING_COLUMN every missing column, joined with ', ' (each one is in `columns`). */
+  readonly column?: string;
+  readonly columns?: readonly string[];
+  /** Physical line of the file (1-based, empty lines counted). */
+  readonly line?: number;
+
+  constructor(
+    code: ProposalFormatErrorCode,
+    details: { columns?: readonly string[]; line?: number; cause?: unknown } = {},
+  ) {
+    super('', details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.columns?.length) {
+      this.columns = details.columns;
+      this.column = details.columns.join(', ');
+    }
+    if (details.line !== undefined) this.line = details.line;
+    this.message = this.messageIn('id');
+  }
+
+  messageIn(lang: Lang): string {
+    const columns = this.columns ?? [];
+    const many = columns.length > 1;
+    switch (this.code) {
+      case 'EMPTY_FILE':
+        return lang === 'id'
+          ? 'Berkas kosong: tidak ada baris judul (nama kolom) dan tidak ada data'
+          : 'The file is empty: there is no header line (column names) and no data';
+      case 'MISSING_COLUMN':
+        return lang === 'id'
+          ? `Kolom wajib ${quoted(columns)} tidak ada di baris judul`
+          : `Required column${many ? 's' : ''} ${quoted(columns)} ${many ? 'are' : 'is'} missing from the header line`;
+      case 'DUPLICATE_COLUMN':
+        return lang === 'id'
+          ? `Kolom ${quoted(columns)} muncul lebih dari sekali di baris judul`
+          : `Column ${quoted(columns)} appears more than once in the header line`;
+      case 'UNTERMINATED_QUOTE':
+        return lang === 'id'
+          ? `Tanda kutip (") yang dibuka pada baris ${this.line} berkas tidak pernah ditutup`
+          : `The quote (") opened on line ${this.line} of the file is never closed`;
+    }
+  }
+}
+
+export interface ProposalFileInfo {
+  delimiter: CsvDelimiter;
+  bom: boolean;
+  encoding: 'utf-8' | 'windows-1252';
+  /** Physical line where the Windows-1252 fallback started. */
+  windows1252FromLine?: number;
+  /** Header names that are not proposal columns, as written (trimmed), each once: a warning, not an error. */
+  unknownColumns: string[];
+  /** Data rows read so far (final after iteration). */
+  rows: number;
+}
+
+/**
+ * Batches of rows in file order. `info.delimiter`, `bom` and `unknownColumns` are set before the first
+ * batch is yielded; `encoding`, `windows1252FromLine` and `rows` are final when iteration ends.
+ */
+export interface ProposalReader extends AsyncIterable<ProposalRow[]> {
+  readonly info: ProposalFileInfo;
+}
+
+const DEFAULT_BATCH_SIZE = 2048;
+/** An index no row reaches: a column absent from the header reads as ''. */
+const ABSENT = 1 << 30;
+
+export function readProposal(source: ByteSource, options: { batchSize?: number } = {}): ProposalReader {
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const csv = new CsvReader(source);
+  const info: ProposalFileInfo = { delimiter: ',', bom: false, encoding: 'utf-8', unknownColumns: [], rows: 0 };
+  const syncInfo = () => {
+    info.delimiter = csv.info.delimiter;
+    info.bom = csv.info.bom;
+    info.encoding = csv.info.encoding;
+    if (csv.info.windows1252FromLine !== undefined) info.windows1252FromLine = csv.info.windows1252FromLine;
+  };
+
+  async function* batches(): AsyncGenerator<ProposalRow[]> {
+    let at: Record<ProposalField, number> | undefined;
+    let batch: ProposalRow[] = [];
+    let line = 0;
+    try {
+      for await (const chunk of csv) {
+        syncInfo();
+        let rows = chunk.rows;
+        if (at === undefined) {
+          const header = rows[0] as string[];
+          at = columnIndexes(header, chunk.firstLine, info.unknownColumns);
+          rows = rows.slice(1);
+        }
+        const a = at;
+        for (const cells of rows) {
+          // One object literal, so every row shares one hidden class (what keeps this loop fast).
+          batch.push({
+            line: ++line,
+            aksi: cells[a.aksi]?.trim() ?? '',
+            alasan: cells[a.alasan]?.trim() ?? '',
+            nik: cells[a.nik]?.trim() ?? '',
+            noKk: cells[a.noKk]?.trim() ?? '',
+            nama: cells[a.nama]?.trim() ?? '',
+            jenisKelamin: cells[a.jenisKelamin]?.trim() ?? '',
+            tempatLahir: cells[a.tempatLahir]?.trim() ?? '',
+            tanggalLahir: cells[a.tanggalLahir]?.trim() ?? '',
+            namaIbuKandung: cells[a.namaIbuKandung]?.trim() ?? '',
+            hubunganKeluarga: cells[a.hubunganKeluarga]?.trim() ?? '',
+            statusPerkawinan: cells[a.statusPerkawinan]?.trim() ?? '',
+            alamat: cells[a.alamat]?.trim() ?? '',
+            rt: cells[a.rt]?.trim() ?? '',
+            rw: cells[a.rw]?.trim() ?? '',
+            kodeDesa: cells[a.kodeDesa]?.trim() ?? '',
+            pekerjaan: cells[a.pekerjaan]?.trim() ?? '',
+            penghasilanBulanan: cells[a.penghasilanBulanan]?.trim() ?? '',
+            desil: cells[a.desil]?.trim() ?? '',
+          });
+          if (batch.length >= batchSize) {
+            info.rows = line;
+            yield batch;
+            batch = [];
+          }
+        }
+        info.rows = line;
+      }
+    } catch (error) {
+      if (error instanceof CsvQuoteError)
+        throw new ProposalFormatError('UNTERMINATED_QUOTE', { line: error.line, cause: error });
+      throw error;
+    }
+    syncInfo();
+    if (at === undefined) throw new ProposalFormatError('EMPTY_FILE');
+    info.rows = line;
+    if (batch.length) yield batch;
+  }
+
+  return { info, [Symbol.asyncIterator]: () => batches() };
+}
+
+/** Maps each proposal field to its cell index in the header; checks required and duplicate columns. */
+function columnIndexes(header: readonly string[], line: number, unknown: string[]): Record<ProposalField, number> {
+  const at = Object.fromEntries(Object.values(PROPOSAL_COLUMNS).map((field) => [field, ABSENT])) as Record<
+    ProposalField,
+    number
+  >;
+  const seen = new Set<string>();
+  header.forEach((cell, index) => {
+    const written = cell.trim();
+    const name = written.toLowerCase();
+    const field = Object.hasOwn(PROPOSAL_COLUMNS, name) ? PROPOSAL_COLUMNS[name] : undefined;
+    if (field === undefined) {
+      // Spreadsheets leave trailing empty header cells: nothing to warn about.
+      if (written !== '' && !unknown.includes(written)) unknown.push(written);
+      return;
+    }
+    if (seen.has(name)) throw new ProposalFormatError('DUPLICATE_COLUMN', { columns: [name], line });
+    seen.add(name);
+    at[field] = index;
+  });
+  const missing = REQUIRED_COLUMNS.filter((name) => !seen.has(name));
+  if (missing.length) throw new ProposalFormatError('MISSING_COLUMN', { columns: missing, line });
+  return at;
+}
