@@ -1,0 +1,36 @@
+/**
+ * cdk-nag acknowledgements (cdk-nag v3: `Validations.of(scope).acknowledge`). Every acknowledgement
+ * names one finding exactly and carries its reason; nothing is acknowledged by prefix or for a whole stack.
+ */
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** `<LogicalId.Arn>`: how cdk-nag spells a `Fn::GetAtt [LogicalId, Arn]` inside an IAM5 finding. */
+export function arnReference(resource: IConstruct): string {
+  const element = resource.node.defaultChild as CfnElement;
+  return `<${Stack.of(resource).resolve(element.logicalId)}.Arn>`;
+}
+
+/** Acknowledges one AwsSolutions finding on `scope` (and its children) with the reason. */
+export function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-${id}`, reason });
+}
+
+/** Acknowledges one IAM5 (wildcard) finding, e.g. `Action::kms:GenerateDataKey*` or `Resource::*`. */
+export function acknowledgeWildcard(scope: IConstruct, finding: string, reason: string): void {
+  acknowledge(scope, `IAM5[${finding}]`, reason);
+}
+
+export const WILDCARD_REASONS = {
+  xray: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions: AWS requires Resource "*" (active tracing).',
+  kmsGenerateDataKey:
+    'Granted by the DynamoDB/S3/SQS grant on the customer-managed key only (the resource is that one key ARN): kms:GenerateDataKey* covers the GenerateDataKey variants the service calls for envelope encryption.',
+  kmsReEncrypt:
+    'Granted by the DynamoDB/S3/SQS grant on the customer-managed key only (the resource is that one key ARN): kms:ReEncrypt* lets the service re-encrypt under a rotated key version.',
+  tableIndexes:
+    "Queries on this table's own global secondary indexes (TABLES in functions/shared/contracts.ts): DynamoDB names an index as <table ARN>/index/<name>; the wildcard stays inside this one table.",
+  objectPrefix:
+    'Objects under one key prefix of one bucket: S3 object ARNs of keys that do not exist yet can only be named by prefix.',
+  logDelivery:
+    'CloudWatch Logs delivery APIs (CreateLogDelivery, PutResourcePolicy, DescribeLogGroups ...) have no resource-level permissions: AWS requires Resource "*" for Step Functions logging.',
+} as const;

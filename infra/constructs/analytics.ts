@@ -1,0 +1,180 @@
+/**
+ * Analytics: a Glue database with two tables over the monthly Parquet exports — the full tier
+ * (exports/, for authorised ministry analysts) and the pseudonymised tier (pseudonymised/, NIK and
+ * No. KK as keyed hashes, no names or street addresses, for general analysts) — with partition
+ * projection on period and province, and an Athena workgroup that enforces SSE-KMS query results.
+ */
+import { readFileSync } from 'node:fs';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { repositoryPath } from '../repository.ts';
+import { DtksBucket } from './storage.ts';
+
+/** A column of a snapshot row as Athena reads it. */
+export interface SnapshotColumn {
+  readonly name: string;
+  readonly type: 'string' | 'int' | 'bigint';
+}
+
+const text = (name: string): SnapshotColumn => ({ name, type: 'string' });
+
+/** The full snapshot row: the master person fields (the exports write the same names). */
+export const FULL_SNAPSHOT_COLUMNS: readonly SnapshotColumn[] = [
+  text('nik'),
+  text('no_kk'),
+  text('nama'),
+  text('jenis_kelamin'),
+  text('tempat_lahir'),
+  // ISO yyyy-MM-dd as text: Athena reads a Parquet string column; a DATE logical type would need `date` here.
+  text('tanggal_lahir'),
+  text('nama_ibu_kandung'),
+  text('hubungan_keluarga'),
+  text('status_perkawinan'),
+  text('alamat'),
+  text('rt'),
+  text('rw'),
+  text('kode_desa'),
+  text('kode_kabupaten'),
+  text('pekerjaan'),
+  { name: 'penghasilan_bulanan', type: 'bigint' },
+  { name: 'desil', type: 'int' },
+  text('status'),
+  text('periode'),
+];
+
+/** The pseudonymised row: keyed hashes instead of NIK and No. KK, birth year instead of date, no names or addresses. */
+export const PSEUDONYMISED_SNAPSHOT_COLUMNS: readonly SnapshotColumn[] = [
+  text('nik_hash'),
+  text('no_kk_hash'),
+  text('jenis_kelamin'),
+  { name: 'tahun_lahir', type: 'int' },
+  text('hubungan_keluarga'),
+  text('status_perkawinan'),
+  text('kode_desa'),
+  text('kode_kabupaten'),
+  text('pekerjaan'),
+  { name: 'penghasilan_bulanan', type: 'bigint' },
+  { name: 'desil', type: 'int' },
+  text('status'),
+  text('periode'),
+];
+
+/** The current province codes (2 digits) of the Kemendagri list shipped by idn-area-data: the values of `province`. */
+export function provinceCodes(): string[] {
+  const csv = readFileSync(repositoryPath('node_modules/idn-area-data/data/provinces.csv'), 'utf8');
+  return csv
+    .split(/\r?\n/)
+    .slice(1)
+    .map((line) => line.split(',')[0]?.trim() ?? '')
+    .filter((code) => /^\d{2}$/.test(code));
+}
+
+export interface AnalyticsProps {
+  readonly exportsBucket: s3.IBucket;
+  readonly encryptionKey: kms.IKey;
+  readonly serverAccessLogsBucket: s3.IBucket;
+  /** @default 'dtks' */
+  readonly databaseName?: string;
+  /** The first period the projection offers. @default '2024-01' */
+  readonly firstPeriod?: string;
+  /** How long Athena query results are kept. @default Duration.days(30) */
+  readonly resultsExpiration?: Duration;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class Analytics extends Construct {
+  public readonly database: glue.CfnDatabase;
+  public readonly snapshotTable: glue.CfnTable;
+  public readonly pseudonymisedTable: glue.CfnTable;
+  public readonly resultsBucket: DtksBucket;
+  public readonly workGroup: athena.CfnWorkGroup;
+  public readonly databaseName: string;
+
+  constructor(scope: Construct, id: string, props: AnalyticsProps) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+    this.databaseName = props.databaseName ?? 'dtks';
+
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: account,
+      databaseInput: { name: this.databaseName, description: 'DTKS monthly snapshot exports' },
+    });
+
+    const table = (tableId: string, name: string, prefix: string, columns: readonly SnapshotColumn[]) => {
+      const location = `s3://${props.exportsBucket.bucketName}/${prefix}`;
+      const created = new glue.CfnTable(this, tableId, {
+        catalogId: account,
+        databaseName: this.databaseName,
+        tableInput: {
+          name,
+          tableType: 'EXTERNAL_TABLE',
+          parameters: {
+            classification: 'parquet',
+            // Partition projection: Athena computes the partitions, no crawler and no MSCK REPAIR.
+            'projection.enabled': 'true',
+            'projection.period.type': 'date',
+            'projection.period.format': 'yyyy-MM',
+            'projection.period.range': `${props.firstPeriod ?? '2024-01'},NOW`,
+            'projection.period.interval': '1',
+            'projection.period.interval.unit': 'MONTHS',
+            'projection.province.type': 'enum',
+            'projection.province.values': provinceCodes().join(','),
+            // The manifest (exports/period=…/manifest.json) sits above the province folders and is never read as data.
+            'storage.location.template': `${location}period=\${period}/province=\${province}/`,
+          },
+          partitionKeys: [
+            { name: 'period', type: 'string', comment: 'YYYY-MM, the stipulated period' },
+            { name: 'province', type: 'string', comment: 'Kemendagri province code, 2 digits' },
+          ],
+          storageDescriptor: {
+            location,
+            columns: columns.map((column) => ({ name: column.name, type: column.type })),
+            inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+          },
+        },
+      });
+      created.addResourceDependency(this.database);
+      return created;
+    };
+    // KEYS.exportPart / KEYS.pseudonymisedPart in contracts.ts: <tier>/period=YYYY-MM/province=PP/regency-RRRR.parquet
+    this.snapshotTable = table('SnapshotTable', 'snapshot', 'exports/', FULL_SNAPSHOT_COLUMNS);
+    this.pseudonymisedTable = table(
+      'PseudonymisedTable',
+      'snapshot_pseudonymised',
+      'pseudonymised/',
+      PSEUDONYMISED_SNAPSHOT_COLUMNS,
+    );
+
+    this.resultsBucket = new DtksBucket(this, 'QueryResults', {
+      encryptionKey: props.encryptionKey,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      noncurrentVersionExpiration: Duration.days(1),
+      lifecycleRules: [{ id: 'ExpireQueryResults', expiration: props.resultsExpiration ?? Duration.days(30) }],
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: this.databaseName,
+      description: 'DTKS analysts: query results encrypted with the DTKS key, settings enforced',
+      state: 'ENABLED',
+      recursiveDeleteOption: false,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        // A runaway query over every period stops at 100 GB scanned.
+        bytesScannedCutoffPerQuery: 100 * 1024 ** 3,
+        resultConfiguration: {
+          outputLocation: `s3://${this.resultsBucket.bucketName}/athena/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.encryptionKey.keyArn },
+        },
+      },
+    });
+  }
+}

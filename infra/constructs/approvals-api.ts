@@ -1,0 +1,137 @@
+/**
+ * Approvals API: an HTTP API behind a Cognito JWT authorizer, every route served by the approvals-api
+ * function (which checks role and area from the token's claims). The function may answer task tokens
+ * of the proposal workflow only; tokens never leave DynamoDB and the function.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { CLAIM_NAMES } from '#shared/contracts.ts';
+import type { DtksFunction } from './dtks-function.ts';
+
+/** The routes of the approvals API (the same as the local approvals server). */
+export const APPROVAL_ROUTES = [
+  { method: apigw.HttpMethod.GET, path: '/tasks' },
+  { method: apigw.HttpMethod.GET, path: '/proposals/{proposalId}' },
+  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/decision' },
+] as const;
+
+export interface ApprovalsApiProps {
+  readonly handler: DtksFunction;
+  /** The workflow whose approval tasks the API answers (SendTaskSuccess / SendTaskFailure). */
+  readonly proposalWorkflow: sfn.IStateMachine;
+  /** Steady-state requests per second over all routes. @default 50 */
+  readonly rateLimit?: number;
+  /** @default 100 */
+  readonly burstLimit?: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class ApprovalsApi extends Construct {
+  public readonly userPool: cognito.UserPool;
+  public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly httpApi: apigw.HttpApi;
+  public readonly stage: apigw.HttpStage;
+  public readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApprovalsApiProps) {
+    super(scope, id);
+
+    // Approvers are created by the ministry operator (no self sign-up); role and area are set by
+    // administrators only: the app client cannot write them (writeAttributes below).
+    this.userPool = new cognito.UserPool(this, 'Approvers', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      customAttributes: {
+        [CLAIM_NAMES.role.replace('custom:', '')]: new cognito.StringAttribute({
+          minLen: 1,
+          maxLen: 32,
+          mutable: true,
+        }),
+        [CLAIM_NAMES.area.replace('custom:', '')]: new cognito.StringAttribute({ minLen: 2, maxLen: 4, mutable: true }),
+      },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.userPoolClient = this.userPool.addClient('ApprovalsClient', {
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      generateSecret: false,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ email: true, preferredUsername: true })
+        .withCustomAttributes('role', 'area'),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ preferredUsername: true }),
+    });
+
+    const authorizer = new HttpJwtAuthorizer(
+      'CognitoJwt',
+      `https://cognito-idp.${this.userPool.stack.region}.amazonaws.com/${this.userPool.userPoolId}`,
+      { jwtAudience: [this.userPoolClient.userPoolClientId] },
+    );
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'DTKS approvals: pending tasks, proposal check summaries, decisions',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const integration = new HttpLambdaIntegration('ApprovalsHandler', props.handler);
+    for (const route of APPROVAL_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stage = new apigw.HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        // Who called what and the outcome; no bodies, no tokens.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            user: `$context.authorizer.claims.${CLAIM_NAMES.username}`,
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    props.proposalWorkflow.grantTaskResponse(props.handler);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Intake: S3 Object Created events of the proposals bucket → the proposal workflow (uploads under
+ * proposals/) and → load-population (Dukcapil extracts under reference/population/). Undeliverable
+ * events land in an encrypted dead-letter queue.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { KEYS } from '#shared/contracts.ts';
+import { acknowledge } from './acknowledge.ts';
+
+/** Where a Dinas Dukcapil extract is placed to (re)load the population registry (local/events.ts POPULATION_PREFIX). */
+export const POPULATION_PREFIX = 'reference/population/';
+
+export interface IntakeProps {
+  /** The bucket with EventBridge notifications on. */
+  readonly proposalsBucket: s3.IBucket;
+  readonly proposalWorkflow: sfn.IStateMachine;
+  readonly loadPopulationFunction: lambda.IFunction;
+  /** Encrypts the dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+  /** @default 185 (EventBridge's maximum) */
+  readonly retryAttempts?: number;
+  /** @default Duration.hours(24) (EventBridge's maximum) */
+  readonly maxEventAge?: Duration;
+}
+
+export class Intake extends Construct {
+  public readonly proposalUploadedRule: events.Rule;
+  public readonly populationExtractRule: events.Rule;
+  /** Events EventBridge could not deliver after its retries (inspect and redrive by hand). */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: IntakeProps) {
+    super(scope, id);
+    const retryAttempts = props.retryAttempts ?? 185;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(24);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'SQS3',
+      'This queue is itself the dead-letter queue of the intake rules; a dead-letter queue of a dead-letter queue adds nothing.',
+    );
+    // EventBridge encrypts what it sends to the KMS-encrypted DLQ with the key.
+    props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    // S3 events are at least once: a repeated event starts a second execution, which the ingest
+    // handler's conditional write on (bucket, key, version) ends as DUPLICATE (state-machines/README.md).
+    this.proposalUploadedRule = new events.Rule(this, 'ProposalUploaded', {
+      description: 'DTKS: a proposal CSV uploaded under proposals/ starts the proposal workflow',
+      eventPattern: objectCreatedPattern(props.proposalsBucket, KEYS.uploadPrefix),
+      targets: [
+        new targets.SfnStateMachine(props.proposalWorkflow, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts,
+          maxEventAge,
+        }),
+      ],
+    });
+
+    this.populationExtractRule = new events.Rule(this, 'PopulationExtractUploaded', {
+      description: 'DTKS: a Dukcapil extract placed under reference/population/ is loaded into the population table',
+      eventPattern: objectCreatedPattern(props.proposalsBucket, POPULATION_PREFIX),
+      targets: [
+        new targets.LambdaFunction(props.loadPopulationFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts,
+          maxEventAge,
+        }),
+      ],
+    });
+  }
+}
+
+function objectCreatedPattern(bucket: s3.IBucket, prefix: string): events.EventPattern {
+  return {
+    source: ['aws.s3'],
+    detailType: ['Object Created'],
+    detail: {
+      bucket: { name: [bucket.bucketName] },
+      object: { key: events.Match.prefix(prefix) },
+    },
+  };
+}
