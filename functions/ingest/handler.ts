@@ -84,8 +84,9 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
   const body = await openObject(s3, input.bucket, input.key);
   if (!body) return returnFile(record, `Berkas '${input.key}' tidak ditemukan (sudah dihapus sebelum diproses)`);
   const staged = new NdjsonWriter<ProposalRow>(s3, config.proposalsBucket, KEYS.stagedRows(proposalId));
+  const reader = readProposal(body);
   try {
-    for await (const batch of readProposal(body)) await staged.write(batch);
+    for await (const batch of reader) await staged.write(batch);
   } catch (error) {
     if (!(error instanceof ProposalFormatError)) throw error;
     // The partial staging upload is abandoned: nothing reads staged rows of a returned proposal.
@@ -93,8 +94,12 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
     return returnFile(record, error.messageIn('id'), error.messageIn(config.reportLanguage));
   }
   await staged.end();
-  await proposals.update(proposalId, { rows: staged.records, stagedKey: KEYS.stagedRows(proposalId) }, ['RECEIVED']);
-  logger.info('Proposal staged', { rows: staged.records, bytes: staged.bytes });
+  // How the file was read (delimiter, encoding fallback, unknown columns): warnings the region can see.
+  const { rows: _rows, ...file } = reader.info;
+  await proposals.update(proposalId, { rows: staged.records, stagedKey: KEYS.stagedRows(proposalId), file }, [
+    'RECEIVED',
+  ]);
+  logger.info('Proposal staged', { rows: staged.records, bytes: staged.bytes, encoding: file.encoding });
   return {
     outcome: 'INGESTED',
     proposalId,

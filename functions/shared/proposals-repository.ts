@@ -60,6 +60,14 @@ export interface ProposalRecord {
   updatedAt: string;
   statusChangedAt: string;
   rows?: number;
+  /** How Ingest read the file: delimiter, BOM, encoding (Windows-1252 fallback), unknown columns. */
+  file?: {
+    delimiter: string;
+    bom: boolean;
+    encoding: string;
+    windows1252FromLine?: number;
+    unknownColumns: string[];
+  };
   summary?: CheckSummaryRecord;
   reportKey?: string;
   /** Why the proposal ended where it did (RETURNED/REJECTED/EXPIRED/FAILED), for the region. */

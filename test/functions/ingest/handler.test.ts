@@ -1,0 +1,130 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
+import { type IngestOutput, KEYS } from '#shared/contracts.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { lambdaContext } from '../../support/lambda.ts';
+import { proposalCsv, World } from '../../support/world.ts';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+let aws: TestAws;
+let ingest: Handler;
+let proposals: ProposalsRepository;
+const world = new World();
+
+async function upload(key: string, body: string): Promise<{ key: string; etag: string; size: number }> {
+  const put = await aws.clients.s3.send(
+    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: body }),
+  );
+  return { key, etag: put.ETag ?? '', size: Buffer.byteLength(body) };
+}
+
+async function run(object: { key: string; etag: string; size: number }, executionId: string): Promise<IngestOutput> {
+  return (await ingest(
+    { bucket: aws.names.buckets.proposals, ...object, executionId },
+    lambdaContext('dtks-ingest'),
+  )) as IngestOutput;
+}
+
+async function text(key: string): Promise<string> {
+  const object = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
+}
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  ({ handler: ingest } = (await import('../../../functions/ingest/handler.ts')) as { handler: Handler });
+});
+
+afterAll(async () => {
+  await aws?.stop();
+});
+
+describe('ingest', () => {
+  const rows: ProposalRow[] = [world.row(), world.row(), world.row()];
+  let first: IngestOutput;
+
+  it('records a new upload as RECEIVED and stages its rows as NDJSON', async () => {
+    const object = await upload('proposals/3371/2026-11/usulan-desa.csv', proposalCsv(rows));
+    first = await run(object, 'exec-1');
+    expect(first).toMatchObject({ outcome: 'INGESTED', regency: '3371', province: '33', period: '2026-11', rows: 3 });
+    expect(first.proposalId).toMatch(/^3371-2026-11-[0-9a-f]{12}$/);
+    const staged = (await text(KEYS.stagedRows(first.proposalId)))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(staged.map((row: ProposalRow) => row.nik)).toEqual(rows.map((row) => row.nik));
+    expect(staged[0]).toMatchObject({ line: 1, aksi: 'TAMBAH', kodeDesa: rows[0]?.kodeDesa });
+    const proposal = await proposals.require(first.proposalId);
+    expect(proposal).toMatchObject({
+      status: 'RECEIVED',
+      rows: 3,
+      regency: '3371',
+      executionId: 'exec-1',
+      file: { delimiter: ',', encoding: 'utf-8', unknownColumns: [] },
+    });
+    expect(await proposals.listEvents(first.proposalId)).toEqual([
+      expect.objectContaining({ kind: 'STATUS', to: 'RECEIVED' }),
+    ]);
+  });
+
+  it('answers DUPLICATE to a repeated event for the same object version', async () => {
+    const again = await run(
+      {
+        key: 'proposals/3371/2026-11/usulan-desa.csv',
+        etag: (await proposals.require(first.proposalId)).etag ?? '',
+        size: 1,
+      },
+      'exec-2',
+    );
+    expect(again).toEqual({ outcome: 'DUPLICATE', proposalId: first.proposalId });
+    expect((await proposals.require(first.proposalId)).executionId).toBe('exec-1');
+  });
+
+  it('carries on when its own execution retries', async () => {
+    const proposal = await proposals.require(first.proposalId);
+    const retried = await run({ key: proposal.key, etag: proposal.etag ?? '', size: 1 }, 'exec-1');
+    expect(retried).toMatchObject({ outcome: 'INGESTED', proposalId: first.proposalId, rows: 3 });
+  });
+
+  it('returns a file uploaded outside proposals/<regency>/<YYYY-MM>/ with a reason saying where it belongs', async () => {
+    const object = await upload('proposals/magelang/usulan.csv', proposalCsv(rows));
+    const returned = await run(object, 'exec-3');
+    expect(returned).toMatchObject({
+      outcome: 'RETURNED',
+      reason: expect.stringContaining('proposals/<kode kabupaten'),
+    });
+    const proposal = await proposals.require(returned.proposalId);
+    expect(proposal).toMatchObject({
+      status: 'RETURNED',
+      reason: expect.stringContaining('proposals/magelang/usulan.csv'),
+    });
+  });
+
+  it('returns a file with an unknown regency code', async () => {
+    const object = await upload('proposals/3399/2026-11/usulan.csv', proposalCsv(rows));
+    const returned = await run(object, 'exec-4');
+    expect(returned).toMatchObject({ outcome: 'RETURNED', reason: expect.stringContaining('3399') });
+  });
+
+  it('returns a file missing a required column with the column named in the reason and the report', async () => {
+    const object = await upload('proposals/3371/2026-11/tanpa-nik.csv', proposalCsv(rows, ['nik']));
+    const returned = await run(object, 'exec-5');
+    expect(returned.outcome).toBe('RETURNED');
+    if (returned.outcome !== 'RETURNED') return;
+    expect(returned.reason).toContain('nik');
+    const proposal = await proposals.require(returned.proposalId);
+    expect(proposal).toMatchObject({
+      status: 'RETURNED',
+      reason: returned.reason,
+      reportKey: KEYS.returnReport('3371', returned.proposalId),
+    });
+    const report = await text(KEYS.returnReport('3371', returned.proposalId));
+    expect(report.startsWith('\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan')).toBe(true);
+    expect(report).toContain('DIKEMBALIKAN');
+    expect(report).toContain(returned.reason);
+  });
+});
