@@ -1,0 +1,210 @@
+/**
+ * Readers of the reference extracts (PROPOSAL_FORMAT.md, "Reference extracts"): the population
+ * registry (Dukcapil) extract and the DTKS master extract. Same tokenizer and the same forgiveness
+ * about layout as the proposal reader (BOM, ';' or ',', CRLF/LF/CR, Windows-1252, case and spaces
+ * of column names, unknown columns ignored); values are trimmed and otherwise kept as written.
+ */
+
+import { type ByteSource, CsvQuoteError, CsvReader } from './csv.ts';
+import { type MasterPerson, type PopulationPerson, REQUIRED_COLUMNS } from './proposal.ts';
+
+export type ExtractKind = 'population' | 'master';
+export type ExtractFormatErrorCode =
+  | 'EMPTY_FILE'
+  | 'MISSING_COLUMN'
+  | 'DUPLICATE_COLUMN'
+  | 'UNTERMINATED_QUOTE'
+  | 'INVALID_VALUE';
+
+const EXTRACT_NAMES: Record<ExtractKind, string> = {
+  population: 'Ekstrak data kependudukan (Dukcapil)',
+  master: 'Ekstrak master DTKS',
+};
+
+/** A reference extract that cannot be loaded; the message names the extract, and the column or line. */
+export class ExtractFormatError extends Error {
+  override readonly name = 'ExtractFormatError';
+  readonly extract: ExtractKind;
+  readonly code: ExtractFormatErrorCode;
+  /** MISSING_COLUMN: every missing column joined with ', '; DUPLICATE_COLUMN / INVALID_VALUE: the column. */
+  readonly column?: string;
+  /** UNTERMINATED_QUOTE: physical line of the file (1-based) where the quote opens. */
+  readonly line?: number;
+  /** INVALID_VALUE: 1-based data row (header and empty lines not counted). */
+  readonly row?: number;
+
+  constructor(
+    extract: ExtractKind,
+    code: ExtractFormatErrorCode,
+    details: { columns?: readonly string[]; line?: number; row?: number; value?: string; cause?: unknown } = {},
+  ) {
+    const what = EXTRACT_NAMES[extract];
+    const columns = (details.columns ?? []).map((name) => `'${name}'`).join(', ');
+    const messages: Record<ExtractFormatErrorCode, string> = {
+      EMPTY_FILE: `${what} kosong: tidak ada baris judul (nama kolom)`,
+      MISSING_COLUMN: `${what}: kolom wajib ${columns} tidak ada di baris judul`,
+      DUPLICATE_COLUMN: `${what}: kolom ${columns} muncul lebih dari sekali di baris judul`,
+      UNTERMINATED_QUOTE: `${what}: tanda kutip (") yang dibuka pada baris ${details.line} tidak pernah ditutup`,
+      INVALID_VALUE: `${what}: nilai ${JSON.stringify(details.value ?? '')} pada kolom ${columns} pada baris data ke-${details.row} (baris judul tidak dihitung) tidak dikenal`,
+    };
+    super(messages[code], details.cause === undefined ? undefined : { cause: details.cause });
+    this.extract = extract;
+    this.code = code;
+    if (details.columns?.length) this.column = details.columns.join(', ');
+    if (details.line !== undefined) this.line = details.line;
+    if (details.row !== undefined) this.row = details.row;
+  }
+}
+
+const POPULATION_COLUMNS = [
+  'nik',
+  'no_kk',
+  'nama',
+  'jenis_kelamin',
+  'tempat_lahir',
+  'tanggal_lahir',
+  'kode_desa',
+  'alamat',
+  'status_hidup',
+] as const;
+type PopulationColumn = (typeof POPULATION_COLUMNS)[number];
+
+const MASTER_COLUMNS = [
+  'nik',
+  'no_kk',
+  'nama',
+  'jenis_kelamin',
+  'tempat_lahir',
+  'tanggal_lahir',
+  'nama_ibu_kandung',
+  'hubungan_keluarga',
+  'status_perkawinan',
+  'alamat',
+  'rt',
+  'rw',
+  'kode_desa',
+  'pekerjaan',
+  'penghasilan_bulanan',
+  'desil',
+] as const;
+type MasterColumn = (typeof MASTER_COLUMNS)[number];
+/** The proposal's required columns without `aksi`. */
+const MASTER_REQUIRED = REQUIRED_COLUMNS.filter((name): name is Exclude<typeof name, 'aksi'> => name !== 'aksi');
+
+/** An index no row reaches: an optional column absent from the header reads as ''. */
+const ABSENT = 1 << 30;
+
+/** Cell index of every known column (ABSENT when not in the header); throws on a missing or duplicate column. */
+function columnIndexes<C extends string>(
+  extract: ExtractKind,
+  header: readonly string[],
+  known: readonly C[],
+  required: readonly C[],
+): Record<C, number> {
+  const at = Object.fromEntries(known.map((name) => [name, ABSENT])) as Record<C, number>;
+  const seen = new Set<string>();
+  header.forEach((cell, index) => {
+    const name = cell.trim().toLowerCase();
+    if (!(known as readonly string[]).includes(name)) return;
+    if (seen.has(name)) throw new ExtractFormatError(extract, 'DUPLICATE_COLUMN', { columns: [name] });
+    seen.add(name);
+    at[name as C] = index;
+  });
+  const missing = required.filter((name) => !seen.has(name));
+  if (missing.length) throw new ExtractFormatError(extract, 'MISSING_COLUMN', { columns: missing });
+  return at;
+}
+
+/**
+ * Tokenizes an extract and maps each record with `toPerson` (built once from the header indexes).
+ * Yields one array per decoded input chunk: big batches, since extracts are loaded whole.
+ */
+async function* readExtract<C extends string, P>(
+  extract: ExtractKind,
+  source: ByteSource,
+  known: readonly C[],
+  required: readonly C[],
+  toPerson: (at: Record<C, number>) => (cells: string[], row: number) => P,
+): AsyncGenerator<P[]> {
+  let convert: ((cells: string[], row: number) => P) | undefined;
+  let row = 0;
+  try {
+    for await (const chunk of new CsvReader(source)) {
+      let rows = chunk.rows;
+      if (convert === undefined) {
+        convert = toPerson(columnIndexes(extract, rows[0] as string[], known, required));
+        rows = rows.slice(1);
+      }
+      if (rows.length === 0) continue;
+      const people: P[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) people[i] = convert(rows[i] as string[], ++row);
+      yield people;
+    }
+  } catch (error) {
+    if (error instanceof CsvQuoteError) {
+      throw new ExtractFormatError(extract, 'UNTERMINATED_QUOTE', { line: error.line, cause: error });
+    }
+    throw error;
+  }
+  if (convert === undefined) throw new ExtractFormatError(extract, 'EMPTY_FILE');
+}
+
+/** The population registry (Dukcapil) extract. `status_hidup` must be HIDUP or MENINGGAL (any case). */
+export function readPopulationExtract(source: ByteSource): AsyncIterable<PopulationPerson[]> {
+  return readExtract<PopulationColumn, PopulationPerson>(
+    'population',
+    source,
+    POPULATION_COLUMNS,
+    POPULATION_COLUMNS,
+    (at) => (cells, row) => {
+      const status = cells[at.status_hidup]?.trim().toUpperCase() ?? '';
+      if (status !== 'HIDUP' && status !== 'MENINGGAL') {
+        // A registry that cannot say whether a person lives would make DECEASED checks silently wrong.
+        throw new ExtractFormatError('population', 'INVALID_VALUE', {
+          columns: ['status_hidup'],
+          row,
+          value: cells[at.status_hidup] ?? '',
+        });
+      }
+      return {
+        nik: cells[at.nik]?.trim() ?? '',
+        noKk: cells[at.no_kk]?.trim() ?? '',
+        nama: cells[at.nama]?.trim() ?? '',
+        jenisKelamin: cells[at.jenis_kelamin]?.trim() ?? '',
+        tempatLahir: cells[at.tempat_lahir]?.trim() ?? '',
+        tanggalLahir: cells[at.tanggal_lahir]?.trim() ?? '',
+        kodeDesa: cells[at.kode_desa]?.trim() ?? '',
+        alamat: cells[at.alamat]?.trim() ?? '',
+        statusHidup: status,
+      };
+    },
+  );
+}
+
+/** The DTKS master extract: the proposal columns without `aksi` and `alasan` (pekerjaan, penghasilan_bulanan, desil optional). */
+export function readMasterExtract(source: ByteSource): AsyncIterable<MasterPerson[]> {
+  return readExtract<MasterColumn, MasterPerson>(
+    'master',
+    source,
+    MASTER_COLUMNS,
+    MASTER_REQUIRED,
+    (at) => (cells) => ({
+      nik: cells[at.nik]?.trim() ?? '',
+      noKk: cells[at.no_kk]?.trim() ?? '',
+      nama: cells[at.nama]?.trim() ?? '',
+      jenisKelamin: cells[at.jenis_kelamin]?.trim() ?? '',
+      tempatLahir: cells[at.tempat_lahir]?.trim() ?? '',
+      tanggalLahir: cells[at.tanggal_lahir]?.trim() ?? '',
+      namaIbuKandung: cells[at.nama_ibu_kandung]?.trim() ?? '',
+      hubunganKeluarga: cells[at.hubungan_keluarga]?.trim() ?? '',
+      statusPerkawinan: cells[at.status_perkawinan]?.trim() ?? '',
+      alamat: cells[at.alamat]?.trim() ?? '',
+      rt: cells[at.rt]?.trim() ?? '',
+      rw: cells[at.rw]?.trim() ?? '',
+      kodeDesa: cells[at.kode_desa]?.trim() ?? '',
+      pekerjaan: cells[at.pekerjaan]?.trim() ?? '',
+      penghasilanBulanan: cells[at.penghasilan_bulanan]?.trim() ?? '',
+      desil: cells[at.desil]?.trim() ?? '',
+    }),
+  );
+}
