@@ -1,0 +1,96 @@
+/**
+ * The snapshot export of one regency for one period: the active persons of the master, read a page at a
+ * time, written to the three files of the contracts (KEYS) at once:
+ *  - the full-tier Parquet (exports/period=…/province=…/regency-….parquet),
+ *  - the pseudonymised Parquet for general analysts (pseudonymised/period=…/…),
+ *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…).
+ * Each file is streamed to S3 and its SHA-256 and size come back for the manifest. Rows are in NIK order
+ * (the regency index's sort key) and the writers add no timestamps, so a rerun of the same period over
+ * the same master writes byte-identical files.
+ */
+import {
+  createPseudonymiser,
+  FULL_SNAPSHOT_COLUMNS,
+  type FullSnapshotRow,
+  PSEUDONYMISED_SNAPSHOT_COLUMNS,
+  type PseudonymisedSnapshotRow,
+  type SnapshotPerson,
+  toFullSnapshotRow,
+  toPseudonymisedSnapshotRow,
+} from '#core/snapshot.ts';
+import { type ExportRegencyOutput, KEYS } from '../contracts.ts';
+import type { ByteSink } from './object-sink.ts';
+import { ParquetStreamWriter } from './parquet-stream.ts';
+import { RegencyCsvWriter } from './regency-csv.ts';
+
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+export interface RegencyExportInput {
+  period: string;
+  regency: string;
+  province: string;
+  /** The regency's active persons, a page at a time. */
+  persons: AsyncIterable<readonly SnapshotPerson[]>;
+  /** The HMAC key of the pseudonymised tier (the same in every period). */
+  pseudonymKey: string;
+  /** Opens the file at `key` (an S3 multipart upload in the handler). */
+  openFile(key: string, contentType: string): ByteSink;
+  rowGroupSize?: number;
+}
+
+export async function exportRegency(input: RegencyExportInput): Promise<ExportRegencyOutput> {
+  const { period, regency, province } = input;
+  const pseudonymise = createPseudonymiser(input.pseudonymKey);
+  const keys = {
+    full: KEYS.exportPart(period, province, regency),
+    pseudonymised: KEYS.pseudonymisedPart(period, province, regency),
+    csv: KEYS.regencyCsv(period, regency),
+  };
+  const sinks = {
+    full: input.openFile(keys.full, PARQUET_CONTENT_TYPE),
+    pseudonymised: input.openFile(keys.pseudonymised, PARQUET_CONTENT_TYPE),
+    csv: input.openFile(keys.csv, CSV_CONTENT_TYPE),
+  };
+  const options = { rowGroupSize: input.rowGroupSize, metadata: { period, province, regency } };
+  const full = new ParquetStreamWriter<FullSnapshotRow>(sinks.full, FULL_SNAPSHOT_COLUMNS, options);
+  const pseudonymised = new ParquetStreamWriter<PseudonymisedSnapshotRow>(
+    sinks.pseudonymised,
+    PSEUDONYMISED_SNAPSHOT_COLUMNS,
+    options,
+  );
+  const csv = new RegencyCsvWriter(sinks.csv);
+
+  try {
+    for await (const page of input.persons) {
+      const fullRows: FullSnapshotRow[] = [];
+      const pseudonymisedRows: PseudonymisedSnapshotRow[] = [];
+      for (const person of page) {
+        // The regency index is sparse on active persons; a record read while being deactivated is skipped.
+        if (person.status !== 'ACTIVE') continue;
+        fullRows.push(toFullSnapshotRow(person, period));
+        pseudonymisedRows.push(toPseudonymisedSnapshotRow(person, period, pseudonymise));
+      }
+      await Promise.all([full.write(fullRows), pseudonymised.write(pseudonymisedRows), csv.write(fullRows)]);
+    }
+    const [fullFile, pseudonymisedFile, csvFile] = await Promise.all([
+      full.close(),
+      pseudonymised.close(),
+      csv.close(),
+    ]);
+    const records = full.records;
+    return {
+      regency,
+      province,
+      records,
+      files: [
+        { ...fullFile, records, tier: 'full' },
+        { ...pseudonymisedFile, records, tier: 'pseudonymised' },
+        { ...csvFile, records, tier: 'csv' },
+      ],
+    };
+  } catch (error) {
+    await Promise.all(Object.values(sinks).map((sink) => sink.abort()));
+    throw error;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * ExportRegency (one iteration of the stipulation workflow's Map over regencies): the period's snapshot
+ * of one regency, from the master's active persons to the full and pseudonymised Parquet files and the
+ * Dinas Sosial CSV in the exports bucket. Idempotent: a rerun writes the same keys with the same bytes.
+ */
+import { z } from 'zod';
+import { documents, s3, secrets } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { ExportRegencyInput, ExportRegencyOutput } from '#shared/contracts.ts';
+import { ValidationError } from '#shared/errors.ts';
+import { S3ObjectSink } from '#shared/exports/object-sink.ts';
+import { pseudonymKeyLoader } from '#shared/exports/pseudonym-key.ts';
+import { exportRegency } from '#shared/exports/regency-export.ts';
+import { logger, metrics } from '#shared/logger.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { lambda } from '#shared/middleware.ts';
+
+const config = readConfig(['masterTable', 'exportsBucket']);
+const master = new DynamoDtksMaster(documents, config.masterTable);
+const pseudonymKey = pseudonymKeyLoader(secrets);
+
+const INPUT = z
+  .object({
+    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+    regency: z.string().regex(/^\d{4}$/),
+    province: z.string().regex(/^\d{2}$/),
+  })
+  .refine((input) => input.regency.startsWith(input.province), { message: 'regency is outside province' });
+
+export const handler = lambda(async (event: ExportRegencyInput): Promise<ExportRegencyOutput> => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) throw new ValidationError('Masukan ExportRegency tidak valid', [parsed.error.message]);
+  const { period, regency, province } = parsed.data;
+  logger.appendKeys({ period, regency });
+  const output = await exportRegency({
+    period,
+    regency,
+    province,
+    persons: master.activeInRegency(regency),
+    pseudonymKey: await pseudonymKey(),
+    openFile: (key, contentType) => new S3ObjectSink(s3, config.exportsBucket, key, contentType),
+  });
+  metrics.addMetric('ExportedPersons', 'Count', output.records);
+  logger.info('Regency exported', { records: output.records, bytes: output.files.map((file) => file.bytes) });
+  return output;
+});

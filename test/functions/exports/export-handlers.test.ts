@@ -1,0 +1,368 @@
+import { createHash, createHmac } from 'node:crypto';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
+import type { SnapshotManifest } from '#core/snapshot.ts';
+import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
+import { LOCAL_PSEUDONYM_KEY } from '#local/provision.ts';
+import { batchWrite } from '#shared/batch-writer.ts';
+import { type ExportRegencyOutput, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { lambdaContext } from '../../support/lambda.ts';
+import { type Duck, openDuck, type TempDir, tempDir } from './duckdb.ts';
+import { downloadObject } from './objects.ts';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+let aws: TestAws;
+let exportRegency: Handler;
+let finaliseExport: Handler;
+let duck: Duck;
+let dir: TempDir;
+
+const PERIOD = '2026-11';
+const SIZE_3371 = 120;
+
+function row(i: number, extra: Partial<ProposalRow> = {}): ProposalRow {
+  const serial = String(i + 1).padStart(4, '0');
+  const female = i % 2 === 1;
+  return {
+    line: i + 1,
+    aksi: 'TAMBAH',
+    alasan: '',
+    nik: `337101${female ? '45' : '05'}0680${serial}`,
+    noKk: `337101010120${String(Math.floor(i / 4) + 1).padStart(4, '0')}`,
+    nama: `Warga Nomor ${i}`,
+    jenisKelamin: female ? 'P' : 'L',
+    tempatLahir: 'Magelang',
+    tanggalLahir: '1980-06-05',
+    namaIbuKandung: `Ibu Warga ${i}`,
+    hubunganKeluarga: i % 4 === 0 ? 'KEPALA_KELUARGA' : 'ANAK',
+    statusPerkawinan: 'KAWIN',
+    alamat: `Jl. Pahlawan ${i}`,
+    rt: '001',
+    rw: '002',
+    kodeDesa: '3371011001',
+    pekerjaan: i % 3 === 0 ? '' : 'PEDAGANG',
+    penghasilanBulanan: i % 5 === 0 ? '' : String(100_000 * i),
+    desil: i % 7 === 0 ? '' : String((i % 10) + 1),
+    ...extra,
+  };
+}
+
+/** Person i of 3371 as seeded; person 42 has cells a spreadsheet would run as formulas. */
+function kotaRow(i: number): ProposalRow {
+  return row(i, i === 42 ? { nama: '=HYPERLINK("http://x")', alamat: '+62 Jl. Rumus', pekerjaan: '@SUM(A1)' } : {});
+}
+
+function record(seed: ProposalRow, period = '2026-10'): MasterRecord {
+  const result = applyChange(undefined, changeFromRow(seed, 'seed', period));
+  if (result === 'UNCHANGED') throw new Error('seed record not created');
+  return result;
+}
+
+/** The master: 120 active persons of 3371 (one with formula-like cells), one deactivated, 5 of 3372, 3 of 3201. */
+function masterRecords(): MasterRecord[] {
+  const records: MasterRecord[] = [];
+  for (let i = 0; i < SIZE_3371; i++) {
+    records.push(
+      record(
+        row(i, i === 42 ? { nama: '=HYPERLINK("http://x")', alamat: '+62 Jl. Rumus', pekerjaan: '@SUM(A1)' } : {}),
+      ),
+    );
+  }
+  const deactivated = applyChange(record(row(200)), {
+    ...changeFromRow({ ...row(200), aksi: 'HAPUS', alasan: 'MENINGGAL' }, 'p-remove', PERIOD),
+  });
+  if (deactivated === 'UNCHANGED') throw new Error('deactivation not applied');
+  records.push(deactivated);
+  for (let i = 0; i < 5; i++) {
+    records.push(record(row(300 + i, { nik: `33720105068${String(i).padStart(5, '0')}`, kodeDesa: '3372011001' })));
+  }
+  for (let i = 0; i < 3; i++) {
+    records.push(record(row(400 + i, { nik: `32010105068${String(i).padStart(5, '0')}`, kodeDesa: '3201011001' })));
+  }
+  return records;
+}
+
+function download(key: string): Promise<Buffer> {
+  return downloadObject(aws.clients.s3, aws.names.buckets.exports, key);
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function exportAll(): Promise<ExportRegencyOutput[]> {
+  const parts: ExportRegencyOutput[] = [];
+  for (const [regency, province] of [
+    ['3371', '33'],
+    ['3372', '33'],
+    ['3201', '32'],
+  ] as const) {
+    parts.push((await exportRegency({ period: PERIOD, regency, province }, lambdaContext())) as ExportRegencyOutput);
+  }
+  return parts;
+}
+
+let parts: ExportRegencyOutput[];
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  ({ handler: exportRegency } = (await import('../../../functions/stipulation-export-regency/handler.ts')) as {
+    handler: Handler;
+  });
+  ({ handler: finaliseExport } = (await import('../../../functions/stipulation-finalise-export/handler.ts')) as {
+    handler: Handler;
+  });
+  await batchWrite(
+    aws.clients.documents,
+    aws.names.tables.master,
+    masterRecords().map((Item) => ({ PutRequest: { Item: { ...Item } } })),
+  );
+  duck = await openDuck();
+  dir = await tempDir();
+  parts = await exportAll();
+}, 60_000);
+
+afterAll(async () => {
+  duck?.close();
+  await dir?.remove();
+  await aws?.stop();
+});
+
+describe('stipulation-export-regency', () => {
+  it('writes the three files of the regency at the contract keys, counting only its active persons', () => {
+    const [kota] = parts;
+    expect(kota?.records).toBe(SIZE_3371);
+    expect(kota?.files.map((f) => [f.tier, f.key, f.records])).toEqual([
+      ['full', KEYS.exportPart(PERIOD, '33', '3371'), SIZE_3371],
+      ['pseudonymised', KEYS.pseudonymisedPart(PERIOD, '33', '3371'), SIZE_3371],
+      ['csv', KEYS.regencyCsv(PERIOD, '3371'), SIZE_3371],
+    ]);
+    expect(parts.map((p) => [p.regency, p.province, p.records])).toEqual([
+      ['3371', '33', SIZE_3371],
+      ['3372', '33', 5],
+      ['3201', '32', 3],
+    ]);
+  });
+
+  it('reports the size and SHA-256 of each object as stored', async () => {
+    for (const file of parts.flatMap((p) => p.files)) {
+      const bytes = await download(file.key);
+      expect(bytes.length).toBe(file.bytes);
+      expect(sha256(bytes)).toBe(file.sha256);
+    }
+  });
+
+  it('writes a full-tier Parquet that DuckDB reads with the expected counts, sums, types and nulls', async () => {
+    const path = await dir.file('full-3371.parquet', await download(KEYS.exportPart(PERIOD, '33', '3371')));
+    const source = Array.from({ length: SIZE_3371 }, (_, i) => kotaRow(i));
+    const income = source.reduce((sum, r) => sum + (r.penghasilanBulanan ? Number(r.penghasilanBulanan) : 0), 0);
+    const [totals] = await duck.rows(
+      `SELECT count(*) AS n, count(DISTINCT nik) AS niks, sum(penghasilan_bulanan)::BIGINT AS income,
+              count(penghasilan_bulanan) AS with_income, count(desil) AS with_decile, count(pekerjaan) AS with_job,
+              min(kode_kabupaten) AS min_regency, max(kode_kabupaten) AS max_regency, min(periode) AS period,
+              count(*) FILTER (WHERE status <> 'ACTIVE') AS inactive
+       FROM read_parquet('${path}')`,
+    );
+    expect(totals).toEqual({
+      n: BigInt(SIZE_3371),
+      niks: BigInt(SIZE_3371),
+      income: BigInt(income),
+      with_income: BigInt(source.filter((r) => r.penghasilanBulanan).length),
+      with_decile: BigInt(source.filter((r) => r.desil).length),
+      with_job: BigInt(source.filter((r) => r.pekerjaan).length),
+      min_regency: '3371',
+      max_regency: '3371',
+      period: PERIOD,
+      inactive: 0n,
+    });
+    const seven = row(11);
+    const [person] = await duck.rows(
+      `SELECT * EXCLUDE (tanggal_lahir), tanggal_lahir::VARCHAR AS tanggal_lahir
+       FROM read_parquet('${path}') WHERE nik = '${seven.nik}'`,
+    );
+    expect(person).toEqual({
+      nik: seven.nik,
+      no_kk: seven.noKk,
+      nama: seven.nama,
+      jenis_kelamin: 'P',
+      tempat_lahir: 'Magelang',
+      nama_ibu_kandung: seven.namaIbuKandung,
+      hubungan_keluarga: 'ANAK',
+      status_perkawinan: 'KAWIN',
+      alamat: seven.alamat,
+      rt: '001',
+      rw: '002',
+      kode_desa: '3371011001',
+      kode_kabupaten: '3371',
+      kode_provinsi: '33',
+      pekerjaan: 'PEDAGANG',
+      penghasilan_bulanan: 1_100_000n,
+      desil: 2,
+      status: 'ACTIVE',
+      periode: PERIOD,
+      tanggal_lahir: '1980-06-05',
+    });
+    const [empty] = await duck.rows(
+      `SELECT pekerjaan, penghasilan_bulanan, desil FROM read_parquet('${path}') WHERE nik = '${row(0).nik}'`,
+    );
+    expect(empty).toEqual({ pekerjaan: null, penghasilan_bulanan: null, desil: null });
+    const types = await duck.rows(`DESCRIBE SELECT * FROM read_parquet('${path}')`);
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toMatchObject({
+      tanggal_lahir: 'DATE',
+      penghasilan_bulanan: 'BIGINT',
+      desil: 'INTEGER',
+      nik: 'VARCHAR',
+    });
+    // The deactivated person and the other regencies' persons are not in this file.
+    const [absent] = await duck.rows(
+      `SELECT count(*) AS n FROM read_parquet('${path}') WHERE nik IN ('${row(200).nik}', '3372010506800000')`,
+    );
+    expect(absent).toEqual({ n: 0n });
+  });
+
+  it('writes a pseudonymised Parquet with keyed hashes and without names, NIKs or street addresses', async () => {
+    const bytes = await download(KEYS.pseudonymisedPart(PERIOD, '33', '3371'));
+    const path = await dir.file('pseudo-3371.parquet', bytes);
+    const columns = (await duck.rows(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).map((c) => c.column_name);
+    expect(columns).toEqual([
+      'nik_hash',
+      'no_kk_hash',
+      'jenis_kelamin',
+      'tahun_lahir',
+      'hubungan_keluarga',
+      'status_perkawinan',
+      'kode_desa',
+      'kode_kabupaten',
+      'kode_provinsi',
+      'pekerjaan',
+      'penghasilan_bulanan',
+      'desil',
+      'status',
+      'periode',
+    ]);
+    const seven = row(11);
+    const hash = (id: string) => createHmac('sha256', LOCAL_PSEUDONYM_KEY).update(id).digest('hex');
+    const [person] = await duck.rows(
+      `SELECT no_kk_hash, tahun_lahir, penghasilan_bulanan FROM read_parquet('${path}') WHERE nik_hash = '${hash(seven.nik)}'`,
+    );
+    expect(person).toEqual({ no_kk_hash: hash(seven.noKk), tahun_lahir: 1980, penghasilan_bulanan: 1_100_000n });
+    const [count] = await duck.rows(`SELECT count(DISTINCT nik_hash) AS n FROM read_parquet('${path}')`);
+    expect(count).toEqual({ n: BigInt(SIZE_3371) });
+    // Not even inside the file's bytes (statistics, dictionaries): no NIK, name or street address.
+    const text = bytes.toString('latin1');
+    for (const secret of [seven.nik, seven.noKk, 'Warga Nomor', 'Jl. Pahlawan', 'Magelang', 'Ibu Warga']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('writes the Dinas Sosial CSV with a BOM, the full columns and neutralised formulas', async () => {
+    const bytes = await download(KEYS.regencyCsv(PERIOD, '3371'));
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8').slice(1);
+    const lines = text.split(/\r?\n/).filter(Boolean);
+    expect(lines).toHaveLength(SIZE_3371 + 1);
+    expect(lines[0]).toBe(
+      'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,nama_ibu_kandung,hubungan_keluarga,status_perkawinan,' +
+        'alamat,rt,rw,kode_desa,kode_kabupaten,kode_provinsi,pekerjaan,penghasilan_bulanan,desil,status,periode',
+    );
+    const formulaLine = lines.find((line) => line.includes('HYPERLINK')) ?? '';
+    expect(formulaLine).not.toMatch(/(^|,)"?[=+@]/);
+    expect(formulaLine).toContain(row(42).nik);
+    const path = await dir.file('3371.csv', bytes);
+    const [fromDuck] = await duck.rows(
+      `SELECT count(*) AS n, sum(penghasilan_bulanan)::BIGINT AS income
+       FROM read_csv('${path}', header = true, all_varchar = false, types = {'nik': 'VARCHAR'})`,
+    );
+    const income = Array.from({ length: SIZE_3371 }, (_, i) => kotaRow(i)).reduce(
+      (sum, r) => sum + (r.penghasilanBulanan ? Number(r.penghasilanBulanan) : 0),
+      0,
+    );
+    expect(fromDuck).toEqual({ n: BigInt(SIZE_3371), income: BigInt(income) });
+  });
+
+  it('writes the same bytes when run again for the same period', async () => {
+    const again = await exportAll();
+    expect(again).toEqual(parts);
+  });
+
+  it('refuses a regency outside the province with a ValidationError', async () => {
+    await expect(exportRegency({ period: PERIOD, regency: '3371', province: '32' }, lambdaContext())).rejects.toThrow(
+      expect.objectContaining({ name: 'ValidationError' }),
+    );
+  });
+
+  it('writes an empty export for a regency without active persons', async () => {
+    const output = (await exportRegency(
+      { period: PERIOD, regency: '3373', province: '33' },
+      lambdaContext(),
+    )) as ExportRegencyOutput;
+    expect(output.records).toBe(0);
+    const path = await dir.file('empty.parquet', await download(KEYS.exportPart(PERIOD, '33', '3373')));
+    expect(await duck.rows(`SELECT count(*) AS n FROM read_parquet('${path}')`)).toEqual([{ n: 0n }]);
+    const csv = await download(KEYS.regencyCsv(PERIOD, '3373'));
+    expect(csv.toString('utf8').slice(1).split(/\r?\n/).filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('stipulation-finalise-export', () => {
+  const input = (): FinaliseExportInput => ({
+    period: PERIOD,
+    carriedForward: false,
+    proposals: [
+      { proposalId: '3371-2026-11-aaaaaaaaaaaa', regency: '3371' },
+      { proposalId: '3201-2026-11-bbbbbbbbbbbb', regency: '3201' },
+    ],
+    parts,
+  });
+
+  async function manifest(): Promise<SnapshotManifest> {
+    return JSON.parse((await download(KEYS.manifest(PERIOD))).toString('utf8')) as SnapshotManifest;
+  }
+
+  it('writes the manifest with totals, source proposals and every file with its checksum', async () => {
+    const output = await finaliseExport(input(), lambdaContext());
+    expect(output).toEqual({ manifestKey: KEYS.manifest(PERIOD), records: SIZE_3371 + 8 });
+    const written = await manifest();
+    expect(written.period).toBe(PERIOD);
+    expect(written.carriedForward).toBe(false);
+    expect(written.sourceProposals).toEqual(input().proposals);
+    expect(written.totals).toEqual({
+      records: SIZE_3371 + 8,
+      byProvince: { '32': 3, '33': SIZE_3371 + 5 },
+      byRegency: { '3201': 3, '3371': SIZE_3371, '3372': 5 },
+    });
+    expect(written.files).toHaveLength(9);
+    for (const file of written.files) {
+      const bytes = await download(file.key);
+      expect(sha256(bytes)).toBe(file.sha256);
+      expect(bytes.length).toBe(file.bytes);
+    }
+    expect(Date.parse(written.generatedAt)).not.toBeNaN();
+  });
+
+  it('writes the same manifest again on a rerun, but for generatedAt', async () => {
+    const first = await manifest();
+    await finaliseExport(input(), lambdaContext());
+    const second = await manifest();
+    expect({ ...second, generatedAt: '' }).toEqual({ ...first, generatedAt: '' });
+  });
+
+  it('records a carried-forward period', async () => {
+    await finaliseExport({ ...input(), carriedForward: true, proposals: [] }, lambdaContext());
+    expect(await manifest()).toMatchObject({ carriedForward: true, sourceProposals: [] });
+  });
+
+  it('leaves no stray objects besides the contract keys', async () => {
+    const listed = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.names.buckets.exports }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key).sort();
+    const expected = [
+      ...parts.flatMap((p) => p.files.map((f) => f.key)),
+      KEYS.manifest(PERIOD),
+      KEYS.exportPart(PERIOD, '33', '3373'),
+      KEYS.pseudonymisedPart(PERIOD, '33', '3373'),
+      KEYS.regencyCsv(PERIOD, '3373'),
+    ].sort();
+    expect(keys).toEqual(expected);
+  });
+});
