@@ -374,7 +374,7 @@ describe('checkProposal', () => {
       ['nama_ibu_kandung', { namaIbuKandung: '' }],
       ['rt', { rt: '' }],
       ['alasan of a HAPUS', { aksi: 'HAPUS', alasan: '' }],
-    ])('returns MISSING_ATTRIBUTE when %s is empty', async (_what, overrides) => {
+    ] as [string, Partial<ProposalRow>][])('returns MISSING_ATTRIBUTE when %s is empty', async (_what, overrides) => {
       const row = person();
       const { codes } = await check({
         rows: [{ ...row, ...overrides }],
