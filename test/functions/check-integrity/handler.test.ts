@@ -1,0 +1,164 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
+import { applyChange, changeFromRow } from '#core/stipulation.ts';
+import { type CheckIntegrityOutput, type IngestOutput, KEYS } from '#shared/contracts.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { acceptedRowsKey } from '#shared/staging.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { lambdaContext } from '../../support/lambda.ts';
+import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+let aws: TestAws;
+let proposals: ProposalsRepository;
+const handlers: Record<string, Handler> = {};
+const world = new World();
+
+// The world: a clean newcomer, a person unknown to Dukcapil, a master head of family proposed into a new
+// family, and one person proposed into two different families by two proposals at once.
+const clean = world.row();
+const unknown = world.row();
+const masterHead = world.row();
+const movedHead = { ...masterHead, noKk: world.kk() };
+const contested = world.row();
+const contestedElsewhere = { ...contested, noKk: world.kk() };
+
+async function invoke<T>(name: string, event: unknown): Promise<T> {
+  const handler = handlers[name];
+  if (!handler) throw new Error(`no handler ${name}`);
+  return (await handler(event, lambdaContext(`dtks-${name}`))) as T;
+}
+
+async function text(key: string): Promise<string> {
+  const object = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key }));
+  // Decoded by hand: TextDecoder would drop the BOM the report must start with.
+  return Buffer.from((await object.Body?.transformToByteArray()) ?? []).toString('utf8');
+}
+
+async function submit(file: string, rows: ProposalRow[]): Promise<string> {
+  const key = `proposals/3371/2026-11/${file}`;
+  const put = await aws.clients.s3.send(
+    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: proposalCsv(rows) }),
+  );
+  const ingested = await invoke<IngestOutput>('ingest', {
+    bucket: aws.names.buckets.proposals,
+    key,
+    etag: put.ETag,
+    executionId: `exec-${file}`,
+  });
+  if (ingested.outcome !== 'INGESTED') throw new Error(`not ingested: ${JSON.stringify(ingested)}`);
+  return ingested.proposalId;
+}
+
+async function claimOf(nik: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await aws.clients.documents.send(
+    new GetCommand({ TableName: aws.names.tables.claims, Key: { nik } }),
+  );
+  return Item;
+}
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  for (const name of ['ingest', 'check-integrity', 'load-population', 'record-outcome']) {
+    handlers[name] = ((await import(`../../../functions/${name}/handler.ts`)) as { handler: Handler }).handler;
+  }
+  // The population registry, loaded as production loads it: an extract under reference/population/.
+  const extractKey = 'reference/population/3371.csv';
+  await aws.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: aws.names.buckets.proposals,
+      Key: extractKey,
+      Body: populationCsv([clean, masterHead, contested].map((row) => registered(row))),
+    }),
+  );
+  const loaded = await invoke<{ loaded: number }>('load-population', {
+    'detail-type': 'Object Created',
+    detail: { bucket: { name: aws.names.buckets.proposals }, object: { key: extractKey } },
+  });
+  expect(loaded.loaded).toBe(3);
+  const record = applyChange(undefined, changeFromRow({ ...masterHead, line: 1 }, 'seed', '2026-10'));
+  if (record === 'UNCHANGED') throw new Error('seed');
+  await new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master).putRecord(record, undefined);
+});
+
+afterAll(async () => {
+  await aws?.stop();
+});
+
+describe('check-integrity', () => {
+  let proposalId: string;
+  let checked: CheckIntegrityOutput;
+
+  it('checks the staged rows against the registry, the master and the claims, and stores the summary', async () => {
+    proposalId = await submit('usulan.csv', [clean, unknown, movedHead]);
+    checked = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId });
+    expect(checked).toEqual({
+      proposalId,
+      rows: 3,
+      accepted: 1,
+      returned: 2,
+      withWarnings: 1,
+      codes: { NIK_NOT_FOUND: 1, FAMILY_OVERLAP: 1, ALREADY_IN_DTKS: 1 },
+      reportKey: KEYS.returnReport('3371', proposalId),
+    });
+    const proposal = await proposals.require(proposalId);
+    expect(proposal).toMatchObject({ status: 'CHECKING', summary: { rows: 3, accepted: 1, returned: 2 } });
+  });
+
+  it('writes the return report, one line per row in input order', async () => {
+    // Not trim(): it would take the BOM too.
+    const lines = (await text(checked.reportKey)).replace(/\r\n$/, '').split(/\r?\n/);
+    expect(lines[0]).toBe('\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan');
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 2).join(','))).toEqual([
+      `1,${clean.nik}`,
+      `2,${unknown.nik}`,
+      `3,${movedHead.nik}`,
+    ]);
+    expect(lines[1]).toContain('DITERIMA');
+    expect(lines[2]).toContain('DIKEMBALIKAN');
+    expect(lines[2]).toContain('NIK_NOT_FOUND');
+    expect(lines[3]).toContain('ALREADY_IN_DTKS|FAMILY_OVERLAP');
+  });
+
+  it('keeps the accepted rows for stipulation and claims their NIKs for this proposal', async () => {
+    const accepted = (await text(acceptedRowsKey(proposalId)))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(accepted.map((row: ProposalRow) => row.nik)).toEqual([clean.nik]);
+    expect(await claimOf(clean.nik)).toMatchObject({ nik: clean.nik, noKk: clean.noKk, proposalId });
+    expect(await claimOf(unknown.nik)).toBeUndefined();
+  });
+
+  it('returns the person with FAMILY_OVERLAP in one of two proposals checked at once for different families', async () => {
+    const [first, second] = await Promise.all([
+      submit('keluarga-a.csv', [contested]),
+      submit('keluarga-b.csv', [contestedElsewhere]),
+    ]);
+    const results = await Promise.all([
+      invoke<CheckIntegrityOutput>('check-integrity', { proposalId: first }),
+      invoke<CheckIntegrityOutput>('check-integrity', { proposalId: second }),
+    ]);
+    expect(results.map((result) => result.accepted).sort()).toEqual([0, 1]);
+    const loser = results.find((result) => result.accepted === 0);
+    const winner = results.find((result) => result.accepted === 1);
+    expect(loser?.codes).toEqual({ FAMILY_OVERLAP: 1 });
+    expect(await claimOf(contested.nik)).toMatchObject({ proposalId: winner?.proposalId });
+  });
+
+  it('releases the claims when the proposal ends', async () => {
+    const holder = String((await claimOf(contested.nik))?.proposalId);
+    await invoke('record-outcome', { proposalId: holder, status: 'FAILED', error: { Error: 'TestError', Cause: 'x' } });
+    expect(await claimOf(contested.nik)).toBeUndefined();
+    expect(await proposals.require(holder)).toMatchObject({
+      status: 'FAILED',
+      reason: expect.stringContaining('TestError'),
+      error: { Error: 'TestError', Cause: 'x' },
+    });
+  });
+});
