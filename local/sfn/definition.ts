@@ -1,0 +1,507 @@
+/**
+ * Loading and validating an Amazon States Language definition for the local runtime. The runtime
+ * implements a strict subset (JSONata query language only, Lambda invoke tasks only, inline Map); anything
+ * else is refused here, at load time, by name, so a definition that would behave differently on AWS never
+ * starts an execution locally.
+ */
+import { readFile } from 'node:fs/promises';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** The definition could not be loaded: the message names the feature, the field and the state. */
+export class AslDefinitionError extends Error {
+  override readonly name = 'AslDefinitionError';
+}
+
+export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+export interface Catcher {
+  ErrorEquals: string[];
+  Next: string;
+  Output?: Json;
+  Assign?: JsonObject;
+}
+
+export interface ChoiceRule {
+  Condition: string;
+  Next: string;
+  Output?: Json;
+  Assign?: JsonObject;
+}
+
+interface StateBase {
+  Comment?: string;
+  Output?: Json;
+  Assign?: JsonObject;
+  Next?: string;
+  End?: boolean;
+}
+
+export interface TaskState extends StateBase {
+  Type: 'Task';
+  Resource: typeof LAMBDA_INVOKE | typeof LAMBDA_INVOKE_WAIT;
+  Arguments?: Json;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+  TimeoutSeconds?: number | string;
+  HeartbeatSeconds?: number | string;
+}
+export interface PassState extends StateBase {
+  Type: 'Pass';
+}
+export interface WaitState extends StateBase {
+  Type: 'Wait';
+  Seconds?: number | string;
+  Timestamp?: string;
+}
+export interface ChoiceState extends StateBase {
+  Type: 'Choice';
+  Choices: ChoiceRule[];
+  Default?: string;
+}
+export interface SucceedState extends StateBase {
+  Type: 'Succeed';
+}
+export interface FailState {
+  Type: 'Fail';
+  Comment?: string;
+  Error?: string;
+  Cause?: string;
+}
+export interface MapState extends StateBase {
+  Type: 'Map';
+  ItemProcessor: StateMachineBody;
+  Items?: Json;
+  ItemSelector?: Json;
+  MaxConcurrency?: number | string;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+}
+export interface ParallelState extends StateBase {
+  Type: 'Parallel';
+  Branches: StateMachineBody[];
+  Arguments?: Json;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+}
+
+export type State =
+  | TaskState
+  | PassState
+  | WaitState
+  | ChoiceState
+  | SucceedState
+  | FailState
+  | MapState
+  | ParallelState;
+
+export interface StateMachineBody {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+export interface StateMachineDefinition extends StateMachineBody {
+  Comment?: string;
+  /** The definition text after substitution, as DescribeStateMachine returns it. */
+  text: string;
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z0-9_.-]+)\}/g;
+
+/** Reads an ASL file, applies the definitionSubstitutions like CloudFormation does, parses and validates it. */
+export async function loadDefinition(
+  path: string | URL,
+  substitutions: Record<string, string>,
+): Promise<StateMachineDefinition> {
+  const text = await readFile(path, 'utf8');
+  return parseDefinition(text, substitutions, String(path));
+}
+
+export function parseDefinition(
+  text: string,
+  substitutions: Record<string, string> = {},
+  source = 'definition',
+): StateMachineDefinition {
+  const unresolved = new Set<string>();
+  const substituted = text.replace(PLACEHOLDER, (whole, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) {
+      unresolved.add(name);
+      return whole;
+    }
+    // The value lands inside a JSON string: escape it as JSON would.
+    return JSON.stringify(value).slice(1, -1);
+  });
+  if (unresolved.size > 0) {
+    throw new AslDefinitionError(
+      `${source}: no substitution for placeholder(s) ${[...unresolved].map((name) => `\${${name}}`).join(', ')}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(substituted);
+  } catch (error) {
+    throw new AslDefinitionError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(parsed)) throw new AslDefinitionError(`${source}: the definition must be a JSON object`);
+  checkFields(parsed, TOP_LEVEL_FIELDS, 'the top level', source);
+  const topLanguage = parsed.QueryLanguage ?? 'JSONPath';
+  if (topLanguage !== 'JSONata' && topLanguage !== 'JSONPath') {
+    throw new AslDefinitionError(`${source}: unknown QueryLanguage ${JSON.stringify(topLanguage)}`);
+  }
+  validateBody(parsed, { source, language: topLanguage, where: 'the top level', outerVariables: new Set() });
+  return { ...(parsed as unknown as StateMachineBody), text: substituted };
+}
+
+interface Scope {
+  source: string;
+  language: string;
+  where: string;
+  /** Variables assigned in enclosing scopes: inner Map/Parallel states may read them but not assign them. */
+  outerVariables: Set<string>;
+}
+
+const TOP_LEVEL_FIELDS = new Set(['Comment', 'StartAt', 'States', 'QueryLanguage', 'Version']);
+const COMMON_FIELDS = ['Type', 'Comment', 'QueryLanguage'];
+const FLOW_FIELDS = ['Next', 'End'];
+const FIELDS_BY_TYPE: Record<string, Set<string>> = {
+  Task: new Set([
+    ...COMMON_FIELDS,
+    ...FLOW_FIELDS,
+    'Resource',
+    'Arguments',
+    'Output',
+    'Assign',
+    'Retry',
+    'Catch',
+    'TimeoutSeconds',
+    'HeartbeatSeconds',
+  ]),
+  Pass: new Set([...COMMON_FIELDS, ...FLOW_FIELDS, 'Output', 'Assign']),
+  Wait: new Set([...COMMON_FIELDS, ...FLOW_FIELDS, 'Seconds', 'Timestamp', 'Output', 'Assign']),
+  Choice: new Set([...COMMON_FIELDS, 'Choices', 'Default', 'Output', 'Assign']),
+  Succeed: new Set([...COMMON_FIELDS, 'Output']),
+  Fail: new Set([...COMMON_FIELDS, 'Error', 'Cause']),
+  Map: new Set([
+    ...COMMON_FIELDS,
+    ...FLOW_FIELDS,
+    'ItemProcessor',
+    'Items',
+    'ItemSelector',
+    'MaxConcurrency',
+    'Output',
+    'Assign',
+    'Retry',
+    'Catch',
+  ]),
+  Parallel: new Set([...COMMON_FIELDS, ...FLOW_FIELDS, 'Branches', 'Arguments', 'Output', 'Assign', 'Retry', 'Catch']),
+};
+
+/** Fields that exist only in the JSONPath query language; named in the refusal so the author knows what to change. */
+const JSONPATH_FIELDS = new Set([
+  'InputPath',
+  'OutputPath',
+  'ResultPath',
+  'Parameters',
+  'ResultSelector',
+  'Result',
+  'ItemsPath',
+  'SecondsPath',
+  'TimestampPath',
+  'TimeoutSecondsPath',
+  'HeartbeatSecondsPath',
+  'ErrorPath',
+  'CausePath',
+  'MaxConcurrencyPath',
+  'Iterator',
+]);
+
+/** Fields of features this runtime does not implement (distributed Map and friends, credentials). */
+const UNSUPPORTED_FIELDS: Record<string, string> = {
+  ItemReader: 'Map ItemReader (distributed Map reading from S3)',
+  ItemBatcher: 'Map ItemBatcher',
+  ResultWriter: 'Map ResultWriter (distributed Map)',
+  ToleratedFailurePercentage: 'Map ToleratedFailurePercentage (distributed Map)',
+  ToleratedFailurePercentagePath: 'Map ToleratedFailurePercentagePath (distributed Map)',
+  ToleratedFailureCount: 'Map ToleratedFailureCount (distributed Map)',
+  ToleratedFailureCountPath: 'Map ToleratedFailureCountPath (distributed Map)',
+  Label: 'Map Label (distributed Map)',
+  Credentials: 'Task Credentials (cross-account role)',
+};
+
+const RETRIER_FIELDS = new Set([
+  'ErrorEquals',
+  'IntervalSeconds',
+  'MaxAttempts',
+  'BackoffRate',
+  'MaxDelaySeconds',
+  'JitterStrategy',
+  'Comment',
+]);
+const CATCHER_FIELDS = new Set(['ErrorEquals', 'Next', 'Output', 'Assign', 'Comment']);
+const CHOICE_RULE_FIELDS = new Set(['Condition', 'Next', 'Output', 'Assign', 'Comment']);
+const JSONATA = /^\{%[\s\S]*%\}$/;
+
+function validateBody(body: Record<string, unknown>, scope: Scope): void {
+  const { source, where } = scope;
+  if (typeof body.StartAt !== 'string') throw new AslDefinitionError(`${source}: StartAt is missing in ${where}`);
+  if (!isObject(body.States) || Object.keys(body.States).length === 0) {
+    throw new AslDefinitionError(`${source}: States is missing or empty in ${where}`);
+  }
+  const states = body.States;
+  if (!(body.StartAt in states)) {
+    throw new AslDefinitionError(`${source}: StartAt names "${body.StartAt}", which is not a state of ${where}`);
+  }
+  // Variables assigned by states of this scope: visible to nested scopes as read-only outer variables.
+  const assignedHere = new Set<string>();
+  for (const state of Object.values(states)) {
+    if (!isObject(state)) continue;
+    for (const assign of [state.Assign, ...arrayOf(state.Catch).map((c) => (isObject(c) ? c.Assign : undefined))]) {
+      if (isObject(assign)) for (const name of Object.keys(assign)) assignedHere.add(name);
+    }
+    for (const rule of arrayOf(state.Choices)) {
+      if (isObject(rule) && isObject(rule.Assign)) for (const name of Object.keys(rule.Assign)) assignedHere.add(name);
+    }
+  }
+  for (const [name, state] of Object.entries(states)) {
+    if (!isObject(state)) throw new AslDefinitionError(`${source}: state "${name}" is not an object`);
+    validateState(name, state, states, scope, assignedHere);
+  }
+}
+
+function validateState(
+  name: string,
+  state: Record<string, unknown>,
+  states: Record<string, unknown>,
+  scope: Scope,
+  assignedHere: Set<string>,
+): void {
+  const { source } = scope;
+  const at = `${source}: state "${name}"`;
+  const type = state.Type;
+  if (typeof type !== 'string') throw new AslDefinitionError(`${at} has no Type`);
+  const allowed = FIELDS_BY_TYPE[type];
+  if (!allowed) throw new AslDefinitionError(`${at}: state type ${type} is not supported by the local runtime`);
+  const language = state.QueryLanguage ?? scope.language;
+  if (language !== 'JSONata') {
+    throw new AslDefinitionError(
+      `${at}: QueryLanguage ${String(language)} is not supported; the local runtime runs JSONata states only`,
+    );
+  }
+  if (scope.language === 'JSONata' && state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONata') {
+    throw new AslDefinitionError(`${at}: a state cannot switch to ${String(state.QueryLanguage)} in a JSONata machine`);
+  }
+  for (const field of Object.keys(state)) {
+    if (JSONPATH_FIELDS.has(field)) {
+      throw new AslDefinitionError(`${at}: ${field} is a JSONPath field; JSONata states use Arguments/Output/Assign`);
+    }
+    const unsupported = UNSUPPORTED_FIELDS[field];
+    if (unsupported) throw new AslDefinitionError(`${at}: ${unsupported} is not supported by the local runtime`);
+    if (!allowed.has(field)) throw new AslDefinitionError(`${at}: field ${field} is not supported in a ${type} state`);
+  }
+
+  const hasFlow = type !== 'Choice' && type !== 'Succeed' && type !== 'Fail';
+  if (hasFlow) {
+    if ((state.Next === undefined) === (state.End !== true)) {
+      throw new AslDefinitionError(`${at} must have exactly one of Next or "End": true`);
+    }
+    if (state.Next !== undefined) checkTarget(state.Next, states, `${at} Next`);
+  }
+  if (state.Assign !== undefined) checkAssign(state.Assign, scope, at);
+
+  for (const [index, retrier] of arrayOf(state.Retry).entries()) {
+    if (!isObject(retrier)) throw new AslDefinitionError(`${at}: Retry[${index}] is not an object`);
+    checkFields(retrier, RETRIER_FIELDS, `Retry[${index}]`, at);
+    checkErrorEquals(retrier.ErrorEquals, index === arrayOf(state.Retry).length - 1, `${at} Retry[${index}]`);
+    for (const field of ['IntervalSeconds', 'MaxAttempts', 'MaxDelaySeconds']) {
+      const value = retrier[field];
+      if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
+        throw new AslDefinitionError(`${at} Retry[${index}].${field} must be a non-negative integer`);
+      }
+    }
+    if (retrier.BackoffRate !== undefined && (typeof retrier.BackoffRate !== 'number' || retrier.BackoffRate < 1)) {
+      throw new AslDefinitionError(`${at} Retry[${index}].BackoffRate must be a number >= 1`);
+    }
+    if (
+      retrier.JitterStrategy !== undefined &&
+      retrier.JitterStrategy !== 'FULL' &&
+      retrier.JitterStrategy !== 'NONE'
+    ) {
+      throw new AslDefinitionError(`${at} Retry[${index}].JitterStrategy must be FULL or NONE`);
+    }
+  }
+  for (const [index, catcher] of arrayOf(state.Catch).entries()) {
+    if (!isObject(catcher)) throw new AslDefinitionError(`${at}: Catch[${index}] is not an object`);
+    for (const field of Object.keys(catcher)) {
+      if (JSONPATH_FIELDS.has(field)) {
+        throw new AslDefinitionError(`${at}: ${field} in Catch[${index}] is a JSONPath field; use Output/Assign`);
+      }
+    }
+    checkFields(catcher, CATCHER_FIELDS, `Catch[${index}]`, at);
+    checkErrorEquals(catcher.ErrorEquals, index === arrayOf(state.Catch).length - 1, `${at} Catch[${index}]`);
+    checkTarget(catcher.Next, states, `${at} Catch[${index}].Next`);
+    if (catcher.Assign !== undefined) checkAssign(catcher.Assign, scope, `${at} Catch[${index}]`);
+  }
+  if (state.Retry !== undefined && !Array.isArray(state.Retry)) throw new AslDefinitionError(`${at}: Retry not a list`);
+  if (state.Catch !== undefined && !Array.isArray(state.Catch)) throw new AslDefinitionError(`${at}: Catch not a list`);
+
+  switch (type) {
+    case 'Task':
+      if (state.Resource !== LAMBDA_INVOKE && state.Resource !== LAMBDA_INVOKE_WAIT) {
+        throw new AslDefinitionError(
+          `${at}: Resource ${JSON.stringify(state.Resource)} is not supported; the local runtime integrates ` +
+            `${LAMBDA_INVOKE} and ${LAMBDA_INVOKE_WAIT} only`,
+        );
+      }
+      if (!isObject(state.Arguments) || state.Arguments.FunctionName === undefined) {
+        throw new AslDefinitionError(`${at}: Arguments.FunctionName is required for a Lambda invoke`);
+      }
+      if (state.HeartbeatSeconds !== undefined && state.Resource !== LAMBDA_INVOKE_WAIT) {
+        throw new AslDefinitionError(`${at}: HeartbeatSeconds is supported on ${LAMBDA_INVOKE_WAIT} tasks only`);
+      }
+      checkSeconds(state.TimeoutSeconds, `${at} TimeoutSeconds`);
+      checkSeconds(state.HeartbeatSeconds, `${at} HeartbeatSeconds`);
+      break;
+    case 'Wait':
+      if ((state.Seconds === undefined) === (state.Timestamp === undefined)) {
+        throw new AslDefinitionError(`${at} must have exactly one of Seconds or Timestamp`);
+      }
+      checkSeconds(state.Seconds, `${at} Seconds`);
+      if (state.Timestamp !== undefined && typeof state.Timestamp !== 'string') {
+        throw new AslDefinitionError(`${at} Timestamp must be a string`);
+      }
+      break;
+    case 'Choice': {
+      if (!Array.isArray(state.Choices) || state.Choices.length === 0) {
+        throw new AslDefinitionError(`${at}: Choices must be a non-empty list`);
+      }
+      for (const [index, rule] of state.Choices.entries()) {
+        if (!isObject(rule)) throw new AslDefinitionError(`${at}: Choices[${index}] is not an object`);
+        for (const field of Object.keys(rule)) {
+          if (!CHOICE_RULE_FIELDS.has(field)) {
+            throw new AslDefinitionError(
+              `${at}: Choices[${index}].${field} is not supported; JSONata Choice rules use Condition`,
+            );
+          }
+        }
+        if (typeof rule.Condition !== 'string' && typeof rule.Condition !== 'boolean') {
+          throw new AslDefinitionError(`${at}: Choices[${index}] needs a Condition`);
+        }
+        checkTarget(rule.Next, states, `${at} Choices[${index}].Next`);
+        if (rule.Assign !== undefined) checkAssign(rule.Assign, scope, `${at} Choices[${index}]`);
+      }
+      if (state.Default !== undefined) checkTarget(state.Default, states, `${at} Default`);
+      break;
+    }
+    case 'Fail':
+      for (const field of ['Error', 'Cause']) {
+        if (state[field] !== undefined && typeof state[field] !== 'string') {
+          throw new AslDefinitionError(`${at}: ${field} must be a string`);
+        }
+      }
+      break;
+    case 'Map': {
+      const processor = state.ItemProcessor;
+      if (!isObject(processor)) throw new AslDefinitionError(`${at}: ItemProcessor is required`);
+      const config = processor.ProcessorConfig;
+      if (config !== undefined) {
+        if (!isObject(config)) throw new AslDefinitionError(`${at}: ItemProcessor.ProcessorConfig is not an object`);
+        if (config.Mode !== undefined && config.Mode !== 'INLINE') {
+          throw new AslDefinitionError(
+            `${at}: ProcessorConfig.Mode ${String(config.Mode)} (distributed Map) is not supported; INLINE only`,
+          );
+        }
+        for (const field of Object.keys(config)) {
+          if (field !== 'Mode') throw new AslDefinitionError(`${at}: ProcessorConfig.${field} is not supported`);
+        }
+      }
+      checkFields(processor, new Set(['ProcessorConfig', 'StartAt', 'States', 'Comment']), 'ItemProcessor', at);
+      if (
+        state.MaxConcurrency !== undefined &&
+        !(typeof state.MaxConcurrency === 'string' && JSONATA.test(state.MaxConcurrency)) &&
+        !(Number.isInteger(state.MaxConcurrency) && (state.MaxConcurrency as number) >= 0)
+      ) {
+        throw new AslDefinitionError(`${at}: MaxConcurrency must be a non-negative integer or a JSONata expression`);
+      }
+      validateBody(processor, innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`));
+      break;
+    }
+    case 'Parallel': {
+      if (!Array.isArray(state.Branches) || state.Branches.length === 0) {
+        throw new AslDefinitionError(`${at}: Branches must be a non-empty list`);
+      }
+      for (const [index, branch] of state.Branches.entries()) {
+        if (!isObject(branch)) throw new AslDefinitionError(`${at}: Branches[${index}] is not an object`);
+        checkFields(branch, new Set(['StartAt', 'States', 'Comment']), `Branches[${index}]`, at);
+        validateBody(branch, innerScope(scope, assignedHere, `branch ${index} of "${name}"`));
+      }
+      break;
+    }
+  }
+}
+
+function innerScope(scope: Scope, assignedHere: Set<string>, where: string): Scope {
+  return { ...scope, where, outerVariables: new Set([...scope.outerVariables, ...assignedHere]) };
+}
+
+function checkAssign(assign: unknown, scope: Scope, at: string): void {
+  if (!isObject(assign)) throw new AslDefinitionError(`${at}: Assign must be an object`);
+  for (const variable of Object.keys(assign)) {
+    if (variable === 'states') throw new AslDefinitionError(`${at}: $states is reserved and cannot be assigned`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new AslDefinitionError(`${at}: "${variable}" is not a valid variable name`);
+    }
+    // Inner Map/Parallel states read the outer variables but cannot assign them.
+    if (scope.outerVariables.has(variable)) {
+      throw new AslDefinitionError(`${at}: assigns $${variable}, which belongs to an outer scope (read-only here)`);
+    }
+  }
+}
+
+function checkErrorEquals(value: unknown, isLast: boolean, at: string): void {
+  if (!Array.isArray(value) || value.length === 0 || value.some((name) => typeof name !== 'string')) {
+    throw new AslDefinitionError(`${at}: ErrorEquals must be a non-empty list of error names`);
+  }
+  if (value.includes('States.ALL') && (value.length > 1 || !isLast)) {
+    throw new AslDefinitionError(`${at}: States.ALL must appear alone and in the last retrier/catcher`);
+  }
+}
+
+function checkSeconds(value: unknown, at: string): void {
+  if (value === undefined) return;
+  if (typeof value === 'string' && JSONATA.test(value)) return;
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    throw new AslDefinitionError(`${at} must be a non-negative integer or a JSONata expression`);
+  }
+}
+
+function checkTarget(target: unknown, states: Record<string, unknown>, at: string): void {
+  if (typeof target !== 'string' || !(target in states)) {
+    throw new AslDefinitionError(`${at} names "${String(target)}", which is not a state of the same scope`);
+  }
+}
+
+function checkFields(object: Record<string, unknown>, allowed: Set<string>, what: string, at: string): void {
+  for (const field of Object.keys(object)) {
+    if (!allowed.has(field)) throw new AslDefinitionError(`${at}: field ${field} is not supported in ${what}`);
+  }
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
