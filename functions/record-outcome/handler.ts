@@ -21,8 +21,9 @@ const claims = new DynamoClaimRegistry(documents, config.claimsTable);
 const INPUT = z.object({
   proposalId: z.string().min(1),
   status: z.enum(['RETURNED', 'STIPULATED', 'REJECTED', 'EXPIRED', 'FAILED']),
-  reason: z.string().optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  // JSONata gives null for a reason the workflow does not have: the default reason of the status applies.
+  reason: z.string().min(1).nullish().catch(undefined),
+  error: z.object({ Error: z.string().nullish(), Cause: z.string().nullish() }).nullish(),
 });
 
 const OPEN: ProposalStatus[] = [
@@ -69,12 +70,12 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
     }
     throw failure;
   }
-  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error?.Error));
+  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error?.Error ?? undefined));
   await proposals.transition(proposalId, status, {
     from: FROM[status],
     set: {
       reason,
-      ...(error ? { error: { Error: error.Error, Cause: error.Cause?.slice(0, MAX_CAUSE) } } : {}),
+      ...(error ? { error: { Error: error.Error ?? undefined, Cause: error.Cause?.slice(0, MAX_CAUSE) } } : {}),
     },
     remove: ProposalsRepository.STIPULATION_QUEUE_KEYS,
     detail: reason,

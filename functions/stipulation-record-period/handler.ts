@@ -25,6 +25,8 @@ export const RECORD_PERIOD_INPUT = z.object({
   returnedRows: z.number().int().min(0).optional(),
   records: z.number().int().min(0).optional(),
   manifestKey: z.string().optional(),
+  /** FinaliseExport's output, as the stipulation workflow passes it. */
+  export: z.object({ manifestKey: z.string().optional(), records: z.number().int().min(0).optional() }).nullish(),
 });
 export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
 
@@ -33,17 +35,20 @@ export const handler = lambda(async (event: RecordPeriodInput) => {
   if (!parsed.success) throw new ValidationError('Masukan RecordPeriod tidak valid', [parsed.error.message]);
   const input = parsed.data;
   const counts: Record<string, number> = { proposals: input.proposals.length };
-  for (const name of ['changes', 'applied', 'returnedRows', 'records'] as const) {
+  const records = input.records ?? input.export?.records;
+  if (records !== undefined) counts.records = records;
+  for (const name of ['changes', 'applied', 'returnedRows'] as const) {
     const value = input[name];
     if (value !== undefined) counts[name] = value;
   }
+  const manifestKey = input.manifestKey ?? input.export?.manifestKey;
   const record: PeriodRecord = {
     period: input.period,
     recordedAt: new Date().toISOString(),
     carriedForward: input.carriedForward ?? (input.changes ?? input.applied ?? 0) === 0,
     proposals: input.proposals,
     counts,
-    ...(input.manifestKey ? { manifestKey: input.manifestKey } : {}),
+    ...(manifestKey ? { manifestKey } : {}),
   };
   await proposals.putPeriod(record);
   logger.info('Period recorded', { period: record.period, carriedForward: record.carriedForward, ...counts });

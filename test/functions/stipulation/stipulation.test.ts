@@ -279,17 +279,20 @@ describe('the stipulation of a period', () => {
     expect(collected.proposals).toEqual([]);
   });
 
-  it('records the period', async () => {
+  it('records the period with what the workflow gathered, the export manifest included', async () => {
     await invoke('stipulation-record-period', {
       period: PERIOD,
       proposals: [{ proposalId: '3371-2026-11-first0000000', regency: '3371' }],
+      carriedForward: false,
       changes: 4,
-      returnedRows: 2,
+      applied: 4,
+      export: { manifestKey: `exports/period=${PERIOD}/manifest.json`, records: 3 },
     });
     expect(await proposals.getPeriod(PERIOD)).toMatchObject({
       period: PERIOD,
       carriedForward: false,
-      counts: { proposals: 1, changes: 4, returnedRows: 2 },
+      counts: { proposals: 1, changes: 4, applied: 4, records: 3 },
+      manifestKey: `exports/period=${PERIOD}/manifest.json`,
     });
   });
 });
