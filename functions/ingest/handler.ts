@@ -89,8 +89,8 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
     for await (const batch of reader) await staged.write(batch);
   } catch (error) {
     if (!(error instanceof ProposalFormatError)) throw error;
-    // The partial staging upload is abandoned: nothing reads staged rows of a returned proposal.
-    await staged.end().catch(() => undefined);
+    // No staged rows for a file that could not be read: the partial upload is aborted.
+    await staged.abort();
     return returnFile(record, error.messageIn('id'), error.messageIn(config.reportLanguage));
   }
   await staged.end();

@@ -21,6 +21,7 @@ export const READ_BATCH = 1000;
 export class S3ObjectWriter {
   private readonly stream = new PassThrough({ highWaterMark: 1 << 20 });
   private readonly done: Promise<unknown>;
+  private readonly upload: Upload;
   private failure: unknown;
   bytes = 0;
 
@@ -32,6 +33,7 @@ export class S3ObjectWriter {
       partSize: 8 * 1024 * 1024,
       queueSize: 2,
     });
+    this.upload = upload;
     this.done = upload.done();
     this.done.catch((error: unknown) => {
       this.failure = error;
@@ -52,6 +54,13 @@ export class S3ObjectWriter {
   async end(): Promise<void> {
     this.stream.end();
     await this.done;
+  }
+
+  /** Gives the object up: no object is created (a multipart upload already started is aborted). */
+  async abort(): Promise<void> {
+    await this.upload.abort().catch(() => undefined);
+    this.stream.destroy();
+    await this.done.catch(() => undefined);
   }
 }
 
@@ -77,6 +86,10 @@ export class NdjsonWriter<T> {
 
   end(): Promise<void> {
     return this.writer.end();
+  }
+
+  abort(): Promise<void> {
+    return this.writer.abort();
   }
 }
 

@@ -126,5 +126,6 @@ describe('ingest', () => {
     expect(report.startsWith('\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan')).toBe(true);
     expect(report).toContain('DIKEMBALIKAN');
     expect(report).toContain(returned.reason);
+    await expect(text(KEYS.stagedRows(returned.proposalId))).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 });
