@@ -108,6 +108,10 @@ function isValidName(name: string): boolean {
   return true;
 }
 
+/** Task tokens carry a prefix so that the history can recognise and hide them wherever they appear. */
+const TOKEN_PREFIX = 'AQl0';
+const TOKEN_PATTERN = /AQl0[A-Za-z0-9_-]{128}/g;
+
 /** Thrown through the interpreter when its execution was stopped (StopExecution or runtime stop). */
 class Halted extends Error {
   override readonly name = 'Halted';
@@ -748,7 +752,7 @@ export class StepFunctionsRuntime {
     const waitForToken = state.Resource === LAMBDA_INVOKE_WAIT;
     const resource = { resourceType: 'lambda', resource: waitForToken ? 'invoke.waitForTaskToken' : 'invoke' };
     if (frame.phase.kind !== 'invoke') {
-      const token = waitForToken ? randomBytes(96).toString('base64url') : undefined;
+      const token = waitForToken ? `${TOKEN_PREFIX}${randomBytes(96).toString('base64url')}` : undefined;
       const bindings = this.bindings(live, frame, outer, { input: frame.input, ...(token ? { token } : {}) });
       const args = await evaluateTemplate(state.Arguments ?? {}, bindings, 'Arguments');
       if (!isObject(args) || typeof args.FunctionName !== 'string') {
@@ -778,8 +782,7 @@ export class StepFunctionsRuntime {
       };
       frame.phase = phase;
       if (token) this.pendingTokens.set(token, { live, frame });
-      // Task tokens never reach the history: the parameters show a marker in their place.
-      const parameters = token ? JSON.stringify(args).split(token).join('<task token>') : JSON.stringify(args);
+      const parameters = JSON.stringify(args);
       this.addEvent(live.record, 'TaskScheduled', 'taskScheduledEventDetails', {
         ...resource,
         region: this.region,
@@ -1087,12 +1090,15 @@ export class StepFunctionsRuntime {
 
   private addEvent(record: ExecutionRecord, type: string, key?: string, value?: Record<string, Json>): void {
     const previous = record.history.at(-1);
+    // Task tokens never reach the history (a function may echo its token, a workflow may pass it on).
+    const details =
+      value && (JSON.parse(JSON.stringify(value).replace(TOKEN_PATTERN, '<task token>')) as Record<string, Json>);
     const event: HistoryEventRecord = {
       id: (previous?.id ?? 0) + 1,
       previousEventId: previous?.id ?? 0,
       timestamp: this.clock.now(),
       type,
-      ...(key && value ? { details: { key, value } } : {}),
+      ...(key && details ? { details: { key, value: details } } : {}),
     };
     record.history.push(event);
   }

@@ -1,0 +1,138 @@
+/**
+ * Test harness of the local Step Functions runtime: a state machine from an inline definition, a
+ * scripted Lambda invoker that records every call, and a runtime on a fresh data directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '#local/sfn/clock.ts';
+import { type Json, parseDefinition } from '#local/sfn/definition.ts';
+import { type LambdaInvoker, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+
+export type Handler = (payload: Json, call: { taskToken?: string; attempt: number }) => unknown;
+
+export interface RecordedInvocation {
+  functionArn: string;
+  payload: Json;
+  taskToken?: string;
+}
+
+/** An invoker that runs per-function scripted handlers (by the last ARN segment) and records each call. */
+export class ScriptedInvoker implements LambdaInvoker {
+  readonly calls: RecordedInvocation[] = [];
+  constructor(private readonly handlers: Record<string, Handler> = {}) {}
+
+  async invoke(functionArn: string, payload: Json, options: { taskToken?: string }): Promise<unknown> {
+    const name = functionArn.split(':').pop() ?? functionArn;
+    this.calls.push({ functionArn, payload, ...(options.taskToken ? { taskToken: options.taskToken } : {}) });
+    const handler = this.handlers[name];
+    if (!handler) return { echo: payload };
+    const attempt = this.calls.filter((call) => call.functionArn === functionArn).length;
+    return handler(payload, { ...(options.taskToken ? { taskToken: options.taskToken } : {}), attempt });
+  }
+
+  callsTo(name: string): RecordedInvocation[] {
+    return this.calls.filter((call) => call.functionArn.endsWith(`:${name}`) || call.functionArn === name);
+  }
+}
+
+/** A typed error as a handler throws it: Lambda reports its `name` as the errorType. */
+export function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+export function lambdaArn(name: string): string {
+  return `arn:aws:lambda:ap-southeast-3:000000000000:function:${name}`;
+}
+
+/** A JSONata machine from its States (QueryLanguage set at the top level). */
+export function machine(startAt: string, states: Record<string, unknown>): string {
+  return JSON.stringify({ QueryLanguage: 'JSONata', StartAt: startAt, States: states });
+}
+
+export function invokeTask(functionName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Arguments: { FunctionName: lambdaArn(functionName), Payload: '{% $states.input %}' },
+    ...extra,
+  };
+}
+
+export function callbackTask(functionName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    Arguments: {
+      FunctionName: lambdaArn(functionName),
+      Payload: { input: '{% $states.input %}', taskToken: '{% $states.context.Task.Token %}' },
+    },
+    ...extra,
+  };
+}
+
+export interface Harness {
+  runtime: StepFunctionsRuntime;
+  dataDir: string;
+  invoker: ScriptedInvoker;
+  /** Starts an execution of machine `name` and waits for it to close. */
+  run(name: string, input?: unknown): Promise<ReturnType<StepFunctionsRuntime['describeExecution']>>;
+  start(name: string, input?: unknown, executionName?: string): Promise<string>;
+  /** Stops the runtime and starts a new one on the same data directory (a process restart). */
+  restart(options?: { invoker?: ScriptedInvoker; clock?: Clock }): Promise<StepFunctionsRuntime>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: {
+  machines: Record<string, string>;
+  invoker?: ScriptedInvoker;
+  clock?: Clock;
+  random?: () => number;
+  dataDir?: string;
+}): Promise<Harness> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dtks-sfn-')));
+  const machines = Object.entries(options.machines).map(([name, text]) => ({
+    name,
+    definition: parseDefinition(text, {}, name),
+  }));
+  let invoker = options.invoker ?? new ScriptedInvoker();
+  const boot = (clock: Clock | undefined) =>
+    StepFunctionsRuntime.start({
+      dataDir,
+      machines,
+      invoker,
+      ...(clock ? { clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+  const harness: Harness = {
+    runtime: await boot(options.clock),
+    dataDir,
+    get invoker() {
+      return invoker;
+    },
+    async start(name, input = {}, executionName) {
+      const { executionArn } = await harness.runtime.startExecution({
+        stateMachineArn: harness.runtime.stateMachineArn(name),
+        input: JSON.stringify(input),
+        ...(executionName ? { name: executionName } : {}),
+      });
+      return executionArn;
+    },
+    async run(name, input = {}) {
+      return harness.runtime.waitForStatus(await harness.start(name, input));
+    },
+    async restart(restartOptions = {}) {
+      await harness.runtime.stop();
+      if (restartOptions.invoker) invoker = restartOptions.invoker;
+      harness.runtime = await boot(restartOptions.clock ?? options.clock);
+      return harness.runtime;
+    },
+    async close() {
+      await harness.runtime.stop();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
