@@ -1,0 +1,256 @@
+/**
+ * npx tsx bench/stipulation.ts [records...]      (default 100000; e.g. `100000 1000000`)
+ *
+ * For each size, on fresh local emulators (dynalite and s3rver in a child process, so their memory is
+ * not counted as the handlers'):
+ *  1. apply: a generated change set of `records` TAMBAH changes (NDJSON at KEYS.changeSet, as Resolve
+ *     writes it) applied to the DTKS master by the stipulation-apply handler, slice after slice until
+ *     done, as the stipulation workflow loops it;
+ *  2. export: the stipulation-export-regency handler for every regency (one after another, as one
+ *     Lambda each would), then stipulation-finalise-export for the manifest.
+ * Prints records/s and the peak RSS of this process (sampled every 50 ms) per phase, and the sizes of
+ * the files. The handlers are the production ones, with the SDK clients pointed at the emulators.
+ *
+ * Persons are spread over regencies of 250,000 at most (a large kabupaten/kota holds 10^4–10^6).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { encodeKk } from '#core/kk.ts';
+import { encodeNik } from '#core/nik.ts';
+import type { StipulationChange } from '#core/stipulation.ts';
+import { startEmulators } from '#local/emulators.ts';
+import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
+import type { ApplyOutput, ExportRegencyOutput } from '#shared/contracts.ts';
+import { KEYS } from '#shared/contracts.ts';
+
+const PERIOD = '2026-11';
+const REGENCY_SIZE = 250_000;
+/** Regencies of Jawa Tengah, in code order. */
+const REGENCIES = ['3301', '3302', '3303', '3304', '3305', '3306', '3307', '3308', '3371', '3372', '3373', '3374'];
+
+// ---------------------------------------------------------------------------------------------
+// Child mode: the emulators, in their own process.
+// ---------------------------------------------------------------------------------------------
+if (process.argv[2] === '--emulators') {
+  const emulators = await startEmulators();
+  process.send?.({ dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint });
+  process.on('message', (message) => {
+    if (message === 'rss') process.send?.({ rss: process.memoryUsage().rss });
+    if (message === 'stop') void emulators.stop().then(() => process.exit(0));
+  });
+  // The benchmark ended without stopping us (it failed): do not outlive it.
+  process.on('disconnect', () => void emulators.stop().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.argv.length > 2 ? process.argv.slice(2) : ['100000']).map(Number);
+  for (const size of sizes) {
+    if (!Number.isInteger(size) || size <= 0) throw new Error(`records must be positive integers: ${sizes.join(' ')}`);
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  // Each size needs fresh emulators and cold handlers: one child tsx process per size.
+  if (sizes.length > 1) {
+    for (const size of sizes) {
+      const child = fork(fileURLToPath(import.meta.url), [String(size)], { stdio: 'inherit' });
+      const [code] = (await once(child, 'exit')) as [number];
+      if (code !== 0) process.exitCode = code;
+    }
+    return;
+  }
+  await benchmark(sizes[0] as number);
+}
+
+async function benchmark(records: number): Promise<void> {
+  const emulators = await startEmulatorProcess();
+  try {
+    const endpoints = { dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint };
+    await provisionLocal(endpoints, LOCAL_RESOURCES);
+    Object.assign(process.env, localEnvironmentVariables(endpoints, LOCAL_RESOURCES));
+    const { handler: apply } = await import('../functions/stipulation-apply/handler.ts');
+    const { handler: exportRegency } = await import('../functions/stipulation-export-regency/handler.ts');
+    const { handler: finaliseExport } = await import('../functions/stipulation-finalise-export/handler.ts');
+    const { S3ObjectSink } = await import('#shared/exports/object-sink.ts');
+    const { s3 } = await import('#shared/clients.ts');
+
+    const regencies = REGENCIES.slice(0, Math.ceil(records / REGENCY_SIZE));
+    if (regencies.length < Math.ceil(records / REGENCY_SIZE)) throw new Error('too many records for the regency list');
+    console.log(`\n== ${records.toLocaleString('en')} master records, ${regencies.length} regencies ==`);
+
+    // The change set, as Resolve writes it (not measured).
+    const started = Date.now();
+    const changeSetKey = KEYS.changeSet(PERIOD);
+    const sink = new S3ObjectSink(s3, LOCAL_RESOURCES.buckets.proposals, changeSetKey, 'application/x-ndjson');
+    const encoder = new TextEncoder();
+    for (let from = 0; from < records; from += 10_000) {
+      let text = '';
+      for (let i = from; i < Math.min(records, from + 10_000); i++) {
+        text += `${JSON.stringify(change(i, regencies[Math.floor(i / REGENCY_SIZE)] as string))}\n`;
+      }
+      await sink.write(encoder.encode(text));
+    }
+    const changeSet = await sink.close();
+    console.log(`change set: ${mb(changeSet.bytes)} written in ${seconds(Date.now() - started)}`);
+
+    // Phase 1: apply.
+    const context = lambdaContext();
+    let applied = 0;
+    let slices = 0;
+    const applyPhase = await measure(async () => {
+      let slice: ApplyOutput = { period: PERIOD, changeSetKey, offset: 0, done: false, applied: 0 };
+      while (!slice.done) {
+        slice = await apply({ period: PERIOD, changeSetKey, offset: slice.offset }, context);
+        applied += slice.applied;
+        slices++;
+      }
+    });
+    report('apply', applied, applyPhase, `${slices} slices`);
+    if (applied !== records) throw new Error(`applied ${applied} of ${records}`);
+
+    // Phase 2: export.
+    const parts: ExportRegencyOutput[] = [];
+    const exportPhase = await measure(async () => {
+      for (const regency of regencies) {
+        parts.push(await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context));
+      }
+      await finaliseExport({ period: PERIOD, carriedForward: false, proposals: [], parts }, context);
+    });
+    const exported = parts.reduce((sum, part) => sum + part.records, 0);
+    report('export', exported, exportPhase, `${parts.length} regencies`);
+    if (exported !== records) throw new Error(`exported ${exported} of ${records}`);
+    for (const tier of ['full', 'pseudonymised', 'csv'] as const) {
+      const bytes = parts.flatMap((part) => part.files).filter((file) => file.tier === tier);
+      console.log(
+        `  ${tier.padEnd(13)} ${mb(bytes.reduce((sum, file) => sum + file.bytes, 0))} in ${bytes.length} files`,
+      );
+    }
+    console.log(`emulators' process RSS at the end: ${mb(await emulators.rss())}`);
+  } finally {
+    await emulators.stop();
+  }
+}
+
+/** Person i as a TAMBAH change: NIKs unique over (birth date, serial), four persons per family. */
+function change(i: number, regency: string): StipulationChange {
+  const district = `${regency}01`;
+  const day = i % 20_000;
+  const serial = Math.floor(i / 20_000) + 1;
+  const birthDate = new Date(Date.UTC(1950, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+  const sex = i % 2 ? 'P' : 'L';
+  const family = Math.floor(i / 4);
+  // A card serial runs to 9999 per district and issue day: the next 9999 families get the next day.
+  const issueDate = new Date(Date.UTC(2010, 0, 1) + Math.floor(family / 9999) * 86_400_000).toISOString().slice(0, 10);
+  const person = {
+    nik: encodeNik({ district, birthDate, sex, serial }),
+    noKk: encodeKk({ district, issueDate, serial: (family % 9999) + 1 }),
+    nama: `Warga ${i}`,
+    jenisKelamin: sex,
+    tempatLahir: 'Magelang',
+    tanggalLahir: birthDate,
+    namaIbuKandung: `Ibu ${family}`,
+    hubunganKeluarga: i % 4 === 0 ? 'KEPALA_KELUARGA' : 'ANAK',
+    statusPerkawinan: i % 4 === 0 ? 'KAWIN' : 'BELUM_KAWIN',
+    alamat: `Jl. Pahlawan No. ${family % 500}`,
+    rt: String((family % 20) + 1).padStart(3, '0'),
+    rw: String((family % 9) + 1).padStart(3, '0'),
+    kodeDesa: `${district}${String(1001 + (family % 12))}`,
+    pekerjaan: i % 3 ? 'PETANI' : '',
+    penghasilanBulanan: i % 5 ? String(250_000 + (i % 40) * 50_000) : '',
+    desil: i % 7 ? String((i % 10) + 1) : '',
+  };
+  return {
+    nik: person.nik,
+    kind: 'UPSERT',
+    action: 'TAMBAH',
+    reason: '',
+    person,
+    proposalId: 'bench',
+    line: i + 1,
+    period: PERIOD,
+  };
+}
+
+interface Phase {
+  ms: number;
+  peakRss: number;
+  startRss: number;
+}
+
+async function measure(run: () => Promise<void>): Promise<Phase> {
+  const startRss = process.memoryUsage().rss;
+  let peakRss = startRss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const started = performance.now();
+  try {
+    await run();
+  } finally {
+    clearInterval(timer);
+  }
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  return { ms: performance.now() - started, peakRss, startRss };
+}
+
+function report(name: string, records: number, phase: Phase, detail: string): void {
+  const rate = Math.round(records / (phase.ms / 1000));
+  console.log(
+    `${name.padEnd(7)} ${records.toLocaleString('en')} records in ${seconds(phase.ms)}: ` +
+      `${rate.toLocaleString('en')} records/s, peak RSS ${mb(phase.peakRss)} (at start ${mb(phase.startRss)}; ${detail})`,
+  );
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+interface EmulatorProcess {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startEmulatorProcess(): Promise<EmulatorProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--emulators'], { stdio: 'inherit' });
+  const [endpoints] = (await once(child, 'message')) as [{ dynamoEndpoint: string; s3Endpoint: string }];
+  return {
+    ...endpoints,
+    async rss() {
+      child.send('rss');
+      const [reply] = (await once(child, 'message')) as [{ rss: number }];
+      return reply.rss;
+    },
+    async stop() {
+      child.send('stop');
+      await once(child, 'exit');
+    },
+  };
+}
+
+function lambdaContext() {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'dtks-bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:ap-southeast-3:000000000000:function:dtks-bench',
+    memoryLimitInMB: '1024',
+    awsRequestId: 'bench',
+    logGroupName: '/aws/lambda/dtks-bench',
+    logStreamName: 'bench',
+    // Each slice gets a fresh 15 minutes, as each Lambda invocation does.
+    getRemainingTimeInMillis: () => 15 * 60 * 1000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
