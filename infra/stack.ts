@@ -6,7 +6,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, KEYS } from '#shared/contracts.ts';
+import { ENV, type FunctionName, KEYS } from '#shared/contracts.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi } from './constructs/approvals-api.ts';
@@ -32,7 +32,8 @@ export interface DtksStackProps extends StackProps {
 
 export class DtksStack extends Stack {
   public readonly storage: Storage;
-  public readonly functions: Record<string, DtksFunction>;
+  /** Every function, by its folder under functions/. */
+  public readonly functions: Readonly<Record<FunctionName, DtksFunction>>;
   public readonly proposalWorkflow: Workflow;
   public readonly stipulationWorkflow: Workflow;
   public readonly intake: Intake;
@@ -156,20 +157,20 @@ export class DtksStack extends Stack {
 
     this.functions = {
       ingest,
-      checkIntegrity,
-      requestApproval,
-      awaitStipulation,
-      recordOutcome,
-      collect,
-      resolve,
-      apply,
-      listRegencies,
-      exportRegency,
-      finaliseExport,
-      release,
-      recordPeriod,
-      approvalsHandler,
-      loadPopulation,
+      'check-integrity': checkIntegrity,
+      'request-approval': requestApproval,
+      'await-stipulation': awaitStipulation,
+      'record-outcome': recordOutcome,
+      'stipulation-collect': collect,
+      'stipulation-resolve': resolve,
+      'stipulation-apply': apply,
+      'stipulation-list-regencies': listRegencies,
+      'stipulation-export-regency': exportRegency,
+      'stipulation-finalise-export': finaliseExport,
+      'stipulation-release': release,
+      'stipulation-record-period': recordPeriod,
+      'approvals-api': approvalsHandler,
+      'load-population': loadPopulation,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {

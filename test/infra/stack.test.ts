@@ -1,0 +1,464 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionName, TABLES } from '#shared/contracts.ts';
+import {
+  FULL_SNAPSHOT_COLUMNS,
+  PSEUDONYMISED_SNAPSHOT_COLUMNS,
+  provinceCodes,
+} from '../../infra/constructs/analytics.ts';
+import { repositoryPath } from '../../infra/repository.ts';
+import { type SynthesisedStack, synthesiseStack } from './synth-stack.ts';
+
+let synth: SynthesisedStack;
+beforeAll(() => {
+  synth = synthesiseStack();
+});
+
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+const ref = (id: string) => ({ Ref: id });
+
+describe('storage', () => {
+  it('rotates the customer-managed key', () => {
+    synth.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('blocks public access, versions and enforces TLS on every bucket', () => {
+    const buckets = synth.template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(4);
+    for (const [id, bucket] of Object.entries(buckets)) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.VersioningConfiguration, id).toEqual({ Status: 'Enabled' });
+      synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: ref(id),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('encrypts the data buckets with the customer-managed key and logs their access', () => {
+    const key = synth.logicalId(synth.stack.storage.key);
+    const logs = synth.logicalId(synth.stack.storage.accessLogsBucket);
+    for (const bucket of [
+      synth.stack.storage.proposalsBucket,
+      synth.stack.storage.exportsBucket,
+      synth.stack.analytics.resultsBucket,
+    ]) {
+      const bucketResource = synth.template.findResources('AWS::S3::Bucket')[synth.logicalId(bucket)];
+      expect(bucketResource?.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt(key) },
+          },
+        ],
+      });
+      expect(bucketResource?.Properties.LoggingConfiguration.DestinationBucketName).toEqual(ref(logs));
+    }
+  });
+
+  it('turns on EventBridge notifications for the proposals bucket', () => {
+    synth.template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: ref(synth.logicalId(synth.stack.storage.proposalsBucket)),
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+
+  it('expires staged rows, change sets and replaced versions in the proposals bucket', () => {
+    const bucket =
+      synth.template.findResources('AWS::S3::Bucket')[synth.logicalId(synth.stack.storage.proposalsBucket)];
+    expect(bucket?.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: 180, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 'stipulation/', ExpirationInDays: 400, Status: 'Enabled' }),
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' }),
+      ]),
+    );
+  });
+
+  it('creates every table on demand with point-in-time recovery and the customer-managed key', () => {
+    const key = synth.logicalId(synth.stack.storage.key);
+    const tables = synth.template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(4);
+    for (const [id, table] of Object.entries(tables)) {
+      expect(table.Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.SSESpecification, id).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: getAtt(key),
+      });
+      expect(table.Properties.DeletionProtectionEnabled, id).toBe(true);
+    }
+  });
+
+  const gsi = (index: { name: string; partitionKey: string; sortKey: string }) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  });
+
+  it('keys the master by NIK with the family, regency and identity indexes of the contracts', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: TABLES.master.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        gsi(TABLES.master.familyIndex),
+        gsi(TABLES.master.regencyIndex),
+        gsi(TABLES.master.identityIndex),
+      ],
+    });
+  });
+
+  it('keys the proposals table by pk/sk with the task, stipulation-queue and regency indexes', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLES.proposals.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLES.proposals.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        gsi(TABLES.proposals.taskIndex),
+        gsi(TABLES.proposals.stipulationIndex),
+        gsi(TABLES.proposals.regencyIndex),
+      ],
+    });
+  });
+
+  it('expires NIK claims through the expiresAt TTL attribute', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: TABLES.claims.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('runs every handler on nodejs24.x arm64 with tracing, its own log group and the Powertools service name', () => {
+    for (const fn of Object.values(synth.stack.functions)) {
+      synth.template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: Match.objectLike({ LogGroup: ref(synth.logicalId(fn.functionLogGroup)) }),
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: `dtks-${fn.dtksName}`,
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    }
+  });
+
+  it('creates one function per folder of the contracts', () => {
+    const names = Object.values(synth.stack.functions)
+      .map((fn) => fn.dtksName)
+      .sort();
+    expect(names).toEqual((Object.keys(FUNCTIONS) as FunctionName[]).sort());
+  });
+
+  it('gives every log group a retention', () => {
+    for (const [id, group] of Object.entries(synth.template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('hands the pseudonymising key to the export function by ARN, encrypted with the customer-managed key', () => {
+    const secret = synth.logicalId(synth.stack.pseudonymKey);
+    synth.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: getAtt(synth.logicalId(synth.stack.storage.key)),
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+    synth.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PSEUDONYM_KEY_SECRET_ARN: ref(secret) }) },
+    });
+  });
+});
+
+describe('workflows', () => {
+  const cases = [
+    ['proposal.asl.json', () => synth.stack.proposalWorkflow],
+    ['stipulation.asl.json', () => synth.stack.stipulationWorkflow],
+  ] as const;
+
+  it.each(cases)('%s: substitutes every placeholder, leaving none unresolved', (file, workflow) => {
+    const source = readFileSync(repositoryPath(`state-machines/${file}`), 'utf8');
+    const machine = synth.template.findResources('AWS::StepFunctions::StateMachine')[
+      synth.logicalId(workflow().stateMachine)
+    ];
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    expect(machine?.Properties.DefinitionS3Location).toBeDefined();
+    const resolved = source.replace(/\$\{([^}]+)\}/g, (whole, name: string) =>
+      name in substitutions ? JSON.stringify(substitutions[name]) : whole,
+    );
+    expect(resolved.match(/\$\{[^}]+\}/g) ?? []).toEqual([]);
+  });
+
+  it.each(cases)('%s: maps each function placeholder to that function and may invoke nothing else', (_, workflow) => {
+    const machine = synth.template.findResources('AWS::StepFunctions::StateMachine')[
+      synth.logicalId(workflow().stateMachine)
+    ];
+    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const functions = Object.values(synth.stack.functions).filter((fn) =>
+      Object.keys(substitutions).includes(FUNCTIONS[fn.dtksName].placeholder ?? ''),
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(substitutions[FUNCTIONS[fn.dtksName].placeholder as string]).toEqual(getAtt(synth.logicalId(fn)));
+    }
+    const role = synth.logicalId(workflow().stateMachine.role);
+    const policies = Object.values(synth.template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(role))),
+    );
+    const invokable = policies
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+      .filter((statement) => JSON.stringify(statement.Action).includes('lambda:InvokeFunction'))
+      .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]));
+    expect(invokable).toEqual(expect.arrayContaining(functions.map((fn) => getAtt(synth.logicalId(fn)))));
+    expect(invokable).toHaveLength(functions.length);
+  });
+
+  it('gives approvers 14 days by default', () => {
+    synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: Match.objectLike({ ApprovalTimeoutSeconds: String(14 * 24 * 3600) }),
+    });
+  });
+
+  it('logs only errors, without execution data (personal data), and traces both workflows', () => {
+    const machines = synth.template.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(2);
+    for (const machine of Object.values(machines)) {
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    }
+  });
+});
+
+describe('intake', () => {
+  it('starts the proposal workflow for objects created under proposals/ in the proposals bucket', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: {
+          bucket: { name: [ref(synth.logicalId(synth.stack.storage.proposalsBucket))] },
+          object: { key: [{ prefix: 'proposals/' }] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: ref(synth.logicalId(synth.stack.proposalWorkflow.stateMachine)),
+          DeadLetterConfig: { Arn: getAtt(synth.logicalId(synth.stack.intake.deadLetterQueue)) },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }),
+        }),
+      ],
+    });
+  });
+
+  it('lets the rule start only the proposal workflow', () => {
+    synth.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: ref(synth.logicalId(synth.stack.proposalWorkflow.stateMachine)),
+          },
+        ],
+      },
+    });
+  });
+
+  it('loads Dukcapil extracts placed under reference/population/ with load-population', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({ object: { key: [{ prefix: 'reference/population/' }] } }),
+      }),
+      Targets: [Match.objectLike({ Arn: getAtt(synth.logicalId(synth.stack.functions['load-population'])) })],
+    });
+  });
+
+  it('encrypts the dead-letter queues with the customer-managed key', () => {
+    const queues = synth.template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual(getAtt(synth.logicalId(synth.stack.storage.key)));
+    }
+  });
+});
+
+describe('stipulation schedule', () => {
+  it('starts the stipulation workflow at 01:00 on the first of every month, Asia/Jakarta, with {}', () => {
+    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 1 1 * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Jakarta',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: ref(synth.logicalId(synth.stack.stipulationWorkflow.stateMachine)),
+        Input: '{}',
+        DeadLetterConfig: { Arn: getAtt(synth.logicalId(synth.stack.schedule.deadLetterQueue)) },
+      }),
+    });
+  });
+});
+
+describe('approvals API', () => {
+  it('serves the three routes through the approvals handler behind the Cognito JWT authorizer', () => {
+    for (const routeKey of ['GET /tasks', 'GET /proposals/{proposalId}', 'POST /proposals/{proposalId}/decision']) {
+      synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'JWT',
+        AuthorizerId: Match.anyValue(),
+      });
+    }
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: {
+        Audience: [ref(synth.logicalId(synth.stack.approvalsApi.userPoolClient))],
+        Issuer: Match.anyValue(),
+      },
+    });
+  });
+
+  it('keeps approvers admin-created, with MFA, role and area attributes and threat protection', () => {
+    synth.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      Schema: [Match.objectLike({ Name: 'role' }), Match.objectLike({ Name: 'area' })],
+    });
+  });
+
+  it('does not let the app client write role or area', () => {
+    const clients = Object.values(synth.template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    const writable = clients[0]?.Properties.WriteAttributes as string[];
+    expect(writable).not.toContain('custom:role');
+    expect(writable).not.toContain('custom:area');
+  });
+
+  it('logs access and throttles the stage', () => {
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: {
+        DestinationArn: getAtt(synth.logicalId(synth.stack.approvalsApi.accessLogGroup)),
+        Format: Match.stringLikeRegexp('requestId'),
+      },
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+    });
+  });
+});
+
+describe('analytics', () => {
+  const columns = (list: readonly { name: string; type: string }[]) =>
+    list.map(({ name, type }) => ({ Name: name, Type: type }));
+
+  it.each([
+    ['snapshot', 'exports/', FULL_SNAPSHOT_COLUMNS],
+    ['snapshot_pseudonymised', 'pseudonymised/', PSEUDONYMISED_SNAPSHOT_COLUMNS],
+  ] as const)('projects partitions of %s by period (monthly) and province', (name, prefix, list) => {
+    synth.template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: name,
+        PartitionKeys: [Match.objectLike({ Name: 'period' }), Match.objectLike({ Name: 'province' })],
+        Parameters: Match.objectLike({
+          'projection.enabled': 'true',
+          'projection.period.type': 'date',
+          'projection.period.format': 'yyyy-MM',
+          'projection.period.interval.unit': 'MONTHS',
+          'projection.province.type': 'enum',
+          'projection.province.values': provinceCodes().join(','),
+          'storage.location.template': {
+            'Fn::Join': [
+              '',
+              [
+                's3://',
+                ref(synth.logicalId(synth.stack.storage.exportsBucket)),
+                `/${prefix}period=\${period}/province=\${province}/`,
+              ],
+            ],
+          },
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: columns(list),
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        }),
+      }),
+    });
+  });
+
+  it('lists the 38 current provinces for the province projection', () => {
+    expect(provinceCodes()).toHaveLength(38);
+    expect(provinceCodes()).toContain('33');
+  });
+
+  it('keeps names and NIKs out of the pseudonymised table', () => {
+    const names = PSEUDONYMISED_SNAPSHOT_COLUMNS.map((column) => column.name);
+    for (const personal of ['nik', 'no_kk', 'nama', 'nama_ibu_kandung', 'alamat', 'tanggal_lahir', 'tempat_lahir']) {
+      expect(names).not.toContain(personal);
+    }
+  });
+
+  it('enforces an Athena workgroup with SSE-KMS results', () => {
+    synth.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: {
+          OutputLocation: Match.anyValue(),
+          EncryptionConfiguration: {
+            EncryptionOption: 'SSE_KMS',
+            KmsKey: getAtt(synth.logicalId(synth.stack.storage.key)),
+          },
+        },
+      }),
+    });
+  });
+});
+
+describe('monitoring', () => {
+  it('alarms on failed and timed-out executions of both workflows and on every function error', () => {
+    const topic = ref(synth.logicalId(synth.stack.monitoring.alarmTopic));
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      for (const workflow of [synth.stack.proposalWorkflow, synth.stack.stipulationWorkflow]) {
+        synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Namespace: 'AWS/States',
+          Dimensions: [{ Name: 'StateMachineArn', Value: ref(synth.logicalId(workflow.stateMachine)) }],
+          AlarmActions: [topic],
+        });
+      }
+    }
+    for (const fn of Object.values(synth.stack.functions)) {
+      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(synth.logicalId(fn)) }],
+        AlarmActions: [topic],
+      });
+    }
+  });
+
+  it('encrypts the alarm topic', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: getAtt(synth.logicalId(synth.stack.storage.key)),
+    });
+  });
+});
