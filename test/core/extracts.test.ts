@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { ExtractFormatError, readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
+import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
+
+const POPULATION_HEADER = 'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup';
+const MASTER_HEADER =
+  'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,nama_ibu_kandung,hubungan_keluarga,status_perkawinan,alamat,rt,rw,kode_desa';
+
+function* pieces(text: string | Uint8Array, size = 1 << 20): Generator<Uint8Array> {
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function all<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const batch of batches) out.push(...batch);
+  return out;
+}
+
+async function failure(read: Promise<unknown>): Promise<ExtractFormatError> {
+  try {
+    await read;
+  } catch (error) {
+    if (error instanceof ExtractFormatError) return error;
+    throw error;
+  }
+  throw new Error('expected an ExtractFormatError');
+}
+
+describe('readPopulationExtract', () => {
+  it('reads persons with trimmed values and the living status', async () => {
+    const text = `${POPULATION_HEADER}\n3371011707850003,3371010101200001, Budi ,L,Magelang,1985-07-17,3371011001,"Jl. Melati, 5",HIDUP\n3371015707850004,3371010101200001,Siti,P,Magelang,1985-07-17,3371011001,Jl. Melati 5,meninggal\n`;
+    const people = await all(readPopulationExtract(pieces(text, 5)));
+    expect(people).toEqual<PopulationPerson[]>([
+      {
+        nik: '3371011707850003',
+        noKk: '3371010101200001',
+        nama: 'Budi',
+        jenisKelamin: 'L',
+        tempatLahir: 'Magelang',
+        tanggalLahir: '1985-07-17',
+        kodeDesa: '3371011001',
+        alamat: 'Jl. Melati, 5',
+        statusHidup: 'HIDUP',
+      },
+      {
+        nik: '3371015707850004',
+        noKk: '3371010101200001',
+        nama: 'Siti',
+        jenisKelamin: 'P',
+        tempatLahir: 'Magelang',
+        tanggalLahir: '1985-07-17',
+        kodeDesa: '3371011001',
+        alamat: 'Jl. Melati 5',
+        statusHidup: 'MENINGGAL',
+      },
+    ]);
+  });
+
+  it('is as forgiving about layout as the proposal reader: BOM, ;, CRLF, column case and order, extra columns', async () => {
+    const header = POPULATION_HEADER.split(',')
+      .reverse()
+      .map((c) => ` ${c.toUpperCase()} `);
+    const text = `\ufeff${[...header, 'agama'].join(';')}\r\n\r\nHIDUP;Jl. A;3371011001;1990-01-02;Solo;L;Joko;2;1;Islam\r\n`;
+    const people = await all(readPopulationExtract(pieces(text, 1)));
+    expect(people).toEqual([
+      {
+        nik: '1',
+        noKk: '2',
+        nama: 'Joko',
+        jenisKelamin: 'L',
+        tempatLahir: 'Solo',
+        tanggalLahir: '1990-01-02',
+        kodeDesa: '3371011001',
+        alamat: 'Jl. A',
+        statusHidup: 'HIDUP',
+      },
+    ]);
+  });
+
+  it('reads Windows-1252 names', async () => {
+    const bytes = Buffer.from(
+      `${POPULATION_HEADER}\n1,2,S\u00e9lamet Nu\u00f1ez,L,Solo,1990-01-02,3371011001,Jl. A,HIDUP\n`,
+      'latin1',
+    );
+    const [person] = await all(readPopulationExtract(pieces(bytes)));
+    expect(person?.nama).toBe('Sélamet Nuñez');
+  });
+
+  it('rejects an extract without a required column, naming the extract and the column', async () => {
+    const header = POPULATION_HEADER.replace(',status_hidup', '');
+    const error = await failure(all(readPopulationExtract(pieces(`${header}\n`))));
+    expect(error.name).toBe('ExtractFormatError');
+    expect(error).toMatchObject({ extract: 'population', code: 'MISSING_COLUMN', column: 'status_hidup' });
+    expect(error.message).toContain('Dukcapil');
+    expect(error.message).toContain("'status_hidup'");
+  });
+
+  it('rejects a status_hidup that is neither HIDUP nor MENINGGAL, naming the data row', async () => {
+    const text = `${POPULATION_HEADER}\n1,2,A,L,S,1990-01-02,3371011001,J,HIDUP\n\n1,2,A,L,S,1990-01-02,3371011001,J,?\n`;
+    const error = await failure(all(readPopulationExtract(pieces(text))));
+    expect(error).toMatchObject({ code: 'INVALID_VALUE', column: 'status_hidup', row: 2 });
+  });
+
+  it('rejects an empty extract, a duplicate column and a quote never closed', async () => {
+    expect((await failure(all(readPopulationExtract(pieces('\n\n'))))).code).toBe('EMPTY_FILE');
+    expect((await failure(all(readPopulationExtract(pieces(`${POPULATION_HEADER},NIK\n`))))).code).toBe(
+      'DUPLICATE_COLUMN',
+    );
+    const quote = await failure(all(readPopulationExtract(pieces(`${POPULATION_HEADER}\n"1,2\n`))));
+    expect(quote).toMatchObject({ code: 'UNTERMINATED_QUOTE', line: 2 });
+  });
+
+  it('yields nothing for a header-only extract', async () => {
+    expect(await all(readPopulationExtract(pieces(`${POPULATION_HEADER}\r\n`)))).toEqual([]);
+  });
+});
+
+describe('readMasterExtract', () => {
+  const line =
+    '3371011707850003,3371010101200001,Budi,L,Magelang,1985-07-17,Siti,KEPALA_KELUARGA,KAWIN,Jl. A,1,2,3371011001';
+  const budi: MasterPerson = {
+    nik: '3371011707850003',
+    noKk: '3371010101200001',
+    nama: 'Budi',
+    jenisKelamin: 'L',
+    tempatLahir: 'Magelang',
+    tanggalLahir: '1985-07-17',
+    namaIbuKandung: 'Siti',
+    hubunganKeluarga: 'KEPALA_KELUARGA',
+    statusPerkawinan: 'KAWIN',
+    alamat: 'Jl. A',
+    rt: '1',
+    rw: '2',
+    kodeDesa: '3371011001',
+    pekerjaan: '',
+    penghasilanBulanan: '',
+    desil: '',
+  };
+
+  it('reads persons without the optional columns', async () => {
+    expect(await all(readMasterExtract(pieces(`${MASTER_HEADER}\n${line}\n`)))).toEqual([budi]);
+  });
+
+  it('reads pekerjaan, penghasilan_bulanan and desil when present, and ignores aksi/alasan', async () => {
+    const text = `${MASTER_HEADER},pekerjaan,penghasilan_bulanan,desil,aksi\n${line},Petani,1500000,3,TAMBAH\n`;
+    const people = await all(readMasterExtract(pieces(text)));
+    expect(people).toEqual([{ ...budi, pekerjaan: 'Petani', penghasilanBulanan: '1500000', desil: '3' }]);
+  });
+
+  it('rejects a master extract without nama_ibu_kandung, naming the extract and the column', async () => {
+    const header = MASTER_HEADER.replace('nama_ibu_kandung,', '');
+    const error = await failure(all(readMasterExtract(pieces(`${header}\n`))));
+    expect(error).toMatchObject({ extract: 'master', code: 'MISSING_COLUMN', column: 'nama_ibu_kandung' });
+    expect(error.message).toContain('DTKS');
+  });
+
+  it('does not require aksi', async () => {
+    expect(await all(readMasterExtract(pieces(`${MASTER_HEADER}\n`)))).toEqual([]);
+  });
+});
