@@ -401,14 +401,17 @@ export class StepFunctionsRuntime {
     }));
   }
 
-  /** Resolves once a task of the execution waits for its token (optionally in the named state). */
+  /**
+   * Resolves once a task of the execution waits for its token (optionally in the named state): its
+   * function has returned, so the token is wherever the function put it.
+   */
   waitForPendingTask(executionArn: string, stateName?: string, timeoutMs = 30_000): Promise<PendingTask> {
     const find = () =>
       this.listPendingTasks().find(
         (task) =>
           task.executionArn === executionArn &&
           (stateName === undefined || task.stateName === stateName) &&
-          this.pendingTokens.get(task.taskToken)?.frame.phase.kind === 'invoke',
+          (this.pendingTokens.get(task.taskToken)?.frame.phase as InvokePhase | undefined)?.invoked === true,
       );
     return this.waitFor(find, 'task', timeoutMs, `a task token of ${executionArn} in ${stateName ?? 'any state'}`);
   }
@@ -809,6 +812,7 @@ export class StepFunctionsRuntime {
             output: JSON.stringify({ ExecutedVersion: '$LATEST', Payload: returned, StatusCode: 200 }),
           });
           await this.save(live, signal);
+          this.events.emit('task');
         }
       }
       if (waitForToken) result = await this.awaitToken(live, frame, phase, signal);
