@@ -32,7 +32,8 @@ const MAX_MILLIS = 10 * 60 * 1000;
 const SAFETY_MILLIS = 60 * 1000;
 /** BatchGetItem takes at most 100 keys: one read per chunk. */
 const CHUNK = 100;
-const WRITE_CONCURRENCY = 16;
+// Conditional single-item writes: enough in flight to hide their latency (DynamoDB ~5–10 ms each).
+const WRITE_CONCURRENCY = 32;
 
 const INPUT = z.object({ period: PERIOD, changeSetKey: z.string().min(1), offset: z.number().int().min(0) });
 
