@@ -18,6 +18,27 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'write a synthetic world (population, master, proposal, truth)',
     load: () => import('./commands/generate.ts'),
   },
+  local: {
+    summary: 'local up: run the whole pipeline locally until Ctrl-C',
+    load: () => import('./commands/local.ts'),
+  },
+  upload: { summary: 'upload a proposal file for a regency', load: () => import('./commands/upload.ts') },
+  status: { summary: 'where proposals are, or one proposal in detail', load: () => import('./commands/status.ts') },
+  tasks: { summary: "an approver's waiting tasks", load: () => import('./commands/tasks.ts') },
+  approve: { summary: 'approve a proposal (optionally with exclusions)', load: () => import('./commands/decide.ts') },
+  reject: {
+    summary: 'reject a proposal',
+    load: async () => ({ run: (await import('./commands/decide.ts')).runReject }),
+  },
+  stipulate: { summary: "run a month's stipulation now", load: () => import('./commands/stipulate.ts') },
+  snapshot: {
+    summary: 'snapshot query "<SQL>": DuckDB over a period export',
+    load: () => import('./commands/snapshot.ts'),
+  },
+  demo: {
+    summary: 'the demo month end to end on a fresh local environment (npm start)',
+    load: () => import('./commands/demo.ts'),
+  },
 };
 
 const USAGE = `dtks <command> [options]

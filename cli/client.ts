@@ -1,0 +1,250 @@
+/**
+ * The operations of the dtks commands against a target (local or AWS), shared by the commands and
+ * the demo. Everything speaks the real APIs: S3 for uploads, the approvals HTTP API for tasks and
+ * decisions, Step Functions for the stipulation, DynamoDB (through the handlers' own repository) for
+ * status, and DuckDB over the Parquet export for analyst queries.
+ */
+import { createReadStream, mkdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
+import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
+import { CliError } from './errors.ts';
+import type { Target } from './target.ts';
+
+const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/** The current month in Asia/Jakarta (YYYY-MM): the default period of an upload. */
+export function currentPeriod(now = new Date()): string {
+  return new Date(now.getTime() + JAKARTA_OFFSET_MS).toISOString().slice(0, 7);
+}
+
+export const TERMINAL_STATUSES: readonly ProposalStatus[] = ['RETURNED', 'STIPULATED', 'REJECTED', 'EXPIRED', 'FAILED'];
+
+export interface ApiAnswer<T = Record<string, unknown>> {
+  status: number;
+  body: T & { message?: string; code?: string };
+}
+
+export class DtksClient {
+  private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  private readonly sfn = new SFNClient({});
+  private repository?: Promise<ProposalsRepository>;
+
+  constructor(readonly target: Target) {}
+
+  /** The handlers' repository over the proposals table, imported after the target set process.env. */
+  private proposals(): Promise<ProposalsRepository> {
+    this.repository ??= (async () => {
+      const table = process.env.PROPOSALS_TABLE;
+      if (!table) throw new CliError('PROPOSALS_TABLE is not set');
+      const [{ ProposalsRepository }, { documents }] = await Promise.all([
+        import('#shared/proposals-repository.ts'),
+        import('#shared/clients.ts'),
+      ]);
+      return new ProposalsRepository(documents, table);
+    })();
+    return this.repository;
+  }
+
+  /** Uploads a proposal file where the intake rule watches; returns its key and the proposal id it gets. */
+  async upload(
+    file: string,
+    regency: string,
+    period: string,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<{ key: string; proposalId: string }> {
+    const key = `proposals/${regency}/${period}/${basename(file)}`;
+    const location = parseUploadKey(key);
+    if (!location.valid) throw new CliError(location.reason);
+    const total = statSync(file).size;
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.target.proposalsBucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv' },
+    });
+    upload.on('httpUploadProgress', (p) => onProgress?.(p.loaded ?? 0, total));
+    const result = await upload.done();
+    const version = result.VersionId ?? result.ETag?.replaceAll('"', '') ?? '';
+    return { key, proposalId: proposalIdFor({ bucket: this.target.proposalsBucket, key, version }, location) };
+  }
+
+  /** Places a file in the proposals bucket (e.g. a Dukcapil extract under reference/population/). */
+  async putObject(key: string, file: string): Promise<void> {
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.target.proposalsBucket, Key: key, Body: createReadStream(file), ContentType: 'text/csv' },
+    }).done();
+  }
+
+  async proposal(proposalId: string): Promise<ProposalRecord | undefined> {
+    return (await this.proposals()).get(proposalId);
+  }
+
+  async proposalWithEvents(proposalId: string) {
+    const repository = await this.proposals();
+    const proposal = await repository.get(proposalId);
+    if (!proposal) throw new CliError(`proposal not found: ${proposalId}`, 1);
+    const [events, decisions] = await Promise.all([
+      repository.listEvents(proposalId),
+      repository.listDecisions(proposalId),
+    ]);
+    return { proposal, events, decisions };
+  }
+
+  async proposalsOf(regency: string): Promise<ProposalRecord[]> {
+    return (await this.proposals()).listByRegency(regency);
+  }
+
+  /** Polls until the proposal reaches one of `statuses` (or a terminal status), or the time runs out. */
+  async waitForStatus(
+    proposalId: string,
+    statuses: readonly ProposalStatus[],
+    timeoutMs = 120_000,
+  ): Promise<ProposalRecord> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ProposalRecord | undefined;
+    while (Date.now() < deadline) {
+      last = await this.proposal(proposalId);
+      if (last && (statuses.includes(last.status) || TERMINAL_STATUSES.includes(last.status))) return last;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new CliError(
+      `proposal ${proposalId} did not reach ${statuses.join('/')} in ${timeoutMs / 1000} s (now: ${last?.status ?? 'not recorded'})`,
+      1,
+    );
+  }
+
+  async api<T = Record<string, unknown>>(method: string, path: string, user: string | undefined, body?: unknown) {
+    if (!this.target.approvalsUrl) throw new CliError('the approvals API URL is not known (DTKS_APPROVALS_URL)');
+    const response = await fetch(`${this.target.approvalsUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.target.bearerFor(user)}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as ApiAnswer<T>['body'] };
+  }
+
+  async tasks(user: string | undefined) {
+    return this.api<{ tasks: Record<string, unknown>[] }>('GET', '/tasks', user);
+  }
+
+  async decide(
+    proposalId: string,
+    user: string | undefined,
+    decision: DecisionKind,
+    note: string,
+    exclusions: Exclusion[] = [],
+  ): Promise<ApiAnswer> {
+    return this.api('POST', `/proposals/${encodeURIComponent(proposalId)}/decision`, user, {
+      decision,
+      note,
+      exclusions,
+    } satisfies Pick<ApprovalDecision, 'decision' | 'note' | 'exclusions'>);
+  }
+
+  /** Starts the stipulation workflow (for `period`, or the closing month it derives) and waits for it. */
+  async stipulate(period: string | undefined, timeoutMs = 600_000) {
+    if (!this.target.stipulationStateMachineArn) throw new CliError('the stipulation state machine ARN is not known');
+    const name = `manual-${period ?? 'closing'}-${Date.now()}`;
+    const { executionArn } = await this.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: this.target.stipulationStateMachineArn,
+        name,
+        input: JSON.stringify(period ? { period } : {}),
+      }),
+    );
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (execution.status !== 'RUNNING') return execution;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new CliError(`the stipulation run ${executionArn} is still running after ${timeoutMs / 1000} s`, 1);
+  }
+
+  /** The periods that have an export manifest, newest first. */
+  async exportedPeriods(): Promise<string[]> {
+    const periods: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.target.exportsBucket,
+          Prefix: 'exports/period=',
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const prefix of page.CommonPrefixes ?? []) {
+        const match = /period=(\d{4}-\d{2})\/$/.exec(prefix.Prefix ?? '');
+        if (match?.[1]) periods.push(match[1]);
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return periods.sort().reverse();
+  }
+
+  async manifest(period: string): Promise<Record<string, unknown>> {
+    const object = await this.s3.send(
+      new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: `exports/period=${period}/manifest.json` }),
+    );
+    return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+  }
+
+  /**
+   * Runs SQL with DuckDB over a period's snapshot: the full tier as the view `dtks`, the pseudonymised
+   * tier as `dtks_pseudonim`. The Parquet files are downloaded first (DuckDB's S3 support needs an
+   * extension download, which an offline machine cannot make).
+   */
+  async querySnapshot(sql: string, period?: string) {
+    const chosen = period ?? (await this.exportedPeriods())[0];
+    if (!chosen) throw new CliError('no snapshot has been exported yet: run the stipulation first', 1);
+    const dir = await mkdtemp(join(tmpdir(), 'dtks-snapshot-'));
+    try {
+      const views: Record<string, string[]> = { dtks: [], dtks_pseudonim: [] };
+      for (const [view, prefix] of [
+        ['dtks', `exports/period=${chosen}/`],
+        ['dtks_pseudonim', `pseudonymised/period=${chosen}/`],
+      ] as const) {
+        let token: string | undefined;
+        do {
+          const page = await this.s3.send(
+            new ListObjectsV2Command({ Bucket: this.target.exportsBucket, Prefix: prefix, ContinuationToken: token }),
+          );
+          for (const object of page.Contents ?? []) {
+            if (!object.Key?.endsWith('.parquet')) continue;
+            const local = join(dir, object.Key);
+            mkdirSync(dirname(local), { recursive: true });
+            const body = await this.s3.send(
+              new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: object.Key }),
+            );
+            await writeFile(local, await body.Body!.transformToByteArray());
+            views[view]!.push(local);
+          }
+          token = page.NextContinuationToken;
+        } while (token);
+      }
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      for (const [view, files] of Object.entries(views)) {
+        if (!files.length) continue;
+        const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
+        await connection.run(`CREATE VIEW ${view} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true)`);
+      }
+      const reader = await connection.runAndReadAll(sql);
+      const columns = reader.columnNames();
+      const rows = reader.getRowsJson() as unknown[][];
+      connection.closeSync();
+      return { period: chosen, columns, rows };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/** dtks status [proposal] [--regency <code>] — where proposals are, with their check summary and audit trail. */
+import { parseArgs } from 'node:util';
+import { normaliseAreaCode } from '#core/area.ts';
+import type { ProposalRecord } from '#shared/proposals-repository.ts';
+import { CliError } from '../errors.ts';
+import { formatTable } from '../table.ts';
+import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
+
+const HELP = `dtks status [proposal-id] [--regency <code>...] [--json]
+
+Without a proposal id: the latest proposals of each regency (--regency, repeatable; locally the
+environment's regencies by default). With one: its status, check summary, decisions and audit trail.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      regency: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...TARGET_OPTIONS,
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const target = resolveTarget(values);
+  const { DtksClient } = await import('../client.ts');
+  const client = new DtksClient(target);
+  const [proposalId] = positionals;
+  if (proposalId) {
+    const detail = await client.proposalWithEvents(proposalId);
+    if (values.json) process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
+    else {
+      process.stdout.write(`${formatProposal(detail.proposal)}\n\n`);
+      process.stdout.write(
+        `${formatTable(
+          ['waktu', 'peristiwa', 'oleh', 'dari', 'ke', 'keterangan'],
+          detail.events.map((e) => [e.at, e.kind, e.actor, e.from ?? '', e.to ?? '', e.detail ?? '']),
+        )}\n`,
+      );
+    }
+    return 0;
+  }
+  let regencies = (values.regency ?? []).map(normaliseAreaCode);
+  if (!regencies.length) {
+    const { readLocalDescription } = await import('../target.ts');
+    const description = target.kind === 'local' ? readLocalDescription(values['data-dir']) : undefined;
+    regencies = [...new Set(description?.users.filter((u) => u.area.length === 4).map((u) => u.area) ?? [])];
+  }
+  if (!regencies.length) throw new CliError('name the regencies with --regency <code>');
+  const proposals = (await Promise.all(regencies.map((r) => client.proposalsOf(r)))).flat();
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(proposals, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(
+    `${formatTable(
+      ['usulan', 'kab/kota', 'periode', 'status', 'baris', 'diterima', 'dikembalikan', 'diterima pada'],
+      proposals.map((p) => [
+        p.proposalId,
+        p.regency,
+        p.period,
+        p.status,
+        p.summary?.rows ?? p.rows,
+        p.summary?.accepted,
+        p.summary?.returned,
+        p.receivedAt,
+      ]),
+    )}\n`,
+  );
+  return 0;
+}
+
+/** One proposal in a few lines: status, counts per code, why it ended where it did. */
+export function formatProposal(p: ProposalRecord): string {
+  const lines = [
+    `usulan ${p.proposalId}  (${p.regency}, ${p.period})`,
+    `status: ${p.status}${p.reason ? ` — ${p.reason}` : ''}`,
+    `berkas: s3://${p.bucket}/${p.key}`,
+  ];
+  if (p.summary) {
+    lines.push(
+      `baris: ${p.summary.rows}  DITERIMA: ${p.summary.accepted}  DIKEMBALIKAN: ${p.summary.returned}  dengan peringatan: ${p.summary.withWarnings}`,
+    );
+    for (const [code, count] of Object.entries(p.summary.codes).sort()) lines.push(`  ${code.padEnd(26)} ${count}`);
+  }
+  if (p.reportKey) lines.push(`laporan: ${p.reportKey}`);
+  if (p.release)
+    lines.push(
+      `penetapan ${p.release.period}: ${p.release.applied} diterapkan, ${p.release.returnedRows} dikembalikan`,
+    );
+  return lines.join('\n');
+}

@@ -1,0 +1,61 @@
+/** dtks stipulate [--period YYYY-MM] — run the month's stipulation (penetapan) now and wait for it. */
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.ts';
+import { createProgress } from '../progress.ts';
+import { formatTable } from '../table.ts';
+import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
+
+const HELP = `dtks stipulate [--period YYYY-MM]
+
+Runs the stipulation workflow now, as the monthly schedule would: collects the province-approved
+proposals of the period (default: the month before, Asia/Jakarta), applies them to the DTKS master,
+writes the snapshot exports and releases every waiting proposal with its outcome.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      period: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...TARGET_OPTIONS,
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.period && !/^\d{4}-(0[1-9]|1[0-2])$/.test(values.period)) {
+    throw new CliError(`--period must be YYYY-MM, not "${values.period}"`);
+  }
+  const { DtksClient } = await import('../client.ts');
+  const client = new DtksClient(resolveTarget(values));
+  const progress = createProgress(process.stderr);
+  progress.phase(`Penetapan / stipulation ${values.period ?? '(closing month)'}`);
+  const execution = await client.stipulate(values.period);
+  progress.done(execution.status ?? '');
+  if (execution.status !== 'SUCCEEDED') {
+    throw new CliError(
+      `the stipulation ended ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`,
+      1,
+    );
+  }
+  const output = JSON.parse(execution.output ?? '{}') as Record<string, unknown>;
+  const period = String(output.period ?? values.period ?? '');
+  process.stdout.write(`${formatPeriod(period, await client.manifest(period).catch(() => undefined))}\n`);
+  return 0;
+}
+
+export function formatPeriod(period: string, manifest: Record<string, unknown> | undefined): string {
+  if (!manifest) return `penetapan ${period}: selesai (no manifest found)`;
+  const totals = (manifest.totals ?? {}) as { records?: number; byRegency?: Record<string, number> };
+  const files = (manifest.files ?? []) as { key: string; tier: string; records: number; bytes: number }[];
+  const sources = (manifest.sourceProposals ?? []) as { proposalId: string; regency: string }[];
+  return [
+    `penetapan ${period}: ${totals.records ?? 0} orang aktif di DTKS${manifest.carriedForward ? ' (tanpa perubahan: penetapan bulan lalu ditetapkan kembali)' : ''}`,
+    `usulan yang ditetapkan: ${sources.map((s) => s.proposalId).join(', ') || '-'}`,
+    formatTable(
+      ['berkas', 'tingkat', 'baris', 'bytes'],
+      files.map((f) => [f.key, f.tier, f.records, f.bytes]),
+    ),
+  ].join('\n');
+}

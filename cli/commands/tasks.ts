@@ -1,0 +1,37 @@
+/** dtks tasks --as <user> — the approval tasks waiting for this approver. */
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.ts';
+import { formatTable } from '../table.ts';
+import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...TARGET_OPTIONS,
+    },
+  });
+  if (values.help) {
+    process.stdout.write('dtks tasks --as <user> [--json]\n\nThe approval tasks waiting for this approver.\n');
+    return 0;
+  }
+  const { DtksClient } = await import('../client.ts');
+  const client = new DtksClient(resolveTarget(values));
+  const answer = await client.tasks(values.as);
+  if (answer.status !== 200) throw new CliError(`${answer.status}: ${answer.body.message ?? 'refused'}`, 1);
+  const tasks = answer.body.tasks ?? [];
+  if (values.json) process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
+  else if (!tasks.length) process.stdout.write('tidak ada tugas / no tasks waiting\n');
+  else {
+    process.stdout.write(
+      `${formatTable(
+        ['usulan', 'tingkat', 'kab/kota', 'periode', 'dibuka'],
+        tasks.map((t) => [t.proposalId, t.level, t.regency, t.period, t.createdAt]),
+      )}\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,206 @@
+/**
+ * The embedded local environment: the whole pipeline on one machine, no cloud account.
+ *
+ * On loopback it starts DynamoDB (dynalite) and S3 (s3rver) persisted under the data directory, the
+ * tables and buckets of the stack, the local Step Functions runtime with the very ASL files CDK
+ * deploys (persisted too, so a restart in the middle of a wait loses nothing), S3 object-created
+ * events delivered as the production EventBridge rule delivers them, the monthly schedule, and the
+ * approvals API over the same handler. Handlers run in-process, pointed at these endpoints through the
+ * SDK's standard AWS_ENDPOINT_URL_* variables.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Principal } from '#shared/contracts.ts';
+import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
+import { type Emulators, startEmulators } from './emulators.ts';
+import { matchesPopulationRule, matchesProposalRule, type ObjectCreatedEvent, toObjectCreatedEvent } from './events.ts';
+import { LOCAL_REGION, LocalFunctions, localSubstitutions } from './functions.ts';
+import {
+  LOCAL_RESOURCES,
+  type LocalEndpoints,
+  type LocalResourceNames,
+  localEnvironmentVariables,
+  provisionLocal,
+} from './provision.ts';
+import { type MonthlySchedule, scheduleMonthly } from './scheduler.ts';
+import type { Clock } from './sfn/clock.ts';
+import { parseDefinition } from './sfn/definition.ts';
+import { serveStepFunctionsApi } from './sfn/http.ts';
+import { StepFunctionsRuntime } from './sfn/runtime.ts';
+
+const STATE_MACHINES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'state-machines');
+
+export const LOCAL_STATE_MACHINES = { proposal: 'dtks-proposal', stipulation: 'dtks-stipulation' } as const;
+
+/** Regencies with local users by default: the demo's two regencies of Central Java (province 33). */
+export const DEFAULT_LOCAL_REGENCIES = ['3371', '3308'];
+
+export interface LocalPorts {
+  dynamo: number;
+  s3: number;
+  sfn: number;
+  api: number;
+}
+
+export interface LocalEnvironmentOptions {
+  dataDir: string;
+  /** Fixed ports (0 or absent = free ports). A restart in the same process must reuse the ports. */
+  ports?: Partial<LocalPorts>;
+  /** Run the monthly stipulation on its schedule (default true). */
+  schedule?: boolean;
+  /** Regencies whose operators and approvers exist as local users. */
+  regencies?: readonly string[];
+  /** Approval timeout in seconds (default 14 days, as deployed). */
+  approvalTimeoutSeconds?: number;
+  clock?: Clock;
+  log?: (message: string) => void;
+}
+
+/** What `dtks local up` publishes in <dataDir>/local.json so that other dtks commands can find it. */
+export interface LocalEnvironmentDescription {
+  pid: number;
+  region: string;
+  ports: LocalPorts;
+  endpoints: Required<LocalEndpoints> & { approvalsUrl: string };
+  names: LocalResourceNames;
+  stateMachines: { proposal: string; stipulation: string };
+  users: Principal[];
+}
+
+export interface LocalEnvironment extends LocalEnvironmentDescription {
+  runtime: StepFunctionsRuntime;
+  functions: LocalFunctions;
+  emulators: Emulators;
+  /** Resolves when every S3 event delivered so far has been handed to its target. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DESCRIPTION_FILE = 'local.json';
+
+export async function startLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = options.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const emulators = await startEmulators({
+    dataDir,
+    dynamoPort: options.ports?.dynamo,
+    s3Port: options.ports?.s3,
+  });
+  const stops: (() => Promise<void>)[] = [() => emulators.stop()];
+  try {
+    await provisionLocal(emulators);
+    const functions = new LocalFunctions();
+    const substitutions = {
+      ...localSubstitutions(),
+      ApprovalTimeoutSeconds: String(options.approvalTimeoutSeconds ?? 14 * 24 * 60 * 60),
+    };
+    const machines = await Promise.all(
+      Object.entries(LOCAL_STATE_MACHINES).map(async ([file, name]) => ({
+        name,
+        definition: parseDefinition(
+          await readFile(join(STATE_MACHINES_DIR, `${file}.asl.json`), 'utf8'),
+          substitutions,
+        ),
+      })),
+    );
+    const runtime = await StepFunctionsRuntime.start({
+      dataDir: join(dataDir, 'stepfunctions'),
+      machines,
+      invoker: { invoke: (arn, payload) => functions.invoke(arn, payload) },
+      clock: options.clock,
+      region: LOCAL_REGION,
+      log,
+    });
+    stops.unshift(() => runtime.stop());
+    const sfnServer = await serveStepFunctionsApi(runtime, { port: options.ports?.sfn ?? 0 });
+    stops.unshift(() => sfnServer.close());
+
+    const endpoints = {
+      dynamoEndpoint: emulators.dynamoEndpoint,
+      s3Endpoint: emulators.s3Endpoint,
+      sfnEndpoint: sfnServer.endpoint,
+    };
+    // The handlers' cold start reads these: set before any handler module is imported.
+    Object.assign(process.env, localEnvironmentVariables(endpoints));
+
+    const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
+    const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: options.ports?.api });
+    stops.unshift(() => approvals.stop());
+
+    const stateMachines = {
+      proposal: runtime.stateMachineArn(LOCAL_STATE_MACHINES.proposal),
+      stipulation: runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation),
+    };
+
+    // S3 → EventBridge rules → targets. Deliveries are tracked so callers can wait for them.
+    const inFlight = new Set<Promise<unknown>>();
+    const deliver = (event: ObjectCreatedEvent) => {
+      let delivery: Promise<unknown> | undefined;
+      if (matchesProposalRule(event, LOCAL_RESOURCES.buckets.proposals)) {
+        delivery = runtime.startExecution({ stateMachineArn: stateMachines.proposal, input: JSON.stringify(event) });
+      } else if (matchesPopulationRule(event, LOCAL_RESOURCES.buckets.proposals)) {
+        delivery = functions.invoke('load-population', event);
+      }
+      if (!delivery) return;
+      const tracked = delivery.then(
+        () => undefined,
+        (error: unknown) => log(`event delivery failed for ${event.detail.object.key}: ${String(error)}`),
+      );
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
+    };
+    emulators.s3.on('event', (notification) => {
+      for (const record of notification.Records) {
+        const event = toObjectCreatedEvent(record, LOCAL_REGION);
+        if (event) deliver(event);
+      }
+    });
+
+    let schedule: MonthlySchedule | undefined;
+    if (options.schedule !== false) {
+      schedule = scheduleMonthly(async (at) => {
+        log(`monthly stipulation (${at.toISOString()})`);
+        await runtime.startExecution({ stateMachineArn: stateMachines.stipulation, input: '{}' });
+      });
+      stops.unshift(async () => schedule?.stop());
+    }
+
+    const ports: LocalPorts = {
+      dynamo: Number(new URL(emulators.dynamoEndpoint).port),
+      s3: Number(new URL(emulators.s3Endpoint).port),
+      sfn: sfnServer.port,
+      api: Number(new URL(approvals.url).port),
+    };
+    const description: LocalEnvironmentDescription = {
+      pid: process.pid,
+      region: LOCAL_REGION,
+      ports,
+      endpoints: { ...endpoints, approvalsUrl: approvals.url },
+      names: LOCAL_RESOURCES,
+      stateMachines,
+      users,
+    };
+    const descriptionPath = join(dataDir, DESCRIPTION_FILE);
+    writeFileSync(descriptionPath, `${JSON.stringify(description, null, 2)}\n`);
+
+    return {
+      ...description,
+      runtime,
+      functions,
+      emulators,
+      async settled() {
+        while (inFlight.size) await Promise.all([...inFlight]);
+      },
+      async stop() {
+        rmSync(descriptionPath, { force: true });
+        for (const stop of stops) await stop().catch((error: unknown) => log(`stop: ${String(error)}`));
+      },
+    };
+  } catch (error) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    throw error;
+  }
+}
