@@ -81,7 +81,7 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
     );
   }
 
-  const body = await openObject(s3, input.bucket, input.key);
+  const body = await openObject(s3, input.bucket, input.key, { versionId: input.versionId });
   if (!body) return returnFile(record, `Berkas '${input.key}' tidak ditemukan (sudah dihapus sebelum diproses)`);
   const staged = new NdjsonWriter<ProposalRow>(s3, config.proposalsBucket, KEYS.stagedRows(proposalId));
   const reader = readProposal(body);

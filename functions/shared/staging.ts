@@ -93,20 +93,30 @@ export class NdjsonWriter<T> {
   }
 }
 
-/** The object's body as a stream, from byte `start`; undefined when the object does not exist. */
+/**
+ * The object's body as a stream, from byte `start`, of version `versionId` if given (an upload's own
+ * version, not a newer file under the same key); undefined when the object does not exist.
+ */
 export async function openObject(
   s3: S3Client,
   bucket: string,
   key: string,
-  start = 0,
+  options: { start?: number; versionId?: string } = {},
 ): Promise<AsyncIterable<Uint8Array> | undefined> {
+  const { start = 0, versionId } = options;
   try {
     const { Body } = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }),
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(versionId ? { VersionId: versionId } : {}),
+        ...(start > 0 ? { Range: `bytes=${start}-` } : {}),
+      }),
     );
     return Body as Readable | undefined;
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
+    const name = (error as Error).name;
+    if (error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NoSuchVersion') return undefined;
     // A range starting at the end of the object: nothing left to read.
     if ((error as Error).name === 'InvalidRange') return emptyBody();
     throw error;

@@ -43,7 +43,7 @@ export const handler = lambda(async (event: ApplyInput, context): Promise<ApplyO
   const { period, changeSetKey, offset } = parsed.data;
   const started = Date.now();
   const deadline = Math.min(started + MAX_MILLIS, started + context.getRemainingTimeInMillis() - SAFETY_MILLIS);
-  const body = await openObject(s3, config.proposalsBucket, changeSetKey, offset);
+  const body = await openObject(s3, config.proposalsBucket, changeSetKey, { start: offset });
   if (!body) throw new StagedRowsMissingError(`penetapan ${period}`);
 
   let nextOffset = offset;
