@@ -384,8 +384,6 @@ const HAMLETS = ['KRAJAN', 'SUKAMAJU', 'KIDUL', 'LOR', 'WETAN', 'KULON', 'TENGAH
 
 /** The world is dated: ages and the latest birth are fixed so that a seed gives the same files every year. */
 const REFERENCE_YEAR = 2025;
-const DAY_MS = 86_400_000;
-const EPOCH_1900 = Date.UTC(1900, 0, 1);
 const COUNTER_DAYS = 48_000; // 1900..2031
 
 interface Person {
@@ -441,8 +439,31 @@ function iso(year: number, month: number, day: number): string {
   return `${year}-${pad2(month)}-${pad2(day)}`;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+const MONTH_START = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334] as const;
+
+function isLeap(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1]!;
+}
+
+/** Days since 1900-01-01 of an ISO date: the index into the serial counters. */
+function dayNumber(isoDate: string): number {
+  const year = Number(isoDate.slice(0, 4));
+  const month = Number(isoDate.slice(5, 7));
+  const y = year - 1900;
+  const leapDays = Math.floor((y - 1) / 4) - Math.floor((y - 1) / 100) + Math.floor((y + 299) / 400);
+  return (
+    y * 365 +
+    leapDays +
+    MONTH_START[month - 1]! +
+    (month > 2 && isLeap(year) ? 1 : 0) +
+    Number(isoDate.slice(8, 10)) -
+    1
+  );
 }
 
 /** Generates the world. Iterate `batches()` to the end first; `truth()` and `counts` are final after that. */
@@ -1160,9 +1181,7 @@ export class SyntheticWorld {
       counter = new Uint16Array(COUNTER_DAYS);
       counters.set(district, counter);
     }
-    const day =
-      (Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) - EPOCH_1900) /
-      DAY_MS;
+    const day = dayNumber(date);
     const serial = counter[day]! + 1;
     if (serial > 9999) throw new RangeError(`more than 9999 identifiers for ${district} on ${date}`);
     counter[day] = serial;
