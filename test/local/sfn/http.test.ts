@@ -1,0 +1,233 @@
+/**
+ * The Step Functions API of the local runtime driven by the real clients: @aws-sdk/client-sfn and the
+ * AWS CLI (`aws stepfunctions … --endpoint-url`).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
+import { callbackTask, type Harness, machine, startHarness } from './harness.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const run = promisify(execFile);
+
+const approval = machine('Ask', {
+  Ask: callbackTask('ask', {
+    Output: '{% $states.result %}',
+    Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput %}', Next: 'Refused' }],
+    End: true,
+  }),
+  Refused: { Type: 'Fail', Error: '{% $states.input.Error %}', Cause: '{% $states.input.Cause %}' },
+});
+
+let harness: Harness;
+let server: StepFunctionsApiServer;
+let sfn: SFNClient;
+let machineArn: string;
+
+beforeAll(async () => {
+  harness = await startHarness({ machines: { Approval: approval } });
+  server = await serveStepFunctionsApi(harness.runtime);
+  sfn = new SFNClient({
+    endpoint: server.endpoint,
+    region: 'ap-southeast-3',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  machineArn = harness.runtime.stateMachineArn('Approval');
+});
+
+afterAll(async () => {
+  sfn?.destroy();
+  await server?.close();
+  await harness?.close();
+});
+
+async function startWaiting(name: string, input = '{"proposalId":"P-1"}') {
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name, input }));
+  const task = await harness.runtime.waitForPendingTask(executionArn ?? '');
+  return { executionArn: executionArn ?? '', taskToken: task.taskToken };
+}
+
+describe('Step Functions API with @aws-sdk/client-sfn', () => {
+  it('starts, describes and completes an execution with SendTaskSuccess', async () => {
+    const { executionArn, taskToken } = await startWaiting('sdk-success');
+    expect(executionArn).toBe('arn:aws:states:ap-southeast-3:000000000000:execution:Approval:sdk-success');
+    const running = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(running).toMatchObject({ status: 'RUNNING', name: 'sdk-success', input: '{"proposalId":"P-1"}' });
+    expect(running.startDate).toBeInstanceOf(Date);
+
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{"decision":"APPROVE"}' }));
+    await harness.runtime.waitForStatus(executionArn);
+    const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"decision":"APPROVE"}' });
+    expect(done.stopDate?.getTime()).toBeGreaterThanOrEqual(done.startDate?.getTime() ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('answers TaskTimedOut for a closed task and TaskDoesNotExist for an unknown token', async () => {
+    const { executionArn, taskToken } = await startWaiting('sdk-closed');
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalWithdrawn', cause: 'ditarik' }));
+    expect(await harness.runtime.waitForStatus(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'ApprovalWithdrawn',
+      cause: 'ditarik',
+    });
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toBeInstanceOf(
+      TaskTimedOut,
+    );
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: 'never-issued', output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskDoesNotExist);
+  });
+
+  it('is idempotent for the same name and input while running, and refuses a different input', async () => {
+    const first = await startWaiting('sdk-idempotent');
+    const again = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: machineArn, name: 'sdk-idempotent', input: '{"proposalId":"P-1"}' }),
+    );
+    expect(again.executionArn).toBe(first.executionArn);
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: 'sdk-idempotent', input: '{}' })),
+    ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+  });
+
+  it('stops an execution as ABORTED and lists executions by status with pagination', async () => {
+    const { executionArn } = await startWaiting('sdk-stopped');
+    const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'test' }));
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED' });
+
+    const aborted = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, statusFilter: 'ABORTED' }));
+    expect(aborted.executions?.map((execution) => execution.name)).toEqual(['sdk-stopped']);
+
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machineArn, maxResults: 1, nextToken }));
+      expect(page.executions?.length).toBeLessThanOrEqual(1);
+      names.push(...(page.executions ?? []).map((execution) => execution.name ?? ''));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(names).toContain('sdk-stopped');
+    expect(names).toContain('sdk-success');
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('returns the history with the Step Functions event types and details', async () => {
+    const { executionArn, taskToken } = await startWaiting('sdk-history');
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{"decision":"REJECT"}' }));
+    await harness.runtime.waitForStatus(executionArn);
+    const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(events.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events[1]?.stateEnteredEventDetails).toMatchObject({ name: 'Ask', input: '{"proposalId":"P-1"}' });
+    expect(events[2]?.taskScheduledEventDetails).toMatchObject({
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+    });
+    expect(events[0]?.timestamp).toBeInstanceOf(Date);
+    expect(JSON.stringify(events)).not.toContain(taskToken);
+    const reversed = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }),
+    );
+    expect(reversed.events?.map((event) => event.type)).toEqual(['ExecutionSucceeded', 'TaskStateExited']);
+    expect(reversed.nextToken).toBeDefined();
+  });
+
+  it('describes and lists the loaded state machines', async () => {
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn }));
+    expect(described).toMatchObject({ name: 'Approval', status: 'ACTIVE', type: 'STANDARD' });
+    expect(JSON.parse(described.definition ?? '')).toMatchObject({ StartAt: 'Ask' });
+    const listed = await sfn.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines?.map((stateMachine) => stateMachine.stateMachineArn)).toEqual([machineArn]);
+  });
+
+  it('answers ExecutionDoesNotExist for an unknown execution', async () => {
+    await expect(
+      sfn.send(
+        new DescribeExecutionCommand({ executionArn: `${machineArn.replace('stateMachine', 'execution')}:nope` }),
+      ),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+  });
+});
+
+describe('Step Functions API with the AWS CLI', () => {
+  const cliEnvironment = () => ({
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_DEFAULT_REGION: 'ap-southeast-3',
+    AWS_REGION: 'ap-southeast-3',
+    AWS_PAGER: '',
+  });
+
+  async function aws(...args: string[]): Promise<unknown> {
+    try {
+      const { stdout } = await run('aws', [...args, '--endpoint-url', server.endpoint, '--output', 'json'], {
+        env: cliEnvironment(),
+      });
+      return stdout.trim() ? JSON.parse(stdout) : {};
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('The AWS CLI (`aws`) is not installed; CI installs it (Debian package awscli or pip awscli)');
+      }
+      throw error;
+    }
+  }
+
+  it('describes an execution and completes its task with send-task-success', async () => {
+    const { executionArn, taskToken } = await startWaiting('cli-success');
+    expect(await aws('stepfunctions', 'describe-execution', '--execution-arn', executionArn)).toMatchObject({
+      executionArn,
+      status: 'RUNNING',
+      name: 'cli-success',
+    });
+    await aws(
+      'stepfunctions',
+      'send-task-success',
+      '--task-token',
+      taskToken,
+      '--task-output',
+      '{"decision":"APPROVE"}',
+    );
+    await harness.runtime.waitForStatus(executionArn);
+    expect(await aws('stepfunctions', 'describe-execution', '--execution-arn', executionArn)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: '{"decision":"APPROVE"}',
+    });
+  });
+
+  it('reports TaskTimedOut to the CLI for a task that is already closed', async () => {
+    const { executionArn, taskToken } = await startWaiting('cli-closed');
+    await harness.runtime.sendTaskSuccess({ taskToken, output: '{}' });
+    await harness.runtime.waitForStatus(executionArn);
+    await expect(
+      aws('stepfunctions', 'send-task-success', '--task-token', taskToken, '--task-output', '{}'),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('TaskTimedOut') });
+  });
+});
