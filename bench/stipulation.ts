@@ -12,6 +12,13 @@
  * the files. The handlers are the production ones, with the SDK clients pointed at the emulators.
  *
  * Persons are spread over regencies of 250,000 at most (a large kabupaten/kota holds 10^4–10^6).
+ *
+ * npx tsx bench/stipulation.ts --writers [records]      (default 1000000)
+ *
+ * The export's own work without DynamoDB: the same exportRegency (mapping, pseudonymisation, Parquet
+ * and CSV writers, multipart uploads to s3rver) over generated pages of master records instead of the
+ * byRegency query. dynalite writes ~80–400 items/s on these machines, so the full path cannot reach a
+ * million records in a working session; this mode shows what the writers cost at that size.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,6 +48,8 @@ if (process.argv[2] === '--emulators') {
   });
   // The benchmark ended without stopping us (it failed): do not outlive it.
   process.on('disconnect', () => void emulators.stop().then(() => process.exit(0)));
+} else if (process.argv[2] === '--writers') {
+  await writersBenchmark(Number(process.argv[3] ?? 1_000_000));
 } else {
   await main();
 }
@@ -132,6 +141,66 @@ async function benchmark(records: number): Promise<void> {
     console.log(`emulators' process RSS at the end: ${mb(await emulators.rss())}`);
   } finally {
     await emulators.stop();
+  }
+}
+
+async function writersBenchmark(records: number): Promise<void> {
+  if (!Number.isInteger(records) || records <= 0) throw new Error(`records must be a positive integer: ${records}`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  const emulators = await startEmulatorProcess();
+  try {
+    const endpoints = { dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint };
+    await provisionLocal(endpoints, LOCAL_RESOURCES);
+    Object.assign(process.env, localEnvironmentVariables(endpoints, LOCAL_RESOURCES));
+    const { exportRegency } = await import('#shared/exports/regency-export.ts');
+    const { S3ObjectSink } = await import('#shared/exports/object-sink.ts');
+    const { s3 } = await import('#shared/clients.ts');
+    const regencies = REGENCIES.slice(0, Math.ceil(records / REGENCY_SIZE));
+    console.log(
+      `\n== export writers: ${records.toLocaleString('en')} generated master records, ${regencies.length} regencies ==`,
+    );
+    const parts: ExportRegencyOutput[] = [];
+    const phase = await measure(async () => {
+      for (const [index, regency] of regencies.entries()) {
+        const first = index * REGENCY_SIZE;
+        const last = Math.min(records, first + REGENCY_SIZE);
+        parts.push(
+          await exportRegency({
+            period: PERIOD,
+            regency,
+            province: regency.slice(0, 2),
+            persons: generatedPages(first, last, regency),
+            pseudonymKey: 'bench-pseudonym-key',
+            openFile: (key, contentType) => new S3ObjectSink(s3, LOCAL_RESOURCES.buckets.exports, key, contentType),
+          }),
+        );
+      }
+    });
+    const exported = parts.reduce((sum, part) => sum + part.records, 0);
+    report('writers', exported, phase, `${parts.length} regencies`);
+    printSizes(parts);
+  } finally {
+    await emulators.stop();
+  }
+}
+
+/** Master records i in [first, last) in pages of 2,000 (about one 1 MB DynamoDB Query page). */
+async function* generatedPages(first: number, last: number, regency: string) {
+  for (let from = first; from < last; from += 2000) {
+    const page = [];
+    for (let i = from; i < Math.min(last, from + 2000); i++)
+      page.push({ ...change(i, regency).person, status: 'ACTIVE' });
+    yield page;
+  }
+}
+
+function printSizes(parts: readonly ExportRegencyOutput[]): void {
+  for (const tier of ['full', 'pseudonymised', 'csv'] as const) {
+    const files = parts.flatMap((part) => part.files).filter((file) => file.tier === tier);
+    console.log(
+      `  ${tier.padEnd(13)} ${mb(files.reduce((sum, file) => sum + file.bytes, 0))} in ${files.length} files`,
+    );
   }
 }
 

@@ -12,6 +12,7 @@
  * partition keys `period` and `province` taken from the object keys.
  */
 import { createHmac } from 'node:crypto';
+import { dateExists, twoDigits } from './dates.ts';
 import type { MasterPerson } from './proposal.ts';
 
 /** Physical type of a snapshot column; the Parquet writer maps these to Parquet types. */
@@ -117,15 +118,15 @@ export const PSEUDONYMISED_SNAPSHOT_COLUMNS = [
   column('periode', 'string', false),
 ] as const satisfies readonly SnapshotColumn<keyof PseudonymisedSnapshotRow>[];
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DIGITS = /^\d+$/;
 
-/** `YYYY-MM-DD` of a real calendar day, or null (the master stores normalised ISO dates). */
+/** `YYYY-MM-DD` of a real calendar day, or null (the master stores normalised ISO dates). Char codes: once per row. */
 function isoDateOrNull(text: string): string | null {
-  const match = ISO_DATE.exec(text);
-  if (!match) return null;
-  const date = new Date(`${text}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text ? null : text;
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  const century = twoDigits(text, 0);
+  const year = twoDigits(text, 2);
+  if (century < 0 || year < 0) return null;
+  return dateExists(century * 100 + year, twoDigits(text, 5), twoDigits(text, 8)) ? text : null;
 }
 
 /** Monthly income in rupiah (digits only in the proposal format); null when empty or not a safe integer. */

@@ -21,7 +21,21 @@ type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][nu
  */
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 
-const DAY_MS = 86_400_000;
+/**
+ * Days since 1970-01-01 of an ISO date the snapshot has already validated (core/snapshot.ts), by
+ * arithmetic (Howard Hinnant's days_from_civil): a Date per row costs more than the rest of the cell.
+ */
+function epochDay(iso: string): number {
+  let year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  if (month <= 2) year -= 1;
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
 
 function schemaElement(column: SnapshotColumn): SchemaElement {
   const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
@@ -59,7 +73,7 @@ function physical(type: SnapshotColumn['type'], value: unknown): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'date':
-      return Date.parse(`${value as string}T00:00:00Z`) / DAY_MS;
+      return epochDay(value as string);
     case 'int64':
       return BigInt(value as number);
     default:

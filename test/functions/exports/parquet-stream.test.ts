@@ -86,6 +86,17 @@ describe('ParquetStreamWriter', () => {
     expect(row).toEqual({ nik: person(7).nik, born: '1987-01-01', desil: 8, penghasilan_bulanan: 7000n });
   });
 
+  it('stores birth dates as the same calendar days, before 1970 and on leap days too', async () => {
+    const dates = ['1900-03-01', '1969-12-31', '1970-01-01', '2000-02-29', '2024-12-31', '1945-08-17'];
+    const sink = new MemorySink();
+    const writer = new ParquetStreamWriter<FullSnapshotRow>(sink, FULL_SNAPSHOT_COLUMNS);
+    await writer.write(dates.map((date, i) => ({ ...toFullSnapshotRow(person(i), '2026-11'), tanggal_lahir: date })));
+    await writer.close();
+    const path = await dir.file('dates.parquet', sink.bytes());
+    const read = await duck.rows(`SELECT strftime(tanggal_lahir, '%Y-%m-%d') AS d FROM read_parquet('${path}')`);
+    expect(read.map((r) => r.d)).toEqual(dates);
+  });
+
   it('writes the same bytes for the same rows (a rerun keeps the manifest checksums)', async () => {
     const first = await writeRows(300, 128);
     const second = await writeRows(300, 128, 77);
