@@ -3,25 +3,16 @@
  * PROPOSAL_FORMAT.md, injected from its real cause, and every tolerated variant left clean.
  */
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeWorld } from '#cli/commands/generate.ts';
 import { loadAreas } from '#core/area.ts';
 import { RESULT_CODES } from '#core/codes.ts';
-import { formatCsvRow } from '#core/csv.ts';
-import {
-  generateWorld,
-  MASTER_COLUMNS,
-  masterCells,
-  POPULATION_COLUMNS,
-  PROPOSAL_FILE_COLUMNS,
-  populationCells,
-  proposalCells,
-} from '#core/generator.ts';
+import { generateWorld } from '#core/generator.ts';
 import { checkProposal } from '#core/integrity.ts';
 import { loadMemoryPorts } from '#core/memory-ports.ts';
 import type { MasterPerson, PopulationPerson, ProposalRow } from '#core/proposal.ts';
@@ -86,4 +77,64 @@ describe('the integrity engine against the generated truth', () => {
     expect(differences.length, describeDifferences(differences, byLine)).toBe(0);
     expect([...seen].sort()).toEqual([...RESULT_CODES].sort());
   }, 120_000);
+
+  describe('through the real CLI', () => {
+    let dir = '';
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('writes a return report whose kode column equals truth.csv on every row', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'dtks-agreement-'));
+      const { files } = await writeWorld({
+        regency: '33.74',
+        families: 3000,
+        defectRate: 0.2,
+        seed: 5,
+        out: dir,
+        quiet: true,
+      });
+      expect(files.proposal.rows).toBeGreaterThanOrEqual(10_000);
+      const report = join(dir, 'report.csv');
+      await promisify(execFile)(
+        'npx',
+        [
+          'tsx',
+          'cli/main.ts',
+          'check',
+          files.proposal.path,
+          '--submitter',
+          '3374',
+          '--population',
+          files.population.path,
+          '--master',
+          files.master.path,
+          '--out',
+          report,
+        ],
+        { cwd: process.cwd(), maxBuffer: 16 << 20 },
+      );
+      const truth = parse(await readFile(files.truth.path, 'utf8'), { columns: true }) as {
+        baris: string;
+        kode: string;
+      }[];
+      const lines = parse(await readFile(report, 'utf8'), { columns: true, bom: true }) as {
+        baris: string;
+        nik: string;
+        nama: string;
+        hasil: string;
+        kode: string;
+      }[];
+      expect(lines.length).toBe(truth.length);
+      const differences: Difference[] = [];
+      truth.forEach((expected, i) => {
+        const actual = lines[i];
+        if (actual?.baris !== expected.baris || actual.kode !== expected.kode) {
+          differences.push({ line: Number(expected.baris), expected: expected.kode, actual: actual?.kode ?? '(none)' });
+        }
+      });
+      expect(differences.length, describeDifferences(differences, new Map())).toBe(0);
+      expect(lines.some((line) => line.hasil === 'DIKEMBALIKAN')).toBe(true);
+    }, 180_000);
+  });
 });
