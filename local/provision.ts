@@ -151,6 +151,8 @@ export function localEnvironmentVariables(
     // s3rver predates the SDK's default CRC32 checksums (aws-chunked uploads): send them only when required.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    // No CloudWatch locally: EMF metric lines would only clutter the console.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
   if (endpoints.sfnEndpoint) variables.AWS_ENDPOINT_URL_SFN = endpoints.sfnEndpoint;
   return variables;
