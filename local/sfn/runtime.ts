@@ -843,8 +843,15 @@ export class StepFunctionsRuntime {
     signal: AbortSignal,
   ): Promise<Json> {
     let settled: { value: Json } | { failure: Failure } | undefined;
-    const invocation = this.invoker
-      .invoke(phase.functionArn, structuredClone(phase.payload), phase.token ? { taskToken: phase.token } : {})
+    // Through a promise so that an invoker throwing synchronously is reported like a rejected invocation.
+    const invocation = Promise.resolve()
+      .then(() =>
+        this.invoker.invoke(
+          phase.functionArn,
+          structuredClone(phase.payload),
+          phase.token ? { taskToken: phase.token } : {},
+        ),
+      )
       .then(
         (value) => {
           settled = { value: value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json) };

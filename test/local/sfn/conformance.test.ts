@@ -482,6 +482,47 @@ describe('Retry and Catch', () => {
   });
 });
 
+describe('task timeouts', () => {
+  it('times out a lambda:invoke task that runs longer than TimeoutSeconds with States.Timeout', async () => {
+    const clock = new ManualClock();
+    harness = await startHarness({
+      machines: {
+        Test: machine('Slow', {
+          Slow: invokeTask('slow', {
+            TimeoutSeconds: 30,
+            Catch: [{ ErrorEquals: ['States.Timeout'], Output: '{% $states.errorOutput.Error %}', Next: 'TimedOut' }],
+            End: true,
+          }),
+          TimedOut: { Type: 'Succeed' },
+        }),
+      },
+      invoker: new ScriptedInvoker({ slow: () => new Promise(() => undefined) }),
+      clock,
+    });
+    const arn = await harness.start('Test');
+    expect(await clock.waitForTimers(1)).toEqual([30_000]);
+    await clock.advance(30_000);
+    expect(await harness.runtime.waitForStatus(arn)).toMatchObject({ status: 'SUCCEEDED', output: '"States.Timeout"' });
+    const types = harness.runtime.getExecutionHistory({ executionArn: arn }).events.map((event) => event.type);
+    expect(types).toContain('TaskTimedOut');
+  });
+
+  it('reports an invoker that throws synchronously as a task failure', async () => {
+    const result = await runMachine(
+      machine('Call', { Call: invokeTask('f', { End: true }) }),
+      {},
+      {
+        invoker: Object.assign(new ScriptedInvoker(), {
+          invoke: () => {
+            throw namedError('FunctionNotFoundError', 'Function not found: f');
+          },
+        }),
+      },
+    );
+    expect(result).toMatchObject({ status: 'FAILED', error: 'FunctionNotFoundError' });
+  });
+});
+
 describe('Map and Parallel', () => {
   it('returns Map results in item order while running at most MaxConcurrency iterations at once', async () => {
     let running = 0;

@@ -1,0 +1,178 @@
+/**
+ * The project's own ASL files (state-machines/*.asl.json) executed by the local runtime with scripted
+ * functions: the JSONata of every path used here evaluates, and the workflows take the documented routes.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { localSubstitutions } from '#local/functions.ts';
+import { ManualClock } from '#local/sfn/clock.ts';
+import type { Json } from '#local/sfn/definition.ts';
+import { type Harness, ScriptedInvoker, startHarness } from './harness.ts';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function definitionText(file: string): Promise<string> {
+  const substitutions: Record<string, string> = { ...localSubstitutions(), ApprovalTimeoutSeconds: '1209600' };
+  const text = await readFile(new URL(`../../../state-machines/${file}`, import.meta.url), 'utf8');
+  return text.replace(/\$\{([A-Za-z]+)\}/g, (_whole, name: string) => substitutions[name] ?? `MISSING-${name}`);
+}
+
+const uploadEvent = {
+  detail: {
+    bucket: { name: 'dtks-proposals' },
+    object: { key: 'proposals/3371/2026-11/usulan.csv', size: 1200, etag: 'abc' },
+  },
+};
+
+function proposalFunctions(recordOutcome: Json[]): ScriptedInvoker {
+  return new ScriptedInvoker({
+    'dtks-ingest': () => ({ outcome: 'RECEIVED', proposalId: 'P-3371-2026-11-1' }),
+    'dtks-check-integrity': () => ({ accepted: 8, returned: 2, reportKey: 'reports/3371/P/laporan.csv' }),
+    'dtks-request-approval': () => ({ opened: true }),
+    'dtks-await-stipulation': () => ({ queued: true }),
+    'dtks-record-outcome': (payload) => {
+      recordOutcome.push(payload);
+      return { status: (payload as { status: string }).status };
+    },
+  });
+}
+
+describe('state-machines/proposal.asl.json on the local runtime', () => {
+  it('runs an upload through both approvals and the stipulation release to STIPULATED', async () => {
+    const outcomes: Json[] = [];
+    harness = await startHarness({
+      machines: { Proposal: await definitionText('proposal.asl.json') },
+      invoker: proposalFunctions(outcomes),
+    });
+    const arn = await harness.start('Proposal', uploadEvent);
+    const regency = await harness.runtime.waitForPendingTask(arn, 'AwaitRegencyApproval');
+    expect(harness.invoker.callsTo('dtks-ingest')[0]?.payload).toEqual({
+      bucket: 'dtks-proposals',
+      key: 'proposals/3371/2026-11/usulan.csv',
+      etag: 'abc',
+      size: 1200,
+      executionId: arn,
+    });
+    expect(harness.invoker.callsTo('dtks-request-approval')[0]?.payload).toEqual({
+      proposalId: 'P-3371-2026-11-1',
+      level: 'REGENCY',
+      taskToken: regency.taskToken,
+    });
+    const decision = { decision: 'APPROVE', decidedBy: 'bupati', note: 'ok', exclusions: [] };
+    await harness.runtime.sendTaskSuccess({
+      taskToken: regency.taskToken,
+      output: JSON.stringify({ ...decision, level: 'REGENCY' }),
+    });
+    const province = await harness.runtime.waitForPendingTask(arn, 'AwaitProvinceApproval');
+    await harness.runtime.sendTaskSuccess({
+      taskToken: province.taskToken,
+      output: JSON.stringify({ ...decision, level: 'PROVINCE' }),
+    });
+    const release = await harness.runtime.waitForPendingTask(arn, 'AwaitStipulation');
+    await harness.runtime.sendTaskSuccess({
+      taskToken: release.taskToken,
+      output: JSON.stringify({ outcome: 'STIPULATED', period: '2026-11', applied: 8, returnedRows: 0 }),
+    });
+    expect((await harness.runtime.waitForStatus(arn)).status).toBe('SUCCEEDED');
+    expect(outcomes).toEqual([
+      {
+        proposalId: 'P-3371-2026-11-1',
+        status: 'STIPULATED',
+        reason: 'Ditetapkan pada periode 2026-11: 8 baris diterapkan, 0 baris dikembalikan',
+      },
+    ]);
+  });
+
+  it('records REJECTED with the level and note of the approver', async () => {
+    const outcomes: Json[] = [];
+    harness = await startHarness({
+      machines: { Proposal: await definitionText('proposal.asl.json') },
+      invoker: proposalFunctions(outcomes),
+    });
+    const arn = await harness.start('Proposal', uploadEvent);
+    const { taskToken } = await harness.runtime.waitForPendingTask(arn, 'AwaitRegencyApproval');
+    await harness.runtime.sendTaskSuccess({
+      taskToken,
+      output: JSON.stringify({ decision: 'REJECT', level: 'REGENCY', decidedBy: 'kadinsos', note: 'data ganda' }),
+    });
+    await harness.runtime.waitForStatus(arn);
+    expect(outcomes).toEqual([
+      {
+        proposalId: 'P-3371-2026-11-1',
+        status: 'REJECTED',
+        reason: 'Ditolak pada tingkat kabupaten/kota oleh kadinsos: data ganda',
+      },
+    ]);
+  });
+
+  it('records EXPIRED when the regency approval period passes', async () => {
+    const outcomes: Json[] = [];
+    const clock = new ManualClock();
+    harness = await startHarness({
+      machines: { Proposal: await definitionText('proposal.asl.json') },
+      invoker: proposalFunctions(outcomes),
+      clock,
+    });
+    const arn = await harness.start('Proposal', uploadEvent);
+    await harness.runtime.waitForPendingTask(arn, 'AwaitRegencyApproval');
+    await clock.advance(14 * 24 * 3600 * 1000);
+    await harness.runtime.waitForStatus(arn);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'EXPIRED',
+        reason: 'Batas waktu persetujuan tingkat kabupaten/kota terlewati',
+      }),
+    ]);
+  });
+});
+
+describe('state-machines/stipulation.asl.json on the local runtime', () => {
+  it('derives the closing period in Asia/Jakarta, applies in slices, exports per regency and releases', async () => {
+    // 1 December 2026 00:05 in Jakarta (UTC+7) closes November.
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 17, 5));
+    const invoker = new ScriptedInvoker({
+      'dtks-stipulation-collect': () => ({ proposals: [{ proposalId: 'A' }, { proposalId: 'B' }] }),
+      'dtks-stipulation-resolve': () => ({ changeSetKey: 'stipulation/2026-11/changes.ndjson', changes: 3 }),
+      'dtks-stipulation-apply': (payload) => {
+        const { offset } = payload as { offset: number };
+        return { offset: offset + 2, applied: Math.min(2, 3 - offset), done: offset + 2 >= 3 };
+      },
+      'dtks-stipulation-list-regencies': () => ({
+        regencies: [
+          { regency: '3371', province: '33' },
+          { regency: '3372', province: '33' },
+        ],
+      }),
+      'dtks-stipulation-export-regency': (payload) => ({ key: `part-${(payload as { regency: string }).regency}` }),
+      'dtks-stipulation-finalise-export': () => ({ manifestKey: 'exports/period=2026-11/manifest.json' }),
+      'dtks-stipulation-release': () => ({ released: true }),
+      'dtks-stipulation-record-period': (payload) => payload,
+    });
+    harness = await startHarness({
+      machines: { Stipulation: await definitionText('stipulation.asl.json') },
+      invoker,
+      clock,
+    });
+    const result = await harness.run('Stipulation', {});
+    expect(result.status).toBe('SUCCEEDED');
+    expect(invoker.callsTo('dtks-stipulation-collect')[0]?.payload).toEqual({ period: '2026-11' });
+    expect(
+      invoker.callsTo('dtks-stipulation-apply').map((call) => (call.payload as { offset: number }).offset),
+    ).toEqual([0, 2]);
+    expect(invoker.callsTo('dtks-stipulation-export-regency').map((call) => call.payload)).toEqual([
+      { period: '2026-11', regency: '3371', province: '33' },
+      { period: '2026-11', regency: '3372', province: '33' },
+    ]);
+    expect(invoker.callsTo('dtks-stipulation-release')).toHaveLength(2);
+    expect(invoker.callsTo('dtks-stipulation-record-period')[0]?.payload).toMatchObject({
+      period: '2026-11',
+      carriedForward: false,
+      changes: 3,
+      applied: 3,
+    });
+  });
+});
