@@ -161,6 +161,8 @@ export class CsvTokenizer {
   private text = '';
   /** Physical line number of `text[0]`. */
   private line = 1;
+  /** Cells of the first record (the header): the expected width of the others. */
+  private width = 0;
 
   constructor(options: CsvOptions = {}) {
     this.info = { delimiter: options.delimiter ?? ',', bom: false, encoding: 'utf-8' };
@@ -274,7 +276,6 @@ export class CsvTokenizer {
     if (!this.delimiterKnown && !this.detectDelimiter(final)) return undefined;
     const text = this.text;
     const len = text.length;
-    const delimiter = this.info.delimiter;
     const d = this.delimiterCode;
     const rows: string[][] = [];
     let firstLine = 0;
@@ -284,7 +285,7 @@ export class CsvTokenizer {
     let lf = -2;
     let cr = -2;
     let quote = -2;
-    let dl = -2;
+    let width = this.width || 1;
     while (pos < len) {
       if (lf < pos && lf !== -1) lf = text.indexOf('\n', pos);
       if (cr < pos && cr !== -1) cr = text.indexOf('\r', pos);
@@ -309,18 +310,20 @@ export class CsvTokenizer {
       if (quote === -1 || quote >= end) {
         if (end > pos) {
           const c = text.charCodeAt(pos);
-          // Cells cut with a cached indexOf of the delimiter: cheaper than slicing the line and splitting it.
-          const cells: string[] = [];
+          // A char-code scan into an array sized for the header's width: cheaper than split() or an
+          // indexOf per cell, and no array growth on the way.
+          const cells: string[] = new Array(width);
+          let k = 0;
           let p = pos;
-          for (;;) {
-            if (dl < p && dl !== -1) dl = text.indexOf(delimiter, p);
-            if (dl === -1 || dl >= end) {
-              cells.push(text.slice(p, end));
-              break;
+          for (let i = pos; i < end; i++) {
+            if (text.charCodeAt(i) === d) {
+              cells[k++] = text.slice(p, i);
+              p = i + 1;
             }
-            cells.push(text.slice(p, dl));
-            p = dl + 1;
           }
+          cells[k++] = text.slice(p, end);
+          if (k !== width) cells.length = k;
+          if (this.width === 0) width = this.width = k;
           // Most lines start with a visible character, which makes them non-empty without looking further.
           if ((c > SPACE && c < 127 && c !== d) || !isBlankCells(cells)) {
             if (rows.length === 0) firstLine = line;
@@ -334,6 +337,7 @@ export class CsvTokenizer {
       const record = this.parseQuotedRecord(text, pos, line, final);
       if (record === undefined) break;
       if (rows.length === 0) firstLine = line;
+      if (this.width === 0) width = this.width = record.cells.length;
       rows.push(record.cells);
       pos = record.next;
       line += record.lines;
