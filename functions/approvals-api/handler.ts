@@ -16,7 +16,7 @@ import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } fro
 import { documents, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { ApprovalDecision, ApprovalLevel, Principal } from '#shared/contracts.ts';
-import { AlreadyDecidedError, ForbiddenError, ValidationError } from '#shared/errors.ts';
+import { AlreadyDecidedError, ForbiddenError, taskCallError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -182,7 +182,7 @@ async function sendDecision(
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
   } catch (error) {
-    if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw error;
+    if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw taskCallError('SendTaskSuccess', error);
     delivered = false;
   }
   await proposals.closeTask(proposalId, level, by);
@@ -211,6 +211,7 @@ const STATUS_OF: Record<string, number> = {
   ProposalNotFoundError: 404,
   AlreadyDecidedError: 409,
   NotAwaitingDecisionError: 409,
+  TransientError: 503,
 };
 
 const CODE_OF: Record<string, string> = {
@@ -219,6 +220,13 @@ const CODE_OF: Record<string, string> = {
   ProposalNotFoundError: 'NOT_FOUND',
   AlreadyDecidedError: 'ALREADY_DECIDED',
   NotAwaitingDecisionError: 'NOT_AWAITING_DECISION',
+  TransientError: 'TRY_AGAIN',
+};
+
+/** Messages of errors whose own message is meant for the state machine, not for an approver. */
+const MESSAGE_OF: Record<string, string> = {
+  TransientError:
+    'Layanan sedang sibuk; silakan kirim ulang sebentar lagi (keputusan yang sudah tercatat tidak hilang)',
 };
 
 /** Typed errors become their status and message; anything else is an opaque 500 (the details are logged). */
@@ -227,7 +235,8 @@ function errorResponse(error: unknown): Response {
   const status = STATUS_OF[name];
   if (status !== undefined) {
     const issues = error instanceof ValidationError ? { issues: error.issues } : {};
-    return respond(status, { code: CODE_OF[name], message: (error as Error).message, ...issues });
+    if (status >= 500) logger.warn('Approvals API unavailable', { errorName: name });
+    return respond(status, { code: CODE_OF[name], message: MESSAGE_OF[name] ?? (error as Error).message, ...issues });
   }
   logger.error('Approvals API failure', { errorName: name, errorMessage: (error as Error | undefined)?.message });
   return respond(500, { code: 'INTERNAL', message: 'Terjadi kesalahan pada sistem; silakan coba lagi' });

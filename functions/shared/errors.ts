@@ -119,3 +119,12 @@ export class NotAwaitingDecisionError extends Error {
     super(`Usulan ${proposalId} belum menunggu persetujuan Anda (masih diperiksa atau di tingkat sebelumnya)`);
   }
 }
+
+/**
+ * A Step Functions call failed for another reason than a closed task. Its message is replaced: an SDK
+ * error message may quote the request, and the request carries a task token.
+ */
+export function taskCallError(action: string, error: unknown): Error {
+  const name = (error as Error | undefined)?.name ?? 'Error';
+  return new TransientError(`${action} ke Step Functions gagal (${name}); langkah ini akan diulang`, { cause: error });
+}

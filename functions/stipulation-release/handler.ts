@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { documents, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { ReleaseInput, StipulationRelease } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { taskCallError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -44,7 +44,7 @@ export const handler = lambda(async (event: ReleaseInput) => {
       await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(release) }));
       delivered = true;
     } catch (error) {
-      if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw error;
+      if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw taskCallError('SendTaskSuccess', error);
     }
     await proposals.closeTask(proposalId, 'STIPULATION', `stipulation ${period}`);
   }

@@ -19,14 +19,17 @@ export interface RecordedTaskCall {
 export interface SfnStub {
   endpoint: string;
   calls: RecordedTaskCall[];
-  /** Answer this token with a Step Functions error (e.g. 'TaskTimedOut', 'InvalidToken') from now on. */
-  failToken(taskToken: string, errorType: string): void;
+  /**
+   * Answer this token with a Step Functions error (e.g. 'TaskTimedOut', 'InvalidToken'), `times` times
+   * (default: from now on).
+   */
+  failToken(taskToken: string, errorType: string, times?: number): void;
   stop(): Promise<void>;
 }
 
 export async function startSfnStub(): Promise<SfnStub> {
   const calls: RecordedTaskCall[] = [];
-  const failures = new Map<string, string>();
+  const failures = new Map<string, { errorType: string; remaining: number }>();
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,9 +39,10 @@ export async function startSfnStub(): Promise<SfnStub> {
       const taskToken = body.taskToken ?? '';
       const failure = failures.get(taskToken);
       response.setHeader('content-type', 'application/x-amz-json-1.0');
-      if (failure) {
+      if (failure && failure.remaining > 0) {
+        failure.remaining--;
         response.statusCode = 400;
-        response.end(JSON.stringify({ __type: failure, message: `Task ${failure}` }));
+        response.end(JSON.stringify({ __type: failure.errorType, message: `Task ${failure.errorType}` }));
         return;
       }
       calls.push({
@@ -57,7 +61,8 @@ export async function startSfnStub(): Promise<SfnStub> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    failToken: (taskToken, errorType) => failures.set(taskToken, errorType),
+    failToken: (taskToken, errorType, times = Number.POSITIVE_INFINITY) =>
+      void failures.set(taskToken, { errorType, remaining: times }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

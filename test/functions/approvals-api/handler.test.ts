@@ -192,4 +192,27 @@ describe('approvals API', () => {
     const task = await proposals.getTaskWithToken('3371-2026-11-bbbbbbbbbbbb', 'REGENCY');
     expect(task?.state).toBe('CLOSED');
   });
+
+  it('answers 503 when the decision could not be sent, and sends the recorded decision when asked again', async () => {
+    await proposalAwaitingRegency('3371-2026-11-cccccccccccc', 'secret-token-c');
+    aws.sfn?.failToken('secret-token-c', 'InternalFailure', 1);
+    const busy = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-cccccccccccc',
+      body: { decision: 'REJECT', note: 'Data belum diverifikasi' },
+    });
+    expect(busy.status).toBe(503);
+    expect(busy.body.code).toBe('TRY_AGAIN');
+    expect(aws.sfn?.calls.filter((c) => c.taskToken === 'secret-token-c')).toEqual([]);
+    const again = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-cccccccccccc',
+      body: { decision: 'APPROVE' },
+    });
+    // The first decision stands and reaches the workflow; the second is told it was already decided.
+    expect(again.status).toBe(409);
+    expect(aws.sfn?.calls.filter((c) => c.taskToken === 'secret-token-c')).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({ decision: 'REJECT', note: 'Data belum diverifikasi' }),
+      }),
+    ]);
+  });
 });
