@@ -175,7 +175,9 @@ export class StepFunctionsRuntime {
   /** Loads the persisted executions and resumes the running ones where they stopped. */
   static async start(options: RuntimeOptions): Promise<StepFunctionsRuntime> {
     const runtime = new StepFunctionsRuntime(options);
-    for (const record of await runtime.store.loadAll()) runtime.adopt(record);
+    let resumed = 0;
+    for (const record of await runtime.store.loadAll()) if (runtime.adopt(record)) resumed++;
+    if (resumed > 0) runtime.log(`Step Functions: resumed ${resumed} running execution(s) from ${options.dataDir}`);
     return runtime;
   }
 
@@ -321,7 +323,7 @@ export class StepFunctionsRuntime {
         ...(request.cause !== undefined ? { cause: request.cause } : {}),
       });
       await this.store.save(record);
-      this.events.emit('status', record.executionArn);
+      this.events.emit(`status:${record.executionArn}`);
     }
     return { stopDate: new Date(record.stopDate ?? this.clock.now()) };
   }
@@ -391,14 +393,20 @@ export class StepFunctionsRuntime {
 
   /** The tasks waiting for a token, for the local task store and tests (the only place a token is shown). */
   listPendingTasks(): PendingTask[] {
-    return [...this.pendingTokens.entries()].map(([taskToken, { live, frame }]) => ({
-      executionArn: live.record.executionArn,
-      stateMachineArn: live.record.stateMachineArn,
-      stateName: frame.state,
-      functionArn: (frame.phase as InvokePhase).functionArn,
-      taskToken,
-      scheduledAt: new Date(frame.enteredAt),
-    }));
+    return this.pendingTasks();
+  }
+
+  private pendingTasks(filter?: (live: LiveExecution, frame: FrameRecord) => boolean): PendingTask[] {
+    return [...this.pendingTokens.entries()]
+      .filter(([, { live, frame }]) => !filter || filter(live, frame))
+      .map(([taskToken, { live, frame }]) => ({
+        executionArn: live.record.executionArn,
+        stateMachineArn: live.record.stateMachineArn,
+        stateName: frame.state,
+        functionArn: (frame.phase as InvokePhase).functionArn,
+        taskToken,
+        scheduledAt: new Date(frame.enteredAt),
+      }));
   }
 
   /**
@@ -407,13 +415,19 @@ export class StepFunctionsRuntime {
    */
   waitForPendingTask(executionArn: string, stateName?: string, timeoutMs = 30_000): Promise<PendingTask> {
     const find = () =>
-      this.listPendingTasks().find(
-        (task) =>
-          task.executionArn === executionArn &&
-          (stateName === undefined || task.stateName === stateName) &&
-          (this.pendingTokens.get(task.taskToken)?.frame.phase as InvokePhase | undefined)?.invoked === true,
-      );
-    return this.waitFor(find, 'task', timeoutMs, `a task token of ${executionArn} in ${stateName ?? 'any state'}`);
+      this.pendingTasks((live, frame) => {
+        return (
+          live.record.executionArn === executionArn &&
+          (stateName === undefined || frame.state === stateName) &&
+          (frame.phase as InvokePhase).invoked
+        );
+      })[0];
+    return this.waitFor(
+      find,
+      `task:${executionArn}`,
+      timeoutMs,
+      `a task token of ${executionArn} in ${stateName ?? 'any state'}`,
+    );
   }
 
   /** Resolves with the execution once its status is one of `statuses` (default: any closed status). */
@@ -426,7 +440,7 @@ export class StepFunctionsRuntime {
       const live = this.executions.get(executionArn);
       return live && statuses.includes(live.record.status) ? describe(live.record) : undefined;
     };
-    return this.waitFor(find, 'status', timeoutMs, `${executionArn} to be ${statuses.join('/')}`);
+    return this.waitFor(find, `status:${executionArn}`, timeoutMs, `${executionArn} to be ${statuses.join('/')}`);
   }
 
   private waitFor<T>(find: () => T | undefined, event: string, timeoutMs: number, what: string): Promise<T> {
@@ -494,16 +508,16 @@ export class StepFunctionsRuntime {
   // -------------------------------------------------------------------------------------------
 
   /** Takes over a persisted execution: indexes its tokens and, when it is running, resumes it. */
-  private adopt(record: ExecutionRecord): void {
+  private adopt(record: ExecutionRecord): boolean {
     for (const hash of record.closedTokens) this.closedTokens.add(hash);
     const machine = this.machines.get(record.stateMachineArn);
     if (!machine) {
       this.log(`Execution ${record.executionArn} belongs to a state machine that is not loaded; left as it is`);
-      return;
+      return false;
     }
     const live: LiveExecution = { record, machine, controller: new AbortController() };
     this.executions.set(record.executionArn, live);
-    if (record.status !== 'RUNNING') return;
+    if (record.status !== 'RUNNING') return false;
     const index = (frame: FrameRecord) => {
       if (frame.result) return;
       const phase = frame.phase;
@@ -513,6 +527,7 @@ export class StepFunctionsRuntime {
     };
     index(record.root);
     this.launch(live);
+    return true;
   }
 
   private launch(live: LiveExecution): void {
@@ -539,7 +554,7 @@ export class StepFunctionsRuntime {
           });
         }
         await this.store.save(record);
-        this.events.emit('status', record.executionArn);
+        this.events.emit(`status:${record.executionArn}`);
       })
       .catch(async (error: unknown) => {
         if (error instanceof Halted || this.stopped || record.status !== 'RUNNING') return;
@@ -548,12 +563,13 @@ export class StepFunctionsRuntime {
         record.stopDate = this.clock.now();
         record.error = 'States.Runtime';
         record.cause = error instanceof Error ? error.message : String(error);
+        this.log(`Execution ${record.executionArn} failed inside the local runtime: ${record.cause}`);
         this.addEvent(record, 'ExecutionFailed', 'executionFailedEventDetails', {
           error: record.error,
           cause: record.cause,
         });
         await this.store.save(record).catch(() => undefined);
-        this.events.emit('status', record.executionArn);
+        this.events.emit(`status:${record.executionArn}`);
       });
   }
 
@@ -795,7 +811,7 @@ export class StepFunctionsRuntime {
       });
       this.addEvent(live.record, 'TaskStarted', 'taskStartedEventDetails', resource);
       await this.save(live, signal);
-      this.events.emit('task');
+      this.events.emit(`task:${live.record.executionArn}`);
     }
     const phase = frame.phase as InvokePhase;
     let result: Json;
@@ -812,7 +828,7 @@ export class StepFunctionsRuntime {
             output: JSON.stringify({ ExecutedVersion: '$LATEST', Payload: returned, StatusCode: 200 }),
           });
           await this.save(live, signal);
-          this.events.emit('task');
+          this.events.emit(`task:${live.record.executionArn}`);
         }
       }
       if (waitForToken) result = await this.awaitToken(live, frame, phase, signal);
