@@ -152,6 +152,9 @@ export class DtksFunction extends NodejsFunction {
    * (GenerateDataKey to write, Decrypt to read and to complete multipart uploads). Sets the variable.
    */
   bindBucket({ bucket, access, prefix = '' }: BindBucketOptions): this {
+    if (!bucket.environmentVariable) {
+      throw new Error(`Bucket ${bucket.node.path} has no environment variable: handlers cannot be bound to it`);
+    }
     const objects = bucket.arnForObjects(`${prefix}*`);
     if (access !== 'write') {
       iam.Grant.addToPrincipal({

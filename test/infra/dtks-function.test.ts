@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtksFunction } from '../../infra/constructs/dtks-function.ts';
+import { DtksBucket, Storage } from '../../infra/constructs/storage.ts';
 
 /**
  * Bundles one real handler with esbuild (no Docker) through DtksFunction, from a foreign working
@@ -79,5 +80,36 @@ describe('DtksFunction bundling', () => {
 
   it('gives the function its own log group with a retention', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+});
+
+describe('DtksFunction bind helpers', () => {
+  const unbundled = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'BindProbe');
+
+  it('sets the table and bucket variables of the contracts in the same call as the grant', () => {
+    const stack = unbundled();
+    const storage = new Storage(stack, 'Storage');
+    new DtksFunction(stack, 'Probe', { name: 'stipulation-list-regencies' })
+      .bindTable({ table: storage.masterTable, access: 'read' })
+      .bindBucket({ bucket: storage.proposalsBucket, access: 'read', prefix: 'stipulation/' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MASTER_TABLE: { Ref: Match.stringLikeRegexp('^StorageMaster') },
+          PROPOSALS_BUCKET: { Ref: Match.stringLikeRegexp('^StorageProposals') },
+        }),
+      },
+    });
+  });
+
+  it('refuses to bind a bucket that handlers have no variable for', () => {
+    const stack = unbundled();
+    const storage = new Storage(stack, 'Storage');
+    const results = new DtksBucket(stack, 'QueryResults', {
+      encryptionKey: storage.key,
+      serverAccessLogsBucket: storage.accessLogsBucket,
+    });
+    const fn = new DtksFunction(stack, 'Probe', { name: 'stipulation-list-regencies' });
+    expect(() => fn.bindBucket({ bucket: results, access: 'read' })).toThrow(/no environment variable/);
   });
 });
