@@ -156,26 +156,40 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
     source,
     POPULATION_COLUMNS,
     POPULATION_COLUMNS,
-    (at) => (cells, row) => {
-      const status = cells[at.status_hidup]?.trim().toUpperCase() ?? '';
-      if (status !== 'HIDUP' && status !== 'MENINGGAL') {
-        // A registry that cannot say whether a person lives would make DECEASED checks silently wrong.
-        throw new ExtractFormatError('population', 'INVALID_VALUE', {
-          columns: ['status_hidup'],
-          row,
-          value: cells[at.status_hidup] ?? '',
-        });
-      }
-      return {
-        nik: cells[at.nik]?.trim() ?? '',
-        noKk: cells[at.no_kk]?.trim() ?? '',
-        nama: cells[at.nama]?.trim() ?? '',
-        jenisKelamin: cells[at.jenis_kelamin]?.trim() ?? '',
-        tempatLahir: cells[at.tempat_lahir]?.trim() ?? '',
-        tanggalLahir: cells[at.tanggal_lahir]?.trim() ?? '',
-        kodeDesa: cells[at.kode_desa]?.trim() ?? '',
-        alamat: cells[at.alamat]?.trim() ?? '',
-        statusHidup: status,
+    (at) => {
+      // Indexes in locals: a property load per cell from the index record costs as much as the tokenizing.
+      const {
+        alamat: iAlamat,
+        jenis_kelamin: iJenisKelamin,
+        kode_desa: iKodeDesa,
+        nama: iNama,
+        nik: iNik,
+        no_kk: iNoKk,
+        status_hidup: iStatusHidup,
+        tanggal_lahir: iTanggalLahir,
+        tempat_lahir: iTempatLahir,
+      } = at;
+      return (cells, row) => {
+        const status = cells[iStatusHidup]?.trim().toUpperCase() ?? '';
+        if (status !== 'HIDUP' && status !== 'MENINGGAL') {
+          // A registry that cannot say whether a person lives would make DECEASED checks silently wrong.
+          throw new ExtractFormatError('population', 'INVALID_VALUE', {
+            columns: ['status_hidup'],
+            row,
+            value: cells[iStatusHidup] ?? '',
+          });
+        }
+        return {
+          nik: cells[iNik]?.trim() ?? '',
+          noKk: cells[iNoKk]?.trim() ?? '',
+          nama: cells[iNama]?.trim() ?? '',
+          jenisKelamin: cells[iJenisKelamin]?.trim() ?? '',
+          tempatLahir: cells[iTempatLahir]?.trim() ?? '',
+          tanggalLahir: cells[iTanggalLahir]?.trim() ?? '',
+          kodeDesa: cells[iKodeDesa]?.trim() ?? '',
+          alamat: cells[iAlamat]?.trim() ?? '',
+          statusHidup: status,
+        };
       };
     },
   );
@@ -183,28 +197,42 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
 
 /** The DTKS master extract: the proposal columns without `aksi` and `alasan` (pekerjaan, penghasilan_bulanan, desil optional). */
 export function readMasterExtract(source: ByteSource): AsyncIterable<MasterPerson[]> {
-  return readExtract<MasterColumn, MasterPerson>(
-    'master',
-    source,
-    MASTER_COLUMNS,
-    MASTER_REQUIRED,
-    (at) => (cells) => ({
-      nik: cells[at.nik]?.trim() ?? '',
-      noKk: cells[at.no_kk]?.trim() ?? '',
-      nama: cells[at.nama]?.trim() ?? '',
-      jenisKelamin: cells[at.jenis_kelamin]?.trim() ?? '',
-      tempatLahir: cells[at.tempat_lahir]?.trim() ?? '',
-      tanggalLahir: cells[at.tanggal_lahir]?.trim() ?? '',
-      namaIbuKandung: cells[at.nama_ibu_kandung]?.trim() ?? '',
-      hubunganKeluarga: cells[at.hubungan_keluarga]?.trim() ?? '',
-      statusPerkawinan: cells[at.status_perkawinan]?.trim() ?? '',
-      alamat: cells[at.alamat]?.trim() ?? '',
-      rt: cells[at.rt]?.trim() ?? '',
-      rw: cells[at.rw]?.trim() ?? '',
-      kodeDesa: cells[at.kode_desa]?.trim() ?? '',
-      pekerjaan: cells[at.pekerjaan]?.trim() ?? '',
-      penghasilanBulanan: cells[at.penghasilan_bulanan]?.trim() ?? '',
-      desil: cells[at.desil]?.trim() ?? '',
-    }),
-  );
+  return readExtract<MasterColumn, MasterPerson>('master', source, MASTER_COLUMNS, MASTER_REQUIRED, (at) => {
+    const {
+      alamat: iAlamat,
+      desil: iDesil,
+      hubungan_keluarga: iHubunganKeluarga,
+      jenis_kelamin: iJenisKelamin,
+      kode_desa: iKodeDesa,
+      nama: iNama,
+      nama_ibu_kandung: iNamaIbuKandung,
+      nik: iNik,
+      no_kk: iNoKk,
+      pekerjaan: iPekerjaan,
+      penghasilan_bulanan: iPenghasilanBulanan,
+      rt: iRt,
+      rw: iRw,
+      status_perkawinan: iStatusPerkawinan,
+      tanggal_lahir: iTanggalLahir,
+      tempat_lahir: iTempatLahir,
+    } = at;
+    return (cells) => ({
+      nik: cells[iNik]?.trim() ?? '',
+      noKk: cells[iNoKk]?.trim() ?? '',
+      nama: cells[iNama]?.trim() ?? '',
+      jenisKelamin: cells[iJenisKelamin]?.trim() ?? '',
+      tempatLahir: cells[iTempatLahir]?.trim() ?? '',
+      tanggalLahir: cells[iTanggalLahir]?.trim() ?? '',
+      namaIbuKandung: cells[iNamaIbuKandung]?.trim() ?? '',
+      hubunganKeluarga: cells[iHubunganKeluarga]?.trim() ?? '',
+      statusPerkawinan: cells[iStatusPerkawinan]?.trim() ?? '',
+      alamat: cells[iAlamat]?.trim() ?? '',
+      rt: cells[iRt]?.trim() ?? '',
+      rw: cells[iRw]?.trim() ?? '',
+      kodeDesa: cells[iKodeDesa]?.trim() ?? '',
+      pekerjaan: cells[iPekerjaan]?.trim() ?? '',
+      penghasilanBulanan: cells[iPenghasilanBulanan]?.trim() ?? '',
+      desil: cells[iDesil]?.trim() ?? '',
+    });
+  });
 }
