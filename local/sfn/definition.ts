@@ -36,7 +36,6 @@ export interface Catcher {
 export interface ChoiceRule {
   Condition: string;
   Next: string;
-  Output?: Json;
   Assign?: JsonObject;
 }
 
@@ -250,7 +249,8 @@ const RETRIER_FIELDS = new Set([
   'Comment',
 ]);
 const CATCHER_FIELDS = new Set(['ErrorEquals', 'Next', 'Output', 'Assign', 'Comment']);
-const CHOICE_RULE_FIELDS = new Set(['Condition', 'Next', 'Output', 'Assign', 'Comment']);
+// The JSONata Choice rule has Condition, Next and Assign (developer guide, "Choice Rules (JSONata)").
+const CHOICE_RULE_FIELDS = new Set(['Condition', 'Next', 'Assign', 'Comment']);
 const JSONATA = /^\{%[\s\S]*%\}$/;
 
 function validateBody(body: Record<string, unknown>, scope: Scope): void {

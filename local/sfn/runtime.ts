@@ -708,13 +708,10 @@ export class StepFunctionsRuntime {
         );
       }
       if (value) {
+        // The state-level Assign applies whichever rule matches; the rule's own Assign adds to it.
         const fields = {
           Assign: { ...(state.Assign ?? {}), ...(rule.Assign ?? {}) },
-          ...(rule.Output !== undefined
-            ? { Output: rule.Output }
-            : state.Output !== undefined
-              ? { Output: state.Output }
-              : {}),
+          ...(state.Output !== undefined ? { Output: state.Output } : {}),
         };
         const output = await this.finish(live, frame, fields, outer, { input: frame.input }, frame.input);
         return { kind: 'next', next: rule.Next, output };

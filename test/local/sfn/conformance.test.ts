@@ -621,24 +621,21 @@ describe('Choice, Wait, Succeed and Fail', () => {
       Type: 'Choice',
       Choices: [
         { Condition: '{% $states.input.n > 10 %}', Next: 'Big' },
-        {
-          Condition: '{% $states.input.n > 5 %}',
-          Assign: { size: 'medium' },
-          Output: '{% {"m": true} %}',
-          Next: 'Medium',
-        },
+        { Condition: '{% $states.input.n > 5 %}', Assign: { size: 'medium' }, Next: 'Medium' },
       ],
+      Assign: { checked: true },
+      Output: '{% {"m": $states.input.n} %}',
       Default: 'Small',
     },
     Big: { Type: 'Pass', Output: 'big', End: true },
-    Medium: { Type: 'Pass', Output: '{% [$size, $states.input.m] %}', End: true },
+    Medium: { Type: 'Pass', Output: '{% [$size, $checked, $states.input.m] %}', End: true },
     Small: { Type: 'Pass', Output: 'small', End: true },
   });
 
-  it('takes the first rule whose Condition is true, with its Assign and Output', async () => {
+  it('takes the first rule whose Condition is true, with its Assign, the state Assign and the state Output', async () => {
     expect(output(await runMachine(choice, { n: 20 }))).toBe('big');
     await harness?.close();
-    expect(output(await runMachine(choice, { n: 7 }))).toEqual(['medium', true]);
+    expect(output(await runMachine(choice, { n: 7 }))).toEqual(['medium', true, 7]);
   });
 
   it('takes the Default when no rule matches', async () => {

@@ -124,6 +124,16 @@ describe('loadDefinition', () => {
     expect(message).toMatch(/"Pick".*Variable/);
   });
 
+  it('refuses an Output inside a Choice rule (JSONata rules have Condition, Next and Assign)', () => {
+    const message = refusal(
+      machine('Pick', {
+        Pick: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Output: 1, Next: 'Done' }] },
+        Done: { Type: 'Succeed' },
+      }),
+    );
+    expect(message).toMatch(/"Pick".*Choices\[0\]\.Output/);
+  });
+
   it('refuses an unknown state type', () => {
     expect(refusal(machine('A', { A: { Type: 'Magic', End: true } }))).toMatch(/"A".*Magic/);
   });
