@@ -108,6 +108,18 @@ function isValidName(name: string): boolean {
   return true;
 }
 
+// Step Functions quotas: 256 KiB for an execution input, a state's input/output/result and a state's
+// assigned variables; 25,000 events in the history of a standard execution.
+const MAX_PAYLOAD_BYTES = 262_144;
+const MAX_HISTORY_EVENTS = 25_000;
+
+function checkPayloadSize(value: Json, what: string): void {
+  const size = Buffer.byteLength(JSON.stringify(value));
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new StatesError('States.DataLimitExceeded', `${what} is ${size} bytes; Step Functions allows 262144`);
+  }
+}
+
 /** Task tokens carry a prefix so that the history can recognise and hide them wherever they appear. */
 const TOKEN_PREFIX = 'AQl0';
 const TOKEN_PATTERN = /AQl0[A-Za-z0-9_-]{128}/g;
@@ -213,6 +225,9 @@ export class StepFunctionsRuntime {
       throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
     }
     const input = request.input ?? '{}';
+    if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) {
+      throw new StepFunctionsApiError('InvalidExecutionInput', 'The execution input is larger than 256 KiB');
+    }
     let parsedInput: Json;
     try {
       parsedInput = JSON.parse(input) as Json;
@@ -330,6 +345,9 @@ export class StepFunctionsRuntime {
 
   async sendTaskSuccess(request: { taskToken: string; output: string }): Promise<Record<string, never>> {
     const pending = this.pendingTask(request.taskToken);
+    if (Buffer.byteLength(request.output) > MAX_PAYLOAD_BYTES) {
+      throw new StepFunctionsApiError('ValidationException', 'The task output is larger than 256 KiB');
+    }
     let output: Json;
     try {
       output = JSON.parse(request.output) as Json;
@@ -580,8 +598,16 @@ export class StepFunctionsRuntime {
     signal: AbortSignal,
   ): Promise<void> {
     const body = bodyOf(live.machine.definition, frame.body);
+    let steps = 0;
     while (!frame.result) {
       this.checkAlive(signal);
+      if (live.record.history.length >= MAX_HISTORY_EVENTS) {
+        frame.result = {
+          error: 'States.Runtime',
+          cause: `The execution reached the limit of ${MAX_HISTORY_EVENTS} history events of a standard workflow`,
+        };
+        break;
+      }
       const state = body.States[frame.state];
       if (!state) {
         frame.result = { error: 'States.Runtime', cause: `The state "${frame.state}" is not in the definition` };
@@ -594,7 +620,7 @@ export class StepFunctionsRuntime {
           name: frame.state,
           input: JSON.stringify(frame.input),
         });
-        await this.save(live, signal);
+        this.saveLater(live, signal);
       }
       if (frame.phase.kind === 'sleep' && frame.phase.purpose === 'retry') {
         await this.sleepUntil(live, frame, frame.phase.wakeAt, signal);
@@ -628,7 +654,9 @@ export class StepFunctionsRuntime {
           frame.phase = { kind: 'run' };
         }
       }
-      await this.save(live, signal);
+      this.saveLater(live, signal);
+      // A long run of pure states (Pass, Choice) would otherwise never let I/O and the API in.
+      if (++steps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -676,6 +704,8 @@ export class StepFunctionsRuntime {
     const assigned = fields.Assign ? await evaluateTemplate(fields.Assign, bindings, 'Assign') : undefined;
     const output =
       fields.Output !== undefined ? await evaluateTemplate(fields.Output, bindings, 'Output') : defaultOutput;
+    if (assigned !== undefined) checkPayloadSize(assigned, `the variables assigned by "${frame.state}"`);
+    checkPayloadSize(output, `the output of "${frame.state}"`);
     if (isObject(assigned)) Object.assign(frame.variables, assigned);
     return output;
   }
@@ -840,6 +870,7 @@ export class StepFunctionsRuntime {
       }
       throw error;
     }
+    checkPayloadSize(result!, `the result of "${frame.state}"`);
     this.addEvent(live.record, 'TaskSucceeded', 'taskSucceededEventDetails', {
       ...resource,
       output: JSON.stringify(result!),
@@ -1125,6 +1156,18 @@ export class StepFunctionsRuntime {
       ...(key && details ? { details: { key, value: details } } : {}),
     };
     record.history.push(event);
+  }
+
+  /**
+   * Saves without waiting, after pure steps (entering a state, Pass, Choice): redoing them after a stop is
+   * harmless. Every side effect (an invocation, a token, a sleep, the end) waits for its save first, and
+   * saves of one execution are written in order, so those waits also cover the steps saved before.
+   */
+  private saveLater(live: LiveExecution, signal: AbortSignal): void {
+    this.checkAlive(signal);
+    this.store.save(live.record).catch((error: unknown) => {
+      this.log(`Could not save ${live.record.executionArn}: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private async save(live: LiveExecution, signal: AbortSignal): Promise<void> {

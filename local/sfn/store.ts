@@ -1,10 +1,13 @@
 /**
- * Persistence of executions: one JSON file per execution under <dataDir>/executions/<machine>/, replaced
- * atomically (write a temporary file, then rename) after every step, so a process stopped at any moment
- * leaves either the previous or the next state of each execution on disk, never half of one.
+ * Persistence of executions, under <dataDir>/executions/<machine>/: per execution, a JSON file of its
+ * state replaced atomically (write a temporary file, then rename) after every step, so a process stopped
+ * at any moment leaves either the previous or the next state on disk, never half of one; and its history
+ * as NDJSON, only appended to (rewriting it every step would make long loops quadratic). The state file
+ * names how many history events belong to it: events appended after it (a step the stopped process did
+ * not finish recording) are cut off on load, and the step is done again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from './definition.ts';
 
@@ -80,9 +83,14 @@ export interface ExecutionRecord {
   closedTokens: string[];
 }
 
+/** The state file: the record without its history, plus how many history events belong to it. */
+type StoredExecution = Omit<ExecutionRecord, 'history'> & { historyLength: number };
+
 export class ExecutionStore {
   private readonly directory: string;
   private readonly slots = new Map<string, { chain: Promise<void>; queued: Promise<void> | undefined }>();
+  /** History events already appended to each execution's NDJSON file. */
+  private readonly appended = new Map<string, number>();
   private closed = false;
 
   constructor(dataDir: string) {
@@ -97,7 +105,22 @@ export class ExecutionStore {
       const folder = join(this.directory, machine.name);
       for (const file of await readdir(folder)) {
         if (!file.endsWith('.json')) continue;
-        records.push(JSON.parse(await readFile(join(folder, file), 'utf8')) as ExecutionRecord);
+        const { historyLength, ...stored } = JSON.parse(await readFile(join(folder, file), 'utf8')) as StoredExecution;
+        const historyFile = join(folder, file.replace(/\.json$/, '.history.ndjson'));
+        const lines = (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter((line) => line);
+        const history = lines.slice(0, historyLength).map((line) => JSON.parse(line) as HistoryEventRecord);
+        if (history.length < historyLength) throw new Error(`${historyFile} lacks events of ${stored.executionArn}`);
+        if (lines.length > historyLength) {
+          await writeFile(
+            historyFile,
+            lines
+              .slice(0, historyLength)
+              .map((line) => `${line}\n`)
+              .join(''),
+          );
+        }
+        this.appended.set(stored.executionArn, historyLength);
+        records.push({ ...stored, history });
       }
     }
     return records;
@@ -134,9 +157,19 @@ export class ExecutionStore {
   private async write(record: ExecutionRecord): Promise<void> {
     const folder = join(this.directory, encodeURIComponent(record.stateMachineName));
     await mkdir(folder, { recursive: true });
-    const file = join(folder, `${encodeURIComponent(record.name)}.json`);
-    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temporary, JSON.stringify(record));
-    await rename(temporary, file);
+    const base = join(folder, encodeURIComponent(record.name));
+    // History first: the state file written next never names events that are not on disk.
+    const historyLength = record.history.length;
+    const appended = this.appended.get(record.executionArn) ?? 0;
+    if (historyLength > appended) {
+      const lines = record.history.slice(appended, historyLength).map((event) => `${JSON.stringify(event)}\n`);
+      await appendFile(`${base}.history.ndjson`, lines.join(''));
+      this.appended.set(record.executionArn, historyLength);
+    }
+    const { history: _history, ...state } = record;
+    const stored: StoredExecution = { ...state, historyLength };
+    const temporary = `${base}.json.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temporary, JSON.stringify(stored));
+    await rename(temporary, `${base}.json`);
   }
 }

@@ -2,7 +2,7 @@
  * A stopped process loses nothing: every execution is on disk after every step, and a new runtime on
  * the same data directory resumes waits, timeouts, task tokens and interrupted invocations.
  */
-import { readdir } from 'node:fs/promises';
+import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '#local/sfn/clock.ts';
@@ -163,14 +163,34 @@ describe('persistence across a restart', () => {
     expect(await runtime.waitForStatus(arn)).toMatchObject({ status: 'SUCCEEDED', output: '[1,2,3]' });
   });
 
-  it('stores one JSON file per execution and leaves no temporary files', async () => {
+  it('stores a state file and a history file per execution and leaves no temporary files', async () => {
     harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
     const first = await harness.start('Proposal', {}, 'one');
     await harness.start('Proposal', {}, 'two');
     await harness.runtime.waitForPendingTask(first);
     await harness.runtime.stop();
     const files = await readdir(join(harness.dataDir, 'executions', 'Proposal'));
-    expect(files.sort()).toEqual(['one.json', 'two.json']);
+    expect(files.sort()).toEqual(['one.history.ndjson', 'one.json', 'two.history.ndjson', 'two.json']);
+  });
+
+  it('cuts off history events that a stopped process appended after its last saved state', async () => {
+    harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
+    const arn = await harness.start('Proposal', {}, 'cut');
+    const { taskToken } = await harness.runtime.waitForPendingTask(arn);
+    const saved = harness.runtime.getExecutionHistory({ executionArn: arn }).events.map((event) => event.type);
+    await harness.runtime.stop();
+    const half = { id: saved.length + 1, previousEventId: saved.length, timestamp: 0, type: 'TaskSucceeded' };
+    await appendFile(
+      join(harness.dataDir, 'executions', 'Proposal', 'cut.history.ndjson'),
+      `${JSON.stringify(half)}\n`,
+    );
+
+    const runtime = await harness.restart();
+    expect(runtime.getExecutionHistory({ executionArn: arn }).events.map((event) => event.type)).toEqual(saved);
+    await runtime.sendTaskSuccess({ taskToken, output: '{"decision":"APPROVE"}' });
+    await runtime.waitForPendingTask(arn, 'AwaitProvinceApproval');
+    const ids = runtime.getExecutionHistory({ executionArn: arn }).events.map((event) => event.id);
+    expect(ids).toEqual(ids.map((_id, index) => index + 1));
   });
 
   it('resumes nothing for a stopped (aborted) execution and answers TaskTimedOut for its token', async () => {
