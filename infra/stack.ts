@@ -213,6 +213,16 @@ export class DtksStack extends Stack {
       functions: Object.values(this.functions),
     });
 
+    // What the dtks command reads on AWS (cli/target.ts): each output's description names its variable.
+    new CfnOutput(this, 'ProposalsTableName', { value: proposalsTable.tableName, description: 'PROPOSALS_TABLE' });
+    new CfnOutput(this, 'ProposalStateMachineArn', {
+      value: this.proposalWorkflow.stateMachine.stateMachineArn,
+      description: 'DTKS_PROPOSAL_STATE_MACHINE_ARN',
+    });
+    new CfnOutput(this, 'StipulationStateMachineArn', {
+      value: this.stipulationWorkflow.stateMachine.stateMachineArn,
+      description: 'DTKS_STIPULATION_STATE_MACHINE_ARN',
+    });
     new CfnOutput(this, 'ProposalsBucketName', { value: proposalsBucket.bucketName });
     new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucketName });
     new CfnOutput(this, 'ApprovalsApiUrl', { value: this.approvalsApi.stage.url });
