@@ -39,6 +39,7 @@ const OPERATIONS: Record<string, Operation> = {
       executionArn: text(body, 'executionArn'),
       ...(typeof body.maxResults === 'number' ? { maxResults: body.maxResults } : {}),
       ...(typeof body.reverseOrder === 'boolean' ? { reverseOrder: body.reverseOrder } : {}),
+      ...(typeof body.includeExecutionData === 'boolean' ? { includeExecutionData: body.includeExecutionData } : {}),
       ...optional(body, 'nextToken'),
     }),
   StopExecution: (runtime, body) =>

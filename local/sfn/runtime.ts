@@ -307,7 +307,9 @@ export class StepFunctionsRuntime {
     maxResults?: number;
     reverseOrder?: boolean;
     nextToken?: string;
+    includeExecutionData?: boolean;
   }): { events: HistoryEvent[]; nextToken?: string } {
+    const withData = request.includeExecutionData ?? true;
     const { record } = this.execution(request.executionArn);
     const ordered = request.reverseOrder ? [...record.history].reverse() : record.history;
     const { page, nextToken } = paginate(ordered, request.maxResults, request.nextToken, 1000);
@@ -317,7 +319,9 @@ export class StepFunctionsRuntime {
         previousEventId: event.previousEventId,
         timestamp: new Date(event.timestamp),
         type: event.type,
-        ...(event.details ? { [event.details.key]: event.details.value } : {}),
+        ...(event.details
+          ? { [event.details.key]: withData ? event.details.value : withoutData(event.details.value) }
+          : {}),
       })),
       ...(nextToken ? { nextToken } : {}),
     };
@@ -1213,6 +1217,12 @@ export class StepFunctionsRuntime {
       also?.then(done, done);
     });
   }
+}
+
+/** includeExecutionData: false leaves out inputs, outputs, parameters and causes. */
+function withoutData(details: Record<string, Json>): Record<string, Json> {
+  const hidden = new Set(['input', 'output', 'parameters', 'cause']);
+  return Object.fromEntries(Object.entries(details).filter(([key]) => !hidden.has(key)));
 }
 
 function newFrame(id: string, body: string[], state: string, input: Json, now: number): FrameRecord {

@@ -809,6 +809,16 @@ describe('waitForTaskToken', () => {
     expect(output(result)).toMatchObject({ Error: 'ProposalNotFoundError' });
   });
 
+  it('continues when the token is answered before the function has even returned', async () => {
+    const invoker = new ScriptedInvoker({
+      ask: async (_payload, { taskToken }) => {
+        await harness?.runtime.sendTaskSuccess({ taskToken: taskToken ?? '', output: '{"early":true}' });
+        return { stored: true };
+      },
+    });
+    expect(output(await runMachine(approval(), {}, { invoker }))).toEqual({ early: true });
+  });
+
   it('answers TaskDoesNotExist for a token it never issued', async () => {
     harness = await startHarness({ machines: { Test: approval() } });
     await expect(harness.runtime.sendTaskSuccess({ taskToken: 'not-a-token', output: '{}' })).rejects.toMatchObject({

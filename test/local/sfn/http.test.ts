@@ -152,6 +152,8 @@ describe('Step Functions API with @aws-sdk/client-sfn', () => {
     });
     expect(events[0]?.timestamp).toBeInstanceOf(Date);
     expect(JSON.stringify(events)).not.toContain(taskToken);
+    const lean = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: false }));
+    expect(lean.events?.[1]?.stateEnteredEventDetails).toEqual({ name: 'Ask' });
     const reversed = await sfn.send(
       new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }),
     );
