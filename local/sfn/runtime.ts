@@ -1063,6 +1063,8 @@ export class StepFunctionsRuntime {
     await Promise.all(Array.from({ length: Math.max(workers, 1) }, worker));
     this.checkAlive(signal);
     if (failure) {
+      // Iterations stopped by the failure no longer wait for their tokens.
+      for (const child of phase.children) this.closeTokensOf(live, child);
       this.addEvent(live.record, isMap ? 'MapStateFailed' : 'ParallelStateFailed');
       const { error, cause } = failure;
       throw new StatesError(error, cause);

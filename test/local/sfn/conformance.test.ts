@@ -629,6 +629,42 @@ describe('Map and Parallel', () => {
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: '"BadItem"' });
   });
 
+  it('closes the tokens of the other branches when a Parallel branch fails', async () => {
+    const invoker = new ScriptedInvoker({
+      broken: () => {
+        throw namedError('BranchFailed', 'no');
+      },
+    });
+    harness = await startHarness({
+      machines: {
+        Test: machine('Both', {
+          Both: {
+            Type: 'Parallel',
+            Branches: [
+              { StartAt: 'Ask', States: { Ask: callbackTask('ask', { End: true }) } },
+              {
+                StartAt: 'Later',
+                States: {
+                  Later: { Type: 'Wait', Seconds: 1, Next: 'Break' },
+                  Break: invokeTask('broken', { End: true }),
+                },
+              },
+            ],
+            End: true,
+          },
+        }),
+      },
+      invoker,
+    });
+    const arn = await harness.start('Test');
+    const { taskToken } = await harness.runtime.waitForPendingTask(arn, 'Ask');
+    expect(await harness.runtime.waitForStatus(arn)).toMatchObject({ status: 'FAILED', error: 'BranchFailed' });
+    expect(harness.runtime.listPendingTasks()).toEqual([]);
+    await expect(harness.runtime.sendTaskSuccess({ taskToken, output: '{}' })).rejects.toMatchObject({
+      type: 'TaskTimedOut',
+    });
+  });
+
   it('gives Parallel branches the Arguments and returns their outputs in branch order', async () => {
     const result = await runMachine(
       machine('Both', {
