@@ -492,7 +492,7 @@ export class SyntheticWorld {
   private lineIdentity = new Float64Array(1 << 16);
   private lineNik = new Float64Array(1 << 16);
   /** Master identity hash → its NIK key, NaN once two NIKs share it. */
-  private readonly masterIdentities = new Map<number, number>();
+  private readonly masterIdentities = new IdentityTable();
   private lines = 0;
   private finished = false;
   private lastUntouchedMaster: Family | undefined;
@@ -1066,21 +1066,24 @@ export class SyntheticWorld {
 
   /** POSSIBLE_DUPLICATE_PERSON, accidental ones included: the master and the whole file are known now. */
   private resolveIdentities(): void {
-    const firstNik = new Map<number, number>();
-    const shared = new Set<number>();
+    /** Identity → the first row's NIK; `marked` once another NIK shares the identity. */
+    const inFile = new IdentityTable();
     for (let line = 1; line <= this.lines; line++) {
       const identity = this.lineIdentity[line]!;
       if (Number.isNaN(identity)) continue;
       const nik = this.lineNik[line]!;
-      const first = firstNik.get(identity);
-      if (first === undefined) firstNik.set(identity, nik);
-      else if (first !== nik) shared.add(identity);
+      const slot = inFile.slot(identity);
+      if (!inFile.has(slot)) inFile.put(slot, identity, nik);
+      else if (inFile.value(slot) !== nik) inFile.mark(slot);
     }
     for (let line = 1; line <= this.lines; line++) {
       const identity = this.lineIdentity[line]!;
       if (Number.isNaN(identity)) continue;
-      const inMaster = this.masterIdentities.get(identity);
-      if (shared.has(identity) || (inMaster !== undefined && inMaster !== this.lineNik[line])) {
+      const inMaster = this.masterIdentities.slot(identity);
+      if (
+        inFile.marked(inFile.slot(identity)) ||
+        (this.masterIdentities.has(inMaster) && this.masterIdentities.value(inMaster) !== this.lineNik[line])
+      ) {
         this.truthBits[line]! |= BIT.POSSIBLE_DUPLICATE_PERSON;
       }
     }
@@ -1108,9 +1111,9 @@ export class SyntheticWorld {
     this.master.push(row);
     const identity = hash53(identityKey(person.nama, person.birth, person.village));
     const nik = identifierKey(person.nik) as number;
-    const existing = this.masterIdentities.get(identity);
-    if (existing === undefined) this.masterIdentities.set(identity, nik);
-    else if (existing !== nik) this.masterIdentities.set(identity, Number.NaN);
+    const slot = this.masterIdentities.slot(identity);
+    if (!this.masterIdentities.has(slot)) this.masterIdentities.put(slot, identity, nik);
+    else if (this.masterIdentities.value(slot) !== nik) this.masterIdentities.put(slot, identity, Number.NaN);
   }
 
   private addPopulation(person: Person, options: { dead?: boolean } = {}): void {
@@ -1373,6 +1376,67 @@ export class SyntheticWorld {
     const value = this.malformed.has(candidate) ? fallback : candidate;
     this.malformed.add(value);
     return value;
+  }
+}
+
+/**
+ * hash53 identity → NIK (as identifierKey), open addressing over typed arrays: a Map with a million 53-bit keys
+ * boxes every key as a heap number, which costs the generator more than everything else it does per person.
+ * A slot is found once with `slot()`, then read or written; `put` may grow the table, so look the slot up again
+ * after a `put` before using it.
+ */
+class IdentityTable {
+  private keys = new Float64Array(1 << 16);
+  private values = new Float64Array(1 << 16);
+  /** 1 = used, 2 = used and marked. */
+  private state = new Uint8Array(1 << 16);
+  private size = 0;
+
+  slot(key: number): number {
+    const mask = this.keys.length - 1;
+    let i = ((key / 0x200000) ^ key) & mask;
+    while (this.state[i] !== 0 && this.keys[i] !== key) i = (i + 1) & mask;
+    return i;
+  }
+
+  has(slot: number): boolean {
+    return this.state[slot] !== 0;
+  }
+
+  value(slot: number): number {
+    return this.values[slot]!;
+  }
+
+  marked(slot: number): boolean {
+    return this.state[slot] === 2;
+  }
+
+  mark(slot: number): void {
+    this.state[slot] = 2;
+  }
+
+  put(slot: number, key: number, value: number): void {
+    if (this.state[slot] === 0) {
+      this.state[slot] = 1;
+      this.keys[slot] = key;
+      this.size++;
+    }
+    this.values[slot] = value;
+    if (this.size * 2 > this.keys.length) this.grow();
+  }
+
+  private grow(): void {
+    const { keys, values, state } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.values = new Float64Array(keys.length * 2);
+    this.state = new Uint8Array(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      if (state[i] === 0) continue;
+      const slot = this.slot(keys[i]!);
+      this.keys[slot] = keys[i]!;
+      this.values[slot] = values[i]!;
+      this.state[slot] = state[i]!;
+    }
   }
 }
 
