@@ -16,10 +16,14 @@ import type { ByteSink } from './object-sink.ts';
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 
 /**
- * Rows per row group. Athena/DuckDB read a row group per task; 64 Ki rows of a snapshot row (~20 short
- * strings) are ~10 MB compressed and keep the writer's working set to a few tens of MB.
+ * Rows per row group: the writer's working set is one row group of each tier (the rows, then one
+ * encoded byte array per string cell while hyparquet-writer encodes it). Measured with
+ * `bench/stipulation.ts --writers 250000`: 32 Ki rows peaked at 410–480 MB RSS, 64 Ki at 550–600 MB, at
+ * the same speed; most of that is garbage V8 has not yet collected (with --max-old-space-size=256 the
+ * 64 Ki run finished at 368 MB). A 32 Ki-row group is ~0.6 MB (full) / ~2.6 MB (pseudonymised) compressed: small for
+ * Athena's taste, but a regency's file is only tens of MB, so a scan reads it whole anyway.
  */
-export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+export const DEFAULT_ROW_GROUP_SIZE = 32_768;
 
 /**
  * Days since 1970-01-01 of an ISO date the snapshot has already validated (core/snapshot.ts), by
