@@ -10,11 +10,17 @@
  */
 export function identifierKey(id: string): number | string {
   if (id.length !== 16) return id;
-  for (let i = 0; i < 16; i++) {
-    const c = id.charCodeAt(i);
-    if (c < 48 || c > 57) return id;
+  // Two 8-digit halves from char codes: no slicing or number parsing on the hot path.
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 8; i++) {
+    const a = id.charCodeAt(i) - 48;
+    const b = id.charCodeAt(i + 8) - 48;
+    if (a < 0 || a > 9 || b < 0 || b > 9) return id;
+    high = high * 10 + a;
+    low = low * 10 + b;
   }
-  return id.charCodeAt(0) === 57 ? -Number(id.slice(1)) - 1 : Number(id);
+  return high >= 90_000_000 ? -((high - 90_000_000) * 1e8 + low) - 1 : high * 1e8 + low;
 }
 
 /**

@@ -94,18 +94,50 @@ function actionCode(aksi: string): ActionCode {
   return ACTION_NONE;
 }
 
-/** One proposal row as its family sees it. */
-interface FamilyMember {
-  nik: string;
-  action: ActionCode;
-  head: boolean;
+/** A No. KK of the file: its rows are chained through `LineTable.nextInFamily`. */
+interface FamilyState {
+  noKk: string;
+  firstLine: number;
+  lastLine: number;
+  bits: number;
 }
 
-interface FamilyState {
-  index: number;
-  noKk: string;
-  members: FamilyMember[];
-  bits: number;
+/**
+ * What pass 1 keeps per data row, indexed by line: typed arrays, so a million-row file costs a few
+ * tens of megabytes and no garbage-collected objects.
+ */
+class LineTable {
+  size = 1 << 14;
+  bits = new Uint32Array(this.size);
+  family = new Int32Array(this.size).fill(-1);
+  nextInFamily = new Int32Array(this.size);
+  action = new Uint8Array(this.size);
+  head = new Uint8Array(this.size);
+  /** The NIK as identifierKey when numeric; NaN otherwise (see PassOne.otherNiks). */
+  nik = new Float64Array(this.size).fill(Number.NaN);
+
+  ensure(line: number): void {
+    if (line < this.size) return;
+    let size = this.size * 2;
+    while (size <= line) size *= 2;
+    const grow = <T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(
+      old: T,
+      make: (n: number) => T,
+      fill?: number,
+    ) => {
+      const grown = make(size);
+      if (fill !== undefined) grown.fill(fill);
+      grown.set(old);
+      return grown;
+    };
+    this.bits = grow(this.bits, (n) => new Uint32Array(n));
+    this.family = grow(this.family, (n) => new Int32Array(n), -1);
+    this.nextInFamily = grow(this.nextInFamily, (n) => new Int32Array(n));
+    this.action = grow(this.action, (n) => new Uint8Array(n));
+    this.head = grow(this.head, (n) => new Uint8Array(n));
+    this.nik = grow(this.nik, (n) => new Float64Array(n), Number.NaN);
+    this.size = size;
+  }
 }
 
 /** What pass 1 keeps of a row until its batch's look-ups answer. */
@@ -138,12 +170,15 @@ export class ProposalChecker {
   private readonly areas: AreaIndex;
   private readonly submitter: string;
   private readonly ownProposalId: string;
-  private rowBits = new Uint32Array(1 << 14);
-  /** NIK (as identifierKey) → first row's family index × 4 + its action. */
+  private readonly lines = new LineTable();
+  /** NIK (as identifierKey) → the first line that names it. */
   private readonly nikFirst = new Map<number | string, number>();
-  private readonly duplicateNiks = new Set<number | string>();
-  private readonly overlappingNiks = new Set<number | string>();
-  private readonly families = new Map<string, FamilyState>();
+  /** The lines of NIKs named more than once (rare), by NIK. */
+  private readonly repeatedNiks = new Map<number | string, number[]>();
+  /** The NIK of a line whose NIK is not 16 digits (LineTable.nik holds the others). */
+  private readonly otherNiks = new Map<number, string>();
+  /** identifierKey(No. KK) → index into familyList. */
+  private readonly families = new Map<number | string, number>();
   private readonly familyList: FamilyState[] = [];
   /** Identity hash → index into the identity tables below. */
   private readonly identities = new Map<number, number>();
@@ -182,6 +217,12 @@ export class ProposalChecker {
 
   /** Ends pass 1: the family verdicts need every row of the file and the master's families. */
   async finish(): Promise<void> {
+    for (const lines of this.repeatedNiks.values()) {
+      // Criterion 1: every occurrence is a duplicate; criterion 4: under two No. KK, every occurrence overlaps.
+      const family = this.lines.family[lines[0]!];
+      const overlap = lines.some((line) => this.lines.family[line] !== family);
+      for (const line of lines) this.mark(line, BIT.DUPLICATE_NIK | (overlap ? BIT.FAMILY_OVERLAP : 0));
+    }
     const chunk = 500;
     for (let start = 0; start < this.familyList.length; start += chunk) {
       const slice = this.familyList.slice(start, start + chunk);
@@ -223,25 +264,13 @@ export class ProposalChecker {
   }
 
   private finalBits(row: ProposalRow): number {
-    let bits = this.rowBits[row.line] ?? 0;
-    if (row.nik !== '') {
-      const key = identifierKey(row.nik);
-      if (this.duplicateNiks.has(key)) bits |= BIT.DUPLICATE_NIK;
-      if (this.overlappingNiks.has(key)) bits |= BIT.FAMILY_OVERLAP;
-    }
-    if (row.noKk !== '') bits |= this.families.get(row.noKk)?.bits ?? 0;
-    return bits;
+    const family = this.lines.family[row.line] ?? -1;
+    return (this.lines.bits[row.line] ?? 0) | (family >= 0 ? this.familyList[family]!.bits : 0);
   }
 
   private mark(line: number, bits: number): void {
-    if (line >= this.rowBits.length) {
-      let size = this.rowBits.length * 2;
-      while (size <= line) size *= 2;
-      const grown = new Uint32Array(size);
-      grown.set(this.rowBits);
-      this.rowBits = grown;
-    }
-    this.rowBits[line]! |= bits;
+    this.lines.ensure(line);
+    this.lines.bits[line]! |= bits;
   }
 
   /** The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region. */
@@ -304,27 +333,38 @@ export class ProposalChecker {
 
   /** Remembers the row's NIK (duplicates, criterion 1) and its family (criteria 3 and 4). */
   private collectFamilyAndNik(row: ProposalRow, action: ActionCode): void {
-    let familyIndex = -1;
+    const { line } = row;
+    const lines = this.lines;
+    lines.ensure(line);
+    lines.action[line] = action;
+    lines.head[line] = row.hubunganKeluarga === HEAD ? 1 : 0;
     if (row.noKk !== '') {
-      let family = this.families.get(row.noKk);
-      if (!family) {
-        family = { index: this.familyList.length, noKk: row.noKk, members: [], bits: 0 };
-        this.families.set(row.noKk, family);
-        this.familyList.push(family);
+      const familyKey = identifierKey(row.noKk);
+      let index = this.families.get(familyKey);
+      if (index === undefined) {
+        index = this.familyList.length;
+        this.families.set(familyKey, index);
+        this.familyList.push({ noKk: row.noKk, firstLine: line, lastLine: line, bits: 0 });
+      } else {
+        const family = this.familyList[index]!;
+        lines.nextInFamily[family.lastLine] = line;
+        family.lastLine = line;
       }
-      familyIndex = family.index;
-      family.members.push({ nik: row.nik, action, head: row.hubunganKeluarga === HEAD });
+      lines.family[line] = index;
+      lines.nextInFamily[line] = 0;
     }
     if (row.nik === '') return;
     const key = identifierKey(row.nik);
+    if (typeof key === 'number') lines.nik[line] = key;
+    else this.otherNiks.set(line, key);
     const first = this.nikFirst.get(key);
     if (first === undefined) {
-      this.nikFirst.set(key, (familyIndex + 1) * 4 + action);
+      this.nikFirst.set(key, line);
       return;
     }
-    this.duplicateNiks.add(key);
-    // Pasal 8 ayat 3 huruf d: one person, one family — the same NIK under two No. KK in one file.
-    if (Math.floor(first / 4) - 1 !== familyIndex) this.overlappingNiks.add(key);
+    const repeated = this.repeatedNiks.get(key);
+    if (repeated) repeated.push(line);
+    else this.repeatedNiks.set(key, [first, line]);
   }
 
   /** Criteria 1, 2 and 4 against the population registry, the DTKS master and other pending proposals. */
@@ -420,19 +460,24 @@ export class ProposalChecker {
    * members, less those the proposal removes or moves elsewhere, plus the proposal's adds and updates.
    */
   private familyVerdict(family: FamilyState, masterMembers: readonly MasterMember[]): number {
-    const heads = new Map<string, boolean>();
+    const heads = new Map<number | string, boolean>();
+    const lines = this.lines;
     for (const member of masterMembers) {
-      const first = this.nikFirst.get(identifierKey(member.nik));
+      const key = identifierKey(member.nik);
+      const first = this.nikFirst.get(key);
       // A master member named by a row of the file takes that row's word for its family and role
       // (an UBAH may move them elsewhere, a HAPUS removes them); a row with an unknown aksi says nothing.
-      if (first !== undefined && first % 4 !== ACTION_NONE) continue;
-      heads.set(member.nik, member.hubunganKeluarga === HEAD);
+      if (first !== undefined && lines.action[first] !== ACTION_NONE) continue;
+      heads.set(key, member.hubunganKeluarga === HEAD);
     }
-    family.members.forEach((member, i) => {
-      const key = member.nik === '' ? `#${i}` : member.nik;
-      if (member.action === ACTION_HAPUS) heads.delete(key);
-      else if (member.action !== ACTION_NONE) heads.set(key, member.head);
-    });
+    for (let line = family.firstLine; line > 0; line = lines.nextInFamily[line]!) {
+      const nik = lines.nik[line]!;
+      const key = Number.isNaN(nik) ? (this.otherNiks.get(line) ?? `#${line}`) : nik;
+      const action = lines.action[line];
+      if (action === ACTION_HAPUS) heads.delete(key);
+      else if (action !== ACTION_NONE) heads.set(key, lines.head[line] === 1);
+      if (line === family.lastLine) break;
+    }
     let headCount = 0;
     for (const head of heads.values()) if (head) headCount++;
     if (heads.size === 0) return 0;
