@@ -12,6 +12,8 @@
  * the files. The handlers are the production ones, with the SDK clients pointed at the emulators.
  *
  * Persons are spread over regencies of 250,000 at most (a large kabupaten/kota holds 10^4–10^6).
+ * Above 200,000 records dynalite keeps its data on disk (LevelDB in a temporary directory) instead of
+ * in memory, which would take ~9 GB for a million; apply prints its progress every 100,000 changes.
  *
  * npx tsx bench/stipulation.ts --writers [records]      (default 1000000)
  *
@@ -22,6 +24,9 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeKk } from '#core/kk.ts';
 import { encodeNik } from '#core/nik.ts';
@@ -40,7 +45,8 @@ const REGENCIES = ['3301', '3302', '3303', '3304', '3305', '3306', '3307', '3308
 // Child mode: the emulators, in their own process.
 // ---------------------------------------------------------------------------------------------
 if (process.argv[2] === '--emulators') {
-  const emulators = await startEmulators();
+  const dataDir = process.argv[3];
+  const emulators = await startEmulators(dataDir ? { dataDir } : {});
   process.send?.({ dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint });
   process.on('message', (message) => {
     if (message === 'rss') process.send?.({ rss: process.memoryUsage().rss });
@@ -76,7 +82,8 @@ async function main(): Promise<void> {
 }
 
 async function benchmark(records: number): Promise<void> {
-  const emulators = await startEmulatorProcess();
+  const dataDir = records > 200_000 ? await mkdtemp(join(tmpdir(), 'dtks-bench-')) : undefined;
+  const emulators = await startEmulatorProcess(dataDir);
   try {
     const endpoints = { dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint };
     await provisionLocal(endpoints, LOCAL_RESOURCES);
@@ -89,7 +96,10 @@ async function benchmark(records: number): Promise<void> {
 
     const regencies = REGENCIES.slice(0, Math.ceil(records / REGENCY_SIZE));
     if (regencies.length < Math.ceil(records / REGENCY_SIZE)) throw new Error('too many records for the regency list');
-    console.log(`\n== ${records.toLocaleString('en')} master records, ${regencies.length} regencies ==`);
+    console.log(
+      `\n== ${records.toLocaleString('en')} master records, ${regencies.length} regencies, ` +
+        `dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory'} ==`,
+    );
 
     // The change set, as Resolve writes it (not measured).
     const started = Date.now();
@@ -110,12 +120,19 @@ async function benchmark(records: number): Promise<void> {
     const context = lambdaContext();
     let applied = 0;
     let slices = 0;
+    const applyStarted = performance.now();
     const applyPhase = await measure(async () => {
       let slice: ApplyOutput = { period: PERIOD, changeSetKey, offset: 0, done: false, applied: 0 };
       while (!slice.done) {
         slice = await apply({ period: PERIOD, changeSetKey, offset: slice.offset }, context);
         applied += slice.applied;
         slices++;
+        if (applied % 100_000 < slice.applied && applied < records) {
+          const elapsed = performance.now() - applyStarted;
+          console.log(
+            `  … ${applied.toLocaleString('en')} applied, ${Math.round(applied / (elapsed / 1000))} records/s so far`,
+          );
+        }
       }
     });
     report('apply', applied, applyPhase, `${slices} slices`);
@@ -141,6 +158,7 @@ async function benchmark(records: number): Promise<void> {
     console.log(`emulators' process RSS at the end: ${mb(await emulators.rss())}`);
   } finally {
     await emulators.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -289,8 +307,9 @@ interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--emulators'], { stdio: 'inherit' });
+async function startEmulatorProcess(dataDir?: string): Promise<EmulatorProcess> {
+  const args = dataDir ? ['--emulators', dataDir] : ['--emulators'];
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), args, { stdio: 'inherit' });
   const [endpoints] = (await once(child, 'message')) as [{ dynamoEndpoint: string; s3Endpoint: string }];
   return {
     ...endpoints,
