@@ -2,12 +2,16 @@
  * In-memory implementations of the integrity ports, loaded from the CSV extracts of
  * PROPOSAL_FORMAT.md ("Reference extracts"). Used by `dtks check` and the tests.
  *
- * They are built for a regency's whole world (millions of people) in well under 1 GiB: each keeps only
- * what the checks read, keyed by numeric identifiers, with columns in typed arrays.
+ * They hold a regency's whole world (millions of people) in a few hundred megabytes at most: each
+ * keeps only what the checks read, in typed-array columns indexed by row, found through open-addressing
+ * hash tables of row numbers keyed by numeric identifiers (see identifierKey). No per-person JS object
+ * or string is kept, so loading costs no garbage collection, and the columns can be built in a worker
+ * thread and handed over without copying (core/extract-loader.ts).
  */
 
+import { normaliseAreaCode } from './area.ts';
 import { parseDate } from './dates.ts';
-import { detach, hash53, identifierKey } from './fingerprint.ts';
+import { hash53, identifierKey } from './fingerprint.ts';
 import { identityKey } from './names.ts';
 import type {
   ClaimRegistry,
@@ -20,39 +24,137 @@ import type {
 } from './ports.ts';
 import { type MasterPerson, type PopulationPerson, RELATIONSHIPS } from './proposal.ts';
 
-type Key = number | string;
+const INITIAL_ROWS = 1 << 12;
 
-/** A growable Float64Array column. */
-class NumberColumn {
-  private data = new Float64Array(1 << 16);
-  get(i: number): number {
-    return this.data[i] ?? Number.NaN;
+function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(column: T, length: number): T {
+  const next = new (column.constructor as new (length: number) => T)(length);
+  next.set(column);
+  return next;
+}
+
+/** A well-mixed 32-bit hash of an integer-valued number (up to 2^53 in magnitude). */
+function mix(key: number): number {
+  let h = Math.imul((key | 0) ^ Math.imul((key / 4294967296) | 0, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 13);
+}
+
+/**
+ * Open-addressing hash table from a number key to a row; the keys live in the owner's column
+ * (`keys[row]`), the table only holds row + 1 (0 = empty slot), so it costs 4-8 bytes per row.
+ */
+export class RowTable {
+  slots: Int32Array;
+  private mask: number;
+  private count: number;
+
+  constructor(slots: Int32Array = new Int32Array(INITIAL_ROWS * 2), count = 0) {
+    this.slots = slots;
+    this.mask = slots.length - 1;
+    this.count = count;
   }
-  set(i: number, value: number): void {
-    if (i >= this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The row holding `key`, or -1. */
+  get(key: number, keys: Float64Array): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let at = mix(key) & mask;
+    for (;;) {
+      const row = slots[at]!;
+      if (row === 0) return -1;
+      if (keys[row - 1] === key) return row - 1;
+      at = (at + 1) & mask;
     }
-    this.data[i] = value;
+  }
+
+  /** Makes `row` the entry of its key (`keys[row]`); returns the row it replaced, or -1. */
+  put(row: number, keys: Float64Array): number {
+    const key = keys[row]!;
+    const slots = this.slots;
+    const mask = this.mask;
+    let at = mix(key) & mask;
+    for (;;) {
+      const held = slots[at]!;
+      if (held === 0) break;
+      if (keys[held - 1] === key) {
+        slots[at] = row + 1;
+        return held - 1;
+      }
+      at = (at + 1) & mask;
+    }
+    slots[at] = row + 1;
+    if (++this.count * 2 > slots.length) this.rehash(keys);
+    return -1;
+  }
+
+  private rehash(keys: Float64Array): void {
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const row = old[i]!;
+      if (row === 0) continue;
+      let at = mix(keys[row - 1]!) & mask;
+      while (slots[at] !== 0) at = (at + 1) & mask;
+      slots[at] = row;
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 }
 
-/** A 10-digit village code as a number (strings elsewhere are kept as they are). */
-function villageValue(code: string): number | string {
-  return code.length === 10 && /^\d{10}$/.test(code) ? Number(code) : detach(code);
+/** The inverse of identifierKey for its numeric keys. */
+export function identifierText(key: number): string {
+  return key >= 0 ? String(key).padStart(16, '0') : `9${String(-key - 1).padStart(15, '0')}`;
 }
 
-function villageText(value: number | string): string {
-  return typeof value === 'number' ? String(value).padStart(10, '0') : value;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Everything a MemoryPopulationRegistry holds: typed arrays (transferable) and small side maps. */
+export interface PopulationState {
+  size: number;
+  keys: Float64Array;
+  villages: Float64Array;
+  deceased: Uint8Array;
+  nameStart: Uint32Array;
+  nameEnd: Uint32Array;
+  names: Uint8Array;
+  namesUsed: number;
+  table: Int32Array;
+  tableCount: number;
+  /** Rows whose NIK is not 16 digits, by the NIK as written. */
+  otherNiks: Map<string, number>;
+  /** Rows whose village code is not 10 digits, with the code as written. */
+  otherVillages: Map<number, string>;
 }
 
 export class MemoryPopulationRegistry implements PopulationRegistry {
-  private readonly index = new Map<Key, number>();
-  private readonly names: string[] = [];
-  private readonly villages = new NumberColumn();
-  private readonly otherVillages = new Map<number, string>();
-  private readonly deceased: boolean[] = [];
+  private s: PopulationState;
+  private readonly table: RowTable;
+
+  constructor(state?: PopulationState) {
+    this.s = state ?? {
+      size: 0,
+      keys: new Float64Array(INITIAL_ROWS),
+      villages: new Float64Array(INITIAL_ROWS),
+      deceased: new Uint8Array(INITIAL_ROWS),
+      nameStart: new Uint32Array(INITIAL_ROWS),
+      nameEnd: new Uint32Array(INITIAL_ROWS),
+      names: new Uint8Array(INITIAL_ROWS * 16),
+      namesUsed: 0,
+      table: new Int32Array(INITIAL_ROWS * 2),
+      tableCount: 0,
+      otherNiks: new Map(),
+      otherVillages: new Map(),
+    };
+    this.table = new RowTable(this.s.table, this.s.tableCount);
+  }
 
   static async fromExtract(batches: AsyncIterable<PopulationPerson[]>): Promise<MemoryPopulationRegistry> {
     const registry = new MemoryPopulationRegistry();
@@ -60,56 +162,189 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     return registry;
   }
 
+  /** The columns, for a transfer from a worker thread (the registry must not be used afterwards). */
+  state(): PopulationState {
+    this.s.table = this.table.slots;
+    this.s.tableCount = this.table.size;
+    return this.s;
+  }
+
   get size(): number {
-    return this.names.length;
+    return this.s.size;
   }
 
   add(person: Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup'>): void {
-    const key = identifierKey(person.nik);
-    let i = this.index.get(key);
-    if (i === undefined) {
-      i = this.names.length;
-      this.index.set(typeof key === 'string' ? detach(key) : key, i);
+    const village = person.kodeDesa;
+    const name = encoder.encode(person.nama);
+    this.addRow(
+      identifierKey(person.nik),
+      name,
+      0,
+      name.length,
+      isTenDigits(village) ? Number(village) : village,
+      person.statusHidup === 'MENINGGAL',
+    );
+  }
+
+  /**
+   * Adds (or, for a NIK already present, replaces: the registry's latest record counts) a person whose
+   * name is the UTF-8 bytes `bytes[start, end)` and whose village is a 10-digit code as a number or
+   * another code as written.
+   */
+  addRow(
+    key: number | string,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    village: number | string,
+    deceased: boolean,
+  ): void {
+    const s = this.s;
+    let row: number;
+    if (typeof key === 'number') {
+      this.reserve(s.size + 1);
+      s.keys[s.size] = key;
+      const found = this.table.get(key, s.keys);
+      if (found >= 0) row = found;
+      else {
+        row = s.size++;
+        this.table.put(row, s.keys);
+      }
+    } else {
+      const found = s.otherNiks.get(key);
+      if (found !== undefined) row = found;
+      else {
+        this.reserve(s.size + 1);
+        row = s.size++;
+        s.keys[row] = Number.NaN;
+        s.otherNiks.set(key, row);
+      }
     }
-    this.names[i] = detach(person.nama);
-    const village = villageValue(person.kodeDesa);
-    if (typeof village === 'number') this.villages.set(i, village);
-    else {
-      this.villages.set(i, Number.NaN);
-      this.otherVillages.set(i, village);
+    const length = end - start;
+    if (s.namesUsed + length > s.names.length) {
+      s.names = grown(s.names, Math.max(s.names.length * 2, s.namesUsed + length));
     }
-    this.deceased[i] = person.statusHidup === 'MENINGGAL';
+    s.names.set(bytes.subarray(start, end), s.namesUsed);
+    s.nameStart[row] = s.namesUsed;
+    s.namesUsed += length;
+    s.nameEnd[row] = s.namesUsed;
+    if (typeof village === 'number') {
+      s.villages[row] = village;
+      s.otherVillages.delete(row);
+    } else {
+      s.villages[row] = Number.NaN;
+      s.otherVillages.set(row, village);
+    }
+    s.deceased[row] = deceased ? 1 : 0;
+  }
+
+  private reserve(rows: number): void {
+    const s = this.s;
+    if (rows <= s.keys.length) return;
+    const length = s.keys.length * 2;
+    s.keys = grown(s.keys, length);
+    s.villages = grown(s.villages, length);
+    s.deceased = grown(s.deceased, length);
+    s.nameStart = grown(s.nameStart, length);
+    s.nameEnd = grown(s.nameEnd, length);
   }
 
   async findByNik(niks: readonly string[]): Promise<Map<string, RegistryPerson>> {
+    const s = this.s;
     const found = new Map<string, RegistryPerson>();
     for (const nik of niks) {
-      const i = this.index.get(identifierKey(nik));
-      if (i === undefined) continue;
-      const village = this.villages.get(i);
+      const key = identifierKey(nik);
+      const i = typeof key === 'number' ? this.table.get(key, s.keys) : (s.otherNiks.get(key) ?? -1);
+      if (i < 0) continue;
+      const village = s.villages[i]!;
       found.set(nik, {
         nik,
-        nama: this.names[i]!,
-        kodeDesa: Number.isNaN(village) ? (this.otherVillages.get(i) ?? '') : villageText(village),
-        statusHidup: this.deceased[i] ? 'MENINGGAL' : 'HIDUP',
+        nama: decoder.decode(s.names.subarray(s.nameStart[i], s.nameEnd[i])),
+        kodeDesa: Number.isNaN(village) ? (s.otherVillages.get(i) ?? '') : String(village).padStart(10, '0'),
+        statusHidup: s.deceased[i] ? 'MENINGGAL' : 'HIDUP',
       });
     }
     return found;
   }
 }
 
+function isTenDigits(code: string): boolean {
+  if (code.length !== 10) return false;
+  for (let i = 0; i < 10; i++) {
+    const c = code.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 const RELATIONSHIP_INDEX = new Map<string, number>(RELATIONSHIPS.map((r, i) => [r, i]));
+/** Relationship column value of a value outside RELATIONSHIPS (kept as written in a side map). */
+const OTHER = 255;
+const NONE = -1;
+
+/** Everything a MemoryDtksMaster holds: typed arrays (transferable) and small side maps. */
+export interface MasterState {
+  size: number;
+  keys: Float64Array;
+  /** No. KK as identifierKey, NaN when malformed (then in otherNoKks). */
+  noKks: Float64Array;
+  relationships: Uint8Array;
+  /** Previous member of the same family (-1: none); the families table points at the last member. */
+  familyPrevious: Int32Array;
+  /** hash53 of the identity key, NaN when the person has none (no name, date or village). */
+  identities: Float64Array;
+  identityPrevious: Int32Array;
+  table: Int32Array;
+  tableCount: number;
+  familyTable: Int32Array;
+  familyCount: number;
+  identityTable: Int32Array;
+  identityCount: number;
+  otherNiks: Map<string, number>;
+  otherNikText: Map<number, string>;
+  otherNoKks: Map<number, string>;
+  /** Last member of each family whose No. KK is malformed. */
+  otherFamilies: Map<string, number>;
+  otherRelationships: Map<number, string>;
+}
+
+/** The fields the master keeps of a person. */
+export type MasterRecord = Pick<
+  MasterPerson,
+  'nik' | 'noKk' | 'nama' | 'tanggalLahir' | 'kodeDesa' | 'hubunganKeluarga'
+>;
 
 export class MemoryDtksMaster implements DtksMaster {
-  private readonly index = new Map<Key, number>();
-  private readonly niks: string[] = [];
-  private readonly noKks: string[] = [];
-  /** Index into RELATIONSHIPS, or -1 with the raw value in otherRelationships. */
-  private readonly relationships: number[] = [];
-  private readonly otherRelationships = new Map<number, string>();
-  private readonly families = new Map<string, number[]>();
-  /** hash53(identity key) → person index, or several. */
-  private readonly identities = new Map<number, number | number[]>();
+  private s: MasterState;
+  private readonly table: RowTable;
+  private readonly familyTable: RowTable;
+  private readonly identityTable: RowTable;
+
+  constructor(state?: MasterState) {
+    this.s = state ?? {
+      size: 0,
+      keys: new Float64Array(INITIAL_ROWS),
+      noKks: new Float64Array(INITIAL_ROWS),
+      relationships: new Uint8Array(INITIAL_ROWS),
+      familyPrevious: new Int32Array(INITIAL_ROWS),
+      identities: new Float64Array(INITIAL_ROWS),
+      identityPrevious: new Int32Array(INITIAL_ROWS),
+      table: new Int32Array(INITIAL_ROWS * 2),
+      tableCount: 0,
+      familyTable: new Int32Array(INITIAL_ROWS * 2),
+      familyCount: 0,
+      identityTable: new Int32Array(INITIAL_ROWS * 2),
+      identityCount: 0,
+      otherNiks: new Map(),
+      otherNikText: new Map(),
+      otherNoKks: new Map(),
+      otherFamilies: new Map(),
+      otherRelationships: new Map(),
+    };
+    this.table = new RowTable(this.s.table, this.s.tableCount);
+    this.familyTable = new RowTable(this.s.familyTable, this.s.familyCount);
+    this.identityTable = new RowTable(this.s.identityTable, this.s.identityCount);
+  }
 
   static async fromExtract(batches: AsyncIterable<MasterPerson[]>): Promise<MemoryDtksMaster> {
     const master = new MemoryDtksMaster();
@@ -117,77 +352,129 @@ export class MemoryDtksMaster implements DtksMaster {
     return master;
   }
 
+  /** The columns, for a transfer from a worker thread (the master must not be used afterwards). */
+  state(): MasterState {
+    const s = this.s;
+    s.table = this.table.slots;
+    s.tableCount = this.table.size;
+    s.familyTable = this.familyTable.slots;
+    s.familyCount = this.familyTable.size;
+    s.identityTable = this.identityTable.slots;
+    s.identityCount = this.identityTable.size;
+    return s;
+  }
+
   get size(): number {
-    return this.niks.length;
+    return this.s.size;
   }
 
   /** Adds an active person; a NIK listed twice keeps its first record (the extract should not repeat). */
-  add(person: MasterPerson): void {
+  add(person: MasterRecord): void {
+    const s = this.s;
     const key = identifierKey(person.nik);
-    if (this.index.has(key)) return;
-    const i = this.niks.length;
-    const nik = detach(person.nik);
-    this.index.set(typeof key === 'string' ? nik : key, i);
-    this.niks.push(nik);
-    let noKk = detach(person.noKk);
-    const members = this.families.get(noKk);
-    if (members) {
-      members.push(i);
-      // Share one string per family across its members.
-      noKk = this.noKks[members[0]!]!;
-    } else this.families.set(noKk, [i]);
-    this.noKks.push(noKk);
+    this.reserve(s.size + 1);
+    const row = s.size;
+    if (typeof key === 'number') {
+      s.keys[row] = key;
+      if (this.table.get(key, s.keys) >= 0) return;
+      this.table.put(row, s.keys);
+    } else {
+      if (s.otherNiks.has(key)) return;
+      s.keys[row] = Number.NaN;
+      s.otherNiks.set(key, row);
+      s.otherNikText.set(row, key);
+    }
+    s.size++;
+
+    const noKk = identifierKey(person.noKk);
+    if (typeof noKk === 'number') {
+      s.noKks[row] = noKk;
+      s.familyPrevious[row] = this.familyTable.put(row, s.noKks);
+    } else {
+      s.noKks[row] = Number.NaN;
+      s.otherNoKks.set(row, noKk);
+      s.familyPrevious[row] = s.otherFamilies.get(noKk) ?? NONE;
+      s.otherFamilies.set(noKk, row);
+    }
+
     const relationship = RELATIONSHIP_INDEX.get(person.hubunganKeluarga);
-    this.relationships.push(relationship ?? -1);
-    if (relationship === undefined) this.otherRelationships.set(i, detach(person.hubunganKeluarga));
+    if (relationship === undefined) {
+      s.relationships[row] = OTHER;
+      s.otherRelationships.set(row, person.hubunganKeluarga);
+    } else s.relationships[row] = relationship;
 
     const birthIso = parseDate(person.tanggalLahir);
     if (birthIso !== undefined && person.nama !== '' && person.kodeDesa !== '') {
-      const hash = hash53(identityKey(person.nama, birthIso, person.kodeDesa.replace(/[.\s]/g, '')));
-      const existing = this.identities.get(hash);
-      if (existing === undefined) this.identities.set(hash, i);
-      else if (typeof existing === 'number') this.identities.set(hash, [existing, i]);
-      else existing.push(i);
+      s.identities[row] = hash53(identityKey(person.nama, birthIso, normaliseAreaCode(person.kodeDesa)));
+      s.identityPrevious[row] = this.identityTable.put(row, s.identities);
+    } else {
+      s.identities[row] = Number.NaN;
+      s.identityPrevious[row] = NONE;
     }
   }
 
+  private reserve(rows: number): void {
+    const s = this.s;
+    if (rows <= s.keys.length) return;
+    const length = s.keys.length * 2;
+    s.keys = grown(s.keys, length);
+    s.noKks = grown(s.noKks, length);
+    s.relationships = grown(s.relationships, length);
+    s.familyPrevious = grown(s.familyPrevious, length);
+    s.identities = grown(s.identities, length);
+    s.identityPrevious = grown(s.identityPrevious, length);
+  }
+
+  private nikOf(i: number): string {
+    const key = this.s.keys[i]!;
+    return Number.isNaN(key) ? (this.s.otherNikText.get(i) ?? '') : identifierText(key);
+  }
+
   private member(i: number): MasterMember {
-    const relationship = this.relationships[i]!;
+    const s = this.s;
+    const relationship = s.relationships[i]!;
+    const noKk = s.noKks[i]!;
     return {
-      nik: this.niks[i]!,
-      noKk: this.noKks[i]!,
-      hubunganKeluarga: relationship >= 0 ? RELATIONSHIPS[relationship]! : (this.otherRelationships.get(i) ?? ''),
+      nik: this.nikOf(i),
+      noKk: Number.isNaN(noKk) ? (s.otherNoKks.get(i) ?? '') : identifierText(noKk),
+      hubunganKeluarga: relationship === OTHER ? (s.otherRelationships.get(i) ?? '') : RELATIONSHIPS[relationship]!,
     };
   }
 
   async findByNik(niks: readonly string[]): Promise<Map<string, MasterMember>> {
+    const s = this.s;
     const found = new Map<string, MasterMember>();
     for (const nik of niks) {
-      const i = this.index.get(identifierKey(nik));
-      if (i !== undefined) found.set(nik, this.member(i));
+      const key = identifierKey(nik);
+      const i = typeof key === 'number' ? this.table.get(key, s.keys) : (s.otherNiks.get(key) ?? -1);
+      if (i >= 0) found.set(nik, this.member(i));
     }
     return found;
   }
 
   async findFamilies(noKks: readonly string[]): Promise<Map<string, MasterMember[]>> {
+    const s = this.s;
     const found = new Map<string, MasterMember[]>();
     for (const noKk of noKks) {
-      const members = this.families.get(noKk);
-      if (members)
-        found.set(
-          noKk,
-          members.map((i) => this.member(i)),
-        );
+      const key = identifierKey(noKk);
+      let i = typeof key === 'number' ? this.familyTable.get(key, s.noKks) : (s.otherFamilies.get(key) ?? -1);
+      if (i < 0) continue;
+      const members: MasterMember[] = [];
+      for (; i >= 0; i = s.familyPrevious[i]!) members.push(this.member(i));
+      found.set(noKk, members.reverse());
     }
     return found;
   }
 
   async findByIdentity(keys: readonly string[]): Promise<Map<string, string[]>> {
+    const s = this.s;
     const found = new Map<string, string[]>();
     for (const key of keys) {
-      const hit = this.identities.get(hash53(key));
-      if (hit === undefined) continue;
-      found.set(key, typeof hit === 'number' ? [this.niks[hit]!] : hit.map((i) => this.niks[i]!));
+      let i = this.identityTable.get(hash53(key), s.identities);
+      if (i < 0) continue;
+      const niks: string[] = [];
+      for (; i >= 0; i = s.identityPrevious[i]!) niks.push(this.nikOf(i));
+      found.set(key, niks.reverse());
     }
     return found;
   }
