@@ -15,6 +15,7 @@ import { hash53, identifierKey } from './fingerprint.ts';
 import { parseKk } from './kk.ts';
 import { identityKey, namesMatch } from './names.ts';
 import { nikMatchesBirthDate, parseNik } from './nik.ts';
+import { NumberIndex } from './number-index.ts';
 import type { IntegrityPorts, MasterMember } from './ports.ts';
 import { MARITAL_STATUSES, type ProposalField, type ProposalRow, RELATIONSHIPS, REMOVAL_REASONS } from './proposal.ts';
 
@@ -140,6 +141,21 @@ class LineTable {
   }
 }
 
+/** A NumberIndex for identifierKey values, with a Map for the rare malformed (string) identifiers. */
+class KeyIndex {
+  private readonly numbers = new NumberIndex(1 << 16);
+  private readonly others = new Map<string, number>();
+
+  get(key: number | string): number {
+    return typeof key === 'number' ? this.numbers.get(key) : (this.others.get(key) ?? -1);
+  }
+
+  set(key: number | string, value: number): void {
+    if (typeof key === 'number') this.numbers.set(key, value);
+    else this.others.set(key, value);
+  }
+}
+
 /** What pass 1 keeps of a row until its batch's look-ups answer. */
 interface PendingRow {
   row: ProposalRow;
@@ -171,17 +187,17 @@ export class ProposalChecker {
   private readonly submitter: string;
   private readonly ownProposalId: string;
   private readonly lines = new LineTable();
-  /** NIK (as identifierKey) → the first line that names it. */
-  private readonly nikFirst = new Map<number | string, number>();
+  /** NIK (as identifierKey) → the first line that names it; malformed NIKs in a Map of their own. */
+  private readonly nikFirst = new KeyIndex();
   /** The lines of NIKs named more than once (rare), by NIK. */
   private readonly repeatedNiks = new Map<number | string, number[]>();
   /** The NIK of a line whose NIK is not 16 digits (LineTable.nik holds the others). */
   private readonly otherNiks = new Map<number, string>();
   /** identifierKey(No. KK) → index into familyList. */
-  private readonly families = new Map<number | string, number>();
+  private readonly families = new KeyIndex();
   private readonly familyList: FamilyState[] = [];
   /** Identity hash → index into the identity tables below. */
-  private readonly identities = new Map<number, number>();
+  private readonly identities = new NumberIndex();
   private identityFirstLine: number[] = [];
   private identityFirstNik: string[] = [];
   private identityShared: boolean[] = [];
@@ -341,7 +357,7 @@ export class ProposalChecker {
     if (row.noKk !== '') {
       const familyKey = identifierKey(row.noKk);
       let index = this.families.get(familyKey);
-      if (index === undefined) {
+      if (index < 0) {
         index = this.familyList.length;
         this.families.set(familyKey, index);
         this.familyList.push({ noKk: row.noKk, firstLine: line, lastLine: line, bits: 0 });
@@ -358,7 +374,7 @@ export class ProposalChecker {
     if (typeof key === 'number') lines.nik[line] = key;
     else this.otherNiks.set(line, key);
     const first = this.nikFirst.get(key);
-    if (first === undefined) {
+    if (first < 0) {
       this.nikFirst.set(key, line);
       return;
     }
@@ -433,7 +449,7 @@ export class ProposalChecker {
   /** Criterion 1 within the file: another NIK with the same normalised name, birth date and village. */
   private collectIdentity(hash: number, row: ProposalRow): void {
     const index = this.identities.get(hash);
-    if (index === undefined) {
+    if (index < 0) {
       this.identities.set(hash, this.identityFirstLine.length);
       this.identityFirstLine.push(row.line);
       this.identityFirstNik.push(row.nik);
@@ -467,7 +483,7 @@ export class ProposalChecker {
       const first = this.nikFirst.get(key);
       // A master member named by a row of the file takes that row's word for its family and role
       // (an UBAH may move them elsewhere, a HAPUS removes them); a row with an unknown aksi says nothing.
-      if (first !== undefined && lines.action[first] !== ACTION_NONE) continue;
+      if (first >= 0 && lines.action[first] !== ACTION_NONE) continue;
       heads.set(key, member.hubunganKeluarga === HEAD);
     }
     for (let line = family.firstLine; line > 0; line = lines.nextInFamily[line]!) {
