@@ -164,7 +164,7 @@ async function decide(
     eventKey: `DECISION#${level}`,
   });
   if (!delivered) throw new AlreadyDecidedError(proposalId);
-  logger.info('Decision recorded', { proposalId, level, decision: decision.decision });
+  logger.info('Decision recorded', { proposalId, approvalLevel: level, decision: decision.decision });
   return respond(200, { code: 'DECIDED', message: 'Keputusan dicatat dan diteruskan', decision });
 }
 
