@@ -6,7 +6,13 @@
  */
 
 import { type ByteSource, CsvQuoteError, CsvReader } from './csv.ts';
-import { type MasterPerson, type PopulationPerson, REQUIRED_COLUMNS } from './proposal.ts';
+import {
+  MASTER_EXTRACT_COLUMNS,
+  type MasterPerson,
+  POPULATION_EXTRACT_COLUMNS,
+  type PopulationPerson,
+  REQUIRED_COLUMNS,
+} from './proposal.ts';
 
 export type ExtractKind = 'population' | 'master';
 export type ExtractFormatErrorCode =
@@ -56,37 +62,10 @@ export class ExtractFormatError extends Error {
   }
 }
 
-const POPULATION_COLUMNS = [
-  'nik',
-  'no_kk',
-  'nama',
-  'jenis_kelamin',
-  'tempat_lahir',
-  'tanggal_lahir',
-  'kode_desa',
-  'alamat',
-  'status_hidup',
-] as const;
+const POPULATION_COLUMNS = POPULATION_EXTRACT_COLUMNS;
 type PopulationColumn = (typeof POPULATION_COLUMNS)[number];
 
-const MASTER_COLUMNS = [
-  'nik',
-  'no_kk',
-  'nama',
-  'jenis_kelamin',
-  'tempat_lahir',
-  'tanggal_lahir',
-  'nama_ibu_kandung',
-  'hubungan_keluarga',
-  'status_perkawinan',
-  'alamat',
-  'rt',
-  'rw',
-  'kode_desa',
-  'pekerjaan',
-  'penghasilan_bulanan',
-  'desil',
-] as const;
+const MASTER_COLUMNS = MASTER_EXTRACT_COLUMNS;
 type MasterColumn = (typeof MASTER_COLUMNS)[number];
 /** The proposal's required columns without `aksi`. */
 const MASTER_REQUIRED = REQUIRED_COLUMNS.filter((name): name is Exclude<typeof name, 'aksi'> => name !== 'aksi');

@@ -30,7 +30,13 @@ import { hash53, identifierKey } from './fingerprint.ts';
 import { encodeKk } from './kk.ts';
 import { identityKey, namesMatch } from './names.ts';
 import { encodeNik } from './nik.ts';
-import type { MasterPerson, PopulationPerson, ProposalRow } from './proposal.ts';
+import {
+  MASTER_EXTRACT_COLUMNS,
+  type MasterPerson,
+  POPULATION_EXTRACT_COLUMNS,
+  type PopulationPerson,
+  type ProposalRow,
+} from './proposal.ts';
 
 export interface WorldOptions {
   /** The regency/city the world is for, 4 digits (33.71 accepted); it is also the proposal's submitter. */
@@ -57,27 +63,7 @@ export interface TruthRow {
 }
 
 /** What can be injected into a unit; each names the code it exists to produce (and variants of its cause). */
-export const DEFECTS = [
-  'NIK_FORMAT',
-  'NIK_BIRTHDATE_MISMATCH',
-  'NIK_SEX_MISMATCH',
-  'KK_FORMAT',
-  'DUPLICATE_NIK',
-  'NIK_NOT_FOUND',
-  'NAME_MISMATCH',
-  'ADDRESS_MISMATCH',
-  'DECEASED',
-  'FAMILY_NO_HEAD',
-  'FAMILY_MULTIPLE_HEADS',
-  'FAMILY_OVERLAP',
-  'MISSING_ATTRIBUTE',
-  'INVALID_ATTRIBUTE',
-  'REGION_OUTSIDE_SUBMITTER',
-  'NOT_IN_DTKS',
-  'ALREADY_IN_DTKS',
-  'POSSIBLE_DUPLICATE_PERSON',
-  'MOVED_DOMICILE',
-] as const satisfies readonly ResultCode[];
+export const DEFECTS = RESULT_CODES;
 export type Defect = (typeof DEFECTS)[number];
 
 export class UnknownWorldRegencyError extends Error {
@@ -88,35 +74,8 @@ export class UnknownWorldRegencyError extends Error {
 }
 
 /** Column orders of the files (PROPOSAL_FORMAT.md). */
-export const POPULATION_COLUMNS = [
-  'nik',
-  'no_kk',
-  'nama',
-  'jenis_kelamin',
-  'tempat_lahir',
-  'tanggal_lahir',
-  'kode_desa',
-  'alamat',
-  'status_hidup',
-] as const;
-export const MASTER_COLUMNS = [
-  'nik',
-  'no_kk',
-  'nama',
-  'jenis_kelamin',
-  'tempat_lahir',
-  'tanggal_lahir',
-  'nama_ibu_kandung',
-  'hubungan_keluarga',
-  'status_perkawinan',
-  'alamat',
-  'rt',
-  'rw',
-  'kode_desa',
-  'pekerjaan',
-  'penghasilan_bulanan',
-  'desil',
-] as const;
+export const POPULATION_COLUMNS = POPULATION_EXTRACT_COLUMNS;
+export const MASTER_COLUMNS = MASTER_EXTRACT_COLUMNS;
 export const PROPOSAL_FILE_COLUMNS = ['aksi', 'alasan', ...MASTER_COLUMNS] as const;
 
 export function populationCells(p: PopulationPerson): string[] {

@@ -17,7 +17,15 @@ import { identityKey, namesMatch } from './names.ts';
 import { nikMatchesBirthDate, parseNik } from './nik.ts';
 import { NumberIndex } from './number-index.ts';
 import type { IntegrityPorts, MasterMember } from './ports.ts';
-import { MARITAL_STATUSES, type ProposalField, type ProposalRow, RELATIONSHIPS, REMOVAL_REASONS } from './proposal.ts';
+import {
+  MARITAL_STATUSES,
+  PROPOSAL_COLUMNS,
+  type ProposalField,
+  type ProposalRow,
+  RELATIONSHIPS,
+  REMOVAL_REASONS,
+  REQUIRED_COLUMNS,
+} from './proposal.ts';
 
 export interface CheckOptions {
   /** The submitting regency: 4 digits, dotted form accepted (33.71). */
@@ -60,22 +68,7 @@ const ERROR_MASK = RESULT_CODES.reduce((mask, code) => (levelOf(code) === 'error
 const CODES_ALPHABETICAL = [...RESULT_CODES].sort();
 
 /** Criterion 5: values every row must have (`alasan` only for HAPUS). */
-const REQUIRED_FIELDS: readonly ProposalField[] = [
-  'aksi',
-  'nik',
-  'noKk',
-  'nama',
-  'jenisKelamin',
-  'tempatLahir',
-  'tanggalLahir',
-  'namaIbuKandung',
-  'hubunganKeluarga',
-  'statusPerkawinan',
-  'alamat',
-  'rt',
-  'rw',
-  'kodeDesa',
-];
+const REQUIRED_FIELDS: readonly ProposalField[] = REQUIRED_COLUMNS.map((column) => PROPOSAL_COLUMNS[column]!);
 
 const RELATIONSHIP_SET: ReadonlySet<string> = new Set(RELATIONSHIPS);
 const MARITAL_SET: ReadonlySet<string> = new Set(MARITAL_STATUSES);

@@ -90,6 +90,39 @@ export const RELATIONSHIPS = [
 
 export const MARITAL_STATUSES = ['BELUM_KAWIN', 'KAWIN', 'CERAI_HIDUP', 'CERAI_MATI'] as const;
 
+/** Columns of the DTKS master extract, in file order: the proposal columns without `aksi` and `alasan`. */
+export const MASTER_EXTRACT_COLUMNS = [
+  'nik',
+  'no_kk',
+  'nama',
+  'jenis_kelamin',
+  'tempat_lahir',
+  'tanggal_lahir',
+  'nama_ibu_kandung',
+  'hubungan_keluarga',
+  'status_perkawinan',
+  'alamat',
+  'rt',
+  'rw',
+  'kode_desa',
+  'pekerjaan',
+  'penghasilan_bulanan',
+  'desil',
+] as const;
+
+/** Columns of the population registry (Dukcapil) extract, in file order. */
+export const POPULATION_EXTRACT_COLUMNS = [
+  'nik',
+  'no_kk',
+  'nama',
+  'jenis_kelamin',
+  'tempat_lahir',
+  'tanggal_lahir',
+  'kode_desa',
+  'alamat',
+  'status_hidup',
+] as const;
+
 /** A person of the DTKS master extract: the proposal columns without `aksi` and `alasan`. */
 export type MasterPerson = Omit<ProposalRow, 'line' | 'aksi' | 'alasan'>;
 

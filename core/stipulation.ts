@@ -13,7 +13,7 @@ import { normaliseAreaCode } from './area.ts';
 import { parseDate } from './dates.ts';
 import { identifierKey } from './fingerprint.ts';
 import { identityKey } from './names.ts';
-import type { MasterPerson, ProposalRow } from './proposal.ts';
+import { MASTER_EXTRACT_COLUMNS, type MasterPerson, PROPOSAL_COLUMNS, type ProposalRow } from './proposal.ts';
 
 export type ChangeKind = 'UPSERT' | 'DEACTIVATE';
 
@@ -61,24 +61,9 @@ export interface MasterRecord extends MasterPerson {
 }
 
 /** The fields of a master person, in the master extract's order. */
-export const MASTER_PERSON_FIELDS = [
-  'nik',
-  'noKk',
-  'nama',
-  'jenisKelamin',
-  'tempatLahir',
-  'tanggalLahir',
-  'namaIbuKandung',
-  'hubunganKeluarga',
-  'statusPerkawinan',
-  'alamat',
-  'rt',
-  'rw',
-  'kodeDesa',
-  'pekerjaan',
-  'penghasilanBulanan',
-  'desil',
-] as const satisfies readonly (keyof MasterPerson)[];
+export const MASTER_PERSON_FIELDS: readonly (keyof MasterPerson)[] = MASTER_EXTRACT_COLUMNS.map(
+  (column) => PROPOSAL_COLUMNS[column] as keyof MasterPerson,
+);
 
 export function changeId(change: Pick<StipulationChange, 'period' | 'proposalId' | 'line'>): string {
   return `${change.period}#${change.proposalId}#${change.line}`;
