@@ -1,0 +1,567 @@
+/**
+ * Byte-level loaders of the reference extracts (PROPOSAL_FORMAT.md, "Reference extracts") straight into
+ * the typed-array columns of core/memory-ports.ts: lines and cells are cut on the raw bytes, digits
+ * parsed from bytes and names copied as UTF-8 bytes, so loading millions of people creates almost no
+ * JS strings (the CSV tokenizer and per-person objects were most of `dtks check`'s time and memory).
+ *
+ * Same results as core/extracts.ts: from the first line the fast path cannot take as it is (a quote, a
+ * lone CR, bytes that are not UTF-8) to the end of the file, the records go through the shared
+ * tokenizer (core/csv.ts) with its quoting and Windows-1252 fallback; a header the fast path does not
+ * take (quotes, blank lines before it, not UTF-8) sends the whole file through core/extracts.ts.
+ */
+
+import { Buffer, isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { CsvQuoteError, CsvTokenizer } from './csv.ts';
+import {
+  ExtractFormatError,
+  type ExtractFormatErrorCode,
+  type ExtractKind,
+  readMasterExtract,
+  readPopulationExtract,
+} from './extracts.ts';
+import { identifierKey } from './fingerprint.ts';
+import {
+  type MasterState,
+  MemoryClaimRegistry,
+  MemoryDtksMaster,
+  MemoryPopulationRegistry,
+  type MemoryPorts,
+  type PopulationState,
+} from './memory-ports.ts';
+
+/** Reads up to `length` bytes into `target` at `offset`; 0 at the end of the input. */
+type ReadInto = (target: Uint8Array, offset: number, length: number) => number;
+
+/** Where an extract's bytes come from: a file, or bytes in memory (tests). */
+export type ExtractInput = { path: string } | { bytes: Uint8Array };
+
+interface OpenInput {
+  read: ReadInto;
+  close(): void;
+}
+
+function openInput(input: ExtractInput): OpenInput {
+  if ('path' in input) {
+    const fd = openSync(input.path, 'r');
+    return { read: (target, offset, length) => readSync(fd, target, offset, length, null), close: () => closeSync(fd) };
+  }
+  const bytes = input.bytes;
+  let at = 0;
+  return {
+    read: (target, offset, length) => {
+      const n = Math.min(length, bytes.length - at);
+      target.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return n;
+    },
+    close: () => {},
+  };
+}
+
+const CHUNK = 4 << 20;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const SPACE = 32;
+
+/** The rest of an input as chunks: what is left in `head`, then fresh reads. */
+function* restOf(head: Uint8Array, input: OpenInput): Generator<Uint8Array> {
+  if (head.length) yield head;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    const n = input.read(chunk, 0, CHUNK);
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
+  }
+}
+
+function isSpace(b: number): boolean {
+  return b === SPACE || (b >= 9 && b <= 13);
+}
+
+/** What a kind of extract does with each record. */
+interface RowSink {
+  /** Column names the sink reads, in the order of `at`. */
+  readonly columns: readonly string[];
+  /** A record cut by the fast path: cell j of the line is buf[starts[j], ends[j]) (untrimmed); -1 when absent. */
+  fast(line: FastLine, row: number): void;
+  /** A record from the shared tokenizer: the raw (untrimmed) cells of `columns`, undefined when absent. */
+  cells(cells: readonly (string | undefined)[], row: number): void;
+}
+
+/** One line of the fast path and the cells the sink reads. */
+class FastLine {
+  buf: Buffer = Buffer.alloc(0);
+  /** Per wanted column: raw cell start/end in buf, or -1 when the line has no such cell. */
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  constructor(columns: number) {
+    this.start = new Int32Array(columns);
+    this.end = new Int32Array(columns);
+  }
+
+  /** Cell c trimmed like String#trim, as text ('' when absent). */
+  text(c: number): string {
+    const a = this.start[c]!;
+    if (a < 0) return '';
+    return trimmedText(this.buf, a, this.end[c]!);
+  }
+}
+
+function trimmedText(buf: Buffer, start: number, end: number): string {
+  let a = start;
+  let b = end;
+  while (a < b && isSpace(buf[a]!)) a++;
+  while (b > a && isSpace(buf[b - 1]!)) b--;
+  if (a === b) return '';
+  const text = buf.toString('utf8', a, b);
+  // Unicode spaces (NBSP, U+3000, BOM, …) at an edge: String#trim, as the string readers do.
+  return buf[a]! >= 0x80 || buf[b - 1]! >= 0x80 ? text.trim() : text;
+}
+
+/**
+ * Loads one extract with `sink`. Returns false when the header is not one the fast path takes (the
+ * caller then reads the whole file with core/extracts.ts).
+ */
+async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Promise<boolean> {
+  const source = openInput(input);
+  try {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let filled = 0;
+    let eof = false;
+    const fill = (): void => {
+      if (filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const n = source.read(buf, filled, buf.length - filled);
+      if (n === 0) eof = true;
+      filled += n;
+    };
+    fill();
+    let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+    let lf = buf.indexOf(LF, pos);
+    while (lf === -1 || lf >= filled) {
+      if (eof) return false; // header only, or empty: the string reader says which
+      fill();
+      lf = buf.subarray(0, filled).indexOf(LF, pos);
+    }
+    let headerEnd = lf;
+    if (buf[headerEnd - 1] === CR) headerEnd--;
+    const headerBytes = buf.subarray(pos, headerEnd);
+    if (headerBytes.includes(QUOTE) || headerBytes.includes(CR) || !isUtf8(headerBytes)) return false;
+    const headerText = headerBytes.toString('utf8');
+    const delimiter = headerText.split(';').length > headerText.split(',').length ? ';' : ',';
+    const header = headerText.split(delimiter);
+    if (header.every((cell) => cell.trim() === '')) return false;
+    // Missing and repeated columns: the errors of core/extracts.ts, from its own header check.
+    const check = kind === 'population' ? readPopulationExtract([headerBytes]) : readMasterExtract([headerBytes]);
+    for await (const _ of check);
+    const names = header.map((cell) => cell.trim().toLowerCase());
+    const columnOf = sink.columns.map((name) => names.indexOf(name));
+    const width = header.length;
+    const d = delimiter.charCodeAt(0);
+
+    const line = new FastLine(sink.columns.length);
+    // Raw cell starts of the current line, for the first `width` cells (later cells are never read).
+    const starts = new Int32Array(width + 1);
+    let row = 0;
+    let lineNo = 2;
+    pos = lf + 1;
+    let checkedTo = pos;
+
+    for (;;) {
+      // Lines up to the last LF in the buffer are complete; check once that they are UTF-8.
+      const last = filled > pos ? buf.lastIndexOf(LF, filled - 1) : -1;
+      const completeTo = last >= pos ? last + 1 : eof ? filled : pos;
+      if (completeTo > checkedTo) {
+        if (!isUtf8(buf.subarray(checkedTo, completeTo))) break;
+        checkedTo = completeTo;
+      }
+      let special = false;
+      while (pos < completeTo) {
+        // One line: cell starts, its end, and whether it holds a quote or a CR.
+        let k = 0;
+        starts[0] = pos;
+        let i = pos;
+        for (; i < completeTo; i++) {
+          const b = buf[i]!;
+          if (b === d) {
+            if (++k <= width) starts[k] = i + 1;
+          } else if (b < 35) {
+            if (b === LF) break;
+            if (b === QUOTE || b === CR) special = true;
+          }
+        }
+        let end = i;
+        if (special) {
+          if (buf[end - 1] === CR) end--;
+          const lineBytes = buf.subarray(pos, end);
+          if (lineBytes.includes(QUOTE) || lineBytes.includes(CR)) break;
+          special = false;
+        }
+        const next = i + 1;
+        if (end > pos) {
+          const c = buf[pos]!;
+          if (!(c > SPACE && c < 127 && c !== d) && isBlank(buf, pos, end, d)) {
+            pos = next;
+            lineNo++;
+            continue;
+          }
+          const cellsInLine = Math.min(k + 1, width);
+          line.buf = buf;
+          for (let w = 0; w < columnOf.length; w++) {
+            const at = columnOf[w]!;
+            if (at < 0 || at >= cellsInLine) {
+              line.start[w] = -1;
+              continue;
+            }
+            line.start[w] = starts[at]!;
+            line.end[w] = at < k ? starts[at + 1]! - 1 : end;
+          }
+          sink.fast(line, ++row);
+        }
+        pos = next;
+        lineNo++;
+      }
+      if (pos < completeTo) break; // a line the fast path does not take: the tokenizer reads from there
+      if (eof) return true;
+      // Keep the incomplete last line, read more behind it.
+      buf.copy(buf, 0, pos, filled);
+      filled -= pos;
+      checkedTo -= pos;
+      pos = 0;
+      fill();
+    }
+
+    // From `pos` (a line start) on, the shared tokenizer: quotes, CR line ends, Windows-1252.
+    const tokenizer = new CsvTokenizer({ delimiter });
+    const firstSlowLine = lineNo;
+    const take = (chunk: { rows: string[][] } | undefined, skipHeader: boolean): void => {
+      if (!chunk) return;
+      const rows = chunk.rows;
+      for (let r = skipHeader ? 1 : 0; r < rows.length; r++) {
+        const cells = rows[r]!;
+        sink.cells(
+          columnOf.map((at) => (at < 0 ? undefined : cells[at])),
+          ++row,
+        );
+      }
+    };
+    try {
+      let first = true;
+      // The header again first, so that the tokenizer knows the width and never sees a BOM position.
+      const headerChunk = Buffer.concat([headerBytes, Buffer.from('\n')]);
+      for (const chunk of [headerChunk, ...restOf(Buffer.from(buf.subarray(pos, filled)), source)]) {
+        const got = tokenizer.push(chunk);
+        if (got) {
+          take(got, first);
+          first = false;
+        }
+      }
+      take(tokenizer.end(), first);
+    } catch (error) {
+      if (error instanceof CsvQuoteError) {
+        throw new ExtractFormatError(kind, 'UNTERMINATED_QUOTE', {
+          line: error.line - 2 + firstSlowLine,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return true;
+  } finally {
+    source.close();
+  }
+}
+
+/** A line whose cells are all empty or spaces: skipped, as the tokenizer does. */
+function isBlank(buf: Buffer, start: number, end: number, d: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b !== d && !isSpace(b) && b < 0x80) return false;
+  }
+  const text = buf.toString('utf8', start, end);
+  for (const cell of text.split(String.fromCharCode(d))) if (cell.trim() !== '') return false;
+  return true;
+}
+
+/** identifierKey of cell c, from its bytes when it is 16 digits. */
+function keyOf(line: FastLine, c: number): number | string {
+  const buf = line.buf;
+  let a = line.start[c]!;
+  if (a < 0) return '';
+  let b = line.end[c]!;
+  while (a < b && isSpace(buf[a]!)) a++;
+  while (b > a && isSpace(buf[b - 1]!)) b--;
+  if (b - a === 16) {
+    let high = 0;
+    let low = 0;
+    let digits = true;
+    for (let i = 0; i < 8; i++) {
+      const x = buf[a + i]! - 48;
+      const y = buf[a + 8 + i]! - 48;
+      if (x < 0 || x > 9 || y < 0 || y > 9) {
+        digits = false;
+        break;
+      }
+      high = high * 10 + x;
+      low = low * 10 + y;
+    }
+    if (digits) return high >= 90_000_000 ? -((high - 90_000_000) * 1e8 + low) - 1 : high * 1e8 + low;
+  }
+  return identifierKey(line.text(c));
+}
+
+const POPULATION_SINK_COLUMNS = ['nik', 'nama', 'kode_desa', 'status_hidup'] as const;
+const HIDUP = [72, 73, 68, 85, 80];
+const MENINGGAL = [77, 69, 78, 73, 78, 71, 71, 65, 76];
+
+function sameLetters(buf: Buffer, start: number, end: number, word: readonly number[]): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((buf[start + i]! & 0xdf) !== word[i]) return false;
+  return true;
+}
+
+function populationSink(registry: MemoryPopulationRegistry): RowSink {
+  const encoder = new TextEncoder();
+  const invalidStatus = (row: number, value: string) =>
+    new ExtractFormatError('population', 'INVALID_VALUE', { columns: ['status_hidup'], row, value });
+  const addCells = (nik: string, nama: string, kodeDesa: string, statusRaw: string | undefined, row: number) => {
+    const status = statusRaw?.trim().toUpperCase() ?? '';
+    if (status !== 'HIDUP' && status !== 'MENINGGAL') throw invalidStatus(row, statusRaw ?? '');
+    const name = encoder.encode(nama);
+    registry.addRow(identifierKey(nik), name, 0, name.length, villageOf(kodeDesa), status === 'MENINGGAL');
+  };
+  return {
+    columns: POPULATION_SINK_COLUMNS,
+    fast(line, row) {
+      const buf = line.buf;
+      // status_hidup
+      let deceased: boolean;
+      let a = line.start[3]!;
+      let b = line.end[3]!;
+      if (a >= 0) {
+        while (a < b && isSpace(buf[a]!)) a++;
+        while (b > a && isSpace(buf[b - 1]!)) b--;
+      }
+      if (a >= 0 && sameLetters(buf, a, b, HIDUP)) deceased = false;
+      else if (a >= 0 && sameLetters(buf, a, b, MENINGGAL)) deceased = true;
+      else {
+        const raw = line.start[3]! < 0 ? undefined : buf.toString('utf8', line.start[3]!, line.end[3]!);
+        addCells(line.text(0), line.text(1), line.text(2), raw, row);
+        return;
+      }
+      // kode_desa: 10 digits as a number, anything else as written
+      let village: number | string = '';
+      let va = line.start[2]!;
+      if (va >= 0) {
+        let vb = line.end[2]!;
+        while (va < vb && isSpace(buf[va]!)) va++;
+        while (vb > va && isSpace(buf[vb - 1]!)) vb--;
+        let value = 0;
+        if (vb - va === 10) {
+          for (let i = va; i < vb; i++) {
+            const x = buf[i]! - 48;
+            if (x < 0 || x > 9) {
+              value = -1;
+              break;
+            }
+            value = value * 10 + x;
+          }
+        } else value = -1;
+        village = value >= 0 ? value : line.text(2);
+      }
+      // nama: its bytes, unless an edge is not ASCII (then String#trim decides)
+      let na = line.start[1]!;
+      if (na < 0) {
+        registry.addRow(keyOf(line, 0), buf, 0, 0, village, deceased);
+        return;
+      }
+      let nb = line.end[1]!;
+      while (na < nb && isSpace(buf[na]!)) na++;
+      while (nb > na && isSpace(buf[nb - 1]!)) nb--;
+      if (na < nb && (buf[na]! >= 0x80 || buf[nb - 1]! >= 0x80)) {
+        const name = encoder.encode(line.text(1));
+        registry.addRow(keyOf(line, 0), name, 0, name.length, village, deceased);
+      } else registry.addRow(keyOf(line, 0), buf, na, nb, village, deceased);
+    },
+    cells([nik, nama, kodeDesa, status], row) {
+      addCells(nik?.trim() ?? '', nama?.trim() ?? '', kodeDesa?.trim() ?? '', status, row);
+    },
+  };
+}
+
+function villageOf(code: string): number | string {
+  if (code.length !== 10) return code;
+  for (let i = 0; i < 10; i++) {
+    const c = code.charCodeAt(i);
+    if (c < 48 || c > 57) return code;
+  }
+  return Number(code);
+}
+
+const MASTER_SINK_COLUMNS = ['nik', 'no_kk', 'nama', 'tanggal_lahir', 'kode_desa', 'hubungan_keluarga'] as const;
+
+function masterSink(master: MemoryDtksMaster): RowSink {
+  return {
+    columns: MASTER_SINK_COLUMNS,
+    fast(line) {
+      master.add({
+        nik: line.text(0),
+        noKk: line.text(1),
+        nama: line.text(2),
+        tanggalLahir: line.text(3),
+        kodeDesa: line.text(4),
+        hubunganKeluarga: line.text(5),
+      });
+    },
+    cells([nik, noKk, nama, tanggalLahir, kodeDesa, hubunganKeluarga]) {
+      master.add({
+        nik: nik?.trim() ?? '',
+        noKk: noKk?.trim() ?? '',
+        nama: nama?.trim() ?? '',
+        tanggalLahir: tanggalLahir?.trim() ?? '',
+        kodeDesa: kodeDesa?.trim() ?? '',
+        hubunganKeluarga: hubunganKeluarga?.trim() ?? '',
+      });
+    },
+  };
+}
+
+/** The whole input as chunks, for core/extracts.ts. */
+function* chunksOf(input: ExtractInput): Generator<Uint8Array> {
+  const source = openInput(input);
+  try {
+    yield* restOf(new Uint8Array(0), source);
+  } finally {
+    source.close();
+  }
+}
+
+/** Loads a population registry (Dukcapil) extract; throws ExtractFormatError as core/extracts.ts does. */
+export async function loadPopulationExtract(input: ExtractInput): Promise<MemoryPopulationRegistry> {
+  const registry = new MemoryPopulationRegistry();
+  if (await scan('population', input, populationSink(registry))) return registry;
+  return MemoryPopulationRegistry.fromExtract(readPopulationExtract(chunksOf(input)));
+}
+
+/** Loads a DTKS master extract; throws ExtractFormatError as core/extracts.ts does. */
+export async function loadMasterExtract(input: ExtractInput): Promise<MemoryDtksMaster> {
+  const master = new MemoryDtksMaster();
+  if (await scan('master', input, masterSink(master))) return master;
+  return MemoryDtksMaster.fromExtract(readMasterExtract(chunksOf(input)));
+}
+
+/** What a loader worker is asked to do. */
+export interface ExtractJob {
+  kind: ExtractKind;
+  path: string;
+}
+
+type JobMessage =
+  | { ok: true; kind: 'population'; state: PopulationState }
+  | { ok: true; kind: 'master'; state: MasterState }
+  | { ok: false; error: SerialisedError };
+
+interface SerialisedError {
+  name: string;
+  message: string;
+  extract?: ExtractKind;
+  code?: ExtractFormatErrorCode;
+  column?: string;
+  line?: number;
+  row?: number;
+}
+
+/** Runs a job (in a worker): the message to post and the buffers to transfer with it. */
+export async function runExtractJob(job: ExtractJob): Promise<{ message: JobMessage; transfer: ArrayBuffer[] }> {
+  try {
+    if (job.kind === 'population') {
+      const state = (await loadPopulationExtract({ path: job.path })).state();
+      return { message: { ok: true, kind: 'population', state }, transfer: buffersOf(state) };
+    }
+    const state = (await loadMasterExtract({ path: job.path })).state();
+    return { message: { ok: true, kind: 'master', state }, transfer: buffersOf(state) };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const serialised: SerialisedError = { name: e.name, message: e.message };
+    if (e instanceof ExtractFormatError) {
+      serialised.extract = e.extract;
+      serialised.code = e.code;
+      if (e.column !== undefined) serialised.column = e.column;
+      if (e.line !== undefined) serialised.line = e.line;
+      if (e.row !== undefined) serialised.row = e.row;
+    }
+    return { message: { ok: false, error: serialised }, transfer: [] };
+  }
+}
+
+function buffersOf(state: object): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const value of Object.values(state)) {
+    if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) buffers.add(value.buffer);
+  }
+  return [...buffers];
+}
+
+function rebuildError(e: SerialisedError): Error {
+  if (e.name === 'ExtractFormatError' && e.extract && e.code) {
+    const error = new ExtractFormatError(e.extract, e.code, {
+      ...(e.column === undefined ? {} : { columns: e.column.split(', ') }),
+      ...(e.line === undefined ? {} : { line: e.line }),
+      ...(e.row === undefined ? {} : { row: e.row }),
+    });
+    error.message = e.message; // the worker's message names the value too
+    return error;
+  }
+  const error = new Error(e.message);
+  error.name = e.name;
+  return error;
+}
+
+/**
+ * Loads an extract file in a worker thread, so that both extracts load at once on two cores. Where a
+ * worker cannot run this TypeScript (a runtime without the tsx loader in its execArgv), loads in this thread.
+ */
+async function loadInWorker(job: ExtractJob): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {
+  const inThread = () =>
+    job.kind === 'population' ? loadPopulationExtract({ path: job.path }) : loadMasterExtract({ path: job.path });
+  let message: JobMessage;
+  try {
+    message = await new Promise<JobMessage>((resolve, reject) => {
+      const worker = new Worker(new URL('./extract-loader.worker.ts', import.meta.url), {
+        workerData: job,
+        execArgv: process.execArgv,
+      });
+      worker.once('message', (m: JobMessage) => {
+        resolve(m);
+        void worker.terminate();
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`extract loader worker exited with code ${code}`)));
+    });
+  } catch {
+    return inThread();
+  }
+  if (!message.ok) throw rebuildError(message.error);
+  return message.kind === 'population'
+    ? new MemoryPopulationRegistry(message.state)
+    : new MemoryDtksMaster(message.state);
+}
+
+/** Loads both extract files at once (the master is optional: an empty DTKS) into in-memory ports. */
+export async function loadMemoryPortsFromFiles(paths: { population: string; master?: string }): Promise<MemoryPorts> {
+  const [population, master] = await Promise.all([
+    loadInWorker({ kind: 'population', path: paths.population }),
+    paths.master ? loadInWorker({ kind: 'master', path: paths.master }) : Promise.resolve(new MemoryDtksMaster()),
+  ]);
+  return {
+    population: population as MemoryPopulationRegistry,
+    master: master as MemoryDtksMaster,
+    claims: new MemoryClaimRegistry(),
+  };
+}
