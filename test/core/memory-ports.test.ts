@@ -1,0 +1,298 @@
+/**
+ * The in-memory ports and their byte-level extract loader give exactly the answers of a straightforward
+ * implementation (Maps of the records core/extracts.ts reads), whatever the layout of the extract.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeWorld } from '#cli/commands/generate.ts';
+import { normaliseAreaCode } from '#core/area.ts';
+import { parseDate } from '#core/dates.ts';
+import { loadMasterExtract, loadMemoryPortsFromFiles, loadPopulationExtract } from '#core/extract-loader.ts';
+import { readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
+import { MemoryDtksMaster, MemoryPopulationRegistry } from '#core/memory-ports.ts';
+import { identityKey } from '#core/names.ts';
+import type { MasterMember, RegistryPerson } from '#core/ports.ts';
+
+const POPULATION_HEADER = 'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup';
+const MASTER_HEADER =
+  'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,nama_ibu_kandung,hubungan_keluarga,status_perkawinan,alamat,rt,rw,kode_desa';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+/** Windows-1252 bytes of a text whose characters are all in that code page's Latin-1 part. */
+function latin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+function concat(...parts: (string | Uint8Array)[]): Uint8Array {
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? encode(p) : p)));
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+interface Reference {
+  population: Map<string, RegistryPerson>;
+  master: Map<string, MasterMember>;
+  families: Map<string, MasterMember[]>;
+  identities: Map<string, string[]>;
+}
+
+/** The straightforward implementation: the string readers' records in Maps. */
+async function reference(population: Uint8Array, master: Uint8Array): Promise<Reference> {
+  const ref: Reference = { population: new Map(), master: new Map(), families: new Map(), identities: new Map() };
+  for await (const batch of readPopulationExtract(once(population))) {
+    for (const p of batch) ref.population.set(p.nik, { ...p, statusHidup: p.statusHidup });
+  }
+  for await (const batch of readMasterExtract(once(master))) {
+    for (const p of batch) {
+      if (ref.master.has(p.nik)) continue;
+      const member = { nik: p.nik, noKk: p.noKk, hubunganKeluarga: p.hubunganKeluarga };
+      ref.master.set(p.nik, member);
+      ref.families.set(p.noKk, [...(ref.families.get(p.noKk) ?? []), member]);
+      const birth = parseDate(p.tanggalLahir);
+      if (birth === undefined || p.nama === '' || p.kodeDesa === '') continue;
+      const key = identityKey(p.nama, birth, normaliseAreaCode(p.kodeDesa));
+      ref.identities.set(key, [...(ref.identities.get(key) ?? []), p.nik]);
+    }
+  }
+  return ref;
+}
+
+async function expectSameAnswers(
+  registry: MemoryPopulationRegistry,
+  master: MemoryDtksMaster,
+  ref: Reference,
+  extraNiks: readonly string[] = [],
+): Promise<void> {
+  const niks = [...new Set([...ref.population.keys(), ...ref.master.keys(), ...extraNiks])];
+  const pick = <V>(map: Map<string, V>) => new Map(niks.flatMap((nik) => (map.has(nik) ? [[nik, map.get(nik)!]] : [])));
+  const registryAnswer = new Map(
+    [...(await registry.findByNik(niks))].map(([nik, p]) => [
+      nik,
+      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup },
+    ]),
+  );
+  const registryExpected = new Map(
+    [...pick(ref.population)].map(([nik, p]) => [
+      nik,
+      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup },
+    ]),
+  );
+  expect(registryAnswer).toEqual(registryExpected);
+  expect(registry.size).toBe(ref.population.size);
+  expect(await master.findByNik(niks)).toEqual(pick(ref.master));
+  expect(master.size).toBe(ref.master.size);
+  const noKks = [...ref.families.keys(), '3371010101999999', 'bukan-kk'];
+  expect(await master.findFamilies(noKks)).toEqual(ref.families);
+  const keys = [...ref.identities.keys(), 'TIDAK ADA|2000-01-01|3371011001'];
+  expect(await master.findByIdentity(keys)).toEqual(ref.identities);
+}
+
+/** Loads both ways; when the string readers reject the extract, the loader must reject it the same way. */
+async function expectLikeReference(population: Uint8Array, master: Uint8Array, extraNiks?: string[]): Promise<void> {
+  const [ours, ref] = await Promise.all([
+    Promise.all([loadPopulationExtract({ bytes: population }), loadMasterExtract({ bytes: master })]).then(
+      (v) => ({ ok: true as const, v }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    reference(population, master).then(
+      (v) => ({ ok: true as const, v }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  ]);
+  if (!ref.ok) {
+    expect(ours.ok).toBe(false);
+    const describeError = (e: unknown) => {
+      const x = e as Record<string, unknown>;
+      return { name: x.name, message: x.message, code: x.code, row: x.row, line: x.line, column: x.column };
+    };
+    if (!ours.ok) expect(describeError(ours.error)).toEqual(describeError(ref.error));
+    return;
+  }
+  if (!ours.ok) throw ours.error;
+  await expectSameAnswers(ours.v[0], ours.v[1], ref.v, extraNiks);
+}
+
+const P = (nik: string, nama: string, kodeDesa = '3371011001', status = 'HIDUP') =>
+  `${nik},3371010101200001,${nama},L,Magelang,1985-07-17,${kodeDesa},Jl. Melati 5,${status}`;
+const M = (nik: string, noKk: string, nama: string, hubungan = 'ANAK', kodeDesa = '3371011001', lahir = '17-07-1985') =>
+  `${nik},${noKk},${nama},L,Magelang,${lahir},SITI,${hubungan},KAWIN,Jl. Melati,001,002,${kodeDesa}`;
+
+const SIMPLE_MASTER = encode(
+  `${MASTER_HEADER}\n${M('3371011707850003', '3371010101200001', 'BUDI', 'KEPALA_KELUARGA')}\n`,
+);
+
+describe('loading the population extract', () => {
+  it('answers like the string reader for plain lines, quoted cells and the lines after them', async () => {
+    const text = [
+      POPULATION_HEADER,
+      P('3371011707850003', 'BUDI SANTOSO'),
+      '3371015707850004,3371010101200001,"SITI, S.Pd",P,Magelang,1985-07-17,3371011001,"Jl. Melati, 5",HIDUP',
+      P('3371011707850005', 'AHMAD', '3371011002', 'meninggal'),
+      '3371011707850006,3371010101200001,"ANI ""NENG""\nKURNIA",P,Magelang,1985-07-17,3371011001,x,HIDUP',
+      P('3371011707850007', 'JOKO'),
+    ].join('\n');
+    await expectLikeReference(encode(text), SIMPLE_MASTER);
+    const registry = await loadPopulationExtract({ bytes: encode(text) });
+    const found = await registry.findByNik(['3371015707850004', '3371011707850005', '3371011707850007']);
+    expect(found.get('3371015707850004')?.nama).toBe('SITI, S.Pd');
+    expect(found.get('3371011707850005')).toEqual({
+      nik: '3371011707850005',
+      nama: 'AHMAD',
+      kodeDesa: '3371011002',
+      statusHidup: 'MENINGGAL',
+    });
+    expect(found.get('3371011707850007')?.nama).toBe('JOKO');
+  });
+
+  it("reads ';' files with a BOM, CRLF line ends, blank lines and spaces around values", async () => {
+    const text = `\ufeff${POPULATION_HEADER.replaceAll(',', ';')}\r\n${P(' 3371011707850003 ', ' Budi ').replaceAll(',', ';')}\r\n\r\n;;;\r\n  \r\n${P('3371015707850004', '\u00a0SITI\u00a0', ' 3371011001 ', ' Hidup ').replaceAll(',', ';')}\r\n`;
+    await expectLikeReference(encode(text), SIMPLE_MASTER);
+    const registry = await loadPopulationExtract({ bytes: encode(text) });
+    expect(registry.size).toBe(2);
+    expect((await registry.findByNik(['3371015707850004'])).get('3371015707850004')?.nama).toBe('SITI');
+  });
+
+  it('reads Windows-1252 names from the first line that is not UTF-8 on', async () => {
+    const bytes = concat(
+      `${POPULATION_HEADER}\n${P('3371011707850003', 'JOSÉ')}\n`,
+      latin1(`${P('3371015707850004', 'INÊS')}\n${P('3371011707850005', 'ÅSA')}\n`),
+    );
+    await expectLikeReference(bytes, SIMPLE_MASTER);
+    const found = await (await loadPopulationExtract({ bytes })).findByNik(['3371011707850003', '3371015707850004']);
+    expect(found.get('3371011707850003')?.nama).toBe('JOSÉ');
+    expect(found.get('3371015707850004')?.nama).toBe('INÊS');
+  });
+
+  it('keeps malformed NIKs and village codes as written, and the last record of a NIK listed twice', async () => {
+    const text = [
+      POPULATION_HEADER,
+      P('12345', 'PENDEK', '33.71.01.1001'),
+      P('33710117078500AB', 'HURUF', '337101'),
+      P('9171011707850003', 'PAPUA', '9171011001'),
+      P('3371011707850003', 'LAMA', '3371011001', 'HIDUP'),
+      P('3371011707850003', 'BARU', '3371011002', 'MENINGGAL'),
+      P('0000000000000001', 'NOL', '0000000001'),
+    ].join('\n');
+    await expectLikeReference(encode(text), SIMPLE_MASTER, ['9171011707850004', '12346']);
+    const found = await (await loadPopulationExtract({ bytes: encode(text) })).findByNik([
+      '12345',
+      '3371011707850003',
+      '0000000000000001',
+    ]);
+    expect(found.get('12345')?.kodeDesa).toBe('33.71.01.1001');
+    expect(found.get('3371011707850003')).toMatchObject({
+      nama: 'BARU',
+      kodeDesa: '3371011002',
+      statusHidup: 'MENINGGAL',
+    });
+    expect(found.get('0000000000000001')?.kodeDesa).toBe('0000000001');
+  });
+
+  it.each([
+    [
+      'an unknown living status',
+      `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n${P('3371011707850004', 'B', '3371011001', 'MATI')}\n`,
+    ],
+    ['a missing living status', `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n3371011707850004,1,B\n`],
+    [
+      'an unknown living status after a quoted line',
+      `${POPULATION_HEADER}\n"3371011707850003",1,A,L,x,1985-07-17,3371011001,x,HIDUP\n\n${P('3371011707850004', 'B', '1', 'hıdup?')}\n`,
+    ],
+    ['a quote never closed', `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n\n3371011707850004,1,"B,L\n`],
+    ['a missing column', 'nik,no_kk,nama,kode_desa\n3371011707850003,1,A,3371011001\n'],
+    ['a repeated column', `${POPULATION_HEADER},NIK\n${P('3371011707850003', 'A')},x\n`],
+    ['an empty file', ''],
+    ['a header only', `${POPULATION_HEADER}\n`],
+    ['blank lines before the header', `\n\n${POPULATION_HEADER}\n${P('3371011707850003', 'A')}`],
+  ])('rejects or accepts %s exactly as core/extracts.ts does', async (_what, text) => {
+    await expectLikeReference(encode(text), SIMPLE_MASTER);
+  });
+
+  it('reads lines that cross its read buffer (4 MiB) like the string reader', async () => {
+    const lines = [POPULATION_HEADER];
+    for (let i = 0; i < 60_000; i++) {
+      lines.push(P(`3371011707${String(850000 + i).padStart(6, '0')}`, `WARGA NOMOR ${i} ${'X'.repeat(i % 40)}`));
+    }
+    await expectLikeReference(encode(lines.join('\n')), SIMPLE_MASTER);
+  });
+});
+
+describe('loading the DTKS master extract', () => {
+  it('keeps the first record of a NIK, unknown relationships, malformed ids and dotted village codes', async () => {
+    const text = [
+      MASTER_HEADER,
+      M('3371011707850003', '3371010101200001', '"H. BUDI SANTOSO, S.Pd"', 'KEPALA_KELUARGA', '33.71.01.1001'),
+      M('3371015707850004', '3371010101200001', 'SITI', 'ISTRI'),
+      M('3371011707850003', '3371010101200002', 'BUDI LAGI', 'ANAK'),
+      M('3371011707850005', '3371010101200001', 'Budi Santoso', 'KEPONAKAN', '3371011001', '1985-07-17'),
+      M('12345', 'KK-RUSAK', 'RUSAK', 'KEPALA_KELUARGA'),
+      M('3371011707850006', 'KK-RUSAK', 'RUSAK DUA', 'anak'),
+      M('3371011707850007', '3371010101200003', 'TANPA TANGGAL', 'ANAK', '3371011001', '1985-13-45'),
+      '3371011707850008,3371010101200003,"KURNIA, ANI",P,x,1990-01-02,y,ANAK,KAWIN,"Jl. A, 1",1,2,3371011001',
+      M('9171011707850009', '9171010101200001', 'PAPUA', 'KEPALA_KELUARGA', '9171011001'),
+    ].join('\n');
+    const population = encode(`${POPULATION_HEADER}\n${P('3371011707850003', 'BUDI')}\n`);
+    await expectLikeReference(population, encode(text));
+    const master = await loadMasterExtract({ bytes: encode(text) });
+    const family = (await master.findFamilies(['3371010101200001'])).get('3371010101200001');
+    expect(family?.map((m) => [m.nik, m.hubunganKeluarga])).toEqual([
+      ['3371011707850003', 'KEPALA_KELUARGA'],
+      ['3371015707850004', 'ISTRI'],
+      ['3371011707850005', 'KEPONAKAN'],
+    ]);
+    const key = identityKey('Budi Santoso', '1985-07-17', '3371011001');
+    expect((await master.findByIdentity([key])).get(key)).toEqual(['3371011707850003', '3371011707850005']);
+    expect((await master.findByNik(['12345'])).get('12345')).toEqual({
+      nik: '12345',
+      noKk: 'KK-RUSAK',
+      hubunganKeluarga: 'KEPALA_KELUARGA',
+    });
+  });
+});
+
+describe('the ports on a generated world', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answer every NIK, family and identity of a 400-family world like the straightforward implementation', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dtks-ports-'));
+    dirs.push(dir);
+    await writeWorld({ regency: '3374', families: 400, defectRate: 0.2, seed: 11, out: dir, quiet: true });
+    const population = await readFile(join(dir, 'population.csv'));
+    const master = await readFile(join(dir, 'master.csv'));
+    const ref = await reference(population, master);
+    expect(ref.population.size).toBeGreaterThan(1000);
+    const ports = await loadMemoryPortsFromFiles({
+      population: join(dir, 'population.csv'),
+      master: join(dir, 'master.csv'),
+    });
+    await expectSameAnswers(ports.population, ports.master, ref, ['3374011707850003']);
+    // The same world added record by record through the string API.
+    const registry = new MemoryPopulationRegistry();
+    for await (const batch of readPopulationExtract(once(population))) for (const p of batch) registry.add(p);
+    const dtks = new MemoryDtksMaster();
+    for await (const batch of readMasterExtract(once(master))) for (const p of batch) dtks.add(p);
+    await expectSameAnswers(registry, dtks, ref);
+  });
+
+  it('rejects a bad extract file with the error core/extracts.ts gives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dtks-ports-'));
+    dirs.push(dir);
+    const bad = `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n${P('3371011707850004', 'B', '3371011001', 'ENTAH')}\n`;
+    await writeFile(join(dir, 'population.csv'), bad);
+    const load = loadMemoryPortsFromFiles({ population: join(dir, 'population.csv') });
+    await expect(load).rejects.toMatchObject({
+      name: 'ExtractFormatError',
+      code: 'INVALID_VALUE',
+      row: 2,
+      message: expect.stringContaining('"ENTAH"'),
+    });
+  });
+});
