@@ -524,8 +524,29 @@ function rebuildError(e: SerialisedError): Error {
 }
 
 /**
- * Loads an extract file in a worker thread, so that both extracts load at once on two cores. Where a
- * worker cannot run this TypeScript (a runtime without the tsx loader in its execArgv), loads in this thread.
+ * Boots a worker on the loader's TypeScript source: Node 20 does not apply the `--import tsx` hooks of the
+ * main thread to a worker's entry module, so the worker loads it through tsx's own API (the same loader
+ * that runs the CLI, bin/dtks.js).
+ */
+const WORKER_BOOT = `const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.entry, workerData.entry));`;
+
+function startWorker(job: ExtractJob): Worker {
+  const entry = new URL('./extract-loader.worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  // Other flags (a profiler, a heap limit) apply to the worker too; the tsx loader comes from the boot code.
+  const execArgv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const flag = process.execArgv[i]!;
+    if (flag === '--import' || flag === '--require') i++;
+    else if (!flag.startsWith('--import=') && !flag.startsWith('--require=')) execArgv.push(flag);
+  }
+  return new Worker(WORKER_BOOT, { eval: true, workerData: { ...job, entry, tsx }, execArgv });
+}
+
+/**
+ * Loads an extract file in a worker thread, so that both extracts load at once on two cores. Where no
+ * worker can run this TypeScript (no tsx to resolve), loads in this thread.
  */
 async function loadInWorker(job: ExtractJob): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {
   const inThread = () =>
@@ -533,10 +554,7 @@ async function loadInWorker(job: ExtractJob): Promise<MemoryPopulationRegistry |
   let message: JobMessage;
   try {
     message = await new Promise<JobMessage>((resolve, reject) => {
-      const worker = new Worker(new URL('./extract-loader.worker.ts', import.meta.url), {
-        workerData: job,
-        execArgv: process.execArgv,
-      });
+      const worker = startWorker(job);
       worker.once('message', (m: JobMessage) => {
         resolve(m);
         void worker.terminate();
