@@ -11,7 +11,7 @@
  */
 
 import { Buffer, isUtf8 } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CsvQuoteError, CsvTokenizer } from './csv.ts';
 import {
@@ -40,12 +40,17 @@ export type ExtractInput = { path: string } | { bytes: Uint8Array };
 interface OpenInput {
   read: ReadInto;
   close(): void;
+  size: number;
 }
 
 function openInput(input: ExtractInput): OpenInput {
   if ('path' in input) {
     const fd = openSync(input.path, 'r');
-    return { read: (target, offset, length) => readSync(fd, target, offset, length, null), close: () => closeSync(fd) };
+    return {
+      read: (target, offset, length) => readSync(fd, target, offset, length, null),
+      close: () => closeSync(fd),
+      size: fstatSync(fd).size,
+    };
   }
   const bytes = input.bytes;
   let at = 0;
@@ -57,6 +62,7 @@ function openInput(input: ExtractInput): OpenInput {
       return n;
     },
     close: () => {},
+    size: bytes.length,
   };
 }
 
@@ -87,6 +93,8 @@ interface RowSink {
   readonly columns: readonly string[];
   /** A record cut by the fast path: cell j of the line is buf[starts[j], ends[j]) (untrimmed); -1 when absent. */
   fast(line: FastLine, row: number): void;
+  /** Room for about this many records (from the file size and the first lines' length). */
+  expect(rows: number): void;
   /** A record from the shared tokenizer: the raw (untrimmed) cells of `columns`, undefined when absent. */
   cells(cells: readonly (string | undefined)[], row: number): void;
 }
@@ -172,6 +180,7 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
     let lineNo = 2;
     pos = lf + 1;
     let checkedTo = pos;
+    let sized = false;
 
     for (;;) {
       // Lines up to the last LF in the buffer are complete; check once that they are UTF-8.
@@ -229,6 +238,10 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
       }
       if (pos < completeTo) break; // a line the fast path does not take: the tokenizer reads from there
       if (eof) return true;
+      if (!sized && row > 0) {
+        sized = true;
+        sink.expect(Math.ceil((source.size / completeTo) * row * 1.05));
+      }
       // Keep the incomplete last line, read more behind it.
       buf.copy(buf, 0, pos, filled);
       filled -= pos;
@@ -334,10 +347,11 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
     const status = statusRaw?.trim().toUpperCase() ?? '';
     if (status !== 'HIDUP' && status !== 'MENINGGAL') throw invalidStatus(row, statusRaw ?? '');
     const name = encoder.encode(nama);
-    registry.addRow(identifierKey(nik), name, 0, name.length, villageOf(kodeDesa), status === 'MENINGGAL');
+    registry.addRow(identifierKey(nik), name, 0, name.length, kodeDesa, status === 'MENINGGAL');
   };
   return {
     columns: POPULATION_SINK_COLUMNS,
+    expect: (rows) => registry.reserve(rows),
     fast(line, row) {
       const buf = line.buf;
       // status_hidup
@@ -355,26 +369,7 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
         addCells(line.text(0), line.text(1), line.text(2), raw, row);
         return;
       }
-      // kode_desa: 10 digits as a number, anything else as written
-      let village: number | string = '';
-      let va = line.start[2]!;
-      if (va >= 0) {
-        let vb = line.end[2]!;
-        while (va < vb && isSpace(buf[va]!)) va++;
-        while (vb > va && isSpace(buf[vb - 1]!)) vb--;
-        let value = 0;
-        if (vb - va === 10) {
-          for (let i = va; i < vb; i++) {
-            const x = buf[i]! - 48;
-            if (x < 0 || x > 9) {
-              value = -1;
-              break;
-            }
-            value = value * 10 + x;
-          }
-        } else value = -1;
-        village = value >= 0 ? value : line.text(2);
-      }
+      const village = line.text(2);
       // nama: its bytes, unless an edge is not ASCII (then String#trim decides)
       let na = line.start[1]!;
       if (na < 0) {
@@ -395,20 +390,12 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
   };
 }
 
-function villageOf(code: string): number | string {
-  if (code.length !== 10) return code;
-  for (let i = 0; i < 10; i++) {
-    const c = code.charCodeAt(i);
-    if (c < 48 || c > 57) return code;
-  }
-  return Number(code);
-}
-
 const MASTER_SINK_COLUMNS = ['nik', 'no_kk', 'nama', 'tanggal_lahir', 'kode_desa', 'hubungan_keluarga'] as const;
 
 function masterSink(master: MemoryDtksMaster): RowSink {
   return {
     columns: MASTER_SINK_COLUMNS,
+    expect: (rows) => master.reserve(rows),
     fast(line) {
       master.add({
         nik: line.text(0),

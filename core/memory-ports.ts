@@ -9,6 +9,7 @@
  * thread and handed over without copying (core/extract-loader.ts).
  */
 
+import { Buffer } from 'node:buffer';
 import { normaliseAreaCode } from './area.ts';
 import { parseDate } from './dates.ts';
 import { hash53, identifierKey } from './fingerprint.ts';
@@ -88,13 +89,20 @@ export class RowTable {
       at = (at + 1) & mask;
     }
     slots[at] = row + 1;
-    if (++this.count * 2 > slots.length) this.rehash(keys);
+    if (++this.count * 2 > slots.length) this.rehash(keys, slots.length * 2);
     return -1;
   }
 
-  private rehash(keys: Float64Array): void {
+  /** Room for `count` keys without rehashing. */
+  reserve(count: number, keys: Float64Array): void {
+    let length = this.slots.length;
+    while (count * 2 > length) length *= 2;
+    if (length > this.slots.length) this.rehash(keys, length);
+  }
+
+  private rehash(keys: Float64Array, length: number): void {
     const old = this.slots;
-    const slots = new Int32Array(old.length * 2);
+    const slots = new Int32Array(length);
     const mask = slots.length - 1;
     for (let i = 0; i < old.length; i++) {
       const row = old[i]!;
@@ -114,45 +122,47 @@ export function identifierText(key: number): string {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** Everything a MemoryPopulationRegistry holds: typed arrays (transferable) and small side maps. */
+/** Everything a MemoryPopulationRegistry holds: typed arrays (transferable) and small side tables. */
 export interface PopulationState {
   size: number;
   keys: Float64Array;
-  villages: Float64Array;
-  deceased: Uint8Array;
-  nameStart: Uint32Array;
-  nameEnd: Uint32Array;
+  /**
+   * Per row, side by side so that a look-up touches one cache line: village index * 2 + 1 when deceased,
+   * then the name's start and length in `names`.
+   */
+  records: Int32Array;
   names: Uint8Array;
   namesUsed: number;
+  /** Village codes as written (a regency has a few hundred): one shared string per village in the answers. */
+  villages: string[];
   table: Int32Array;
   tableCount: number;
   /** Rows whose NIK is not 16 digits, by the NIK as written. */
   otherNiks: Map<string, number>;
-  /** Rows whose village code is not 10 digits, with the code as written. */
-  otherVillages: Map<number, string>;
 }
+
+const RECORD = 3;
 
 export class MemoryPopulationRegistry implements PopulationRegistry {
   private s: PopulationState;
   private readonly table: RowTable;
+  private readonly villageIndex = new Map<string, number>();
+  private namesView: Buffer | undefined;
 
   constructor(state?: PopulationState) {
     this.s = state ?? {
       size: 0,
       keys: new Float64Array(INITIAL_ROWS),
-      villages: new Float64Array(INITIAL_ROWS),
-      deceased: new Uint8Array(INITIAL_ROWS),
-      nameStart: new Uint32Array(INITIAL_ROWS),
-      nameEnd: new Uint32Array(INITIAL_ROWS),
+      records: new Int32Array(INITIAL_ROWS * RECORD),
       names: new Uint8Array(INITIAL_ROWS * 16),
       namesUsed: 0,
+      villages: [],
       table: new Int32Array(INITIAL_ROWS * 2),
       tableCount: 0,
       otherNiks: new Map(),
-      otherVillages: new Map(),
     };
+    for (const [i, code] of this.s.villages.entries()) this.villageIndex.set(code, i);
     this.table = new RowTable(this.s.table, this.s.tableCount);
   }
 
@@ -174,29 +184,20 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
   }
 
   add(person: Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup'>): void {
-    const village = person.kodeDesa;
     const name = encoder.encode(person.nama);
-    this.addRow(
-      identifierKey(person.nik),
-      name,
-      0,
-      name.length,
-      isTenDigits(village) ? Number(village) : village,
-      person.statusHidup === 'MENINGGAL',
-    );
+    this.addRow(identifierKey(person.nik), name, 0, name.length, person.kodeDesa, person.statusHidup === 'MENINGGAL');
   }
 
   /**
    * Adds (or, for a NIK already present, replaces: the registry's latest record counts) a person whose
-   * name is the UTF-8 bytes `bytes[start, end)` and whose village is a 10-digit code as a number or
-   * another code as written.
+   * name is the UTF-8 bytes `bytes[start, end)`, with the village code as written.
    */
   addRow(
     key: number | string,
     bytes: Uint8Array,
     start: number,
     end: number,
-    village: number | string,
+    village: string,
     deceased: boolean,
   ): void {
     const s = this.s;
@@ -224,57 +225,57 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     if (s.namesUsed + length > s.names.length) {
       s.names = grown(s.names, Math.max(s.names.length * 2, s.namesUsed + length));
     }
-    s.names.set(bytes.subarray(start, end), s.namesUsed);
-    s.nameStart[row] = s.namesUsed;
-    s.namesUsed += length;
-    s.nameEnd[row] = s.namesUsed;
-    if (typeof village === 'number') {
-      s.villages[row] = village;
-      s.otherVillages.delete(row);
-    } else {
-      s.villages[row] = Number.NaN;
-      s.otherVillages.set(row, village);
+    const names = s.names;
+    let at = s.namesUsed;
+    // Names are short: a loop beats a subarray + set.
+    for (let i = start; i < end; i++) names[at++] = bytes[i]!;
+    let v = this.villageIndex.get(village);
+    if (v === undefined) {
+      v = s.villages.length;
+      s.villages.push(village);
+      this.villageIndex.set(village, v);
     }
-    s.deceased[row] = deceased ? 1 : 0;
+    const r = row * RECORD;
+    s.records[r] = v * 2 + (deceased ? 1 : 0);
+    s.records[r + 1] = s.namesUsed;
+    s.records[r + 2] = length;
+    s.namesUsed = at;
   }
 
-  private reserve(rows: number): void {
+  /** Room for `rows` people without growing (a hint from the loader, which knows the file size). */
+  reserve(rows: number): void {
     const s = this.s;
     if (rows <= s.keys.length) return;
-    const length = s.keys.length * 2;
+    const length = Math.max(s.keys.length * 2, rows);
+    this.table.reserve(rows, s.keys);
     s.keys = grown(s.keys, length);
-    s.villages = grown(s.villages, length);
-    s.deceased = grown(s.deceased, length);
-    s.nameStart = grown(s.nameStart, length);
-    s.nameEnd = grown(s.nameEnd, length);
+    s.records = grown(s.records, length * RECORD);
   }
 
   async findByNik(niks: readonly string[]): Promise<Map<string, RegistryPerson>> {
     const s = this.s;
+    if (this.namesView?.buffer !== s.names.buffer) {
+      this.namesView = Buffer.from(s.names.buffer, s.names.byteOffset, s.names.length);
+    }
+    const names = this.namesView;
+    const records = s.records;
     const found = new Map<string, RegistryPerson>();
     for (const nik of niks) {
       const key = identifierKey(nik);
       const i = typeof key === 'number' ? this.table.get(key, s.keys) : (s.otherNiks.get(key) ?? -1);
       if (i < 0) continue;
-      const village = s.villages[i]!;
+      const r = i * RECORD;
+      const village = records[r]!;
+      const start = records[r + 1]!;
       found.set(nik, {
         nik,
-        nama: decoder.decode(s.names.subarray(s.nameStart[i], s.nameEnd[i])),
-        kodeDesa: Number.isNaN(village) ? (s.otherVillages.get(i) ?? '') : String(village).padStart(10, '0'),
-        statusHidup: s.deceased[i] ? 'MENINGGAL' : 'HIDUP',
+        nama: names.toString('utf8', start, start + records[r + 2]!),
+        kodeDesa: s.villages[village >> 1]!,
+        statusHidup: village & 1 ? 'MENINGGAL' : 'HIDUP',
       });
     }
     return found;
   }
-}
-
-function isTenDigits(code: string): boolean {
-  if (code.length !== 10) return false;
-  for (let i = 0; i < 10; i++) {
-    const c = code.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
 }
 
 const RELATIONSHIP_INDEX = new Map<string, number>(RELATIONSHIPS.map((r, i) => [r, i]));
@@ -413,10 +414,14 @@ export class MemoryDtksMaster implements DtksMaster {
     }
   }
 
-  private reserve(rows: number): void {
+  /** Room for `rows` people without growing (a hint from the loader, which knows the file size). */
+  reserve(rows: number): void {
     const s = this.s;
     if (rows <= s.keys.length) return;
-    const length = s.keys.length * 2;
+    const length = Math.max(s.keys.length * 2, rows);
+    this.table.reserve(rows, s.keys);
+    this.familyTable.reserve(rows, s.noKks);
+    this.identityTable.reserve(rows, s.identities);
     s.keys = grown(s.keys, length);
     s.noKks = grown(s.noKks, length);
     s.relationships = grown(s.relationships, length);
