@@ -23,6 +23,7 @@ import {
 } from './extracts.ts';
 import { identifierKey } from './fingerprint.ts';
 import {
+  identityHash,
   type MasterState,
   MemoryClaimRegistry,
   MemoryDtksMaster,
@@ -397,14 +398,13 @@ function masterSink(master: MemoryDtksMaster): RowSink {
     columns: MASTER_SINK_COLUMNS,
     expect: (rows) => master.reserve(rows),
     fast(line) {
-      master.add({
-        nik: line.text(0),
-        noKk: line.text(1),
-        nama: line.text(2),
-        tanggalLahir: line.text(3),
-        kodeDesa: line.text(4),
-        hubunganKeluarga: line.text(5),
-      });
+      // Ids straight from their digits; the identity is hashed before the duplicate check (duplicates are rare).
+      master.addRow(
+        keyOf(line, 0),
+        keyOf(line, 1),
+        line.text(5),
+        identityHash(line.text(2), line.text(3), line.text(4)),
+      );
     },
     cells([nik, noKk, nama, tanggalLahir, kodeDesa, hubunganKeluarga]) {
       master.add({

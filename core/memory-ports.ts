@@ -283,6 +283,16 @@ const RELATIONSHIP_INDEX = new Map<string, number>(RELATIONSHIPS.map((r, i) => [
 const OTHER = 255;
 const NONE = -1;
 
+/**
+ * hash53 of the identity key the engine computes for a person (core/names.ts identityKey over the ISO birth
+ * date and the village code without dots or spaces); NaN when the person has no name, valid date or village.
+ */
+export function identityHash(nama: string, tanggalLahir: string, kodeDesa: string): number {
+  const birthIso = parseDate(tanggalLahir);
+  if (birthIso === undefined || nama === '' || kodeDesa === '') return Number.NaN;
+  return hash53(identityKey(nama, birthIso, normaliseAreaCode(kodeDesa)));
+}
+
 /** Everything a MemoryDtksMaster holds: typed arrays (transferable) and small side maps. */
 export interface MasterState {
   size: number;
@@ -371,23 +381,34 @@ export class MemoryDtksMaster implements DtksMaster {
 
   /** Adds an active person; a NIK listed twice keeps its first record (the extract should not repeat). */
   add(person: MasterRecord): void {
+    this.addRow(
+      identifierKey(person.nik),
+      identifierKey(person.noKk),
+      person.hubunganKeluarga,
+      identityHash(person.nama, person.tanggalLahir, person.kodeDesa),
+    );
+  }
+
+  /**
+   * Adds a person by identifierKey of the NIK and No. KK, the relationship as written and identityHash
+   * (NaN: none); false when the NIK is already there (its first record counts).
+   */
+  addRow(key: number | string, noKk: number | string, relationship: string, identity: number): boolean {
     const s = this.s;
-    const key = identifierKey(person.nik);
     this.reserve(s.size + 1);
     const row = s.size;
     if (typeof key === 'number') {
       s.keys[row] = key;
-      if (this.table.get(key, s.keys) >= 0) return;
+      if (this.table.get(key, s.keys) >= 0) return false;
       this.table.put(row, s.keys);
     } else {
-      if (s.otherNiks.has(key)) return;
+      if (s.otherNiks.has(key)) return false;
       s.keys[row] = Number.NaN;
       s.otherNiks.set(key, row);
       s.otherNikText.set(row, key);
     }
     s.size++;
 
-    const noKk = identifierKey(person.noKk);
     if (typeof noKk === 'number') {
       s.noKks[row] = noKk;
       s.familyPrevious[row] = this.familyTable.put(row, s.noKks);
@@ -398,20 +419,15 @@ export class MemoryDtksMaster implements DtksMaster {
       s.otherFamilies.set(noKk, row);
     }
 
-    const relationship = RELATIONSHIP_INDEX.get(person.hubunganKeluarga);
-    if (relationship === undefined) {
+    const index = RELATIONSHIP_INDEX.get(relationship);
+    if (index === undefined) {
       s.relationships[row] = OTHER;
-      s.otherRelationships.set(row, person.hubunganKeluarga);
-    } else s.relationships[row] = relationship;
+      s.otherRelationships.set(row, relationship);
+    } else s.relationships[row] = index;
 
-    const birthIso = parseDate(person.tanggalLahir);
-    if (birthIso !== undefined && person.nama !== '' && person.kodeDesa !== '') {
-      s.identities[row] = hash53(identityKey(person.nama, birthIso, normaliseAreaCode(person.kodeDesa)));
-      s.identityPrevious[row] = this.identityTable.put(row, s.identities);
-    } else {
-      s.identities[row] = Number.NaN;
-      s.identityPrevious[row] = NONE;
-    }
+    s.identities[row] = identity;
+    s.identityPrevious[row] = Number.isNaN(identity) ? NONE : this.identityTable.put(row, s.identities);
+    return true;
   }
 
   /** Room for `rows` people without growing (a hint from the loader, which knows the file size). */
