@@ -93,6 +93,23 @@ export class RowTable {
     return -1;
   }
 
+  /** Adds `row` under its key (`keys[row]`) unless the key is there: then returns the row holding it, else -1. */
+  add(row: number, keys: Float64Array): number {
+    const key = keys[row]!;
+    const slots = this.slots;
+    const mask = this.mask;
+    let at = mix(key) & mask;
+    for (;;) {
+      const held = slots[at]!;
+      if (held === 0) break;
+      if (keys[held - 1] === key) return held - 1;
+      at = (at + 1) & mask;
+    }
+    slots[at] = row + 1;
+    if (++this.count * 2 > slots.length) this.rehash(keys, slots.length * 2);
+    return -1;
+  }
+
   /** Room for `count` keys without rehashing. */
   reserve(count: number, keys: Float64Array): void {
     let length = this.slots.length;
@@ -205,12 +222,8 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     if (typeof key === 'number') {
       this.reserve(s.size + 1);
       s.keys[s.size] = key;
-      const found = this.table.get(key, s.keys);
-      if (found >= 0) row = found;
-      else {
-        row = s.size++;
-        this.table.put(row, s.keys);
-      }
+      const found = this.table.add(s.size, s.keys);
+      row = found >= 0 ? found : s.size++;
     } else {
       const found = s.otherNiks.get(key);
       if (found !== undefined) row = found;
@@ -399,8 +412,7 @@ export class MemoryDtksMaster implements DtksMaster {
     const row = s.size;
     if (typeof key === 'number') {
       s.keys[row] = key;
-      if (this.table.get(key, s.keys) >= 0) return false;
-      this.table.put(row, s.keys);
+      if (this.table.add(row, s.keys) >= 0) return false;
     } else {
       if (s.otherNiks.has(key)) return false;
       s.keys[row] = Number.NaN;
