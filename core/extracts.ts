@@ -6,6 +6,7 @@
  */
 
 import { type ByteSource, CsvQuoteError, CsvReader } from './csv.ts';
+import type { Lang } from './messages.ts';
 import {
   MASTER_EXTRACT_COLUMNS,
   type MasterPerson,
@@ -22,9 +23,9 @@ export type ExtractFormatErrorCode =
   | 'UNTERMINATED_QUOTE'
   | 'INVALID_VALUE';
 
-const EXTRACT_NAMES: Record<ExtractKind, string> = {
-  population: 'Ekstrak data kependudukan (Dukcapil)',
-  master: 'Ekstrak master DTKS',
+const EXTRACT_NAMES: Record<Lang, Record<ExtractKind, string>> = {
+  id: { population: 'Ekstrak data kependudukan (Dukcapil)', master: 'Ekstrak master DTKS' },
+  en: { population: 'Population registry (Dukcapil) extract', master: 'DTKS master extract' },
 };
 
 /** A reference extract that cannot be loaded; the message names the extract, and the column or line. */
@@ -38,27 +39,53 @@ export class ExtractFormatError extends Error {
   readonly line?: number;
   /** INVALID_VALUE: 1-based data row (header and empty lines not counted). */
   readonly row?: number;
+  /** INVALID_VALUE: the value as written. */
+  readonly value?: string;
 
   constructor(
     extract: ExtractKind,
     code: ExtractFormatErrorCode,
     details: { columns?: readonly string[]; line?: number; row?: number; value?: string; cause?: unknown } = {},
   ) {
-    const what = EXTRACT_NAMES[extract];
-    const columns = (details.columns ?? []).map((name) => `'${name}'`).join(', ');
-    const messages: Record<ExtractFormatErrorCode, string> = {
-      EMPTY_FILE: `${what} kosong: tidak ada baris judul (nama kolom)`,
-      MISSING_COLUMN: `${what}: kolom wajib ${columns} tidak ada di baris judul`,
-      DUPLICATE_COLUMN: `${what}: kolom ${columns} muncul lebih dari sekali di baris judul`,
-      UNTERMINATED_QUOTE: `${what}: tanda kutip (") yang dibuka pada baris ${details.line} tidak pernah ditutup`,
-      INVALID_VALUE: `${what}: nilai ${JSON.stringify(details.value ?? '')} pada kolom ${columns} pada baris data ke-${details.row} (baris judul tidak dihitung) tidak dikenal`,
-    };
-    super(messages[code], details.cause === undefined ? undefined : { cause: details.cause });
+    super('', details.cause === undefined ? undefined : { cause: details.cause });
     this.extract = extract;
     this.code = code;
     if (details.columns?.length) this.column = details.columns.join(', ');
     if (details.line !== undefined) this.line = details.line;
     if (details.row !== undefined) this.row = details.row;
+    if (details.value !== undefined) this.value = details.value;
+    this.message = this.messageIn('id');
+  }
+
+  /** The message in Bahasa Indonesia (the default) or English. */
+  messageIn(lang: Lang): string {
+    const what = EXTRACT_NAMES[lang][this.extract];
+    const names = this.column?.split(', ') ?? [];
+    const columns = names.map((name) => `'${name}'`).join(', ');
+    const many = names.length > 1;
+    const value = JSON.stringify(this.value ?? '');
+    switch (this.code) {
+      case 'EMPTY_FILE':
+        return lang === 'id'
+          ? `${what} kosong: tidak ada baris judul (nama kolom)`
+          : `${what} is empty: there is no header line (column names)`;
+      case 'MISSING_COLUMN':
+        return lang === 'id'
+          ? `${what}: kolom wajib ${columns} tidak ada di baris judul`
+          : `${what}: required column${many ? 's' : ''} ${columns} ${many ? 'are' : 'is'} missing from the header line`;
+      case 'DUPLICATE_COLUMN':
+        return lang === 'id'
+          ? `${what}: kolom ${columns} muncul lebih dari sekali di baris judul`
+          : `${what}: column ${columns} appears more than once in the header line`;
+      case 'UNTERMINATED_QUOTE':
+        return lang === 'id'
+          ? `${what}: tanda kutip (") yang dibuka pada baris ${this.line} tidak pernah ditutup`
+          : `${what}: the quote (") opened on line ${this.line} is never closed`;
+      case 'INVALID_VALUE':
+        return lang === 'id'
+          ? `${what}: nilai ${value} pada kolom ${columns} pada baris data ke-${this.row} (baris judul tidak dihitung) tidak dikenal`
+          : `${what}: unknown value ${value} in column ${columns} on data row ${this.row} (the header line not counted)`;
+    }
   }
 }
 
