@@ -6,6 +6,8 @@ export interface Progress {
   phase(message: string): void;
   update(message: string, fraction?: number): void;
   done(message: string): void;
+  /** A line of its own, whatever is being shown (on a terminal the progress line comes back on the next update). */
+  note(message: string): void;
   clear(): void;
 }
 
@@ -41,6 +43,11 @@ export function createProgress(stream: NodeJS.WriteStream, quiet = false): Progr
         else if (shown) stream.write('\r\x1b[2K');
         shown = false;
       } else if (message) write(`${current}: ${message}`);
+    },
+    note(message) {
+      if (quiet) return;
+      stream.write(tty ? `\r\x1b[2K${message}\n` : `${message}\n`);
+      shown = false;
     },
     clear() {
       if (tty && shown && !quiet) stream.write('\r\x1b[2K');

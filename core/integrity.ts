@@ -3,15 +3,17 @@
  * Permensos 3/2021 Pasal 8 ayat 3, producing the result codes of PROPOSAL_FORMAT.md.
  *
  * It streams in two passes over the rows (`openRows` is called twice):
- *  1. each row's own codes and its registry/master/claims look-ups (batched through the ports), while
- *     collecting what needs the whole file: NIK occurrences, families, identity keys;
- *  2. the family and duplicate verdicts joined to every row, in input order, handed to the sink.
+ *  1. each row's own codes, and what needs the whole file: NIK occurrences, families, identity keys.
+ *     This pass reads no port, so it can run while the ports are still loading (`dtks check` loads the
+ *     reference extracts in worker threads meanwhile);
+ *  2. per batch, the registry/master/claims look-ups (batched through the ports), joined with the
+ *     family and duplicate verdicts, handed to the sink in input order.
  * Memory grows with the reference data and with per-NIK/per-family state, never with whole rows.
  */
 import { type AreaIndex, loadAreas, normaliseAreaCode } from './area.ts';
 import { levelOf, RESULT_CODES, type ResultCode } from './codes.ts';
 import { parseDate } from './dates.ts';
-import { hash53, identifierKey } from './fingerprint.ts';
+import { detach, hash53, identifierKey } from './fingerprint.ts';
 import { parseKk } from './kk.ts';
 import { identityKey, namesMatch } from './names.ts';
 import { nikMatchesBirthDate, parseNik } from './nik.ts';
@@ -74,6 +76,8 @@ const RELATIONSHIP_SET: ReadonlySet<string> = new Set(RELATIONSHIPS);
 const MARITAL_SET: ReadonlySet<string> = new Set(MARITAL_STATUSES);
 const REASON_SET: ReadonlySet<string> = new Set(REMOVAL_REASONS);
 const HEAD = 'KEPALA_KELUARGA';
+/** Distinct kode_desa values remembered (the country has about 84,000 villages). */
+const VILLAGE_CACHE_LIMIT = 100_000;
 
 const ACTION_NONE = 0;
 const ACTION_TAMBAH = 1;
@@ -149,27 +153,27 @@ class KeyIndex {
   }
 }
 
-/** What pass 1 keeps of a row until its batch's look-ups answer. */
-interface PendingRow {
-  row: ProposalRow;
+/** What both passes derive from a row's own values. */
+interface RowContext {
   action: ActionCode;
+  /** The village code when it is one of the official list ('' otherwise). */
   village: string;
   birthIso: string | undefined;
-  nikValid: boolean;
 }
 
 /**
  * Checks a proposal and hands every row with its codes to `sink`, in input order.
- * `openRows` must yield the same rows each time it is called (it is called twice).
+ * `openRows` must yield the same rows each time it is called (it is called twice). `ports` may still
+ * be loading: the first pass does not wait for them, and a failure to load ends the check at once.
  */
 export async function checkProposal(
   openRows: () => AsyncIterable<ProposalRow[]>,
-  ports: IntegrityPorts,
+  ports: IntegrityPorts | Promise<IntegrityPorts>,
   options: CheckOptions,
   sink: CheckSink,
 ): Promise<CheckSummary> {
   const checker = new ProposalChecker(ports, options);
-  for await (const batch of openRows()) await checker.addBatch(batch);
+  for await (const batch of openRows()) checker.addBatch(batch);
   await checker.finish();
   return checker.emit(openRows(), sink);
 }
@@ -197,35 +201,44 @@ export class ProposalChecker {
   /** Lines that repeat the first NIK of an identity (rare: they are duplicates already). */
   private readonly identityRepeats = new Map<number, number[]>();
   private rowsSeen = 0;
+  /** kode_desa as written → its official village code or '' (see villageOf). */
+  private readonly villages = new Map<string, string>();
+  private readonly portsReady: Promise<IntegrityPorts>;
+  private portsFailure: { error: unknown } | undefined;
 
   constructor(
-    private readonly ports: IntegrityPorts,
+    ports: IntegrityPorts | Promise<IntegrityPorts>,
     private readonly options: CheckOptions,
   ) {
     this.areas = options.areas ?? loadAreas();
     this.submitter = normaliseAreaCode(options.submitter);
     if (!this.areas.isRegency(this.submitter)) throw new UnknownRegencyError(options.submitter);
     this.ownProposalId = options.proposalId ?? '';
+    this.portsReady = Promise.resolve(ports);
+    // Noted (not left unhandled) while pass 1 runs; addBatch and finish rethrow it.
+    this.portsReady.catch((error: unknown) => {
+      this.portsFailure = { error };
+    });
   }
 
-  /** Pass 1 for one batch of rows. */
-  async addBatch(rows: readonly ProposalRow[]): Promise<void> {
-    const pending: PendingRow[] = new Array(rows.length);
-    const lookupNiks: string[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const entry = this.checkRowAlone(row);
-      pending[i] = entry;
-      if (entry.nikValid) lookupNiks.push(row.nik);
-      this.collectFamilyAndNik(row, entry.action);
+  /** Pass 1 for one batch of rows: reads no port. */
+  addBatch(rows: readonly ProposalRow[]): void {
+    if (this.portsFailure) throw this.portsFailure.error;
+    for (const row of rows) {
+      const context = this.context(row);
+      this.checkRowAlone(row, context);
+      this.collectFamilyAndNik(row, context.action);
+      if (this.hasIdentity(row, context)) {
+        this.collectIdentity(hash53(identityKey(row.nama, context.birthIso!, context.village)), row);
+      }
     }
-    await this.checkAgainstPorts(pending, lookupNiks);
     this.rowsSeen += rows.length;
     this.options.onProgress?.({ pass: 1, rows: this.rowsSeen });
   }
 
   /** Ends pass 1: the family verdicts need every row of the file and the master's families. */
   async finish(): Promise<void> {
+    const ports = await this.portsReady;
     for (const lines of this.repeatedNiks.values()) {
       // Criterion 1: every occurrence is a duplicate; criterion 4: under two No. KK, every occurrence overlaps.
       const family = this.lines.family[lines[0]!];
@@ -235,21 +248,26 @@ export class ProposalChecker {
     const chunk = 500;
     for (let start = 0; start < this.familyList.length; start += chunk) {
       const slice = this.familyList.slice(start, start + chunk);
-      const masterFamilies = await this.ports.master.findFamilies(slice.map((f) => f.noKk));
+      const masterFamilies = await ports.master.findFamilies(slice.map((f) => f.noKk));
       for (const family of slice) family.bits = this.familyVerdict(family, masterFamilies.get(family.noKk) ?? []);
     }
   }
 
-  /** Pass 2: joins the file-wide verdicts to each row and hands the rows to the sink in order. */
+  /**
+   * Pass 2: each batch's look-ups in the ports, joined with the file-wide verdicts; hands the rows to the
+   * sink in order.
+   */
   async emit(rows: AsyncIterable<ProposalRow[]>, sink: CheckSink): Promise<CheckSummary> {
+    const ports = await this.portsReady;
     const summary: CheckSummary = { rows: 0, accepted: 0, returned: 0, withWarnings: 0, codes: {} };
     const codeCounts = new Uint32Array(RESULT_CODES.length);
     const codesByBits = new Map<number, readonly ResultCode[]>();
     for await (const batch of rows) {
+      const portBits = await this.checkAgainstPorts(ports, batch);
       const out: CheckedRow[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i]!;
-        const bits = this.finalBits(row);
+        const bits = this.finalBits(row) | portBits[i]!;
         let codes = codesByBits.get(bits);
         if (!codes) {
           codes = CODES_ALPHABETICAL.filter((code) => bits & BIT[code]);
@@ -282,8 +300,43 @@ export class ProposalChecker {
     this.lines.bits[line]! |= bits;
   }
 
+  /** What the checks read of a row's action, village and birth date (both passes). */
+  private context(row: ProposalRow): RowContext {
+    return {
+      action: actionCode(row.aksi),
+      village: row.kodeDesa === '' ? '' : this.villageOf(row.kodeDesa),
+      birthIso: row.tanggalLahir === '' ? undefined : parseDate(row.tanggalLahir),
+    };
+  }
+
+  /**
+   * The village code of a `kode_desa` value when it is one of the official list, else ''. A proposal
+   * names a few hundred villages in a million rows, so the answers are kept by the value as written.
+   */
+  private villageOf(kodeDesa: string): string {
+    let village = this.villages.get(kodeDesa);
+    if (village === undefined) {
+      const code = normaliseAreaCode(kodeDesa);
+      village = isDigits(code, 10, 10) && this.areas.isVillage(code) ? detach(code) : '';
+      if (this.villages.size < VILLAGE_CACHE_LIMIT) this.villages.set(detach(kodeDesa), village);
+    }
+    return village;
+  }
+
+  /** A NIK the registry and master can answer for: 16 digits of a real region and a real date (pass 2 reads it). */
+  private nikValid(row: ProposalRow): boolean {
+    return row.nik !== '' && ((this.lines.bits[row.line] ?? 0) & BIT.NIK_FORMAT) === 0;
+  }
+
+  /** Rows that take part in the identity checks (POSSIBLE_DUPLICATE_PERSON). */
+  private hasIdentity(row: ProposalRow, { action, birthIso, village }: RowContext): boolean {
+    if (birthIso === undefined || village === '' || row.nama === '') return false;
+    if (action !== ACTION_TAMBAH && action !== ACTION_UBAH) return false;
+    return this.nikValid(row);
+  }
+
   /** The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region. */
-  private checkRowAlone(row: ProposalRow): PendingRow {
+  private checkRowAlone(row: ProposalRow, { action, birthIso }: RowContext): void {
     let bits = 0;
     for (const field of REQUIRED_FIELDS) {
       if (row[field] === '') {
@@ -291,14 +344,12 @@ export class ProposalChecker {
         break;
       }
     }
-    const action = actionCode(row.aksi);
     if (row.aksi !== '' && action === ACTION_NONE) bits |= BIT.INVALID_ATTRIBUTE;
     if (action === ACTION_HAPUS) {
       if (row.alasan === '') bits |= BIT.MISSING_ATTRIBUTE;
       else if (!REASON_SET.has(row.alasan)) bits |= BIT.INVALID_ATTRIBUTE;
     }
     if (row.jenisKelamin !== '' && row.jenisKelamin !== 'L' && row.jenisKelamin !== 'P') bits |= BIT.INVALID_ATTRIBUTE;
-    const birthIso = row.tanggalLahir === '' ? undefined : parseDate(row.tanggalLahir);
     if (row.tanggalLahir !== '' && birthIso === undefined) bits |= BIT.INVALID_ATTRIBUTE;
     if (row.hubunganKeluarga !== '' && !RELATIONSHIP_SET.has(row.hubunganKeluarga)) bits |= BIT.INVALID_ATTRIBUTE;
     if (row.statusPerkawinan !== '' && !MARITAL_SET.has(row.statusPerkawinan)) bits |= BIT.INVALID_ATTRIBUTE;
@@ -308,24 +359,20 @@ export class ProposalChecker {
     if (row.penghasilanBulanan !== '' && !isDigits(row.penghasilanBulanan, 1, 15)) bits |= BIT.INVALID_ATTRIBUTE;
     if (row.desil !== '' && !isDecile(row.desil)) bits |= BIT.INVALID_ATTRIBUTE;
 
-    let village = '';
     if (row.kodeDesa !== '') {
       const code = normaliseAreaCode(row.kodeDesa);
       if (isDigits(code, 10, 10)) {
         // The region check reads the code's own regency digits, whether or not the village still exists.
         if (code.slice(0, 4) !== this.submitter) bits |= BIT.REGION_OUTSIDE_SUBMITTER;
-        if (this.areas.isVillage(code)) village = code;
-        else bits |= BIT.INVALID_ATTRIBUTE;
+        if (!this.areas.isVillage(code)) bits |= BIT.INVALID_ATTRIBUTE;
       } else {
         bits |= BIT.INVALID_ATTRIBUTE;
       }
     }
 
-    let nikValid = false;
     if (row.nik !== '') {
       const nik = parseNik(row.nik, this.areas);
       if (nik.ok) {
-        nikValid = true;
         if (birthIso !== undefined && !nikMatchesBirthDate(nik.parts, birthIso)) bits |= BIT.NIK_BIRTHDATE_MISMATCH;
         if ((row.jenisKelamin === 'L' || row.jenisKelamin === 'P') && nik.parts.sex !== row.jenisKelamin) {
           bits |= BIT.NIK_SEX_MISMATCH;
@@ -337,7 +384,6 @@ export class ProposalChecker {
     if (row.noKk !== '' && !parseKk(row.noKk, this.areas).ok) bits |= BIT.KK_FORMAT;
 
     if (bits) this.mark(row.line, bits);
-    return { row, action, village, birthIso, nikValid };
   }
 
   /** Remembers the row's NIK (duplicates, criterion 1) and its family (criteria 3 and 4). */
@@ -376,27 +422,40 @@ export class ProposalChecker {
     else this.repeatedNiks.set(key, [first, line]);
   }
 
-  /** Criteria 1, 2 and 4 against the population registry, the DTKS master and other pending proposals. */
-  private async checkAgainstPorts(pending: readonly PendingRow[], niks: readonly string[]): Promise<void> {
-    const identityRows: PendingRow[] = [];
+  /**
+   * Criteria 1, 2 and 4 of a batch against the population registry, the DTKS master and other pending
+   * proposals: the codes of each row of the batch, by position.
+   */
+  private async checkAgainstPorts(ports: IntegrityPorts, rows: readonly ProposalRow[]): Promise<Uint32Array> {
+    const found = new Uint32Array(rows.length);
+    const contexts: (RowContext | undefined)[] = new Array(rows.length);
+    const niks: string[] = [];
+    const identityRows: number[] = [];
     const identityKeys: string[] = [];
-    for (const entry of pending) {
-      const { row } = entry;
-      if (!entry.nikValid || entry.birthIso === undefined || entry.village === '' || row.nama === '') continue;
-      if (entry.action !== ACTION_TAMBAH && entry.action !== ACTION_UBAH) continue;
-      identityRows.push(entry);
-      identityKeys.push(identityKey(row.nama, entry.birthIso, entry.village));
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (!this.nikValid(row)) continue;
+      const context = this.context(row);
+      contexts[i] = context;
+      niks.push(row.nik);
+      if (this.hasIdentity(row, context)) {
+        identityRows.push(i);
+        identityKeys.push(identityKey(row.nama, context.birthIso!, context.village));
+      }
     }
+    if (!niks.length) return found;
     const [registry, master, claims, masterIdentities] = await Promise.all([
-      niks.length ? this.ports.population.findByNik(niks) : new Map(),
-      niks.length ? this.ports.master.findByNik(niks) : new Map<string, MasterMember>(),
-      niks.length ? this.ports.claims.findClaims(niks, this.ownProposalId) : new Map(),
-      identityKeys.length ? this.ports.master.findByIdentity(identityKeys) : new Map<string, string[]>(),
+      ports.population.findByNik(niks),
+      ports.master.findByNik(niks),
+      ports.claims.findClaims(niks, this.ownProposalId),
+      identityKeys.length ? ports.master.findByIdentity(identityKeys) : new Map<string, string[]>(),
     ]);
 
-    for (const entry of pending) {
-      if (!entry.nikValid) continue;
-      const { row, action } = entry;
+    for (let i = 0; i < rows.length; i++) {
+      const context = contexts[i];
+      if (!context) continue;
+      const row = rows[i]!;
+      const { action, village } = context;
       let bits = 0;
       const person = registry.get(row.nik);
       if (!person) {
@@ -406,11 +465,11 @@ export class ProposalChecker {
           bits |= BIT.DECEASED;
         }
         if (row.nama !== '' && !namesMatch(row.nama, person.nama)) bits |= BIT.NAME_MISMATCH;
-        if (entry.village !== '') {
+        if (village !== '') {
           const registered = normaliseAreaCode(person.kodeDesa);
-          if (registered !== entry.village) {
+          if (registered !== village) {
             // A registry address in another regency is a beneficiary who moved: tracked, not returned.
-            bits |= registered.slice(0, 4) === entry.village.slice(0, 4) ? BIT.ADDRESS_MISMATCH : BIT.MOVED_DOMICILE;
+            bits |= registered.slice(0, 4) === village.slice(0, 4) ? BIT.ADDRESS_MISMATCH : BIT.MOVED_DOMICILE;
           }
         }
       }
@@ -427,16 +486,15 @@ export class ProposalChecker {
         const claim = claims.get(row.nik);
         if (claim && claim.noKk !== row.noKk) bits |= BIT.FAMILY_OVERLAP;
       }
-      if (bits) this.mark(row.line, bits);
+      found[i] = bits;
     }
 
     for (let i = 0; i < identityRows.length; i++) {
-      const entry = identityRows[i]!;
-      const key = identityKeys[i]!;
-      const others = masterIdentities.get(key);
-      if (others?.some((nik) => nik !== entry.row.nik)) this.mark(entry.row.line, BIT.POSSIBLE_DUPLICATE_PERSON);
-      this.collectIdentity(hash53(key), entry.row);
+      const row = rows[identityRows[i]!]!;
+      const others = masterIdentities.get(identityKeys[i]!);
+      if (others?.some((nik) => nik !== row.nik)) found[identityRows[i]!]! |= BIT.POSSIBLE_DUPLICATE_PERSON;
     }
+    return found;
   }
 
   /** Criterion 1 within the file: another NIK with the same normalised name, birth date and village. */

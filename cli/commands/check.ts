@@ -9,6 +9,7 @@
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
@@ -72,19 +73,30 @@ export async function run(argv: string[]): Promise<number> {
   const progress = createProgress(process.stderr);
 
   let summary: CheckSummary;
+  const stopLoading = new AbortController();
+  // The report is written beside its final name and renamed when complete: a file that cannot be
+  // checked leaves an earlier report as it was.
+  const partPath = `${outPath}.part`;
   try {
-    progress.phase('Memuat data referensi / loading reference extracts');
-    // Both extracts at once, each in a worker thread, straight into typed-array columns (core/extract-loader.ts).
-    const ports = await loadMemoryPortsFromFiles({
-      population: values.population,
-      ...(values.master ? { master: values.master } : {}),
-    });
-    progress.done(
-      `${ports.population.size.toLocaleString('en')} penduduk, ${ports.master.size.toLocaleString('en')} DTKS`,
+    // Both extracts at once, each in a worker thread, straight into typed-array columns
+    // (core/extract-loader.ts); the first pass over the proposal needs neither and runs meanwhile.
+    const loading = loadMemoryPortsFromFiles(
+      { population: values.population, ...(values.master ? { master: values.master } : {}) },
+      stopLoading.signal,
+    );
+    let loaded = false;
+    void loading.then(
+      (ports) => {
+        loaded = true;
+        progress.note(
+          `Data referensi / reference extracts: ${ports.population.size.toLocaleString('en')} penduduk, ${ports.master.size.toLocaleString('en')} DTKS`,
+        );
+      },
+      () => {},
     );
 
     const totalBytes = statSync(proposalPath).size;
-    const out = createWriteStream(outPath);
+    const out = createWriteStream(partPath);
     const report = createReportWriter(lang);
     out.write(report.header());
     let bytesRead = 0;
@@ -97,12 +109,12 @@ export async function run(argv: string[]): Promise<number> {
     };
     summary = await checkProposal(
       openRows,
-      ports,
+      loading,
       {
         submitter: values.submitter,
         onProgress: ({ pass, rows }) =>
           progress.update(
-            `${pass === 1 ? 'Memeriksa / checking' : 'Menulis laporan / writing report'}: ${rows.toLocaleString('en')} baris`,
+            `${pass === 1 ? `Memeriksa / checking${loaded ? '' : ' (memuat referensi / loading extracts)'}` : 'Mencocokkan & menulis laporan / matching & writing report'}: ${rows.toLocaleString('en')} baris`,
             totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
           ),
       },
@@ -112,15 +124,17 @@ export async function run(argv: string[]): Promise<number> {
     );
     out.end();
     await once(out, 'finish');
+    await rename(partPath, outPath);
     progress.done('');
   } catch (error) {
     progress.clear();
+    stopLoading.abort();
+    await rm(partPath, { force: true });
     if (error instanceof ProposalFormatError) {
       throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
     }
-    if (error instanceof ExtractFormatError || error instanceof UnknownRegencyError) {
-      throw new CliError(error.message, 1, { cause: error });
-    }
+    if (error instanceof ExtractFormatError) throw new CliError(error.messageIn(lang), 1, { cause: error });
+    if (error instanceof UnknownRegencyError) throw new CliError(error.message, 1, { cause: error });
     throw error;
   }
 

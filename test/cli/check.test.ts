@@ -1,0 +1,110 @@
+/**
+ * `dtks check` through the real CLI: a file that cannot be checked ends with one clear message and a
+ * non-zero exit, and leaves an earlier return report as it was (the report is written aside and renamed
+ * only when complete). The reference extracts load while the proposal's first pass runs, so a failure
+ * on either side must stop the other.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeWorld } from '#cli/commands/generate.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function dtks(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('npx', ['tsx', 'cli/main.ts', ...args], {
+      cwd: process.cwd(),
+      maxBuffer: 16 << 20,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('dtks check (CLI)', () => {
+  let dir = '';
+  let files: Awaited<ReturnType<typeof writeWorld>>['files'];
+  const earlier = '\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan\r\n2,x,y,z,DITERIMA,,\r\n';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dtks-check-cli-'));
+    ({ files } = await writeWorld({ regency: '3371', families: 200, defectRate: 0.1, seed: 3, out: dir, quiet: true }));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const check = (proposal: string, population: string, report: string) =>
+    dtks(
+      'check',
+      proposal,
+      '--submitter',
+      '3371',
+      '--population',
+      population,
+      '--master',
+      files.master.path,
+      '--out',
+      report,
+      '--lang',
+      'en',
+    );
+
+  it('checks a generated world, prints the summary and writes the report', async () => {
+    const report = join(dir, 'ok.csv');
+    const run = await check(files.proposal.path, files.population.path, report);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`rows: ${files.proposal.rows.toLocaleString('en')}`);
+    expect(run.stderr).toContain('penduduk');
+    const lines = (await readFile(report, 'utf8')).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(files.proposal.rows + 1);
+    expect(existsSync(`${report}.part`)).toBe(false);
+  }, 60_000);
+
+  it('refuses a proposal without a required column and keeps the earlier report', async () => {
+    const text = await readFile(files.proposal.path, 'utf8');
+    const [header, ...rest] = text.split('\n');
+    const columns = header!.split(',');
+    const nama = columns.indexOf('nama');
+    const broken = [columns.filter((_, i) => i !== nama).join(','), ...rest].join('\n');
+    const proposal = join(dir, 'no-nama.csv');
+    await writeFile(proposal, broken);
+    const report = join(dir, 'kept.csv');
+    await writeFile(report, earlier);
+
+    const run = await check(proposal, files.population.path, report);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Required column 'nama' is missing from the header line");
+    expect(await readFile(report, 'utf8')).toBe(earlier);
+    expect(existsSync(`${report}.part`)).toBe(false);
+  }, 60_000);
+
+  it('refuses a population extract without a required column, whatever the proposal', async () => {
+    const text = await readFile(files.population.path, 'utf8');
+    expect(text).toContain('status_hidup');
+    const population = join(dir, 'population-no-status.csv');
+    await writeFile(population, text.replace('status_hidup', 'status'));
+    const report = join(dir, 'kept-too.csv');
+    await writeFile(report, earlier);
+
+    const run = await check(files.proposal.path, population, report);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "Population registry (Dukcapil) extract: required column 'status_hidup' is missing from the header line",
+    );
+    expect(run.stdout).toBe('');
+    expect(await readFile(report, 'utf8')).toBe(earlier);
+    expect(existsSync(`${report}.part`)).toBe(false);
+  }, 60_000);
+});
