@@ -228,7 +228,7 @@ export interface SnapshotFile {
   sha256: string;
 }
 
-/** What the export of one regency produced (structurally the ExportRegencyOutput of the contracts). */
+/** What the export of one regency produced (structurally the ExportPartRecord of the contracts, without its period). */
 export interface SnapshotPart {
   regency: string;
   province: string;

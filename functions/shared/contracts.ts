@@ -64,6 +64,16 @@ export const KEYS = {
   /** Per-regency CSV for the Dinas Sosial. */
   regencyCsv: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.csv`,
   manifest: (period: string) => `exports/period=${period}/manifest.json`,
+  /**
+   * What one regency's export produced (ExportPartRecord as JSON), written by ExportRegency after its
+   * files and read back by FinaliseExport: 514 regencies' file lists do not fit Step Functions' 256 KiB
+   * payload limit, so they travel through S3. Not data: the Glue tables read only `province=…/` folders
+   * (partition projection), `dtks snapshot query` only `.parquet` objects, and Hive-style readers skip
+   * `_`-prefixed paths.
+   */
+  exportPartRecord: (period: string, regency: string) => `exports/period=${period}/_parts/regency-${regency}.json`,
+  /** The folder of a period's part records (FinaliseExport lists it). */
+  exportPartRecords: (period: string) => `exports/period=${period}/_parts/`,
 } as const;
 
 /**
@@ -206,17 +216,40 @@ export interface ExportRegencyInput {
   regency: string;
   province: string;
 }
+/** One file of a regency's export, with what the manifest lists of it. */
+export interface ExportFile {
+  key: string;
+  sha256: string;
+  bytes: number;
+  records: number;
+  tier: 'full' | 'pseudonymised' | 'csv';
+}
+/**
+ * The record of one regency's export (structurally core's SnapshotPart, with its period), stored at
+ * KEYS.exportPartRecord. Never in a state payload: it grows with the files.
+ */
+export interface ExportPartRecord {
+  period: string;
+  regency: string;
+  province: string;
+  records: number;
+  files: ExportFile[];
+}
+/**
+ * What ExportRegency returns to the Map: a summary of a few dozen bytes, so that the Map result for the
+ * 514 regencies of Indonesia stays far below the 256 KiB payload limit. The files are in the part record.
+ */
 export interface ExportRegencyOutput {
   regency: string;
   province: string;
   records: number;
-  files: { key: string; sha256: string; bytes: number; records: number; tier: 'full' | 'pseudonymised' | 'csv' }[];
 }
+/** `regencies` is the ExportRegencies Map result; FinaliseExport reads their part records from S3. */
 export interface FinaliseExportInput {
   period: string;
   carriedForward: boolean;
   proposals: { proposalId: string; regency: string }[];
-  parts: ExportRegencyOutput[];
+  regencies: ExportRegencyOutput[];
 }
 export interface ReleaseInput {
   period: string;

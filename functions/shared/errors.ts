@@ -82,6 +82,25 @@ export class StagedRowsMissingError extends Error {
   }
 }
 
+/**
+ * A regency that ExportRegency reported as exported has no part record in S3 (removed, or written to
+ * another bucket): a manifest without it would silently leave the regency's files out of the snapshot.
+ */
+export class ExportPartMissingError extends Error {
+  override readonly name = 'ExportPartMissingError';
+  constructor(
+    readonly period: string,
+    readonly regencies: readonly string[],
+  ) {
+    const shown = regencies.slice(0, 10).join(', ');
+    const more = regencies.length > 10 ? ` dan ${regencies.length - 10} lainnya` : '';
+    super(
+      `Catatan ekspor periode ${period} tidak ditemukan untuk kabupaten/kota ${shown}${more}; ` +
+        'manifes tidak ditulis, jalankan ulang penetapan periode ini',
+    );
+  }
+}
+
 const TRANSIENT_AWS_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',

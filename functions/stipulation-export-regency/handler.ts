@@ -1,7 +1,10 @@
 /**
  * ExportRegency (one iteration of the stipulation workflow's Map over regencies): the period's snapshot
  * of one regency, from the master's active persons to the full and pseudonymised Parquet files and the
- * Dinas Sosial CSV in the exports bucket. Idempotent: a rerun writes the same keys with the same bytes.
+ * Dinas Sosial CSV in the exports bucket, then the part record (files, counts, checksums) that
+ * FinaliseExport reads for the manifest. Only a summary goes back to the Map: the file lists of every
+ * regency would exceed Step Functions' 256 KiB payload limit. Idempotent: a rerun writes the same keys
+ * with the same bytes.
  */
 import { z } from 'zod';
 import { documents, s3, secrets } from '#shared/clients.ts';
@@ -9,6 +12,7 @@ import { readConfig } from '#shared/config.ts';
 import type { ExportRegencyInput, ExportRegencyOutput } from '#shared/contracts.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
+import { writePartRecord } from '#shared/exports/part-records.ts';
 import { pseudonymKeyLoader } from '#shared/exports/pseudonym-key.ts';
 import { exportRegency } from '#shared/exports/regency-export.ts';
 import { logger, metrics } from '#shared/logger.ts';
@@ -32,7 +36,7 @@ export const handler = lambda(async (event: ExportRegencyInput): Promise<ExportR
   if (!parsed.success) throw new ValidationError('Masukan ExportRegency tidak valid', [parsed.error.message]);
   const { period, regency, province } = parsed.data;
   logger.appendKeys({ period, regency });
-  const output = await exportRegency({
+  const part = await exportRegency({
     period,
     regency,
     province,
@@ -40,7 +44,9 @@ export const handler = lambda(async (event: ExportRegencyInput): Promise<ExportR
     pseudonymKey: await pseudonymKey(),
     openFile: (key, contentType) => new S3ObjectSink(s3, config.exportsBucket, key, contentType),
   });
-  metrics.addMetric('ExportedPersons', 'Count', output.records);
-  logger.info('Regency exported', { records: output.records, bytes: output.files.map((file) => file.bytes) });
-  return output;
+  // Written after the files are complete: a part record names only files that exist.
+  await writePartRecord(s3, config.exportsBucket, part);
+  metrics.addMetric('ExportedPersons', 'Count', part.records);
+  logger.info('Regency exported', { records: part.records, bytes: part.files.map((file) => file.bytes) });
+  return { regency: part.regency, province: part.province, records: part.records };
 });

@@ -272,6 +272,33 @@ describe('stipulation workflow', () => {
     }
   });
 
+  it('keeps only a summary per regency in the ExportRegencies Map result, never its file list', async () => {
+    const output = States.ExportRegencies?.ItemProcessor?.States.ExportRegency?.Output as Record<string, string>;
+    const states = {
+      result: {
+        StatusCode: 200,
+        Payload: {
+          regency: '3371',
+          province: '33',
+          records: 120,
+          files: [{ key: 'exports/period=2026-11/province=33/regency-3371.parquet', bytes: 1, sha256: 'ab' }],
+        },
+      },
+    };
+    const evaluated: Record<string, unknown> = {};
+    for (const [field, template] of Object.entries(output)) {
+      evaluated[field] = await jsonata(template.replace(/^\{% | %\}$/g, '')).evaluate({}, { states });
+    }
+    expect(evaluated).toEqual({ regency: '3371', province: '33', records: 120 });
+  });
+
+  it('hands FinaliseExport the regencies exported, not their parts (the 256 KiB payload limit)', () => {
+    const payload = States.FinaliseExport?.Arguments?.Payload as Record<string, string>;
+    expect(Object.keys(payload).sort()).toEqual(['carriedForward', 'period', 'proposals', 'regencies']);
+    expect(payload.regencies).toBe('{% $exportedRegencies %}');
+    expect(States.ExportRegencies?.Assign).toEqual({ exportedRegencies: '{% $states.result %}' });
+  });
+
   it('records the period only after every proposal is released', () => {
     expect(States.ReleaseProposals?.Next).toBe('RecordPeriod');
     expect(States.RecordPeriod?.Next).toBe('PeriodStipulated');

@@ -4,9 +4,9 @@
  *  - the full-tier Parquet (exports/period=…/province=…/regency-….parquet),
  *  - the pseudonymised Parquet for general analysts (pseudonymised/period=…/…),
  *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…).
- * Each file is streamed to S3 and its SHA-256 and size come back for the manifest. Rows are in NIK order
- * (the regency index's sort key) and the writers add no timestamps, so a rerun of the same period over
- * the same master writes byte-identical files.
+ * Each file is streamed to S3 and its SHA-256 and size come back in the part record, for the manifest.
+ * Rows are in NIK order (the regency index's sort key) and the writers add no timestamps, so a rerun of
+ * the same period over the same master writes byte-identical files.
  */
 import {
   createPseudonymiser,
@@ -18,7 +18,7 @@ import {
   toFullSnapshotRow,
   toPseudonymisedSnapshotRow,
 } from '#core/snapshot.ts';
-import { type ExportRegencyOutput, KEYS } from '../contracts.ts';
+import { type ExportPartRecord, KEYS } from '../contracts.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';
 import { RegencyCsvWriter } from './regency-csv.ts';
@@ -39,7 +39,7 @@ export interface RegencyExportInput {
   rowGroupSize?: number;
 }
 
-export async function exportRegency(input: RegencyExportInput): Promise<ExportRegencyOutput> {
+export async function exportRegency(input: RegencyExportInput): Promise<ExportPartRecord> {
   const { period, regency, province } = input;
   const pseudonymise = createPseudonymiser(input.pseudonymKey);
   const keys = {
@@ -80,6 +80,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportRe
     ]);
     const records = full.records;
     return {
+      period,
       regency,
       province,
       records,

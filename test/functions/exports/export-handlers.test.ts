@@ -1,12 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
 import { LOCAL_PSEUDONYM_KEY } from '#local/provision.ts';
 import { batchWrite } from '#shared/batch-writer.ts';
-import { type ExportRegencyOutput, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
+import { type ExportPartRecord, type ExportRegencyOutput, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { type Duck, openDuck, type TempDir, tempDir } from './duckdb.ts';
@@ -92,18 +92,25 @@ function download(key: string): Promise<Buffer> {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function exportAll(): Promise<ExportRegencyOutput[]> {
-  const parts: ExportRegencyOutput[] = [];
+  const exported: ExportRegencyOutput[] = [];
   for (const [regency, province] of [
     ['3371', '33'],
     ['3372', '33'],
     ['3201', '32'],
   ] as const) {
-    parts.push((await exportRegency({ period: PERIOD, regency, province }, lambdaContext())) as ExportRegencyOutput);
+    exported.push((await exportRegency({ period: PERIOD, regency, province }, lambdaContext())) as ExportRegencyOutput);
   }
-  return parts;
+  return exported;
 }
 
-let parts: ExportRegencyOutput[];
+/** The part record that ExportRegency left in the exports bucket for FinaliseExport. */
+async function partRecord(regency: string): Promise<ExportPartRecord> {
+  return JSON.parse((await download(KEYS.exportPartRecord(PERIOD, regency))).toString('utf8')) as ExportPartRecord;
+}
+
+/** What the handlers returned to the Map, and the part records they wrote. */
+let summaries: ExportRegencyOutput[];
+let parts: ExportPartRecord[];
 
 beforeAll(async () => {
   aws = await startTestAws();
@@ -120,7 +127,8 @@ beforeAll(async () => {
   );
   duck = await openDuck();
   dir = await tempDir();
-  parts = await exportAll();
+  summaries = await exportAll();
+  parts = await Promise.all(summaries.map(({ regency }) => partRecord(regency)));
 }, 60_000);
 
 afterAll(async () => {
@@ -130,6 +138,26 @@ afterAll(async () => {
 });
 
 describe('stipulation-export-regency', () => {
+  it('returns only the summary of the regency to the state machine, never its file list', () => {
+    expect(summaries).toEqual([
+      { regency: '3371', province: '33', records: SIZE_3371 },
+      { regency: '3372', province: '33', records: 5 },
+      { regency: '3201', province: '32', records: 3 },
+    ]);
+    // 514 of these fit the 256 KiB payload limit many times over.
+    for (const summary of summaries) expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThan(100);
+  });
+
+  it('writes the part record of the regency at its contract key, after the files it names', () => {
+    expect(parts.map((p) => [p.period, p.regency, p.province, p.records, p.files.length])).toEqual([
+      [PERIOD, '3371', '33', SIZE_3371, 3],
+      [PERIOD, '3372', '33', 5, 3],
+      [PERIOD, '3201', '32', 3, 3],
+    ]);
+    expect(KEYS.exportPartRecord(PERIOD, '3371')).toBe(`exports/period=${PERIOD}/_parts/regency-3371.json`);
+    expect(KEYS.exportPartRecord(PERIOD, '3371').startsWith(KEYS.exportPartRecords(PERIOD))).toBe(true);
+  });
+
   it('writes the three files of the regency at the contract keys, counting only its active persons', () => {
     const [kota] = parts;
     expect(kota?.records).toBe(SIZE_3371);
@@ -283,7 +311,8 @@ describe('stipulation-export-regency', () => {
 
   it('writes the same bytes when run again for the same period', async () => {
     const again = await exportAll();
-    expect(again).toEqual(parts);
+    expect(again).toEqual(summaries);
+    expect(await Promise.all(again.map(({ regency }) => partRecord(regency)))).toEqual(parts);
   });
 
   it('refuses a regency outside the province with a ValidationError', async () => {
@@ -313,14 +342,14 @@ describe('stipulation-finalise-export', () => {
       { proposalId: '3371-2026-11-aaaaaaaaaaaa', regency: '3371' },
       { proposalId: '3201-2026-11-bbbbbbbbbbbb', regency: '3201' },
     ],
-    parts,
+    regencies: summaries,
   });
 
   async function manifest(): Promise<SnapshotManifest> {
     return JSON.parse((await download(KEYS.manifest(PERIOD))).toString('utf8')) as SnapshotManifest;
   }
 
-  it('writes the manifest with totals, source proposals and every file with its checksum', async () => {
+  it('writes the manifest from the part records in S3 with totals, source proposals and every file with its checksum', async () => {
     const output = await finaliseExport(input(), lambdaContext());
     expect(output).toEqual({ manifestKey: KEYS.manifest(PERIOD), records: SIZE_3371 + 8 });
     const written = await manifest();
@@ -332,7 +361,10 @@ describe('stipulation-finalise-export', () => {
       byProvince: { '32': 3, '33': SIZE_3371 + 5 },
       byRegency: { '3201': 3, '3371': SIZE_3371, '3372': 5 },
     });
-    expect(written.files).toHaveLength(9);
+    // Every file of the exported regencies' part records, and nothing else (3373's record is not asked for).
+    expect(written.files).toEqual(
+      parts.flatMap((part) => part.files).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    );
     for (const file of written.files) {
       const bytes = await download(file.key);
       expect(sha256(bytes)).toBe(file.sha256);
@@ -353,15 +385,54 @@ describe('stipulation-finalise-export', () => {
     expect(await manifest()).toMatchObject({ carriedForward: true, sourceProposals: [] });
   });
 
+  it('fails with ExportPartMissingError, naming the regency, when an exported regency has no part record', async () => {
+    const before = await manifest();
+    const key = KEYS.exportPartRecord(PERIOD, '3372');
+    const bucket = aws.names.buckets.exports;
+    await aws.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    try {
+      await expect(finaliseExport(input(), lambdaContext())).rejects.toThrow(
+        expect.objectContaining({ name: 'ExportPartMissingError', message: expect.stringContaining('3372') }),
+      );
+      // No manifest without the regency: the one of the earlier run is left as it was.
+      expect(await manifest()).toEqual(before);
+    } finally {
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(parts[1]),
+          ContentType: 'application/json',
+        }),
+      );
+    }
+  });
+
+  it('fails with InconsistentSnapshotError when a part record disagrees with what the export reported', async () => {
+    const stale = { ...input(), regencies: summaries.map((s) => (s.regency === '3201' ? { ...s, records: 4 } : s)) };
+    await expect(finaliseExport(stale, lambdaContext())).rejects.toThrow(
+      expect.objectContaining({ name: 'InconsistentSnapshotError', message: expect.stringContaining('3201') }),
+    );
+  });
+
+  it('refuses a payload that still carries parts instead of regencies', async () => {
+    const { regencies: _regencies, ...rest } = input();
+    await expect(finaliseExport({ ...rest, parts }, lambdaContext())).rejects.toThrow(
+      expect.objectContaining({ name: 'ValidationError' }),
+    );
+  });
+
   it('leaves no stray objects besides the contract keys', async () => {
     const listed = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.names.buckets.exports }));
     const keys = (listed.Contents ?? []).map((object) => object.Key).sort();
     const expected = [
       ...parts.flatMap((p) => p.files.map((f) => f.key)),
+      ...parts.map((p) => KEYS.exportPartRecord(PERIOD, p.regency)),
       KEYS.manifest(PERIOD),
       KEYS.exportPart(PERIOD, '33', '3373'),
       KEYS.pseudonymisedPart(PERIOD, '33', '3373'),
       KEYS.regencyCsv(PERIOD, '3373'),
+      KEYS.exportPartRecord(PERIOD, '3373'),
     ].sort();
     expect(keys).toEqual(expected);
   });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { localSubstitutions } from '#local/functions.ts';
 import { ManualClock } from '#local/sfn/clock.ts';
 import type { Json } from '#local/sfn/definition.ts';
+import { type ExportRegencyInput, KEYS } from '#shared/contracts.ts';
 import { type Harness, ScriptedInvoker, startHarness } from './harness.ts';
 
 let harness: Harness | undefined;
@@ -130,6 +131,26 @@ describe('state-machines/proposal.asl.json on the local runtime', () => {
   });
 });
 
+/**
+ * What an ExportRegency returning its whole part record would hand the Map: three files of about 160
+ * bytes each. The workflow must keep only the summary whatever the handler returns.
+ */
+function exportedRegency(payload: Json) {
+  const { period, regency, province } = payload as unknown as ExportRegencyInput;
+  const records = Number(regency);
+  const file = (tier: string, key: string) => ({ key, tier, records, bytes: 1_048_576, sha256: 'f'.repeat(64) });
+  return {
+    regency,
+    province,
+    records,
+    files: [
+      file('full', KEYS.exportPart(period, province, regency)),
+      file('pseudonymised', KEYS.pseudonymisedPart(period, province, regency)),
+      file('csv', KEYS.regencyCsv(period, regency)),
+    ],
+  };
+}
+
 describe('state-machines/stipulation.asl.json on the local runtime', () => {
   it('derives the closing period in Asia/Jakarta, applies in slices, exports per regency and releases', async () => {
     // 1 December 2026 00:05 in Jakarta (UTC+7) closes November.
@@ -147,7 +168,7 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
           { regency: '3372', province: '33' },
         ],
       }),
-      'dtks-stipulation-export-regency': (payload) => ({ key: `part-${(payload as { regency: string }).regency}` }),
+      'dtks-stipulation-export-regency': exportedRegency,
       'dtks-stipulation-finalise-export': () => ({ manifestKey: 'exports/period=2026-11/manifest.json' }),
       'dtks-stipulation-release': () => ({ released: true }),
       'dtks-stipulation-record-period': (payload) => payload,
@@ -167,6 +188,15 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       { period: '2026-11', regency: '3371', province: '33' },
       { period: '2026-11', regency: '3372', province: '33' },
     ]);
+    expect(invoker.callsTo('dtks-stipulation-finalise-export')[0]?.payload).toEqual({
+      period: '2026-11',
+      carriedForward: false,
+      proposals: [{ proposalId: 'A' }, { proposalId: 'B' }],
+      regencies: [
+        { regency: '3371', province: '33', records: 3371 },
+        { regency: '3372', province: '33', records: 3372 },
+      ],
+    });
     expect(invoker.callsTo('dtks-stipulation-release')).toHaveLength(2);
     expect(invoker.callsTo('dtks-stipulation-record-period')[0]?.payload).toMatchObject({
       period: '2026-11',
@@ -175,4 +205,28 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       applied: 3,
     });
   });
+  it('stipulates all 514 regencies of Indonesia within the 256 KiB payload limit', async () => {
+    // 514 kabupaten/kota in 38 provinces; codes need not exist, only their number and shape matter.
+    const regencies = Array.from({ length: 514 }, (_, i) => {
+      const province = String(11 + Math.floor(i / 14)).padStart(2, '0');
+      return { regency: `${province}${String((i % 14) + 1).padStart(2, '0')}`, province };
+    });
+    const invoker = new ScriptedInvoker({
+      'dtks-stipulation-collect': () => ({ proposals: [] }),
+      'dtks-stipulation-resolve': () => ({ changeSetKey: 'stipulation/2026-11/changes.ndjson', changes: 0 }),
+      'dtks-stipulation-list-regencies': () => ({ regencies }),
+      'dtks-stipulation-export-regency': exportedRegency,
+      'dtks-stipulation-finalise-export': () => ({ manifestKey: 'exports/period=2026-11/manifest.json' }),
+      'dtks-stipulation-record-period': (payload) => payload,
+    });
+    harness = await startHarness({ machines: { Stipulation: await definitionText('stipulation.asl.json') }, invoker });
+    const result = await harness.run('Stipulation', { period: '2026-11' });
+    // Before the part records moved to S3 this failed with States.DataLimitExceeded.
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    const payload = invoker.callsTo('dtks-stipulation-finalise-export')[0]?.payload as { regencies: unknown[] };
+    expect(payload.regencies).toHaveLength(514);
+    expect(payload.regencies[0]).toEqual({ regency: '1101', province: '11', records: 1101 });
+    // About 50 bytes a regency: the whole country in an eighth of the limit.
+    expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThan(32 * 1024);
+  }, 60_000);
 });

@@ -1,0 +1,114 @@
+/**
+ * The part records of a period's export (KEYS.exportPartRecord): ExportRegency writes one per regency
+ * once its files are complete, FinaliseExport reads them back to write the manifest. The file lists of
+ * the 514 regencies of Indonesia come to more than Step Functions' 256 KiB payload limit, so only a
+ * summary per regency (ExportRegencyOutput) travels through the state machine and the rest through S3.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { InconsistentSnapshotError } from '#core/snapshot.ts';
+import { forEachConcurrently } from '../concurrency.ts';
+import { type ExportPartRecord, type ExportRegencyOutput, KEYS } from '../contracts.ts';
+import { ExportPartMissingError } from '../errors.ts';
+
+/** GetObjects in flight: 514 small objects read in a few seconds without meeting S3's request rates. */
+const READ_CONCURRENCY = 16;
+
+const PERIOD = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+const REGENCY = z.string().regex(/^\d{4}$/);
+const PROVINCE = z.string().regex(/^\d{2}$/);
+const COUNT = z.number().int().nonnegative();
+
+/** What ExportRegency returns and the Map collects; FinaliseExport validates its input with it. */
+export const EXPORT_REGENCY_OUTPUT = z.object({ regency: REGENCY, province: PROVINCE, records: COUNT });
+
+const PART_RECORD = z.object({
+  period: PERIOD,
+  regency: REGENCY,
+  province: PROVINCE,
+  records: COUNT,
+  files: z.array(
+    z.object({
+      key: z.string().min(1),
+      tier: z.enum(['full', 'pseudonymised', 'csv']),
+      records: COUNT,
+      bytes: COUNT,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  ),
+});
+
+/** Writes the record of one regency's export; a rerun overwrites it under the same key. */
+export async function writePartRecord(s3: S3Client, bucket: string, record: ExportPartRecord): Promise<string> {
+  const key = KEYS.exportPartRecord(record.period, record.regency);
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(record)}\n`,
+      ContentType: 'application/json',
+    }),
+  );
+  return key;
+}
+
+/**
+ * The part records of the regencies the Map exported, in their order. Every regency must have one
+ * (ExportPartMissingError names those without), and each must agree with what its export reported to
+ * the Map (InconsistentSnapshotError otherwise). Records of regencies not in the list (left by an
+ * earlier run of the period) are not read.
+ */
+export async function readPartRecords(
+  s3: S3Client,
+  bucket: string,
+  period: string,
+  regencies: readonly ExportRegencyOutput[],
+): Promise<ExportPartRecord[]> {
+  const stored = await listKeys(s3, bucket, KEYS.exportPartRecords(period));
+  const missing = regencies
+    .filter(({ regency }) => !stored.has(KEYS.exportPartRecord(period, regency)))
+    .map(({ regency }) => regency);
+  if (missing.length > 0) throw new ExportPartMissingError(period, missing);
+
+  const records: ExportPartRecord[] = new Array(regencies.length);
+  await forEachConcurrently(regencies, READ_CONCURRENCY, async (expected, index) => {
+    const key = KEYS.exportPartRecord(period, expected.regency);
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = (await object.Body?.transformToString('utf8')) ?? '';
+    let parsed: ReturnType<typeof PART_RECORD.safeParse>;
+    try {
+      parsed = PART_RECORD.safeParse(JSON.parse(text));
+    } catch (error) {
+      throw new InconsistentSnapshotError(`Catatan ekspor ${key} bukan JSON yang utuh`, { cause: error });
+    }
+    if (!parsed.success) {
+      throw new InconsistentSnapshotError(`Catatan ekspor ${key} tidak valid: ${parsed.error.message}`);
+    }
+    const record = parsed.data;
+    if (
+      record.period !== period ||
+      record.regency !== expected.regency ||
+      record.province !== expected.province ||
+      record.records !== expected.records
+    ) {
+      throw new InconsistentSnapshotError(
+        `Catatan ekspor ${key} (periode ${record.period}, ${record.regency}/${record.province}, ${record.records} baris) ` +
+          `tidak sesuai dengan ekspor ${expected.regency}/${expected.province} yang melaporkan ${expected.records} baris`,
+      );
+    }
+    records[index] = record;
+  });
+  return records;
+}
+
+/** Every key under `prefix`, a listing page (up to 1,000 keys) at a time. */
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
