@@ -124,13 +124,11 @@ export class DtksStack extends Stack {
       .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'pseudonymised/' })
       .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'regency-csv/' })
       .bindSecret({ secret: this.pseudonymKey, variable: ENV.pseudonymKeySecretArn });
-    const finaliseExport = new DtksFunction(this, 'FinaliseExport', { name: 'stipulation-finalise-export' }).bindBucket(
-      {
-        bucket: exportsBucket,
-        access: 'readWrite',
-        prefix: 'exports/',
-      },
-    );
+    // Reads the part records (KEYS.exportPartRecord, under exports/period=<period>/_parts/ of every period) and
+    // writes the manifest; never reads the Parquet files, which hold NIKs and names.
+    const finaliseExport = new DtksFunction(this, 'FinaliseExport', { name: 'stipulation-finalise-export' })
+      .bindBucket({ bucket: exportsBucket, access: 'read', prefix: KEYS.exportPartRecords('*') })
+      .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'exports/' });
     const release = new DtksFunction(this, 'Release', { name: 'stipulation-release' }).bindTable({
       table: proposalsTable,
       access: 'readWrite',

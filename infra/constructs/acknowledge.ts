@@ -30,7 +30,7 @@ export const WILDCARD_REASONS = {
   tableIndexes:
     "Queries on this table's own global secondary indexes (TABLES in functions/shared/contracts.ts): DynamoDB names an index as <table ARN>/index/<name>; the wildcard stays inside this one table.",
   objectPrefix:
-    'Objects under one key prefix of one bucket: S3 object ARNs of keys that do not exist yet can only be named by prefix.',
+    'Objects under one key prefix of one bucket (or the same folder of every period, exports/period=*/_parts/): S3 object ARNs of keys that do not exist yet can only be named by prefix.',
   logDelivery:
     'CloudWatch Logs delivery APIs (CreateLogDelivery, PutResourcePolicy, DescribeLogGroups ...) have no resource-level permissions: AWS requires Resource "*" for Step Functions logging.',
 } as const;

@@ -55,7 +55,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     'objects:exports:regency-csv/*:write',
     'secret:pseudonym-key',
   ],
-  'stipulation-finalise-export': ['objects:exports:exports/*:readWrite'],
+  // Reads the part records only (not the Parquet files, which hold NIKs and names); writes the manifest.
+  'stipulation-finalise-export': ['objects:exports:exports/period=*/_parts/*:read', 'objects:exports:exports/*:write'],
   'stipulation-release': ['table:proposals:readWrite', 'task-response:proposal-workflow'],
   'stipulation-record-period': ['table:proposals:readWrite'],
   'approvals-api': ['table:proposals:readWrite', 'task-response:proposal-workflow'],
@@ -170,6 +171,15 @@ describe('least privilege per function', () => {
     ]);
   });
 
+  it('lets finalise-export list only the part records of a period, not the exported files', () => {
+    const listings = statementsOf('stipulation-finalise-export').filter((statement) =>
+      asArray(statement.Action).includes('s3:ListBucket'),
+    );
+    expect(listings).toEqual([
+      expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['exports/period=*/_parts/*'] } } }),
+    ]);
+  });
+
   it('attaches no AWS managed policy to any function role', () => {
     for (const fn of Object.values(synth.stack.functions)) {
       const role = synth.template.findResources('AWS::IAM::Role')[synth.logicalId(fn.executionRole)];
@@ -221,7 +231,7 @@ describe('cdk-nag AwsSolutions', () => {
     visit(synth.stack);
     for (const id of wildcards) {
       expect(id).toMatch(
-        /IAM5\[(Resource::\*|Action::kms:(GenerateDataKey|ReEncrypt)\*|Resource::<[A-Za-z0-9]+\.Arn>\/(index\/\*|[a-z/-]*\*))\]$/,
+        /IAM5\[(Resource::\*|Action::kms:(GenerateDataKey|ReEncrypt)\*|Resource::<[A-Za-z0-9]+\.Arn>\/(index\/\*|[a-z/-]*\*|exports\/period=\*\/_parts\/\*))\]$/,
       );
     }
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionName, TABLES } from '#shared/contracts.ts';
+import { FUNCTIONS, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import {
   FULL_SNAPSHOT_COLUMNS,
   PSEUDONYMISED_SNAPSHOT_COLUMNS,
@@ -403,6 +403,22 @@ describe('analytics', () => {
         }),
       }),
     });
+  });
+
+  it('projects partitions that hold the Parquet files, never the part records or the manifest', () => {
+    const tables = synth.template.findResources('AWS::Glue::Table', {
+      Properties: { TableInput: { Name: 'snapshot' } },
+    });
+    const { Parameters } = Object.values(tables)[0]?.Properties.TableInput ?? {};
+    const [, parts] = Parameters['storage.location.template']['Fn::Join'] as [string, unknown[]];
+    // "/exports/period=<period>/province=<province>/" after the bucket name
+    const template = String(parts[2]).slice(1);
+    const partition = (province: string) =>
+      template.replace(/\$\{period\}/, '2026-11').replace(/\$\{province\}/, province);
+    expect(KEYS.exportPart('2026-11', '33', '3371').startsWith(partition('33'))).toBe(true);
+    for (const key of [KEYS.exportPartRecord('2026-11', '3371'), KEYS.manifest('2026-11')]) {
+      expect(provinceCodes().filter((province) => key.startsWith(partition(province)))).toEqual([]);
+    }
   });
 
   it('lists the 38 current provinces for the province projection', () => {
