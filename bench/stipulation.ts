@@ -33,7 +33,7 @@ import { encodeNik } from '#core/nik.ts';
 import type { StipulationChange } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
-import type { ApplyOutput, ExportRegencyOutput } from '#shared/contracts.ts';
+import type { ApplyOutput, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
 
 const PERIOD = '2026-11';
@@ -139,22 +139,23 @@ async function benchmark(records: number): Promise<void> {
     if (applied !== records) throw new Error(`applied ${applied} of ${records}`);
 
     // Phase 2: export.
-    const parts: ExportRegencyOutput[] = [];
+    const exportedRegencies: ExportRegencyOutput[] = [];
     const exportPhase = await measure(async () => {
       for (const regency of regencies) {
-        parts.push(await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context));
+        exportedRegencies.push(
+          await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context),
+        );
       }
-      await finaliseExport({ period: PERIOD, carriedForward: false, proposals: [], parts }, context);
-    });
-    const exported = parts.reduce((sum, part) => sum + part.records, 0);
-    report('export', exported, exportPhase, `${parts.length} regencies`);
-    if (exported !== records) throw new Error(`exported ${exported} of ${records}`);
-    for (const tier of ['full', 'pseudonymised', 'csv'] as const) {
-      const bytes = parts.flatMap((part) => part.files).filter((file) => file.tier === tier);
-      console.log(
-        `  ${tier.padEnd(13)} ${mb(bytes.reduce((sum, file) => sum + file.bytes, 0))} in ${bytes.length} files`,
+      await finaliseExport(
+        { period: PERIOD, carriedForward: false, proposals: [], regencies: exportedRegencies },
+        context,
       );
-    }
+    });
+    const exported = exportedRegencies.reduce((sum, part) => sum + part.records, 0);
+    report('export', exported, exportPhase, `${exportedRegencies.length} regencies`);
+    if (exported !== records) throw new Error(`exported ${exported} of ${records}`);
+    const { readPartRecords } = await import('#shared/exports/part-records.ts');
+    printSizes(await readPartRecords(s3, LOCAL_RESOURCES.buckets.exports, PERIOD, exportedRegencies));
     console.log(`emulators' process RSS at the end: ${mb(await emulators.rss())}`);
   } finally {
     await emulators.stop();
@@ -178,7 +179,7 @@ async function writersBenchmark(records: number): Promise<void> {
     console.log(
       `\n== export writers: ${records.toLocaleString('en')} generated master records, ${regencies.length} regencies ==`,
     );
-    const parts: ExportRegencyOutput[] = [];
+    const parts: ExportPartRecord[] = [];
     const phase = await measure(async () => {
       for (const [index, regency] of regencies.entries()) {
         const first = index * REGENCY_SIZE;
@@ -213,7 +214,7 @@ async function* generatedPages(first: number, last: number, regency: string) {
   }
 }
 
-function printSizes(parts: readonly ExportRegencyOutput[]): void {
+function printSizes(parts: readonly ExportPartRecord[]): void {
   for (const tier of ['full', 'pseudonymised', 'csv'] as const) {
     const files = parts.flatMap((part) => part.files).filter((file) => file.tier === tier);
     console.log(
