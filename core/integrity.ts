@@ -196,7 +196,6 @@ export class ProposalChecker {
   /** Identity hash → index into the identity tables below. */
   private readonly identities = new NumberIndex();
   private identityFirstLine: number[] = [];
-  private identityFirstNik: string[] = [];
   private identityShared: boolean[] = [];
   /** Lines that repeat the first NIK of an identity (rare: they are duplicates already). */
   private readonly identityRepeats = new Map<number, number[]>();
@@ -394,12 +393,13 @@ export class ProposalChecker {
     lines.action[line] = action;
     lines.head[line] = row.hubunganKeluarga === HEAD ? 1 : 0;
     if (row.noKk !== '') {
-      const familyKey = identifierKey(row.noKk);
+      const familyKey = keyOf(row.noKk);
       let index = this.families.get(familyKey);
       if (index < 0) {
         index = this.familyList.length;
         this.families.set(familyKey, index);
-        this.familyList.push({ noKk: row.noKk, firstLine: line, lastLine: line, bits: 0 });
+        // Detached: a slice of the reader's chunk would keep the whole chunk (and so the file) in memory.
+        this.familyList.push({ noKk: detach(row.noKk), firstLine: line, lastLine: line, bits: 0 });
       } else {
         const family = this.familyList[index]!;
         lines.nextInFamily[family.lastLine] = line;
@@ -409,7 +409,7 @@ export class ProposalChecker {
       lines.nextInFamily[line] = 0;
     }
     if (row.nik === '') return;
-    const key = identifierKey(row.nik);
+    const key = keyOf(row.nik);
     if (typeof key === 'number') lines.nik[line] = key;
     else this.otherNiks.set(line, key);
     const first = this.nikFirst.get(key);
@@ -503,12 +503,13 @@ export class ProposalChecker {
     if (index < 0) {
       this.identities.set(hash, this.identityFirstLine.length);
       this.identityFirstLine.push(row.line);
-      this.identityFirstNik.push(row.nik);
       this.identityShared.push(false);
       return;
     }
     const flag = BIT.POSSIBLE_DUPLICATE_PERSON;
-    if (this.identityFirstNik[index] === row.nik) {
+    // Rows with an identity have a valid NIK, so LineTable.nik holds it as a number.
+    const lines = this.lines;
+    if (lines.nik[this.identityFirstLine[index]!] === lines.nik[row.line]) {
       if (this.identityShared[index]) this.mark(row.line, flag);
       else this.identityRepeats.set(index, [...(this.identityRepeats.get(index) ?? []), row.line]);
       return;
@@ -552,6 +553,12 @@ export class ProposalChecker {
     if (headCount > 1) return BIT.FAMILY_MULTIPLE_HEADS;
     return 0;
   }
+}
+
+/** identifierKey, with a malformed identifier detached from the reader's chunk (it is kept as a key). */
+function keyOf(id: string): number | string {
+  const key = identifierKey(id);
+  return typeof key === 'number' ? key : detach(key);
 }
 
 function isDigits(text: string, min: number, max: number): boolean {
