@@ -86,6 +86,8 @@ async function runCheck(
   const reportRss = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('DTKS_MAXRSS_KB='+u.maxRSS+' DTKS_CPU_US='+(u.userCPUTime+u.systemCPUTime)+'\\n')})`;
   const nodeArgs = [
     ...(timeTool ? [] : ['--import', reportRss]),
+    // As bin/dtks.js and `npm run dtks` run it.
+    '--max-semi-space-size=64',
     '--import',
     'tsx',
     'cli/main.ts',
