@@ -546,11 +546,11 @@ function rebuildError(e: SerialisedError): Error {
 const WORKER_BOOT = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.entry, workerData.entry));`;
 
-function startWorker(job: ExtractJob): Worker {
+function startWorker(jobs: readonly ExtractJob[]): Worker {
   const entry = new URL('./extract-loader.worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   // Other flags (a profiler, a heap limit) apply to the worker too; the tsx loader comes from the boot code.
-  // The CLI's larger young generation is not passed on: in the two loader threads at once it made loading
+  // The CLI's larger young generation is not passed on: in two loader threads at once it made loading
   // almost twice as slow (9.5 s instead of 5.1 s for the 250,000-family world).
   const execArgv: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
@@ -558,29 +558,37 @@ function startWorker(job: ExtractJob): Worker {
     if (flag === '--import' || flag === '--require' || flag === '--max-semi-space-size') i++;
     else if (!/^--(import|require|max-semi-space-size)=/.test(flag)) execArgv.push(flag);
   }
-  return new Worker(WORKER_BOOT, { eval: true, workerData: { ...job, entry, tsx }, execArgv });
+  return new Worker(WORKER_BOOT, { eval: true, workerData: { jobs, entry, tsx }, execArgv });
+}
+
+function loadInThread(job: ExtractJob): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {
+  return job.kind === 'population' ? loadPopulationExtract({ path: job.path }) : loadMasterExtract({ path: job.path });
 }
 
 /**
- * Loads an extract file in a worker thread, so that both extracts load at once on two cores. Where no
- * worker can run this TypeScript (no tsx to resolve), loads in this thread.
+ * Loads extract files one after the other in one worker thread, which hands each one's columns over as
+ * soon as it is loaded; the caller's thread stays free for other work (dtks check's first pass). One
+ * thread, not one per extract: with the caller busy too, three threads on two cores made every one of
+ * them slower. Where no worker can run this TypeScript (no tsx to resolve), loads in this thread.
  */
 async function loadInWorker(
-  job: ExtractJob,
+  jobs: readonly ExtractJob[],
   signal: AbortSignal | undefined,
-): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {
-  const inThread = () =>
-    job.kind === 'population' ? loadPopulationExtract({ path: job.path }) : loadMasterExtract({ path: job.path });
+): Promise<(MemoryPopulationRegistry | MemoryDtksMaster)[]> {
   signal?.throwIfAborted();
-  let message: JobMessage;
+  let messages: JobMessage[];
   try {
-    message = await new Promise<JobMessage>((resolve, reject) => {
-      const worker = startWorker(job);
+    messages = await new Promise<JobMessage[]>((resolve, reject) => {
+      const received: JobMessage[] = [];
+      const worker = startWorker(jobs);
       const abort = () => void worker.terminate();
       signal?.addEventListener('abort', abort, { once: true });
-      worker.once('message', (m: JobMessage) => {
-        resolve(m);
-        void worker.terminate();
+      worker.on('message', (m: JobMessage) => {
+        received.push(m);
+        if (!m.ok || received.length === jobs.length) {
+          resolve(received);
+          void worker.terminate();
+        }
       });
       worker.once('error', reject);
       worker.once('exit', (code) => {
@@ -590,26 +598,29 @@ async function loadInWorker(
     });
   } catch {
     signal?.throwIfAborted();
-    return inThread();
+    const loaded: (MemoryPopulationRegistry | MemoryDtksMaster)[] = [];
+    for (const job of jobs) loaded.push(await loadInThread(job));
+    return loaded;
   }
-  if (!message.ok) throw rebuildError(message.error);
-  return message.kind === 'population'
-    ? new MemoryPopulationRegistry(message.state)
-    : new MemoryDtksMaster(message.state);
+  return messages.map((message) => {
+    if (!message.ok) throw rebuildError(message.error);
+    return message.kind === 'population'
+      ? new MemoryPopulationRegistry(message.state)
+      : new MemoryDtksMaster(message.state);
+  });
 }
 
 /**
- * Loads both extract files at once (the master is optional: an empty DTKS) into in-memory ports.
- * Aborting `signal` stops the loader threads (the caller no longer needs the ports).
+ * Loads both extract files (the master is optional: an empty DTKS) into in-memory ports, in a worker
+ * thread. Aborting `signal` stops the loader thread (the caller no longer needs the ports).
  */
 export async function loadMemoryPortsFromFiles(
   paths: { population: string; master?: string },
   signal?: AbortSignal,
 ): Promise<MemoryPorts> {
-  const population = await loadInWorker({ kind: 'population', path: paths.population }, signal);
-  const master = paths.master
-    ? await loadInWorker({ kind: 'master', path: paths.master }, signal)
-    : new MemoryDtksMaster();
+  const jobs: ExtractJob[] = [{ kind: 'population', path: paths.population }];
+  if (paths.master) jobs.push({ kind: 'master', path: paths.master });
+  const [population, master = new MemoryDtksMaster()] = await loadInWorker(jobs, signal);
   return {
     population: population as MemoryPopulationRegistry,
     master: master as MemoryDtksMaster,

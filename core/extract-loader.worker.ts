@@ -1,6 +1,7 @@
 /**
- * Worker thread of core/extract-loader.ts: loads one extract into typed-array columns and hands them to
- * the main thread by transfer (no copy). Errors go back as data, to be rebuilt there.
+ * Worker thread of core/extract-loader.ts: loads its extracts one after the other into typed-array
+ * columns and hands each to the main thread by transfer (no copy) as soon as it is loaded. Errors go back
+ * as data, to be rebuilt there; the first one ends the work.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,6 +9,9 @@ import { type ExtractJob, runExtractJob } from './extract-loader.ts';
 
 const port = parentPort;
 if (port) {
-  const result = await runExtractJob(workerData as ExtractJob);
-  port.postMessage(result.message, result.transfer);
+  for (const job of (workerData as { jobs: ExtractJob[] }).jobs) {
+    const result = await runExtractJob(job);
+    port.postMessage(result.message, result.transfer);
+    if (!result.message.ok) break;
+  }
 }
