@@ -5,7 +5,7 @@
  * It streams in two passes over the rows (`openRows` is called twice):
  *  1. each row's own codes, and what needs the whole file: NIK occurrences, families, identity keys.
  *     This pass reads no port, so it can run while the ports are still loading (`dtks check` loads the
- *     reference extracts in worker threads meanwhile);
+ *     reference extracts in a worker thread meanwhile);
  *  2. per batch, the registry/master/claims look-ups (batched through the ports), joined with the
  *     family and duplicate verdicts, handed to the sink in input order.
  * Memory grows with the reference data and with per-NIK/per-family state, never with whole rows.
@@ -335,7 +335,7 @@ export class ProposalChecker {
   }
 
   /** The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region. */
-  private checkRowAlone(row: ProposalRow, { action, birthIso }: RowContext): void {
+  private checkRowAlone(row: ProposalRow, { action, birthIso, village }: RowContext): void {
     let bits = 0;
     for (const field of REQUIRED_FIELDS) {
       if (row[field] === '') {
@@ -359,11 +359,11 @@ export class ProposalChecker {
     if (row.desil !== '' && !isDecile(row.desil)) bits |= BIT.INVALID_ATTRIBUTE;
 
     if (row.kodeDesa !== '') {
-      const code = normaliseAreaCode(row.kodeDesa);
+      const code = village || normaliseAreaCode(row.kodeDesa);
       if (isDigits(code, 10, 10)) {
         // The region check reads the code's own regency digits, whether or not the village still exists.
         if (code.slice(0, 4) !== this.submitter) bits |= BIT.REGION_OUTSIDE_SUBMITTER;
-        if (!this.areas.isVillage(code)) bits |= BIT.INVALID_ATTRIBUTE;
+        if (village === '') bits |= BIT.INVALID_ATTRIBUTE; // ten digits, but no village of the list
       } else {
         bits |= BIT.INVALID_ATTRIBUTE;
       }
