@@ -15,6 +15,7 @@ import { levelOf, RESULT_CODES, type ResultCode } from './codes.ts';
 import { parseDate } from './dates.ts';
 import { detach, hash53, identifierKey } from './fingerprint.ts';
 import { parseKk } from './kk.ts';
+import type { Lang } from './messages.ts';
 import { identityKey, namesMatch } from './names.ts';
 import { nikMatchesBirthDate, parseNik } from './nik.ts';
 import { NumberIndex } from './number-index.ts';
@@ -61,7 +62,15 @@ export type CheckSink = (batch: CheckedRow[]) => void | Promise<void>;
 export class UnknownRegencyError extends Error {
   override readonly name = 'UnknownRegencyError';
   constructor(readonly regency: string) {
-    super(`Kode kabupaten/kota pengusul '${regency}' tidak dikenal (contoh yang benar: 3371 atau 33.71)`);
+    super('');
+    this.message = this.messageIn('id');
+  }
+
+  /** The message in Bahasa Indonesia (the default) or English. */
+  messageIn(lang: Lang): string {
+    return lang === 'id'
+      ? `Kode kabupaten/kota pengusul '${this.regency}' tidak dikenal (contoh yang benar: 3371 atau 33.71)`
+      : `The submitting regency/city code '${this.regency}' is unknown (correct examples: 3371 or 33.71)`;
   }
 }
 

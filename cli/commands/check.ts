@@ -133,8 +133,9 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof ProposalFormatError) {
       throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
     }
-    if (error instanceof ExtractFormatError) throw new CliError(error.messageIn(lang), 1, { cause: error });
-    if (error instanceof UnknownRegencyError) throw new CliError(error.message, 1, { cause: error });
+    if (error instanceof ExtractFormatError || error instanceof UnknownRegencyError) {
+      throw new CliError(error.messageIn(lang), 1, { cause: error });
+    }
     throw error;
   }
 

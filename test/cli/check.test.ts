@@ -107,4 +107,23 @@ describe('dtks check (CLI)', () => {
     expect(await readFile(report, 'utf8')).toBe(earlier);
     expect(existsSync(`${report}.part`)).toBe(false);
   }, 60_000);
+
+  it('names an unknown submitting regency in the chosen language', async () => {
+    const report = join(dir, 'unknown-regency.csv');
+    const run = await dtks(
+      'check',
+      files.proposal.path,
+      '--submitter',
+      '99.99',
+      '--population',
+      files.population.path,
+      '--out',
+      report,
+      '--lang',
+      'en',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("The submitting regency/city code '99.99' is unknown");
+    expect(existsSync(report)).toBe(false);
+  }, 60_000);
 });
