@@ -165,7 +165,8 @@ export interface StipulationRelease {
 export interface RecordOutcomeInput {
   proposalId: string;
   status: TerminalStatus;
-  reason?: string;
+  /** null (JSONata's answer when the workflow has none) or absent: the status's default reason. */
+  reason?: string | null;
   /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
   error?: { Error?: string; Cause?: string };
 }
@@ -198,14 +199,19 @@ export interface ResolveOutput {
 export interface ApplyInput {
   period: string;
   changeSetKey: string;
+  /** Byte offset into the change set (NDJSON) where this slice starts: 0 for the first. */
   offset: number;
 }
 export interface ApplyOutput {
   period: string;
   changeSetKey: string;
+  /** Byte offset where the next slice starts. */
   offset: number;
   done: boolean;
   applied: number;
+}
+export interface ListRegenciesInput {
+  period: string;
 }
 export interface ListRegenciesOutput {
   period: string;

@@ -8,7 +8,7 @@ import { loadAreas } from '#core/area.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ListRegenciesOutput } from '#shared/contracts.ts';
+import type { ListRegenciesInput, ListRegenciesOutput } from '#shared/contracts.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
@@ -22,7 +22,7 @@ const master = new DynamoDtksMaster(documents, config.masterTable);
 const INPUT = z.object({ period: PERIOD });
 const QUERY_CONCURRENCY = 16;
 
-export const handler = lambda(async (event: { period: string }): Promise<ListRegenciesOutput> => {
+export const handler = lambda(async (event: ListRegenciesInput): Promise<ListRegenciesOutput> => {
   const parsed = INPUT.safeParse(event);
   if (!parsed.success) throw new ValidationError('Masukan ListRegencies tidak valid', [parsed.error.message]);
   const { period } = parsed.data;
