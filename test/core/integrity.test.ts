@@ -2,77 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { loadAreas } from '#core/area.ts';
 import type { ResultCode } from '#core/codes.ts';
 import { type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
-import { encodeKk } from '#core/kk.ts';
 import { MemoryClaimRegistry, MemoryDtksMaster, MemoryPopulationRegistry } from '#core/memory-ports.ts';
-import { encodeNik } from '#core/nik.ts';
 import type { MasterPerson, PopulationPerson, ProposalRow } from '#core/proposal.ts';
+import { DISTRICT, World as People, REGENCY, registered, VILLAGE } from '../support/world.ts';
 
 const areas = loadAreas();
-const REGENCY = '3371'; // Kota Magelang
-const DISTRICT = areas.districtsOf(REGENCY)[0]!;
-const [VILLAGE, OTHER_VILLAGE] = areas.villagesOf(DISTRICT) as [string, string];
+const OTHER_VILLAGE = areas.villagesOf(DISTRICT)[1]!;
 const ELSEWHERE = areas.villagesOf(areas.districtsOf('3372')[0]!)[0]!; // Kota Surakarta
 
-let serial = 1;
-function nik(birthDate = '1980-05-12', sex: 'L' | 'P' = 'L'): string {
-  return encodeNik({ district: DISTRICT, birthDate, sex, serial: serial++ });
-}
-function kk(): string {
-  return encodeKk({ district: DISTRICT, issueDate: '2015-03-01', serial: serial++ });
-}
-
-/** A distinct name per person, so that only the tests about identities meet POSSIBLE_DUPLICATE_PERSON. */
-function uniqueName(): string {
-  let n = serial++;
-  let letters = '';
-  do {
-    letters += String.fromCharCode(65 + (n % 26));
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return `WARGA ${letters}`;
-}
-
-function person(overrides: Partial<ProposalRow> = {}): ProposalRow {
-  const birth = overrides.tanggalLahir ?? '1980-05-12';
-  const sex = (overrides.jenisKelamin as 'L' | 'P' | undefined) ?? 'L';
-  return {
-    line: 0,
-    aksi: 'TAMBAH',
-    alasan: '',
-    nik: overrides.nik ?? nik(birth, sex === 'P' ? 'P' : 'L'),
-    noKk: overrides.noKk ?? kk(),
-    nama: uniqueName(),
-    jenisKelamin: 'L',
-    tempatLahir: 'MAGELANG',
-    tanggalLahir: birth,
-    namaIbuKandung: 'SITI AMINAH',
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: 'JL. PAHLAWAN 1',
-    rt: '001',
-    rw: '002',
-    kodeDesa: VILLAGE,
-    pekerjaan: 'PETANI',
-    penghasilanBulanan: '1500000',
-    desil: '',
-    ...overrides,
-  };
-}
-
-function registered(row: ProposalRow, overrides: Partial<PopulationPerson> = {}): PopulationPerson {
-  return {
-    nik: row.nik,
-    noKk: row.noKk,
-    nama: row.nama,
-    jenisKelamin: row.jenisKelamin,
-    tempatLahir: row.tempatLahir,
-    tanggalLahir: row.tanggalLahir,
-    kodeDesa: row.kodeDesa,
-    alamat: row.alamat,
-    statusHidup: 'HIDUP',
-    ...overrides,
-  };
-}
+// Rows, registry people and identifiers of test/support/world.ts: distinct names per person, so that only
+// the tests about identities meet POSSIBLE_DUPLICATE_PERSON.
+const people = new People();
+const nik = (birthDate?: string, sex?: 'L' | 'P'): string => people.nik(birthDate, sex);
+const kk = (): string => people.kk();
+const person = (overrides: Partial<ProposalRow> = {}): ProposalRow => people.row(overrides);
 
 function inMaster(row: ProposalRow, overrides: Partial<MasterPerson> = {}): MasterPerson {
   const { line: _line, aksi: _aksi, alasan: _alasan, ...rest } = row;
