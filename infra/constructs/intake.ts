@@ -10,11 +10,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { KEYS } from '#shared/contracts.ts';
-import { acknowledge } from './acknowledge.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 
 /** Where a Dinas Dukcapil extract is placed to (re)load the population registry (local/events.ts POPULATION_PREFIX). */
 export const POPULATION_PREFIX = 'reference/population/';
@@ -43,17 +43,7 @@ export class Intake extends Construct {
     const retryAttempts = props.retryAttempts ?? 185;
     const maxEventAge = props.maxEventAge ?? Duration.hours(24);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'SQS3',
-      'This queue is itself the dead-letter queue of the intake rules; a dead-letter queue of a dead-letter queue adds nothing.',
-    );
+    this.deadLetterQueue = deadLetterQueue(this, props.encryptionKey, 'the intake rules');
     // EventBridge encrypts what it sends to the KMS-encrypted DLQ with the key.
     props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
 

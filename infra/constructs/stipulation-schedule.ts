@@ -7,10 +7,10 @@ import { Duration, TimeZone } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledge.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 
 export interface StipulationScheduleProps {
   readonly stipulationWorkflow: sfn.IStateMachine;
@@ -31,17 +31,7 @@ export class StipulationSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: StipulationScheduleProps) {
     super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'SQS3',
-      'This queue is itself the dead-letter queue of the stipulation schedule; a dead-letter queue of a dead-letter queue adds nothing.',
-    );
+    this.deadLetterQueue = deadLetterQueue(this, props.encryptionKey, 'the stipulation schedule');
 
     const target = new targets.StepFunctionsStartExecution(props.stipulationWorkflow, {
       input: scheduler.ScheduleTargetInput.fromObject({}),
