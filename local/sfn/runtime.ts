@@ -279,7 +279,7 @@ export class StepFunctionsRuntime {
     maxResults?: number;
     nextToken?: string;
   }): {
-    executions: Omit<ExecutionDescription, 'input' | 'inputDetails' | 'output' | 'outputDetails'>[];
+    executions: ExecutionListItem[];
     nextToken?: string;
   } {
     this.machine(request.stateMachineArn);
@@ -290,14 +290,7 @@ export class StepFunctionsRuntime {
       .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
     const { page, nextToken } = paginate(all, request.maxResults, request.nextToken, 1000);
     return {
-      executions: page.map((record) => ({
-        executionArn: record.executionArn,
-        stateMachineArn: record.stateMachineArn,
-        name: record.name,
-        status: record.status,
-        startDate: new Date(record.startDate),
-        ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
-      })),
+      executions: page.map(listItem),
       ...(nextToken ? { nextToken } : {}),
     };
   }
@@ -1311,7 +1304,10 @@ function positiveInteger(value: Json, field: string): number {
   return value as number;
 }
 
-function describe(record: ExecutionRecord): ExecutionDescription {
+/** An execution as ListExecutions shows it. */
+type ExecutionListItem = Omit<ExecutionDescription, 'input' | 'inputDetails' | 'output' | 'outputDetails'>;
+
+function listItem(record: ExecutionRecord): ExecutionListItem {
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
@@ -1319,6 +1315,13 @@ function describe(record: ExecutionRecord): ExecutionDescription {
     status: record.status,
     startDate: new Date(record.startDate),
     ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
+  };
+}
+
+/** An execution as DescribeExecution shows it: its list item with input, output and error. */
+function describe(record: ExecutionRecord): ExecutionDescription {
+  return {
+    ...listItem(record),
     input: record.input,
     inputDetails: { included: true },
     ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
