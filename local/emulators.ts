@@ -4,6 +4,7 @@
  * Used by `dtks local up`, the demo, and every integration test (each on free ports).
  */
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -35,7 +36,9 @@ export const LOCAL_AWS = {
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const dataDir = options.dataDir;
   const dynamoPath = dataDir ? join(dataDir, 'dynamodb') : undefined;
-  const s3Path = dataDir ? join(dataDir, 's3') : join(await makeTempDir(), 's3');
+  // Without a data dir, S3 objects go to a temporary directory that stop() removes.
+  const scratch = dataDir === undefined ? await makeTempDir() : undefined;
+  const s3Path = join(dataDir ?? (scratch as string), 's3');
   if (dynamoPath) mkdirSync(dynamoPath, { recursive: true });
   mkdirSync(s3Path, { recursive: true });
 
@@ -67,6 +70,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
         new Promise<void>((resolve) => dynamo.close(() => resolve())),
         s3.close().catch(() => undefined),
       ]);
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }
