@@ -62,51 +62,26 @@ export class RowTable {
 
   /** The row holding `key`, or -1. */
   get(key: number, keys: Float64Array): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let at = mix(key) & mask;
-    for (;;) {
-      const row = slots[at]!;
-      if (row === 0) return -1;
-      if (keys[row - 1] === key) return row - 1;
-      at = (at + 1) & mask;
-    }
+    return this.slots[this.slotOf(key, keys)]! - 1;
   }
 
   /** Makes `row` the entry of its key (`keys[row]`); returns the row it replaced, or -1. */
   put(row: number, keys: Float64Array): number {
-    const key = keys[row]!;
-    const slots = this.slots;
-    const mask = this.mask;
-    let at = mix(key) & mask;
-    for (;;) {
-      const held = slots[at]!;
-      if (held === 0) break;
-      if (keys[held - 1] === key) {
-        slots[at] = row + 1;
-        return held - 1;
-      }
-      at = (at + 1) & mask;
-    }
-    slots[at] = row + 1;
-    if (++this.count * 2 > slots.length) this.rehash(keys, slots.length * 2);
+    const at = this.slotOf(keys[row]!, keys);
+    const held = this.slots[at]!;
+    this.slots[at] = row + 1;
+    if (held !== 0) return held - 1;
+    this.counted(keys);
     return -1;
   }
 
   /** Adds `row` under its key (`keys[row]`) unless the key is there: then returns the row holding it, else -1. */
   add(row: number, keys: Float64Array): number {
-    const key = keys[row]!;
-    const slots = this.slots;
-    const mask = this.mask;
-    let at = mix(key) & mask;
-    for (;;) {
-      const held = slots[at]!;
-      if (held === 0) break;
-      if (keys[held - 1] === key) return held - 1;
-      at = (at + 1) & mask;
-    }
-    slots[at] = row + 1;
-    if (++this.count * 2 > slots.length) this.rehash(keys, slots.length * 2);
+    const at = this.slotOf(keys[row]!, keys);
+    const held = this.slots[at]!;
+    if (held !== 0) return held - 1;
+    this.slots[at] = row + 1;
+    this.counted(keys);
     return -1;
   }
 
@@ -115,6 +90,23 @@ export class RowTable {
     let length = this.slots.length;
     while (count * 2 > length) length *= 2;
     if (length > this.slots.length) this.rehash(keys, length);
+  }
+
+  /** The slot of `key`: the one holding it, or the empty one where it goes. */
+  private slotOf(key: number, keys: Float64Array): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let at = mix(key) & mask;
+    for (;;) {
+      const held = slots[at]!;
+      if (held === 0 || keys[held - 1] === key) return at;
+      at = (at + 1) & mask;
+    }
+  }
+
+  /** One more key: grows the table past half full. */
+  private counted(keys: Float64Array): void {
+    if (++this.count * 2 > this.slots.length) this.rehash(keys, this.slots.length * 2);
   }
 
   private rehash(keys: Float64Array, length: number): void {
