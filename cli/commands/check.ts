@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   // checked leaves an earlier report as it was.
   const partPath = `${outPath}.part`;
   try {
-    // Both extracts at once, each in a worker thread, straight into typed-array columns
+    // Both extracts, one after the other in a worker thread, straight into typed-array columns
     // (core/extract-loader.ts); the first pass over the proposal needs neither and runs meanwhile.
     const loading = loadMemoryPortsFromFiles(
       { population: values.population, ...(values.master ? { master: values.master } : {}) },
