@@ -69,6 +69,15 @@ export async function run(argv: string[]): Promise<number> {
     if (path !== undefined && !existsSync(path)) throw new CliError(`${what} file not found: ${path}`);
   }
   const outPath = values.out ?? defaultReportPath(proposalPath);
+  refuseOverwritingInputs(
+    [outPath, `${outPath}.part`],
+    [
+      { what: 'proposal', path: proposalPath },
+      { what: 'population', path: values.population },
+      ...(values.master ? [{ what: 'master' as const, path: values.master }] : []),
+    ],
+    lang,
+  );
   const started = performance.now();
   const progress = createProgress(process.stderr);
 
@@ -146,6 +155,38 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(formatSummary(summary, lang, outPath, seconds));
   }
   return 0;
+}
+
+type InputKind = 'proposal' | 'population' | 'master';
+const INPUT_NAMES: Record<Lang, Record<InputKind, string>> = {
+  id: { proposal: 'berkas usulan', population: 'berkas ekstrak kependudukan', master: 'berkas ekstrak master DTKS' },
+  en: { proposal: 'proposal file', population: 'population extract file', master: 'master extract file' },
+};
+
+/**
+ * The report (and its part file) must never replace an input: `--out u.csv` for `check u.csv` would
+ * destroy the proposal. Same file means same device and inode, so a symlink or a hard link to an input,
+ * or another spelling of its path, is caught as well as the path itself.
+ */
+function refuseOverwritingInputs(
+  outputs: readonly string[],
+  inputs: readonly { what: InputKind; path: string }[],
+  lang: Lang,
+): void {
+  for (const output of outputs) {
+    const out = statSync(output, { throwIfNoEntry: false });
+    if (!out) continue;
+    for (const input of inputs) {
+      const file = statSync(input.path, { throwIfNoEntry: false });
+      if (!file || file.dev !== out.dev || file.ino !== out.ino) continue;
+      const name = INPUT_NAMES[lang][input.what];
+      throw new CliError(
+        lang === 'id'
+          ? `--out ${output} adalah ${name} itu sendiri (${input.path}); laporan tidak boleh menimpanya: pilih nama lain untuk laporan`
+          : `--out ${output} is the ${name} itself (${input.path}); the report must not overwrite it: choose another report name`,
+      );
+    }
+  }
 }
 
 function open(path: string) {

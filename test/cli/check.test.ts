@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,6 +106,41 @@ describe('dtks check (CLI)', () => {
     expect(run.stdout).toBe('');
     expect(await readFile(report, 'utf8')).toBe(earlier);
     expect(existsSync(`${report}.part`)).toBe(false);
+  }, 60_000);
+
+  it('refuses a report path that is the proposal or an extract, also through a symlink or a hard link', async () => {
+    const proposal = join(dir, 'u.csv');
+    await copyFile(files.proposal.path, proposal);
+    const original = await readFile(proposal);
+    await symlink(proposal, join(dir, 'u-link.csv'));
+    await link(proposal, join(dir, 'u-hard.csv'));
+    const population = await readFile(files.population.path);
+
+    for (const out of [proposal, join(dir, '.', 'u-link.csv'), join(dir, 'u-hard.csv')]) {
+      const run = await check(proposal, files.population.path, out);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--out');
+      expect(run.stderr).toContain('is the proposal file itself');
+      expect(await readFile(proposal)).toEqual(original);
+    }
+    const run = await check(proposal, files.population.path, files.population.path);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('is the population extract file itself');
+    expect(await readFile(files.population.path)).toEqual(population);
+
+    // Indonesian by default.
+    const id = await dtks(
+      'check',
+      proposal,
+      '--submitter',
+      '3371',
+      '--population',
+      files.population.path,
+      '--out',
+      proposal,
+    );
+    expect(id.stderr).toContain('adalah berkas usulan itu sendiri');
+    expect(await readFile(proposal)).toEqual(original);
   }, 60_000);
 
   it('names an unknown submitting regency in the chosen language', async () => {
