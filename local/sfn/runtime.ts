@@ -120,6 +120,9 @@ function checkPayloadSize(value: Json, what: string): void {
   }
 }
 
+/** SendTask* accept task tokens of 1 to 2048 characters (the API's length constraint). */
+const MAX_TOKEN_LENGTH = 2048;
+
 /** Task tokens carry a prefix so that the history can recognise and hide them wherever they appear. */
 const TOKEN_PREFIX = 'AQl0';
 const TOKEN_PATTERN = /AQl0[A-Za-z0-9_-]{128}/g;
@@ -505,9 +508,22 @@ export class StepFunctionsRuntime {
     return live;
   }
 
+  /**
+   * AWS (SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat): a token outside 1–2048 characters fails the
+   * request's validation; a token of a closed task (decided, timed out, its execution stopped) answers
+   * TaskTimedOut; any other token — garbage, or a well-formed one Step Functions never issued — is
+   * InvalidToken. TaskDoesNotExist is the answer for activities, which this runtime does not have.
+   */
   private pendingTask(token: string): { live: LiveExecution; frame: FrameRecord } {
-    if (typeof token !== 'string' || token.length < 1 || token.length > 1024) {
-      throw new StepFunctionsApiError('InvalidToken', 'Invalid Token');
+    if (typeof token !== 'string' || token.length < 1 || token.length > MAX_TOKEN_LENGTH) {
+      const constraint =
+        typeof token === 'string' && token.length > MAX_TOKEN_LENGTH
+          ? `less than or equal to ${MAX_TOKEN_LENGTH}`
+          : 'greater than or equal to 1';
+      throw new StepFunctionsApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length ${constraint}`,
+      );
     }
     const pending = this.pendingTokens.get(token);
     if (pending) return pending;
@@ -515,7 +531,7 @@ export class StepFunctionsRuntime {
       // DESIGN.md: an approval sent to a closed task is reported as "already decided".
       throw new StepFunctionsApiError('TaskTimedOut', 'Task Timed Out: the task is already closed');
     }
-    throw new StepFunctionsApiError('TaskDoesNotExist', 'Task Does Not Exist');
+    throw new StepFunctionsApiError('InvalidToken', "Invalid Token: 'Invalid token'");
   }
 
   // -------------------------------------------------------------------------------------------

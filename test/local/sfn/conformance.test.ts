@@ -855,10 +855,10 @@ describe('waitForTaskToken', () => {
     expect(output(await runMachine(approval(), {}, { invoker }))).toEqual({ early: true });
   });
 
-  it('answers TaskDoesNotExist for a token it never issued', async () => {
+  it('answers InvalidToken for a token it never issued', async () => {
     harness = await startHarness({ machines: { Test: approval() } });
     await expect(harness.runtime.sendTaskSuccess({ taskToken: 'not-a-token', output: '{}' })).rejects.toMatchObject({
-      type: 'TaskDoesNotExist',
+      type: 'InvalidToken',
     });
   });
 

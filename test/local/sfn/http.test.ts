@@ -10,6 +10,7 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
+  InvalidToken,
   ListExecutionsCommand,
   ListStateMachinesCommand,
   SendTaskFailureCommand,
@@ -18,7 +19,6 @@ import {
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
-  TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('Step Functions API with @aws-sdk/client-sfn', () => {
     expect(done.stopDate?.getTime()).toBeGreaterThanOrEqual(done.startDate?.getTime() ?? Number.POSITIVE_INFINITY);
   });
 
-  it('answers TaskTimedOut for a closed task and TaskDoesNotExist for an unknown token', async () => {
+  it('answers TaskTimedOut for a closed task and InvalidToken for a token it never issued, as AWS does', async () => {
     const { executionArn, taskToken } = await startWaiting('sdk-closed');
     await sfn.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalWithdrawn', cause: 'ditarik' }));
     expect(await harness.runtime.waitForStatus(executionArn)).toMatchObject({
@@ -92,9 +92,41 @@ describe('Step Functions API with @aws-sdk/client-sfn', () => {
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toBeInstanceOf(
       TaskTimedOut,
     );
+    await expect(sfn.send(new SendTaskFailureCommand({ taskToken }))).rejects.toBeInstanceOf(TaskTimedOut);
+    await expect(sfn.send(new SendTaskHeartbeatCommand({ taskToken }))).rejects.toBeInstanceOf(TaskTimedOut);
+    // AWS: TaskDoesNotExist is the activity answer; a callback token it cannot read is InvalidToken,
+    // whether it is garbage or has the shape of a real token.
+    const forged = `${taskToken.slice(0, 4)}${'A'.repeat(taskToken.length - 4)}`;
+    for (const bogus of ['never-issued', forged]) {
+      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: bogus, output: '{}' }))).rejects.toMatchObject({
+        name: 'InvalidToken',
+        message: expect.stringContaining('Invalid Token'),
+      });
+      await expect(sfn.send(new SendTaskFailureCommand({ taskToken: bogus }))).rejects.toBeInstanceOf(InvalidToken);
+      await expect(sfn.send(new SendTaskHeartbeatCommand({ taskToken: bogus }))).rejects.toBeInstanceOf(InvalidToken);
+    }
+  });
+
+  it('validates the task token length as AWS does (1 to 2048 characters)', async () => {
     await expect(
-      sfn.send(new SendTaskSuccessCommand({ taskToken: 'never-issued', output: '{}' })),
-    ).rejects.toBeInstanceOf(TaskDoesNotExist);
+      sfn.send(new SendTaskSuccessCommand({ taskToken: 'x'.repeat(2049), output: '{}' })),
+    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining("'taskToken'") });
+    await expect(sfn.send(new SendTaskHeartbeatCommand({ taskToken: '' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    // 2048 characters is a valid length: it is answered as a token, not as a malformed request.
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: 'x'.repeat(2048), output: '{}' })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+  });
+
+  it('answers InvalidOutput for a task result that is not JSON, and keeps the task open', async () => {
+    const { executionArn, taskToken } = await startWaiting('sdk-invalid-output');
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{not json' }))).rejects.toMatchObject({
+      name: 'InvalidOutput',
+    });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{"decision":"APPROVE"}' }));
+    expect(await harness.runtime.waitForStatus(executionArn)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('is idempotent for the same name and input while running, and refuses a different input', async () => {
@@ -231,5 +263,11 @@ describe('Step Functions API with the AWS CLI', () => {
     await expect(
       aws('stepfunctions', 'send-task-success', '--task-token', taskToken, '--task-output', '{}'),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('TaskTimedOut') });
+  });
+
+  it('reports InvalidToken to the CLI for a token that was never issued', async () => {
+    await expect(
+      aws('stepfunctions', 'send-task-success', '--task-token', 'never-issued', '--task-output', '{}'),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('InvalidToken') });
   });
 });
