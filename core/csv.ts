@@ -9,6 +9,7 @@
  */
 
 import { Buffer, isUtf8 } from 'node:buffer';
+import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from './file-type.ts';
 
 export type CsvDelimiter = ',' | ';';
 
@@ -45,6 +46,14 @@ export class CsvQuoteError extends Error {
   override readonly name = 'CsvQuoteError';
   constructor(readonly line: number) {
     super(`The quote opened on line ${line} is never closed`);
+  }
+}
+
+/** The input is not CSV text at all (an archive, a workbook, UTF-16, binary): see core/file-type.ts. */
+export class CsvFileTypeError extends Error {
+  override readonly name = 'CsvFileTypeError';
+  constructor(readonly fileType: NotCsvFileType) {
+    super(`The input is not CSV text (${fileType})`);
   }
 }
 
@@ -142,6 +151,10 @@ function countLineBreaks(text: string): number {
   return n;
 }
 
+function hasLineEnd(bytes: Uint8Array): boolean {
+  return bytes.includes(LF) || bytes.includes(CR);
+}
+
 function isBlankCells(cells: readonly string[]): boolean {
   for (const cell of cells) if (cell.trim() !== '') return false;
   return true;
@@ -225,12 +238,16 @@ export class CsvTokenizer {
       this.carry = undefined;
     }
     if (!this.bomChecked) {
-      // The BOM itself may arrive split over chunks.
-      if (bytes.length < 3 && !final) {
-        this.carry = bytes.length ? bytes : undefined;
+      // The first bytes say whether this is text at all, and hold the BOM; both may arrive split over chunks.
+      // They are looked at once SNIFF_BYTES have come, or the first line is complete (a push returns the
+      // records its input completes), or the input ends.
+      if (bytes.length < SNIFF_BYTES && !final && !hasLineEnd(bytes)) {
+        this.carry = bytes.length ? Buffer.from(bytes) : undefined;
         return '';
       }
       this.bomChecked = true;
+      const fileType = sniffFileType(bytes.subarray(0, SNIFF_BYTES));
+      if (fileType) throw new CsvFileTypeError(fileType);
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
         this.info.bom = true;
         bytes = bytes.subarray(3);

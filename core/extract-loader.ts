@@ -21,6 +21,7 @@ import {
   readMasterExtract,
   readPopulationExtract,
 } from './extracts.ts';
+import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from './file-type.ts';
 import { identifierKey } from './fingerprint.ts';
 import {
   identityHash,
@@ -151,6 +152,9 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
       filled += n;
     };
     fill();
+    // An archive, a workbook or UTF-16 text is named for what it is, as core/csv.ts does for the string reader.
+    const fileType = sniffFileType(buf.subarray(0, Math.min(filled, SNIFF_BYTES)));
+    if (fileType) throw new ExtractFormatError(kind, 'NOT_CSV', { fileType });
     let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
     let lf = buf.indexOf(LF, pos);
     while (lf === -1 || lf >= filled) {
@@ -490,6 +494,7 @@ interface SerialisedError {
   line?: number;
   row?: number;
   value?: string;
+  fileType?: NotCsvFileType;
 }
 
 /** Runs a job (in a worker): the message to post and the buffers to transfer with it. */
@@ -511,6 +516,7 @@ export async function runExtractJob(job: ExtractJob): Promise<{ message: JobMess
       if (e.line !== undefined) serialised.line = e.line;
       if (e.row !== undefined) serialised.row = e.row;
       if (e.value !== undefined) serialised.value = e.value;
+      if (e.fileType !== undefined) serialised.fileType = e.fileType;
     }
     return { message: { ok: false, error: serialised }, transfer: [] };
   }
@@ -531,6 +537,7 @@ function rebuildError(e: SerialisedError): Error {
       ...(e.line === undefined ? {} : { line: e.line }),
       ...(e.row === undefined ? {} : { row: e.row }),
       ...(e.value === undefined ? {} : { value: e.value }),
+      ...(e.fileType === undefined ? {} : { fileType: e.fileType }),
     });
   }
   const error = new Error(e.message);

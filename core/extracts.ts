@@ -5,7 +5,8 @@
  * of column names, unknown columns ignored); values are trimmed and otherwise kept as written.
  */
 
-import { type ByteSource, CsvQuoteError, CsvReader } from './csv.ts';
+import { type ByteSource, CsvFileTypeError, CsvQuoteError, CsvReader } from './csv.ts';
+import { type NotCsvFileType, notCsvMessage } from './file-type.ts';
 import type { Lang } from './messages.ts';
 import {
   MASTER_EXTRACT_COLUMNS,
@@ -18,6 +19,7 @@ import {
 export type ExtractKind = 'population' | 'master';
 export type ExtractFormatErrorCode =
   | 'EMPTY_FILE'
+  | 'NOT_CSV'
   | 'MISSING_COLUMN'
   | 'DUPLICATE_COLUMN'
   | 'UNTERMINATED_QUOTE'
@@ -41,11 +43,20 @@ export class ExtractFormatError extends Error {
   readonly row?: number;
   /** INVALID_VALUE: the value as written. */
   readonly value?: string;
+  /** NOT_CSV: what the file is instead (core/file-type.ts). */
+  readonly fileType?: NotCsvFileType;
 
   constructor(
     extract: ExtractKind,
     code: ExtractFormatErrorCode,
-    details: { columns?: readonly string[]; line?: number; row?: number; value?: string; cause?: unknown } = {},
+    details: {
+      columns?: readonly string[];
+      line?: number;
+      row?: number;
+      value?: string;
+      fileType?: NotCsvFileType;
+      cause?: unknown;
+    } = {},
   ) {
     super('', details.cause === undefined ? undefined : { cause: details.cause });
     this.extract = extract;
@@ -54,6 +65,7 @@ export class ExtractFormatError extends Error {
     if (details.line !== undefined) this.line = details.line;
     if (details.row !== undefined) this.row = details.row;
     if (details.value !== undefined) this.value = details.value;
+    if (details.fileType !== undefined) this.fileType = details.fileType;
     this.message = this.messageIn('id');
   }
 
@@ -69,6 +81,8 @@ export class ExtractFormatError extends Error {
         return lang === 'id'
           ? `${what} kosong: tidak ada baris judul (nama kolom)`
           : `${what} is empty: there is no header line (column names)`;
+      case 'NOT_CSV':
+        return `${what}: ${lang === 'id' ? 'berkas ini' : 'this file'} ${notCsvMessage(this.fileType ?? 'BINARY', lang)}`;
       case 'MISSING_COLUMN':
         return lang === 'id'
           ? `${what}: kolom wajib ${columns} tidak ada di baris judul`
@@ -149,6 +163,9 @@ async function* readExtract<C extends string, P>(
   } catch (error) {
     if (error instanceof CsvQuoteError) {
       throw new ExtractFormatError(extract, 'UNTERMINATED_QUOTE', { line: error.line, cause: error });
+    }
+    if (error instanceof CsvFileTypeError) {
+      throw new ExtractFormatError(extract, 'NOT_CSV', { fileType: error.fileType, cause: error });
     }
     throw error;
   }

@@ -4,11 +4,17 @@
  * integrity engine's job).
  */
 
-import { type ByteSource, type CsvDelimiter, CsvQuoteError, CsvReader } from './csv.ts';
+import { type ByteSource, type CsvDelimiter, CsvFileTypeError, CsvQuoteError, CsvReader } from './csv.ts';
+import { type NotCsvFileType, notCsvMessage } from './file-type.ts';
 import type { Lang } from './messages.ts';
 import { PROPOSAL_COLUMNS, type ProposalField, type ProposalRow, REQUIRED_COLUMNS } from './proposal.ts';
 
-export type ProposalFormatErrorCode = 'EMPTY_FILE' | 'MISSING_COLUMN' | 'DUPLICATE_COLUMN' | 'UNTERMINATED_QUOTE';
+export type ProposalFormatErrorCode =
+  | 'EMPTY_FILE'
+  | 'NOT_CSV'
+  | 'MISSING_COLUMN'
+  | 'DUPLICATE_COLUMN'
+  | 'UNTERMINATED_QUOTE';
 
 const quoted = (names: readonly string[]) => names.map((name) => `'${name}'`).join(', ');
 
@@ -21,10 +27,12 @@ export class ProposalFormatError extends Error {
   readonly columns?: readonly string[];
   /** Physical line of the file (1-based, empty lines counted). */
   readonly line?: number;
+  /** NOT_CSV: what the file is instead (core/file-type.ts). */
+  readonly fileType?: NotCsvFileType;
 
   constructor(
     code: ProposalFormatErrorCode,
-    details: { columns?: readonly string[]; line?: number; cause?: unknown } = {},
+    details: { columns?: readonly string[]; line?: number; fileType?: NotCsvFileType; cause?: unknown } = {},
   ) {
     super('', details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
@@ -33,6 +41,7 @@ export class ProposalFormatError extends Error {
       this.column = details.columns.join(', ');
     }
     if (details.line !== undefined) this.line = details.line;
+    if (details.fileType !== undefined) this.fileType = details.fileType;
     this.message = this.messageIn('id');
   }
 
@@ -44,6 +53,8 @@ export class ProposalFormatError extends Error {
         return lang === 'id'
           ? 'Berkas kosong: tidak ada baris judul (nama kolom) dan tidak ada data'
           : 'The file is empty: there is no header line (column names) and no data';
+      case 'NOT_CSV':
+        return `${lang === 'id' ? 'Berkas ini' : 'This file'} ${notCsvMessage(this.fileType ?? 'BINARY', lang)}`;
       case 'MISSING_COLUMN':
         return lang === 'id'
           ? `Kolom wajib ${quoted(columns)} tidak ada di baris judul`
@@ -163,6 +174,8 @@ export function readProposal(source: ByteSource, options: { batchSize?: number }
     } catch (error) {
       if (error instanceof CsvQuoteError)
         throw new ProposalFormatError('UNTERMINATED_QUOTE', { line: error.line, cause: error });
+      if (error instanceof CsvFileTypeError)
+        throw new ProposalFormatError('NOT_CSV', { fileType: error.fileType, cause: error });
       throw error;
     }
     syncInfo();

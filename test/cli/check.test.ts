@@ -10,8 +10,10 @@ import { copyFile, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWorld } from '#cli/commands/generate.ts';
+import { storedZip } from '../support/zip.ts';
 
 interface Run {
   code: number;
@@ -141,6 +143,25 @@ describe('dtks check (CLI)', () => {
     );
     expect(id.stderr).toContain('adalah berkas usulan itu sendiri');
     expect(await readFile(proposal)).toEqual(original);
+  }, 60_000);
+
+  it('names a workbook given as the proposal and a gzip file given as an extract for what they are', async () => {
+    const workbook = join(dir, 'usulan.xlsx');
+    await writeFile(workbook, storedZip({ '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>' }));
+    const id = await dtks('check', workbook, '--submitter', '3371', '--population', files.population.path);
+    expect(id.code).toBe(1);
+    expect(id.stderr).toContain(
+      'Berkas ini adalah arsip ZIP/berkas Excel (.xlsx), bukan CSV; buka di Excel/LibreOffice lalu simpan sebagai CSV UTF-8',
+    );
+    expect(id.stderr).not.toContain('Kolom wajib');
+
+    const population = join(dir, 'population.csv.gz');
+    await writeFile(population, gzipSync(await readFile(files.population.path)));
+    const en = await check(files.proposal.path, population, join(dir, 'gz.csv'));
+    expect(en.code).toBe(1);
+    expect(en.stderr).toContain(
+      'Population registry (Dukcapil) extract: this file is a gzip-compressed archive (.gz), not CSV; extract it and send the UTF-8 CSV file inside',
+    );
   }, 60_000);
 
   it('names an unknown submitting regency in the chosen language', async () => {

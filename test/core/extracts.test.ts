@@ -1,6 +1,9 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { loadMasterExtract, loadPopulationExtract } from '#core/extract-loader.ts';
 import { ExtractFormatError, readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
 import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
+import { storedZip } from '../support/zip.ts';
 
 const POPULATION_HEADER = 'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup';
 const MASTER_HEADER =
@@ -157,5 +160,32 @@ describe('readMasterExtract', () => {
 
   it('does not require aksi', async () => {
     expect(await all(readMasterExtract(pieces(`${MASTER_HEADER}\n`)))).toEqual([]);
+  });
+});
+
+describe('extracts that are not CSV', () => {
+  const csv = `${POPULATION_HEADER}\n3371011707850003,3371010101200001,Budi,L,Magelang,1985-07-17,3371011001,Jl. A,HIDUP\n`;
+  const xlsx = storedZip({ '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>' });
+
+  it('names a workbook, a gzip file and UTF-16 text for what they are, in both readers', async () => {
+    const cases: [Uint8Array, string, string][] = [
+      [xlsx, 'arsip ZIP/berkas Excel (.xlsx)', 'Excel workbook (.xlsx)'],
+      [gzipSync(csv), 'gzip', 'gzip'],
+      [Buffer.from(`\ufeff${csv}`, 'utf16le'), 'UTF-16', 'UTF-16'],
+      [Buffer.from(csv, 'utf16le'), 'UTF-16', 'UTF-16'],
+    ];
+    for (const [bytes, id, en] of cases) {
+      for (const read of [() => all(readPopulationExtract(pieces(bytes))), () => loadPopulationExtract({ bytes })]) {
+        const error = await failure(read());
+        expect(error).toMatchObject({ code: 'NOT_CSV', extract: 'population' });
+        expect(error.message).toContain(`Ekstrak data kependudukan (Dukcapil): berkas ini adalah ${''}`);
+        expect(error.message).toContain(id);
+        expect(error.messageIn('en')).toContain(en);
+      }
+    }
+    const master = await failure(loadMasterExtract({ bytes: xlsx }));
+    expect(master.messageIn('en')).toBe(
+      'DTKS master extract: this file is a ZIP archive/Excel workbook (.xlsx), not CSV; open it in Excel/LibreOffice and save it as CSV UTF-8',
+    );
   });
 });

@@ -1,6 +1,8 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type ProposalRow, REQUIRED_COLUMNS } from '#core/proposal.ts';
 import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import { storedZip } from '../support/zip.ts';
 
 const HEADER = [...REQUIRED_COLUMNS, 'alasan'];
 const VALUES: Record<string, string> = {
@@ -228,5 +230,58 @@ describe('readProposal', () => {
     expect(error.line).toBe(4);
     expect(error.message).toContain('baris 4');
     expect(error.messageIn('en')).toContain('line 4');
+  });
+
+  it('names a gzip, zip, workbook, UTF-16 or binary file for what it is instead of its missing columns', async () => {
+    const csv = `${HEADER.join(',')}\n${LINE}\n`;
+    const utf16le = Buffer.from(csv, 'utf16le');
+    const utf16be = Buffer.from(utf16le).swap16();
+    let seed = 7;
+    const random = Uint8Array.from({ length: 4096 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed >>> 23;
+    });
+    const cases: [string, Uint8Array, string, string][] = [
+      ['gzip', gzipSync(csv), 'arsip terkompresi gzip (.gz)', 'a gzip-compressed archive (.gz)'],
+      ['zip', storedZip({ 'usulan.csv': csv }), 'arsip ZIP (.zip)', 'a ZIP archive (.zip)'],
+      [
+        'xlsx',
+        storedZip({ '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>' }),
+        'Berkas ini adalah arsip ZIP/berkas Excel (.xlsx), bukan CSV; buka di Excel/LibreOffice lalu simpan sebagai CSV UTF-8',
+        'a ZIP archive/Excel workbook (.xlsx)',
+      ],
+      [
+        'ods',
+        storedZip({ mimetype: 'application/vnd.oasis.opendocument.spreadsheet' }),
+        'berkas LibreOffice Calc (.ods)',
+        'LibreOffice Calc',
+      ],
+      ['UTF-16 LE with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le]), 'UTF-16', 'UTF-16 text'],
+      ['UTF-16 LE without BOM', utf16le, 'UTF-16', 'UTF-16 text'],
+      ['UTF-16 BE without BOM', utf16be, 'UTF-16', 'UTF-16 text'],
+      ['binary', random, 'berkas biner, bukan teks', 'a binary file, not text'],
+    ];
+    for (const [what, bytes, id, en] of cases) {
+      for (const chunk of [1 << 20, 7]) {
+        let error: unknown;
+        try {
+          await read(bytes, { chunk });
+        } catch (e) {
+          error = e;
+        }
+        expect(error, what).toBeInstanceOf(ProposalFormatError);
+        const format = error as ProposalFormatError;
+        expect(format.code, what).toBe('NOT_CSV');
+        expect(format.message, what).toContain(id);
+        expect(format.message, what).not.toMatch(/kolom/i);
+        expect(format.messageIn('en'), what).toContain(en);
+      }
+    }
+  });
+
+  it('still reads a short file, and Windows-1252 text, as CSV', async () => {
+    expect((await read(`${HEADER.join(',')}\n`)).rows).toEqual([]);
+    const cp1252 = Buffer.from(`${HEADER.join(',')}\n${LINE.replace('Budi', 'B\u00e9di')}\n`, 'latin1');
+    expect((await read(cp1252)).rows[0]?.nama).toBe('B\u00e9di Santoso');
   });
 });

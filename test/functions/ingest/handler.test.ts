@@ -6,6 +6,7 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { proposalCsv, World } from '../../support/world.ts';
+import { storedZip } from '../../support/zip.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -14,7 +15,7 @@ let ingest: Handler;
 let proposals: ProposalsRepository;
 const world = new World();
 
-async function upload(key: string, body: string): Promise<{ key: string; etag: string; size: number }> {
+async function upload(key: string, body: string | Uint8Array): Promise<{ key: string; etag: string; size: number }> {
   const put = await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: body }),
   );
@@ -127,5 +128,19 @@ describe('ingest', () => {
     expect(report).toContain('DIKEMBALIKAN');
     expect(report).toContain(returned.reason);
     await expect(text(KEYS.stagedRows(returned.proposalId))).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it('returns a workbook uploaded instead of its CSV, saying what it is', async () => {
+    const workbook = storedZip({ '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>' });
+    // A workbook renamed to .csv, or saved with the wrong type: the location is right, the content is not.
+    const object = await upload('proposals/3371/2026-11/usulan-excel.csv', workbook);
+    const returned = await run(object, 'exec-xlsx');
+    expect(returned).toMatchObject({
+      outcome: 'RETURNED',
+      reason:
+        'Berkas ini adalah arsip ZIP/berkas Excel (.xlsx), bukan CSV; buka di Excel/LibreOffice lalu simpan sebagai CSV UTF-8',
+    });
+    const report = await text(KEYS.returnReport('3371', returned.proposalId));
+    expect(report).toContain('arsip ZIP/berkas Excel (.xlsx)');
   });
 });
