@@ -9,9 +9,22 @@ import { readFile } from 'node:fs/promises';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-/** The definition could not be loaded: the message names the feature, the field and the state. */
+/** ValidateStateMachineDefinition's error codes for what this checker finds (the rest is a schema problem). */
+export type AslDiagnosticCode = 'INVALID_JSON_DESCRIPTION' | 'INVALID_RESOURCE' | 'SCHEMA_VALIDATION_FAILED';
+
+/**
+ * The definition could not be loaded: the message names the feature, the field and the state; `location`
+ * is the JSON pointer of the state at fault (`/States/Each/ItemProcessor/States/Inner`), when there is one.
+ */
 export class AslDefinitionError extends Error {
   override readonly name = 'AslDefinitionError';
+  location?: string;
+  constructor(
+    message: string,
+    readonly code: AslDiagnosticCode = 'SCHEMA_VALIDATION_FAILED',
+  ) {
+    super(message);
+  }
 }
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -147,11 +160,19 @@ export function parseDefinition(
       `${source}: no substitution for placeholder(s) ${[...unresolved].map((name) => `\${${name}}`).join(', ')}`,
     );
   }
+  return checkDefinition(substituted, source);
+}
+
+/**
+ * Parses and validates a definition as written, without substitutions (a `${…}` left in it is plain
+ * text, as it is for ValidateStateMachineDefinition on AWS).
+ */
+export function checkDefinition(substituted: string, source = 'definition'): StateMachineDefinition {
   let parsed: unknown;
   try {
     parsed = JSON.parse(substituted);
   } catch (error) {
-    throw new AslDefinitionError(`${source}: not valid JSON (${(error as Error).message})`);
+    throw new AslDefinitionError(`${source}: not valid JSON (${(error as Error).message})`, 'INVALID_JSON_DESCRIPTION');
   }
   if (!isObject(parsed)) throw new AslDefinitionError(`${source}: the definition must be a JSON object`);
   checkFields(parsed, TOP_LEVEL_FIELDS, 'the top level', source);
@@ -159,7 +180,13 @@ export function parseDefinition(
   if (topLanguage !== 'JSONata' && topLanguage !== 'JSONPath') {
     throw new AslDefinitionError(`${source}: unknown QueryLanguage ${JSON.stringify(topLanguage)}`);
   }
-  validateBody(parsed, { source, language: topLanguage, where: 'the top level', outerVariables: new Set() });
+  validateBody(parsed, {
+    source,
+    language: topLanguage,
+    where: 'the top level',
+    pointer: '',
+    outerVariables: new Set(),
+  });
   return { ...(parsed as unknown as StateMachineBody), text: substituted };
 }
 
@@ -167,6 +194,8 @@ interface Scope {
   source: string;
   language: string;
   where: string;
+  /** JSON pointer of this scope's body (`''` at the top level, `/States/<Map>/ItemProcessor` inside a Map). */
+  pointer: string;
   /** Variables assigned in enclosing scopes: inner Map/Parallel states may read them but not assign them. */
   outerVariables: Set<string>;
 }
@@ -275,8 +304,16 @@ function validateBody(body: Record<string, unknown>, scope: Scope): void {
     }
   }
   for (const [name, state] of Object.entries(states)) {
-    if (!isObject(state)) throw new AslDefinitionError(`${source}: state "${name}" is not an object`);
-    validateState(name, state, states, scope, assignedHere);
+    try {
+      if (!isObject(state)) throw new AslDefinitionError(`${source}: state "${name}" is not an object`);
+      validateState(name, state, states, scope, assignedHere);
+    } catch (error) {
+      // The innermost state at fault names the location (a nested scope has set it already).
+      if (error instanceof AslDefinitionError && error.location === undefined) {
+        error.location = `${scope.pointer}/States/${name}`;
+      }
+      throw error;
+    }
   }
 }
 
@@ -362,6 +399,7 @@ function validateState(
         throw new AslDefinitionError(
           `${at}: Resource ${JSON.stringify(state.Resource)} is not supported; the local runtime integrates ` +
             `${LAMBDA_INVOKE} and ${LAMBDA_INVOKE_WAIT} only`,
+          'INVALID_RESOURCE',
         );
       }
       if (!isObject(state.Arguments) || state.Arguments.FunctionName === undefined) {
@@ -434,7 +472,10 @@ function validateState(
       ) {
         throw new AslDefinitionError(`${at}: MaxConcurrency must be a non-negative integer or a JSONata expression`);
       }
-      validateBody(processor, innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`));
+      validateBody(
+        processor,
+        innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`, `/States/${name}/ItemProcessor`),
+      );
       break;
     }
     case 'Parallel': {
@@ -444,15 +485,23 @@ function validateState(
       for (const [index, branch] of state.Branches.entries()) {
         if (!isObject(branch)) throw new AslDefinitionError(`${at}: Branches[${index}] is not an object`);
         checkFields(branch, new Set(['StartAt', 'States', 'Comment']), `Branches[${index}]`, at);
-        validateBody(branch, innerScope(scope, assignedHere, `branch ${index} of "${name}"`));
+        validateBody(
+          branch,
+          innerScope(scope, assignedHere, `branch ${index} of "${name}"`, `/States/${name}/Branches/${index}`),
+        );
       }
       break;
     }
   }
 }
 
-function innerScope(scope: Scope, assignedHere: Set<string>, where: string): Scope {
-  return { ...scope, where, outerVariables: new Set([...scope.outerVariables, ...assignedHere]) };
+function innerScope(scope: Scope, assignedHere: Set<string>, where: string, pointer: string): Scope {
+  return {
+    ...scope,
+    where,
+    pointer: `${scope.pointer}${pointer}`,
+    outerVariables: new Set([...scope.outerVariables, ...assignedHere]),
+  };
 }
 
 function checkAssign(assign: unknown, scope: Scope, at: string): void {

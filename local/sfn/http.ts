@@ -59,6 +59,16 @@ const OPERATIONS: Record<string, Operation> = {
   SendTaskHeartbeat: (runtime, body) => runtime.sendTaskHeartbeat({ taskToken: text(body, 'taskToken') }),
   DescribeStateMachine: (runtime, body) =>
     runtime.describeStateMachine({ stateMachineArn: text(body, 'stateMachineArn') }),
+  DescribeStateMachineForExecution: (runtime, body) =>
+    runtime.describeStateMachineForExecution({ executionArn: text(body, 'executionArn') }),
+  ListTagsForResource: (runtime, body) => runtime.listTagsForResource({ resourceArn: text(body, 'resourceArn') }),
+  ValidateStateMachineDefinition: (runtime, body) =>
+    runtime.validateStateMachineDefinition({
+      definition: text(body, 'definition'),
+      ...optional(body, 'type'),
+      ...optional(body, 'severity'),
+      ...(typeof body.maxResults === 'number' ? { maxResults: body.maxResults } : {}),
+    }),
   ListStateMachines: (runtime, body) =>
     runtime.listStateMachines({
       ...(typeof body.maxResults === 'number' ? { maxResults: body.maxResults } : {}),

@@ -10,8 +10,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Clock, systemClock } from './clock.ts';
 import {
+  AslDefinitionError,
   type Catcher,
   type ChoiceState,
+  checkDefinition,
   type FailState,
   isObject,
   type Json,
@@ -47,6 +49,21 @@ export interface LambdaInvoker {
 export interface StateMachineSource {
   name: string;
   definition: StateMachineDefinition;
+  /** What ListTagsForResource answers for the machine. @default none */
+  tags?: Tag[];
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** One finding of ValidateStateMachineDefinition. */
+export interface ValidationDiagnostic {
+  severity: 'ERROR' | 'WARNING';
+  code: string;
+  message: string;
+  location?: string;
 }
 
 export interface RuntimeOptions {
@@ -120,6 +137,9 @@ function checkPayloadSize(value: Json, what: string): void {
   }
 }
 
+/** ValidateStateMachineDefinition takes definitions of up to 1,048,576 characters. */
+const MAX_DEFINITION_LENGTH = 1_048_576;
+
 /** SendTask* accept task tokens of 1 to 2048 characters (the API's length constraint). */
 const MAX_TOKEN_LENGTH = 2048;
 
@@ -137,6 +157,7 @@ interface Machine {
   arn: string;
   definition: StateMachineDefinition;
   creationDate: Date;
+  tags: Tag[];
 }
 
 interface LiveExecution {
@@ -181,9 +202,9 @@ export class StepFunctionsRuntime {
     this.store = new ExecutionStore(options.dataDir);
     this.log = options.log ?? (() => undefined);
     this.events.setMaxListeners(0);
-    for (const { name, definition } of options.machines) {
+    for (const { name, definition, tags = [] } of options.machines) {
       const arn = this.stateMachineArn(name);
-      this.machines.set(arn, { name, arn, definition, creationDate: new Date(this.clock.now()) });
+      this.machines.set(arn, { name, arn, definition, creationDate: new Date(this.clock.now()), tags });
     }
   }
 
@@ -393,6 +414,73 @@ export class StepFunctionsRuntime {
       type: 'STANDARD',
       creationDate: machine.creationDate,
     };
+  }
+
+  /** The machine an execution runs. The local machines never change, so the version is the current one. */
+  describeStateMachineForExecution(request: { executionArn: string }) {
+    const { machine } = this.execution(request.executionArn);
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      definition: machine.definition.text,
+      roleArn: `arn:aws:iam::${this.account}:role/local-step-functions`,
+      updateDate: machine.creationDate,
+    };
+  }
+
+  /** Tags of a state machine (the only taggable resource here; AWS also tags activities). */
+  listTagsForResource(request: { resourceArn: string }): { tags: Tag[] } {
+    const machine = this.machines.get(request.resourceArn);
+    if (machine) return { tags: machine.tags.map((tag) => ({ ...tag })) };
+    if (!/^arn:aws:states:[^:]*:\d{12}:(stateMachine|activity):[^:]+$/.test(request.resourceArn)) {
+      throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${request.resourceArn}'`);
+    }
+    throw new StepFunctionsApiError('ResourceNotFound', `Resource not found: '${request.resourceArn}'`);
+  }
+
+  /**
+   * ValidateStateMachineDefinition with the local checker (definition.ts), which is stricter than AWS's:
+   * what it refuses cannot run here, so FAIL means "will not run locally" as well as "invalid". It stops
+   * at the first problem, so there is at most one diagnostic. The definition is checked as written.
+   */
+  validateStateMachineDefinition(request: {
+    definition: string;
+    type?: string;
+    severity?: string;
+    maxResults?: number;
+  }): { result: 'OK' | 'FAIL'; diagnostics: ValidationDiagnostic[]; truncated: boolean } {
+    if (request.definition.length < 1 || request.definition.length > MAX_DEFINITION_LENGTH) {
+      throw new StepFunctionsApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length between 1 and ${MAX_DEFINITION_LENGTH}`,
+      );
+    }
+    if (request.type !== undefined && request.type !== 'STANDARD' && request.type !== 'EXPRESS') {
+      throw new StepFunctionsApiError(
+        'ValidationException',
+        `Value '${request.type}' at 'type' is not STANDARD or EXPRESS`,
+      );
+    }
+    if (request.severity !== undefined && request.severity !== 'ERROR' && request.severity !== 'WARNING') {
+      throw new StepFunctionsApiError(
+        'ValidationException',
+        `Value '${request.severity}' at 'severity' is not ERROR or WARNING`,
+      );
+    }
+    try {
+      checkDefinition(request.definition);
+    } catch (error) {
+      if (!(error instanceof AslDefinitionError)) throw error;
+      const diagnostic: ValidationDiagnostic = {
+        severity: 'ERROR',
+        code: error.code,
+        message: error.message,
+        ...(error.location !== undefined ? { location: error.location } : {}),
+      };
+      // One diagnostic fits every maxResults (1–100, or 0 for the service's default): never truncated.
+      return { result: 'FAIL', diagnostics: [diagnostic], truncated: false };
+    }
+    return { result: 'OK', diagnostics: [], truncated: false };
   }
 
   listStateMachines(request: { maxResults?: number; nextToken?: string } = {}) {

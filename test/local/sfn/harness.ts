@@ -87,6 +87,8 @@ export interface Harness {
 
 export async function startHarness(options: {
   machines: Record<string, string>;
+  /** Tags of the machines, by machine name (ListTagsForResource). */
+  tags?: Record<string, { key: string; value: string }[]>;
   invoker?: ScriptedInvoker;
   clock?: Clock;
   random?: () => number;
@@ -96,6 +98,7 @@ export async function startHarness(options: {
   const machines = Object.entries(options.machines).map(([name, text]) => ({
     name,
     definition: parseDefinition(text, {}, name),
+    ...(options.tags?.[name] ? { tags: options.tags[name] } : {}),
   }));
   let invoker = options.invoker ?? new ScriptedInvoker();
   const boot = (clock: Clock | undefined) =>

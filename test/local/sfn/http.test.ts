@@ -7,19 +7,25 @@ import { promisify } from 'node:util';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  DescribeStateMachineForExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
+  InvalidArn,
   InvalidToken,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  ListTagsForResourceCommand,
+  ResourceNotFound,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
+  TagResourceCommand,
   TaskTimedOut,
+  ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
@@ -41,9 +47,18 @@ let harness: Harness;
 let server: StepFunctionsApiServer;
 let sfn: SFNClient;
 let machineArn: string;
+let taggedArn: string;
 
 beforeAll(async () => {
-  harness = await startHarness({ machines: { Approval: approval } });
+  harness = await startHarness({
+    machines: { Approval: approval, Tagged: approval },
+    tags: {
+      Tagged: [
+        { key: 'application', value: 'dtks' },
+        { key: 'workflow', value: 'proposal' },
+      ],
+    },
+  });
   server = await serveStepFunctionsApi(harness.runtime);
   sfn = new SFNClient({
     endpoint: server.endpoint,
@@ -51,6 +66,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   machineArn = harness.runtime.stateMachineArn('Approval');
+  taggedArn = harness.runtime.stateMachineArn('Tagged');
 });
 
 afterAll(async () => {
@@ -198,7 +214,104 @@ describe('Step Functions API with @aws-sdk/client-sfn', () => {
     expect(described).toMatchObject({ name: 'Approval', status: 'ACTIVE', type: 'STANDARD' });
     expect(JSON.parse(described.definition ?? '')).toMatchObject({ StartAt: 'Ask' });
     const listed = await sfn.send(new ListStateMachinesCommand({}));
-    expect(listed.stateMachines?.map((stateMachine) => stateMachine.stateMachineArn)).toEqual([machineArn]);
+    expect(listed.stateMachines?.map((stateMachine) => stateMachine.stateMachineArn)).toEqual([machineArn, taggedArn]);
+  });
+
+  it('describes the state machine of an execution (DescribeStateMachineForExecution)', async () => {
+    const { executionArn } = await startWaiting('sdk-machine-of');
+    const described = await sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ stateMachineArn: machineArn, name: 'Approval' });
+    expect(JSON.parse(described.definition ?? '')).toMatchObject({ StartAt: 'Ask' });
+    expect(described.roleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(described.updateDate).toBeInstanceOf(Date);
+    await expect(
+      sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: `${executionArn}-unknown` })),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    await expect(
+      sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn: 'not-an-arn' })),
+    ).rejects.toBeInstanceOf(InvalidArn);
+  });
+
+  it('lists the tags of a state machine, and names what it does not know', async () => {
+    expect(await sfn.send(new ListTagsForResourceCommand({ resourceArn: taggedArn }))).toMatchObject({
+      tags: [
+        { key: 'application', value: 'dtks' },
+        { key: 'workflow', value: 'proposal' },
+      ],
+    });
+    expect((await sfn.send(new ListTagsForResourceCommand({ resourceArn: machineArn }))).tags).toEqual([]);
+    await expect(
+      sfn.send(new ListTagsForResourceCommand({ resourceArn: `${machineArn}-unknown` })),
+    ).rejects.toBeInstanceOf(ResourceNotFound);
+    await expect(sfn.send(new ListTagsForResourceCommand({ resourceArn: 'not-an-arn' }))).rejects.toBeInstanceOf(
+      InvalidArn,
+    );
+  });
+
+  it('validates a definition with the local checker, in the shape of ValidateStateMachineDefinition', async () => {
+    const valid = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: approval }));
+    expect(valid).toMatchObject({ result: 'OK', diagnostics: [] });
+
+    const notJson = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: '{"StartAt":' }));
+    expect(notJson).toMatchObject({
+      result: 'FAIL',
+      diagnostics: [{ severity: 'ERROR', code: 'INVALID_JSON_DESCRIPTION' }],
+    });
+
+    const badResource = machine('Run', {
+      Run: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Arguments: { FunctionName: 'x' }, End: true },
+    });
+    const resource = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: badResource }));
+    expect(resource.result).toBe('FAIL');
+    expect(resource.diagnostics?.[0]).toMatchObject({
+      severity: 'ERROR',
+      code: 'INVALID_RESOURCE',
+      location: '/States/Run',
+      message: expect.stringContaining('sqs:sendMessage'),
+    });
+
+    const nested = machine('Each', {
+      Each: {
+        Type: 'Map',
+        ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Pass', Next: 'Nowhere' } } },
+        End: true,
+      },
+    });
+    const schema = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: nested }));
+    expect(schema).toMatchObject({
+      result: 'FAIL',
+      diagnostics: [
+        {
+          severity: 'ERROR',
+          code: 'SCHEMA_VALIDATION_FAILED',
+          location: '/States/Each/ItemProcessor/States/Inner',
+          message: expect.stringContaining('Nowhere'),
+        },
+      ],
+    });
+    // A definition is validated as written: a ${placeholder} is text, as it is for AWS.
+    const placeholder = await sfn.send(
+      new ValidateStateMachineDefinitionCommand({
+        definition: machine('Run', {
+          Run: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Arguments: { FunctionName: `\${IngestFunctionArn}` },
+            End: true,
+          },
+        }),
+      }),
+    );
+    expect(placeholder.result).toBe('OK');
+    await expect(sfn.send(new ValidateStateMachineDefinitionCommand({ definition: '' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+
+  it('keeps answering UnknownOperationException for what it does not implement', async () => {
+    await expect(
+      sfn.send(new TagResourceCommand({ resourceArn: machineArn, tags: [{ key: 'a', value: 'b' }] })),
+    ).rejects.toMatchObject({ name: 'UnknownOperationException', message: expect.stringContaining('TagResource') });
   });
 
   it('answers ExecutionDoesNotExist for an unknown execution', async () => {
@@ -263,6 +376,26 @@ describe('Step Functions API with the AWS CLI', () => {
     await expect(
       aws('stepfunctions', 'send-task-success', '--task-token', taskToken, '--task-output', '{}'),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('TaskTimedOut') });
+  });
+
+  it('answers validate-state-machine-definition, describe-state-machine-for-execution and list-tags-for-resource', async () => {
+    expect(await aws('stepfunctions', 'validate-state-machine-definition', '--definition', approval)).toMatchObject({
+      result: 'OK',
+      diagnostics: [],
+    });
+    expect(
+      await aws('stepfunctions', 'validate-state-machine-definition', '--definition', '{"StartAt": "A", "States": {}}'),
+    ).toMatchObject({ result: 'FAIL', diagnostics: [{ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED' }] });
+    const { executionArn } = await startWaiting('cli-machine-of');
+    expect(
+      await aws('stepfunctions', 'describe-state-machine-for-execution', '--execution-arn', executionArn),
+    ).toMatchObject({ stateMachineArn: machineArn, name: 'Approval' });
+    expect(await aws('stepfunctions', 'list-tags-for-resource', '--resource-arn', taggedArn)).toEqual({
+      tags: [
+        { key: 'application', value: 'dtks' },
+        { key: 'workflow', value: 'proposal' },
+      ],
+    });
   });
 
   it('reports InvalidToken to the CLI for a token that was never issued', async () => {
