@@ -30,6 +30,7 @@ import {
 } from './definition.ts';
 import { StatesError, StepFunctionsApiError } from './errors.ts';
 import { evaluateTemplate } from './jsonata.ts';
+import { type ExecutionStatusChangeEvent, executionStatusChange } from './status-events.ts';
 import {
   type ExecutionRecord,
   type ExecutionStatus,
@@ -78,6 +79,12 @@ export interface RuntimeOptions {
   account?: string;
   /** Operator-facing messages (never task tokens). */
   log?: (message: string) => void;
+  /**
+   * Receives the "Step Functions Execution Status Change" event of every status change, after the status
+   * is saved (the local environment routes them as the production EventBridge rules do). Not called for
+   * executions resumed at start: their change was announced by the runtime that made it.
+   */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void;
 }
 
 export interface PendingTask {
@@ -184,6 +191,7 @@ export class StepFunctionsRuntime {
   private readonly invoker: LambdaInvoker;
   private readonly store: ExecutionStore;
   private readonly log: (message: string) => void;
+  private readonly onStatusChange: ((event: ExecutionStatusChangeEvent) => void) | undefined;
   private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, LiveExecution>();
   private readonly pendingTokens = new Map<string, { live: LiveExecution; frame: FrameRecord }>();
@@ -201,6 +209,7 @@ export class StepFunctionsRuntime {
     this.invoker = options.invoker;
     this.store = new ExecutionStore(options.dataDir);
     this.log = options.log ?? (() => undefined);
+    this.onStatusChange = options.onStatusChange;
     this.events.setMaxListeners(0);
     for (const { name, definition, tags = [] } of options.machines) {
       const arn = this.stateMachineArn(name);
@@ -289,6 +298,7 @@ export class StepFunctionsRuntime {
       roleArn: `arn:aws:iam::${this.account}:role/local-step-functions`,
     });
     await this.store.save(record);
+    this.statusChanged(record);
     this.launch(live);
     return { executionArn, startDate: new Date(now) };
   }
@@ -359,7 +369,7 @@ export class StepFunctionsRuntime {
         ...(request.cause !== undefined ? { cause: request.cause } : {}),
       });
       await this.store.save(record);
-      this.events.emit(`status:${record.executionArn}`);
+      this.statusChanged(record);
     }
     return { stopDate: new Date(record.stopDate ?? this.clock.now()) };
   }
@@ -673,7 +683,7 @@ export class StepFunctionsRuntime {
           });
         }
         await this.store.save(record);
-        this.events.emit(`status:${record.executionArn}`);
+        this.statusChanged(record);
       })
       .catch(async (error: unknown) => {
         if (error instanceof Halted || this.stopped || record.status !== 'RUNNING') return;
@@ -688,7 +698,7 @@ export class StepFunctionsRuntime {
           cause: record.cause,
         });
         await this.store.save(record).catch(() => undefined);
-        this.events.emit(`status:${record.executionArn}`);
+        this.statusChanged(record);
       });
   }
 
@@ -1244,6 +1254,21 @@ export class StepFunctionsRuntime {
       ...(extra.errorOutput !== undefined ? { errorOutput: extra.errorOutput } : {}),
     };
     return { ...Object.assign({}, ...outer, frame.variables), states };
+  }
+
+  /** The status of the execution changed and is saved: wake the waiters and announce it. */
+  private statusChanged(record: ExecutionRecord): void {
+    this.events.emit(`status:${record.executionArn}`);
+    if (!this.onStatusChange) return;
+    try {
+      this.onStatusChange(
+        executionStatusChange(record, { now: this.clock.now(), region: this.region, account: this.account }),
+      );
+    } catch (error) {
+      this.log(
+        `The status change of ${record.executionArn} was not delivered: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private addEvent(record: ExecutionRecord, type: string, key?: string, value?: Record<string, Json>): void {

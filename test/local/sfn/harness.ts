@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '#local/sfn/clock.ts';
 import { type Json, parseDefinition } from '#local/sfn/definition.ts';
 import { type LambdaInvoker, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { ExecutionStatusChangeEvent } from '#local/sfn/status-events.ts';
 
 export type Handler = (payload: Json, call: { taskToken?: string; attempt: number }) => unknown;
 
@@ -93,6 +94,8 @@ export async function startHarness(options: {
   clock?: Clock;
   random?: () => number;
   dataDir?: string;
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void;
+  log?: (message: string) => void;
 }): Promise<Harness> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dtks-sfn-')));
   const machines = Object.entries(options.machines).map(([name, text]) => ({
@@ -108,6 +111,8 @@ export async function startHarness(options: {
       invoker,
       ...(clock ? { clock } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
   const harness: Harness = {
     runtime: await boot(options.clock),
