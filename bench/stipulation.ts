@@ -189,8 +189,9 @@ async function writersBenchmark(records: number): Promise<void> {
             period: PERIOD,
             regency,
             province: regency.slice(0, 2),
-            persons: generatedPages(first, last, regency),
+            persons: () => generatedPages(first, last, regency),
             pseudonymKey: 'bench-pseudonym-key',
+            k: 5,
             openFile: (key, contentType) => new S3ObjectSink(s3, LOCAL_RESOURCES.buckets.exports, key, contentType),
           }),
         );

@@ -5,13 +5,21 @@
  * - The full tier carries the master's columns as they are, for units entitled to personal data.
  * - The pseudonymised tier is for general analysts: NIK and No. KK become a keyed hash (HMAC-SHA-256
  *   with a period-independent key, so a person can be followed across periods without being named);
- *   names, the mother's maiden name, place and day of birth and the street address with RT/RW are
- *   dropped (only the birth year stays).
+ *   names, the mother's maiden name, place and date of birth and the street address with RT/RW are
+ *   dropped, and the quasi-identifiers are generalised (district, decade of birth, occupation group)
+ *   and suppressed where fewer than k persons share them (core/anonymity.ts).
  *
  * Column names are a contract: the Glue tables over the Parquet files (infra/) use them, with the
  * partition keys `period` and `province` taken from the object keys.
  */
 import { createHmac } from 'node:crypto';
+import {
+  birthYearBand,
+  districtOfVillage,
+  occupationGroup,
+  QUASI_IDENTIFIERS,
+  type QuasiIdentifierValues,
+} from './anonymity.ts';
 import { dateExists, twoDigits } from './dates.ts';
 import type { MasterPerson } from './proposal.ts';
 
@@ -52,18 +60,21 @@ export interface FullSnapshotRow {
   periode: string;
 }
 
-/** One row of the pseudonymised tier. */
+/**
+ * One row of the pseudonymised tier. The four quasi-identifiers (core/anonymity.ts) are null in a
+ * suppressed row: jenis_kelamin, kelompok_tahun_lahir (`1980-1989`), kode_kecamatan, kelompok_pekerjaan.
+ */
 export interface PseudonymisedSnapshotRow {
   nik_hash: string;
   no_kk_hash: string;
-  jenis_kelamin: string;
-  tahun_lahir: number | null;
+  jenis_kelamin: string | null;
+  kelompok_tahun_lahir: string | null;
   hubungan_keluarga: string;
   status_perkawinan: string;
-  kode_desa: string;
+  kode_kecamatan: string | null;
   kode_kabupaten: string;
   kode_provinsi: string;
-  pekerjaan: string | null;
+  kelompok_pekerjaan: string | null;
   penghasilan_bulanan: number | null;
   desil: number | null;
   status: string;
@@ -105,13 +116,13 @@ export const PSEUDONYMISED_SNAPSHOT_COLUMNS = [
   column('nik_hash', 'string', false),
   column('no_kk_hash', 'string', false),
   column('jenis_kelamin', 'string'),
-  column('tahun_lahir', 'int32'),
+  column('kelompok_tahun_lahir', 'string'),
   column('hubungan_keluarga', 'string'),
   column('status_perkawinan', 'string'),
-  column('kode_desa', 'string', false),
+  column('kode_kecamatan', 'string'),
   column('kode_kabupaten', 'string', false),
   column('kode_provinsi', 'string', false),
-  column('pekerjaan', 'string'),
+  column('kelompok_pekerjaan', 'string'),
   column('penghasilan_bulanan', 'int64'),
   column('desil', 'int32'),
   column('status', 'string', false),
@@ -187,25 +198,40 @@ export function createPseudonymiser(key: string | Uint8Array): Pseudonymiser {
   return (identifier) => createHmac('sha256', key).update(identifier, 'utf8').digest('hex');
 }
 
-/** The pseudonymised-tier row of a master person: identifiers hashed, names and street address dropped. */
+/** The generalised quasi-identifiers of a master person (core/anonymity.ts): what its class is made of. */
+export function quasiIdentifiersOf(person: SnapshotPerson): QuasiIdentifierValues {
+  const birthDate = isoDateOrNull(person.tanggalLahir);
+  return {
+    kode_kecamatan: districtOfVillage(person.kodeDesa),
+    kelompok_tahun_lahir: birthYearBand(birthDate ? Number(birthDate.slice(0, 4)) : null),
+    jenis_kelamin: textOrNull(person.jenisKelamin),
+    kelompok_pekerjaan: occupationGroup(person.pekerjaan),
+  };
+}
+
+/**
+ * The pseudonymised-tier row of a master person: identifiers hashed, names and street address dropped,
+ * quasi-identifiers generalised. Whether the row is published as it is, suppressed or withheld is the
+ * export's AnonymityPlan's to say: it needs the counts of the whole file.
+ */
 export function toPseudonymisedSnapshotRow(
   person: SnapshotPerson,
   period: string,
   pseudonymise: Pseudonymiser,
 ): PseudonymisedSnapshotRow {
-  const birthDate = isoDateOrNull(person.tanggalLahir);
   const village = person.kodeDesa;
+  const quasi = quasiIdentifiersOf(person);
   return {
     nik_hash: pseudonymise(person.nik),
     no_kk_hash: pseudonymise(person.noKk),
-    jenis_kelamin: person.jenisKelamin,
-    tahun_lahir: birthDate ? Number(birthDate.slice(0, 4)) : null,
+    jenis_kelamin: quasi.jenis_kelamin,
+    kelompok_tahun_lahir: quasi.kelompok_tahun_lahir,
     hubungan_keluarga: person.hubunganKeluarga,
     status_perkawinan: person.statusPerkawinan,
-    kode_desa: village,
+    kode_kecamatan: quasi.kode_kecamatan,
     kode_kabupaten: village.slice(0, 4),
     kode_provinsi: village.slice(0, 2),
-    pekerjaan: textOrNull(person.pekerjaan),
+    kelompok_pekerjaan: quasi.kelompok_pekerjaan,
     penghasilan_bulanan: incomeOrNull(person.penghasilanBulanan),
     desil: decileOrNull(person.desil),
     status: person.status,
@@ -219,13 +245,25 @@ export function toPseudonymisedSnapshotRow(
 /** Access tier of an export file: full Parquet, pseudonymised Parquet, or the Dinas Sosial CSV. */
 export type SnapshotTier = 'full' | 'pseudonymised' | 'csv';
 
+/** How a pseudonymised file was anonymised (core/anonymity.ts): its k, and the rows it blanked or left out. */
+export interface FileAnonymity {
+  k: number;
+  /** Rows written with their quasi-identifiers blanked. */
+  suppressed: number;
+  /** Persons left out of the file (a regency of fewer than k persons). */
+  withheld: number;
+}
+
 export interface SnapshotFile {
   key: string;
   tier: SnapshotTier;
+  /** Rows in the file: the part's persons, less those withheld from a pseudonymised file. */
   records: number;
   bytes: number;
   /** Lowercase hex SHA-256 of the object's bytes. */
   sha256: string;
+  /** Pseudonymised files only. */
+  anonymity?: FileAnonymity;
 }
 
 /** What the export of one regency produced (structurally the ExportPartRecord of the contracts, without its period). */
@@ -243,6 +281,13 @@ export interface SnapshotManifest {
   carriedForward: boolean;
   sourceProposals: { proposalId: string; regency: string }[];
   totals: { records: number; byProvince: Record<string, number>; byRegency: Record<string, number> };
+  /** The k-anonymity of the pseudonymised tier in this release; k is null when no regency was exported. */
+  pseudonymisation: {
+    k: number | null;
+    quasiIdentifiers: readonly string[];
+    suppressedRecords: number;
+    withheldRecords: number;
+  };
   files: SnapshotFile[];
 }
 
@@ -269,18 +314,38 @@ export function buildSnapshotManifest(input: {
   const byRegency = new Map<string, number>();
   const byProvince = new Map<string, number>();
   const files: SnapshotFile[] = [];
+  const pseudonymisation: SnapshotManifest['pseudonymisation'] = {
+    k: null,
+    quasiIdentifiers: [...QUASI_IDENTIFIERS],
+    suppressedRecords: 0,
+    withheldRecords: 0,
+  };
   let records = 0;
   for (const part of input.parts) {
     if (byRegency.has(part.regency)) {
       throw new InconsistentSnapshotError(`Kabupaten/kota ${part.regency} diekspor lebih dari sekali`);
     }
     for (const file of part.files) {
-      if (file.records !== part.records) {
+      const withheld = file.anonymity?.withheld ?? 0;
+      if (file.records + withheld !== part.records) {
         throw new InconsistentSnapshotError(
           `Berkas ${file.key} memuat ${file.records} baris, padahal ekspor ${part.regency} memuat ${part.records}`,
         );
       }
-      files.push({ key: file.key, tier: file.tier, records: file.records, bytes: file.bytes, sha256: file.sha256 });
+      const { key, tier, bytes, sha256, anonymity } = file;
+      if (tier === 'pseudonymised') {
+        // One release, one k: a file written under another setting (a rerun of some regencies only) would
+        // make the manifest's promise untrue.
+        if (!anonymity || (pseudonymisation.k !== null && anonymity.k !== pseudonymisation.k)) {
+          throw new InconsistentSnapshotError(
+            `Berkas ${key} tidak dianonimkan dengan k yang sama dengan berkas lain periode ini`,
+          );
+        }
+        pseudonymisation.k = anonymity.k;
+        pseudonymisation.suppressedRecords += anonymity.suppressed;
+        pseudonymisation.withheldRecords += anonymity.withheld;
+        files.push({ key, tier, records: file.records, bytes, sha256, anonymity: { ...anonymity } });
+      } else files.push({ key, tier, records: file.records, bytes, sha256 });
     }
     byRegency.set(part.regency, part.records);
     byProvince.set(part.province, (byProvince.get(part.province) ?? 0) + part.records);
@@ -293,6 +358,7 @@ export function buildSnapshotManifest(input: {
     carriedForward: input.carriedForward,
     sourceProposals: input.sourceProposals.map(({ proposalId, regency }) => ({ proposalId, regency })),
     totals: { records, byProvince: sortedRecord(byProvince), byRegency: sortedRecord(byRegency) },
+    pseudonymisation,
     files,
   };
 }

@@ -4,6 +4,7 @@
  * fails at init with the variable's name instead of at the first write.
  */
 import { z } from 'zod';
+import { DEFAULT_ANONYMITY_K } from '#core/anonymity.ts';
 import { ENV } from './contracts.ts';
 import { ConfigurationError } from './errors.ts';
 
@@ -21,10 +22,12 @@ const SCHEMA = {
   pseudonymKeySecretArn: nonEmpty,
   pseudonymKey: nonEmpty,
   reportLanguage: z.enum(['id', 'en']),
+  // Below 2 the pseudonymised tier would single people out again; above 100 it would blank nearly everything.
+  anonymityK: z.coerce.number().int().min(2).max(100),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */
-const DEFAULTS: Partial<Record<ConfigKey, string>> = { reportLanguage: 'id' };
+const DEFAULTS: Partial<Record<ConfigKey, string>> = { reportLanguage: 'id', anonymityK: String(DEFAULT_ANONYMITY_K) };
 
 export type Config = { [K in ConfigKey]: z.infer<(typeof SCHEMA)[K]> };
 

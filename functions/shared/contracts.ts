@@ -161,6 +161,19 @@ export interface StipulationRelease {
   returnedRows: number;
 }
 
+/**
+ * VerifyDecision runs after every waitForTaskToken state: `received` is the task's output as Step
+ * Functions got it (anything a SendTaskSuccess carried). The handler answers with the decision the
+ * approvals API recorded for the level (an ApprovalDecision), or for STIPULATION the StipulationRelease
+ * that stipulation-release recorded, and fails with DecisionNotRecordedError when there is none or the
+ * output differs from it.
+ */
+export interface VerifyDecisionInput {
+  proposalId: string;
+  level: ApprovalLevel | 'STIPULATION';
+  received: unknown;
+}
+
 /** RecordOutcome: the terminal states of a proposal (releases its claims unless STIPULATED). */
 export interface RecordOutcomeInput {
   proposalId: string;
@@ -229,6 +242,8 @@ export interface ExportFile {
   bytes: number;
   records: number;
   tier: 'full' | 'pseudonymised' | 'csv';
+  /** Pseudonymised files: the k they were written with and the rows suppressed or withheld (core/anonymity.ts). */
+  anonymity?: { k: number; suppressed: number; withheld: number };
 }
 /**
  * The record of one regency's export (structurally core's SnapshotPart, with its period), stored at
@@ -283,6 +298,8 @@ export const ENV = {
   pseudonymKey: 'PSEUDONYM_KEY',
   /** Message language of return reports: id (default) or en. */
   reportLanguage: 'REPORT_LANGUAGE',
+  /** k of the pseudonymised tier's k-anonymity (core/anonymity.ts): an integer ≥ 2, default 5. */
+  anonymityK: 'ANONYMITY_K',
 } as const;
 
 /**
@@ -295,6 +312,7 @@ export const FUNCTIONS = {
   'request-approval': { placeholder: 'RequestApprovalFunctionArn' },
   'await-stipulation': { placeholder: 'AwaitStipulationFunctionArn' },
   'record-outcome': { placeholder: 'RecordOutcomeFunctionArn' },
+  'verify-decision': { placeholder: 'VerifyDecisionFunctionArn' },
   'stipulation-collect': { placeholder: 'CollectFunctionArn' },
   'stipulation-resolve': { placeholder: 'ResolveFunctionArn' },
   'stipulation-apply': { placeholder: 'ApplyFunctionArn' },

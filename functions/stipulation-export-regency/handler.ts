@@ -2,7 +2,8 @@
  * ExportRegency (one iteration of the stipulation workflow's Map over regencies): the period's snapshot
  * of one regency, from the master's active persons to the full and pseudonymised Parquet files and the
  * Dinas Sosial CSV in the exports bucket, then the part record (files, counts, checksums) that
- * FinaliseExport reads for the manifest. Only a summary goes back to the Map: the file lists of every
+ * FinaliseExport reads for the manifest. The pseudonymised tier is k-anonymous with k = ANONYMITY_K
+ * (default 5, core/anonymity.ts). Only a summary goes back to the Map: the file lists of every
  * regency would exceed Step Functions' 256 KiB payload limit. Idempotent: a rerun writes the same keys
  * with the same bytes.
  */
@@ -19,7 +20,8 @@ import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 
-const config = readConfig(['masterTable', 'exportsBucket']);
+// ANONYMITY_K is read (and refused when invalid) at cold start, not at the first regency exported.
+const config = readConfig(['masterTable', 'exportsBucket', 'anonymityK']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
 const pseudonymKey = pseudonymKeyLoader(secrets);
 
@@ -40,13 +42,16 @@ export const handler = lambda(async (event: ExportRegencyInput): Promise<ExportR
     period,
     regency,
     province,
-    persons: master.activeInRegency(regency),
+    // Two passes over the regency index: the pseudonymised tier's class counts, then the files.
+    persons: () => master.activeInRegency(regency),
     pseudonymKey: await pseudonymKey(),
+    k: config.anonymityK,
     openFile: (key, contentType) => new S3ObjectSink(s3, config.exportsBucket, key, contentType),
   });
   // Written after the files are complete: a part record names only files that exist.
   await writePartRecord(s3, config.exportsBucket, part);
   metrics.addMetric('ExportedPersons', 'Count', part.records);
-  logger.info('Regency exported', { records: part.records, bytes: part.files.map((file) => file.bytes) });
+  const anonymity = part.files.find((file) => file.anonymity)?.anonymity;
+  logger.info('Regency exported', { records: part.records, bytes: part.files.map((file) => file.bytes), anonymity });
   return { regency: part.regency, province: part.province, records: part.records };
 });

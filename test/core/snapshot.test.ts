@@ -6,6 +6,7 @@ import {
   FULL_SNAPSHOT_COLUMNS,
   InconsistentSnapshotError,
   PSEUDONYMISED_SNAPSHOT_COLUMNS,
+  type SnapshotFile,
   type SnapshotPart,
   type SnapshotPerson,
   toFullSnapshotRow,
@@ -117,7 +118,23 @@ describe('toPseudonymisedSnapshotRow', () => {
     for (const dropped of ['nama', 'nama_ibu_kandung', 'tempat_lahir', 'tanggal_lahir', 'alamat', 'rt', 'rw', 'nik']) {
       expect(row).not.toHaveProperty(dropped);
     }
-    expect(row.tahun_lahir).toBe(1980);
+    expect(row.kelompok_tahun_lahir).toBe('1980-1989');
+  });
+
+  it('publishes the district, decade of birth and occupation group instead of village, birth year and occupation', () => {
+    const row = toPseudonymisedSnapshotRow(person({ pekerjaan: 'PETANI/PEKEBUN' }), '2026-11', pseudonymise);
+    expect(row).toMatchObject({
+      kode_kecamatan: '337101',
+      kode_kabupaten: '3371',
+      kode_provinsi: '33',
+      kelompok_tahun_lahir: '1980-1989',
+      jenis_kelamin: 'P',
+      kelompok_pekerjaan: 'PERTANIAN/PERIKANAN',
+    });
+    for (const dropped of ['kode_desa', 'tahun_lahir', 'pekerjaan']) expect(row).not.toHaveProperty(dropped);
+    expect(
+      toPseudonymisedSnapshotRow(person({ tanggalLahir: '' }), '2026-11', pseudonymise).kelompok_tahun_lahir,
+    ).toBeNull();
   });
 
   it('replaces NIK and No. KK by HMAC-SHA-256 of the key, in hex', () => {
@@ -153,15 +170,30 @@ describe('buildSnapshotManifest', () => {
     bytes: 100 + records,
     sha256: 'a'.repeat(64),
   });
-  const part = (regency: string, records: number): SnapshotPart => ({
+  const pseudonymised = (regency: string, records: number, anonymity = { k: 5, suppressed: 1, withheld: 0 }) => ({
+    ...file(
+      `pseudonymised/period=2026-11/province=${regency.slice(0, 2)}/regency-${regency}.parquet`,
+      'pseudonymised',
+      records - anonymity.withheld,
+    ),
+    anonymity,
+  });
+  const part = (
+    regency: string,
+    records: number,
+    anonymity?: { k: number; suppressed: number; withheld: number },
+  ): SnapshotPart => ({
     regency,
     province: regency.slice(0, 2),
     records,
     files: [
       file(`exports/period=2026-11/province=${regency.slice(0, 2)}/regency-${regency}.parquet`, 'full', records),
+      pseudonymised(regency, records, anonymity),
       file(`regency-csv/period=2026-11/dtks-${regency}-2026-11.csv`, 'csv', records),
     ],
   });
+  const manifestOf = (parts: SnapshotPart[]) =>
+    buildSnapshotManifest({ period: '2026-11', generatedAt: 'x', carriedForward: false, sourceProposals: [], parts });
 
   it('totals persons by province and regency and lists every file by key', () => {
     const manifest = buildSnapshotManifest({
@@ -177,7 +209,7 @@ describe('buildSnapshotManifest', () => {
       byRegency: { '3201': 2, '3371': 7, '3372': 5 },
     });
     expect(manifest.files.map((f) => f.key)).toEqual([...manifest.files.map((f) => f.key)].sort());
-    expect(manifest.files).toHaveLength(6);
+    expect(manifest.files).toHaveLength(9);
     expect(manifest.sourceProposals).toEqual([{ proposalId: 'p1', regency: '3371' }]);
     expect(manifest.carriedForward).toBe(false);
   });
@@ -193,6 +225,34 @@ describe('buildSnapshotManifest', () => {
     expect(JSON.stringify(buildSnapshotManifest({ ...input, parts: [...input.parts].reverse() }))).toBe(
       JSON.stringify(buildSnapshotManifest(input)),
     );
+  });
+
+  it('records the k of the pseudonymised tier and the rows it suppressed or withheld', () => {
+    const manifest = manifestOf([
+      part('3371', 7, { k: 5, suppressed: 2, withheld: 0 }),
+      part('3372', 4, { k: 5, suppressed: 0, withheld: 4 }),
+    ]);
+    expect(manifest.pseudonymisation).toEqual({
+      k: 5,
+      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan'],
+      suppressedRecords: 2,
+      withheldRecords: 4,
+    });
+    const withheld = manifest.files.find((f) => f.key.includes('pseudonymised') && f.key.includes('3372'));
+    expect(withheld).toMatchObject({ records: 0, anonymity: { k: 5, suppressed: 0, withheld: 4 } });
+    expect(manifest.totals.records).toBe(11);
+  });
+
+  it('refuses pseudonymised files written with different k, or without their anonymity', () => {
+    expect(() =>
+      manifestOf([
+        part('3371', 7, { k: 5, suppressed: 0, withheld: 0 }),
+        part('3372', 7, { k: 11, suppressed: 0, withheld: 0 }),
+      ]),
+    ).toThrow(InconsistentSnapshotError);
+    const bare = part('3371', 7);
+    const stripped = { ...bare, files: bare.files.map(({ anonymity: _anonymity, ...rest }: SnapshotFile) => rest) };
+    expect(() => manifestOf([stripped])).toThrow(InconsistentSnapshotError);
   });
 
   it('refuses a regency exported twice', () => {

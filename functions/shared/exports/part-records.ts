@@ -34,6 +34,7 @@ const PART_RECORD = z.object({
       records: COUNT,
       bytes: COUNT,
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      anonymity: z.object({ k: COUNT.min(2), suppressed: COUNT, withheld: COUNT }).optional(),
     }),
   ),
 });

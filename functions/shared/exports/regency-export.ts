@@ -5,20 +5,27 @@
  *  - the pseudonymised Parquet for general analysts (pseudonymised/period=…/…),
  *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…).
  * Each file is streamed to S3 and its SHA-256 and size come back in the part record, for the manifest.
+ * The pseudonymised tier is k-anonymous (core/anonymity.ts): a first pass over the persons counts the
+ * equivalence classes (a few thousand counters, not the rows), the second writes the files and counts
+ * them again; if the master changed in between, the plan no longer holds and the export fails
+ * (TransientError: the state machine retries it) instead of publishing a class smaller than k.
  * Rows are in NIK order (the regency index's sort key) and the writers add no timestamps, so a rerun of
  * the same period over the same master writes byte-identical files.
  */
+import { AnonymityPlan, EquivalenceClassCounts, suppressQuasiIdentifiers } from '#core/anonymity.ts';
 import {
   createPseudonymiser,
   FULL_SNAPSHOT_COLUMNS,
   type FullSnapshotRow,
   PSEUDONYMISED_SNAPSHOT_COLUMNS,
   type PseudonymisedSnapshotRow,
+  quasiIdentifiersOf,
   type SnapshotPerson,
   toFullSnapshotRow,
   toPseudonymisedSnapshotRow,
 } from '#core/snapshot.ts';
 import { type ExportPartRecord, KEYS } from '../contracts.ts';
+import { TransientError } from '../errors.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';
 import { RegencyCsvWriter } from './regency-csv.ts';
@@ -30,10 +37,12 @@ export interface RegencyExportInput {
   period: string;
   regency: string;
   province: string;
-  /** The regency's active persons, a page at a time. */
-  persons: AsyncIterable<readonly SnapshotPerson[]>;
+  /** Reads the regency's active persons, a page at a time; called twice (counting, then writing). */
+  persons(): AsyncIterable<readonly SnapshotPerson[]>;
   /** The HMAC key of the pseudonymised tier (the same in every period). */
   pseudonymKey: string;
+  /** The k of the pseudonymised tier's k-anonymity. */
+  k: number;
   /** Opens the file at `key` (an S3 multipart upload in the handler). */
   openFile(key: string, contentType: string): ByteSink;
   rowGroupSize?: number;
@@ -42,6 +51,8 @@ export interface RegencyExportInput {
 export async function exportRegency(input: RegencyExportInput): Promise<ExportPartRecord> {
   const { period, regency, province } = input;
   const pseudonymise = createPseudonymiser(input.pseudonymKey);
+  const plan = new AnonymityPlan(await countClasses(input.persons()), input.k);
+  const written = new EquivalenceClassCounts();
   const keys = {
     full: KEYS.exportPart(period, province, regency),
     pseudonymised: KEYS.pseudonymisedPart(period, province, regency),
@@ -62,16 +73,25 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
   const csv = new RegencyCsvWriter(sinks.csv);
 
   try {
-    for await (const page of readingAhead(input.persons)) {
+    for await (const page of readingAhead(input.persons())) {
       const fullRows: FullSnapshotRow[] = [];
       const pseudonymisedRows: PseudonymisedSnapshotRow[] = [];
       for (const person of page) {
         // The regency index is sparse on active persons; a record read while being deactivated is skipped.
         if (person.status !== 'ACTIVE') continue;
         fullRows.push(toFullSnapshotRow(person, period));
-        pseudonymisedRows.push(toPseudonymisedSnapshotRow(person, period, pseudonymise));
+        const row = toPseudonymisedSnapshotRow(person, period, pseudonymise);
+        written.add(row);
+        const action = plan.actionFor(row);
+        if (action === 'publish') pseudonymisedRows.push(row);
+        else if (action === 'suppress') pseudonymisedRows.push(suppressQuasiIdentifiers(row));
       }
       await Promise.all([full.write(fullRows), pseudonymised.write(pseudonymisedRows), csv.write(fullRows)]);
+    }
+    if (!written.equals(plan.counts)) {
+      throw new TransientError(
+        `Data induk ${regency} berubah selama ekspor periode ${period}: anonimisasi dihitung ulang pada percobaan berikutnya`,
+      );
     }
     const [fullFile, pseudonymisedFile, csvFile] = await Promise.all([
       full.close(),
@@ -86,7 +106,12 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
       records,
       files: [
         { ...fullFile, records, tier: 'full' },
-        { ...pseudonymisedFile, records, tier: 'pseudonymised' },
+        {
+          ...pseudonymisedFile,
+          records: pseudonymised.records,
+          tier: 'pseudonymised',
+          anonymity: { k: plan.k, suppressed: plan.suppressed, withheld: plan.withheld },
+        },
         { ...csvFile, records, tier: 'csv' },
       ],
     };
@@ -94,6 +119,15 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
     await Promise.all(Object.values(sinks).map((sink) => sink.abort()));
     throw error;
   }
+}
+
+/** The first pass: the persons of each equivalence class of the pseudonymised tier. */
+async function countClasses(pages: AsyncIterable<readonly SnapshotPerson[]>): Promise<EquivalenceClassCounts> {
+  const counts = new EquivalenceClassCounts();
+  for await (const page of readingAhead(pages)) {
+    for (const person of page) if (person.status === 'ACTIVE') counts.add(quasiIdentifiersOf(person));
+  }
+  return counts;
 }
 
 /**

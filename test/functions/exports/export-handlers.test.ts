@@ -257,13 +257,13 @@ describe('stipulation-export-regency', () => {
       'nik_hash',
       'no_kk_hash',
       'jenis_kelamin',
-      'tahun_lahir',
+      'kelompok_tahun_lahir',
       'hubungan_keluarga',
       'status_perkawinan',
-      'kode_desa',
+      'kode_kecamatan',
       'kode_kabupaten',
       'kode_provinsi',
-      'pekerjaan',
+      'kelompok_pekerjaan',
       'penghasilan_bulanan',
       'desil',
       'status',
@@ -272,9 +272,16 @@ describe('stipulation-export-regency', () => {
     const seven = row(11);
     const hash = (id: string) => createHmac('sha256', LOCAL_PSEUDONYM_KEY).update(id).digest('hex');
     const [person] = await duck.rows(
-      `SELECT no_kk_hash, tahun_lahir, penghasilan_bulanan FROM read_parquet('${path}') WHERE nik_hash = '${hash(seven.nik)}'`,
+      `SELECT no_kk_hash, kelompok_tahun_lahir, kode_kecamatan, kelompok_pekerjaan, penghasilan_bulanan
+       FROM read_parquet('${path}') WHERE nik_hash = '${hash(seven.nik)}'`,
     );
-    expect(person).toEqual({ no_kk_hash: hash(seven.noKk), tahun_lahir: 1980, penghasilan_bulanan: 1_100_000n });
+    expect(person).toEqual({
+      no_kk_hash: hash(seven.noKk),
+      kelompok_tahun_lahir: '1980-1989',
+      kode_kecamatan: '337101',
+      kelompok_pekerjaan: 'PEDAGANG/WIRASWASTA',
+      penghasilan_bulanan: 1_100_000n,
+    });
     const [count] = await duck.rows(`SELECT count(DISTINCT nik_hash) AS n FROM read_parquet('${path}')`);
     expect(count).toEqual({ n: BigInt(SIZE_3371) });
     // Not even inside the file's bytes (statistics, dictionaries): no NIK, name or street address.
@@ -282,6 +289,32 @@ describe('stipulation-export-regency', () => {
     for (const secret of [seven.nik, seven.noKk, 'Warga Nomor', 'Jl. Pahlawan', 'Magelang', 'Ibu Warga']) {
       expect(text).not.toContain(secret);
     }
+  });
+
+  it('writes pseudonymised files whose quasi-identifier combinations are each shared by at least k = 5 persons', async () => {
+    for (const [regency, province] of [
+      ['3371', '33'],
+      ['3372', '33'],
+      ['3201', '32'],
+    ] as const) {
+      const path = await dir.file(
+        `k-${regency}.parquet`,
+        await download(KEYS.pseudonymisedPart(PERIOD, province, regency)),
+      );
+      const small = await duck.rows(
+        `SELECT kode_kecamatan, kelompok_tahun_lahir, jenis_kelamin, kelompok_pekerjaan, count(*) AS n
+         FROM read_parquet('${path}') GROUP BY ALL HAVING count(*) < 5`,
+      );
+      expect(small).toEqual([]);
+    }
+    // 3371: person 42's occupation '@SUM(A1)' is a class of one (LAINNYA), blanked with the smallest other
+    // class (the 19 other men without occupation) so that the blanked rows are k or more. 3372's five
+    // persons would be classes of one or two: all five are blanked. 3201 has three persons: withheld.
+    const anonymity = (regency: string) =>
+      parts.find((p) => p.regency === regency)?.files.find((f) => f.tier === 'pseudonymised');
+    expect(anonymity('3371')).toMatchObject({ records: SIZE_3371, anonymity: { k: 5, suppressed: 20, withheld: 0 } });
+    expect(anonymity('3372')).toMatchObject({ records: 5, anonymity: { k: 5, suppressed: 5, withheld: 0 } });
+    expect(anonymity('3201')).toMatchObject({ records: 0, anonymity: { k: 5, suppressed: 0, withheld: 3 } });
   });
 
   it('writes the Dinas Sosial CSV with a BOM, the full columns and neutralised formulas', async () => {
@@ -371,6 +404,12 @@ describe('stipulation-finalise-export', () => {
       expect(bytes.length).toBe(file.bytes);
     }
     expect(Date.parse(written.generatedAt)).not.toBeNaN();
+    expect(written.pseudonymisation).toEqual({
+      k: 5,
+      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan'],
+      suppressedRecords: 25,
+      withheldRecords: 3,
+    });
   });
 
   it('writes the same manifest again on a rerun, but for generatedAt', async () => {

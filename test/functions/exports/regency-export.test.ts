@@ -69,8 +69,9 @@ describe('exportRegency', () => {
       period: '2026-11',
       regency: '3371',
       province: '33',
-      persons: persons(),
+      persons,
       pseudonymKey: 'k',
+      k: 2,
       openFile: (key) => {
         const sink = new MemorySink(key);
         sinks.set(key, sink);
@@ -84,29 +85,54 @@ describe('exportRegency', () => {
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
   });
 
-  it('aborts all three files and rethrows when reading the master fails half-way', async () => {
+  /** Opens MemorySinks, kept in `sinks`. */
+  const opener = (sinks: MemorySink[]) => (key: string) => {
+    const sink = new MemorySink(key);
+    sinks.push(sink);
+    return sink;
+  };
+  const input = { period: '2026-11', regency: '3371', province: '33', pseudonymKey: 'k', k: 2 };
+
+  it('aborts all three files and rethrows when reading the master fails half-way through writing', async () => {
+    const sinks: MemorySink[] = [];
+    let reads = 0;
+    async function* persons() {
+      reads++;
+      yield [person(0), person(1)];
+      if (reads === 2) {
+        throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      }
+    }
+    await expect(exportRegency({ ...input, persons, openFile: opener(sinks) })).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
+    expect(sinks).toHaveLength(3);
+    expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
+  });
+
+  it('opens no file when the counting pass over the master fails', async () => {
     const sinks: MemorySink[] = [];
     async function* persons() {
       yield [person(0)];
-      throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
-        name: 'ProvisionedThroughputExceededException',
-      });
+      throw new Error('Query failed');
     }
-    await expect(
-      exportRegency({
-        period: '2026-11',
-        regency: '3371',
-        province: '33',
-        persons: persons(),
-        pseudonymKey: 'k',
-        openFile: (key) => {
-          const sink = new MemorySink(key);
-          sinks.push(sink);
-          return sink;
-        },
-      }),
-    ).rejects.toThrow('ProvisionedThroughputExceededException');
-    expect(sinks).toHaveLength(3);
+    await expect(exportRegency({ ...input, persons, openFile: opener(sinks) })).rejects.toThrow('Query failed');
+    expect(sinks).toHaveLength(0);
+  });
+
+  it('fails with TransientError and writes nothing when the master changes between counting and writing', async () => {
+    const sinks: MemorySink[] = [];
+    let reads = 0;
+    // The second reading meets a person the first did not: the counted classes no longer hold.
+    async function* persons() {
+      reads++;
+      yield reads === 1 ? [person(0), person(1)] : [person(0), person(1), person(2)];
+    }
+    await expect(exportRegency({ ...input, persons, openFile: opener(sinks) })).rejects.toThrow(
+      expect.objectContaining({ name: 'TransientError' }),
+    );
     expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
   });
 });

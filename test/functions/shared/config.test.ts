@@ -20,4 +20,12 @@ describe('readConfig', () => {
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(/MASTER_TABLE is not set.*CLAIMS_TABLE is not set.*REPORT_LANGUAGE is invalid/);
   });
+
+  it('reads ANONYMITY_K as an integer of at least 2, 5 when unset', () => {
+    expect(readConfig(['anonymityK'], {})).toEqual({ anonymityK: 5 });
+    expect(readConfig(['anonymityK'], { ANONYMITY_K: '11' })).toEqual({ anonymityK: 11 });
+    for (const invalid of ['1', '0', '-5', '2.5', 'lima', '']) {
+      expect(() => readConfig(['anonymityK'], { ANONYMITY_K: invalid })).toThrow(/ANONYMITY_K is invalid/);
+    }
+  });
 });
