@@ -57,6 +57,14 @@ export class CsvFileTypeError extends Error {
   }
 }
 
+/** The header line is longer than MAX_HEADER_CHARS characters: no proposal or extract has such a header. */
+export class CsvHeaderTooLongError extends Error {
+  override readonly name = 'CsvHeaderTooLongError';
+  constructor(readonly limit: number) {
+    super(`The header line is longer than ${limit} characters`);
+  }
+}
+
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /**
@@ -64,6 +72,12 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
  * quote near the top of a large file fails early instead of buffering the rest of the file.
  */
 const MAX_QUOTED_CHARS = 8 << 20;
+
+/**
+ * The longest header line read (characters). A header is a few hundred characters; a "header" without a
+ * line end after megabytes is not one, and would otherwise be buffered whole before any check.
+ */
+export const MAX_HEADER_CHARS = 4 << 20;
 
 const QUOTE = 34;
 const LF = 10;
@@ -325,7 +339,10 @@ export class CsvTokenizer {
   }
 
   private tokenize(final: boolean): CsvChunk | undefined {
-    if (!this.delimiterKnown && !this.detectDelimiter(final)) return undefined;
+    if (!this.delimiterKnown && !this.detectDelimiter(final)) {
+      this.checkHeaderLength();
+      return undefined;
+    }
     const text = this.text;
     const len = text.length;
     const d = this.delimiterCode;
@@ -401,8 +418,16 @@ export class CsvTokenizer {
     }
     this.pos = pos;
     this.line = line;
+    this.checkHeaderLength();
     if (final && pos < len) throw new Error('CSV tokenizer left input unread'); // cannot happen: guards the loop
     return rows.length ? { rows, firstLine } : undefined;
+  }
+
+  /** Throws while the header is still incomplete after MAX_HEADER_CHARS characters. */
+  private checkHeaderLength(): void {
+    if (this.width === 0 && this.text.length - this.pos > MAX_HEADER_CHARS) {
+      throw new CsvHeaderTooLongError(MAX_HEADER_CHARS);
+    }
   }
 
   /**

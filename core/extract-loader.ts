@@ -13,7 +13,7 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { CsvQuoteError, CsvTokenizer } from './csv.ts';
+import { CsvQuoteError, CsvTokenizer, MAX_HEADER_CHARS } from './csv.ts';
 import {
   ExtractFormatError,
   type ExtractFormatErrorCode,
@@ -159,6 +159,8 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
     let lf = buf.indexOf(LF, pos);
     while (lf === -1 || lf >= filled) {
       if (eof) return false; // header only, or empty: the string reader says which
+      // A header is a few hundred bytes: a file without a line end is not read whole to find one.
+      if (filled > MAX_HEADER_CHARS * 3) throw new ExtractFormatError(kind, 'HEADER_TOO_LONG');
       fill();
       lf = buf.subarray(0, filled).indexOf(LF, pos);
     }

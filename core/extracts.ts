@@ -5,7 +5,14 @@
  * of column names, unknown columns ignored); values are trimmed and otherwise kept as written.
  */
 
-import { type ByteSource, CsvFileTypeError, CsvQuoteError, CsvReader } from './csv.ts';
+import {
+  type ByteSource,
+  CsvFileTypeError,
+  CsvHeaderTooLongError,
+  CsvQuoteError,
+  CsvReader,
+  MAX_HEADER_CHARS,
+} from './csv.ts';
 import { type NotCsvFileType, notCsvMessage } from './file-type.ts';
 import type { Lang } from './messages.ts';
 import {
@@ -20,6 +27,7 @@ export type ExtractKind = 'population' | 'master';
 export type ExtractFormatErrorCode =
   | 'EMPTY_FILE'
   | 'NOT_CSV'
+  | 'HEADER_TOO_LONG'
   | 'MISSING_COLUMN'
   | 'DUPLICATE_COLUMN'
   | 'UNTERMINATED_QUOTE'
@@ -83,6 +91,10 @@ export class ExtractFormatError extends Error {
           : `${what} is empty: there is no header line (column names)`;
       case 'NOT_CSV':
         return `${what}: ${lang === 'id' ? 'berkas ini' : 'this file'} ${notCsvMessage(this.fileType ?? 'BINARY', lang)}`;
+      case 'HEADER_TOO_LONG':
+        return lang === 'id'
+          ? `${what}: baris judul (nama kolom) lebih panjang dari ${MAX_HEADER_CHARS.toLocaleString('id-ID')} karakter atau tidak pernah diakhiri baris baru`
+          : `${what}: the header line (column names) is longer than ${MAX_HEADER_CHARS.toLocaleString('en-US')} characters or never ends`;
       case 'MISSING_COLUMN':
         return lang === 'id'
           ? `${what}: kolom wajib ${columns} tidak ada di baris judul`
@@ -167,6 +179,8 @@ async function* readExtract<C extends string, P>(
     if (error instanceof CsvFileTypeError) {
       throw new ExtractFormatError(extract, 'NOT_CSV', { fileType: error.fileType, cause: error });
     }
+    if (error instanceof CsvHeaderTooLongError)
+      throw new ExtractFormatError(extract, 'HEADER_TOO_LONG', { cause: error });
     throw error;
   }
   if (convert === undefined) throw new ExtractFormatError(extract, 'EMPTY_FILE');

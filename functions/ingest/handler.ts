@@ -12,13 +12,13 @@ import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { isTransientAwsError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { fileLevelReport } from '#shared/return-report.ts';
 import { NdjsonWriter, openObject, putText } from '#shared/staging.ts';
-import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
+import { parseUploadKey, proposalIdFor, type UploadLocation } from '#shared/uploads.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
@@ -57,21 +57,73 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
   };
   const created = await proposals.create(record);
   if (!created.created) {
-    // Another execution for the same object version: S3 delivered the event again.
-    if (created.existing.executionId !== input.executionId) {
+    const { existing } = created;
+    if (ingestCanBeRetried(existing, Date.now())) {
+      // The object was received before but never staged (that ingest failed, or its execution died): this
+      // execution, started by a re-upload of the same object, takes the proposal over and reads it again.
+      if (!(await proposals.takeOverIngest(proposalId, existing, input.executionId))) {
+        return { outcome: 'DUPLICATE', proposalId };
+      }
+      logger.info('Failed ingest taken over by a re-upload', { proposalId });
+    } else if (existing.executionId !== input.executionId) {
+      // Another execution for the same object version: S3 delivered the event again.
       logger.info('Duplicate upload event', { proposalId });
       return { outcome: 'DUPLICATE', proposalId };
-    }
-    // Our own execution retrying after a failure: carry on from where the proposal is.
-    if (created.existing.status === 'RETURNED') {
-      return { outcome: 'RETURNED', proposalId, reason: created.existing.reason ?? '' };
-    }
-    if (created.existing.status !== 'RECEIVED') {
-      const { regency, province, period, rows = 0 } = created.existing;
+    } else if (existing.status === 'RETURNED') {
+      // Our own execution retrying after a failure: carry on from where the proposal is.
+      return { outcome: 'RETURNED', proposalId, reason: existing.reason ?? '' };
+    } else if (existing.status !== 'RECEIVED') {
+      const { regency, province, period, rows = 0 } = existing;
       return { outcome: 'INGESTED', proposalId, regency, province, period, rows };
     }
   }
   logger.appendKeys({ proposalId });
+  try {
+    return await ingestFile(record, input, location);
+  } catch (error) {
+    // A transient failure is retried by the Ingest state itself; any other ends the execution, so the
+    // proposal says so, and a re-upload of the same object may try again (ingestCanBeRetried).
+    if (!isTransientAwsError(error)) await recordIngestFailure(proposalId, error);
+    throw error;
+  }
+});
+
+/**
+ * A RECEIVED proposal untouched for this long has lost its execution (a Lambda timeout or crash the
+ * handler cannot catch): the Ingest state's 7 attempts of at most 5 minutes, with about 2 minutes of
+ * backoff between them, are over long before.
+ */
+const INGEST_ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/** Whether a re-upload of the object may ingest it again: its first ingest failed and nothing was staged. */
+function ingestCanBeRetried(existing: ProposalRecord, now: number): boolean {
+  if (existing.status === 'FAILED') return existing.ingestFailure !== undefined;
+  return existing.status === 'RECEIVED' && now - Date.parse(existing.updatedAt) > INGEST_ABANDONED_AFTER_MS;
+}
+
+async function recordIngestFailure(proposalId: string, error: unknown): Promise<void> {
+  const name = (error as Error | undefined)?.name ?? 'Error';
+  const reason = `Berkas tidak dapat diterima karena kesalahan sistem (${name}); unggah ulang berkas yang sama untuk mencoba lagi`;
+  try {
+    await proposals.transition(proposalId, 'FAILED', {
+      from: ['RECEIVED'],
+      // The name only: an SDK message may quote the request.
+      set: { ingestFailure: { at: new Date().toISOString(), error: name }, reason, error: { Error: name } },
+      detail: reason,
+    });
+  } catch (failure) {
+    // The original error is what the execution must report; this one is only logged.
+    logger.error('Could not record the failed ingest', { errorName: (failure as Error).name });
+  }
+}
+
+/** Reads the file into staged rows, or returns it with the reason it cannot be read. */
+async function ingestFile(
+  record: ProposalRecord,
+  input: z.infer<typeof INPUT>,
+  location: UploadLocation,
+): Promise<IngestOutput> {
+  const { proposalId } = record;
 
   if (!location.valid) return returnFile(record, location.reason);
   if (!loadAreas().isRegency(location.regency)) {
@@ -88,9 +140,9 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
   try {
     for await (const batch of reader) await staged.write(batch);
   } catch (error) {
-    if (!(error instanceof ProposalFormatError)) throw error;
     // No staged rows for a file that could not be read: the partial upload is aborted.
     await staged.abort();
+    if (!(error instanceof ProposalFormatError)) throw error;
     return returnFile(record, error.messageIn('id'), error.messageIn(config.reportLanguage));
   }
   await staged.end();
@@ -108,7 +160,7 @@ export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> 
     period: location.period,
     rows: staged.records,
   };
-});
+}
 
 /** Without version or ETag in the event (a hand-started execution), the object's current ETag names it. */
 async function currentVersion(bucket: string, key: string): Promise<string> {

@@ -66,9 +66,13 @@ export interface ProposalRecord {
     bom: boolean;
     encoding: string;
     windows1252FromLine?: number;
+    /** The first unknown column names (core/proposal-reader.ts bounds them) and how many there are. */
     unknownColumns: string[];
+    unknownColumnCount?: number;
   };
   summary?: CheckSummaryRecord;
+  /** Set when Ingest failed on this proposal (the file was not staged): a re-upload may take it over. */
+  ingestFailure?: { at: string; error: string };
   reportKey?: string;
   /** Why the proposal ended where it did (RETURNED/REJECTED/EXPIRED/FAILED), for the region. */
   reason?: string;
@@ -313,6 +317,51 @@ export class ProposalsRepository {
   }
 
   /**
+   * Hands a proposal whose ingest failed (FAILED with `ingestFailure`) or was abandoned (still RECEIVED)
+   * to a new execution: the one started by a re-upload of the same object. Conditional on the execution
+   * that held it, so two re-uploads at once cannot both take it. False when it is no longer so.
+   */
+  async takeOverIngest(
+    proposalId: string,
+    from: Pick<ProposalRecord, 'executionId' | 'status'>,
+    executionId: string,
+  ): Promise<boolean> {
+    const now = new Date().toISOString();
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: proposalPk(proposalId), sk: META },
+          UpdateExpression:
+            'SET executionId = :new, #status = :received, #previous = :from, statusChangedAt = :now, updatedAt = :now REMOVE ingestFailure, reason, #error',
+          ConditionExpression: 'attribute_exists(pk) AND executionId = :old AND #status = :from',
+          ExpressionAttributeNames: { '#status': 'status', '#previous': 'previousStatus', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':new': executionId,
+            ':old': from.executionId,
+            ':from': from.status,
+            ':received': 'RECEIVED',
+            ':now': now,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    await this.addEvent(proposalId, {
+      at: now,
+      kind: 'STATUS',
+      actor: 'system',
+      from: from.status,
+      to: 'RECEIVED',
+      detail: `Diterima ulang setelah penerimaan sebelumnya gagal (eksekusi ${from.executionId})`,
+      eventKey: 'STATUS#RECEIVED',
+    });
+    return true;
+  }
+
+  /**
    * Appends an audit event. `eventKey` makes the event's key deterministic (a retried step rewrites the
    * same event); without it every call is a new event.
    */
@@ -461,6 +510,18 @@ export class ProposalsRepository {
       decisions.push(stripKeys<DecisionRecord>(item));
     }
     return decisions;
+  }
+
+  /** The decision recorded for one level (strongly consistent: the workflow verifies against it). */
+  async getDecision(proposalId: string, level: ApprovalLevel): Promise<DecisionRecord | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: proposalPk(proposalId), sk: decisionSk(level) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? stripKeys<DecisionRecord>(Item) : undefined;
   }
 
   /** Every exclusion of every approval level of the proposal. */

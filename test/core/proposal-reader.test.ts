@@ -1,7 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type ProposalRow, REQUIRED_COLUMNS } from '#core/proposal.ts';
-import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import {
+  MAX_COLUMN_NAME_CHARS,
+  MAX_COLUMNS,
+  MAX_STORED_UNKNOWN_COLUMNS,
+  type ProposalFileInfo,
+  ProposalFormatError,
+  readProposal,
+} from '#core/proposal-reader.ts';
 import { storedZip } from '../support/zip.ts';
 
 const HEADER = [...REQUIRED_COLUMNS, 'alasan'];
@@ -83,7 +90,14 @@ describe('readProposal', () => {
   it('reads a row into ProposalRow fields with line 1', async () => {
     const { rows, info } = await read(`${HEADER.join(',')}\n${LINE}\n`);
     expect(rows).toEqual([BUDI]);
-    expect(info).toEqual({ delimiter: ',', bom: false, encoding: 'utf-8', unknownColumns: [], rows: 1 });
+    expect(info).toEqual({
+      delimiter: ',',
+      bom: false,
+      encoding: 'utf-8',
+      unknownColumns: [],
+      unknownColumnCount: 0,
+      rows: 1,
+    });
   });
 
   it('reads a file with a BOM, ; delimiter and CRLF line ends', async () => {
@@ -283,5 +297,33 @@ describe('readProposal', () => {
     expect((await read(`${HEADER.join(',')}\n`)).rows).toEqual([]);
     const cp1252 = Buffer.from(`${HEADER.join(',')}\n${LINE.replace('Budi', 'B\u00e9di')}\n`, 'latin1');
     expect((await read(cp1252)).rows[0]?.nama).toBe('B\u00e9di Santoso');
+  });
+
+  it('keeps the first unknown column names, cut short, and counts them all', async () => {
+    const unknown = Array.from({ length: 300 }, (_, i) => `extra_${i}_${'y'.repeat(150)}`);
+    const { info } = await read(`${HEADER.join(',')},${unknown.join(',')},${unknown[0]}\n${LINE}\n`);
+    expect(info.unknownColumnCount).toBe(300);
+    expect(info.unknownColumns).toEqual(
+      unknown.slice(0, MAX_STORED_UNKNOWN_COLUMNS).map((name) => name.slice(0, MAX_COLUMN_NAME_CHARS)),
+    );
+  });
+
+  it('returns a header with more than MAX_COLUMNS named columns, and one that never ends', async () => {
+    const wide = `${HEADER.join(',')},${Array.from({ length: MAX_COLUMNS }, (_, i) => `c${i}`).join(',')}\n`;
+    const error = await failure(wide);
+    expect(error.code).toBe('TOO_MANY_COLUMNS');
+    expect(error.message).toContain(`${(HEADER.length + MAX_COLUMNS).toLocaleString('id-ID')} kolom`);
+    expect(error.messageIn('en')).toContain('more than the limit of 1,000');
+    // Trailing empty header cells are not columns.
+    expect((await read(`${HEADER.join(',')}${','.repeat(5000)}\n${LINE}\n`)).rows).toHaveLength(1);
+
+    const endless = `${HEADER.join(',')},${'z'.repeat(5 << 20)}`;
+    let thrown: unknown;
+    try {
+      await read(endless, { chunk: 1 << 16 });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ name: 'ProposalFormatError', code: 'HEADER_TOO_LONG' });
   });
 });

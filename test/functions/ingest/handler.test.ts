@@ -1,6 +1,8 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProposalRow } from '#core/proposal.ts';
+import { PROPOSAL_COLUMNS, type ProposalRow } from '#core/proposal.ts';
+import { MAX_COLUMN_NAME_CHARS, MAX_STORED_UNKNOWN_COLUMNS } from '#core/proposal-reader.ts';
 import { type IngestOutput, KEYS } from '#shared/contracts.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -142,5 +144,80 @@ describe('ingest', () => {
     });
     const report = await text(KEYS.returnReport('3371', returned.proposalId));
     expect(report).toContain('arsip ZIP/berkas Excel (.xlsx)');
+  });
+
+  it('returns a header with 100,000 columns (too many to be a proposal) instead of failing, with a reason', async () => {
+    const header = [...Object.keys(PROPOSAL_COLUMNS), ...Array.from({ length: 100_000 }, (_, i) => `kolom_${i}`)];
+    const object = await upload('proposals/3371/2026-11/lebar.csv', `${header.join(',')}\n`);
+    const returned = await run(object, 'exec-wide');
+    expect(returned).toMatchObject({
+      outcome: 'RETURNED',
+      reason: expect.stringContaining('100.018 kolom'),
+    });
+    expect((await proposals.require(returned.proposalId)).status).toBe('RETURNED');
+  });
+
+  it('stores at most the first unknown column names and their count', async () => {
+    const unknown = Array.from({ length: 500 }, (_, i) => `tambahan_${i}_${'x'.repeat(200)}`);
+    const csv = proposalCsv(rows).replace(/^([^\r\n]*)/, (line) => `${line},${unknown.join(',')}`);
+    const object = await upload('proposals/3371/2026-11/banyak-kolom.csv', csv);
+    const ingested = await run(object, 'exec-unknown');
+    expect(ingested).toMatchObject({ outcome: 'INGESTED', rows: 3 });
+    const { file } = await proposals.require(ingested.proposalId);
+    expect(file?.unknownColumnCount).toBe(500);
+    expect(file?.unknownColumns).toHaveLength(MAX_STORED_UNKNOWN_COLUMNS);
+    expect(file?.unknownColumns[0]).toBe(`tambahan_0_${'x'.repeat(200)}`.slice(0, MAX_COLUMN_NAME_CHARS));
+  });
+
+  it('lets a re-upload retry an ingest that failed, instead of taking it for a duplicate', async () => {
+    // The first attempt fails after the proposal is recorded: here its bucket does not exist yet.
+    const event = { bucket: 'dtks-late-uploads', key: 'proposals/3371/2026-11/ulang.csv', etag: '"ulang-1"' };
+    await expect(ingest({ ...event, executionId: 'exec-first' }, lambdaContext('dtks-ingest'))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    });
+    const [failed] = (await proposals.listByRegency('3371')).filter((p) => p.key === event.key);
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      executionId: 'exec-first',
+      ingestFailure: { error: 'NoSuchBucket' },
+      reason: expect.stringContaining('unggah ulang'),
+    });
+
+    await aws.clients.s3.send(new CreateBucketCommand({ Bucket: event.bucket }));
+    await aws.clients.s3.send(new PutObjectCommand({ Bucket: event.bucket, Key: event.key, Body: proposalCsv(rows) }));
+    const retried = (await ingest(
+      { ...event, executionId: 'exec-reupload' },
+      lambdaContext('dtks-ingest'),
+    )) as IngestOutput;
+    expect(retried).toMatchObject({ outcome: 'INGESTED', proposalId: failed?.proposalId, rows: 3 });
+    const proposal = await proposals.require(retried.proposalId);
+    expect(proposal).toMatchObject({ status: 'RECEIVED', executionId: 'exec-reupload', rows: 3 });
+    expect(proposal.ingestFailure).toBeUndefined();
+    expect(proposal.reason).toBeUndefined();
+
+    // Once it is carried again, a repeated event is a duplicate as before.
+    const repeated = (await ingest(
+      { ...event, executionId: 'exec-again' },
+      lambdaContext('dtks-ingest'),
+    )) as IngestOutput;
+    expect(repeated).toEqual({ outcome: 'DUPLICATE', proposalId: retried.proposalId });
+  });
+
+  it('lets a re-upload take over a proposal whose ingest was abandoned (RECEIVED for over an hour)', async () => {
+    const object = await upload('proposals/3371/2026-11/terputus.csv', proposalCsv(rows));
+    const first = await run(object, 'exec-killed');
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
+    await aws.clients.documents.send(
+      new UpdateCommand({
+        TableName: aws.names.tables.proposals,
+        Key: { pk: `PROPOSAL#${first.proposalId}`, sk: 'META' },
+        UpdateExpression: 'SET updatedAt = :old REMOVE #rows, stagedKey, #file',
+        ExpressionAttributeNames: { '#rows': 'rows', '#file': 'file' },
+        ExpressionAttributeValues: { ':old': hoursAgo },
+      }),
+    );
+    const again = await run(object, 'exec-reupload-2');
+    expect(again).toMatchObject({ outcome: 'INGESTED', proposalId: first.proposalId, rows: 3 });
+    expect((await proposals.require(first.proposalId)).executionId).toBe('exec-reupload-2');
   });
 });
