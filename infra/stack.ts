@@ -6,11 +6,11 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, type FunctionName, KEYS } from '#shared/contracts.ts';
+import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi } from './constructs/approvals-api.ts';
-import { DtksFunction } from './constructs/dtks-function.ts';
+import { DtksFunction, type ObjectAction, type TableAction } from './constructs/dtks-function.ts';
 import { Intake, POPULATION_PREFIX } from './constructs/intake.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
@@ -24,6 +24,18 @@ const PREFIX = {
   reports: 'reports/',
   stipulation: 'stipulation/',
 } as const;
+
+/**
+ * ProposalsRepository's steps: transition and update (a conditional UpdateItem; GetItem to tell a retry
+ * from a conflict), create, openTask, putDecision and the audit events (PutItem), require (GetItem).
+ */
+const PROPOSAL_STEPS: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** Reading a key that may be missing (openObject answers undefined): ListBucket makes S3 say 404, not 403. */
+const READ_MAYBE_MISSING: readonly ObjectAction[] = ['s3:GetObject', 's3:ListBucket'];
+
+/** A stream written with @aws-sdk/lib-storage Upload: PutObject and its parts, aborted on failure. */
+const STREAMED_WRITE: readonly ObjectAction[] = ['s3:PutObject', 's3:AbortMultipartUpload'];
 
 export interface DtksStackProps extends StackProps {
   /** How long an approver has for a regency or province decision before the proposal EXPIRES. @default Duration.days(14) */
@@ -62,96 +74,131 @@ export class DtksStack extends Stack {
     );
 
     // --- the proposal workflow's functions ---
+    // Each binding names exactly the actions of the commands its handler sends (functions/shared/README.md,
+    // "IAM per function"); test/infra/least-privilege.test.ts holds the same table.
     const ingest = new DtksFunction(this, 'Ingest', { name: 'ingest', timeout: Duration.minutes(5) })
-      .bindTable({ table: proposalsTable, access: 'readWrite' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: PREFIX.uploads })
-      .bindBucket({ bucket: proposalsBucket, access: 'write', prefix: PREFIX.staging })
-      .bindBucket({ bucket: proposalsBucket, access: 'write', prefix: PREFIX.reports });
+      .bindTable({ table: proposalsTable, actions: PROPOSAL_STEPS })
+      // The upload's own version (GetObject with VersionId), HeadObject without one; a deleted upload is a 404.
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        prefix: PREFIX.uploads,
+      })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.staging })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: PREFIX.reports });
     const checkIntegrity = new DtksFunction(this, 'CheckIntegrity', {
       name: 'check-integrity',
       timeout: Duration.minutes(15),
       memorySize: 2048,
     })
-      .bindTable({ table: proposalsTable, access: 'readWrite' })
-      .bindTable({ table: masterTable, access: 'read' })
-      .bindTable({ table: claimsTable, access: 'readWrite' })
-      .bindTable({ table: populationTable, access: 'read' })
-      .bindBucket({ bucket: proposalsBucket, access: 'readWrite', prefix: PREFIX.staging })
-      .bindBucket({ bucket: proposalsBucket, access: 'write', prefix: PREFIX.reports });
+      .bindTable({ table: proposalsTable, actions: PROPOSAL_STEPS })
+      // DtksMaster port: findByNik (BatchGetItem), findFamilies and findByIdentity (Query on their indexes).
+      .bindTable({
+        table: masterTable,
+        actions: ['dynamodb:BatchGetItem'],
+        queryIndexes: [TABLES.master.familyIndex.name, TABLES.master.identityIndex.name],
+      })
+      // ClaimRegistry: findClaims (BatchGetItem), take (conditional PutItem); never a delete.
+      .bindTable({ table: claimsTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] })
+      .bindTable({ table: populationTable, actions: ['dynamodb:BatchGetItem'] })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
+        prefix: PREFIX.staging,
+      })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.reports });
     const requestApproval = new DtksFunction(this, 'RequestApproval', { name: 'request-approval' }).bindTable({
       table: proposalsTable,
-      access: 'readWrite',
+      actions: PROPOSAL_STEPS,
     });
+    // listDecisions: a Query within the proposal's own items.
     const awaitStipulation = new DtksFunction(this, 'AwaitStipulation', { name: 'await-stipulation' }).bindTable({
       table: proposalsTable,
-      access: 'readWrite',
+      actions: [...PROPOSAL_STEPS, 'dynamodb:Query'],
     });
     const recordOutcome = new DtksFunction(this, 'RecordOutcome', {
       name: 'record-outcome',
       timeout: Duration.minutes(5),
     })
-      .bindTable({ table: proposalsTable, access: 'readWrite' })
-      .bindTable({ table: claimsTable, access: 'readWrite' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: PREFIX.staging });
+      .bindTable({ table: proposalsTable, actions: [...PROPOSAL_STEPS, 'dynamodb:Query'] })
+      // Releases the proposal's own claims (DeleteItem conditional on proposalId): the stack's one delete.
+      .bindTable({ table: claimsTable, actions: ['dynamodb:DeleteItem'] })
+      // The accepted rows, absent for a proposal returned at ingest.
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging });
 
     // --- the stipulation workflow's functions ---
+    // The stipulation queue is an index: Collect reads nothing else of the proposals table.
     const collect = new DtksFunction(this, 'Collect', { name: 'stipulation-collect' }).bindTable({
       table: proposalsTable,
-      access: 'read',
+      actions: [],
+      queryIndexes: [TABLES.proposals.stipulationIndex.name],
     });
     const resolve = new DtksFunction(this, 'Resolve', {
       name: 'stipulation-resolve',
       timeout: Duration.minutes(15),
       memorySize: 3008,
     })
-      .bindTable({ table: proposalsTable, access: 'readWrite' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: PREFIX.staging })
-      .bindBucket({ bucket: proposalsBucket, access: 'write', prefix: PREFIX.stipulation })
-      .bindBucket({ bucket: proposalsBucket, access: 'write', prefix: PREFIX.reports });
+      // require (GetItem), exclusionsOf (Query), update with the counts (UpdateItem): no audit event.
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.stipulation })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.reports });
+    // The master is never erased: Apply reads records in batches and puts whole records conditionally.
     const apply = new DtksFunction(this, 'Apply', { name: 'stipulation-apply', timeout: Duration.minutes(15) })
-      .bindTable({ table: masterTable, access: 'readWrite' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: PREFIX.stipulation });
+      .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.stipulation });
     const listRegencies = new DtksFunction(this, 'ListRegencies', { name: 'stipulation-list-regencies' })
-      .bindTable({ table: masterTable, access: 'read' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: PREFIX.stipulation });
+      .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.stipulation });
     const exportRegency = new DtksFunction(this, 'ExportRegency', {
       name: 'stipulation-export-regency',
       timeout: Duration.minutes(15),
       memorySize: 2048,
     })
-      .bindTable({ table: masterTable, access: 'read' })
-      .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'exports/' })
-      .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'pseudonymised/' })
-      .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'regency-csv/' })
+      .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'exports/' })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'pseudonymised/' })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'regency-csv/' })
       .bindSecret({ secret: this.pseudonymKey, variable: ENV.pseudonymKeySecretArn });
     // Reads the part records (KEYS.exportPartRecord, under exports/period=<period>/_parts/ of every period) and
     // writes the manifest; never reads the Parquet files, which hold NIKs and names.
     const finaliseExport = new DtksFunction(this, 'FinaliseExport', { name: 'stipulation-finalise-export' })
-      .bindBucket({ bucket: exportsBucket, access: 'read', prefix: KEYS.exportPartRecords('*') })
-      .bindBucket({ bucket: exportsBucket, access: 'write', prefix: 'exports/' });
+      .bindBucket({
+        bucket: exportsBucket,
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        prefix: KEYS.exportPartRecords('*'),
+      })
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: 'exports/' });
+    // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
     const release = new DtksFunction(this, 'Release', { name: 'stipulation-release' }).bindTable({
       table: proposalsTable,
-      access: 'readWrite',
+      actions: PROPOSAL_STEPS,
     });
     const recordPeriod = new DtksFunction(this, 'RecordPeriod', { name: 'stipulation-record-period' }).bindTable({
       table: proposalsTable,
-      access: 'readWrite',
+      actions: ['dynamodb:PutItem'],
     });
 
     // --- outside the workflows ---
     const approvalsHandler = new DtksFunction(this, 'ApprovalsHandler', {
       name: 'approvals-api',
       timeout: Duration.seconds(29),
-    }).bindTable({
-      table: proposalsTable,
-      access: 'readWrite',
-    });
+    })
+      // Internet-facing: one proposal's items (GetItem, Query on its pk), the open-task index, decisions,
+      // task closes and audit events. No Scan, DeleteItem or batch: it can neither list every task token nor
+      // erase the audit trail. SendTaskSuccess is granted by ApprovalsApi.
+      .bindTable({
+        table: proposalsTable,
+        actions: [...PROPOSAL_STEPS, 'dynamodb:Query'],
+        queryIndexes: [TABLES.proposals.taskIndex.name],
+      });
     const loadPopulation = new DtksFunction(this, 'LoadPopulation', {
       name: 'load-population',
       timeout: Duration.minutes(15),
     })
-      .bindTable({ table: populationTable, access: 'readWrite' })
-      .bindBucket({ bucket: proposalsBucket, access: 'read', prefix: POPULATION_PREFIX });
+      // DynamoPopulationRegistry.put: BatchWriteItem of PutRequests only.
+      .bindTable({ table: populationTable, actions: ['dynamodb:BatchWriteItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: POPULATION_PREFIX });
 
     this.functions = {
       ingest,
@@ -180,8 +227,8 @@ export class DtksStack extends Stack {
       definitionFile: 'stipulation.asl.json',
       functions: [collect, resolve, apply, listRegencies, exportRegency, finaliseExport, release, recordPeriod],
     });
-    // The monthly run releases each waiting proposal's AwaitStipulation task.
-    this.proposalWorkflow.stateMachine.grantTaskResponse(release);
+    // The monthly run releases each waiting proposal's AwaitStipulation task (SendTaskSuccess, nothing else).
+    release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);
 
     this.intake = new Intake(this, 'Intake', {
       proposalsBucket,

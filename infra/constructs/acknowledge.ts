@@ -23,12 +23,6 @@ export function acknowledgeWildcard(scope: IConstruct, finding: string, reason: 
 
 export const WILDCARD_REASONS = {
   xray: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions: AWS requires Resource "*" (active tracing).',
-  kmsGenerateDataKey:
-    'Granted by the DynamoDB/S3/SQS grant on the customer-managed key only (the resource is that one key ARN): kms:GenerateDataKey* covers the GenerateDataKey variants the service calls for envelope encryption.',
-  kmsReEncrypt:
-    'Granted by the DynamoDB/S3/SQS grant on the customer-managed key only (the resource is that one key ARN): kms:ReEncrypt* lets the service re-encrypt under a rotated key version.',
-  tableIndexes:
-    "Queries on this table's own global secondary indexes (TABLES in functions/shared/contracts.ts): DynamoDB names an index as <table ARN>/index/<name>; the wildcard stays inside this one table.",
   objectPrefix:
     'Objects under one key prefix of one bucket (or the same folder of every period, exports/period=*/_parts/): S3 object ARNs of keys that do not exist yet can only be named by prefix.',
   logDelivery:

@@ -132,6 +132,7 @@ export class ApprovalsApi extends Construct {
       },
     });
 
-    props.proposalWorkflow.grantTaskResponse(props.handler);
+    // The API sends decisions with SendTaskSuccess only: never SendTaskFailure or SendTaskHeartbeat.
+    props.handler.allowSendTaskSuccess(props.proposalWorkflow);
   }
 }

@@ -1,15 +1,17 @@
 /**
  * DtksFunction: the one way this stack makes a Lambda. Runtime, architecture, bundling, tracing, logs
- * and the Powertools environment are fixed here once; bind helpers grant least privilege and set the
- * handler's environment variable in the same call, so a new function is three lines and cannot forget
- * encryption, logs or least privilege.
+ * and the Powertools environment are fixed here once; bind helpers grant exactly the named actions on
+ * exactly the bound resource and set the handler's environment variable in the same call, so a new
+ * function is three lines and cannot forget encryption, logs or least privilege.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '#shared/contracts.ts';
 import { REPOSITORY_ROOT, repositoryPath } from '../repository.ts';
@@ -41,17 +43,70 @@ export interface DtksFunctionProps {
   readonly description?: string;
 }
 
+/**
+ * The DynamoDB actions a handler's commands need. IAM authorises TransactWriteItems per item
+ * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem) and TransactGetItems as GetItem; BatchWriteItem is
+ * its own action (puts and deletes alike). Scan and the stream actions are not offered: no handler scans
+ * or reads a stream, and a function that could would list every item of the table.
+ */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+/**
+ * The S3 actions of a binding. Object actions apply to the keys under the prefix; `s3:ListBucket` to the
+ * bucket with an `s3:prefix` condition. ListBucket belongs wherever a handler lists, and wherever it reads a
+ * key that may be missing: without it S3 answers a missing key with 403 AccessDenied instead of 404
+ * NoSuchKey, and openObject could not tell "absent" from "refused". `s3:AbortMultipartUpload` marks a
+ * binding written through a multipart upload (@aws-sdk/lib-storage Upload, which aborts on failure).
+ */
+export type ObjectAction =
+  | 's3:GetObject'
+  | 's3:GetObjectVersion'
+  | 's3:PutObject'
+  | 's3:AbortMultipartUpload'
+  | 's3:ListBucket';
+
 export type TableAccess = 'read' | 'readWrite';
 export type BucketAccess = 'read' | 'write' | 'readWrite';
 
+/** What the legacy `access` names grant: no Scan, no DeleteItem, no batch write. Prefer `actions`. */
+const TABLE_ACCESS: Record<TableAccess, readonly TableAction[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+};
+
+const BUCKET_ACCESS: Record<BucketAccess, readonly ObjectAction[]> = {
+  read: ['s3:GetObject', 's3:ListBucket'],
+  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  readWrite: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:AbortMultipartUpload'],
+};
+
 export interface BindTableOptions {
   readonly table: DtksTable;
-  readonly access: TableAccess;
+  /** Exactly the actions the handler's commands send to the table itself (`dynamodb:Query` here: on the table, not an index). */
+  readonly actions?: readonly TableAction[];
+  /** The indexes the handler queries: `dynamodb:Query` on `<table>/index/<name>` of each, nothing else. @default none */
+  readonly queryIndexes?: readonly string[];
+  /**
+   * @deprecated Name the `actions` (and `queryIndexes`). 'read' = GetItem, BatchGetItem, Query (table and
+   * every index); 'readWrite' adds PutItem and UpdateItem.
+   */
+  readonly access?: TableAccess;
 }
 
 export interface BindBucketOptions {
   readonly bucket: DtksBucket;
-  readonly access: BucketAccess;
+  /** Exactly the actions the handler's commands need under the prefix. */
+  readonly actions?: readonly ObjectAction[];
+  /** @deprecated Name the `actions`. 'read' = GetObject + ListBucket; 'write' = PutObject + AbortMultipartUpload. */
+  readonly access?: BucketAccess;
   /** Limits the grant to keys under this prefix (e.g. `staging/`). @default the whole bucket */
   readonly prefix?: string;
 }
@@ -130,38 +185,62 @@ export class DtksFunction extends NodejsFunction {
     acknowledgeWildcard(executionRole, 'Resource::*', WILDCARD_REASONS.xray);
   }
 
-  /** Grants read or read/write on the table and its indexes (and its key) and sets its variable. */
-  bindTable({ table, access }: BindTableOptions): this {
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
-    this.addEnvironment(table.environmentVariable, table.tableName);
-    if (table.indexNames.length > 0) {
-      acknowledgeWildcard(
-        this.executionRole,
-        `Resource::${arnReference(table)}/index/*`,
-        WILDCARD_REASONS.tableIndexes,
+  /**
+   * Grants exactly `actions` on the table and `dynamodb:Query` on each of `queryIndexes`, with kms:Decrypt
+   * on the table's key through DynamoDB only, and sets the table's variable.
+   */
+  bindTable({ table, actions, queryIndexes, access }: BindTableOptions): this {
+    const tableActions = actions ?? (access ? TABLE_ACCESS[access] : undefined);
+    if (!tableActions) throw new Error(`bindTable(${table.node.path}): name the actions the handler needs`);
+    const indexes = queryIndexes ?? (actions === undefined && access ? table.indexNames : []);
+    for (const index of indexes) {
+      if (!table.indexNames.includes(index)) {
+        throw new Error(
+          `bindTable(${table.node.path}): the table has no index ${index} (${table.indexNames.join(', ')})`,
+        );
+      }
+    }
+    if (tableActions.length > 0) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: [...tableActions], resources: [table.tableArn] }));
+    }
+    if (indexes.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
       );
     }
-    if (access === 'readWrite') this.acknowledgeKeyWildcards();
+    // DynamoDB decrypts the table key under the caller's identity (once every five minutes per caller),
+    // for reads and writes alike; it never needs the caller to encrypt, generate data keys or re-encrypt.
+    if (table.encryptionKey) this.grantKeyThrough(table.encryptionKey, 'dynamodb', ['kms:Decrypt']);
+    this.addEnvironment(table.environmentVariable, table.tableName);
     return this;
   }
 
   /**
-   * Grants object access under `prefix` only: read = GetObject and a prefix-scoped ListBucket; write =
-   * PutObject and AbortMultipartUpload; with the KMS actions S3 needs for SSE-KMS on the bucket's key
-   * (GenerateDataKey to write, Decrypt to read and to complete multipart uploads). Sets the variable.
+   * Grants exactly `actions` on the objects under `prefix` (ListBucket: on the bucket, only for that
+   * prefix), with the KMS actions S3 needs for SSE-KMS on the bucket's key, through S3 only: Decrypt to read
+   * and to complete a multipart upload, GenerateDataKey to write. Sets the bucket's variable.
    */
-  bindBucket({ bucket, access, prefix = '' }: BindBucketOptions): this {
+  bindBucket({ bucket, actions, access, prefix = '' }: BindBucketOptions): this {
     if (!bucket.environmentVariable) {
       throw new Error(`Bucket ${bucket.node.path} has no environment variable: handlers cannot be bound to it`);
     }
-    const objects = bucket.arnForObjects(`${prefix}*`);
-    if (access !== 'write') {
-      iam.Grant.addToPrincipal({
-        grantee: this,
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resourceArns: [objects],
-      });
+    const granted = new Set(actions ?? (access ? BUCKET_ACCESS[access] : []));
+    if (granted.size === 0) throw new Error(`bindBucket(${bucket.node.path}): name the actions the handler needs`);
+    const objectActions = [...granted].filter((action) => action !== 's3:ListBucket');
+    if (objectActions.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: objectActions, resources: [bucket.arnForObjects(`${prefix}*`)] }),
+      );
+      acknowledgeWildcard(
+        this.executionRole,
+        `Resource::${arnReference(bucket)}/${prefix}*`,
+        WILDCARD_REASONS.objectPrefix,
+      );
+    }
+    if (granted.has('s3:ListBucket')) {
       this.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['s3:ListBucket'],
@@ -170,35 +249,50 @@ export class DtksFunction extends NodejsFunction {
         }),
       );
     }
-    if (access !== 'read') {
-      iam.Grant.addToPrincipal({
-        grantee: this,
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resourceArns: [objects],
-      });
+    if (bucket.encryptionKey) {
+      const keyActions: string[] = [];
+      const reads = granted.has('s3:GetObject') || granted.has('s3:GetObjectVersion');
+      // A multipart upload's parts are decrypted to complete it (S3's documented requirement for SSE-KMS).
+      if (reads || granted.has('s3:AbortMultipartUpload')) keyActions.push('kms:Decrypt');
+      if (granted.has('s3:PutObject')) keyActions.push('kms:GenerateDataKey');
+      if (keyActions.length > 0) this.grantKeyThrough(bucket.encryptionKey, 's3', keyActions);
     }
-    bucket.encryptionKey?.grant(
-      this,
-      ...(access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey']),
-    );
     this.addEnvironment(bucket.environmentVariable, bucket.bucketName);
-    acknowledgeWildcard(
-      this.executionRole,
-      `Resource::${arnReference(bucket)}/${prefix}*`,
-      WILDCARD_REASONS.objectPrefix,
-    );
     return this;
   }
 
-  /** Grants GetSecretValue on the secret (and Decrypt on its key through Secrets Manager) and sets its variable. */
+  /**
+   * Grants GetSecretValue on the secret (all the handler calls) and kms:Decrypt on its key through Secrets
+   * Manager only, and sets the variable.
+   */
   bindSecret({ secret, variable }: BindSecretOptions): this {
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    if (secret.encryptionKey) this.grantKeyThrough(secret.encryptionKey, 'secretsmanager', ['kms:Decrypt']);
     this.addEnvironment(variable, secret.secretArn);
     return this;
   }
 
-  private acknowledgeKeyWildcards(): void {
-    acknowledgeWildcard(this.executionRole, 'Action::kms:GenerateDataKey*', WILDCARD_REASONS.kmsGenerateDataKey);
-    acknowledgeWildcard(this.executionRole, 'Action::kms:ReEncrypt*', WILDCARD_REASONS.kmsReEncrypt);
+  /**
+   * Lets the handler answer the state machine's task tokens with SendTaskSuccess, and nothing else
+   * (grantTaskResponse would add SendTaskFailure and SendTaskHeartbeat, which no handler sends).
+   */
+  allowSendTaskSuccess(stateMachine: sfn.IStateMachine): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachine.stateMachineArn] }),
+    );
+    return this;
+  }
+
+  /** The key's actions, usable only in requests that `service` makes on the handler's behalf (kms:ViaService). */
+  private grantKeyThrough(key: kms.IKey, service: 'dynamodb' | 's3' | 'secretsmanager', actions: string[]): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 }
