@@ -9,8 +9,10 @@
  *   dropped, and the quasi-identifiers are generalised (district, decade of birth, occupation group)
  *   and suppressed where fewer than k persons share them (core/anonymity.ts).
  *
- * Column names are a contract: the Glue tables over the Parquet files (infra/) use them, with the
- * partition keys `period` and `province` taken from the object keys.
+ * The column lists below are the one source of the schema: the Parquet writer
+ * (functions/shared/exports/parquet-stream.ts) writes them, and the Glue tables over the files
+ * (infra/constructs/analytics.ts) declare them with ATHENA_TYPES, with the partition keys `period` and
+ * `province` taken from the object keys (SNAPSHOT_PARTITION_KEYS).
  */
 import { createHmac } from 'node:crypto';
 import {
@@ -25,6 +27,34 @@ import type { MasterPerson } from './proposal.ts';
 
 /** Physical type of a snapshot column; the Parquet writer maps these to Parquet types. */
 export type SnapshotColumnType = 'string' | 'date' | 'int32' | 'int64';
+
+/**
+ * The Athena/Glue (Hive DDL) type that reads each column type as the Parquet writer writes it: UTF8
+ * BYTE_ARRAY as string, INT32 with the DATE logical type as date (not string: Athena refuses to read a
+ * DATE column declared string), plain INT32 as int, INT64 as bigint.
+ */
+export const ATHENA_TYPES = {
+  string: 'string',
+  date: 'date',
+  int32: 'int',
+  int64: 'bigint',
+} as const satisfies Record<SnapshotColumnType, string>;
+export type AthenaType = (typeof ATHENA_TYPES)[SnapshotColumnType];
+
+/**
+ * The partition keys of both tiers, from the object keys (`period=YYYY-MM/province=PP/`). Athena keeps
+ * partition columns out of the data, and a partition column named like a data column is an error: so
+ * `period` and `province` here, `periode` and `kode_provinsi` in the files.
+ */
+export const SNAPSHOT_PARTITION_KEYS = [
+  { name: 'period', type: 'string', comment: 'YYYY-MM, the stipulated period' },
+  { name: 'province', type: 'string', comment: 'Kemendagri province code, 2 digits' },
+] as const satisfies readonly { name: string; type: AthenaType; comment: string }[];
+
+/** The columns of a tier as Athena declares them, in file order. */
+export function athenaColumns(columns: readonly SnapshotColumn[]): { name: string; type: AthenaType }[] {
+  return columns.map((column) => ({ name: column.name, type: ATHENA_TYPES[column.type] }));
+}
 
 export interface SnapshotColumn<Name extends string = string> {
   name: Name;

@@ -3,6 +3,8 @@
  * (exports/, for authorised ministry analysts) and the pseudonymised tier (pseudonymised/, NIK and
  * No. KK as keyed hashes, no names or street addresses, for general analysts) — with partition
  * projection on period and province, and an Athena workgroup that enforces SSE-KMS query results.
+ * The tables' columns and types come from the snapshot schema the export writes (core/snapshot.ts), so
+ * the catalogue cannot drift from the files.
  */
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -11,57 +13,15 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  athenaColumns,
+  FULL_SNAPSHOT_COLUMNS,
+  PSEUDONYMISED_SNAPSHOT_COLUMNS,
+  SNAPSHOT_PARTITION_KEYS,
+  type SnapshotColumn,
+} from '#core/snapshot.ts';
 import { repositoryPath } from '../repository.ts';
 import { DtksBucket } from './storage.ts';
-
-/** A column of a snapshot row as Athena reads it. */
-export interface SnapshotColumn {
-  readonly name: string;
-  readonly type: 'string' | 'int' | 'bigint';
-}
-
-const text = (name: string): SnapshotColumn => ({ name, type: 'string' });
-
-/** The full snapshot row: the master person fields (the exports write the same names). */
-export const FULL_SNAPSHOT_COLUMNS: readonly SnapshotColumn[] = [
-  text('nik'),
-  text('no_kk'),
-  text('nama'),
-  text('jenis_kelamin'),
-  text('tempat_lahir'),
-  // ISO yyyy-MM-dd as text: Athena reads a Parquet string column; a DATE logical type would need `date` here.
-  text('tanggal_lahir'),
-  text('nama_ibu_kandung'),
-  text('hubungan_keluarga'),
-  text('status_perkawinan'),
-  text('alamat'),
-  text('rt'),
-  text('rw'),
-  text('kode_desa'),
-  text('kode_kabupaten'),
-  text('pekerjaan'),
-  { name: 'penghasilan_bulanan', type: 'bigint' },
-  { name: 'desil', type: 'int' },
-  text('status'),
-  text('periode'),
-];
-
-/** The pseudonymised row: keyed hashes instead of NIK and No. KK, birth year instead of date, no names or addresses. */
-export const PSEUDONYMISED_SNAPSHOT_COLUMNS: readonly SnapshotColumn[] = [
-  text('nik_hash'),
-  text('no_kk_hash'),
-  text('jenis_kelamin'),
-  { name: 'tahun_lahir', type: 'int' },
-  text('hubungan_keluarga'),
-  text('status_perkawinan'),
-  text('kode_desa'),
-  text('kode_kabupaten'),
-  text('pekerjaan'),
-  { name: 'penghasilan_bulanan', type: 'bigint' },
-  { name: 'desil', type: 'int' },
-  text('status'),
-  text('periode'),
-];
 
 /** The current province codes (2 digits) of the Kemendagri list shipped by idn-area-data: the values of `province`. */
 export function provinceCodes(): string[] {
@@ -127,13 +87,10 @@ export class Analytics extends Construct {
             // The manifest (exports/period=…/manifest.json) sits above the province folders and is never read as data.
             'storage.location.template': `${location}period=\${period}/province=\${province}/`,
           },
-          partitionKeys: [
-            { name: 'period', type: 'string', comment: 'YYYY-MM, the stipulated period' },
-            { name: 'province', type: 'string', comment: 'Kemendagri province code, 2 digits' },
-          ],
+          partitionKeys: SNAPSHOT_PARTITION_KEYS.map(({ name, type, comment }) => ({ name, type, comment })),
           storageDescriptor: {
             location,
-            columns: columns.map((column) => ({ name: column.name, type: column.type })),
+            columns: athenaColumns(columns),
             inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
             serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import {
+  athenaColumns,
   FULL_SNAPSHOT_COLUMNS,
   PSEUDONYMISED_SNAPSHOT_COLUMNS,
-  provinceCodes,
-} from '../../infra/constructs/analytics.ts';
+  type SnapshotPerson,
+} from '#core/snapshot.ts';
+import { FUNCTIONS, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import { exportRegency } from '#shared/exports/regency-export.ts';
+import { provinceCodes } from '../../infra/constructs/analytics.ts';
 import { repositoryPath } from '../../infra/repository.ts';
+import { MemorySink, openDuck, type TempDir, tempDir } from '../functions/exports/duckdb.ts';
 import { type SynthesisedStack, synthesiseStack } from './synth-stack.ts';
 
 let synth: SynthesisedStack;
@@ -368,8 +372,8 @@ describe('approvals API', () => {
 });
 
 describe('analytics', () => {
-  const columns = (list: readonly { name: string; type: string }[]) =>
-    list.map(({ name, type }) => ({ Name: name, Type: type }));
+  const columns = (list: Parameters<typeof athenaColumns>[0]) =>
+    athenaColumns(list).map(({ name, type }) => ({ Name: name, Type: type }));
 
   it.each([
     ['snapshot', 'exports/', FULL_SNAPSHOT_COLUMNS],
@@ -403,6 +407,84 @@ describe('analytics', () => {
         }),
       }),
     });
+  });
+
+  /** The Athena type of each DuckDB type the export's Parquet files are read as. */
+  const ATHENA_TYPE_OF_DUCKDB: Record<string, string> = {
+    VARCHAR: 'string',
+    DATE: 'date',
+    INTEGER: 'int',
+    BIGINT: 'bigint',
+  };
+
+  /** One regency exported by the export code itself; the Parquet files of both tiers, on disk. */
+  async function writtenFiles(dir: TempDir): Promise<Record<'snapshot' | 'snapshot_pseudonymised', string>> {
+    const sinks = new Map<string, MemorySink>();
+    const person = (i: number): SnapshotPerson => ({
+      nik: `337101050680${String(i + 1).padStart(4, '0')}`,
+      noKk: '3371010101200001',
+      nama: `Warga ${i}`,
+      jenisKelamin: 'L',
+      tempatLahir: 'Magelang',
+      tanggalLahir: '1980-06-05',
+      namaIbuKandung: 'Ibu',
+      hubunganKeluarga: 'ANAK',
+      statusPerkawinan: 'KAWIN',
+      alamat: 'Jl. Pahlawan 1',
+      rt: '001',
+      rw: '002',
+      kodeDesa: '3371011001',
+      pekerjaan: 'PEDAGANG',
+      penghasilanBulanan: '1500000',
+      desil: '3',
+      status: 'ACTIVE',
+    });
+    async function* persons() {
+      yield Array.from({ length: 6 }, (_, i) => person(i));
+    }
+    const part = await exportRegency({
+      period: '2026-11',
+      regency: '3371',
+      province: '33',
+      persons,
+      pseudonymKey: 'k',
+      k: 5,
+      openFile: (key) => {
+        const sink = new MemorySink(key);
+        sinks.set(key, sink);
+        return sink;
+      },
+    });
+    const path = async (tier: 'full' | 'pseudonymised') => {
+      const key = part.files.find((file) => file.tier === tier)?.key ?? '';
+      return dir.file(`${tier}.parquet`, sinks.get(key)?.bytes() ?? Buffer.alloc(0));
+    };
+    return { snapshot: await path('full'), snapshot_pseudonymised: await path('pseudonymised') };
+  }
+
+  it('declares exactly the columns and types of the Parquet files the export writes, partition keys apart', async () => {
+    const duck = await openDuck();
+    const dir = await tempDir();
+    try {
+      const files = await writtenFiles(dir);
+      for (const [name, path] of Object.entries(files)) {
+        const described = await duck.rows(`DESCRIBE SELECT * FROM read_parquet('${path}', hive_partitioning = false)`);
+        const written = described.map((column) => ({
+          Name: String(column.column_name),
+          Type: ATHENA_TYPE_OF_DUCKDB[String(column.column_type)] ?? `unmapped ${String(column.column_type)}`,
+        }));
+        const tables = synth.template.findResources('AWS::Glue::Table', { Properties: { TableInput: { Name: name } } });
+        const input = Object.values(tables)[0]?.Properties.TableInput;
+        expect(input?.StorageDescriptor.Columns, name).toEqual(written);
+        // Athena: partition columns do not exist in the data, and one named like a data column is an error.
+        const partitionKeys = ((input?.PartitionKeys ?? []) as { Name: string }[]).map((key) => key.Name.toLowerCase());
+        expect(partitionKeys).toEqual(['period', 'province']);
+        expect(written.filter((column) => partitionKeys.includes(column.Name.toLowerCase()))).toEqual([]);
+      }
+    } finally {
+      duck.close();
+      await dir.remove();
+    }
   });
 
   it('projects partitions that hold the Parquet files, never the part records or the manifest', () => {
