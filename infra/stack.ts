@@ -125,6 +125,12 @@ export class DtksStack extends Stack {
       .bindTable({ table: claimsTable, actions: ['dynamodb:DeleteItem'] })
       // The accepted rows, absent for a proposal returned at ingest.
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging });
+    // Reads the recorded decision (GetItem) or the proposal's release (GetItem) and closes the answered task
+    // (UpdateItem, and PutItem for its audit event). Reads nothing else: not even the task's token.
+    const verifyDecision = new DtksFunction(this, 'VerifyDecision', { name: 'verify-decision' }).bindTable({
+      table: proposalsTable,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
 
     // --- the stipulation workflow's functions ---
     // The stipulation queue is an index: Collect reads nothing else of the proposals table.
@@ -206,6 +212,7 @@ export class DtksStack extends Stack {
       'request-approval': requestApproval,
       'await-stipulation': awaitStipulation,
       'record-outcome': recordOutcome,
+      'verify-decision': verifyDecision,
       'stipulation-collect': collect,
       'stipulation-resolve': resolve,
       'stipulation-apply': apply,
@@ -220,7 +227,7 @@ export class DtksStack extends Stack {
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
       definitionFile: 'proposal.asl.json',
-      functions: [ingest, checkIntegrity, requestApproval, awaitStipulation, recordOutcome],
+      functions: [ingest, checkIntegrity, requestApproval, awaitStipulation, recordOutcome, verifyDecision],
       extraSubstitutions: { ApprovalTimeoutSeconds: String(approvalTimeout.toSeconds()) },
     });
     this.stipulationWorkflow = new Workflow(this, 'StipulationWorkflow', {

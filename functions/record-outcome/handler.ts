@@ -51,6 +51,23 @@ const DEFAULT_REASONS: Record<TerminalStatus, string> = {
   STIPULATED: 'Usulan telah ditetapkan dalam DTKS',
 };
 
+/**
+ * Failures whose message is written for the region (errors.ts): the reason is that message, not the
+ * system-error default. A Lambda error's Cause is its JSON ({errorType, errorMessage, trace}); a Pass
+ * state's is the text itself.
+ */
+const REASONS_FOR_THE_REGION = new Set(['DecisionNotRecordedError']);
+
+function errorMessageOf(cause: string | null | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : undefined;
+  } catch {
+    return cause.slice(0, 1000);
+  }
+}
+
 /** A Catch cause can be a whole stack trace; the proposal keeps enough to diagnose. */
 const MAX_CAUSE = 4000;
 
@@ -70,7 +87,7 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
     }
     throw failure;
   }
-  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error?.Error ?? undefined));
+  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error ?? undefined));
   await proposals.transition(proposalId, status, {
     from: FROM[status],
     set: {
@@ -88,13 +105,22 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
   return { proposalId, status, recorded: true, releasedClaims };
 });
 
-async function defaultReason(proposal: ProposalRecord, status: TerminalStatus, errorName?: string): Promise<string> {
+async function defaultReason(
+  proposal: ProposalRecord,
+  status: TerminalStatus,
+  error?: { Error?: string | null; Cause?: string | null },
+): Promise<string> {
+  const errorName = error?.Error ?? undefined;
   if (status === 'REJECTED') {
     const rejection = (await proposals.listDecisions(proposal.proposalId)).find((d) => d.decision === 'REJECT');
     if (rejection) {
       const level = rejection.level === 'REGENCY' ? 'kabupaten/kota' : 'provinsi';
       return `Ditolak di tingkat ${level} oleh ${rejection.decidedBy}${rejection.note ? `: ${rejection.note}` : ''}`;
     }
+  }
+  if (status === 'FAILED' && errorName && REASONS_FOR_THE_REGION.has(errorName)) {
+    const message = errorMessageOf(error?.Cause);
+    if (message) return message;
   }
   if (status === 'FAILED' && errorName) return `${DEFAULT_REASONS.FAILED} (${errorName})`;
   return DEFAULT_REASONS[status];

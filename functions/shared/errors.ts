@@ -101,6 +101,30 @@ export class ExportPartMissingError extends Error {
   }
 }
 
+/**
+ * A waiting task of the proposal workflow was answered with an output that the approvals API (or, for
+ * the stipulation task, stipulation-release) did not record: no decision on record for the level, or
+ * one that differs from the output. Whoever holds a task token can call SendTaskSuccess with anything;
+ * the workflow continues only on a recorded decision and fails the proposal with this message otherwise.
+ */
+export class DecisionNotRecordedError extends Error {
+  override readonly name = 'DecisionNotRecordedError';
+  constructor(
+    readonly proposalId: string,
+    readonly level: 'REGENCY' | 'PROVINCE' | 'STIPULATION',
+    readonly problem: string,
+  ) {
+    const what =
+      level === 'STIPULATION'
+        ? 'Hasil penetapan'
+        : `Keputusan persetujuan tingkat ${level === 'REGENCY' ? 'kabupaten/kota' : 'provinsi'}`;
+    super(
+      `${what} yang diterima alur kerja untuk usulan ${proposalId} tidak tercatat (${problem}); ` +
+        'usulan dihentikan tanpa diteruskan, unggah ulang berkasnya bila usulan masih berlaku',
+    );
+  }
+}
+
 const TRANSIENT_AWS_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',

@@ -1,8 +1,9 @@
 /**
  * Release: answers a proposal waiting for stipulation with its outcome (StipulationRelease) through
  * SendTaskSuccess on its stored stipulation token. The proposal's own workflow then records STIPULATED
- * (or RETURNED when every row was lost to conflicts or exclusions). A token already closed (a repeated
- * run, a timeout) is tolerated: the proposal has moved on.
+ * (or RETURNED when every row was lost to conflicts or exclusions), after checking the output against
+ * the release recorded here first. A token already closed (a repeated run, a timeout) is tolerated: the
+ * proposal has moved on.
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -37,6 +38,9 @@ export const handler = lambda(async (event: ReleaseInput) => {
     applied: counts.changes,
     returnedRows: counts.conflicts + counts.excluded,
   };
+  // Recorded before the token is answered: the proposal workflow's VerifyStipulationRelease continues only
+  // on a release that is on record, so a SendTaskSuccess from anyone else gets nowhere.
+  await proposals.update(proposalId, { release });
   const task = await proposals.getTaskWithToken(proposalId, 'STIPULATION');
   let delivered = false;
   if (task?.state === 'OPEN') {

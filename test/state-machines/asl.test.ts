@@ -205,6 +205,28 @@ describe('proposal workflow', () => {
     }
   });
 
+  it('continues after every waiting task only through VerifyDecision, and no Choice goes on by default', () => {
+    const waiting = Object.entries(States).filter(
+      ([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    );
+    expect(waiting.map(([name]) => name)).toEqual([
+      'AwaitRegencyApproval',
+      'AwaitProvinceApproval',
+      'AwaitStipulation',
+    ]);
+    for (const [name, state] of waiting) {
+      const verify = States[state.Next ?? ''];
+      expect(verify?.Arguments?.FunctionName, name).toBe(placeholder('VerifyDecisionFunctionArn'));
+      expect(JSON.stringify(verify?.Arguments?.Payload), name).toContain('"received":"{% $states.input %}"');
+      const choice = States[verify?.Next ?? ''];
+      expect(choice?.Type, name).toBe('Choice');
+      // The default of a decision is the failure path, never the next step of the workflow.
+      const fallback = States[choice?.Default ?? ''];
+      expect(fallback?.Next, name).toBe('RecordFailed');
+      expect(JSON.stringify(fallback?.Output), name).toContain('DecisionNotRecordedError');
+    }
+  });
+
   it('records every terminal status through record-outcome', () => {
     const recorded = Object.values(States)
       .filter((state) => state.Arguments?.FunctionName === placeholder('RecordOutcomeFunctionArn'))

@@ -35,6 +35,8 @@ function proposalFunctions(recordOutcome: Json[]): ScriptedInvoker {
     'dtks-check-integrity': () => ({ accepted: 8, returned: 2, reportKey: 'reports/3371/P/laporan.csv' }),
     'dtks-request-approval': () => ({ opened: true }),
     'dtks-await-stipulation': () => ({ queued: true }),
+    // Stands in for the check against the recorded decision: these tests send only recorded ones.
+    'dtks-verify-decision': (payload) => (payload as { received: Json }).received,
     'dtks-record-outcome': (payload) => {
       recordOutcome.push(payload);
       return { status: (payload as { status: string }).status };

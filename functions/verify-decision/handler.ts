@@ -1,0 +1,92 @@
+/**
+ * VerifyDecision runs after each waiting task of the proposal workflow (the regency and province
+ * approvals, the stipulation release). Whoever holds a task token can answer it with SendTaskSuccess and
+ * any output, so the output is only a claim: the workflow continues on what was recorded, the decision
+ * the approvals API stored for the level before it sent the token back (DECISION#<level>), or the
+ * StipulationRelease that stipulation-release stored on the proposal before it did. No record, or an
+ * output that differs from it in what the workflow acts on, is a DecisionNotRecordedError: the workflow's
+ * Catch fails the proposal with that reason, which fires the ExecutionsFailed alarm.
+ *
+ * The answered task is closed here too: the approvals API closes it after SendTaskSuccess, but a forged
+ * answer, or a crash between the two calls, would leave it in the approvers' list.
+ */
+import { z } from 'zod';
+import { documents } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { ApprovalDecision, StipulationRelease, VerifyDecisionInput } from '#shared/contracts.ts';
+import { DecisionNotRecordedError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+
+const config = readConfig(['proposalsTable']);
+const proposals = new ProposalsRepository(documents, config.proposalsTable);
+
+const INPUT = z.object({
+  proposalId: z.string().min(1),
+  level: z.enum(['REGENCY', 'PROVINCE', 'STIPULATION']),
+  received: z.unknown(),
+});
+
+/** What the workflow acts on: who decided what, and when (the approval order of the stipulation). */
+const DECISION_FIELDS = ['decision', 'level', 'decidedBy', 'decidedAt'] as const;
+const RELEASE_FIELDS = ['outcome', 'period', 'applied', 'returnedRows'] as const;
+
+export const handler = lambda(async (event: VerifyDecisionInput): Promise<ApprovalDecision | StipulationRelease> => {
+  const parsed = INPUT.safeParse(event);
+  if (!parsed.success) {
+    // The received output is not quoted: it is whatever the sender chose to put there.
+    throw new ValidationError(
+      'Masukan VerifyDecision tidak valid',
+      parsed.error.issues.map((issue) => issue.path.join('.')),
+    );
+  }
+  const { proposalId, level } = parsed.data;
+  const received = asRecord(parsed.data.received);
+  logger.appendKeys({ proposalId, approvalLevel: level });
+
+  if (level === 'STIPULATION') {
+    const release = (await proposals.require(proposalId)).release;
+    if (!release) throw refused(proposalId, level, 'tidak ada hasil penetapan yang tercatat');
+    assertSame(proposalId, level, RELEASE_FIELDS, received, release);
+    await proposals.closeTask(proposalId, 'STIPULATION', `stipulation ${release.period}`);
+    logger.info('Stipulation release verified', { outcome: release.outcome, period: release.period });
+    return {
+      outcome: release.outcome,
+      period: release.period,
+      applied: release.applied,
+      returnedRows: release.returnedRows,
+    };
+  }
+
+  const recorded = await proposals.getDecision(proposalId, level);
+  if (!recorded) throw refused(proposalId, level, 'tidak ada keputusan yang tercatat di API persetujuan');
+  assertSame(proposalId, level, DECISION_FIELDS, received, recorded);
+  await proposals.closeTask(proposalId, level, recorded.decidedBy);
+  logger.info('Decision verified', { decision: recorded.decision });
+  const { decision, decidedBy, decidedAt, note, exclusions } = recorded;
+  return { decision, level: recorded.level, decidedBy, decidedAt, note: note ?? '', exclusions: exclusions ?? [] };
+});
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function assertSame<T extends object>(
+  proposalId: string,
+  level: VerifyDecisionInput['level'],
+  fields: readonly (keyof T & string)[],
+  received: Record<string, unknown>,
+  recorded: T,
+): void {
+  const differing = fields.filter((field) => received[field] !== recorded[field]);
+  if (differing.length > 0) {
+    throw refused(proposalId, level, `berbeda dengan yang tercatat pada ${differing.join(', ')}`);
+  }
+}
+
+function refused(proposalId: string, level: VerifyDecisionInput['level'], problem: string): DecisionNotRecordedError {
+  // Only the field names are logged: the received output is the sender's, and may carry anything.
+  logger.warn('Task output not recorded', { problem });
+  return new DecisionNotRecordedError(proposalId, level, problem);
+}

@@ -1,0 +1,196 @@
+/**
+ * A task token answered by someone other than the approvals API or the stipulation run. Whoever holds a
+ * token (and sfn:SendTaskSuccess) can send any output; the workflow must continue only on what the
+ * approvals API and stipulation-release recorded, and fail the proposal with a reason otherwise: never
+ * AWAITING_PROVINCE or STIPULATED on a decision nobody made, and no task left in an approver's list.
+ * The real handlers under the real state machines on the local runtime, as in proposal-to-stipulation.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
+import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
+import { loadDefinition } from '#local/sfn/definition.ts';
+import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
+import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { Principal } from '#shared/contracts.ts';
+import { ProposalsRepository, type TaskKind } from '#shared/proposals-repository.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { apiEvent } from '../../support/lambda.ts';
+import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
+
+const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
+const REGENCY_APPROVER: Principal = { username: 'kadinsos-3371', role: 'regency_approver', area: '3371' };
+const PROVINCE_APPROVER: Principal = { username: 'dinsos-33', role: 'province_approver', area: '33' };
+
+let aws: TestAws;
+let runtime: StepFunctionsRuntime;
+let api: StepFunctionsApiServer;
+let dataDir: string;
+let proposals: ProposalsRepository;
+const functions = new LocalFunctions();
+const world = new World();
+/** One family per scenario: a FAILED proposal releases its claims, but the scenarios stay independent. */
+const families = Array.from({ length: 5 }, () => world.row());
+
+async function settled(executionArn: string, timeoutMs = 40_000): Promise<ExecutionDescription> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const description = runtime.describeExecution({ executionArn });
+    if (description.status !== 'RUNNING') return description;
+    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function decide(principal: Principal, proposalId: string, body: unknown): Promise<number> {
+  const event = apiEvent('POST /proposals/{proposalId}/decision', principal, { pathParameters: { proposalId }, body });
+  const result = (await functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2;
+  return result.statusCode ?? 0;
+}
+
+/** Uploads a one-row proposal and waits for its regency task; returns the proposal and its execution. */
+async function uploaded(name: string, row: ProposalRow): Promise<{ proposalId: string; executionArn: string }> {
+  const key = `proposals/3371/2026-11/${name}.csv`;
+  const put = await aws.clients.s3.send(
+    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: proposalCsv([row]) }),
+  );
+  const { executionArn } = await runtime.startExecution({
+    stateMachineArn: runtime.stateMachineArn('proposal'),
+    input: JSON.stringify({
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      detail: { bucket: { name: aws.names.buckets.proposals }, object: { key, etag: put.ETag, size: 100 } },
+    }),
+  });
+  await runtime.waitForPendingTask(executionArn, 'AwaitRegencyApproval', 60_000);
+  const proposal = (await proposals.listByRegency('3371')).find((p) => p.executionId === executionArn);
+  if (!proposal) throw new Error(`no proposal for ${executionArn}`);
+  return { proposalId: proposal.proposalId, executionArn };
+}
+
+/** What an attacker holding the stored token sends: straight to Step Functions, around the API. */
+async function forge(proposalId: string, kind: TaskKind, output: unknown): Promise<void> {
+  const task = await proposals.getTaskWithToken(proposalId, kind);
+  if (!task) throw new Error(`no ${kind} task for ${proposalId}`);
+  await runtime.sendTaskSuccess({ taskToken: task.taskToken, output: JSON.stringify(output) });
+}
+
+/** The failed proposal: FAILED with the reason, no open task, and never past the step that was forged. */
+async function expectRefused(proposalId: string, executionArn: string, neverReached: string[]): Promise<void> {
+  const execution = await settled(executionArn);
+  expect({ status: execution.status, error: execution.error }).toEqual({
+    status: 'FAILED',
+    error: 'DecisionNotRecordedError',
+  });
+  const proposal = await proposals.require(proposalId);
+  expect(proposal.status).toBe('FAILED');
+  expect(proposal.reason).toMatch(/tidak tercatat/);
+  const statuses = (await proposals.listEvents(proposalId)).filter((e) => e.kind === 'STATUS').map((e) => e.to);
+  for (const status of neverReached) expect(statuses).not.toContain(status);
+  expect((await proposals.listOpenTasks('REGENCY#3371')).map((t) => t.proposalId)).not.toContain(proposalId);
+  expect((await proposals.listOpenTasks('PROVINCE#33')).map((t) => t.proposalId)).not.toContain(proposalId);
+  for (const kind of ['REGENCY', 'PROVINCE', 'STIPULATION'] as const) {
+    const task = await proposals.getTaskWithToken(proposalId, kind);
+    if (task) expect(task.state, kind).toBe('CLOSED');
+  }
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' };
+  runtime = await StepFunctionsRuntime.start({
+    dataDir,
+    machines: [
+      {
+        name: 'proposal',
+        definition: await loadDefinition(new URL('proposal.asl.json', STATE_MACHINES), substitutions),
+      },
+    ],
+    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
+  });
+  api = await serveStepFunctionsApi(runtime);
+  aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  const extract = 'reference/population/3371.csv';
+  await aws.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: aws.names.buckets.proposals,
+      Key: extract,
+      Body: populationCsv(families.map((row) => registered(row))),
+    }),
+  );
+  await functions.invoke('load-population', { bucket: aws.names.buckets.proposals, key: extract });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await api?.close();
+  await aws?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a SendTaskSuccess that the approvals API did not send', () => {
+  it('fails the proposal on {"decision":"MAYBE"} at the regency: never AWAITING_PROVINCE, no open task', async () => {
+    const { proposalId, executionArn } = await uploaded('maybe', families[0] as ProposalRow);
+    await forge(proposalId, 'REGENCY', { decision: 'MAYBE' });
+    await expectRefused(proposalId, executionArn, ['AWAITING_PROVINCE', 'AWAITING_STIPULATION', 'STIPULATED']);
+  });
+
+  it('fails the proposal on a well-formed APPROVE that nobody recorded', async () => {
+    const { proposalId, executionArn } = await uploaded('forged-approve', families[1] as ProposalRow);
+    await forge(proposalId, 'REGENCY', {
+      decision: 'APPROVE',
+      level: 'REGENCY',
+      decidedBy: REGENCY_APPROVER.username,
+      decidedAt: new Date().toISOString(),
+      note: '',
+      exclusions: [],
+    });
+    await expectRefused(proposalId, executionArn, ['AWAITING_PROVINCE', 'AWAITING_STIPULATION', 'STIPULATED']);
+    // The approvals API has no decision on record, and now refuses one: the proposal is over.
+    expect(await proposals.listDecisions(proposalId)).toEqual([]);
+    expect(await decide(REGENCY_APPROVER, proposalId, { decision: 'APPROVE' })).toBe(409);
+  });
+
+  it('fails the proposal when the output contradicts the recorded decision (a REJECT answered as APPROVE)', async () => {
+    const { proposalId, executionArn } = await uploaded('turned', families[2] as ProposalRow);
+    // The approvals API has recorded the approver's REJECT; the forger answers the token before the API does.
+    const rejection = {
+      decision: 'REJECT' as const,
+      level: 'REGENCY' as const,
+      decidedBy: REGENCY_APPROVER.username,
+      decidedAt: new Date().toISOString(),
+      note: 'Data belum diverifikasi',
+      exclusions: [],
+    };
+    expect(await proposals.putDecision({ proposalId, ...rejection })).toBe(true);
+    await forge(proposalId, 'REGENCY', { ...rejection, decision: 'APPROVE', note: '' });
+    await expectRefused(proposalId, executionArn, ['AWAITING_PROVINCE', 'AWAITING_STIPULATION', 'STIPULATED']);
+    expect((await proposals.require(proposalId)).reason).toMatch(/berbeda dengan yang tercatat pada decision/);
+  });
+
+  it("fails the proposal when the regency's recorded decision is replayed on the province task", async () => {
+    const { proposalId, executionArn } = await uploaded('replayed', families[3] as ProposalRow);
+    expect(await decide(REGENCY_APPROVER, proposalId, { decision: 'APPROVE', note: 'ok' })).toBe(200);
+    await runtime.waitForPendingTask(executionArn, 'AwaitProvinceApproval', 60_000);
+    const [regency] = await proposals.listDecisions(proposalId);
+    await forge(proposalId, 'PROVINCE', regency);
+    await expectRefused(proposalId, executionArn, ['AWAITING_STIPULATION', 'STIPULATED']);
+  });
+
+  it('fails the proposal on a StipulationRelease that no stipulation run recorded', async () => {
+    const { proposalId, executionArn } = await uploaded('forged-release', families[4] as ProposalRow);
+    expect(await decide(REGENCY_APPROVER, proposalId, { decision: 'APPROVE', note: 'ok' })).toBe(200);
+    await runtime.waitForPendingTask(executionArn, 'AwaitProvinceApproval', 60_000);
+    expect(await decide(PROVINCE_APPROVER, proposalId, { decision: 'APPROVE', note: 'ok' })).toBe(200);
+    await runtime.waitForPendingTask(executionArn, 'AwaitStipulation', 60_000);
+    await forge(proposalId, 'STIPULATION', { outcome: 'STIPULATED', period: '2026-11', applied: 1, returnedRows: 0 });
+    await expectRefused(proposalId, executionArn, ['STIPULATED']);
+    // Out of the stipulation queue: the month's run will not apply it.
+    expect((await proposals.listStipulationQueue('2026-11')).map((p) => p.proposalId)).not.toContain(proposalId);
+  });
+});
