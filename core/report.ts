@@ -3,9 +3,11 @@
  * CSV, UTF-8 with BOM (opens cleanly in Excel), one line per data row in input order:
  * baris,nik,no_kk,nama,hasil,kode,keterangan — cells neutralised against formula injection.
  */
+import { levelOf, RESULT_CODES } from './codes.ts';
 import { formatCsvRow } from './csv.ts';
-import type { CheckedRow } from './integrity.ts';
+import type { CheckedRow, CheckSummary } from './integrity.ts';
 import { type Lang, messageFor } from './messages.ts';
+import type { ProposalFileInfo } from './proposal-reader.ts';
 
 export const REPORT_COLUMNS = ['baris', 'nik', 'no_kk', 'nama', 'hasil', 'kode', 'keterangan'] as const;
 
@@ -52,4 +54,109 @@ export function createReportWriter(lang: Lang = 'id'): ReportWriter {
       return text;
     },
   };
+}
+
+/**
+ * File-level warnings of PROPOSAL_FORMAT.md ("Layout"): a file read as Windows-1252 and unknown columns.
+ * They concern the file, not a row, so they are named once, in the summary beside the report.
+ */
+export type FileWarningCode = 'WINDOWS_1252' | 'UNKNOWN_COLUMNS';
+
+export interface FileWarning {
+  code: FileWarningCode;
+  /** UNKNOWN_COLUMNS: how many columns. */
+  count?: number;
+  message: string;
+}
+
+type ReadInfo = Pick<ProposalFileInfo, 'encoding' | 'windows1252FromLine' | 'unknownColumns'> & {
+  unknownColumnCount?: number;
+};
+
+/** The file-level warnings of how a proposal was read, in the chosen language. */
+export function fileWarnings(info: ReadInfo, lang: Lang = 'id'): FileWarning[] {
+  const warnings: FileWarning[] = [];
+  if (info.encoding === 'windows-1252') {
+    const line = info.windows1252FromLine ?? 1;
+    warnings.push({
+      code: 'WINDOWS_1252',
+      message:
+        lang === 'id'
+          ? `Berkas bukan UTF-8 yang sah dan dibaca sebagai Windows-1252 mulai baris ${line}; periksa huruf beraksen pada nama dan alamat, lalu simpan sebagai CSV UTF-8`
+          : `The file is not valid UTF-8 and was read as Windows-1252 from line ${line}; check accented letters in names and addresses, and save it as CSV UTF-8`,
+    });
+  }
+  const count = info.unknownColumnCount ?? info.unknownColumns.length;
+  if (count > 0) {
+    const names = info.unknownColumns.map((name) => `'${name}'`).join(', ');
+    const more = count - info.unknownColumns.length;
+    warnings.push({
+      code: 'UNKNOWN_COLUMNS',
+      count,
+      message:
+        lang === 'id'
+          ? `${count} kolom tidak dikenal diabaikan: ${names}${more > 0 ? ` (dan ${more} lainnya)` : ''}`
+          : `${count} unknown column${count > 1 ? 's' : ''} ignored: ${names}${more > 0 ? ` (and ${more} more)` : ''}`,
+    });
+  }
+  return warnings;
+}
+
+export const SUMMARY_COLUMNS = ['bagian', 'kode', 'tingkat', 'jumlah', 'keterangan'] as const;
+
+/**
+ * The summary beside the return report, as rows of SUMMARY_COLUMNS: the file-level warnings (BERKAS),
+ * the rows per result code (KODE) and the totals (TOTAL). The same rows make the summary CSV and the
+ * second sheet of the .xlsx report.
+ */
+export function summaryRows(summary: CheckSummary, warnings: readonly FileWarning[], lang: Lang = 'id'): string[][] {
+  const level = (l: 'error' | 'warning') => (lang === 'id' ? (l === 'error' ? 'galat' : 'peringatan') : l);
+  const rows: string[][] = warnings.map((w) => [
+    'BERKAS',
+    w.code,
+    level('warning'),
+    w.count === undefined ? '' : String(w.count),
+    w.message,
+  ]);
+  for (const code of RESULT_CODES) {
+    const count = summary.codes[code];
+    if (count) rows.push(['KODE', code, level(levelOf(code)), String(count), messageFor(code, lang)]);
+  }
+  rows.push(
+    ['TOTAL', 'BARIS', '', String(summary.rows), lang === 'id' ? 'baris data usulan' : 'data rows of the proposal'],
+    [
+      'TOTAL',
+      ACCEPTED,
+      '',
+      String(summary.accepted),
+      lang === 'id' ? 'baris tanpa galat' : 'rows without an error code',
+    ],
+    [
+      'TOTAL',
+      RETURNED,
+      '',
+      String(summary.returned),
+      lang === 'id' ? 'baris dengan galat, dikembalikan' : 'rows with an error code, returned',
+    ],
+    [
+      'TOTAL',
+      'DENGAN_PERINGATAN',
+      '',
+      String(summary.withWarnings),
+      lang === 'id' ? 'baris dengan kode peringatan' : 'rows with a warning code',
+    ],
+  );
+  return rows;
+}
+
+/** The summary as CSV (UTF-8 with BOM, like the report). */
+export function summaryCsv(summary: CheckSummary, warnings: readonly FileWarning[], lang: Lang = 'id'): string {
+  let text = BOM + formatCsvRow(SUMMARY_COLUMNS);
+  for (const row of summaryRows(summary, warnings, lang)) text += formatCsvRow(row, { neutraliseFormulas: true });
+  return text;
+}
+
+/** Where the summary goes beside a report: `laporan.csv` → `laporan.ringkasan.csv` (also for `.xlsx`). */
+export function summaryPathOf(reportPath: string): string {
+  return `${reportPath.replace(/\.(csv|xlsx)$/i, '')}.ringkasan.csv`;
 }

@@ -9,7 +9,7 @@
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
@@ -17,8 +17,8 @@ import { loadMemoryPortsFromFiles } from '#core/extract-loader.ts';
 import { ExtractFormatError } from '#core/extracts.ts';
 import { type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
 import { isLang, type Lang, messageFor } from '#core/messages.ts';
-import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
-import { createReportWriter } from '#core/report.ts';
+import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import { createReportWriter, type FileWarning, fileWarnings, summaryCsv, summaryPathOf } from '#core/report.ts';
 import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 
@@ -30,7 +30,8 @@ Options:
   --submitter <code>     submitting regency/city, e.g. 3371 or 33.71 (required)
   --population <file>    population registry (Dukcapil) extract CSV (required)
   --master <file>        DTKS master extract CSV (default: an empty DTKS)
-  --out <file>           return report path (default: <proposal>.laporan.csv next to the input)
+  --out <file>           return report path (default: <proposal>.laporan.csv next to the input); its
+                         summary (file warnings, rows per code) goes beside it as <report>.ringkasan.csv
   --lang id|en           language of the messages (default: id)
   --json                 print the summary as JSON instead of a table`;
 
@@ -69,8 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     if (path !== undefined && !existsSync(path)) throw new CliError(`${what} file not found: ${path}`);
   }
   const outPath = values.out ?? defaultReportPath(proposalPath);
+  const summaryPath = summaryPathOf(outPath);
   refuseOverwritingInputs(
-    [outPath, `${outPath}.part`],
+    [outPath, `${outPath}.part`, summaryPath, `${summaryPath}.part`],
     [
       { what: 'proposal', path: proposalPath },
       { what: 'population', path: values.population },
@@ -82,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = createProgress(process.stderr);
 
   let summary: CheckSummary;
+  let warnings: FileWarning[];
   const stopLoading = new AbortController();
   // The report is written beside its final name and renamed when complete: a file that cannot be
   // checked leaves an earlier report as it was.
@@ -109,12 +112,15 @@ export async function run(argv: string[]): Promise<number> {
     const report = createReportWriter(lang);
     out.write(report.header());
     let bytesRead = 0;
+    let read: ProposalFileInfo | undefined;
     const openRows = () => {
       const stream = open(proposalPath);
       stream.on('data', (chunk) => {
         bytesRead += chunk.length;
       });
-      return readProposal(stream);
+      const reader = readProposal(stream);
+      read = reader.info;
+      return reader;
     };
     summary = await checkProposal(
       openRows,
@@ -133,12 +139,16 @@ export async function run(argv: string[]): Promise<number> {
     );
     out.end();
     await once(out, 'finish');
+    // How the file was read (the last pass's reader has read it all): named once, beside the report.
+    warnings = read ? fileWarnings(read, lang) : [];
+    await writeFile(`${summaryPath}.part`, summaryCsv(summary, warnings, lang));
     await rename(partPath, outPath);
+    await rename(`${summaryPath}.part`, summaryPath);
     progress.done('');
   } catch (error) {
     progress.clear();
     stopLoading.abort();
-    await rm(partPath, { force: true });
+    await Promise.all([rm(partPath, { force: true }), rm(`${summaryPath}.part`, { force: true })]);
     if (error instanceof ProposalFormatError) {
       throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
     }
@@ -150,9 +160,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const seconds = (performance.now() - started) / 1000;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ...summary, report: outPath, seconds }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...summary, warnings, report: outPath, summaryFile: summaryPath, seconds }, null, 2)}\n`,
+    );
   } else {
-    process.stdout.write(formatSummary(summary, lang, outPath, seconds));
+    process.stdout.write(formatSummary(summary, warnings, lang, { report: outPath, summary: summaryPath }, seconds));
   }
   return 0;
 }
@@ -198,9 +210,18 @@ function defaultReportPath(proposalPath: string): string {
   return join(dirname(proposalPath), `${basename(proposalPath, ext)}.laporan.csv`);
 }
 
-function formatSummary(summary: CheckSummary, lang: Lang, outPath: string, seconds: number): string {
+function formatSummary(
+  summary: CheckSummary,
+  warnings: readonly FileWarning[],
+  lang: Lang,
+  paths: { report: string; summary: string },
+  seconds: number,
+): string {
   const en = lang === 'en';
   const lines: string[] = [];
+  // File-level warnings first, once each: they concern the whole file, not a row.
+  for (const warning of warnings) lines.push(`${en ? 'file warning' : 'peringatan berkas'}: ${warning.message}`);
+  if (warnings.length) lines.push('');
   const codes = RESULT_CODES.filter((code) => summary.codes[code]);
   const width = Math.max(26, ...codes.map((c) => c.length));
   if (codes.length) {
@@ -216,7 +237,8 @@ function formatSummary(summary: CheckSummary, lang: Lang, outPath: string, secon
   const rate = summary.rows / Math.max(seconds, 1e-6);
   lines.push(
     `${en ? 'rows' : 'baris'}: ${summary.rows.toLocaleString('en')}  DITERIMA: ${summary.accepted.toLocaleString('en')}  DIKEMBALIKAN: ${summary.returned.toLocaleString('en')}  ${en ? 'with warnings' : 'dengan peringatan'}: ${summary.withWarnings.toLocaleString('en')}`,
-    `${en ? 'report' : 'laporan'}: ${outPath}`,
+    `${en ? 'report' : 'laporan'}: ${paths.report}`,
+    `${en ? 'summary' : 'ringkasan'}: ${paths.summary}`,
     `${seconds.toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} ${en ? 'rows/s' : 'baris/detik'}`,
   );
   return `${lines.join('\n')}\n`;

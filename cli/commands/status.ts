@@ -80,6 +80,8 @@ export function formatProposal(p: ProposalRecord): string {
     `usulan ${p.proposalId}  (${p.regency}, ${p.period})`,
     `status: ${p.status}${p.reason ? ` — ${p.reason}` : ''}`,
     `berkas: s3://${p.bucket}/${p.key}`,
+    // File-level warnings (Windows-1252 fallback, unknown columns): once each, as the region is told.
+    ...(p.warnings ?? []).map((warning) => `peringatan berkas: ${warning.message}`),
   ];
   if (p.summary) {
     lines.push(
@@ -88,6 +90,7 @@ export function formatProposal(p: ProposalRecord): string {
     for (const [code, count] of Object.entries(p.summary.codes).sort()) lines.push(`  ${code.padEnd(26)} ${count}`);
   }
   if (p.reportKey) lines.push(`laporan: ${p.reportKey}`);
+  if (p.summaryKey) lines.push(`ringkasan: ${p.summaryKey}`);
   if (p.release)
     lines.push(
       `penetapan ${p.release.period}: ${p.release.applied} diterapkan, ${p.release.returnedRows} dikembalikan`,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type CheckSummary, checkProposal } from '#core/integrity.ts';
 import type { ProposalRow } from '#core/proposal.ts';
-import { createReportWriter } from '#core/report.ts';
+import { createReportWriter, summaryCsv } from '#core/report.ts';
 import { claimAcceptedRows } from '#shared/claim-check.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
@@ -18,7 +18,8 @@ import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey, NdjsonWriter, openRows, S3ObjectWriter } from '#shared/staging.ts';
+import { summaryKeyOf } from '#shared/return-report.ts';
+import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig([
   'proposalsTable',
@@ -79,9 +80,20 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
   await Promise.all([report.end(), accepted.end()]);
 
   const summary = withLostClaims(engineSummary, lostClaims);
-  await proposals.update(proposalId, { summary, reportKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims }, [
-    'CHECKING',
-  ]);
+  // The summary beside the report: the file-level warnings Ingest recorded, once each, and the counts.
+  const summaryKey = summaryKeyOf(reportKey);
+  await putText(
+    s3,
+    bucket,
+    summaryKey,
+    summaryCsv(summary, proposal.warnings ?? [], config.reportLanguage),
+    'text/csv; charset=utf-8',
+  );
+  await proposals.update(
+    proposalId,
+    { summary, reportKey, summaryKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims },
+    ['CHECKING'],
+  );
   metrics.addMetric('rowsChecked', 'Count', summary.rows);
   metrics.addMetric('rowsReturned', 'Count', summary.returned);
   logger.info('Proposal checked', { ...summary, lostClaims });

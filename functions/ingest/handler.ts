@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { loadAreas } from '#core/area.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
+import { fileWarnings } from '#core/report.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
@@ -146,9 +147,11 @@ async function ingestFile(
     return returnFile(record, error.messageIn('id'), error.messageIn(config.reportLanguage));
   }
   await staged.end();
-  // How the file was read (delimiter, encoding fallback, unknown columns): warnings the region can see.
+  // How the file was read (delimiter, encoding fallback, unknown columns), and the file-level warnings the
+  // region is told once each (PROPOSAL_FORMAT.md: dtks status, the API and the summary beside the report).
   const { rows: _rows, ...file } = reader.info;
-  await proposals.update(proposalId, { rows: staged.records, stagedKey: KEYS.stagedRows(proposalId), file }, [
+  const warnings = fileWarnings(file, config.reportLanguage);
+  await proposals.update(proposalId, { rows: staged.records, stagedKey: KEYS.stagedRows(proposalId), file, warnings }, [
     'RECEIVED',
   ]);
   logger.info('Proposal staged', { rows: staged.records, bytes: staged.bytes, encoding: file.encoding });

@@ -16,6 +16,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { FileWarning } from '#core/report.ts';
 import type { ApprovalDecision, ApprovalLevel, Exclusion, ProposalStatus, StipulationRelease } from './contracts.ts';
 import { TABLES } from './contracts.ts';
 import { ProposalNotFoundError, StatusConflictError } from './errors.ts';
@@ -70,10 +71,14 @@ export interface ProposalRecord {
     unknownColumns: string[];
     unknownColumnCount?: number;
   };
+  /** File-level warnings (Windows-1252 fallback, unknown columns), once each, in the report language. */
+  warnings?: FileWarning[];
   summary?: CheckSummaryRecord;
   /** Set when Ingest failed on this proposal (the file was not staged): a re-upload may take it over. */
   ingestFailure?: { at: string; error: string };
   reportKey?: string;
+  /** The summary beside the report (file-level warnings, rows per code, totals). */
+  summaryKey?: string;
   /** Why the proposal ended where it did (RETURNED/REJECTED/EXPIRED/FAILED), for the region. */
   reason?: string;
   error?: { Error?: string; Cause?: string };

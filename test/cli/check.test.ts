@@ -164,6 +164,48 @@ describe('dtks check (CLI)', () => {
     );
   }, 60_000);
 
+  it('reports a Windows-1252 file and its unknown columns once each: in the summary, its JSON and beside the report', async () => {
+    const text = await readFile(files.proposal.path, 'utf8');
+    const [header, first, ...rest] = text.split('\r\n');
+    // A name with é saved by a spreadsheet in Windows-1252, and two columns the format does not know.
+    const edited = [`${header},catatan,Petugas`, `${first?.replace(/,([^,]*),/, ',Andr\u00e9 $1,')},x,y`, ...rest];
+    const proposal = join(dir, 'cp1252.csv');
+    await writeFile(proposal, Buffer.from(edited.join('\r\n'), 'latin1'));
+    const report = join(dir, 'cp1252.laporan.csv');
+
+    const table = await check(proposal, files.population.path, report);
+    expect(table.code).toBe(0);
+    const encoding = 'The file is not valid UTF-8 and was read as Windows-1252 from line 2';
+    const columns = "2 unknown columns ignored: 'catatan', 'Petugas'";
+    for (const warning of [encoding, columns]) {
+      expect(table.stdout.split(warning)).toHaveLength(2);
+    }
+    const json = await dtks(
+      'check',
+      proposal,
+      '--submitter',
+      '3371',
+      '--population',
+      files.population.path,
+      '--out',
+      report,
+      '--json',
+    );
+    const parsed = JSON.parse(json.stdout) as { warnings: { code: string; message: string }[]; summaryFile: string };
+    expect(parsed.warnings.map((w) => w.code)).toEqual(['WINDOWS_1252', 'UNKNOWN_COLUMNS']);
+    expect(parsed.warnings[0]?.message).toContain('dibaca sebagai Windows-1252 mulai baris 2');
+    expect(parsed.summaryFile).toBe(join(dir, 'cp1252.laporan.ringkasan.csv'));
+    const summary = await readFile(parsed.summaryFile, 'utf8');
+    expect(summary.startsWith('\uFEFFbagian,kode,tingkat,jumlah,keterangan\r\n')).toBe(true);
+    expect(summary).toContain('BERKAS,WINDOWS_1252,peringatan,,');
+    expect(summary).toContain(
+      `BERKAS,UNKNOWN_COLUMNS,peringatan,2,"2 kolom tidak dikenal diabaikan: 'catatan', 'Petugas'"`,
+    );
+    expect(summary).toContain(`TOTAL,BARIS,,${files.proposal.rows},`);
+    // The report itself keeps its contract columns.
+    expect((await readFile(report, 'utf8')).split('\r\n')[0]).toBe('\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan');
+  }, 60_000);
+
   it('names an unknown submitting regency in the chosen language', async () => {
     const report = join(dir, 'unknown-regency.csv');
     const run = await dtks(

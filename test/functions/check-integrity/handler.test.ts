@@ -39,10 +39,14 @@ async function text(key: string): Promise<string> {
   return Buffer.from((await object.Body?.transformToByteArray()) ?? []).toString('utf8');
 }
 
-async function submit(file: string, rows: ProposalRow[]): Promise<string> {
+async function submit(
+  file: string,
+  rows: ProposalRow[],
+  body: string | Uint8Array = proposalCsv(rows),
+): Promise<string> {
   const key = `proposals/3371/2026-11/${file}`;
   const put = await aws.clients.s3.send(
-    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: proposalCsv(rows) }),
+    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: body }),
   );
   const ingested = await invoke<IngestOutput>('ingest', {
     bucket: aws.names.buckets.proposals,
@@ -160,5 +164,24 @@ describe('check-integrity', () => {
       reason: expect.stringContaining('TestError'),
       error: { Error: 'TestError', Cause: 'x' },
     });
+  });
+
+  it('writes the summary beside the report: the file-level warnings once each, the rows per code and the totals', async () => {
+    const row = world.row();
+    const csv = proposalCsv([row])
+      .replace(/^([^\r\n]*)/, (line) => `${line},catatan`)
+      .replace(row.nama, 'ANDR\u00c9');
+    const id = await submit('ringkasan.csv', [row], Buffer.from(csv, 'latin1'));
+    const result = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: id });
+    const proposal = await proposals.require(id);
+    expect(proposal.summaryKey).toBe(`reports/3371/${id}/laporan-pengembalian.ringkasan.csv`);
+    const summary = await text(proposal.summaryKey ?? '');
+    expect(summary.startsWith('\uFEFFbagian,kode,tingkat,jumlah,keterangan\r\n')).toBe(true);
+    expect(summary.split('BERKAS,WINDOWS_1252,peringatan,,')).toHaveLength(2);
+    expect(
+      summary.split(`BERKAS,UNKNOWN_COLUMNS,peringatan,1,1 kolom tidak dikenal diabaikan: 'catatan'`),
+    ).toHaveLength(2);
+    expect(summary).toContain(`TOTAL,BARIS,,1,`);
+    expect(summary).toContain(`TOTAL,DIKEMBALIKAN,,${result.returned},`);
   });
 });

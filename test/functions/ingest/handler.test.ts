@@ -220,4 +220,17 @@ describe('ingest', () => {
     expect(again).toMatchObject({ outcome: 'INGESTED', proposalId: first.proposalId, rows: 3 });
     expect((await proposals.require(first.proposalId)).executionId).toBe('exec-reupload-2');
   });
+
+  it('records a Windows-1252 file and its unknown columns as warnings on the proposal, once each', async () => {
+    const csv = proposalCsv(rows)
+      .replace(/^([^\r\n]*)/, (line) => `${line},catatan`)
+      .replace(rows[1]?.nama ?? '', 'ANDR\u00c9');
+    const object = await upload('proposals/3371/2026-11/cp1252.csv', Buffer.from(csv, 'latin1'));
+    const ingested = await run(object, 'exec-cp1252');
+    const proposal = await proposals.require(ingested.proposalId);
+    expect(proposal.warnings).toEqual([
+      { code: 'WINDOWS_1252', message: expect.stringContaining('Windows-1252 mulai baris 3') },
+      { code: 'UNKNOWN_COLUMNS', count: 1, message: "1 kolom tidak dikenal diabaikan: 'catatan'" },
+    ]);
+  });
 });
