@@ -7,6 +7,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import { acceptedRowsKey } from '#shared/staging.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi } from './constructs/approvals-api.ts';
@@ -197,7 +198,10 @@ export class DtksStack extends Stack {
         table: proposalsTable,
         actions: [...PROPOSAL_STEPS, 'dynamodb:Query'],
         queryIndexes: [TABLES.proposals.taskIndex.name],
-      });
+      })
+      // An approval's exclusions are checked against the proposal's accepted rows: those objects only, never
+      // the staged file with the returned rows.
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: acceptedRowsKey('*') });
     const loadPopulation = new DtksFunction(this, 'LoadPopulation', {
       name: 'load-population',
       timeout: Duration.minutes(15),

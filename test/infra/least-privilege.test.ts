@@ -145,6 +145,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'table:proposals': ddb('GetItem', 'PutItem', 'Query', 'UpdateItem'),
     'table:proposals/index/byTaskScope': ddb('Query'),
     'key:dynamodb': kms('Decrypt'),
+    // An approval's exclusions are checked against the accepted rows: those objects only.
+    'objects:proposals:staging/*/accepted.ndjson*': s3('GetObject'),
+    'key:s3': kms('Decrypt'),
     'state-machine:proposal': ['states:SendTaskSuccess'],
   },
   'load-population': {
@@ -366,7 +369,7 @@ describe('cdk-nag AwsSolutions', () => {
     visit(synth.stack);
     for (const id of wildcards) {
       expect(id).toMatch(
-        /IAM5\[(Resource::\*|Resource::<[A-Za-z0-9]+\.Arn>\/([a-z/-]*\*|exports\/period=\*\/_parts\/\*))\]$/,
+        /IAM5\[(Resource::\*|Resource::<[A-Za-z0-9]+\.Arn>\/([a-z/-]*\*|exports\/period=\*\/_parts\/\*|staging\/\*\/accepted\.ndjson\*))\]$/,
       );
     }
   });

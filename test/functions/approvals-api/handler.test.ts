@@ -1,9 +1,13 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent, lambdaContext } from '../../support/lambda.ts';
+import { World } from '../../support/world.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -32,9 +36,25 @@ async function call(
   return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
 }
 
+/** The families of the accepted rows every test proposal has (staging/<id>/accepted.ndjson, as CheckIntegrity writes it). */
+const world = new World();
+const acceptedHead = world.row({ noKk: '3371010101200001' });
+const acceptedChild = world.row({ noKk: acceptedHead.noKk, hubunganKeluarga: 'ANAK', tanggalLahir: '2012-04-05' });
+
 /** A proposal that has been checked and is at the regency approval, with its token stored. */
-async function proposalAwaitingRegency(proposalId: string, taskToken: string): Promise<void> {
+async function proposalAwaitingRegency(
+  proposalId: string,
+  taskToken: string,
+  accepted: readonly ProposalRow[] = [acceptedHead, acceptedChild],
+): Promise<void> {
   const now = new Date().toISOString();
+  await aws.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: aws.names.buckets.proposals,
+      Key: acceptedRowsKey(proposalId),
+      Body: accepted.map((row) => `${JSON.stringify(row)}\n`).join(''),
+    }),
+  );
   await proposals.create({
     proposalId,
     regency: '3371',
@@ -135,6 +155,60 @@ describe('approvals API', () => {
     });
     expect(rejectWithoutWhy.status).toBe(400);
     expect(aws.sfn?.calls).toEqual([]);
+  });
+
+  it('refuses with 400 an exclusion of a NIK or No. KK that is not among the accepted rows, naming each, recording nothing', async () => {
+    const unknownNik = world.nik();
+    const unknownKk = world.kk();
+    const refused = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-aaaaaaaaaaaa',
+      body: {
+        decision: 'APPROVE_WITH_EXCLUSIONS',
+        note: 'Diverifikasi musdes',
+        exclusions: [
+          { kind: 'NIK', id: acceptedChild.nik, reason: 'Sudah bekerja' },
+          { kind: 'NIK', id: unknownNik, reason: 'Salah ketik' },
+          // A family number given as a NIK is not that person either.
+          { kind: 'NIK', id: acceptedHead.noKk, reason: 'Tertukar' },
+          { kind: 'KK', id: unknownKk, reason: 'Keluarga lain' },
+        ],
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('INVALID_REQUEST');
+    expect(refused.body.message).toEqual(expect.stringContaining('tidak ada di antara baris usulan'));
+    for (const id of [unknownNik, acceptedHead.noKk, unknownKk]) expect(refused.body.message).toContain(id);
+    expect(refused.body.message).not.toContain(acceptedChild.nik);
+    expect(refused.body.issues).toEqual([
+      `exclusions.1.id: NIK ${unknownNik} tidak ada di antara baris usulan yang lolos pemeriksaan`,
+      `exclusions.2.id: NIK ${acceptedHead.noKk} tidak ada di antara baris usulan yang lolos pemeriksaan`,
+      `exclusions.3.id: No. KK ${unknownKk} tidak ada di antara baris usulan yang lolos pemeriksaan`,
+    ]);
+    // Nothing recorded, nothing sent, the task still waiting for a decision.
+    expect(await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
+    expect(aws.sfn?.calls).toEqual([]);
+    expect((await call('GET /tasks', regencyApprover)).body.tasks).toHaveLength(1);
+  });
+
+  it('finds the excluded persons and families among many accepted rows, wherever they are in the file', async () => {
+    const many = Array.from({ length: 2500 }, (_, i) => world.row({ line: i + 2 }));
+    const last = many[many.length - 1] as ProposalRow;
+    const first = many[0] as ProposalRow;
+    await proposalAwaitingRegency('3371-2026-11-dddddddddddd', 'secret-token-d', many);
+    const decided = await call('POST /proposals/{proposalId}/decision', regencyApprover, {
+      proposalId: '3371-2026-11-dddddddddddd',
+      body: {
+        decision: 'APPROVE_WITH_EXCLUSIONS',
+        note: 'Diverifikasi',
+        exclusions: [
+          { kind: 'KK', id: last.noKk, reason: 'Sudah mampu' },
+          { kind: 'NIK', id: first.nik, reason: 'Pindah' },
+        ],
+      },
+    });
+    expect(decided.status).toBe(200);
+    expect((await proposals.listDecisions('3371-2026-11-dddddddddddd'))[0]?.exclusions).toHaveLength(2);
+    aws.sfn?.calls.splice(0);
   });
 
   it('records the decision with who, when and why, sends it to the waiting task and closes the task', async () => {
