@@ -14,15 +14,16 @@ import indonesian from 'zod/v4/locales/id.js';
 import { isResultCode } from '#core/codes.ts';
 import { messageFor } from '#core/messages.ts';
 import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } from '#shared/approvals.ts';
-import { documents, sfn } from '#shared/clients.ts';
+import { documents, s3, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { ApprovalDecision, ApprovalLevel, Principal } from '#shared/contracts.ts';
 import { AlreadyDecidedError, ForbiddenError, taskCallError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { describeUnknown, unknownExclusions } from './exclusions.ts';
 
-const config = readConfig(['proposalsTable']);
+const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
 type Response = APIGatewayProxyStructuredResultV2;
@@ -149,6 +150,13 @@ async function decide(
   };
   const task = await proposals.getTaskWithToken(proposalId, level);
   if (task?.state !== 'OPEN') throw new AlreadyDecidedError(proposalId);
+  // Before anything is recorded: an exclusion that names no accepted row would silently do nothing.
+  const unknown = await unknownExclusions(s3, config.proposalsBucket, proposalId, decision.exclusions);
+  if (unknown.length > 0) {
+    const { message, issues } = describeUnknown(unknown);
+    logger.warn('Decision refused: unknown exclusions', { proposalId, unknownExclusions: unknown.length });
+    throw new ValidationError(message, issues);
+  }
 
   if (!(await proposals.putDecision({ proposalId, ...decision }))) {
     // Decided before. If the decision never reached the workflow (a failure between the two writes),
