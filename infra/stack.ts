@@ -15,6 +15,7 @@ import { DtksFunction, type ObjectAction, type TableAction } from './constructs/
 import { Intake, POPULATION_PREFIX } from './constructs/intake.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
+import { StoppedProposals } from './constructs/stopped-proposals.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 
@@ -50,6 +51,7 @@ export class DtksStack extends Stack {
   public readonly proposalWorkflow: Workflow;
   public readonly stipulationWorkflow: Workflow;
   public readonly intake: Intake;
+  public readonly stoppedProposals: StoppedProposals;
   public readonly approvalsApi: ApprovalsApi;
   public readonly schedule: StipulationSchedule;
   public readonly analytics: Analytics;
@@ -209,6 +211,15 @@ export class DtksStack extends Stack {
       // DynamoPopulationRegistry.put: BatchWriteItem of PutRequests only.
       .bindTable({ table: populationTable, actions: ['dynamodb:BatchWriteItem'] })
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: POPULATION_PREFIX });
+    // A stopped proposal execution: the proposal's META (GetItem, UpdateItem), its tasks (UpdateItem) and
+    // their audit events (PutItem); its own claims (conditional DeleteItem) from the accepted rows.
+    const recordStopped = new DtksFunction(this, 'RecordStopped', {
+      name: 'record-stopped',
+      timeout: Duration.minutes(5),
+    })
+      .bindTable({ table: proposalsTable, actions: PROPOSAL_STEPS })
+      .bindTable({ table: claimsTable, actions: ['dynamodb:DeleteItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging });
 
     this.functions = {
       ingest,
@@ -227,6 +238,7 @@ export class DtksStack extends Stack {
       'stipulation-record-period': recordPeriod,
       'approvals-api': approvalsHandler,
       'load-population': loadPopulation,
+      'record-stopped': recordStopped,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
@@ -245,6 +257,11 @@ export class DtksStack extends Stack {
       proposalsBucket,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
       loadPopulationFunction: loadPopulation,
+      encryptionKey: storage.key,
+    });
+    this.stoppedProposals = new StoppedProposals(this, 'StoppedProposals', {
+      proposalWorkflow: this.proposalWorkflow.stateMachine,
+      recordStoppedFunction: recordStopped,
       encryptionKey: storage.key,
     });
     this.approvalsApi = new ApprovalsApi(this, 'ApprovalsApi', {

@@ -1,15 +1,17 @@
 /**
- * The local AWS emulators on loopback: DynamoDB (dynalite) and S3 (s3rver). Both speak the real wire
- * protocol, so the production repositories run against them unchanged through the real SDK clients.
- * Used by `dtks local up`, the demo, and every integration test (each on free ports).
+ * The local AWS emulators on loopback: DynamoDB (dynalite) and S3 (local/s3, this repository's own
+ * small S3 server). Both speak the real wire protocol, so the production repositories run against
+ * them unchanged through the real SDK clients, and both accept any credentials. Used by
+ * `dtks local up`, the demo, and every integration test (each on free ports).
  */
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import { type S3Server, startS3Server } from './s3/server.ts';
 
 export interface EmulatorOptions {
   /** Directory for persistent state; omitted = DynamoDB in memory and S3 in a fresh temporary directory. */
@@ -17,30 +19,42 @@ export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   dynamoPort?: number;
   s3Port?: number;
+  region?: string;
+  log?: (message: string) => void;
 }
 
 export interface Emulators {
   dynamoEndpoint: string;
   s3Endpoint: string;
-  /** The s3rver instance, whose 'event' emitter reports object-created events (see local/events). */
-  s3: S3rver;
+  /** The local S3, whose onObjectCreated reports the objects created (see local/events). */
+  s3: S3Server;
   stop(): Promise<void>;
 }
 
-/** Static credentials and region for local endpoints; nothing here is a secret. */
+/**
+ * Region and credentials for local clients. Any access key and secret work locally (neither emulator
+ * has accounts or verifies signatures); these are the ordinary dummy ones `dtks local up` prints.
+ */
 export const LOCAL_AWS = {
   region: 'ap-southeast-3',
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 } as const;
+
+/** Where the S3 objects of a data dir live (s3rver's old layout, `<dataDir>/s3`, is not read). */
+export const S3_DIR = 's3-store';
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const dataDir = options.dataDir;
   const dynamoPath = dataDir ? join(dataDir, 'dynamodb') : undefined;
   // Without a data dir, S3 objects go to a temporary directory that stop() removes.
-  const scratch = dataDir === undefined ? await makeTempDir() : undefined;
-  const s3Path = join(dataDir ?? (scratch as string), 's3');
+  const scratch = dataDir === undefined ? await mkdtemp(join(tmpdir(), 'dtks-s3-')) : undefined;
+  const s3Path = join(dataDir ?? (scratch as string), S3_DIR);
   if (dynamoPath) mkdirSync(dynamoPath, { recursive: true });
-  mkdirSync(s3Path, { recursive: true });
+  if (dataDir && existsSync(join(dataDir, 's3'))) {
+    options.log?.(
+      `${join(dataDir, 's3')} holds objects in s3rver's layout, which the local S3 no longer reads: they stay there until you remove the folder`,
+    );
+  }
 
   // createTableMs 0: tables are ACTIVE at once, as a fresh local environment should be.
   const dynamo: Server = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -49,34 +63,23 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dynamo.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const closeDynamo = () => new Promise<void>((resolve) => dynamo.close(() => resolve()));
 
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: options.s3Port ?? 0,
-    directory: s3Path,
-    silent: true,
-    // Path-style addressing only: virtual-host buckets would need DNS for *.localhost.
-    vhostBuckets: false,
-    allowMismatchedSignatures: true,
-  });
-  const s3Address = (await s3.run()) as AddressInfo;
+  let s3: S3Server;
+  try {
+    s3 = await startS3Server({ root: s3Path, port: options.s3Port ?? 0, region: options.region ?? LOCAL_AWS.region });
+  } catch (error) {
+    await closeDynamo();
+    throw error;
+  }
 
   return {
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
-    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    s3Endpoint: s3.endpoint,
     s3,
     async stop() {
-      await Promise.all([
-        new Promise<void>((resolve) => dynamo.close(() => resolve())),
-        s3.close().catch(() => undefined),
-      ]);
+      await Promise.all([closeDynamo(), s3.close()]);
       if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
-}
-
-async function makeTempDir(): Promise<string> {
-  const { mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  return mkdtemp(join(tmpdir(), 'dtks-s3-'));
 }

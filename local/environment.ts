@@ -15,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 import type { Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
-import { matchesPopulationRule, matchesProposalRule, type ObjectCreatedEvent, toObjectCreatedEvent } from './events.ts';
+import {
+  matchesPopulationRule,
+  matchesProposalRule,
+  matchesStoppedProposalRule,
+  type ObjectCreatedEvent,
+  toObjectCreatedEvent,
+} from './events.ts';
 import { LOCAL_REGION, LocalFunctions, localSubstitutions } from './functions.ts';
 import {
   LOCAL_RESOURCES,
@@ -29,6 +35,7 @@ import type { Clock } from './sfn/clock.ts';
 import { parseDefinition } from './sfn/definition.ts';
 import { serveStepFunctionsApi } from './sfn/http.ts';
 import { StepFunctionsRuntime } from './sfn/runtime.ts';
+import type { ExecutionStatusChangeEvent } from './sfn/status-events.ts';
 
 const STATE_MACHINES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'state-machines');
 
@@ -73,7 +80,7 @@ export interface LocalEnvironment extends LocalEnvironmentDescription {
   runtime: StepFunctionsRuntime;
   functions: LocalFunctions;
   emulators: Emulators;
-  /** Resolves when every S3 event delivered so far has been handed to its target. */
+  /** Resolves when every S3 and Step Functions event delivered so far has been handed to its target. */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -106,10 +113,15 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         ),
       })),
     );
+    // Step Functions status changes → the production EventBridge rules (routed below). A change announced
+    // before the handlers' environment is set (a resumed execution may end at once) waits until it is.
+    const earlyStatusChanges: ExecutionStatusChangeEvent[] = [];
+    let routeStatusChange = (event: ExecutionStatusChangeEvent) => void earlyStatusChanges.push(event);
     const runtime = await StepFunctionsRuntime.start({
       dataDir: join(dataDir, 'stepfunctions'),
       machines,
       invoker: { invoke: (arn, payload) => functions.invoke(arn, payload) },
+      onStatusChange: (event) => routeStatusChange(event),
       clock: options.clock,
       region: LOCAL_REGION,
       log,
@@ -137,6 +149,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
 
     // S3 → EventBridge rules → targets. Deliveries are tracked so callers can wait for them.
     const inFlight = new Set<Promise<unknown>>();
+    const track = (delivery: Promise<unknown>, what: string) => {
+      const tracked = delivery.then(
+        () => undefined,
+        (error: unknown) => log(`event delivery failed for ${what}: ${String(error)}`),
+      );
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
+    };
     const deliver = (event: ObjectCreatedEvent) => {
       let delivery: Promise<unknown> | undefined;
       if (matchesProposalRule(event, LOCAL_RESOURCES.buckets.proposals)) {
@@ -144,14 +164,18 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       } else if (matchesPopulationRule(event, LOCAL_RESOURCES.buckets.proposals)) {
         delivery = functions.invoke('load-population', event);
       }
-      if (!delivery) return;
-      const tracked = delivery.then(
-        () => undefined,
-        (error: unknown) => log(`event delivery failed for ${event.detail.object.key}: ${String(error)}`),
-      );
-      inFlight.add(tracked);
-      void tracked.finally(() => inFlight.delete(tracked));
+      if (delivery) track(delivery, event.detail.object.key);
     };
+    // A stopped proposal execution (ABORTED, TIMED_OUT, FAILED) → record-stopped, as the stack's rule does.
+    routeStatusChange = (event) => {
+      if (matchesStoppedProposalRule(event, stateMachines.proposal)) {
+        track(
+          functions.invoke('record-stopped', event),
+          `the ${event.detail.status} status of ${event.detail.executionArn}`,
+        );
+      }
+    };
+    for (const event of earlyStatusChanges.splice(0)) routeStatusChange(event);
     emulators.s3.on('event', (notification) => {
       for (const record of notification.Records) {
         const event = toObjectCreatedEvent(record, LOCAL_REGION);

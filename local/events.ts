@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { S3rverEventRecord } from 's3rver';
-import { KEYS } from '#shared/contracts.ts';
+import { KEYS, STOPPED_EXECUTION_STATUSES } from '#shared/contracts.ts';
+import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChangeEvent } from './sfn/status-events.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -77,4 +78,20 @@ export const POPULATION_PREFIX = 'reference/population/';
 
 export function matchesPopulationRule(event: ObjectCreatedEvent, proposalsBucket: string): boolean {
   return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(POPULATION_PREFIX);
+}
+
+/**
+ * The production rule on the proposal workflow's status changes (infra/constructs/stopped-proposals.ts):
+ * an execution of the proposal state machine that was ABORTED, TIMED_OUT or FAILED goes to record-stopped.
+ */
+export function matchesStoppedProposalRule(
+  event: ExecutionStatusChangeEvent,
+  proposalStateMachineArn: string,
+): boolean {
+  return (
+    event.source === 'aws.states' &&
+    event['detail-type'] === EXECUTION_STATUS_CHANGE &&
+    event.detail.stateMachineArn === proposalStateMachineArn &&
+    (STOPPED_EXECUTION_STATUSES as readonly string[]).includes(event.detail.status)
+  );
 }

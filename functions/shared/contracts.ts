@@ -183,6 +183,27 @@ export interface RecordOutcomeInput {
   /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
   error?: { Error?: string; Cause?: string };
 }
+/**
+ * RecordStopped: the EventBridge "Step Functions Execution Status Change" event of a proposal execution
+ * that ended without recording its proposal (StopExecution, the execution's timeout, a failure no Catch
+ * took). The rule (infra) and the local environment deliver only these statuses.
+ */
+export const STOPPED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+export type StoppedExecutionStatus = (typeof STOPPED_EXECUTION_STATUSES)[number];
+export interface ExecutionStatusChangeEvent {
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    status: string;
+    /** The execution input (the S3 Object Created event); null when it was left out of the event. */
+    input?: string | null;
+    inputDetails?: { included: boolean } | null;
+    error?: string | null;
+    cause?: string | null;
+  };
+}
 export interface RecordDecisionInput {
   proposalId: string;
   decision: ApprovalDecision;
@@ -325,6 +346,8 @@ export const FUNCTIONS = {
   'approvals-api': { placeholder: null },
   /** Not in a state machine: loads a Dukcapil extract placed under reference/population/ into the population table. */
   'load-population': { placeholder: null },
+  /** Not in a state machine: records FAILED the proposal of a stopped execution (EventBridge status change rule). */
+  'record-stopped': { placeholder: null },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

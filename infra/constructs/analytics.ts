@@ -4,12 +4,14 @@
  * No. KK as keyed hashes, no names or street addresses, for general analysts) — with partition
  * projection on period and province, and an Athena workgroup that enforces SSE-KMS query results.
  * The tables' columns and types come from the snapshot schema the export writes (core/snapshot.ts), so
- * the catalogue cannot drift from the files.
+ * the catalogue cannot drift from the files. Two managed policies say what each tier's readers may fetch
+ * (what `dtks snapshot query --tier …` reads): attach them to the analysts' roles or permission sets.
  */
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -21,6 +23,7 @@ import {
   type SnapshotColumn,
 } from '#core/snapshot.ts';
 import { repositoryPath } from '../repository.ts';
+import { acknowledgeWildcard, arnReference } from './acknowledge.ts';
 import { DtksBucket } from './storage.ts';
 
 /** The current province codes (2 digits) of the Kemendagri list shipped by idn-area-data: the values of `province`. */
@@ -54,6 +57,10 @@ export class Analytics extends Construct {
   public readonly resultsBucket: DtksBucket;
   public readonly workGroup: athena.CfnWorkGroup;
   public readonly databaseName: string;
+  /** General analysts: the pseudonymised tier and the manifests, nothing of the full tier. */
+  public readonly pseudonymisedReaderPolicy: iam.ManagedPolicy;
+  /** Units entitled to personal data (the ministry): the full tier, its manifests included. */
+  public readonly fullReaderPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: AnalyticsProps) {
     super(scope, id);
@@ -107,6 +114,50 @@ export class Analytics extends Construct {
       'snapshot_pseudonymised',
       'pseudonymised/',
       PSEUDONYMISED_SNAPSHOT_COLUMNS,
+    );
+
+    // KEYS.manifest: exports/period=<period>/manifest.json (counts and checksums, no persons).
+    const manifests = 'exports/period=*/manifest.json';
+    const reader = (id: string, description: string, prefix: string, extra: readonly string[]) => {
+      const objects = [prefix, ...extra].map((path) => props.exportsBucket.arnForObjects(path));
+      const policy = new iam.ManagedPolicy(this, id, {
+        description,
+        statements: [
+          new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }),
+          // Listing limited to the tier's own keys: how the CLI finds a period's files and the latest period.
+          new iam.PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [props.exportsBucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': [prefix] } },
+          }),
+          // SSE-KMS objects are decrypted by S3 on the reader's behalf; the key serves nothing else to them.
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        ],
+      });
+      for (const path of [prefix, ...extra]) {
+        acknowledgeWildcard(
+          policy,
+          `Resource::${arnReference(props.exportsBucket)}/${path}`,
+          'The objects of one export tier (or every period’s manifest): keys of periods not yet exported can only be named by prefix or pattern.',
+        );
+      }
+      return policy;
+    };
+    this.pseudonymisedReaderPolicy = reader(
+      'PseudonymisedReader',
+      'DTKS general analysts: the pseudonymised (k-anonymous) snapshot tier and the period manifests',
+      'pseudonymised/*',
+      [manifests],
+    );
+    this.fullReaderPolicy = reader(
+      'FullReader',
+      'DTKS units entitled to personal data: the full snapshot tier (names, NIK) and its manifests',
+      'exports/*',
+      [],
     );
 
     this.resultsBucket = new DtksBucket(this, 'QueryResults', {

@@ -73,7 +73,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   },
   'record-outcome': {
     'table:proposals': ddb('GetItem', 'PutItem', 'Query', 'UpdateItem'),
-    // Its own claims only (a conditional DeleteItem): the one DeleteItem of the stack.
+    // Its own claims only (a conditional DeleteItem): with record-stopped, the only deletes of the stack.
     'table:claims': ddb('DeleteItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:staging/*': s3('GetObject'),
@@ -84,6 +84,16 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   'verify-decision': {
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
+  },
+  // A stopped proposal execution: the proposal FAILED (GetItem, UpdateItem, PutItem), its tasks closed,
+  // its own claims released (DeleteItem) from its accepted rows.
+  'record-stopped': {
+    'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
+    'table:claims': ddb('DeleteItem'),
+    'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:staging/*': s3('GetObject'),
+    'list:proposals:staging/*': s3('ListBucket'),
+    'key:s3': kms('Decrypt'),
   },
   'stipulation-collect': {
     'table:proposals/index/byStipulationQueue': ddb('Query'),
@@ -280,9 +290,12 @@ describe('least privilege per function', () => {
     }
   });
 
-  it('gives DeleteItem to record-outcome on the claims table only', () => {
+  it('gives DeleteItem only on the claims table, to the two functions that end a proposal', () => {
     const deletes = everyGrant().filter(({ action }) => action === 'dynamodb:DeleteItem');
-    expect(deletes).toEqual([{ name: 'record-outcome', resource: 'table:claims', action: 'dynamodb:DeleteItem' }]);
+    expect(deletes.map(({ name, resource }) => `${name} ${resource}`).sort()).toEqual([
+      'record-outcome table:claims',
+      'record-stopped table:claims',
+    ]);
   });
 
   it('answers task tokens with SendTaskSuccess only, from stipulation-release and the approvals API', () => {

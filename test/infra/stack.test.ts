@@ -301,10 +301,49 @@ describe('intake', () => {
 
   it('encrypts the dead-letter queues with the customer-managed key', () => {
     const queues = synth.template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    expect(Object.keys(queues)).toHaveLength(3);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.KmsMasterKeyId).toEqual(getAtt(synth.logicalId(synth.stack.storage.key)));
     }
+  });
+});
+
+describe('stopped proposal executions', () => {
+  it("sends the proposal workflow's aborted, timed-out and failed executions to record-stopped", () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [ref(synth.logicalId(synth.stack.proposalWorkflow.stateMachine))],
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: getAtt(synth.logicalId(synth.stack.functions['record-stopped'])),
+          DeadLetterConfig: { Arn: getAtt(synth.logicalId(synth.stack.stoppedProposals.deadLetterQueue)) },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        }),
+      ],
+    });
+  });
+
+  it('lets EventBridge invoke record-stopped from that rule only', () => {
+    const rule = synth.logicalId(synth.stack.stoppedProposals.executionStoppedRule);
+    const permissions = Object.values(synth.template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) =>
+        JSON.stringify(permission.Properties.FunctionName) ===
+        JSON.stringify(getAtt(synth.logicalId(synth.stack.functions['record-stopped']))),
+    );
+    expect(permissions.map((permission) => permission.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: expect.anything(),
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(rule),
+      },
+    ]);
   });
 });
 
@@ -513,6 +552,55 @@ describe('analytics', () => {
     for (const personal of ['nik', 'no_kk', 'nama', 'nama_ibu_kandung', 'alamat', 'tanggal_lahir', 'tempat_lahir']) {
       expect(names).not.toContain(personal);
     }
+  });
+
+  /** The statements of the managed policy `id` of the analytics construct. */
+  function readerStatements(policy: 'pseudonymisedReaderPolicy' | 'fullReaderPolicy') {
+    const id = synth.logicalId(synth.stack.analytics[policy]);
+    const resource = synth.template.toJSON().Resources[id];
+    return resource?.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+      Condition?: unknown;
+    }[];
+  }
+  const objects = (path: string) => ({
+    'Fn::Join': ['', [getAtt(synth.logicalId(synth.stack.storage.exportsBucket)), `/${path}`]],
+  });
+
+  it("lets a general analyst's principal read the pseudonymised tier and the manifests, never the full tier", () => {
+    const bucket = getAtt(synth.logicalId(synth.stack.storage.exportsBucket));
+    expect(readerStatements('pseudonymisedReaderPolicy')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [objects('pseudonymised/*'), objects('exports/period=*/manifest.json')],
+      },
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': ['pseudonymised/*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: getAtt(synth.logicalId(synth.stack.storage.key)),
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        },
+      },
+    ]);
+  });
+
+  it("lets the ministry's principal read the full tier (with its manifests) and nothing else of the bucket", () => {
+    const statements = readerStatements('fullReaderPolicy');
+    expect(statements[0]).toEqual({ Effect: 'Allow', Action: 's3:GetObject', Resource: objects('exports/*') });
+    expect(statements[1]).toMatchObject({
+      Action: 's3:ListBucket',
+      Condition: { StringLike: { 's3:prefix': ['exports/*'] } },
+    });
+    expect(statements).toHaveLength(3);
   });
 
   it('enforces an Athena workgroup with SSE-KMS results', () => {

@@ -1,39 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { matchesPopulationRule, matchesProposalRule, toObjectCreatedEvent } from '#local/events.ts';
+import type { ObjectCreated } from '#local/s3/server.ts';
 
-const record = (key: string, eventName = 'ObjectCreated:Put') => ({
-  eventName,
-  eventTime: '2026-11-28T12:00:00.000Z',
-  s3: { bucket: { name: 'dtks-proposals' }, object: { key, size: 10, eTag: 'abc', sequencer: '01' } },
+const created = (key: string, versionId?: string): ObjectCreated => ({
+  bucket: 'dtks-proposals',
+  key,
+  size: 10,
+  etag: 'abc',
+  ...(versionId ? { versionId } : {}),
+  sequencer: '0000000000000001',
+  reason: 'PutObject',
+  time: '2026-11-28T12:00:00.000Z',
 });
 
-describe('S3 notifications as EventBridge Object Created events', () => {
-  it('builds the event shape the production rule delivers', () => {
-    const event = toObjectCreatedEvent(record('proposals/3371/2026-11/usulan+november.csv'), 'ap-southeast-3');
+describe('S3 object-created reports as EventBridge Object Created events', () => {
+  it('builds the event shape the production rule delivers, the key as stored (a + stays a +)', () => {
+    const event = toObjectCreatedEvent(created('proposals/3371/2026-11/usulan+november ke 2.csv'), 'ap-southeast-3');
     expect(event).toMatchObject({
       'detail-type': 'Object Created',
       source: 'aws.s3',
       region: 'ap-southeast-3',
+      time: '2026-11-28T12:00:00.000Z',
       resources: ['arn:aws:s3:::dtks-proposals'],
       detail: {
         bucket: { name: 'dtks-proposals' },
-        object: { key: 'proposals/3371/2026-11/usulan november.csv', size: 10, etag: 'abc' },
+        object: { key: 'proposals/3371/2026-11/usulan+november ke 2.csv', size: 10, etag: 'abc' },
         reason: 'PutObject',
       },
     });
+    expect(event.detail.object).not.toHaveProperty('version-id');
   });
 
-  it('ignores removals', () => {
-    expect(toObjectCreatedEvent(record('proposals/a.csv', 'ObjectRemoved:Delete'), 'r')).toBeUndefined();
+  it('carries the version id of an object in a versioned bucket', () => {
+    expect(toObjectCreatedEvent(created('proposals/a.csv', 'v1'), 'r').detail.object['version-id']).toBe('v1');
   });
 
   it('matches the proposal rule only under proposals/ of the proposals bucket', () => {
-    const inside = toObjectCreatedEvent(record('proposals/3371/2026-11/a.csv'), 'r')!;
-    const outside = toObjectCreatedEvent(record('reports/3371/a.csv'), 'r')!;
+    const inside = toObjectCreatedEvent(created('proposals/3371/2026-11/a.csv'), 'r');
+    const outside = toObjectCreatedEvent(created('reports/3371/a.csv'), 'r');
     expect(matchesProposalRule(inside, 'dtks-proposals')).toBe(true);
     expect(matchesProposalRule(inside, 'another-bucket')).toBe(false);
     expect(matchesProposalRule(outside, 'dtks-proposals')).toBe(false);
-    const population = toObjectCreatedEvent(record('reference/population/3371.csv'), 'r')!;
+    const population = toObjectCreatedEvent(created('reference/population/3371.csv'), 'r');
     expect(matchesPopulationRule(population, 'dtks-proposals')).toBe(true);
     expect(matchesProposalRule(population, 'dtks-proposals')).toBe(false);
   });

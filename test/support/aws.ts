@@ -1,5 +1,5 @@
 /**
- * The AWS of integration tests: dynalite and s3rver on free loopback ports (local/emulators.ts), the
+ * The AWS of integration tests: dynalite and the local S3 on free loopback ports (local/emulators.ts), the
  * tables and buckets of the contracts (local/provision.ts), a loopback Step Functions stub, and the
  * environment the handlers read.
  *
@@ -66,13 +66,7 @@ export async function startTestAws(options: TestAwsOptions = {}): Promise<TestAw
 
   const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamoEndpoint });
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const s3 = new S3Client({
-    ...LOCAL_AWS,
-    endpoint: endpoints.s3Endpoint,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = new S3Client({ ...LOCAL_AWS, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
   return {
     endpoints,
     names: LOCAL_RESOURCES,

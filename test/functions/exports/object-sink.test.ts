@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3 } from '#shared/clients.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
@@ -33,8 +33,7 @@ describe('S3ObjectSink', () => {
     expect(createHash('sha256').update(stored).digest('hex')).toBe(written.sha256);
   });
 
-  // s3rver does not implement ListMultipartUploads: only the absence of the object can be checked here.
-  it('leaves no object when aborted half-way', async () => {
+  it('leaves no object and no upload under way when aborted half-way', async () => {
     const sink = new S3ObjectSink(s3, bucket, 'test/aborted.bin', 'application/octet-stream');
     for (let i = 0; i < 10; i++) await sink.write(randomBytes(1 << 20));
     await sink.abort();
@@ -42,5 +41,9 @@ describe('S3ObjectSink', () => {
     await expect(sink.close()).rejects.toThrow();
     const listed = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'test/aborted' }));
     expect(listed.Contents ?? []).toEqual([]);
+    const uploads = await aws.clients.s3.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'test/aborted' }),
+    );
+    expect(uploads.Uploads ?? []).toEqual([]);
   });
 });
