@@ -1,7 +1,7 @@
 /**
  * The embedded local environment: the whole pipeline on one machine, no cloud account.
  *
- * On loopback it starts DynamoDB (dynalite) and S3 (s3rver) persisted under the data directory, the
+ * On loopback it starts DynamoDB (dynalite) and S3 (local/s3) persisted under the data directory, the
  * tables and buckets of the stack, the local Step Functions runtime with the very ASL files CDK
  * deploys (persisted too, so a restart in the middle of a wait loses nothing), S3 object-created
  * events delivered as the production EventBridge rule delivers them, the monthly schedule, and the
@@ -176,12 +176,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       }
     };
     for (const event of earlyStatusChanges.splice(0)) routeStatusChange(event);
-    emulators.s3.on('event', (notification) => {
-      for (const record of notification.Records) {
-        const event = toObjectCreatedEvent(record, LOCAL_REGION);
-        if (event) deliver(event);
-      }
-    });
+    emulators.s3.onObjectCreated((created) => deliver(toObjectCreatedEvent(created, LOCAL_REGION)));
 
     let schedule: MonthlySchedule | undefined;
     if (options.schedule !== false) {

@@ -1,12 +1,13 @@
 /**
- * S3 → EventBridge → Step Functions, locally. s3rver reports object-created events in the S3
- * notification shape; production delivers EventBridge "Object Created" events to the proposal
- * workflow through a rule on the proposals bucket and the `proposals/` prefix. This turns one into
- * the other, so the workflow sees exactly the input it gets in the cloud.
+ * S3 → EventBridge → Step Functions, locally. The local S3 (local/s3) reports each object it creates;
+ * production delivers EventBridge "Object Created" events to the proposal workflow through a rule on
+ * the proposals bucket and the `proposals/` prefix. This turns one into the other, so the workflow
+ * sees exactly the input it gets in the cloud: the key as stored (EventBridge carries it plain, not
+ * URL-encoded as S3 notification records do), and the version id when the bucket is versioned.
  */
 import { randomUUID } from 'node:crypto';
-import type { S3rverEventRecord } from 's3rver';
 import { KEYS, STOPPED_EXECUTION_STATUSES } from '#shared/contracts.ts';
+import type { ObjectCreated } from './s3/server.ts';
 import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChangeEvent } from './sfn/status-events.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -31,39 +32,29 @@ export interface ObjectCreatedEvent {
   };
 }
 
-const REASONS: Record<string, ObjectCreatedEvent['detail']['reason']> = {
-  Put: 'PutObject',
-  Post: 'PostObject',
-  Copy: 'CopyObject',
-  CompleteMultipartUpload: 'CompleteMultipartUpload',
-};
-
-export function toObjectCreatedEvent(record: S3rverEventRecord, region: string): ObjectCreatedEvent | undefined {
-  if (!record.eventName.startsWith('ObjectCreated:')) return undefined;
-  const { bucket, object } = record.s3;
-  const reason = record.eventName.slice('ObjectCreated:'.length);
+export function toObjectCreatedEvent(created: ObjectCreated, region: string): ObjectCreatedEvent {
   return {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Object Created',
     source: 'aws.s3',
     account: LOCAL_ACCOUNT,
-    time: record.eventTime,
+    time: created.time,
     region,
-    resources: [`arn:aws:s3:::${bucket.name}`],
+    resources: [`arn:aws:s3:::${created.bucket}`],
     detail: {
       version: '0',
-      bucket: { name: bucket.name },
-      // S3 notification records URL-encode the key (spaces as '+'); EventBridge events carry it plain.
+      bucket: { name: created.bucket },
       object: {
-        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
-        size: object.size,
-        etag: object.eTag,
-        sequencer: object.sequencer,
+        key: created.key,
+        size: created.size,
+        etag: created.etag,
+        ...(created.versionId !== undefined ? { 'version-id': created.versionId } : {}),
+        sequencer: created.sequencer,
       },
       'request-id': randomUUID(),
       requester: LOCAL_ACCOUNT,
-      reason: REASONS[reason] ?? 'PutObject',
+      reason: created.reason,
     },
   };
 }

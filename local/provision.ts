@@ -148,9 +148,6 @@ export function localEnvironmentVariables(
     AWS_DEFAULT_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-    // s3rver predates the SDK's default CRC32 checksums (aws-chunked uploads): send them only when required.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     // No CloudWatch locally: EMF metric lines would only clutter the console.
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
