@@ -8,13 +8,13 @@ import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
-import { CliError } from './errors.ts';
+import { CliError, connectionFailure } from './errors.ts';
 import type { Target } from './target.ts';
 
 const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
@@ -42,7 +42,9 @@ export class DtksClient {
   private proposals(): Promise<ProposalsRepository> {
     this.repository ??= (async () => {
       const table = process.env.PROPOSALS_TABLE;
-      if (!table) throw new CliError('PROPOSALS_TABLE is not set');
+      if (!table) {
+        throw new CliError({ id: 'variabel PROPOSALS_TABLE belum diisi', en: 'PROPOSALS_TABLE is not set' });
+      }
       const [{ ProposalsRepository }, { documents }] = await Promise.all([
         import('#shared/proposals-repository.ts'),
         import('#shared/clients.ts'),
@@ -52,16 +54,23 @@ export class DtksClient {
     return this.repository;
   }
 
-  /** Uploads a proposal file where the intake rule watches; returns its key and the proposal id it gets. */
+  /**
+   * Uploads a proposal file where the intake rule watches; returns its key and the proposal id it gets.
+   * The id is derived from the object (bucket, key, version or ETag, as Ingest derives it): in a bucket
+   * without versioning the same bytes at the same key keep their ETag, so S3's event is a duplicate
+   * of the first upload's and Ingest creates no new proposal. `heldBy` is then the proposal that
+   * already holds the object, found before the upload from the object that was there.
+   */
   async upload(
     file: string,
     regency: string,
     period: string,
     onProgress?: (sent: number, total: number) => void,
-  ): Promise<{ key: string; proposalId: string }> {
+  ): Promise<{ key: string; proposalId: string; heldBy?: ProposalRecord }> {
     const key = `proposals/${regency}/${period}/${basename(file)}`;
     const location = parseUploadKey(key);
     if (!location.valid) throw new CliError(location.reason);
+    const before = await this.proposalHolding(key, location);
     const total = statSync(file).size;
     const upload = new Upload({
       client: this.s3,
@@ -70,7 +79,34 @@ export class DtksClient {
     upload.on('httpUploadProgress', (p) => onProgress?.(p.loaded ?? 0, total));
     const result = await upload.done();
     const version = result.VersionId ?? result.ETag?.replaceAll('"', '') ?? '';
-    return { key, proposalId: proposalIdFor({ bucket: this.target.proposalsBucket, key, version }, location) };
+    const proposalId = proposalIdFor({ bucket: this.target.proposalsBucket, key, version }, location);
+    return { key, proposalId, ...(before?.proposalId === proposalId ? { heldBy: before } : {}) };
+  }
+
+  /**
+   * The proposal Ingest recorded for the object now at `key`, if any. Best effort: an uploader who may
+   * not read the object or the table learns nothing here, and the upload goes ahead as before.
+   */
+  private async proposalHolding(
+    key: string,
+    location: { regency: string; period: string },
+  ): Promise<ProposalRecord | undefined> {
+    let version: string | undefined;
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.target.proposalsBucket, Key: key }));
+      version = head.VersionId ?? head.ETag?.replaceAll('"', '');
+    } catch (error) {
+      if (connectionFailure(error)) throw error;
+      return undefined; // no object there yet, or no permission to look
+    }
+    if (!version) return undefined;
+    const proposalId = proposalIdFor({ bucket: this.target.proposalsBucket, key, version }, location);
+    try {
+      return await this.proposal(proposalId);
+    } catch (error) {
+      if (connectionFailure(error)) throw error;
+      return undefined;
+    }
   }
 
   /** Places a file in the proposals bucket (e.g. a Dukcapil extract under reference/population/). */
@@ -88,7 +124,9 @@ export class DtksClient {
   async proposalWithEvents(proposalId: string) {
     const repository = await this.proposals();
     const proposal = await repository.get(proposalId);
-    if (!proposal) throw new CliError(`proposal not found: ${proposalId}`, 1);
+    if (!proposal) {
+      throw new CliError({ id: `usulan ${proposalId} tidak ditemukan`, en: `proposal not found: ${proposalId}` }, 1);
+    }
     const [events, decisions] = await Promise.all([
       repository.listEvents(proposalId),
       repository.listDecisions(proposalId),
@@ -113,21 +151,30 @@ export class DtksClient {
       if (last && (statuses.includes(last.status) || TERMINAL_STATUSES.includes(last.status))) return last;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const wanted = statuses.join('/');
     throw new CliError(
-      `proposal ${proposalId} did not reach ${statuses.join('/')} in ${timeoutMs / 1000} s (now: ${last?.status ?? 'not recorded'})`,
+      {
+        id: `usulan ${proposalId} belum mencapai ${wanted} dalam ${timeoutMs / 1000} detik (sekarang: ${last?.status ?? 'belum tercatat'})`,
+        en: `proposal ${proposalId} did not reach ${wanted} in ${timeoutMs / 1000} s (now: ${last?.status ?? 'not recorded'})`,
+      },
       1,
     );
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, user: string | undefined, body?: unknown) {
-    if (!this.target.approvalsUrl) throw new CliError('the approvals API URL is not known (DTKS_APPROVALS_URL)');
+    if (!this.target.approvalsUrl) {
+      throw new CliError({
+        id: 'alamat API persetujuan tidak diketahui (DTKS_APPROVALS_URL)',
+        en: 'the approvals API URL is not known (DTKS_APPROVALS_URL)',
+      });
+    }
     const response = await fetch(`${this.target.approvalsUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.target.bearerFor(user)}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as ApiAnswer<T>['body'] };
+    return { status: response.status, body: parseAnswer(text) as ApiAnswer<T>['body'] };
   }
 
   async tasks(user: string | undefined) {
@@ -150,7 +197,12 @@ export class DtksClient {
 
   /** Starts the stipulation workflow (for `period`, or the closing month it derives) and waits for it. */
   async stipulate(period: string | undefined, timeoutMs = 600_000) {
-    if (!this.target.stipulationStateMachineArn) throw new CliError('the stipulation state machine ARN is not known');
+    if (!this.target.stipulationStateMachineArn) {
+      throw new CliError({
+        id: 'ARN alur kerja penetapan tidak diketahui (DTKS_STIPULATION_STATE_MACHINE_ARN)',
+        en: 'the stipulation state machine ARN is not known (DTKS_STIPULATION_STATE_MACHINE_ARN)',
+      });
+    }
     const name = `manual-${period ?? 'closing'}-${Date.now()}`;
     const { executionArn } = await this.sfn.send(
       new StartExecutionCommand({
@@ -165,7 +217,13 @@ export class DtksClient {
       if (execution.status !== 'RUNNING') return execution;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new CliError(`the stipulation run ${executionArn} is still running after ${timeoutMs / 1000} s`, 1);
+    throw new CliError(
+      {
+        id: `penetapan ${executionArn} masih berjalan setelah ${timeoutMs / 1000} detik`,
+        en: `the stipulation run ${executionArn} is still running after ${timeoutMs / 1000} s`,
+      },
+      1,
+    );
   }
 
   /** The periods that have an export manifest, newest first. */
@@ -246,5 +304,15 @@ export class DtksClient {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+}
+
+/** The API answers JSON; anything else in front of it (a proxy's error page) is shown as its message. */
+function parseAnswer(text: string): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { message: text.slice(0, 200) };
   }
 }

@@ -3,7 +3,9 @@
  * `run(argv: string[]): Promise<number>` (the exit code); it is loaded only when called, so that
  * `dtks check` does not pay for the AWS SDK or DuckDB.
  */
-import { CliError } from './errors.ts';
+import { readFileSync } from 'node:fs';
+import { hasFlag, peekOption } from './args.ts';
+import { CliError, describeError } from './errors.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -48,40 +50,74 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`)
   .join('\n')}
 
+Every command takes --lang id|en (language of its messages, default id), --debug (the stack of an
+unexpected error; also DEBUG=1) and --help. dtks --version prints the version.
+
 Run "dtks <command> --help" for the options of a command.`;
 
+/** The package's version (package.json is the one place it is written). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function debugFromEnvironment(): boolean {
+  const value = process.env.DEBUG ?? process.env.DTKS_DEBUG ?? '';
+  return value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/**
+ * Runs one command line and returns its exit code; never throws. Whatever a command ends with is
+ * printed by describeError: one line for the user's own problem, one line and a hint otherwise.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  const lang = peekOption(argv, 'lang') === 'en' ? 'en' : 'id';
+  const debug = hasFlag(argv, 'debug') || debugFromEnvironment();
+  const report = (error: unknown, command = name ?? '') => {
+    const dataDir = peekOption(argv, 'data-dir');
+    const { lines, exitCode } = describeError(error, { command, lang, debug, ...(dataDir ? { dataDir } : {}) });
+    process.stderr.write(lines);
+    return exitCode;
+  };
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`dtks ${version()}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    process.stderr.write(`dtks: unknown command "${name}"\n\n${USAGE}\n`);
-    return 2;
+    return report(
+      new CliError({
+        id: `perintah "${name}" tidak dikenal; lihat \`dtks --help\``,
+        en: `unknown command "${name}"; see \`dtks --help\``,
+      }),
+      '',
+    );
   }
   try {
     return await (await command.load()).run(rest);
   } catch (error) {
-    if (error instanceof CliError) {
-      process.stderr.write(`dtks ${name}: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    return report(error);
   }
 }
 
+/** The process around main: an error that escapes every await (a stream's 'error') is printed the same way. */
+export async function runCli(argv: string[]): Promise<void> {
+  const last = (error: unknown) => {
+    const lang = peekOption(argv, 'lang') === 'en' ? 'en' : 'id';
+    const debug = hasFlag(argv, 'debug') || debugFromEnvironment();
+    process.stderr.write(describeError(error, { command: argv[0] ?? '', lang, debug }).lines);
+    process.exit(1);
+  };
+  process.on('uncaughtException', last);
+  process.on('unhandledRejection', last);
+  process.exitCode = await main(argv);
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/main.ts')) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `dtks: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  void runCli(process.argv.slice(2));
 }

@@ -41,7 +41,19 @@ export function resolveTarget(values: { 'data-dir'?: string; profile?: string; a
 export function readLocalDescription(dataDir: string): LocalEnvironmentDescription | undefined {
   const path = join(dataDir, DESCRIPTION_FILE);
   if (!existsSync(path)) return undefined;
-  const description = JSON.parse(readFileSync(path, 'utf8')) as LocalEnvironmentDescription;
+  let description: LocalEnvironmentDescription;
+  try {
+    description = JSON.parse(readFileSync(path, 'utf8')) as LocalEnvironmentDescription;
+  } catch (error) {
+    throw new CliError(
+      {
+        id: `${path} tidak dapat dibaca sebagai JSON; hentikan lingkungan lokal, hapus berkas itu dan jalankan \`dtks local up\` lagi`,
+        en: `${path} cannot be read as JSON; stop the local environment, delete that file and run \`dtks local up\` again`,
+      },
+      2,
+      { cause: error },
+    );
+  }
   try {
     process.kill(description.pid, 0);
   } catch {
@@ -52,9 +64,10 @@ export function readLocalDescription(dataDir: string): LocalEnvironmentDescripti
 
 export function localTarget(dataDir: string, description = readLocalDescription(dataDir)): Target {
   if (!description) {
-    throw new CliError(
-      `no local environment is running for ${dataDir}: start one with "npm run dtks -- local up" (or pass --data-dir, or --profile for AWS)`,
-    );
+    throw new CliError({
+      id: `tidak ada lingkungan lokal yang berjalan untuk ${dataDir}: jalankan \`dtks local up --data-dir ${dataDir}\` (atau berikan --data-dir lain, atau --profile untuk AWS)`,
+      en: `no local environment is running for ${dataDir}: start one with \`dtks local up --data-dir ${dataDir}\` (or pass another --data-dir, or --profile for AWS)`,
+    });
   }
   Object.assign(process.env, localEnvironmentVariables(description.endpoints, description.names));
   return {
@@ -65,10 +78,13 @@ export function localTarget(dataDir: string, description = readLocalDescription(
     stipulationStateMachineArn: description.stateMachines.stipulation,
     approvalsUrl: description.endpoints.approvalsUrl,
     bearerFor(user) {
-      if (!user)
-        throw new CliError(
-          `say who acts with --as <user>; local users: ${description.users.map((u) => u.username).join(', ')}`,
-        );
+      if (!user) {
+        const users = description.users.map((u) => u.username).join(', ');
+        throw new CliError({
+          id: `sebutkan siapa yang bertindak dengan --as <pengguna>; pengguna lokal: ${users}`,
+          en: `say who acts with --as <user>; local users: ${users}`,
+        });
+      }
       return user;
     },
   };
@@ -89,7 +105,12 @@ function awsTarget(profile: string | undefined): Target {
   if (profile) process.env.AWS_PROFILE = profile;
   const read = (name: string) => {
     const value = process.env[name];
-    if (!value) throw new CliError(`on AWS, set ${name} (from the stack outputs)`);
+    if (!value) {
+      throw new CliError({
+        id: `di AWS, isi variabel ${name} (dari keluaran stack)`,
+        en: `on AWS, set ${name} (from the stack outputs)`,
+      });
+    }
     return value;
   };
   return {

@@ -8,18 +8,27 @@
  */
 
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
 import { loadMemoryPortsFromFiles } from '#core/extract-loader.ts';
 import { ExtractFormatError } from '#core/extracts.ts';
-import { type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
-import { isLang, type Lang, messageFor } from '#core/messages.ts';
+import { type CheckedRow, type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
+import { type Lang, messageFor } from '#core/messages.ts';
 import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
-import { createReportWriter, type FileWarning, fileWarnings, summaryCsv, summaryPathOf } from '#core/report.ts';
+import {
+  createReportWriter,
+  type FileWarning,
+  fileWarnings,
+  ReportWorkbook,
+  SUMMARY_SHEET_NAME,
+  summaryCsv,
+  summaryPathOf,
+} from '#core/report.ts';
+import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
+import { MASTER_EXTRACT, POPULATION_EXTRACT, PROPOSAL_FILE, requireInputFile, requireOutputFile } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
 const HELP = `dtks check <proposal.csv> --submitter <regency> --population <population.csv> [options]
@@ -31,48 +40,62 @@ Options:
   --population <file>    population registry (Dukcapil) extract CSV (required)
   --master <file>        DTKS master extract CSV (default: an empty DTKS)
   --out <file>           return report path (default: <proposal>.laporan.csv next to the input); its
-                         summary (file warnings, rows per code) goes beside it as <report>.ringkasan.csv
+                         summary (file warnings, rows per code) goes beside it as <report>.ringkasan.csv.
+                         A path ending in .xlsx writes the report as an Excel workbook instead (NIK,
+                         No. KK and codes as text cells), with the summary as its second sheet
   --lang id|en           language of the messages (default: id)
   --json                 print the summary as JSON instead of a table`;
 
 const READ_CHUNK = 1 << 20;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand(
+    'check',
+    argv,
+    {
       submitter: { type: 'string' },
       population: { type: 'string' },
       master: { type: 'string' },
       out: { type: 'string' },
-      lang: { type: 'string', default: 'id' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      json: { type: 'boolean' },
     },
-  });
+    { max: 1 },
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const [proposalPath, ...extra] = positionals;
-  if (!proposalPath) throw new CliError(`missing the proposal file\n\n${HELP}`);
-  if (extra.length) throw new CliError(`unexpected arguments: ${extra.join(' ')}`);
-  if (!values.submitter) throw new CliError('missing --submitter <regency code>, e.g. --submitter 3371');
-  if (!values.population) throw new CliError('missing --population <population.csv> (the Dukcapil extract)');
-  const lang = values.lang ?? 'id';
-  if (!isLang(lang)) throw new CliError(`--lang must be id or en, not "${lang}"`);
-  for (const [what, path] of [
-    ['proposal', proposalPath],
-    ['population extract', values.population],
-    ['master extract', values.master],
-  ] as const) {
-    if (path !== undefined && !existsSync(path)) throw new CliError(`${what} file not found: ${path}`);
+  if (!proposalPath) {
+    throw new CliError({
+      id: 'berkas usulan belum disebut: dtks check <usulan.csv> --submitter <kode> --population <penduduk.csv>',
+      en: 'missing the proposal file: dtks check <proposal.csv> --submitter <code> --population <population.csv>',
+    });
   }
+  if (extra.length) throw new CliError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!values.submitter) {
+    throw new CliError({
+      id: 'sebutkan kabupaten/kota pengusul dengan --submitter <kode>, mis. --submitter 3371',
+      en: 'missing --submitter <regency code>, e.g. --submitter 3371',
+    });
+  }
+  if (!values.population) {
+    throw new CliError({
+      id: 'sebutkan ekstrak penduduk (Dukcapil) dengan --population <penduduk.csv>',
+      en: 'missing --population <population.csv> (the Dukcapil extract)',
+    });
+  }
+  const lang = values.lang;
+  requireInputFile(proposalPath, PROPOSAL_FILE);
+  requireInputFile(values.population, POPULATION_EXTRACT);
+  if (values.master !== undefined) requireInputFile(values.master, MASTER_EXTRACT);
   const outPath = values.out ?? defaultReportPath(proposalPath);
-  const summaryPath = summaryPathOf(outPath);
+  requireOutputFile(outPath);
+  const workbook = /\.xlsx$/i.test(outPath);
+  // A workbook carries its summary as a second sheet; a CSV report has it beside, as <report>.ringkasan.csv.
+  const summaryPath = workbook ? outPath : summaryPathOf(outPath);
   refuseOverwritingInputs(
-    [outPath, `${outPath}.part`, summaryPath, `${summaryPath}.part`],
+    [outPath, `${outPath}.part`, ...(workbook ? [] : [summaryPath, `${summaryPath}.part`])],
     [
       { what: 'proposal', path: proposalPath },
       { what: 'population', path: values.population },
@@ -109,8 +132,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const totalBytes = statSync(proposalPath).size;
     const out = createWriteStream(partPath);
-    const report = createReportWriter(lang);
-    out.write(report.header());
+    const report = openReport(out, workbook, lang);
     let bytesRead = 0;
     let read: ProposalFileInfo | undefined;
     const openRows = () => {
@@ -133,22 +155,21 @@ export async function run(argv: string[]): Promise<number> {
             totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
           ),
       },
-      async (batch) => {
-        if (!out.write(report.lines(batch))) await once(out, 'drain');
-      },
+      (batch) => report.rows(batch),
     );
-    out.end();
-    await once(out, 'finish');
     // How the file was read (the last pass's reader has read it all): named once, beside the report.
     warnings = read ? fileWarnings(read, lang) : [];
-    await writeFile(`${summaryPath}.part`, summaryCsv(summary, warnings, lang));
+    await report.close(summary, warnings);
+    out.end();
+    await once(out, 'finish');
+    if (!workbook) await writeFile(`${summaryPath}.part`, summaryCsv(summary, warnings, lang));
     await rename(partPath, outPath);
-    await rename(`${summaryPath}.part`, summaryPath);
+    if (!workbook) await rename(`${summaryPath}.part`, summaryPath);
     progress.done('');
   } catch (error) {
     progress.clear();
     stopLoading.abort();
-    await Promise.all([rm(partPath, { force: true }), rm(`${summaryPath}.part`, { force: true })]);
+    await Promise.all([rm(partPath, { force: true }), ...(workbook ? [] : [rm(`${summaryPath}.part`, { force: true })])]);
     if (error instanceof ProposalFormatError) {
       throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
     }
@@ -164,9 +185,30 @@ export async function run(argv: string[]): Promise<number> {
       `${JSON.stringify({ ...summary, warnings, report: outPath, summaryFile: summaryPath, seconds }, null, 2)}\n`,
     );
   } else {
-    process.stdout.write(formatSummary(summary, warnings, lang, { report: outPath, summary: summaryPath }, seconds));
+    const summaryAt = workbook ? `${outPath} (${lang === 'id' ? 'lembar' : 'sheet'} ${SUMMARY_SHEET_NAME})` : summaryPath;
+    process.stdout.write(formatSummary(summary, warnings, lang, { report: outPath, summary: summaryAt }, seconds));
   }
   return 0;
+}
+
+/** The report being written: CSV lines, or the .xlsx workbook (core/report.ts ReportWorkbook). */
+function openReport(out: WriteStream, workbook: boolean, lang: Lang) {
+  const write = async (chunk: string | Uint8Array) => {
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  if (workbook) {
+    const xlsx = new ReportWorkbook(write, lang);
+    return {
+      rows: (batch: CheckedRow[]) => xlsx.rows(batch),
+      close: (summary: CheckSummary, warnings: FileWarning[]) => xlsx.close({ summary, warnings }),
+    };
+  }
+  const csv = createReportWriter(lang);
+  out.write(csv.header());
+  return {
+    rows: (batch: CheckedRow[]) => write(csv.lines(batch)),
+    close: async (_summary: CheckSummary, _warnings: FileWarning[]) => {},
+  };
 }
 
 type InputKind = 'proposal' | 'population' | 'master';

@@ -1,5 +1,5 @@
 /** dtks local up [--data-dir .dtks] [--port-*] — the long-running local environment. */
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR, readLocalDescription } from '../target.ts';
 
@@ -12,41 +12,47 @@ schedule (Asia/Jakarta) and the approvals API with local users. Other dtks comma
 <data-dir>/local.json. Point the AWS CLI or an SDK at the printed endpoints.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const port = { type: 'number', integer: true, min: 0, max: 65_535 } as const;
+  const { values, positionals } = parseCommand(
+    'local',
+    argv,
+    {
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-      'dynamodb-port': { type: 'string' },
-      's3-port': { type: 'string' },
-      'sfn-port': { type: 'string' },
-      'api-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
+      'dynamodb-port': port,
+      's3-port': port,
+      'sfn-port': port,
+      'api-port': port,
     },
-  });
-  if (values.help || positionals[0] !== 'up') {
+    { max: 1 },
+  );
+  if (values.help || !positionals[0]) {
     process.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 2;
   }
+  if (positionals[0] !== 'up') {
+    throw new CliError({
+      id: `perintah "local ${positionals[0]}" tidak dikenal; yang ada: dtks local up`,
+      en: `unknown command "local ${positionals[0]}"; there is: dtks local up`,
+    });
+  }
   const dataDir = values['data-dir'];
   const running = readLocalDescription(dataDir);
-  if (running) throw new CliError(`a local environment already runs for ${dataDir} (pid ${running.pid})`);
-  const port = (name: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--${name} must be a port number`);
-    return n;
-  };
+  if (running) {
+    throw new CliError({
+      id: `lingkungan lokal untuk ${dataDir} sudah berjalan (pid ${running.pid})`,
+      en: `a local environment already runs for ${dataDir} (pid ${running.pid})`,
+    });
+  }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { startLocalEnvironment } = await import('#local/environment.ts');
   const environment = await startLocalEnvironment({
     dataDir,
     ports: {
-      dynamo: port('dynamodb-port', values['dynamodb-port']),
-      s3: port('s3-port', values['s3-port']),
-      sfn: port('sfn-port', values['sfn-port']),
-      api: port('api-port', values['api-port']),
+      dynamo: values['dynamodb-port'],
+      s3: values['s3-port'],
+      sfn: values['sfn-port'],
+      api: values['api-port'],
     },
     log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
   });

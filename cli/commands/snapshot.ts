@@ -1,5 +1,5 @@
 /** dtks snapshot query "<SQL>" [--period YYYY-MM] — an analyst's SQL over a period's snapshot export. */
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
@@ -12,16 +12,12 @@ Runs SQL with DuckDB over the Parquet snapshot of a period (default: the latest 
 Example: dtks snapshot query "SELECT kode_kabupaten, count(*) FROM dtks GROUP BY 1"`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      period: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      ...TARGET_OPTIONS,
-    },
-  });
+  const { values, positionals } = parseCommand(
+    'snapshot',
+    argv,
+    { period: { type: 'string' }, json: { type: 'boolean' }, ...TARGET_OPTIONS },
+    { max: 3 },
+  );
   const [verb, sql, ...extra] = positionals;
   if (values.help || !verb) {
     process.stdout.write(`${HELP}\n`);

@@ -1,7 +1,6 @@
 /** dtks status [proposal] [--regency <code>] — where proposals are, with their check summary and audit trail. */
-import { parseArgs } from 'node:util';
-import { normaliseAreaCode } from '#core/area.ts';
 import type { ProposalRecord } from '#shared/proposals-repository.ts';
+import { parseCommand, regencyOption } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
@@ -12,16 +11,12 @@ Without a proposal id: the latest proposals of each regency (--regency, repeatab
 environment's regencies by default). With one: its status, check summary, decisions and audit trail.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      regency: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      ...TARGET_OPTIONS,
-    },
-  });
+  const { values, positionals } = parseCommand(
+    'status',
+    argv,
+    { regency: { type: 'string', multiple: true }, json: { type: 'boolean' }, ...TARGET_OPTIONS },
+    { max: 1 },
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -44,13 +39,18 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  let regencies = (values.regency ?? []).map(normaliseAreaCode);
+  let regencies = (values.regency ?? []).map((r) => regencyOption(r));
   if (!regencies.length) {
     const { readLocalDescription } = await import('../target.ts');
     const description = target.kind === 'local' ? readLocalDescription(values['data-dir']) : undefined;
     regencies = [...new Set(description?.users.filter((u) => u.area.length === 4).map((u) => u.area) ?? [])];
   }
-  if (!regencies.length) throw new CliError('name the regencies with --regency <code>');
+  if (!regencies.length) {
+    throw new CliError({
+      id: 'sebutkan kabupaten/kotanya dengan --regency <kode>',
+      en: 'name the regencies with --regency <code>',
+    });
+  }
   const proposals = (await Promise.all(regencies.map((r) => client.proposalsOf(r)))).flat();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(proposals, null, 2)}\n`);

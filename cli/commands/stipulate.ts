@@ -1,5 +1,5 @@
 /** dtks stipulate [--period YYYY-MM] — run the month's stipulation (penetapan) now and wait for it. */
-import { parseArgs } from 'node:util';
+import { parseCommand, periodOption } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { formatTable } from '../table.ts';
@@ -12,35 +12,27 @@ proposals of the period (default: the month before, Asia/Jakarta), applies them 
 writes the snapshot exports and releases every waiting proposal with its outcome.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      period: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-      ...TARGET_OPTIONS,
-    },
-  });
+  const { values } = parseCommand('stipulate', argv, { period: { type: 'string' }, ...TARGET_OPTIONS });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (values.period && !/^\d{4}-(0[1-9]|1[0-2])$/.test(values.period)) {
-    throw new CliError(`--period must be YYYY-MM, not "${values.period}"`);
-  }
+  const chosen = values.period === undefined ? undefined : periodOption(values.period);
   const { DtksClient } = await import('../client.ts');
   const client = new DtksClient(resolveTarget(values));
   const progress = createProgress(process.stderr);
-  progress.phase(`Penetapan / stipulation ${values.period ?? '(closing month)'}`);
-  const execution = await client.stipulate(values.period);
+  progress.phase(`Penetapan / stipulation ${chosen ?? '(closing month)'}`);
+  const execution = await client.stipulate(chosen);
   progress.done(execution.status ?? '');
   if (execution.status !== 'SUCCEEDED') {
+    const why = [execution.error, execution.cause].filter(Boolean).join(' ');
     throw new CliError(
-      `the stipulation ended ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`,
+      { id: `penetapan berakhir ${execution.status}: ${why}`, en: `the stipulation ended ${execution.status}: ${why}` },
       1,
     );
   }
   const output = JSON.parse(execution.output ?? '{}') as Record<string, unknown>;
-  const period = String(output.period ?? values.period ?? '');
+  const period = String(output.period ?? chosen ?? '');
   process.stdout.write(`${formatPeriod(period, await client.manifest(period).catch(() => undefined))}\n`);
   return 0;
 }

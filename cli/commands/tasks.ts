@@ -1,18 +1,14 @@
 /** dtks tasks --as <user> — the approval tasks waiting for this approver. */
-import { parseArgs } from 'node:util';
-import { CliError } from '../errors.ts';
+import { parseCommand } from '../args.ts';
 import { formatTable } from '../table.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
+import { refused } from './decide.ts';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      as: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      ...TARGET_OPTIONS,
-    },
+  const { values } = parseCommand('tasks', argv, {
+    as: { type: 'string' },
+    json: { type: 'boolean' },
+    ...TARGET_OPTIONS,
   });
   if (values.help) {
     process.stdout.write('dtks tasks --as <user> [--json]\n\nThe approval tasks waiting for this approver.\n');
@@ -21,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const { DtksClient } = await import('../client.ts');
   const client = new DtksClient(resolveTarget(values));
   const answer = await client.tasks(values.as);
-  if (answer.status !== 200) throw new CliError(`${answer.status}: ${answer.body.message ?? 'refused'}`, 1);
+  if (answer.status !== 200) refused(answer);
   const tasks = answer.body.tasks ?? [];
   if (values.json) process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
   else if (!tasks.length) process.stdout.write('tidak ada tugas / no tasks waiting\n');

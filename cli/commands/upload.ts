@@ -1,7 +1,7 @@
 /** dtks upload <file> --regency <code> [--period YYYY-MM] [--wait] — a region operator's upload. */
-import { parseArgs } from 'node:util';
-import { normaliseAreaCode } from '#core/area.ts';
+import { parseCommand, periodOption, regencyOption } from '../args.ts';
 import { CliError } from '../errors.ts';
+import { PROPOSAL_FILE, requireInputFile } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
 
@@ -17,39 +17,54 @@ Options:
   --data-dir <dir>   the local environment (default .dtks); --profile <name> or --aws for AWS`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      regency: { type: 'string' },
-      period: { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      ...TARGET_OPTIONS,
-    },
-  });
+  const { values, positionals } = parseCommand(
+    'upload',
+    argv,
+    { regency: { type: 'string' }, period: { type: 'string' }, wait: { type: 'boolean' }, ...TARGET_OPTIONS },
+    { max: 1 },
+  );
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const [file] = positionals;
-  if (!file) throw new CliError(`missing the proposal file\n\n${HELP}`);
-  if (!values.regency) throw new CliError('missing --regency <code>, e.g. --regency 3371');
-  const regency = normaliseAreaCode(values.regency);
+  if (!file) {
+    throw new CliError({
+      id: 'berkas usulan belum disebut: dtks upload <usulan.csv> --regency <kode>',
+      en: 'missing the proposal file: dtks upload <proposal.csv> --regency <code>',
+    });
+  }
+  requireInputFile(file, PROPOSAL_FILE);
+  if (!values.regency) {
+    throw new CliError({
+      id: 'sebutkan kabupaten/kota pengusul dengan --regency <kode>, mis. --regency 3371',
+      en: 'missing --regency <code>, e.g. --regency 3371',
+    });
+  }
+  const regency = regencyOption(values.regency);
   const { DtksClient, currentPeriod } = await import('../client.ts');
-  const period = values.period ?? currentPeriod();
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period must be YYYY-MM, not "${period}"`);
+  const period = periodOption(values.period ?? currentPeriod());
   const client = new DtksClient(resolveTarget(values));
   const progress = createProgress(process.stderr);
   progress.phase(`Mengunggah / uploading ${file}`);
-  const { key, proposalId } = await client.upload(file, regency, period, (sent, total) =>
+  const { key, proposalId, heldBy } = await client.upload(file, regency, period, (sent, total) =>
     progress.update(`Mengunggah / uploading ${file}`, total ? sent / total : undefined),
   );
   progress.done('');
   process.stdout.write(`uploaded: s3://${client.target.proposalsBucket}/${key}\nproposal: ${proposalId}\n`);
+  const { formatProposal } = await import('./status.ts');
+  if (heldBy) {
+    // The same object again: S3's event is a duplicate and no new proposal will come of it.
+    const text =
+      values.lang === 'en'
+        ? `this file (same key and content) was already received as proposal ${heldBy.proposalId} at ${heldBy.receivedAt} (now ${heldBy.status}); uploading it again makes no new proposal. To submit it again, give the file another name.`
+        : `berkas ini (kunci dan isi yang sama) sudah diterima sebagai usulan ${heldBy.proposalId} pada ${heldBy.receivedAt} (sekarang ${heldBy.status}); mengunggahnya lagi tidak membuat usulan baru. Untuk mengajukannya lagi, beri berkas nama lain.`;
+    process.stderr.write(`dtks upload: ${text}\n`);
+    if (values.wait) process.stdout.write(`${formatProposal((await client.proposal(heldBy.proposalId)) ?? heldBy)}\n`);
+    return 0;
+  }
   if (!values.wait) return 0;
   const proposal = await client.waitForStatus(proposalId, ['AWAITING_REGENCY'], 30 * 60_000);
-  const { formatProposal } = await import('./status.ts');
   process.stdout.write(`${formatProposal(proposal)}\n`);
   return 0;
 }
