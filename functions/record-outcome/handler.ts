@@ -8,11 +8,11 @@ import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { ProposalStatus, RecordOutcomeInput, TerminalStatus } from '#shared/contracts.ts';
+import { closeEndedProposal } from '#shared/ended-proposal.ts';
 import { ProposalNotFoundError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { type ProposalRecord, ProposalsRepository, type TaskKind } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey, openRows } from '#shared/staging.ts';
+import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 
 const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
@@ -97,10 +97,10 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
     remove: ProposalsRepository.STIPULATION_QUEUE_KEYS,
     detail: reason,
   });
-  for (const kind of ['REGENCY', 'PROVINCE', 'STIPULATION'] as TaskKind[]) {
-    await proposals.closeTask(proposalId, kind, 'system');
-  }
-  const releasedClaims = await releaseClaims(proposalId);
+  const { releasedClaims } = await closeEndedProposal(
+    { proposals, claims, s3, proposalsBucket: config.proposalsBucket },
+    proposalId,
+  );
   logger.info('Proposal outcome recorded', { releasedClaims });
   return { proposalId, status, recorded: true, releasedClaims };
 });
@@ -124,21 +124,4 @@ async function defaultReason(
   }
   if (status === 'FAILED' && errorName) return `${DEFAULT_REASONS.FAILED} (${errorName})`;
   return DEFAULT_REASONS[status];
-}
-
-/**
- * Claims end with the proposal, STIPULATED included: once stipulated the master itself holds the
- * person's family, and a claim left behind would block every later change of that person.
- */
-async function releaseClaims(proposalId: string): Promise<number> {
-  const rows = await openRows(s3, config.proposalsBucket, acceptedRowsKey(proposalId));
-  if (!rows) return 0;
-  let released = 0;
-  for await (const batch of rows) {
-    released += await claims.release(
-      proposalId,
-      batch.map((row) => row.nik),
-    );
-  }
-  return released;
 }
