@@ -1,6 +1,7 @@
 /**
  * Provisions the local environment's tables and buckets on the emulators, exactly as TABLES of the
- * contracts defines them (keys, sparse GSIs), so the production repositories run against them unchanged.
+ * contracts defines them (keys, sparse GSIs) and as the stack makes the buckets (versioned), so the
+ * production repositories run against them unchanged.
  * Idempotent: what exists is kept (a restarted `dtks local up` keeps its data).
  */
 import {
@@ -11,7 +12,13 @@ import {
   type GlobalSecondaryIndex,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { ENV, TABLES } from '#shared/contracts.ts';
 import { LOCAL_AWS } from './emulators.ts';
 
@@ -118,6 +125,13 @@ export async function provisionLocal(
         () => false,
       );
       if (!exists) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      // The stack's buckets are versioned (infra/constructs/storage.ts): the local ones are too.
+      const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      if (versioning.Status !== 'Enabled') {
+        await s3.send(
+          new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+        );
+      }
     }
   } finally {
     dynamo.destroy();
