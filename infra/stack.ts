@@ -137,9 +137,11 @@ export class DtksStack extends Stack {
 
     // --- the stipulation workflow's functions ---
     // The stipulation queue is an index: Collect reads nothing else of the proposals table.
+    // The queue index; the period record (GetItem: a stipulated period is refused) and the period's collection
+    // (a conditional PutItem, GetItem on a rerun, with a GetItem of each proposal then).
     const collect = new DtksFunction(this, 'Collect', { name: 'stipulation-collect' }).bindTable({
       table: proposalsTable,
-      actions: [],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       queryIndexes: [TABLES.proposals.stipulationIndex.name],
     });
     const resolve = new DtksFunction(this, 'Resolve', {
@@ -177,15 +179,18 @@ export class DtksStack extends Stack {
         actions: ['s3:GetObject', 's3:ListBucket'],
         prefix: KEYS.exportPartRecords('*'),
       })
-      .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: 'exports/' });
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: 'exports/' })
+      // The period record: the manifest of a stipulated period is never rewritten.
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
     // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
     const release = new DtksFunction(this, 'Release', { name: 'stipulation-release' }).bindTable({
       table: proposalsTable,
       actions: PROPOSAL_STEPS,
     });
+    // A conditional PutItem (a recorded period is never rewritten) and GetItem of the record that stands.
     const recordPeriod = new DtksFunction(this, 'RecordPeriod', { name: 'stipulation-record-period' }).bindTable({
       table: proposalsTable,
-      actions: ['dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     });
 
     // --- outside the workflows ---

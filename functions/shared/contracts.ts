@@ -93,7 +93,8 @@ export const TABLES = {
   },
   /**
    * Proposals, single-table: pk = PROPOSAL#<id>; sk = META (the proposal), TASK#REGENCY / TASK#PROVINCE
-   * (approval tasks with their token), EVENT#<iso time>#<seq> (audit events). Periods: pk = PERIOD#<YYYY-MM>, sk = META.
+   * (approval tasks with their token), EVENT#<iso time>#<seq> (audit events). Periods: pk = PERIOD#<YYYY-MM>, sk = META (the stipulated period, written once)
+   * and COLLECTION (the proposals its first run collected).
    */
   proposals: {
     partitionKey: 'pk',
@@ -218,6 +219,8 @@ export interface CollectInput {
 export interface CollectOutput {
   period: string;
   proposals: { proposalId: string; regency: string }[];
+  /** Set when the period was stipulated already (its record's time): nothing is collected, the run ends refused. */
+  stipulatedAt?: string;
 }
 export interface ResolveInput {
   period: string;

@@ -125,6 +125,23 @@ export class DecisionNotRecordedError extends Error {
   }
 }
 
+/**
+ * The period was stipulated already (its PERIOD#<period> record exists): a stipulated month is never
+ * rewritten, neither its record nor its manifest. Proposals approved since then join the next period.
+ */
+export class PeriodAlreadyStipulatedError extends Error {
+  override readonly name = 'PeriodAlreadyStipulatedError';
+  constructor(
+    readonly period: string,
+    readonly recordedAt?: string,
+  ) {
+    super(
+      `Periode ${period} sudah ditetapkan${recordedAt ? ` pada ${recordedAt}` : ''}: penetapan yang sudah ditetapkan ` +
+        'tidak diubah; usulan yang disetujui sesudahnya ikut penetapan periode berikutnya',
+    );
+  }
+}
+
 const TRANSIENT_AWS_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',

@@ -133,6 +133,19 @@ export interface PeriodRecord {
   proposals: { proposalId: string; regency: string }[];
   counts: Record<string, number>;
   manifestKey?: string;
+  /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
+  executionId?: string;
+}
+
+/**
+ * The proposals a period's stipulation took from the queue, fixed by its first run (PERIOD#<period>,
+ * sk COLLECTION). A rerun after a failed run stipulates the same proposals, those the failed run already
+ * released (and took out of the queue) included; proposals queued since then wait for the next period.
+ */
+export interface PeriodCollection {
+  period: string;
+  collectedAt: string;
+  proposals: { proposalId: string; regency: string }[];
 }
 
 export interface TransitionOptions {
@@ -149,6 +162,7 @@ export interface TransitionOptions {
 const proposalPk = (proposalId: string) => `PROPOSAL#${proposalId}`;
 const periodPk = (period: string) => `PERIOD#${period}`;
 const META = 'META';
+const COLLECTION = 'COLLECTION';
 const taskSk = (kind: TaskKind) => `TASK#${kind}`;
 const decisionSk = (level: ApprovalLevel) => `DECISION#${level}`;
 
@@ -578,10 +592,48 @@ export class ProposalsRepository {
     return (Items ?? []).map((item) => stripKeys<ProposalRecord>(item));
   }
 
-  async putPeriod(record: PeriodRecord): Promise<void> {
-    await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: periodPk(record.period), sk: META, ...record } }),
-    );
+  /**
+   * Records a stipulated period, once: a stipulated month is never rewritten. When the period is recorded
+   * already the existing record is returned instead and nothing is written.
+   */
+  async putPeriod(record: PeriodRecord): Promise<{ recorded: true } | { recorded: false; existing: PeriodRecord }> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: periodPk(record.period), sk: META, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { recorded: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getPeriod(record.period);
+      if (!existing) throw error;
+      return { recorded: false, existing };
+    }
+  }
+
+  /** Stores the period's collection unless one exists; returns the one that stands (the first). */
+  async fixCollection(collection: PeriodCollection): Promise<{ first: boolean; collection: PeriodCollection }> {
+    const key = { pk: periodPk(collection.period), sk: COLLECTION };
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...collection },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { first: true, collection };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      if (!Item) throw error;
+      return { first: false, collection: stripKeys<PeriodCollection>(Item) };
+    }
   }
 
   async getPeriod(period: string): Promise<PeriodRecord | undefined> {

@@ -1,9 +1,17 @@
 /**
  * Collect, the first step of the month's stipulation: the proposals waiting for stipulation whose period
  * is the closing period or earlier (a late approval joins the next run), in approval order.
+ *
+ * A stipulated period is immutable: when its record exists, nothing is collected and the answer says
+ * when it was stipulated, so the workflow ends refused before it touches the master or the exports.
+ * The first run of a period fixes its collection (PERIOD#<period>, COLLECTION): a rerun after a failed
+ * run stipulates the same proposals, those the failed run already released (and so took out of the queue)
+ * included, and the period's record and manifest name every one of them. A proposal of the collection
+ * that ended meanwhile without being released (FAILED, say) is left out.
  */
 import { z } from 'zod';
 import { documents } from '#shared/clients.ts';
+import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
 import type { CollectInput, CollectOutput } from '#shared/contracts.ts';
 import { ValidationError } from '#shared/errors.ts';
@@ -16,12 +24,37 @@ const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
 const INPUT = z.object({ period: PERIOD });
+const READ_CONCURRENCY = 16;
 
 export const handler = lambda(async (event: CollectInput): Promise<CollectOutput> => {
   const parsed = INPUT.safeParse(event);
   if (!parsed.success) throw new ValidationError('Masukan Collect tidak valid', [parsed.error.message]);
   const { period } = parsed.data;
+  const stipulated = await proposals.getPeriod(period);
+  if (stipulated) {
+    logger.warn('Period already stipulated: nothing collected', { period, recordedAt: stipulated.recordedAt });
+    return { period, proposals: [], stipulatedAt: stipulated.recordedAt };
+  }
   const queue = await proposals.listStipulationQueue(period);
-  logger.info('Stipulation queue collected', { period, proposals: queue.length });
-  return { period, proposals: queue.map(({ proposalId, regency }) => ({ proposalId, regency })) };
+  const { first, collection } = await proposals.fixCollection({
+    period,
+    collectedAt: new Date().toISOString(),
+    proposals: queue.map(({ proposalId, regency }) => ({ proposalId, regency })),
+  });
+  const collected = first ? collection.proposals : await stillInPeriod(period, collection.proposals);
+  logger.info('Stipulation queue collected', { period, proposals: collected.length, rerun: !first });
+  return { period, proposals: collected };
 });
+
+/** The collection's proposals that still wait for stipulation, or that this period released already. */
+async function stillInPeriod(
+  period: string,
+  refs: readonly { proposalId: string; regency: string }[],
+): Promise<{ proposalId: string; regency: string }[]> {
+  const keep = new Array<boolean>(refs.length).fill(false);
+  await forEachConcurrently(refs, READ_CONCURRENCY, async ({ proposalId }, index) => {
+    const proposal = await proposals.get(proposalId);
+    keep[index] = proposal?.status === 'AWAITING_STIPULATION' || proposal?.release?.period === period;
+  });
+  return refs.filter((_, index) => keep[index]);
+}

@@ -3,21 +3,26 @@
  * every file with its tier, record count, size and SHA-256, the totals by province and regency, the
  * source proposals and whether the previous snapshot was carried forward. The files come from the part
  * records ExportRegency wrote to S3 (KEYS.exportPartRecord), one per regency the Map reports: a regency
- * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest. A rerun
- * writes the same manifest but for `generatedAt`.
+ * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest.
+ *
+ * The manifest of a stipulated period is never rewritten: a recorded period is refused
+ * (PeriodAlreadyStipulatedError), and the manifest is written with If-None-Match: * as the last line of
+ * defence. An existing manifest of a period that is not recorded is a failed run's, and a rerun replaces it.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { buildSnapshotManifest } from '#core/snapshot.ts';
-import { s3 } from '#shared/clients.ts';
+import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { PeriodAlreadyStipulatedError, TransientError, ValidationError } from '#shared/errors.ts';
 import { EXPORT_REGENCY_OUTPUT, readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
 
-const config = readConfig(['exportsBucket']);
+const config = readConfig(['exportsBucket', 'proposalsTable']);
+const periods = new ProposalsRepository(documents, config.proposalsTable);
 
 const INPUT = z.object({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
@@ -36,6 +41,7 @@ export const handler = lambda(async (event: FinaliseExportInput): Promise<Finali
   if (!parsed.success) throw new ValidationError('Masukan FinaliseExport tidak valid', [parsed.error.message]);
   const { period, carriedForward, proposals, regencies } = parsed.data;
   logger.appendKeys({ period });
+  await refuseStipulated(period);
   const parts = await readPartRecords(s3, config.exportsBucket, period, regencies);
   const manifest = buildSnapshotManifest({
     period,
@@ -45,14 +51,13 @@ export const handler = lambda(async (event: FinaliseExportInput): Promise<Finali
     parts,
   });
   const manifestKey = KEYS.manifest(period);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: config.exportsBucket,
-      Key: manifestKey,
-      Body: `${JSON.stringify(manifest, null, 2)}\n`,
-      ContentType: 'application/json',
-    }),
-  );
+  const body = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (!(await putManifest(manifestKey, body, { onlyIfAbsent: true }))) {
+    // Another manifest is there. Of a stipulated period: refused. Of a period not recorded: a failed run's.
+    await refuseStipulated(period);
+    logger.info('Manifest of an unfinished run replaced');
+    await putManifest(manifestKey, body, { onlyIfAbsent: false });
+  }
   logger.info('Snapshot manifest written', {
     regencies: parts.length,
     records: manifest.totals.records,
@@ -60,3 +65,31 @@ export const handler = lambda(async (event: FinaliseExportInput): Promise<Finali
   });
   return { manifestKey, records: manifest.totals.records };
 });
+
+async function refuseStipulated(period: string): Promise<void> {
+  const recorded = await periods.getPeriod(period);
+  if (recorded) throw new PeriodAlreadyStipulatedError(period, recorded.recordedAt);
+}
+
+/** PutObject of the manifest; with `onlyIfAbsent` false when an object is already there (412). */
+async function putManifest(key: string, body: string, { onlyIfAbsent }: { onlyIfAbsent: boolean }): Promise<boolean> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: config.exportsBucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
+      }),
+    );
+    return true;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (onlyIfAbsent && (status === 412 || (error as Error).name === 'PreconditionFailed')) return false;
+    // S3 answers 409 ConditionalRequestConflict to a conditional write racing another write: try again.
+    if (status === 409)
+      throw new TransientError('Manifes sedang ditulis oleh langkah lain; langkah ini akan diulang', { cause: error });
+    throw error;
+  }
+}

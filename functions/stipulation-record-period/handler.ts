@@ -1,12 +1,14 @@
 /**
  * RecordPeriod: the period's record (PERIOD#<YYYY-MM>): what was stipulated, from which proposals, and
  * whether the previous snapshot was carried forward because nothing changed (Permensos 3/2021: a month
- * without change re-stipulates the last DTKS). Re-recording a period overwrites its record.
+ * without change re-stipulates the last DTKS). Written once (a conditional put): a stipulated month is
+ * never rewritten, so recording it again is a PeriodAlreadyStipulatedError, unless it is this execution's
+ * own retry of the step (the same executionId), which is answered with the record that stands.
  */
 import { z } from 'zod';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { PeriodAlreadyStipulatedError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type PeriodRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -18,6 +20,8 @@ const proposals = new ProposalsRepository(documents, config.proposalsTable);
 /** The state machine passes what it has gathered; every count is optional. */
 export const RECORD_PERIOD_INPUT = z.object({
   period: PERIOD,
+  /** The stipulation execution (a retried RecordPeriod of the same run is not a rerun). */
+  executionId: z.string().min(1).optional(),
   carriedForward: z.boolean().optional(),
   proposals: PROPOSAL_REFS.default([]),
   changes: z.number().int().min(0).optional(),
@@ -49,8 +53,17 @@ export const handler = lambda(async (event: RecordPeriodInput) => {
     proposals: input.proposals,
     counts,
     ...(manifestKey ? { manifestKey } : {}),
+    ...(input.executionId ? { executionId: input.executionId } : {}),
   };
-  await proposals.putPeriod(record);
+  const put = await proposals.putPeriod(record);
+  if (!put.recorded) {
+    const { existing } = put;
+    if (!input.executionId || existing.executionId !== input.executionId) {
+      logger.warn('Period already stipulated: record kept', { period: record.period, recordedAt: existing.recordedAt });
+      throw new PeriodAlreadyStipulatedError(record.period, existing.recordedAt);
+    }
+    return { period: existing.period, carriedForward: existing.carriedForward, counts: existing.counts };
+  }
   logger.info('Period recorded', { period: record.period, carriedForward: record.carriedForward, ...counts });
   return { period: record.period, carriedForward: record.carriedForward, counts };
 });

@@ -96,6 +96,8 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'key:s3': kms('Decrypt'),
   },
   'stipulation-collect': {
+    // The period record (a stipulated period is refused) and the period's collection, fixed by its first run.
+    'table:proposals': ddb('GetItem', 'PutItem'),
     'table:proposals/index/byStipulationQueue': ddb('Query'),
     'key:dynamodb': kms('Decrypt'),
   },
@@ -139,6 +141,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'list:exports:exports/period=*/_parts/*': s3('ListBucket'),
     'objects:exports:exports/*': s3('PutObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
+    // The period record: a stipulated period's manifest is never rewritten.
+    'table:proposals': ddb('GetItem'),
+    'key:dynamodb': kms('Decrypt'),
   },
   'stipulation-release': {
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
@@ -146,7 +151,8 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'state-machine:proposal': ['states:SendTaskSuccess'],
   },
   'stipulation-record-period': {
-    'table:proposals': ddb('PutItem'),
+    // Written once (a conditional PutItem), the standing record read back on a conflict.
+    'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
   },
   // Internet-facing: reads one proposal's items and the open-task index, writes decisions, task closes and

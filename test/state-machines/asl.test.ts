@@ -321,6 +321,18 @@ describe('stipulation workflow', () => {
     expect(States.ExportRegencies?.Assign).toEqual({ exportedRegencies: '{% $states.result %}' });
   });
 
+  it('ends a rerun of a stipulated period right after Collect, before anything is resolved, applied or exported', () => {
+    expect(States.CollectApprovedProposals?.Next).toBe('WasThePeriodStipulatedBefore');
+    const route = States.WasThePeriodStipulatedBefore;
+    expect(route?.Choices?.map((choice) => choice.Next)).toEqual(['PeriodAlreadyStipulated']);
+    expect(route?.Default).toBe('ResolveConflictsAcrossProposals');
+    expect(States.PeriodAlreadyStipulated).toMatchObject({ Type: 'Fail', Error: 'PeriodAlreadyStipulated' });
+    // RecordPeriod tells its own retry from a rerun by the execution.
+    expect((States.RecordPeriod?.Arguments?.Payload as { executionId?: string } | undefined)?.executionId).toBe(
+      '{% $states.context.Execution.Id %}',
+    );
+  });
+
   it('records the period only after every proposal is released', () => {
     expect(States.ReleaseProposals?.Next).toBe('RecordPeriod');
     expect(States.RecordPeriod?.Next).toBe('PeriodStipulated');

@@ -275,8 +275,14 @@ describe('the stipulation of a period', () => {
     // Released again (a repeated run): the closed task is tolerated and nothing is sent twice.
     await invoke('stipulation-release', { period: PERIOD, proposalId: '3371-2026-11-first0000000' });
     expect(aws.sfn?.calls).toHaveLength(2);
+    // Out of the queue, but still the period's own until it is recorded: a rerun after a failure later in
+    // the run stipulates them again (idempotently), so the period's record and manifest keep them.
+    expect((await proposals.listStipulationQueue(PERIOD)).map((p) => p.proposalId)).toEqual([]);
     const collected = await invoke<CollectOutput>('stipulation-collect', { period: PERIOD });
-    expect(collected.proposals).toEqual([]);
+    expect(collected.proposals.map((p) => p.proposalId)).toEqual([
+      '3371-2026-11-first0000000',
+      '3371-2026-11-second000000',
+    ]);
   });
 
   it('records the period with what the workflow gathered, the export manifest included', async () => {
@@ -293,6 +299,15 @@ describe('the stipulation of a period', () => {
       carriedForward: false,
       counts: { proposals: 1, changes: 4, applied: 4, records: 3 },
       manifestKey: `exports/period=${PERIOD}/manifest.json`,
+    });
+  });
+
+  it('collects nothing for a recorded period and says when it was stipulated', async () => {
+    const recorded = await proposals.getPeriod(PERIOD);
+    expect(await invoke<CollectOutput>('stipulation-collect', { period: PERIOD })).toEqual({
+      period: PERIOD,
+      proposals: [],
+      stipulatedAt: recorded?.recordedAt,
     });
   });
 });

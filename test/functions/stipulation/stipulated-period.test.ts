@@ -1,0 +1,225 @@
+/**
+ * A stipulated period is immutable. The stipulation workflow (state-machines/stipulation.asl.json) on the
+ * local runtime with the real handlers against the emulators: a rerun of a stipulated period is refused
+ * before it touches the master or the exports, what is approved after it joins the next period, the last
+ * steps refuse to overwrite the period's record or manifest even when called directly, and a rerun after
+ * a failed run (proposals already released, period not recorded) completes the period with every one of
+ * its proposals.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProposalRow } from '#core/proposal.ts';
+import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
+import { loadDefinition } from '#local/sfn/definition.ts';
+import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
+import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { KEYS } from '#shared/contracts.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { acceptedRowsKey } from '#shared/staging.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { World } from '../../support/world.ts';
+
+const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
+
+let aws: TestAws;
+let runtime: StepFunctionsRuntime;
+let api: StepFunctionsApiServer;
+let dataDir: string;
+let proposals: ProposalsRepository;
+const functions = new LocalFunctions();
+const world = new World();
+/** Steps made to fail once, by function name, as a crash after their retries would. */
+const failOnce = new Set<string>();
+
+class InjectedFailure extends Error {
+  override readonly name = 'InjectedFailure';
+}
+
+/** A proposal approved by its province at `approvedAt`, waiting for stipulation (its token is a stand-in). */
+async function awaitingProposal(proposalId: string, period: string, approvedAt: string): Promise<ProposalRow> {
+  const row = world.row({ line: 2 });
+  await proposals.create({
+    proposalId,
+    regency: '3371',
+    province: '33',
+    period,
+    status: 'AWAITING_PROVINCE',
+    bucket: aws.names.buckets.proposals,
+    key: `proposals/3371/${period}/${proposalId}.csv`,
+    executionId: `exec-${proposalId}`,
+    receivedAt: approvedAt,
+    updatedAt: approvedAt,
+    statusChangedAt: approvedAt,
+  });
+  await aws.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: aws.names.buckets.proposals,
+      Key: acceptedRowsKey(proposalId),
+      Body: `${JSON.stringify(row)}\n`,
+    }),
+  );
+  await proposals.putDecision({
+    proposalId,
+    decision: 'APPROVE',
+    level: 'PROVINCE',
+    decidedBy: 'dinsos-33',
+    decidedAt: approvedAt,
+    note: '',
+    exclusions: [],
+  });
+  await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
+  return row;
+}
+
+async function stipulate(period: string): Promise<ExecutionDescription> {
+  const { executionArn } = await runtime.startExecution({
+    stateMachineArn: runtime.stateMachineArn('stipulation'),
+    input: JSON.stringify({ period }),
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const description = runtime.describeExecution({ executionArn });
+    if (description.status !== 'RUNNING') return description;
+    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function manifestText(period: string): Promise<string> {
+  const object = await aws.clients.s3.send(
+    new GetObjectCommand({ Bucket: aws.names.buckets.exports, Key: KEYS.manifest(period) }),
+  );
+  return (await object.Body?.transformToString()) ?? '';
+}
+
+async function scanMaster(): Promise<unknown[]> {
+  const page = await aws.clients.documents.send(new ScanCommand({ TableName: aws.names.tables.master }));
+  return (page.Items ?? []).sort((a, b) => String(a.nik).localeCompare(String(b.nik)));
+}
+
+const ids = (refs: readonly { proposalId: string }[] | undefined) => (refs ?? []).map((ref) => ref.proposalId);
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  runtime = await StepFunctionsRuntime.start({
+    dataDir,
+    machines: [
+      {
+        name: 'stipulation',
+        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
+      },
+    ],
+    invoker: {
+      invoke: (functionArn, payload) => {
+        const name = functions.resolve(functionArn);
+        if (failOnce.delete(name)) throw new InjectedFailure(`${name} failed`);
+        return functions.invoke(functionArn, payload);
+      },
+    },
+  });
+  api = await serveStepFunctionsApi(runtime);
+  aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await api?.close();
+  await aws?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a stipulated period', () => {
+  let manifest: string;
+
+  it('is stipulated once with its proposals', async () => {
+    await awaitingProposal('3371-2026-11-aaaaaaaaaaaa', '2026-11', '2026-11-20T01:00:00.000Z');
+    await awaitingProposal('3371-2026-11-bbbbbbbbbbbb', '2026-11', '2026-11-21T01:00:00.000Z');
+    const run = await stipulate('2026-11');
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(ids((await proposals.getPeriod('2026-11'))?.proposals)).toEqual([
+      '3371-2026-11-aaaaaaaaaaaa',
+      '3371-2026-11-bbbbbbbbbbbb',
+    ]);
+    manifest = await manifestText('2026-11');
+    expect(ids(JSON.parse(manifest).sourceProposals)).toHaveLength(2);
+  });
+
+  it('refuses a rerun before touching the master or the exports, and leaves a later approval to the next period', async () => {
+    const period = await proposals.getPeriod('2026-11');
+    const master = await scanMaster();
+    await awaitingProposal('3371-2026-11-cccccccccccc', '2026-11', '2026-12-02T01:00:00.000Z');
+    const rerun = await stipulate('2026-11');
+    expect({ status: rerun.status, error: rerun.error }).toEqual({
+      status: 'FAILED',
+      error: 'PeriodAlreadyStipulated',
+    });
+    expect(rerun.cause).toContain('Periode 2026-11 sudah ditetapkan');
+    expect(await proposals.getPeriod('2026-11')).toEqual(period);
+    expect(await manifestText('2026-11')).toBe(manifest);
+    expect(await scanMaster()).toEqual(master);
+    expect(await proposals.require('3371-2026-11-cccccccccccc')).toMatchObject({ status: 'AWAITING_STIPULATION' });
+
+    const next = await stipulate('2026-12');
+    expect(next.status, next.cause).toBe('SUCCEEDED');
+    expect(ids((await proposals.getPeriod('2026-12'))?.proposals)).toEqual(['3371-2026-11-cccccccccccc']);
+    expect((await proposals.require('3371-2026-11-cccccccccccc')).release).toMatchObject({ period: '2026-12' });
+  });
+
+  it('keeps its record and manifest when the last steps are called for it again (the conditional writes)', async () => {
+    const period = await proposals.getPeriod('2026-11');
+    const others = [{ proposalId: '3371-2026-11-cccccccccccc', regency: '3371' }];
+    await expect(
+      functions.invoke('stipulation-record-period', { period: '2026-11', carriedForward: true, proposals: others }),
+    ).rejects.toMatchObject({ name: 'PeriodAlreadyStipulatedError' });
+    expect(await proposals.getPeriod('2026-11')).toEqual(period);
+    await expect(
+      functions.invoke('stipulation-finalise-export', {
+        period: '2026-11',
+        carriedForward: true,
+        proposals: others,
+        regencies: [],
+      }),
+    ).rejects.toMatchObject({ name: 'PeriodAlreadyStipulatedError' });
+    expect(await manifestText('2026-11')).toBe(manifest);
+    // What FinaliseExport's last line of defence relies on: S3 (and the local S3) refuses to replace an
+    // existing manifest under If-None-Match: * with 412.
+    await expect(
+      aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: aws.names.buckets.exports,
+          Key: KEYS.manifest('2026-11'),
+          Body: '{}',
+          IfNoneMatch: '*',
+        }),
+      ),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    expect(await manifestText('2026-11')).toBe(manifest);
+  });
+});
+
+describe('a rerun after a failed run', () => {
+  it('completes the period with the proposals the failed run already released', async () => {
+    await awaitingProposal('3371-2027-01-dddddddddddd', '2027-01', '2027-01-10T01:00:00.000Z');
+    await awaitingProposal('3371-2027-01-eeeeeeeeeeee', '2027-01', '2027-01-11T01:00:00.000Z');
+    // The first run releases both proposals and writes the manifest, then fails to record the period.
+    failOnce.add('stipulation-record-period');
+    const failed = await stipulate('2027-01');
+    expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'InjectedFailure' });
+    expect(await proposals.getPeriod('2027-01')).toBeUndefined();
+    expect((await proposals.require('3371-2027-01-dddddddddddd')).release).toMatchObject({ period: '2027-01' });
+
+    const rerun = await stipulate('2027-01');
+    expect(rerun.status, rerun.cause).toBe('SUCCEEDED');
+    const record = await proposals.getPeriod('2027-01');
+    expect(record).toMatchObject({ carriedForward: false, counts: { proposals: 2, changes: 2 } });
+    expect(ids(record?.proposals)).toEqual(['3371-2027-01-dddddddddddd', '3371-2027-01-eeeeeeeeeeee']);
+    const manifest = JSON.parse(await manifestText('2027-01'));
+    expect(manifest).toMatchObject({ period: '2027-01', carriedForward: false });
+    expect(ids(manifest.sourceProposals)).toEqual(['3371-2027-01-dddddddddddd', '3371-2027-01-eeeeeeeeeeee']);
+  });
+});
