@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWorld } from '#cli/commands/generate.ts';
+import { byColumn, numberFormats, readZip, sheetCells, sheetsOf } from '../support/xlsx-reader.ts';
 import { storedZip } from '../support/zip.ts';
 
 interface Run {
@@ -204,6 +205,42 @@ describe('dtks check (CLI)', () => {
     expect(summary).toContain(`TOTAL,BARIS,,${files.proposal.rows},`);
     // The report itself keeps its contract columns.
     expect((await readFile(report, 'utf8')).split('\r\n')[0]).toBe('\uFEFFbaris,nik,no_kk,nama,hasil,kode,keterangan');
+  }, 60_000);
+
+  it('writes the report as .xlsx for --out <report>.xlsx: NIK and No. KK as text cells, the summary as a second sheet', async () => {
+    const report = join(dir, 'laporan.xlsx');
+    const run = await check(files.proposal.path, files.population.path, report);
+    expect(run.code).toBe(0);
+    const entries = readZip(await readFile(report));
+    const sheets = sheetsOf(entries);
+    expect(sheets.map((sheet) => sheet.name)).toEqual(['Laporan', 'Ringkasan']);
+    const formats = numberFormats(entries.get('xl/styles.xml') ?? '');
+    const rows = sheetCells(entries.get(sheets[0]?.part ?? '') ?? '');
+    expect(rows[0]?.map((cell) => cell.value)).toEqual([
+      'baris',
+      'nik',
+      'no_kk',
+      'nama',
+      'hasil',
+      'kode',
+      'keterangan',
+    ]);
+    expect(rows).toHaveLength(files.proposal.rows + 1);
+    const csvLines = (await readFile(files.proposal.path, 'utf8')).split('\r\n');
+    const nikAt = csvLines[0]?.split(',').indexOf('nik') ?? -1;
+    const [line, nik, noKk] = rows[1] ?? [];
+    expect(line).toMatchObject({ value: '1' });
+    expect(line?.type).toBeUndefined();
+    expect(nik).toMatchObject({ type: 'inlineStr', value: csvLines[1]?.split(',')[nikAt] });
+    expect(nik?.value).toMatch(/^\d{16}$/);
+    expect(formats[nik?.style ?? -1]).toBe('@');
+    expect(noKk).toMatchObject({ type: 'inlineStr' });
+    const summary = sheetCells(entries.get(sheets[1]?.part ?? '') ?? '');
+    const total = summary.map(byColumn).find((row) => row.B?.value === 'BARIS');
+    expect(total?.D).toMatchObject({ value: String(files.proposal.rows) });
+    expect(total?.D?.type).toBeUndefined();
+    expect(existsSync(join(dir, 'laporan.ringkasan.csv'))).toBe(false);
+    expect(existsSync(`${report}.part`)).toBe(false);
   }, 60_000);
 
   it('names an unknown submitting regency in the chosen language', async () => {
