@@ -23,6 +23,7 @@ import {
   toObjectCreatedEvent,
 } from './events.ts';
 import { LOCAL_REGION, LocalFunctions, localSubstitutions } from './functions.ts';
+import { choosePorts, writePorts } from './ports.ts';
 import {
   LOCAL_RESOURCES,
   type LocalEndpoints,
@@ -53,7 +54,10 @@ export interface LocalPorts {
 
 export interface LocalEnvironmentOptions {
   dataDir: string;
-  /** Fixed ports (0 or absent = free ports). A restart in the same process must reuse the ports. */
+  /**
+   * Fixed ports (an error if taken). Absent or 0: the port this data dir had last time if it is free,
+   * else a free one (local/ports.ts).
+   */
   ports?: Partial<LocalPorts>;
   /** Run the monthly stipulation on its schedule (default true). */
   schedule?: boolean;
@@ -91,11 +95,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   const log = options.log ?? (() => undefined);
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
-  const emulators = await startEmulators({
-    dataDir,
-    dynamoPort: options.ports?.dynamo,
-    s3Port: options.ports?.s3,
-  });
+  const chosen = await choosePorts(dataDir, options.ports ?? {}, log);
+  const emulators = await startEmulators({ dataDir, dynamoPort: chosen.dynamo, s3Port: chosen.s3, log });
   const stops: (() => Promise<void>)[] = [() => emulators.stop()];
   try {
     await provisionLocal(emulators);
@@ -127,7 +128,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       log,
     });
     stops.unshift(() => runtime.stop());
-    const sfnServer = await serveStepFunctionsApi(runtime, { port: options.ports?.sfn ?? 0 });
+    const sfnServer = await serveStepFunctionsApi(runtime, { port: chosen.sfn });
     stops.unshift(() => sfnServer.close());
 
     const endpoints = {
@@ -139,7 +140,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     Object.assign(process.env, localEnvironmentVariables(endpoints));
 
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
-    const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: options.ports?.api });
+    const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: chosen.api });
     stops.unshift(() => approvals.stop());
 
     const stateMachines = {
@@ -193,6 +194,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       sfn: sfnServer.port,
       api: Number(new URL(approvals.url).port),
     };
+    writePorts(dataDir, ports);
     const description: LocalEnvironmentDescription = {
       pid: process.pid,
       region: LOCAL_REGION,

@@ -1,4 +1,6 @@
 /** dtks local up [--data-dir .dtks] [--port-*] — the long-running local environment. */
+
+import type { LocalEnvironmentDescription } from '#local/environment.ts';
 import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR, readLocalDescription } from '../target.ts';
@@ -6,10 +8,12 @@ import { DEFAULT_DATA_DIR, readLocalDescription } from '../target.ts';
 const HELP = `dtks local up [--data-dir .dtks] [--dynamodb-port N] [--s3-port N] [--sfn-port N] [--api-port N]
 
 Starts the whole pipeline on loopback and keeps it running until Ctrl-C: DynamoDB (dynalite) and S3
-(s3rver) persisted under the data dir, the local Step Functions runtime (the same ASL files, executions
-persisted: a restart loses nothing), S3 events into the proposal workflow, the monthly stipulation
-schedule (Asia/Jakarta) and the approvals API with local users. Other dtks commands find it through
-<data-dir>/local.json. Point the AWS CLI or an SDK at the printed endpoints.`;
+(local/s3, versioned buckets) persisted under the data dir, the local Step Functions runtime (the same
+ASL files, executions persisted: a restart loses nothing), S3 events into the proposal workflow, the
+monthly stipulation schedule (Asia/Jakarta) and the approvals API with local users. Other dtks commands
+find it through <data-dir>/local.json. A restart comes back on the ports of last time
+(<data-dir>/ports.json) while they are free. Point the AWS CLI or an SDK at the printed endpoints, with
+any credentials (e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test).`;
 
 export async function run(argv: string[]): Promise<number> {
   const port = { type: 'number', integer: true, min: 0, max: 65_535 } as const;
@@ -45,7 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const { startLocalEnvironment } = await import('#local/environment.ts');
+  const [{ startLocalEnvironment }, { LOCAL_AWS }, { PortTakenError }] = await Promise.all([
+    import('#local/environment.ts'),
+    import('#local/emulators.ts'),
+    import('#local/ports.ts'),
+  ]);
   const environment = await startLocalEnvironment({
     dataDir,
     ports: {
@@ -55,25 +63,11 @@ export async function run(argv: string[]): Promise<number> {
       api: values['api-port'],
     },
     log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
+  }).catch((error: unknown) => {
+    if (error instanceof PortTakenError) throw new CliError({ id: error.messageIn('id'), en: error.messageIn('en') });
+    throw error;
   });
-  const e = environment.endpoints;
-  process.stdout.write(
-    [
-      `DTKS local environment up (data: ${dataDir})`,
-      `  DynamoDB        ${e.dynamoEndpoint}`,
-      `  S3              ${e.s3Endpoint}   buckets: ${Object.values(environment.names.buckets).join(', ')}`,
-      `  Step Functions  ${e.sfnEndpoint}`,
-      `  Approvals API   ${e.approvalsUrl}   (Authorization: Bearer <user>)`,
-      `  users           ${environment.users.map((u) => u.username).join(', ')}`,
-      `  proposal workflow     ${environment.stateMachines.proposal}`,
-      `  stipulation workflow  ${environment.stateMachines.stipulation}`,
-      '',
-      `e.g.  aws --endpoint-url ${e.s3Endpoint} s3 ls s3://${environment.names.buckets.proposals}/`,
-      `      npm run dtks -- upload usulan.csv --regency 3371 --wait`,
-      'Ctrl-C stops it; the data stays in the data dir.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner(environment, dataDir, LOCAL_AWS.credentials));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -81,4 +75,38 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write('stopping…\n');
   await environment.stop();
   return 0;
+}
+
+/**
+ * What `dtks local up` prints: the endpoints and ports, the credentials a client needs (any work; the
+ * ones shown are ordinary dummies) and the SDK's standard variables to point a shell at them.
+ */
+export function banner(
+  environment: LocalEnvironmentDescription,
+  dataDir: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): string {
+  const e = environment.endpoints;
+  const p = environment.ports;
+  return [
+    `DTKS local environment up (data: ${dataDir})`,
+    `  DynamoDB        ${e.dynamoEndpoint}`,
+    `  S3              ${e.s3Endpoint}   buckets: ${Object.values(environment.names.buckets).join(', ')} (versioned)`,
+    `  Step Functions  ${e.sfnEndpoint}`,
+    `  Approvals API   ${e.approvalsUrl}   (Authorization: Bearer <user>)`,
+    `  users           ${environment.users.map((u) => u.username).join(', ')}`,
+    `  proposal workflow     ${environment.stateMachines.proposal}`,
+    `  stipulation workflow  ${environment.stateMachines.stipulation}`,
+    `  ports           DynamoDB ${p.dynamo}, S3 ${p.s3}, Step Functions ${p.sfn}, approvals API ${p.api} (the next start reuses them)`,
+    `  credentials     any access key and secret work locally; region ${environment.region}`,
+    '',
+    'For the AWS CLI or an SDK in another shell:',
+    `  export AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${environment.region}`,
+    `  export AWS_ENDPOINT_URL_S3=${e.s3Endpoint} AWS_ENDPOINT_URL_DYNAMODB=${e.dynamoEndpoint} AWS_ENDPOINT_URL_SFN=${e.sfnEndpoint}`,
+    '',
+    `e.g.  aws --endpoint-url ${e.s3Endpoint} s3 ls s3://${environment.names.buckets.proposals}/`,
+    `      npm run dtks -- upload usulan.csv --regency 3371 --wait`,
+    'Ctrl-C stops it; the data stays in the data dir.',
+    '',
+  ].join('\n');
 }
