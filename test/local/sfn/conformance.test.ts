@@ -185,6 +185,15 @@ describe('JSONata evaluation', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
   });
 
+  it('speaks the JSONata of Step Functions (2.0.6): the ?? and ?: operators of JSONata 2.1 do not parse', async () => {
+    // AWS, "Transforming data with JSONata": Step Functions implements the 2.0.6 specification.
+    for (const expression of ['{% $states.input.a ?? 1 %}', '{% $states.input.a ?: 1 %}']) {
+      const result = await runMachine(machine('E', { E: { Type: 'Pass', Output: expression, End: true } }), { a: 0 });
+      expect(result, expression).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+      expect(result.cause).toContain('cannot parse JSONata');
+    }
+  });
+
   it('fails with States.QueryEvaluationError when an expression has no value', async () => {
     const result = await runMachine(
       machine('E', { E: { Type: 'Pass', Output: { a: '{% $states.input.missing %}' }, End: true } }),
