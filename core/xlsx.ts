@@ -58,6 +58,7 @@ export function columnName(index: number): string {
 // XML 1.0 forbids most C0 controls and lone surrogates; OOXML writes such a character as _xHHHH_
 // (ST_Xstring), and a literal "_xHHHH_" in the text gets its underscore escaped the same way.
 const XML_UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the characters XML 1.0 forbids is the point.
   /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|_(?=x[0-9a-fA-F]{4}_)|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
