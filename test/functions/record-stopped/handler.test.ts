@@ -168,6 +168,17 @@ describe('record-stopped', () => {
     expect((await proposals.listStipulationQueue('2026-11')).map((p) => p.proposalId)).not.toContain(proposalId);
   });
 
+  it('marks a proposal stopped before its ingest finished as an ingest failure, which a re-upload may take over', async () => {
+    const { proposalId, executionArn, input } = await waitingProposal('ingesting', 'CHECKING');
+    await proposals.update(proposalId, { status: 'RECEIVED' });
+    await run(statusChange(executionArn, 'ABORTED', input));
+    expect(await proposals.require(proposalId)).toMatchObject({
+      status: 'FAILED',
+      previousStatus: 'RECEIVED',
+      ingestFailure: { error: 'ExecutionAborted' },
+    });
+  });
+
   it('records an execution that failed without a Catch (its proposal still open) with the error', async () => {
     const { proposalId, executionArn, input } = await waitingProposal('uncaught');
     await run(statusChange(executionArn, 'FAILED', input, { error: 'States.Runtime', cause: 'boom' }));
