@@ -4,10 +4,8 @@
  * decisions, Step Functions for the stipulation, DynamoDB (through the handlers' own repository) for
  * status, and DuckDB over the Parquet export for analyst queries.
  */
-import { createReadStream, mkdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -15,6 +13,7 @@ import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { CliError, connectionFailure } from './errors.ts';
+import { type AccessTier, assertEntitled, querySnapshot } from './snapshot-query.ts';
 import type { Target } from './target.ts';
 
 const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
@@ -32,11 +31,17 @@ export interface ApiAnswer<T = Record<string, unknown>> {
 }
 
 export class DtksClient {
-  private readonly s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  private readonly s3: S3Client;
   private readonly sfn = new SFNClient({});
   private repository?: Promise<ProposalsRepository>;
 
-  constructor(readonly target: Target) {}
+  /** `clients.s3`: another S3 client (a test's, recording its requests); by default one from the environment. */
+  constructor(
+    readonly target: Target,
+    clients: { s3?: S3Client } = {},
+  ) {
+    this.s3 = clients.s3 ?? new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+  }
 
   /** The handlers' repository over the proposals table, imported after the target set process.env. */
   private proposals(): Promise<ProposalsRepository> {
@@ -256,54 +261,14 @@ export class DtksClient {
   }
 
   /**
-   * Runs SQL with DuckDB over a period's snapshot: the full tier as the view `dtks`, the pseudonymised
-   * tier as `dtks_pseudonim`. The Parquet files are downloaded first (DuckDB's S3 support needs an
-   * extension download, which an offline machine cannot make).
+   * Runs SQL with DuckDB over one tier of one period (cli/snapshot-query.ts): the full tier as the view
+   * `dtks`, the pseudonymised tier as `dtks_pseudonim`, fetching only that tier's files of that period.
+   * `user` is the local user it runs as (default the analyst); a user without the tier is refused first.
    */
-  async querySnapshot(sql: string, period?: string) {
-    const chosen = period ?? (await this.exportedPeriods())[0];
-    if (!chosen) throw new CliError('no snapshot has been exported yet: run the stipulation first', 1);
-    const dir = await mkdtemp(join(tmpdir(), 'dtks-snapshot-'));
-    try {
-      const views: Record<string, string[]> = { dtks: [], dtks_pseudonim: [] };
-      for (const [view, prefix] of [
-        ['dtks', `exports/period=${chosen}/`],
-        ['dtks_pseudonim', `pseudonymised/period=${chosen}/`],
-      ] as const) {
-        let token: string | undefined;
-        do {
-          const page = await this.s3.send(
-            new ListObjectsV2Command({ Bucket: this.target.exportsBucket, Prefix: prefix, ContinuationToken: token }),
-          );
-          for (const object of page.Contents ?? []) {
-            if (!object.Key?.endsWith('.parquet')) continue;
-            const local = join(dir, object.Key);
-            mkdirSync(dirname(local), { recursive: true });
-            const body = await this.s3.send(
-              new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: object.Key }),
-            );
-            await writeFile(local, await body.Body!.transformToByteArray());
-            views[view]!.push(local);
-          }
-          token = page.NextContinuationToken;
-        } while (token);
-      }
-      const { DuckDBInstance } = await import('@duckdb/node-api');
-      const instance = await DuckDBInstance.create(':memory:');
-      const connection = await instance.connect();
-      for (const [view, files] of Object.entries(views)) {
-        if (!files.length) continue;
-        const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
-        await connection.run(`CREATE VIEW ${view} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true)`);
-      }
-      const reader = await connection.runAndReadAll(sql);
-      const columns = reader.columnNames();
-      const rows = reader.getRowsJson() as unknown[][];
-      connection.closeSync();
-      return { period: chosen, columns, rows };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  async querySnapshot(sql: string, options: { period?: string; tier?: AccessTier; user?: string } = {}) {
+    const tier = options.tier ?? 'pseudonymised';
+    assertEntitled(this.target.users, options.user, tier);
+    return querySnapshot(this.s3, this.target.exportsBucket, { sql, period: options.period, tier });
   }
 }
 

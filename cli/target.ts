@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DESCRIPTION_FILE, type LocalEnvironmentDescription } from '#local/environment.ts';
 import { localEnvironmentVariables } from '#local/provision.ts';
-import { ENV } from '#shared/contracts.ts';
+import { ENV, type Principal } from '#shared/contracts.ts';
 import { CliError } from './errors.ts';
 
 export const DEFAULT_DATA_DIR = '.dtks';
@@ -24,6 +24,8 @@ export interface Target {
   approvalsUrl: string;
   /** How a user authenticates to the approvals API: local username, or the Cognito ID token on AWS. */
   bearerFor(user: string | undefined): string;
+  /** Locally, the users that stand in for Cognito (their roles decide the snapshot tiers); on AWS, IAM decides. */
+  users?: readonly Principal[];
 }
 
 /** Options every operational command takes. */
@@ -77,6 +79,7 @@ export function localTarget(dataDir: string, description = readLocalDescription(
     proposalStateMachineArn: description.stateMachines.proposal,
     stipulationStateMachineArn: description.stateMachines.stipulation,
     approvalsUrl: description.endpoints.approvalsUrl,
+    users: description.users,
     bearerFor(user) {
       if (!user) {
         const users = description.users.map((u) => u.username).join(', ');

@@ -177,10 +177,11 @@ export async function run(argv: string[]): Promise<number> {
     out(formatPeriod(period, await client.manifest(period)));
 
     step('7. Analis / an analyst query over the snapshot (DuckDB on the Parquet export)');
+    // The analyst's tier: pseudonymised and k-anonymous; only that tier's files of the period are fetched.
     const sql =
-      'SELECT kode_kabupaten, jenis_kelamin, count(*) AS orang, count(DISTINCT no_kk) AS keluarga FROM dtks GROUP BY ALL ORDER BY ALL';
+      'SELECT kode_kabupaten, jenis_kelamin, count(*) AS orang, count(DISTINCT no_kk_hash) AS keluarga FROM dtks_pseudonim GROUP BY ALL ORDER BY ALL';
     out(sql);
-    const result = await client.querySnapshot(sql, period);
+    const result = await client.querySnapshot(sql, { period, tier: 'pseudonymised', user: 'analyst' });
     out(formatTable(result.columns, result.rows));
 
     const next = shiftPeriod(period, 1);

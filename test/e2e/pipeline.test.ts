@@ -151,15 +151,16 @@ describe('the pipeline on the local environment', () => {
     };
     expect(manifest.carriedForward).toBe(false);
     expect(manifest.sourceProposals.map((p) => p.proposalId)).toEqual([proposals[CITY]]);
-    const result = await client.querySnapshot(
-      'SELECT kode_kabupaten, count(*) AS n FROM dtks GROUP BY 1 ORDER BY 1',
-      PERIOD,
-    );
+    const result = await client.querySnapshot('SELECT kode_kabupaten, count(*) AS n FROM dtks GROUP BY 1 ORDER BY 1', {
+      period: PERIOD,
+      tier: 'full',
+      user: 'ministry',
+    });
     const counted = Object.fromEntries(result.rows.map(([regency, n]) => [String(regency), Number(n)]));
     expect(counted).toEqual(manifest.totals.byRegency);
     // The rejected regency's DTKS is unchanged: exactly its seeded master.
     expect(counted[DISTRICT]).toBe(worlds[DISTRICT]!.files.master.rows);
-    const pseudonymised = await client.querySnapshot('SELECT * FROM dtks_pseudonim LIMIT 1', PERIOD);
+    const pseudonymised = await client.querySnapshot('SELECT * FROM dtks_pseudonim LIMIT 1', { period: PERIOD });
     expect(pseudonymised.columns).toContain('nik_hash');
     expect(pseudonymised.columns).not.toContain('nama');
   });
