@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { hasFlag, peekOption } from './args.ts';
 import { CliError, describeError } from './errors.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The AWS SDK's warning to users of a Node.js it will stop supporting (NodeVersionSupportWarning) is
+// left as it is: it is the SDK telling the user something true (see "Node.js" in README.md).
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
