@@ -6,19 +6,20 @@
 import { z } from 'zod';
 import { type CheckSummary, checkProposal } from '#core/integrity.ts';
 import type { ProposalRow } from '#core/proposal.ts';
-import { createReportWriter, summaryCsv } from '#core/report.ts';
+import { createReportWriter, ReportWorkbook, summaryCsv } from '#core/report.ts';
 import { claimAcceptedRows } from '#shared/claim-check.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type CheckIntegrityInput, type CheckIntegrityOutput, KEYS } from '#shared/contracts.ts';
 import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { summaryKeyOf } from '#shared/return-report.ts';
+import { reportXlsxKeyOf, summaryKeyOf, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
 import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig([
@@ -60,6 +61,10 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
   const reportWriter = createReportWriter(config.reportLanguage);
   await report.write(reportWriter.header());
   const accepted = new NdjsonWriter<ProposalRow>(s3, bucket, acceptedRowsKey(proposalId));
+  // The same report as .xlsx, for the spreadsheets that round a 16-digit NIK read from CSV.
+  const reportXlsxKey = reportXlsxKeyOf(reportKey);
+  const xlsxFile = new S3ObjectSink(s3, bucket, reportXlsxKey, XLSX_CONTENT_TYPE);
+  const workbook = new ReportWorkbook((chunk) => xlsxFile.write(chunk), config.reportLanguage);
   let lostClaims = 0;
 
   const engineSummary = await checkProposal(
@@ -74,6 +79,7 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
       const claimed = await claimAcceptedRows(claims, proposalId, batch);
       lostClaims += claimed.lost;
       await report.write(reportWriter.lines(claimed.batch));
+      await workbook.rows(claimed.batch);
       await accepted.write(claimed.batch.filter((row) => row.accepted).map((checked) => checked.row));
     },
   );
@@ -82,16 +88,19 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
   const summary = withLostClaims(engineSummary, lostClaims);
   // The summary beside the report: the file-level warnings Ingest recorded, once each, and the counts.
   const summaryKey = summaryKeyOf(reportKey);
+  const warnings = proposal.warnings ?? [];
   await putText(
     s3,
     bucket,
     summaryKey,
-    summaryCsv(summary, proposal.warnings ?? [], config.reportLanguage),
+    summaryCsv(summary, warnings, config.reportLanguage),
     'text/csv; charset=utf-8',
   );
+  await workbook.close({ summary, warnings });
+  await xlsxFile.close();
   await proposals.update(
     proposalId,
-    { summary, reportKey, summaryKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims },
+    { summary, reportKey, reportXlsxKey, summaryKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims },
     ['CHECKING'],
   );
   metrics.addMetric('rowsChecked', 'Count', summary.rows);

@@ -9,15 +9,16 @@ import { z } from 'zod';
 import { loadAreas } from '#core/area.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
-import { fileWarnings } from '#core/report.ts';
+import { fileWarnings, ReportWorkbook } from '#core/report.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
 import { isTransientAwsError, ValidationError } from '#shared/errors.ts';
+import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
-import { fileLevelReport } from '#shared/return-report.ts';
+import { fileLevelReport, reportXlsxKeyOf, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
 import { NdjsonWriter, openObject, putText } from '#shared/staging.ts';
 import { parseUploadKey, proposalIdFor, type UploadLocation } from '#shared/uploads.ts';
 
@@ -182,7 +183,8 @@ async function returnFile(
   reportMessage = reason,
 ): Promise<IngestOutput & { outcome: 'RETURNED' }> {
   const reportKey = record.regency ? KEYS.returnReport(record.regency, record.proposalId) : undefined;
-  if (reportKey) {
+  const reportXlsxKey = reportKey ? reportXlsxKeyOf(reportKey) : undefined;
+  if (reportKey && reportXlsxKey) {
     await putText(
       s3,
       config.proposalsBucket,
@@ -190,10 +192,16 @@ async function returnFile(
       fileLevelReport(reportMessage, config.reportLanguage),
       'text/csv; charset=utf-8',
     );
+    // The .xlsx form too, where the region finds it for a checked file.
+    const xlsxFile = new S3ObjectSink(s3, config.proposalsBucket, reportXlsxKey, XLSX_CONTENT_TYPE);
+    const workbook = new ReportWorkbook((chunk) => xlsxFile.write(chunk), config.reportLanguage);
+    await workbook.fileLevel(reportMessage);
+    await workbook.close();
+    await xlsxFile.close();
   }
   await proposals.transition(record.proposalId, 'RETURNED', {
     from: ['RECEIVED'],
-    set: { reason, ...(reportKey ? { reportKey } : {}) },
+    set: { reason, ...(reportKey ? { reportKey, reportXlsxKey } : {}) },
     detail: reason,
   });
   logger.info('Proposal returned at ingest', { reason });

@@ -77,6 +77,8 @@ export interface ProposalRecord {
   /** Set when Ingest failed on this proposal (the file was not staged): a re-upload may take it over. */
   ingestFailure?: { at: string; error: string };
   reportKey?: string;
+  /** The same report as .xlsx (NIK and No. KK as text cells, the summary as a second sheet). */
+  reportXlsxKey?: string;
   /** The summary beside the report (file-level warnings, rows per code, totals). */
   summaryKey?: string;
   /** Why the proposal ended where it did (RETURNED/REJECTED/EXPIRED/FAILED), for the region. */

@@ -10,6 +10,7 @@ import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
+import { byColumn, numberFormats, readZip, sheetCells, sheetsOf } from '../../support/xlsx-reader.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -183,5 +184,25 @@ describe('check-integrity', () => {
     ).toHaveLength(2);
     expect(summary).toContain(`TOTAL,BARIS,,1,`);
     expect(summary).toContain(`TOTAL,DIKEMBALIKAN,,${result.returned},`);
+  });
+
+  it('stores the report as .xlsx beside the CSV: NIK and No. KK as text cells, the summary as a second sheet', async () => {
+    const proposal = await proposals.require(proposalId);
+    expect(proposal.reportXlsxKey).toBe(`reports/3371/${proposalId}/laporan-pengembalian.xlsx`);
+    const object = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: proposal.reportXlsxKey }),
+    );
+    expect(object.ContentType).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const entries = readZip((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+    const sheets = sheetsOf(entries);
+    expect(sheets.map((sheet) => sheet.name)).toEqual(['Laporan', 'Ringkasan']);
+    const formats = numberFormats(entries.get('xl/styles.xml') ?? '');
+    const rows = sheetCells(entries.get(sheets[0]?.part ?? '') ?? '').map(byColumn);
+    expect(rows.slice(1).map((row) => row.B?.value)).toEqual([clean.nik, unknown.nik, movedHead.nik]);
+    expect(rows[1]?.B).toMatchObject({ type: 'inlineStr' });
+    expect(formats[rows[1]?.C?.style ?? -1]).toBe('@');
+    expect(rows[2]?.F?.value).toBe('NIK_NOT_FOUND');
+    const summary = sheetCells(entries.get(sheets[1]?.part ?? '') ?? '').map(byColumn);
+    expect(summary.find((row) => row.B?.value === 'BARIS')?.D?.value).toBe('3');
   });
 });

@@ -8,6 +8,7 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { proposalCsv, World } from '../../support/world.ts';
+import { byColumn, readZip, sheetCells, sheetsOf } from '../../support/xlsx-reader.ts';
 import { storedZip } from '../../support/zip.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -130,6 +131,15 @@ describe('ingest', () => {
     expect(report).toContain('DIKEMBALIKAN');
     expect(report).toContain(returned.reason);
     await expect(text(KEYS.stagedRows(returned.proposalId))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    // The .xlsx form states the same reason.
+    expect(proposal.reportXlsxKey).toBe(`reports/3371/${returned.proposalId}/laporan-pengembalian.xlsx`);
+    const xlsx = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: proposal.reportXlsxKey }),
+    );
+    const entries = readZip((await xlsx.Body?.transformToByteArray()) ?? new Uint8Array());
+    const lines = sheetCells(entries.get(sheetsOf(entries)[0]?.part ?? '') ?? '').map(byColumn);
+    expect(lines[1]?.E?.value).toBe('DIKEMBALIKAN');
+    expect(lines[1]?.G?.value).toBe(returned.reason);
   });
 
   it('returns a workbook uploaded instead of its CSV, saying what it is', async () => {
