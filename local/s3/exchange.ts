@@ -147,7 +147,6 @@ export function objectHeaders(
     ...versionHeader(exchange, version),
   };
   for (const [name, value] of Object.entries(version.metadata)) headers[`x-amz-meta-${name}`] = value;
-  if (version.partsCount) headers['x-amz-mp-parts-count'] = String(version.partsCount);
   if (withChecksum && version.checksum && header(exchange, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
     headers[checksumHeader(version.checksum.algorithm)] = version.checksum.value;
     headers['x-amz-checksum-type'] = version.checksum.type;
