@@ -121,4 +121,30 @@ describe('dtks upload --wait (CLI)', () => {
     const english = await dtks([...upload, '--lang', 'en'], { env, timeoutMs: 60_000 });
     expect(english.stderr).toContain(`was already received as proposal ${proposalId}`);
   }, 120_000);
+
+  // Last: it stops the environment.
+  it('says the environment stopped when `local up` ends while upload --wait is waiting', async () => {
+    const s3 = new S3Client({ forcePathStyle: true });
+    const bucket = 'dtks-unversioned';
+    const env = { ...process.env, PROPOSALS_BUCKET: bucket, EXPORTS_BUCKET: environment.names.buckets.exports };
+    // No intake rule watches this bucket: the proposal never comes, and --wait polls the table.
+    const waiting = dtks(
+      ['upload', world.files.proposal.path, '--regency', '3371', '--period', '2027-01', '--wait', '--aws'],
+      { env, timeoutMs: 60_000 },
+    );
+    const key = `proposals/3371/2027-01/${world.files.proposal.path.split('/').pop()}`;
+    for (let i = 0; i < 200; i++) {
+      const there = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+        () => true,
+        () => false,
+      );
+      if (there) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await environment.stop();
+    const run = await waiting;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/lingkungan lokal tidak berjalan atau terhenti \(127\.0\.0\.1:\d+, ECONNREFUSED\)/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  }, 120_000);
 });
