@@ -6,7 +6,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
@@ -229,28 +229,6 @@ export class DtksClient {
       },
       1,
     );
-  }
-
-  /** The periods that have an export manifest, newest first. */
-  async exportedPeriods(): Promise<string[]> {
-    const periods: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.target.exportsBucket,
-          Prefix: 'exports/period=',
-          Delimiter: '/',
-          ContinuationToken: token,
-        }),
-      );
-      for (const prefix of page.CommonPrefixes ?? []) {
-        const match = /period=(\d{4}-\d{2})\/$/.exec(prefix.Prefix ?? '');
-        if (match?.[1]) periods.push(match[1]);
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-    return periods.sort().reverse();
   }
 
   async manifest(period: string): Promise<Record<string, unknown>> {
