@@ -61,13 +61,23 @@ export async function run(argv: string[], kind: 'approve' | 'reject' = 'approve'
   const { DtksClient } = await import('../client.ts');
   const client = new DtksClient(resolveTarget(values));
   const answer = await client.decide(proposalId, values.as, decision, values.note, exclusions);
-  if (answer.status >= 300) refused(answer);
+  if (answer.status >= 300) refused(answer, values.as);
   process.stdout.write(`${answer.body.message ?? `${decision} recorded`}\n`);
   return 0;
 }
 
 /** The API's refusal (its message is in Bahasa Indonesia, with a stable code) as the command's error. */
-export function refused(answer: { status: number; body: { message?: string; code?: string } }): never {
+export function refused(answer: { status: number; body: { message?: string; code?: string } }, user?: string): never {
+  // 401 is the gateway's own bare {"message":"Unauthorized"}: say what it means for this user.
+  if (answer.status === 401) {
+    throw new CliError(
+      {
+        id: `401: pengguna "${user ?? ''}" tidak dikenali oleh API persetujuan (lokal: salah satu pengguna yang dicetak \`dtks local up\`; di AWS: DTKS_ID_TOKEN yang sah dan belum kedaluwarsa)`,
+        en: `401: the approvals API does not recognise the user "${user ?? ''}" (locally: one of the users \`dtks local up\` prints; on AWS: a valid, unexpired DTKS_ID_TOKEN)`,
+      },
+      1,
+    );
+  }
   const code = answer.body.code ? ` ${answer.body.code}` : '';
   throw new CliError(`${answer.status}${code}: ${answer.body.message ?? 'ditolak / refused'}`, 1);
 }

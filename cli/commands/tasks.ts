@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const { DtksClient } = await import('../client.ts');
   const client = new DtksClient(resolveTarget(values));
   const answer = await client.tasks(values.as);
-  if (answer.status !== 200) refused(answer);
+  if (answer.status !== 200) refused(answer, values.as);
   const tasks = answer.body.tasks ?? [];
   if (values.json) process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
   else if (!tasks.length) process.stdout.write('tidak ada tugas / no tasks waiting\n');

@@ -3,10 +3,12 @@
  * English with --lang en), exit code 2 for a usage problem, and never a stack trace, whatever the
  * command. Only --debug (or DEBUG) shows the stack of an unexpected error.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dtks, STACK_FRAME } from './dtks.ts';
 
@@ -113,6 +115,14 @@ describe('files', () => {
       `--out ${file} adalah berkas; generate menulis empat berkas ke sebuah folder`,
     );
     expect(await readFile(file, 'utf8')).toBe('aksi,nik\r\n');
+  });
+
+  it('refuses a pipe as the proposal instead of waiting on it', async () => {
+    const fifo = join(dir, 'pipa.csv');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const run = await check(fifo, '--population', join(dir, 'penduduk.csv'));
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toContain(`berkas usulan ${fifo} bukan berkas biasa`);
   });
 
   it('refuses a directory as the file to upload', async () => {

@@ -122,6 +122,15 @@ describe('dtks upload --wait (CLI)', () => {
     expect(english.stderr).toContain(`was already received as proposal ${proposalId}`);
   }, 120_000);
 
+  it('says who is not known when the approvals API does not authenticate the user', async () => {
+    const run = await dtks(['tasks', '--as', 'orang-asing', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    // The last line: before it, on Node < 22, the SDK's NodeVersionSupportWarning.
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'dtks tasks: 401: pengguna "orang-asing" tidak dikenali oleh API persetujuan (lokal: salah satu pengguna yang dicetak `dtks local up`; di AWS: DTKS_ID_TOKEN yang sah dan belum kedaluwarsa)',
+    );
+  });
+
   // Last: it stops the environment.
   it('says the environment stopped when `local up` ends while upload --wait is waiting', async () => {
     const s3 = new S3Client({ forcePathStyle: true });
