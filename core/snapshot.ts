@@ -272,8 +272,8 @@ export function toPseudonymisedSnapshotRow(
 // ---------------------------------------------------------------------------------------------
 // Manifest
 // ---------------------------------------------------------------------------------------------
-/** Access tier of an export file: full Parquet, pseudonymised Parquet, or the Dinas Sosial CSV. */
-export type SnapshotTier = 'full' | 'pseudonymised' | 'csv';
+/** Access tier of an export file: full Parquet, pseudonymised Parquet, or the Dinas Sosial CSV and workbook. */
+export type SnapshotTier = 'full' | 'pseudonymised' | 'csv' | 'xlsx';
 
 /** How a pseudonymised file was anonymised (core/anonymity.ts): its k, and the rows it blanked or left out. */
 export interface FileAnonymity {

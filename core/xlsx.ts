@@ -33,6 +33,9 @@ export type XlsxValue = string | number | null;
 /** Where the file's bytes go; resolves when it can take more (backpressure). */
 export type XlsxSink = (chunk: Uint8Array) => Promise<void>;
 
+/** The media type of an .xlsx file (for S3 objects and downloads). */
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** Excel's rows per sheet (1,048,576), the header row included. */
 export const MAX_SHEET_ROWS = 1_048_576;
 

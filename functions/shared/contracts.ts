@@ -63,6 +63,8 @@ export const KEYS = {
     `pseudonymised/period=${period}/province=${province}/regency-${regency}.parquet`,
   /** Per-regency CSV for the Dinas Sosial. */
   regencyCsv: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.csv`,
+  /** The same as an Excel workbook (NIK, No. KK, codes and RT/RW as text cells), beside the CSV. */
+  regencyXlsx: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.xlsx`,
   manifest: (period: string) => `exports/period=${period}/manifest.json`,
   /**
    * What one regency's export produced (ExportPartRecord as JSON), written by ExportRegency after its
@@ -265,7 +267,7 @@ export interface ExportFile {
   sha256: string;
   bytes: number;
   records: number;
-  tier: 'full' | 'pseudonymised' | 'csv';
+  tier: 'full' | 'pseudonymised' | 'csv' | 'xlsx';
   /** Pseudonymised files: the k they were written with and the rows suppressed or withheld (core/anonymity.ts). */
   anonymity?: { k: number; suppressed: number; withheld: number };
 }

@@ -19,7 +19,7 @@ export function fileLevelReport(message: string, lang: Lang): string {
 /** The .xlsx form of a stored return report (core/report.ts ReportWorkbook): `….csv` → `….xlsx`. */
 export const reportXlsxKeyOf = (reportKey: string) => reportKey.replace(/\.csv$/, '.xlsx');
 
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_CONTENT_TYPE } from '#core/xlsx.ts';
 
 /** The summary beside a stored return report (core/report.ts summaryCsv): `….csv` → `….ringkasan.csv`. */
 export const summaryKeyOf = (reportKey: string) => summaryPathOf(reportKey);

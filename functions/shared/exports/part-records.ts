@@ -30,7 +30,7 @@ const PART_RECORD = z.object({
   files: z.array(
     z.object({
       key: z.string().min(1),
-      tier: z.enum(['full', 'pseudonymised', 'csv']),
+      tier: z.enum(['full', 'pseudonymised', 'csv', 'xlsx']),
       records: COUNT,
       bytes: COUNT,
       sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -1,9 +1,10 @@
 /**
  * The snapshot export of one regency for one period: the active persons of the master, read a page at a
- * time, written to the three files of the contracts (KEYS) at once:
+ * time, written to the four files of the contracts (KEYS) at once:
  *  - the full-tier Parquet (exports/period=…/province=…/regency-….parquet),
  *  - the pseudonymised Parquet for general analysts (pseudonymised/period=…/…),
- *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…).
+ *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…),
+ *  - the same as an Excel workbook beside it (regency-xlsx.ts: NIK and RT as text cells).
  * Each file is streamed to S3 and its SHA-256 and size come back in the part record, for the manifest.
  * The pseudonymised tier is k-anonymous (core/anonymity.ts): a first pass over the persons counts the
  * equivalence classes (a few thousand counters, not the rows), the second writes the files and counts
@@ -24,11 +25,13 @@ import {
   toFullSnapshotRow,
   toPseudonymisedSnapshotRow,
 } from '#core/snapshot.ts';
+import { XLSX_CONTENT_TYPE } from '#core/xlsx.ts';
 import { type ExportPartRecord, KEYS } from '../contracts.ts';
 import { TransientError } from '../errors.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';
 import { RegencyCsvWriter } from './regency-csv.ts';
+import { RegencyXlsxWriter } from './regency-xlsx.ts';
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
@@ -57,11 +60,13 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
     full: KEYS.exportPart(period, province, regency),
     pseudonymised: KEYS.pseudonymisedPart(period, province, regency),
     csv: KEYS.regencyCsv(period, regency),
+    xlsx: KEYS.regencyXlsx(period, regency),
   };
   const sinks = {
     full: input.openFile(keys.full, PARQUET_CONTENT_TYPE),
     pseudonymised: input.openFile(keys.pseudonymised, PARQUET_CONTENT_TYPE),
     csv: input.openFile(keys.csv, CSV_CONTENT_TYPE),
+    xlsx: input.openFile(keys.xlsx, XLSX_CONTENT_TYPE),
   };
   const options = { rowGroupSize: input.rowGroupSize, metadata: { period, province, regency } };
   const full = new ParquetStreamWriter<FullSnapshotRow>(sinks.full, FULL_SNAPSHOT_COLUMNS, options);
@@ -71,6 +76,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
     options,
   );
   const csv = new RegencyCsvWriter(sinks.csv);
+  const xlsx = new RegencyXlsxWriter(sinks.xlsx, regency);
 
   try {
     for await (const page of readingAhead(input.persons())) {
@@ -86,17 +92,23 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
         if (action === 'publish') pseudonymisedRows.push(row);
         else if (action === 'suppress') pseudonymisedRows.push(suppressQuasiIdentifiers(row));
       }
-      await Promise.all([full.write(fullRows), pseudonymised.write(pseudonymisedRows), csv.write(fullRows)]);
+      await Promise.all([
+        full.write(fullRows),
+        pseudonymised.write(pseudonymisedRows),
+        csv.write(fullRows),
+        xlsx.write(fullRows),
+      ]);
     }
     if (!written.equals(plan.counts)) {
       throw new TransientError(
         `Data induk ${regency} berubah selama ekspor periode ${period}: anonimisasi dihitung ulang pada percobaan berikutnya`,
       );
     }
-    const [fullFile, pseudonymisedFile, csvFile] = await Promise.all([
+    const [fullFile, pseudonymisedFile, csvFile, xlsxFile] = await Promise.all([
       full.close(),
       pseudonymised.close(),
       csv.close(),
+      xlsx.close(),
     ]);
     const records = full.records;
     return {
@@ -113,6 +125,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
           anonymity: { k: plan.k, suppressed: plan.suppressed, withheld: plan.withheld },
         },
         { ...csvFile, records, tier: 'csv' },
+        { ...xlsxFile, records, tier: 'xlsx' },
       ],
     };
   } catch (error) {

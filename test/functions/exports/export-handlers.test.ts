@@ -150,21 +150,22 @@ describe('stipulation-export-regency', () => {
 
   it('writes the part record of the regency at its contract key, after the files it names', () => {
     expect(parts.map((p) => [p.period, p.regency, p.province, p.records, p.files.length])).toEqual([
-      [PERIOD, '3371', '33', SIZE_3371, 3],
-      [PERIOD, '3372', '33', 5, 3],
-      [PERIOD, '3201', '32', 3, 3],
+      [PERIOD, '3371', '33', SIZE_3371, 4],
+      [PERIOD, '3372', '33', 5, 4],
+      [PERIOD, '3201', '32', 3, 4],
     ]);
     expect(KEYS.exportPartRecord(PERIOD, '3371')).toBe(`exports/period=${PERIOD}/_parts/regency-3371.json`);
     expect(KEYS.exportPartRecord(PERIOD, '3371').startsWith(KEYS.exportPartRecords(PERIOD))).toBe(true);
   });
 
-  it('writes the three files of the regency at the contract keys, counting only its active persons', () => {
+  it('writes the four files of the regency at the contract keys, counting only its active persons', () => {
     const [kota] = parts;
     expect(kota?.records).toBe(SIZE_3371);
     expect(kota?.files.map((f) => [f.tier, f.key, f.records])).toEqual([
       ['full', KEYS.exportPart(PERIOD, '33', '3371'), SIZE_3371],
       ['pseudonymised', KEYS.pseudonymisedPart(PERIOD, '33', '3371'), SIZE_3371],
       ['csv', KEYS.regencyCsv(PERIOD, '3371'), SIZE_3371],
+      ['xlsx', KEYS.regencyXlsx(PERIOD, '3371'), SIZE_3371],
     ]);
     expect(parts.map((p) => [p.regency, p.province, p.records])).toEqual([
       ['3371', '33', SIZE_3371],
@@ -471,6 +472,7 @@ describe('stipulation-finalise-export', () => {
       KEYS.exportPart(PERIOD, '33', '3373'),
       KEYS.pseudonymisedPart(PERIOD, '33', '3373'),
       KEYS.regencyCsv(PERIOD, '3373'),
+      KEYS.regencyXlsx(PERIOD, '3373'),
       KEYS.exportPartRecord(PERIOD, '3373'),
     ].sort();
     expect(keys).toEqual(expected);

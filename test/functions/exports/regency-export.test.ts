@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotPerson } from '#core/snapshot.ts';
 import { exportRegency, readingAhead } from '#shared/exports/regency-export.ts';
+import { RegencyXlsxWriter } from '#shared/exports/regency-xlsx.ts';
+import { byColumn, numberFormats, readZip, sheetCells, sheetsOf } from '../../support/xlsx-reader.ts';
 import { MemorySink } from './duckdb.ts';
 
 function person(i: number, status = 'ACTIVE'): SnapshotPerson {
@@ -79,7 +81,7 @@ describe('exportRegency', () => {
       },
     });
     expect(output.records).toBe(3);
-    expect(output.files.map((file) => file.records)).toEqual([3, 3, 3]);
+    expect(output.files.map((file) => file.records)).toEqual([3, 3, 3, 3]);
     const csv = sinks.get('regency-csv/period=2026-11/dtks-3371-2026-11.csv')?.bytes().toString('utf8') ?? '';
     expect(csv).not.toContain(person(1).nik);
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
@@ -93,7 +95,7 @@ describe('exportRegency', () => {
   };
   const input = { period: '2026-11', regency: '3371', province: '33', pseudonymKey: 'k', k: 2 };
 
-  it('aborts all three files and rethrows when reading the master fails half-way through writing', async () => {
+  it('aborts every file and rethrows when reading the master fails half-way through writing', async () => {
     const sinks: MemorySink[] = [];
     let reads = 0;
     async function* persons() {
@@ -108,7 +110,7 @@ describe('exportRegency', () => {
     await expect(exportRegency({ ...input, persons, openFile: opener(sinks) })).rejects.toThrow(
       'ProvisionedThroughputExceededException',
     );
-    expect(sinks).toHaveLength(3);
+    expect(sinks).toHaveLength(4);
     expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
   });
 
@@ -134,5 +136,88 @@ describe('exportRegency', () => {
       expect.objectContaining({ name: 'TransientError' }),
     );
     expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
+  });
+
+  it('writes the regency workbook beside the CSV: NIK, No. KK, codes and RT as text cells, the birth date as a date', async () => {
+    const sinks = new Map<string, MemorySink>();
+    async function* persons() {
+      yield [{ ...person(0), rt: '005', rw: '012', penghasilanBulanan: '1500000', desil: '3' }];
+    }
+    const output = await exportRegency({
+      ...input,
+      persons,
+      openFile: (key) => {
+        const sink = new MemorySink(key);
+        sinks.set(key, sink);
+        return sink;
+      },
+    });
+    const key = 'regency-csv/period=2026-11/dtks-3371-2026-11.xlsx';
+    expect(output.files.find((file) => file.key === key)).toMatchObject({ tier: 'xlsx', records: 1 });
+    const entries = readZip(sinks.get(key)?.bytes() ?? new Uint8Array());
+    const [sheet] = sheetsOf(entries);
+    expect(sheet?.name).toBe('DTKS 3371');
+    const formats = numberFormats(entries.get('xl/styles.xml') ?? '');
+    const [header, row] = sheetCells(entries.get(sheet?.part ?? '') ?? '');
+    const at = (name: string) =>
+      byColumn(row ?? [])[String.fromCharCode(65 + (header ?? []).findIndex((c) => c.value === name))];
+    for (const [name, value] of [
+      ['nik', person(0).nik],
+      ['no_kk', '3371010101200001'],
+      ['rt', '005'],
+      ['rw', '012'],
+      ['kode_desa', '3371011001'],
+      ['kode_kabupaten', '3371'],
+    ] as const) {
+      expect(at(name), name).toMatchObject({ type: 'inlineStr', value });
+      expect(formats[at(name)?.style ?? -1], name).toBe('@');
+    }
+    // 1980-06-05 is day 29377 of Excel's calendar, shown with a date format.
+    expect(at('tanggal_lahir')?.type).toBeUndefined();
+    expect(at('tanggal_lahir')?.value).toBe('29377');
+    expect(formats[at('tanggal_lahir')?.style ?? -1]).toMatch(/y+.*m+.*d+/);
+    expect(at('penghasilan_bulanan')).toMatchObject({ value: '1500000' });
+    expect(at('penghasilan_bulanan')?.type).toBeUndefined();
+  });
+});
+
+describe('RegencyXlsxWriter', () => {
+  it('continues on a next sheet with the header again when a sheet is full, so no person is cut off', async () => {
+    const sink = new MemorySink('x.xlsx');
+    const writer = new RegencyXlsxWriter(sink, '3371', { maxRows: 3 });
+    const rows = [0, 1, 2, 3, 4].map((i) => ({
+      nik: person(i).nik,
+      no_kk: '3371010101200001',
+      nama: `Warga ${i}`,
+      jenis_kelamin: 'L',
+      tempat_lahir: 'Magelang',
+      tanggal_lahir: '1980-06-05',
+      nama_ibu_kandung: 'Ibu',
+      hubungan_keluarga: 'ANAK',
+      status_perkawinan: 'KAWIN',
+      alamat: 'Jl. Pahlawan 1',
+      rt: '001',
+      rw: '002',
+      kode_desa: '3371011001',
+      kode_kabupaten: '3371',
+      kode_provinsi: '33',
+      pekerjaan: null,
+      penghasilan_bulanan: null,
+      desil: null,
+      status: 'ACTIVE',
+      periode: '2026-11',
+    }));
+    await writer.write(rows);
+    const written = await writer.close();
+    expect(written.bytes).toBe(sink.bytes().length);
+    const entries = readZip(sink.bytes());
+    const sheets = sheetsOf(entries);
+    expect(sheets.map((s) => s.name)).toEqual(['DTKS 3371', 'DTKS 3371 (2)', 'DTKS 3371 (3)']);
+    const niks = sheets.flatMap((s) =>
+      sheetCells(entries.get(s.part) ?? '')
+        .slice(1)
+        .map((r) => r[0]?.value),
+    );
+    expect(niks).toEqual(rows.map((r) => r.nik));
   });
 });
