@@ -1,72 +1,32 @@
 /**
  * A real client against the local environment: the AWS CLI uploads a proposal with
- * `aws s3 cp --endpoint-url` and completes the regency approval with
- * `aws stepfunctions send-task-success --endpoint-url`, the token taken from the local task store.
- * The CLI is Debian's awscli; the test installs it when the machine lacks it (CI does the same).
+ * `aws s3 cp --endpoint-url`, follows its execution with `aws stepfunctions describe-execution`, and
+ * meets a closed task with `aws stepfunctions send-task-success` once the approvals API has decided it.
+ * The CLI runs with ordinary dummy credentials (AWS_ACCESS_KEY_ID=test), as a developer would set them;
+ * it is Debian's awscli, installed when the machine lacks it (CI does the same).
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtksClient } from '#cli/client.ts';
 import { type GenerateResult, writeWorld } from '#cli/commands/generate.ts';
 import { localTarget } from '#cli/target.ts';
 import { readMasterExtract } from '#core/extracts.ts';
-import { LOCAL_AWS } from '#local/emulators.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { seedMaster } from '#local/seed.ts';
 import type { ApprovalDecision } from '#shared/contracts.ts';
+import { aws, ensureAwsCli } from '../support/awscli.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-const run = promisify(execFile);
-
-function awsCliAvailable(): boolean {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Installs Debian's awscli when missing (as root, like CI); says plainly when it cannot. */
-function ensureAwsCli(): void {
-  if (awsCliAvailable()) return;
-  try {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'awscli'], { stdio: 'ignore' });
-  } catch (error) {
-    throw new Error(`The AWS CLI is missing and "apt-get install awscli" failed: ${(error as Error).message}`);
-  }
-  if (!awsCliAvailable()) throw new Error('The AWS CLI is still not on PATH after installing Debian awscli');
-}
-
 let dataDir: string;
 let environment: LocalEnvironment;
 let client: DtksClient;
 let world: GenerateResult;
-
-function aws(args: string[]) {
-  return run('aws', args, {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_DEFAULT_REGION: LOCAL_AWS.region,
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_PAGER: '',
-      // The CLI must not read a developer's own profile or config.
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    },
-  });
-}
 
 beforeAll(async () => {
   ensureAwsCli();
@@ -92,8 +52,8 @@ afterAll(async () => {
 });
 
 describe('the AWS CLI against the local environment', () => {
-  it('uploads with aws s3 cp and approves with aws stepfunctions send-task-success', async () => {
-    const key = 'proposals/3371/2026-11/usulan-cli.csv';
+  it('uploads with aws s3 cp (a key with + and spaces), follows the execution with aws stepfunctions', async () => {
+    const key = 'proposals/3371/2026-11/usulan cli+1.csv';
     await aws([
       's3',
       'cp',
@@ -109,6 +69,9 @@ describe('the AWS CLI against the local environment', () => {
       task = environment.runtime.listPendingTasks().find((t) => t.stateName === 'AwaitRegencyApproval');
     }
     expect(task, 'the proposal reached the regency approval').toBeDefined();
+    const [proposal] = await client.proposalsOf('3371');
+    // The workflow got the key as uploaded, and the version id of the versioned bucket.
+    expect(proposal).toMatchObject({ key, versionId: expect.stringMatching(/\S/) });
 
     const described = await aws([
       'stepfunctions',
@@ -120,6 +83,11 @@ describe('the AWS CLI against the local environment', () => {
     ]);
     expect(JSON.parse(described.stdout)).toMatchObject({ status: 'RUNNING' });
 
+    // The approval goes through the approvals API, which records it (the workflow continues only on a
+    // recorded decision); the CLI then meets the token of a closed task.
+    const answer = await client.decide(proposal!.proposalId, 'regency-3371', 'APPROVE', 'via approvals API');
+    expect(answer.status).toBe(200);
+    expect((await client.waitForStatus(proposal!.proposalId, ['AWAITING_PROVINCE'])).status).toBe('AWAITING_PROVINCE');
     const decision: ApprovalDecision = {
       decision: 'APPROVE',
       level: 'REGENCY',
@@ -128,20 +96,6 @@ describe('the AWS CLI against the local environment', () => {
       note: 'via AWS CLI',
       exclusions: [],
     };
-    await aws([
-      'stepfunctions',
-      'send-task-success',
-      '--task-token',
-      task!.taskToken,
-      '--task-output',
-      JSON.stringify(decision),
-      '--endpoint-url',
-      environment.endpoints.sfnEndpoint,
-    ]);
-    const [proposal] = await client.proposalsOf('3371');
-    expect((await client.waitForStatus(proposal!.proposalId, ['AWAITING_PROVINCE'])).status).toBe('AWAITING_PROVINCE');
-
-    // The token's task is closed now: the CLI gets the error the approvals API reports as "already decided".
     await expect(
       aws([
         'stepfunctions',
@@ -153,6 +107,6 @@ describe('the AWS CLI against the local environment', () => {
         '--endpoint-url',
         environment.endpoints.sfnEndpoint,
       ]),
-    ).rejects.toMatchObject({ stderr: expect.stringMatching(/TaskTimedOut|TaskDoesNotExist/) });
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/TaskTimedOut|TaskDoesNotExist|InvalidToken/) });
   });
 });
