@@ -19,7 +19,7 @@ import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { fileLevelReport, reportXlsxKeyOf, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
-import { NdjsonWriter, openObject, putText } from '#shared/staging.ts';
+import { NdjsonWriter, openObject, putText, storeRtRw } from '#shared/staging.ts';
 import { parseUploadKey, proposalIdFor, type UploadLocation } from '#shared/uploads.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
@@ -140,7 +140,7 @@ async function ingestFile(
   const staged = new NdjsonWriter<ProposalRow>(s3, config.proposalsBucket, KEYS.stagedRows(proposalId));
   const reader = readProposal(body);
   try {
-    for await (const batch of reader) await staged.write(batch);
+    for await (const batch of reader) await staged.write(storeRtRw(batch));
   } catch (error) {
     // No staged rows for a file that could not be read: the partial upload is aborted.
     await staged.abort();

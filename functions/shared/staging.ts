@@ -14,6 +14,22 @@ import type { ProposalRow } from '#core/proposal.ts';
 /** The rows of a proposal that passed the check (NDJSON of ProposalRow): what stipulation applies. */
 export const acceptedRowsKey = (proposalId: string) => `staging/${proposalId}/accepted.ndjson`;
 
+const SHORT_NUMBER = /^\d{1,2}$/;
+
+/**
+ * RT and RW as stored (staged rows, and so the accepted rows and the master): three digits, as
+ * Kemendagri numbers them ("5" → "005"), so the same RT is one value everywhere. Only 1–2 digit values
+ * are padded; anything else stays as written for the check to judge, so no result code changes (the
+ * check takes 1–3 digits either way).
+ */
+export function storeRtRw(rows: ProposalRow[]): ProposalRow[] {
+  for (const row of rows) {
+    if (SHORT_NUMBER.test(row.rt)) row.rt = row.rt.padStart(3, '0');
+    if (SHORT_NUMBER.test(row.rw)) row.rw = row.rw.padStart(3, '0');
+  }
+  return rows;
+}
+
 /** Rows per yielded batch when reading NDJSON. */
 export const READ_BATCH = 1000;
 

@@ -205,4 +205,36 @@ describe('check-integrity', () => {
     const summary = sheetCells(entries.get(sheets[1]?.part ?? '') ?? '').map(byColumn);
     expect(summary.find((row) => row.B?.value === 'BARIS')?.D?.value).toBe('3');
   });
+
+  it('stores RT and RW with three digits without changing what the check finds', async () => {
+    const short = world.row();
+    const wrong = world.row();
+    const id = await submit('rt-pendek.csv', [
+      { ...short, rt: '5', rw: '12' },
+      { ...wrong, rt: '5a', rw: '1234' },
+    ]);
+    const staged = (await text(KEYS.stagedRows(id)))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ProposalRow);
+    expect(staged.map((row) => [row.rt, row.rw])).toEqual([
+      ['005', '012'],
+      ['5a', '1234'],
+    ]);
+    const result = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: id });
+    // The same codes as the same rows written with three digits; the malformed values are still malformed.
+    const padded = await submit('rt-tiga.csv', [
+      { ...short, rt: '005', rw: '012' },
+      { ...wrong, rt: '5a', rw: '1234' },
+    ]);
+    const again = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: padded });
+    const codes = async (key: string) =>
+      (await text(key))
+        .split('\r\n')
+        .slice(1, 3)
+        .map((line) => line.split(',')[5]);
+    expect(await codes(result.reportKey)).toEqual(await codes(again.reportKey));
+    expect((await codes(result.reportKey))[1]).toContain('INVALID_ATTRIBUTE');
+    expect((await codes(result.reportKey))[0]).not.toContain('INVALID_ATTRIBUTE');
+  });
 });
