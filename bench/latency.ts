@@ -7,7 +7,7 @@
  * For each size: a fresh local environment, a generated world (families ≈ rows / 3.6), the Dukcapil
  * extract loaded through the load-population function and the master seeded (not timed), then the
  * upload through the S3 API and the wait until the proposal awaits its regency approval (timed).
- * Prints rows, seconds, rows/s and the process's peak RSS. dynalite and s3rver are single-threaded
+ * Prints rows, seconds, rows/s and the process's peak RSS. dynalite and the local S3 are single-threaded
  * emulators in this same process: the figures are the local environment's, not AWS's.
  */
 import { createReadStream } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * npx tsx bench/stipulation.ts [records...]      (default 100000; e.g. `100000 1000000`)
  *
- * For each size, on fresh local emulators (dynalite and s3rver in a child process, so their memory is
+ * For each size, on fresh local emulators (dynalite and the local S3 in a child process, so their memory is
  * not counted as the handlers'):
  *  1. apply: a generated change set of `records` TAMBAH changes (NDJSON at KEYS.changeSet, as Resolve
  *     writes it) applied to the DTKS master by the stipulation-apply handler, slice after slice until
@@ -18,7 +18,7 @@
  * npx tsx bench/stipulation.ts --writers [records]      (default 1000000)
  *
  * The export's own work without DynamoDB: the same exportRegency (mapping, pseudonymisation, Parquet
- * and CSV writers, multipart uploads to s3rver) over generated pages of master records instead of the
+ * and CSV writers, multipart uploads to the local S3) over generated pages of master records instead of the
  * byRegency query. dynalite writes ~80–400 items/s on these machines, so the full path cannot reach a
  * million records in a working session; this mode shows what the writers cost at that size.
  */

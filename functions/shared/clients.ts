@@ -16,7 +16,7 @@ export const documents = DynamoDBDocumentClient.from(dynamo, {
   marshallOptions: { removeUndefinedValues: true },
 });
 
-// A custom S3 endpoint (s3rver) cannot resolve virtual-host bucket names: address buckets by path there.
+// A custom S3 endpoint (the local S3) cannot resolve virtual-host bucket names: address buckets by path there.
 export const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
 
 export const sfn = new SFNClient({});
