@@ -8,7 +8,9 @@ import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
 const HELP = `dtks upload <proposal.csv> --regency <code> [--period YYYY-MM] [--wait]
 
 Uploads a proposal (usulan) to proposals/<regency>/<period>/ of the proposals bucket, where the intake
-rule starts its workflow. --wait follows it until the integrity check is done.
+rule starts its workflow. --wait follows it until the integrity check is done. The same file again
+(same key and content) in a bucket without versioning is the same object: no new proposal comes of
+it, and upload names the proposal that already holds it instead of waiting.
 
 Options:
   --regency <code>   submitting regency/city, e.g. 3371 or 33.71 (required)
