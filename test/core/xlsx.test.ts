@@ -2,6 +2,10 @@
  * core/xlsx.ts read back with an independent reader (test/support/xlsx-reader.ts): what Excel and
  * LibreOffice find in the cells, not what the writer meant.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dateSerial, XlsxWriter } from '#core/xlsx.ts';
 import { numberFormats, readZip, sheetCells, sheetsOf } from '../support/xlsx-reader.ts';
@@ -103,4 +107,50 @@ describe('XlsxWriter', () => {
     expect(dateSerial('1899-05-01')).toBeUndefined();
     expect(dateSerial('2026-02-30')).toBeUndefined();
   });
+
+  // LibreOffice Calc itself, where it is installed (apt-get install libreoffice-calc-nogui): the cells it
+  // reads back through its own CSV export. Without it the independent reader above stands in.
+  const soffice = spawnSync('soffice', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.runIf(soffice)(
+    'survives a round trip through LibreOffice Calc: NIK whole, RT 005, the date as a date',
+    async () => {
+      const { bytes } = await written(async (writer) => {
+        await writer.startSheet('Laporan', COLUMNS);
+        await writer.addRows([['3371010604900001', '005', '1990-04-06', 3, '=1+1']]);
+      });
+      const dir = await mkdtemp(join(tmpdir(), 'dtks-xlsx-lo-'));
+      try {
+        await writeFile(join(dir, 'laporan.xlsx'), bytes);
+        const run = spawnSync(
+          'soffice',
+          ['--headless', '--convert-to', 'csv', '--outdir', dir, join(dir, 'laporan.xlsx')],
+          {
+            encoding: 'utf8',
+            timeout: 120_000,
+            env: { ...process.env, HOME: dir },
+          },
+        );
+        expect(run.status).toBe(0);
+        const csv = await readFile(join(dir, 'laporan.csv'), 'utf8');
+        expect(csv.trim().split(/\r?\n/)).toEqual([
+          'nik,rt,tanggal_lahir,desil,nama',
+          '3371010604900001,005,1990-04-06,3,=1+1',
+        ]);
+        // Calc's own document: which cell it holds as text and which as a date.
+        const fods = spawnSync(
+          'soffice',
+          ['--headless', '--convert-to', 'fods', '--outdir', dir, join(dir, 'laporan.xlsx')],
+          { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOME: dir } },
+        );
+        expect(fods.status).toBe(0);
+        const document = await readFile(join(dir, 'laporan.fods'), 'utf8');
+        expect(document).toMatch(/office:value-type="string"[^>]*>\s*<text:p>3371010604900001<\/text:p>/);
+        expect(document).toMatch(/office:value-type="string"[^>]*>\s*<text:p>005<\/text:p>/);
+        expect(document).toMatch(/office:value-type="date" office:date-value="1990-04-06"/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    150_000,
+  );
 });
