@@ -90,6 +90,7 @@ export function formatProposal(p: ProposalRecord): string {
     for (const [code, count] of Object.entries(p.summary.codes).sort()) lines.push(`  ${code.padEnd(26)} ${count}`);
   }
   if (p.reportKey) lines.push(`laporan: ${p.reportKey}`);
+  if (p.reportXlsxKey) lines.push(`laporan (Excel): ${p.reportXlsxKey}`);
   if (p.summaryKey) lines.push(`ringkasan: ${p.summaryKey}`);
   if (p.release)
     lines.push(

@@ -15,6 +15,8 @@ const proposal: ProposalRecord = {
   receivedAt: '2026-11-02T01:00:00.000Z',
   updatedAt: '2026-11-02T01:00:00.000Z',
   statusChangedAt: '2026-11-02T01:00:00.000Z',
+  reportKey: 'reports/3371/3371-2026-11-abcdefabcdef/laporan-pengembalian.csv',
+  reportXlsxKey: 'reports/3371/3371-2026-11-abcdefabcdef/laporan-pengembalian.xlsx',
   warnings: [
     { code: 'WINDOWS_1252', message: 'Berkas bukan UTF-8 yang sah dan dibaca sebagai Windows-1252 mulai baris 3' },
     { code: 'UNKNOWN_COLUMNS', count: 1, message: "1 kolom tidak dikenal diabaikan: 'catatan'" },
@@ -28,5 +30,11 @@ describe('dtks status <proposal>', () => {
       'peringatan berkas: Berkas bukan UTF-8 yang sah dan dibaca sebagai Windows-1252 mulai baris 3\n',
     );
     expect(text.split("1 kolom tidak dikenal diabaikan: 'catatan'")).toHaveLength(2);
+  });
+
+  it('names the report in both forms', () => {
+    expect(formatProposal(proposal)).toContain(
+      'laporan (Excel): reports/3371/3371-2026-11-abcdefabcdef/laporan-pengembalian.xlsx',
+    );
   });
 });
