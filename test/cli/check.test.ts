@@ -131,6 +131,14 @@ describe('dtks check (CLI)', () => {
     expect(run.stderr).toContain('is the population extract file itself');
     expect(await readFile(files.population.path)).toEqual(population);
 
+    // The .xlsx report path too: a proposal saved under an .xlsx name is not overwritten by its workbook.
+    const named = join(dir, 'u.xlsx');
+    await copyFile(proposal, named);
+    const workbook = await check(named, files.population.path, named);
+    expect(workbook.code).toBe(2);
+    expect(workbook.stderr).toContain('is the proposal file itself');
+    expect(await readFile(named)).toEqual(original);
+
     // Indonesian by default.
     const id = await dtks(
       'check',
