@@ -36,18 +36,32 @@ export async function createMultipartUpload(exchange: Exchange): Promise<void> {
   const checksumAlgorithm = requested ? checksumAlgorithmOf(requested) : undefined;
   if (requested && !checksumAlgorithm)
     throw new S3Error('InvalidRequest', `Unsupported checksum algorithm ${requested}`);
-  if ((header(exchange, 'x-amz-checksum-type') ?? 'COMPOSITE').toUpperCase() !== 'COMPOSITE') {
-    throw new S3Error('NotImplemented', 'The local S3 keeps COMPOSITE multipart checksums only (local/s3/README.md)');
+  const type = (header(exchange, 'x-amz-checksum-type') ?? '').toUpperCase();
+  if (type !== '' && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
+    throw new S3Error('InvalidRequest', `Unknown checksum type ${type}`);
+  }
+  // S3's defaults: CRC64NVME is always a full-object checksum, the others composite.
+  const checksumType = checksumAlgorithm
+    ? ((type || (checksumAlgorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) as 'COMPOSITE' | 'FULL_OBJECT')
+    : undefined;
+  if (checksumType === 'FULL_OBJECT' && (checksumAlgorithm === 'SHA1' || checksumAlgorithm === 'SHA256')) {
+    throw new S3Error(
+      'InvalidRequest',
+      `The FULL_OBJECT checksum type cannot be used with the ${checksumAlgorithm} algorithm.`,
+    );
+  }
+  if (checksumType === 'COMPOSITE' && checksumAlgorithm === 'CRC64NVME') {
+    throw new S3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the CRC64NVME algorithm.');
   }
   await receiveSmallBody(exchange.request, 0);
   const upload = store.createUpload(bucket, {
     key: exchange.key,
     ...fields,
-    ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
+    ...(checksumAlgorithm && checksumType ? { checksumAlgorithm, checksumType } : {}),
   });
-  if (checksumAlgorithm) {
+  if (checksumAlgorithm && checksumType) {
     exchange.response.setHeader('x-amz-checksum-algorithm', checksumAlgorithm);
-    exchange.response.setHeader('x-amz-checksum-type', 'COMPOSITE');
+    exchange.response.setHeader('x-amz-checksum-type', checksumType);
   }
   sendXml(exchange, 'InitiateMultipartUploadResult', [
     ['Bucket', bucket.name],
@@ -144,7 +158,8 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
   const bucket = store.bucket(exchange.bucket);
   const upload = store.upload(bucket, exchange.key, exchange.query.get('uploadId') ?? '');
   const conditions = writeConditions(exchange);
-  const document = parseXml((await receiveSmallBody(exchange.request)).toString('utf8'));
+  const body = await receiveSmallBody(exchange.request, undefined, { objectChecksums: false });
+  const document = parseXml(body.toString('utf8'));
   if (document.name !== 'CompleteMultipartUpload') {
     throw new S3Error(
       'MalformedXML',
@@ -154,6 +169,9 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
   const requested = childrenNamed(document, 'Part').map((part) => ({
     partNumber: Number(childText(part, 'PartNumber')),
     etag: childText(part, 'ETag') ?? '',
+    checksums: part.children
+      .filter((child) => child.name.startsWith('Checksum'))
+      .map((child) => ({ algorithm: child.name.slice('Checksum'.length), value: child.text.trim() })),
   }));
   if (requested.length === 0) throw new S3Error('InvalidRequest', 'You must specify at least one part');
   const parts = requested.map((wanted, i) => {
@@ -166,6 +184,11 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
     }
     const part = upload.parts.get(wanted.partNumber);
     if (!part || !etagsMatch(wanted.etag, part.etag)) throw invalidPart();
+    // A part checksum named in the request must be the one the part was uploaded with.
+    for (const checksum of wanted.checksums) {
+      if (part.checksum?.algorithm !== checksum.algorithm || part.checksum.value !== checksum.value)
+        throw invalidPart();
+    }
     return part;
   });
   parts.slice(0, -1).forEach((part) => {
@@ -184,16 +207,28 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
   upload.completing = true;
   const path = store.temporaryPath();
   try {
+    const algorithm = upload.checksumAlgorithm;
+    // A full-object checksum is computed over the bytes as they are assembled.
+    const whole = algorithm && upload.checksumType === 'FULL_OBJECT' ? createChecksum(algorithm) : undefined;
     const out = createWriteStream(path);
-    for (const part of parts)
-      await pipeline(createReadStream(store.partPath(bucket, upload, part.partNumber)), out, { end: false });
+    for (const part of parts) {
+      const source = createReadStream(store.partPath(bucket, upload, part.partNumber));
+      if (whole) source.on('data', (chunk) => whole.update(chunk as Buffer));
+      await pipeline(source, out, { end: false });
+    }
     out.end();
     await finished(out);
     const etag = createHash('md5');
     for (const part of parts) etag.update(Buffer.from(part.etag.replaceAll('"', ''), 'hex'));
     let checksum: StoredVersion['checksum'];
-    const algorithm = upload.checksumAlgorithm;
-    if (algorithm && parts.every((part) => part.checksum?.algorithm === algorithm)) {
+    if (algorithm && whole) {
+      const value = whole.digest();
+      const sent = header(exchange, checksumHeader(algorithm));
+      if (sent !== undefined && sent !== value) {
+        throw new S3Error('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`);
+      }
+      checksum = { algorithm, value, type: 'FULL_OBJECT' };
+    } else if (algorithm && parts.every((part) => part.checksum?.algorithm === algorithm)) {
       const composite = createChecksum(algorithm);
       for (const part of parts) composite.update(Buffer.from(part.checksum?.value ?? '', 'base64'));
       checksum = { algorithm, value: `${composite.digest()}-${parts.length}`, type: 'COMPOSITE' };
@@ -227,7 +262,7 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
       ...(checksum
         ? ([
             [`Checksum${checksum.algorithm}`, checksum.value],
-            ['ChecksumType', 'COMPOSITE'],
+            ['ChecksumType', checksum.type],
           ] as XmlChild[])
         : []),
     ]);

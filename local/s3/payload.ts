@@ -220,11 +220,16 @@ export function checkPayloadHeaders(headers: IncomingHttpHeaders): void {
  * Receives a request body into `sink` (a file path, written and removed again if anything fails, or a
  * Writable), decoding aws-chunked framing and verifying every digest the client sent.
  */
-export async function receiveBody(request: IncomingMessage, sink: string | Writable): Promise<ReceivedBody> {
+export async function receiveBody(
+  request: IncomingMessage,
+  sink: string | Writable,
+  { objectChecksums = true } = {},
+): Promise<ReceivedBody> {
   const headers = request.headers;
   checkPayloadHeaders(headers);
   const sha = header(headers, 'x-amz-content-sha256');
-  const algorithm = requestedChecksum(headers);
+  // CompleteMultipartUpload's x-amz-checksum-* headers are the object's checksum, not its body's.
+  const algorithm = objectChecksums ? requestedChecksum(headers) : undefined;
   const decoder = isChunked(headers) ? new AwsChunkedDecoder() : undefined;
   const digests = new Digests(
     sha !== undefined && /^[0-9a-f]{64}$/.test(sha),
@@ -270,7 +275,11 @@ export async function receiveBody(request: IncomingMessage, sink: string | Writa
 }
 
 /** Reads a small body (an XML document) into memory, refusing one larger than `limit` bytes. */
-export async function receiveSmallBody(request: IncomingMessage, limit = 2 * 1024 * 1024): Promise<Buffer> {
+export async function receiveSmallBody(
+  request: IncomingMessage,
+  limit = 2 * 1024 * 1024,
+  options: { objectChecksums?: boolean } = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const collect = new Writable({
@@ -283,6 +292,6 @@ export async function receiveSmallBody(request: IncomingMessage, limit = 2 * 102
       }
     },
   });
-  await receiveBody(request, collect);
+  await receiveBody(request, collect, options);
   return Buffer.concat(chunks);
 }

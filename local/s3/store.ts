@@ -67,6 +67,7 @@ export interface MultipartUpload {
   headers: Record<string, string>;
   metadata: Record<string, string>;
   checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
   parts: Map<number, StoredPart>;
   /** Set while CompleteMultipartUpload assembles the parts: no part may change then. */
   completing?: boolean;

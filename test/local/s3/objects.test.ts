@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
@@ -12,9 +13,11 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChecksum } from '#local/s3/checksums.ts';
 import { type S3Harness, startS3 } from './harness.ts';
 
 let harness: S3Harness;
@@ -169,7 +172,57 @@ describe('multipart uploads in the local S3', () => {
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(data)).toBe(true);
   });
 
+  it('keeps a FULL_OBJECT CRC64NVME checksum over the assembled bytes, and refuses a wrong one (BadDigest)', async () => {
+    const data = randomBytes(6 * 1024 * 1024);
+    const parts = [data.subarray(0, 5 << 20), data.subarray(5 << 20)];
+    const crc = createChecksum('CRC64NVME');
+    crc.update(data);
+    const whole = crc.digest();
+    const upload = async (key: string, sent: string) => {
+      const created = await s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ChecksumAlgorithm: 'CRC64NVME',
+          ChecksumType: 'FULL_OBJECT',
+        }),
+      );
+      expect(created).toMatchObject({ ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' });
+      const uploaded = [];
+      for (const [i, body] of parts.entries()) {
+        const part = await s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: created.UploadId,
+            PartNumber: i + 1,
+            Body: body,
+            ChecksumAlgorithm: 'CRC64NVME',
+          }),
+        );
+        uploaded.push({ PartNumber: i + 1, ETag: part.ETag, ChecksumCRC64NVME: part.ChecksumCRC64NVME });
+      }
+      return s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: created.UploadId,
+          MultipartUpload: { Parts: uploaded },
+          ChecksumCRC64NVME: sent,
+          ChecksumType: 'FULL_OBJECT',
+        }),
+      );
+    };
+    const done = await upload('full.bin', whole);
+    expect(done).toMatchObject({ ChecksumCRC64NVME: whole, ChecksumType: 'FULL_OBJECT' });
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'full.bin', ChecksumMode: 'ENABLED' }));
+    expect(object.ChecksumCRC64NVME).toBe(whole);
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(data)).toBe(true);
+    await expect(upload('full-bad.bin', 'AAAAAAAAAAA=')).rejects.toMatchObject({ name: 'BadDigest' });
+  });
+
   it('lists an upload under way and forgets it once aborted', async () => {
+    const bucket = await harness.bucket();
     const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'aborted.bin' }));
     const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['aborted.bin', created.UploadId]]);
