@@ -70,8 +70,14 @@ export function parseXml(source: string): XmlElement {
     if (end < 0) throw malformed();
     at = end + 2;
   }
-  const element = (): XmlElement => {
-    const open = /^<([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/.exec(source.slice(at));
+  // Sticky expressions match at `at` without copying the rest of the document.
+  const OPEN = /<([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+  const CLOSE = /<\/([A-Za-z_][\w.:-]*)\s*>/y;
+  const element = (depth: number): XmlElement => {
+    // S3's request documents are a few levels deep; a deeper one is not one of them.
+    if (depth > 16) throw malformed();
+    OPEN.lastIndex = at;
+    const open = OPEN.exec(source);
     if (!open) throw malformed();
     at += open[0].length;
     const name = (open[1] ?? '').replace(/^[\w.-]+:/, '');
@@ -83,7 +89,8 @@ export function parseXml(source: string): XmlElement {
       node.text += unescapeXml(source.slice(at, next));
       at = next;
       if (source.startsWith('</', at)) {
-        const close = /^<\/([A-Za-z_][\w.:-]*)\s*>/.exec(source.slice(at));
+        CLOSE.lastIndex = at;
+        const close = CLOSE.exec(source);
         if (!close || (close[1] ?? '').replace(/^[\w.-]+:/, '') !== name) throw malformed();
         at += close[0].length;
         return node;
@@ -102,11 +109,11 @@ export function parseXml(source: string): XmlElement {
         continue;
       }
       if (source.startsWith('<!', at) || source.startsWith('<?', at)) throw malformed();
-      node.children.push(element());
+      node.children.push(element(depth + 1));
     }
   };
   skipSpace();
-  const root = element();
+  const root = element(0);
   skipSpace();
   if (at !== source.length) throw malformed();
   return root;
