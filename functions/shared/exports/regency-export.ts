@@ -7,29 +7,27 @@
  *  - the same as an Excel workbook beside it (regency-xlsx.ts: NIK and RT as text cells).
  * Each file is streamed to S3 and its SHA-256 and size come back in the part record, for the manifest.
  * The pseudonymised tier is k-anonymous (core/anonymity.ts): a first pass over the persons counts the
- * equivalence classes (a few thousand counters, not the rows), the second writes the files and counts
- * them again; if the master changed in between, the plan no longer holds and the export fails
+ * equivalence classes (a few thousand counters, not the rows), the second writes the files; its rows
+ * are in nik_hash order (pseudonymised-tier.ts: a large regency is read once more per further hash
+ * range). If the master changed in between, the plan no longer holds and the export fails
  * (TransientError: the state machine retries it) instead of publishing a class smaller than k.
- * Rows are in NIK order (the regency index's sort key) and the writers add no timestamps, so a rerun of
- * the same period over the same master writes byte-identical files.
+ * The other files' rows are in NIK order (the regency index's sort key) and the writers add no
+ * timestamps, so a rerun of the same period over the same master writes byte-identical files.
  */
-import { AnonymityPlan, EquivalenceClassCounts, suppressQuasiIdentifiers } from '#core/anonymity.ts';
+import { EquivalenceClassCounts } from '#core/anonymity.ts';
 import {
   createPseudonymiser,
   FULL_SNAPSHOT_COLUMNS,
   type FullSnapshotRow,
-  PSEUDONYMISED_SNAPSHOT_COLUMNS,
-  type PseudonymisedSnapshotRow,
   quasiIdentifiersOf,
   type SnapshotPerson,
   toFullSnapshotRow,
-  toPseudonymisedSnapshotRow,
 } from '#core/snapshot.ts';
 import { XLSX_CONTENT_TYPE } from '#core/xlsx.ts';
 import { type ExportPartRecord, KEYS } from '../contracts.ts';
-import { TransientError } from '../errors.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';
+import { PseudonymisedTierWriter } from './pseudonymised-tier.ts';
 import { RegencyCsvWriter } from './regency-csv.ts';
 import { RegencyXlsxWriter } from './regency-xlsx.ts';
 
@@ -46,6 +44,8 @@ export interface RegencyExportInput {
   pseudonymKey: string;
   /** The k of the pseudonymised tier's k-anonymity. */
   k: number;
+  /** Pseudonymised rows sorted in memory at once (pseudonymised-tier.ts). @default 200,000 */
+  maxBufferedRows?: number;
   /** Opens the file at `key` (an S3 multipart upload in the handler). */
   openFile(key: string, contentType: string): ByteSink;
   rowGroupSize?: number;
@@ -54,8 +54,7 @@ export interface RegencyExportInput {
 export async function exportRegency(input: RegencyExportInput): Promise<ExportPartRecord> {
   const { period, regency, province } = input;
   const pseudonymise = createPseudonymiser(input.pseudonymKey);
-  const plan = new AnonymityPlan(await countClasses(input.persons()), input.k);
-  const written = new EquivalenceClassCounts();
+  const counts = await countClasses(input.persons());
   const keys = {
     full: KEYS.exportPart(period, province, regency),
     pseudonymised: KEYS.pseudonymisedPart(period, province, regency),
@@ -70,46 +69,32 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
   };
   const options = { rowGroupSize: input.rowGroupSize, metadata: { period, province, regency } };
   const full = new ParquetStreamWriter<FullSnapshotRow>(sinks.full, FULL_SNAPSHOT_COLUMNS, options);
-  const pseudonymised = new ParquetStreamWriter<PseudonymisedSnapshotRow>(
-    sinks.pseudonymised,
-    PSEUDONYMISED_SNAPSHOT_COLUMNS,
-    options,
-  );
+  const pseudonymised = new PseudonymisedTierWriter(sinks.pseudonymised, {
+    counts,
+    k: input.k,
+    period,
+    regency,
+    pseudonymise,
+    parquet: options,
+    maxBufferedRows: input.maxBufferedRows,
+  });
   const csv = new RegencyCsvWriter(sinks.csv);
   const xlsx = new RegencyXlsxWriter(sinks.xlsx, regency);
 
   try {
     for await (const page of readingAhead(input.persons())) {
       const fullRows: FullSnapshotRow[] = [];
-      const pseudonymisedRows: PseudonymisedSnapshotRow[] = [];
       for (const person of page) {
         // The regency index is sparse on active persons; a record read while being deactivated is skipped.
         if (person.status !== 'ACTIVE') continue;
         fullRows.push(toFullSnapshotRow(person, period));
-        const row = toPseudonymisedSnapshotRow(person, period, pseudonymise);
-        written.add(row);
-        const action = plan.actionFor(row);
-        if (action === 'publish') pseudonymisedRows.push(row);
-        else if (action === 'suppress') pseudonymisedRows.push(suppressQuasiIdentifiers(row));
+        pseudonymised.take(person);
       }
-      await Promise.all([
-        full.write(fullRows),
-        pseudonymised.write(pseudonymisedRows),
-        csv.write(fullRows),
-        xlsx.write(fullRows),
-      ]);
+      await Promise.all([full.write(fullRows), csv.write(fullRows), xlsx.write(fullRows)]);
     }
-    if (!written.equals(plan.counts)) {
-      throw new TransientError(
-        `Data induk ${regency} berubah selama ekspor periode ${period}: anonimisasi dihitung ulang pada percobaan berikutnya`,
-      );
-    }
-    const [fullFile, pseudonymisedFile, csvFile, xlsxFile] = await Promise.all([
-      full.close(),
-      pseudonymised.close(),
-      csv.close(),
-      xlsx.close(),
-    ]);
+    // First: it may read the master again, and fails (leaving no file) if the master changed.
+    const pseudonymisedFile = await pseudonymised.close(input.persons);
+    const [fullFile, csvFile, xlsxFile] = await Promise.all([full.close(), csv.close(), xlsx.close()]);
     const records = full.records;
     return {
       period,
@@ -118,12 +103,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
       records,
       files: [
         { ...fullFile, records, tier: 'full' },
-        {
-          ...pseudonymisedFile,
-          records: pseudonymised.records,
-          tier: 'pseudonymised',
-          anonymity: { k: plan.k, suppressed: plan.suppressed, withheld: plan.withheld },
-        },
+        { ...pseudonymisedFile, tier: 'pseudonymised' },
         { ...csvFile, records, tier: 'csv' },
         { ...xlsxFile, records, tier: 'xlsx' },
       ],

@@ -134,6 +134,41 @@ describe('the pseudonymised tier of a generated world', () => {
     expect(Number(values?.groups)).toBeLessThanOrEqual(10);
   });
 
+  it("orders the rows by nik_hash, not by NIK: a row's place tells nothing of its birth date, sex or district", async () => {
+    const { path } = await exportWorld('3371', city, 5);
+    const hashes = (await duck.rows(`SELECT nik_hash FROM read_parquet('${path}')`)).map((r) => String(r.nik_hash));
+    expect(hashes).toHaveLength(city.length);
+    const outOfOrder = hashes.findIndex((hash, i) => i > 0 && (hashes[i - 1] ?? '') > hash);
+    expect(outOfOrder).toBe(-1);
+  });
+
+  it('writes the same file when a regency is too large to sort in memory at once (one more read per part)', async () => {
+    const whole = await exportWorld('3371', city, 5);
+    let reads = 0;
+    const sinks = new Map<string, MemorySink>();
+    const part = await exportRegency({
+      period: PERIOD,
+      regency: '3371',
+      province: '33',
+      persons: () => {
+        reads++;
+        return pagesOf(city);
+      },
+      pseudonymKey: 'test-pseudonym-key',
+      k: 5,
+      maxBufferedRows: 4000,
+      openFile: (key) => {
+        const sink = new MemorySink(key);
+        sinks.set(key, sink);
+        return sink;
+      },
+    });
+    // Counting, then the full tier with the first of ceil(12155 / 4000) = 4 hash ranges, then 3 more.
+    expect(reads).toBe(5);
+    const file = (p: ExportPartRecord) => p.files.find((f) => f.tier === 'pseudonymised');
+    expect(file(part)).toEqual(file(whole.part));
+  });
+
   it('withholds every row of a regency with fewer than k persons', async () => {
     const few = city.slice(0, 4);
     const { part, path } = await exportWorld('3371', few, 5);

@@ -138,6 +138,21 @@ describe('exportRegency', () => {
     expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
   });
 
+  it('fails with TransientError when the master changes before a further hash range of a large regency is read', async () => {
+    const sinks: MemorySink[] = [];
+    let reads = 0;
+    // Six persons sorted in three hash ranges of at most two; from the third reading on, six more appear.
+    async function* persons() {
+      reads++;
+      yield Array.from({ length: reads <= 2 ? 6 : 12 }, (_, i) => person(i));
+    }
+    await expect(exportRegency({ ...input, persons, maxBufferedRows: 2, openFile: opener(sinks) })).rejects.toThrow(
+      expect.objectContaining({ name: 'TransientError' }),
+    );
+    expect(reads).toBeGreaterThanOrEqual(3);
+    expect(sinks.every((sink) => sink.aborted && !sink.closed)).toBe(true);
+  });
+
   it('writes the regency workbook beside the CSV: NIK, No. KK, codes and RT as text cells, the birth date as a date', async () => {
     const sinks = new Map<string, MemorySink>();
     async function* persons() {
