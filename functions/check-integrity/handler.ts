@@ -67,22 +67,30 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
   const workbook = new ReportWorkbook((chunk) => xlsxFile.write(chunk), config.reportLanguage);
   let lostClaims = 0;
 
-  const engineSummary = await checkProposal(
-    stagedRows,
-    ports,
-    {
-      submitter: proposal.regency,
-      proposalId,
-      onProgress: ({ pass, rows }) => logger.debug('Checking', { pass, rows }),
-    },
-    async (batch) => {
-      const claimed = await claimAcceptedRows(claims, proposalId, batch);
-      lostClaims += claimed.lost;
-      await report.write(reportWriter.lines(claimed.batch));
-      await workbook.rows(claimed.batch);
-      await accepted.write(claimed.batch.filter((row) => row.accepted).map((checked) => checked.row));
-    },
-  );
+  let engineSummary: CheckSummary;
+  try {
+    engineSummary = await checkProposal(
+      stagedRows,
+      ports,
+      {
+        submitter: proposal.regency,
+        proposalId,
+        onProgress: ({ pass, rows }) => logger.debug('Checking', { pass, rows }),
+      },
+      async (batch) => {
+        const claimed = await claimAcceptedRows(claims, proposalId, batch);
+        lostClaims += claimed.lost;
+        await report.write(reportWriter.lines(claimed.batch));
+        await workbook.rows(claimed.batch);
+        await accepted.write(claimed.batch.filter((row) => row.accepted).map((checked) => checked.row));
+      },
+    );
+  } catch (error) {
+    // A failed check leaves no half-written workbook upload behind (the retry writes it again).
+    workbook.abort();
+    await xlsxFile.abort();
+    throw error;
+  }
   await Promise.all([report.end(), accepted.end()]);
 
   const summary = withLostClaims(engineSummary, lostClaims);
