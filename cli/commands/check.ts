@@ -169,7 +169,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     progress.clear();
     stopLoading.abort();
-    await Promise.all([rm(partPath, { force: true }), ...(workbook ? [] : [rm(`${summaryPath}.part`, { force: true })])]);
+    await Promise.all([
+      rm(partPath, { force: true }),
+      ...(workbook ? [] : [rm(`${summaryPath}.part`, { force: true })]),
+    ]);
     if (error instanceof ProposalFormatError) {
       throw new CliError(`${proposalPath}: ${error.messageIn(lang)}`, 1, { cause: error });
     }
@@ -185,7 +188,9 @@ export async function run(argv: string[]): Promise<number> {
       `${JSON.stringify({ ...summary, warnings, report: outPath, summaryFile: summaryPath, seconds }, null, 2)}\n`,
     );
   } else {
-    const summaryAt = workbook ? `${outPath} (${lang === 'id' ? 'lembar' : 'sheet'} ${SUMMARY_SHEET_NAME})` : summaryPath;
+    const summaryAt = workbook
+      ? `${outPath} (${lang === 'id' ? 'lembar' : 'sheet'} ${SUMMARY_SHEET_NAME})`
+      : summaryPath;
     process.stdout.write(formatSummary(summary, warnings, lang, { report: outPath, summary: summaryAt }, seconds));
   }
   return 0;

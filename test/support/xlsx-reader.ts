@@ -39,7 +39,7 @@ export interface ReadCell {
   value: string;
 }
 
-const unescape = (text: string) =>
+const fromXml = (text: string) =>
   text
     .replace(/_x([0-9A-F]{4})_/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     .replace(/&lt;/g, '<')
@@ -58,7 +58,7 @@ export function sheetCells(xml: string): ReadCell[][] {
         ref: /\br="([A-Z]+\d+)"/.exec(attributes)?.[1] ?? '',
         ...(type ? { type } : {}),
         style: Number(/\bs="(\d+)"/.exec(attributes)?.[1] ?? 0),
-        value: unescape(value ?? ''),
+        value: fromXml(value ?? ''),
       });
     }
     rows.push(cells);
@@ -82,7 +82,7 @@ export function sheetsOf(entries: Map<string, string>): { name: string; part: st
   const workbook = entries.get('xl/workbook.xml') ?? '';
   const rels = entries.get('xl/_rels/workbook.xml.rels') ?? '';
   return [...workbook.matchAll(/<sheet name="([^"]+)"[^>]*r:id="([^"]+)"/g)].map(([, name = '', id = '']) => ({
-    name: unescape(name),
+    name: fromXml(name),
     part: `xl/${new RegExp(`Id="${id}"[^>]*Target="([^"]+)"`).exec(rels)?.[1] ?? ''}`,
   }));
 }
