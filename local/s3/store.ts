@@ -322,17 +322,19 @@ export class ObjectStore {
   private add(bucket: Bucket, version: StoredVersion): void {
     const dir = this.keyDir(bucket, version.key);
     writeJson(join(dir, `${version.seq}.json`), version);
-    // A null version replaces the previous null version wherever it stood.
-    if (version.versionId === 'null') {
-      const previous = this.versionsOf(bucket, version.key).find((v) => v.versionId === 'null');
-      if (previous) this.remove(bucket, previous);
-    }
+    // A null version replaces the previous null version wherever it stood; it is removed after the new
+    // one is in the list, so that the key (and its directory) never looks empty in between.
+    const previous =
+      version.versionId === 'null'
+        ? this.versionsOf(bucket, version.key).find((v) => v.versionId === 'null')
+        : undefined;
     const versions = bucket.versions.get(version.key);
     if (versions) versions.unshift(version);
     else {
       bucket.versions.set(version.key, [version]);
       insertSorted(bucket.keys, version.key);
     }
+    if (previous) this.remove(bucket, previous);
   }
 
   private remove(bucket: Bucket, version: StoredVersion): void {
@@ -436,6 +438,14 @@ export class ObjectStore {
     }
     for (const [key, versions] of bucket.versions) {
       versions.sort((a, b) => b.seq - a.seq);
+      // A crash between writing a new null version and removing the old one leaves both: the newer wins.
+      const nulls = versions.filter((v) => v.versionId === 'null');
+      for (const stale of nulls.slice(1)) {
+        const dir = this.keyDir(bucket, key);
+        rmSync(join(dir, `${stale.seq}.json`), { force: true });
+        rmSync(join(dir, `${stale.seq}.data`), { force: true });
+        versions.splice(versions.indexOf(stale), 1);
+      }
       bucket.keys.push(key);
     }
     bucket.keys.sort(compareKeys);

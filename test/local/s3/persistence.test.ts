@@ -1,6 +1,6 @@
 /** The local S3 across a restart on the same data dir: objects, versions and uploads under way survive. */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,7 +16,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '#local/emulators.ts';
+import { type Emulators, S3_DIR, startEmulators } from '#local/emulators.ts';
 
 let dataDir: string;
 
@@ -78,6 +78,38 @@ describe('the local S3 across a restart', () => {
       );
       const big = await s3.send(new GetObjectCommand({ Bucket: 'kept', Key: 'big.bin' }));
       expect(Buffer.from(await big.Body!.transformToByteArray()).equals(part)).toBe(true);
+    } finally {
+      s3.destroy();
+      await emulators.stop();
+    }
+  });
+
+  it('recovers from a crash in the middle of a write: the newer null version wins, unfinished data goes', async () => {
+    let emulators = await startEmulators({ dataDir });
+    let s3 = client(emulators);
+    await s3.send(new CreateBucketCommand({ Bucket: 'crashed' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'crashed', Key: 'k', Body: 'one' }));
+    const hash = createHash('sha256').update('k').digest('hex');
+    const dir = join(dataDir, S3_DIR, 'crashed', 'objects', hash.slice(0, 2), hash);
+    await cp(dir, `${dir}.saved`, { recursive: true });
+    await s3.send(new PutObjectCommand({ Bucket: 'crashed', Key: 'k', Body: 'two' }));
+    s3.destroy();
+    await emulators.stop();
+    // As if the process died after writing the new version and before removing the old one, and while
+    // receiving a third body.
+    await cp(`${dir}.saved`, dir, { recursive: true });
+    await rm(`${dir}.saved`, { recursive: true });
+    await writeFile(join(dir, '99.data'), 'unfinished');
+    expect((await readdir(dir)).sort()).toEqual(['1.data', '1.json', '2.data', '2.json', '99.data']);
+
+    emulators = await startEmulators({ dataDir });
+    s3 = client(emulators);
+    try {
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'crashed' }));
+      expect(versions.Versions?.map((v) => [v.Key, v.VersionId])).toEqual([['k', 'null']]);
+      const object = await s3.send(new GetObjectCommand({ Bucket: 'crashed', Key: 'k' }));
+      expect(await object.Body?.transformToString()).toBe('two');
+      expect((await readdir(dir)).sort()).toEqual(['2.data', '2.json']);
     } finally {
       s3.destroy();
       await emulators.stop();

@@ -123,5 +123,17 @@ describe('the local S3 keeps object versions as S3 does', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two' }));
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     expect(versions.Versions).toEqual([expect.objectContaining({ Key: 'k', VersionId: 'null', IsLatest: true })]);
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })))).toBe('two');
+    // Suspended versioning writes the null version too, and keeps the versions made while enabled.
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const kept = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'three' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'four' }));
+    const after = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    expect(after.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([
+      ['null', true],
+      [kept.VersionId, false],
+    ]);
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' })))).toBe('four');
   });
 });
