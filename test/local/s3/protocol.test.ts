@@ -174,6 +174,27 @@ describe('the local S3 on the wire', () => {
     expect(malformed.body).toContain('<Code>AuthorizationHeaderMalformed</Code>');
   });
 
+  it('serves a presigned URL until it expires', async () => {
+    const presigned = (signedAt: Date, expires: number) => {
+      const date = signedAt
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
+      return `/${bucket}/q/a%2Bb%20c.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F${date.slice(0, 8)}%2Fap-southeast-3%2Fs3%2Faws4_request&X-Amz-Date=${date}&X-Amz-Expires=${expires}&X-Amz-SignedHeaders=host&X-Amz-Signature=${signature()}`;
+    };
+    await send(
+      'PUT',
+      `/${bucket}/q/a%2Bb%20c.txt`,
+      { ...SIGNED, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      Buffer.from('x'),
+    );
+    const fresh = await send('GET', presigned(new Date(), 300), {});
+    expect([fresh.status, fresh.body]).toEqual([200, 'x']);
+    const expired = await send('GET', presigned(new Date(Date.now() - 3_600_000), 300), {});
+    expect(expired.status).toBe(403);
+    expect(expired.body).toContain('Request has expired');
+  });
+
   it('reads + in the path as a plus and + in a list query as a space, as S3 does', async () => {
     const put = await send(
       'PUT',
