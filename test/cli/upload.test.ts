@@ -134,15 +134,18 @@ describe('dtks upload --wait (CLI)', () => {
   // Last: it stops the environment.
   it('says the environment stopped when `local up` ends while upload --wait is waiting', async () => {
     const s3 = new S3Client({ forcePathStyle: true });
-    const bucket = 'dtks-unversioned';
+    // A bucket of its own (this test must not lean on the one an earlier test made), which no intake
+    // rule watches: the proposal never comes, and --wait polls the table until the environment stops.
+    const bucket = 'dtks-unwatched';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const env = { ...process.env, PROPOSALS_BUCKET: bucket, EXPORTS_BUCKET: environment.names.buckets.exports };
-    // No intake rule watches this bucket: the proposal never comes, and --wait polls the table.
     const waiting = dtks(
       ['upload', world.files.proposal.path, '--regency', '3371', '--period', '2027-01', '--wait', '--aws'],
-      { env, timeoutMs: 60_000 },
+      { env, timeoutMs: 100_000 },
     );
     const key = `proposals/3371/2027-01/${world.files.proposal.path.split('/').pop()}`;
-    for (let i = 0; i < 200; i++) {
+    // Until the upload is there (a loaded CI machine takes seconds to start the CLI), then stop.
+    for (let i = 0; i < 600; i++) {
       const there = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
         () => true,
         () => false,
@@ -155,5 +158,5 @@ describe('dtks upload --wait (CLI)', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/lingkungan lokal tidak berjalan atau terhenti \(127\.0\.0\.1:\d+, ECONNREFUSED\)/);
     expect(run.stderr).not.toMatch(/^\s+at /m);
-  }, 120_000);
+  }, 180_000);
 });
