@@ -14,10 +14,10 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { DtksClient } from '#cli/client.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { localTarget } from '#cli/target.ts';
-import { readMasterExtract } from '#core/extracts.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
 import { seedMaster } from '#local/seed.ts';
 

@@ -13,8 +13,8 @@ import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
+import { readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { formatCsvRow } from '#core/csv.ts';
-import { readPopulationExtract } from '#core/extracts.ts';
 import { REQUIRED_COLUMNS } from '#core/proposal.ts';
 import { readProposal } from '#core/proposal-reader.ts';
 

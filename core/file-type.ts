@@ -1,7 +1,7 @@
 /**
  * What a file that is not CSV text is, told from its first bytes: a region that uploads the workbook
  * instead of the CSV saved from it, a compressed file, or a "Unicode text" export (UTF-16) must be told
- * so, not that fourteen columns are missing. The readers (core/csv.ts, core/extract-loader.ts) look at
+ * so, not that fourteen columns are missing. The readers (core/csv.ts, adapters/extracts/loader.ts) look at
  * the first SNIFF_BYTES of every file before they decode anything.
  */
 import { Buffer } from 'node:buffer';

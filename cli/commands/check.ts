@@ -11,21 +11,14 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { loadMemoryPortsFromFiles } from '#adapters/extracts/loader.ts';
+import { ExtractFormatError } from '#adapters/extracts/readers.ts';
+import { ReportWorkbook, SUMMARY_SHEET_NAME } from '#adapters/xlsx/report-workbook.ts';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
-import { loadMemoryPortsFromFiles } from '#core/extract-loader.ts';
-import { ExtractFormatError } from '#core/extracts.ts';
 import { type CheckedRow, type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
 import { type Lang, messageFor } from '#core/messages.ts';
 import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
-import {
-  createReportWriter,
-  type FileWarning,
-  fileWarnings,
-  ReportWorkbook,
-  SUMMARY_SHEET_NAME,
-  summaryCsv,
-  summaryPathOf,
-} from '#core/report.ts';
+import { createReportWriter, type FileWarning, fileWarnings, summaryCsv, summaryPathOf } from '#core/report.ts';
 import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { MASTER_EXTRACT, POPULATION_EXTRACT, PROPOSAL_FILE, requireInputFile, requireOutputFile } from '../paths.ts';
@@ -114,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const partPath = `${outPath}.part`;
   try {
     // Both extracts, one after the other in a worker thread, straight into typed-array columns
-    // (core/extract-loader.ts); the first pass over the proposal needs neither and runs meanwhile.
+    // (adapters/extracts/loader.ts); the first pass over the proposal needs neither and runs meanwhile.
     const loading = loadMemoryPortsFromFiles(
       { population: values.population, ...(values.master ? { master: values.master } : {}) },
       stopLoading.signal,
@@ -196,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The report being written: CSV lines, or the .xlsx workbook (core/report.ts ReportWorkbook). */
+/** The report being written: CSV lines, or the .xlsx workbook (adapters/xlsx/report-workbook.ts). */
 function openReport(out: WriteStream, workbook: boolean, lang: Lang) {
   const write = async (chunk: string | Uint8Array) => {
     if (!out.write(chunk)) await once(out, 'drain');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadAreas } from '#core/area.ts';
 import { RESULT_CODES } from '#core/codes.ts';
 import { formatCsvRow } from '#core/csv.ts';
+import type { MasterPerson } from '#core/proposal.ts';
 import {
   DEFECTS,
   generateWorld,
@@ -19,8 +20,7 @@ import {
   PROPOSAL_FILE_COLUMNS,
   type SyntheticWorld,
   UnknownWorldRegencyError,
-} from '#core/generator.ts';
-import type { MasterPerson } from '#core/proposal.ts';
+} from '#synthetic/generator.ts';
 import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { requireOutputFolder } from '../paths.ts';

@@ -4,9 +4,10 @@
  * accepted rows for stipulation, takes the claims of accepted rows, and stores the summary.
  */
 import { z } from 'zod';
+import { ReportWorkbook } from '#adapters/xlsx/report-workbook.ts';
 import { type CheckSummary, checkProposal } from '#core/integrity.ts';
 import type { ProposalRow } from '#core/proposal.ts';
-import { createReportWriter, ReportWorkbook, summaryCsv } from '#core/report.ts';
+import { createReportWriter, summaryCsv } from '#core/report.ts';
 import { claimAcceptedRows } from '#shared/claim-check.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';

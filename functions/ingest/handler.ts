@@ -6,10 +6,11 @@
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { ReportWorkbook } from '#adapters/xlsx/report-workbook.ts';
 import { loadAreas } from '#core/area.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
-import { fileWarnings, ReportWorkbook } from '#core/report.ts';
+import { fileWarnings } from '#core/report.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';

@@ -6,7 +6,7 @@
  * invocation's 15 minutes.
  */
 import { z } from 'zod';
-import { ExtractFormatError, readPopulationExtract } from '#core/extracts.ts';
+import { ExtractFormatError, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { ValidationError } from '#shared/errors.ts';

@@ -16,10 +16,10 @@ export function fileLevelReport(message: string, lang: Lang): string {
   );
 }
 
-/** The .xlsx form of a stored return report (core/report.ts ReportWorkbook): `….csv` → `….xlsx`. */
+/** The .xlsx form of a stored return report (adapters/xlsx/report-workbook.ts): `….csv` → `….xlsx`. */
 export const reportXlsxKeyOf = (reportKey: string) => reportKey.replace(/\.csv$/, '.xlsx');
 
-export { XLSX_CONTENT_TYPE } from '#core/xlsx.ts';
+export { XLSX_CONTENT_TYPE } from '#adapters/xlsx/writer.ts';
 
 /** The summary beside a stored return report (core/report.ts summaryCsv): `….csv` → `….ringkasan.csv`. */
 export const summaryKeyOf = (reportKey: string) => summaryPathOf(reportKey);

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadMemoryPorts } from '#adapters/extracts/memory-ports.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { loadAreas } from '#core/area.ts';
 import { RESULT_CODES } from '#core/codes.ts';
-import { generateWorld } from '#core/generator.ts';
 import { checkProposal } from '#core/integrity.ts';
-import { loadMemoryPorts } from '#core/memory-ports.ts';
 import type { MasterPerson, PopulationPerson, ProposalRow } from '#core/proposal.ts';
+import { generateWorld } from '#synthetic/generator.ts';
 
 const areas = loadAreas();
 const REGENCY = '3374';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryClaimRegistry, MemoryDtksMaster, MemoryPopulationRegistry } from '#adapters/extracts/memory-ports.ts';
 import { loadAreas } from '#core/area.ts';
 import type { ResultCode } from '#core/codes.ts';
 import { type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
-import { MemoryClaimRegistry, MemoryDtksMaster, MemoryPopulationRegistry } from '#core/memory-ports.ts';
 import type { MasterPerson, PopulationPerson, ProposalRow } from '#core/proposal.ts';
 import { DISTRICT, World as People, REGENCY, registered, VILLAGE } from '../support/world.ts';
 

@@ -10,10 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { DtksClient } from '#cli/client.ts';
 import { type GenerateResult, writeWorld } from '#cli/commands/generate.ts';
 import { localTarget } from '#cli/target.ts';
-import { readMasterExtract } from '#core/extracts.ts';
 import { type LocalEnvironment, type LocalPorts, startLocalEnvironment } from '#local/environment.ts';
 import { seedMaster } from '#local/seed.ts';
 

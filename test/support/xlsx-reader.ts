@@ -1,7 +1,7 @@
 /**
  * An independent reader of .xlsx files for tests: the zip's central directory read by hand and its
  * entries inflated with node:zlib, the SpreadsheetML cells taken from the sheet XML with regular
- * expressions. It shares no code with core/xlsx.ts, so a test reads back what a spreadsheet would find.
+ * expressions. It shares no code with adapters/xlsx/writer.ts, so a test reads back what a spreadsheet would find.
  */
 import { Buffer } from 'node:buffer';
 import { inflateRawSync } from 'node:zlib';

@@ -14,6 +14,8 @@
  * The other files' rows are in NIK order (the regency index's sort key) and the writers add no
  * timestamps, so a rerun of the same period over the same master writes byte-identical files.
  */
+
+import { XLSX_CONTENT_TYPE } from '#adapters/xlsx/writer.ts';
 import { EquivalenceClassCounts } from '#core/anonymity.ts';
 import {
   createPseudonymiser,
@@ -23,7 +25,6 @@ import {
   type SnapshotPerson,
   toFullSnapshotRow,
 } from '#core/snapshot.ts';
-import { XLSX_CONTENT_TYPE } from '#core/xlsx.ts';
 import { type ExportPartRecord, KEYS } from '../contracts.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';

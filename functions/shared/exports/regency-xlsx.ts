@@ -2,12 +2,13 @@
  * The per-regency snapshot as an Excel workbook, beside the CSV (regency-csv.ts) for the Dinas Sosial:
  * the same full-tier columns, but NIK, No. KK, the area codes and RT/RW as text cells (a spreadsheet
  * rounds a 16-digit NIK read from CSV and drops RT 005 to 5), tanggal_lahir as a date, the counts as
- * numbers. Streamed (core/xlsx.ts): a regency of 10^6 persons never sits in memory. Excel holds
+ * numbers. Streamed (adapters/xlsx/writer.ts): a regency of 10^6 persons never sits in memory. Excel holds
  * 1,048,576 rows per sheet (the header included); persons beyond continue on the sheet `DTKS <regency>
  * (2)`, with the header again, so no row is ever cut off.
  */
+
+import { type XlsxColumn, type XlsxColumnKind, XlsxWriter } from '#adapters/xlsx/writer.ts';
 import { FULL_SNAPSHOT_COLUMNS, type FullSnapshotRow, type SnapshotColumnType } from '#core/snapshot.ts';
-import { type XlsxColumn, type XlsxColumnKind, XlsxWriter } from '#core/xlsx.ts';
 import type { ByteSink, WrittenObject } from './object-sink.ts';
 
 const KIND: Record<SnapshotColumnType, XlsxColumnKind> = {

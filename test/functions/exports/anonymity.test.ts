@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUASI_IDENTIFIERS } from '#core/anonymity.ts';
 import { loadAreas } from '#core/area.ts';
-import { generateWorld } from '#core/generator.ts';
 import type { SnapshotPerson } from '#core/snapshot.ts';
 import type { ExportPartRecord } from '#shared/contracts.ts';
 import { exportRegency } from '#shared/exports/regency-export.ts';
+import { generateWorld } from '#synthetic/generator.ts';
 import { type Duck, MemorySink, openDuck, type TempDir, tempDir } from './duckdb.ts';
 
 const areas = loadAreas();

@@ -11,10 +11,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { DtksClient } from '#cli/client.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { localTarget } from '#cli/target.ts';
-import { readMasterExtract } from '#core/extracts.ts';
 import { type LocalEnvironment, startLocalEnvironment } from '#local/environment.ts';
 import { seedMaster } from '#local/seed.ts';
 

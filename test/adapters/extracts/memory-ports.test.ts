@@ -1,17 +1,18 @@
 /**
  * The in-memory ports and their byte-level extract loader give exactly the answers of a straightforward
- * implementation (Maps of the records core/extracts.ts reads), whatever the layout of the extract.
+ * implementation (Maps of the records adapters/extracts/readers.ts reads), whatever the layout of the extract.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadMasterExtract, loadMemoryPortsFromFiles, loadPopulationExtract } from '#adapters/extracts/loader.ts';
+import { MemoryDtksMaster, MemoryPopulationRegistry } from '#adapters/extracts/memory-ports.ts';
+import { readMasterExtract, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { normaliseAreaCode } from '#core/area.ts';
 import { parseDate } from '#core/dates.ts';
-import { loadMasterExtract, loadMemoryPortsFromFiles, loadPopulationExtract } from '#core/extract-loader.ts';
-import { readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
-import { MemoryDtksMaster, MemoryPopulationRegistry } from '#core/memory-ports.ts';
 import { identityKey } from '#core/names.ts';
 import type { MasterMember, RegistryPerson } from '#core/ports.ts';
 
@@ -209,7 +210,7 @@ describe('loading the population extract', () => {
     ['an empty file', ''],
     ['a header only', `${POPULATION_HEADER}\n`],
     ['blank lines before the header', `\n\n${POPULATION_HEADER}\n${P('3371011707850003', 'A')}`],
-  ])('rejects or accepts %s exactly as core/extracts.ts does', async (_what, text) => {
+  ])('rejects or accepts %s exactly as adapters/extracts/readers.ts does', async (_what, text) => {
     await expectLikeReference(encode(text), SIMPLE_MASTER);
   });
 
@@ -282,7 +283,7 @@ describe('the ports on a generated world', () => {
     await expectSameAnswers(registry, dtks, ref);
   });
 
-  it('rejects a bad extract file with the error core/extracts.ts gives', async () => {
+  it('rejects a bad extract file with the error adapters/extracts/readers.ts gives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dtks-ports-'));
     dirs.push(dir);
     const bad = `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n${P('3371011707850004', 'B', '3371011001', 'ENTAH')}\n`;
@@ -294,5 +295,26 @@ describe('the ports on a generated world', () => {
       row: 2,
       message: expect.stringContaining('"ENTAH"'),
     });
+  });
+
+  it('loads in a worker thread that boots on the loader source (a failed boot would load in this thread unseen)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dtks-ports-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'population.csv'), `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n`);
+    const workers: Worker[] = [];
+    const errors: unknown[] = [];
+    const started = (worker: Worker) => {
+      workers.push(worker);
+      worker.on('error', (e) => errors.push(e));
+    };
+    process.on('worker', started);
+    try {
+      const ports = await loadMemoryPortsFromFiles({ population: join(dir, 'population.csv') });
+      expect((await ports.population.findByNik(['3371011707850003'])).get('3371011707850003')?.nama).toBe('A');
+    } finally {
+      process.off('worker', started);
+    }
+    expect(workers).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadMasterExtract, loadPopulationExtract } from '#core/extract-loader.ts';
-import { ExtractFormatError, readMasterExtract, readPopulationExtract } from '#core/extracts.ts';
+import { loadMasterExtract, loadPopulationExtract } from '#adapters/extracts/loader.ts';
+import { ExtractFormatError, readMasterExtract, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
-import { storedZip } from '../support/zip.ts';
+import { storedZip } from '../../support/zip.ts';
 
 const POPULATION_HEADER = 'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup';
 const MASTER_HEADER =

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { loadAreas } from '#core/area.ts';
 import { RESULT_CODES } from '#core/codes.ts';
 import { parseDate } from '#core/dates.ts';
-import { generateWorld, type TruthRow, UnknownWorldRegencyError } from '#core/generator.ts';
 import { parseKk } from '#core/kk.ts';
 import { namesMatch } from '#core/names.ts';
 import { nikMatchesBirthDate, parseNik } from '#core/nik.ts';
 import type { MasterPerson, PopulationPerson, ProposalRow } from '#core/proposal.ts';
+import { generateWorld, type TruthRow, UnknownWorldRegencyError } from '#synthetic/generator.ts';
 
 const areas = loadAreas();
 const REGENCY = '3374'; // Kota Semarang

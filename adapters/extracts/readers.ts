@@ -12,16 +12,16 @@ import {
   CsvQuoteError,
   CsvReader,
   MAX_HEADER_CHARS,
-} from './csv.ts';
-import { type NotCsvFileType, notCsvMessage } from './file-type.ts';
-import type { Lang } from './messages.ts';
+} from '#core/csv.ts';
+import { type NotCsvFileType, notCsvMessage } from '#core/file-type.ts';
+import type { Lang } from '#core/messages.ts';
 import {
   MASTER_EXTRACT_COLUMNS,
   type MasterPerson,
   POPULATION_EXTRACT_COLUMNS,
   type PopulationPerson,
   REQUIRED_COLUMNS,
-} from './proposal.ts';
+} from '#core/proposal.ts';
 
 export type ExtractKind = 'population' | 'master';
 export type ExtractFormatErrorCode =

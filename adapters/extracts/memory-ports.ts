@@ -6,14 +6,14 @@
  * keeps only what the checks read, in typed-array columns indexed by row, found through open-addressing
  * hash tables of row numbers keyed by numeric identifiers (see identifierKey). No per-person JS object
  * or string is kept, so loading costs no garbage collection, and the columns can be built in a worker
- * thread and handed over without copying (core/extract-loader.ts).
+ * thread and handed over without copying (adapters/extracts/loader.ts).
  */
 
 import { Buffer } from 'node:buffer';
-import { normaliseAreaCode } from './area.ts';
-import { parseDate } from './dates.ts';
-import { hash53, identifierKey } from './fingerprint.ts';
-import { identityKey } from './names.ts';
+import { normaliseAreaCode } from '#core/area.ts';
+import { parseDate } from '#core/dates.ts';
+import { hash53, identifierKey } from '#core/fingerprint.ts';
+import { identityKey } from '#core/names.ts';
 import type {
   ClaimRegistry,
   DtksMaster,
@@ -22,8 +22,8 @@ import type {
   NikClaim,
   PopulationRegistry,
   RegistryPerson,
-} from './ports.ts';
-import { type MasterPerson, type PopulationPerson, RELATIONSHIPS } from './proposal.ts';
+} from '#core/ports.ts';
+import { type MasterPerson, type PopulationPerson, RELATIONSHIPS } from '#core/proposal.ts';
 
 const INITIAL_ROWS = 1 << 12;
 

@@ -22,21 +22,21 @@
  * - REGION_OUTSIDE_SUBMITTER is generated as a whole family that lives (registry and proposal alike) in a
  *   neighbouring regency, so that it carries no address code.
  */
-import type { AreaIndex } from './area.ts';
-import { normaliseAreaCode } from './area.ts';
-import { RESULT_CODES, type ResultCode } from './codes.ts';
-import { parseDate } from './dates.ts';
-import { hash53, identifierKey } from './fingerprint.ts';
-import { encodeKk } from './kk.ts';
-import { identityKey, namesMatch } from './names.ts';
-import { encodeNik } from './nik.ts';
+import type { AreaIndex } from '#core/area.ts';
+import { normaliseAreaCode } from '#core/area.ts';
+import { RESULT_CODES, type ResultCode } from '#core/codes.ts';
+import { parseDate } from '#core/dates.ts';
+import { hash53, identifierKey } from '#core/fingerprint.ts';
+import { encodeKk } from '#core/kk.ts';
+import { identityKey, namesMatch } from '#core/names.ts';
+import { encodeNik } from '#core/nik.ts';
 import {
   MASTER_EXTRACT_COLUMNS,
   type MasterPerson,
   POPULATION_EXTRACT_COLUMNS,
   type PopulationPerson,
   type ProposalRow,
-} from './proposal.ts';
+} from '#core/proposal.ts';
 
 export interface WorldOptions {
   /** The regency/city the world is for, 4 digits (33.71 accepted); it is also the proposal's submitter. */

@@ -1,28 +1,21 @@
 /**
  * Byte-level loaders of the reference extracts (PROPOSAL_FORMAT.md, "Reference extracts") straight into
- * the typed-array columns of core/memory-ports.ts: lines and cells are cut on the raw bytes, digits
+ * the typed-array columns of adapters/extracts/memory-ports.ts: lines and cells are cut on the raw bytes, digits
  * parsed from bytes and names copied as UTF-8 bytes, so loading millions of people creates almost no
  * JS strings (the CSV tokenizer and per-person objects were most of `dtks check`'s time and memory).
  *
- * Same results as core/extracts.ts: from the first line the fast path cannot take as it is (a quote, a
+ * Same results as adapters/extracts/readers.ts: from the first line the fast path cannot take as it is (a quote, a
  * lone CR, bytes that are not UTF-8) to the end of the file, the records go through the shared
  * tokenizer (core/csv.ts) with its quoting and Windows-1252 fallback; a header the fast path does not
- * take (quotes, blank lines before it, not UTF-8) sends the whole file through core/extracts.ts.
+ * take (quotes, blank lines before it, not UTF-8) sends the whole file through adapters/extracts/readers.ts.
  */
 
 import { Buffer, isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { CsvQuoteError, CsvTokenizer, MAX_HEADER_CHARS } from './csv.ts';
-import {
-  ExtractFormatError,
-  type ExtractFormatErrorCode,
-  type ExtractKind,
-  readMasterExtract,
-  readPopulationExtract,
-} from './extracts.ts';
-import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from './file-type.ts';
-import { identifierKey } from './fingerprint.ts';
+import { CsvQuoteError, CsvTokenizer, MAX_HEADER_CHARS } from '#core/csv.ts';
+import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from '#core/file-type.ts';
+import { identifierKey } from '#core/fingerprint.ts';
 import {
   identityHash,
   type MasterState,
@@ -32,6 +25,13 @@ import {
   type MemoryPorts,
   type PopulationState,
 } from './memory-ports.ts';
+import {
+  ExtractFormatError,
+  type ExtractFormatErrorCode,
+  type ExtractKind,
+  readMasterExtract,
+  readPopulationExtract,
+} from './readers.ts';
 
 /** Reads up to `length` bytes into `target` at `offset`; 0 at the end of the input. */
 type ReadInto = (target: Uint8Array, offset: number, length: number) => number;
@@ -133,7 +133,7 @@ function trimmedText(buf: Buffer, start: number, end: number): string {
 
 /**
  * Loads one extract with `sink`. Returns false when the header is not one the fast path takes (the
- * caller then reads the whole file with core/extracts.ts).
+ * caller then reads the whole file with adapters/extracts/readers.ts).
  */
 async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Promise<boolean> {
   const source = openInput(input);
@@ -172,7 +172,7 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
     const delimiter = headerText.split(';').length > headerText.split(',').length ? ';' : ',';
     const header = headerText.split(delimiter);
     if (header.every((cell) => cell.trim() === '')) return false;
-    // Missing and repeated columns: the errors of core/extracts.ts, from its own header check.
+    // Missing and repeated columns: the errors of adapters/extracts/readers.ts, from its own header check.
     const check = kind === 'population' ? readPopulationExtract([headerBytes]) : readMasterExtract([headerBytes]);
     for await (const _ of check);
     const names = header.map((cell) => cell.trim().toLowerCase());
@@ -452,7 +452,7 @@ function masterSink(master: MemoryDtksMaster): RowSink {
   };
 }
 
-/** The whole input as chunks, for core/extracts.ts. */
+/** The whole input as chunks, for adapters/extracts/readers.ts. */
 function* chunksOf(input: ExtractInput): Generator<Uint8Array> {
   const source = openInput(input);
   try {
@@ -462,14 +462,14 @@ function* chunksOf(input: ExtractInput): Generator<Uint8Array> {
   }
 }
 
-/** Loads a population registry (Dukcapil) extract; throws ExtractFormatError as core/extracts.ts does. */
+/** Loads a population registry (Dukcapil) extract; throws ExtractFormatError as adapters/extracts/readers.ts does. */
 export async function loadPopulationExtract(input: ExtractInput): Promise<MemoryPopulationRegistry> {
   const registry = new MemoryPopulationRegistry();
   if (await scan('population', input, populationSink(registry))) return registry;
   return MemoryPopulationRegistry.fromExtract(readPopulationExtract(chunksOf(input)));
 }
 
-/** Loads a DTKS master extract; throws ExtractFormatError as core/extracts.ts does. */
+/** Loads a DTKS master extract; throws ExtractFormatError as adapters/extracts/readers.ts does. */
 export async function loadMasterExtract(input: ExtractInput): Promise<MemoryDtksMaster> {
   const master = new MemoryDtksMaster();
   if (await scan('master', input, masterSink(master))) return master;
@@ -556,7 +556,7 @@ const WORKER_BOOT = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.entry, workerData.entry));`;
 
 function startWorker(jobs: readonly ExtractJob[]): Worker {
-  const entry = new URL('./extract-loader.worker.ts', import.meta.url).href;
+  const entry = new URL('./loader.worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   // Other flags (a profiler, a heap limit) apply to the worker too; the tsx loader comes from the boot code.
   // The CLI's larger young generation is not passed on: in two loader threads at once it made loading
