@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { normaliseAreaCode } from '#core/area.ts';
 import type { Lang } from '#core/messages.ts';
+import { isPeriod } from '#core/period.ts';
 import { CliError, type Text } from './errors.ts';
 
 export type OptionSpec =
@@ -176,7 +177,7 @@ export function regencyOption(value: string, option = '--regency'): string {
 
 /** A month as YYYY-MM. */
 export function periodOption(value: string, option = '--period'): string {
-  if (/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return value;
+  if (isPeriod(value)) return value;
   throw new CliError({
     id: `${option} harus bulan YYYY-MM, mis. 2026-11, bukan "${value}"`,
     en: `${option} must be a month YYYY-MM, e.g. 2026-11, not "${value}"`,

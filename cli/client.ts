@@ -9,6 +9,8 @@ import { basename } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isTerminal } from '#core/lifecycle.ts';
+import { periodAt } from '#core/period.ts';
 import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
@@ -16,14 +18,10 @@ import { CliError, connectionFailure } from './errors.ts';
 import { type AccessTier, assertEntitled, querySnapshot } from './snapshot-query.ts';
 import type { Target } from './target.ts';
 
-const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
-
 /** The current month in Asia/Jakarta (YYYY-MM): the default period of an upload. */
 export function currentPeriod(now = new Date()): string {
-  return new Date(now.getTime() + JAKARTA_OFFSET_MS).toISOString().slice(0, 7);
+  return periodAt(now);
 }
-
-export const TERMINAL_STATUSES: readonly ProposalStatus[] = ['RETURNED', 'STIPULATED', 'REJECTED', 'EXPIRED', 'FAILED'];
 
 export interface ApiAnswer<T = Record<string, unknown>> {
   status: number;
@@ -153,7 +151,7 @@ export class DtksClient {
     let last: ProposalRecord | undefined;
     while (Date.now() < deadline) {
       last = await this.proposal(proposalId);
-      if (last && (statuses.includes(last.status) || TERMINAL_STATUSES.includes(last.status))) return last;
+      if (last && (statuses.includes(last.status) || isTerminal(last.status))) return last;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const wanted = statuses.join('/');

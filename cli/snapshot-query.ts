@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { isPeriod } from '#core/period.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { KEYS, type Principal, type Role } from '#shared/contracts.ts';
 import { CliError } from './errors.ts';
@@ -36,8 +37,6 @@ const TIERS_OF_ROLE: Partial<Record<Role, readonly AccessTier[]>> = {
 
 /** The local user a query runs as when `--as` is not given: the general analyst. */
 export const DEFAULT_ANALYST = 'analyst';
-
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export interface SnapshotQuery {
   sql: string;
@@ -85,7 +84,7 @@ export function assertEntitled(users: readonly Principal[] | undefined, user: st
 /** Runs the query; see the module comment for what it fetches. */
 export async function querySnapshot(s3: S3Client, bucket: string, query: SnapshotQuery): Promise<SnapshotQueryResult> {
   const { tier } = query;
-  if (query.period !== undefined && !PERIOD.test(query.period)) {
+  if (query.period !== undefined && !isPeriod(query.period)) {
     throw new CliError({
       id: `--period harus berupa bulan YYYY-MM (misalnya 2026-11), bukan "${query.period}"`,
       en: `--period must be a month YYYY-MM (e.g. 2026-11), not "${query.period}"`,
@@ -204,7 +203,7 @@ async function tierPeriods(s3: S3Client, bucket: string, tier: AccessTier): Prom
     );
     for (const common of page.CommonPrefixes ?? []) {
       const period = common.Prefix?.slice(prefix.length, -1) ?? '';
-      if (PERIOD.test(period)) periods.push(period);
+      if (isPeriod(period)) periods.push(period);
     }
     token = page.NextContinuationToken;
   } while (token);

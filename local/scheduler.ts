@@ -3,34 +3,23 @@
  * rule, cron(0 1 1 * ? *) in Asia/Jakarta — 01:00 WIB on the first day of each month. The workflow
  * derives the closing period (the month before) itself.
  */
+import { nextPeriod, periodAt, periodStart } from '#core/period.ts';
 
-/** Asia/Jakarta is UTC+7 all year (no daylight saving). */
-const JAKARTA_OFFSET_MS = 7 * 60 * 60 * 1000;
+/** The month a run at `at` closes (core's rule, which the workflow's DetermineClosingPeriod follows). */
+export { closingPeriod } from '#core/period.ts';
+
 /** setTimeout holds at most 2^31-1 ms (~24.8 days): longer waits are re-armed. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+/** The run is at 01:00 WIB, an hour into the month. */
+const RUN_AFTER_MONTH_START_MS = 60 * 60 * 1000;
+
 /** The next first-of-month 01:00 WIB strictly after `now`. */
 export function nextStipulationRun(now: Date): Date {
-  const jakarta = new Date(now.getTime() + JAKARTA_OFFSET_MS);
-  let year = jakarta.getUTCFullYear();
-  let month = jakarta.getUTCMonth();
-  let candidate = Date.UTC(year, month, 1, 1) - JAKARTA_OFFSET_MS;
-  if (candidate <= now.getTime()) {
-    month += 1;
-    if (month === 12) {
-      month = 0;
-      year += 1;
-    }
-    candidate = Date.UTC(year, month, 1, 1) - JAKARTA_OFFSET_MS;
-  }
-  return new Date(candidate);
-}
-
-/** The month a run at `at` closes: the calendar month before, in Asia/Jakarta. */
-export function closingPeriod(at: Date): string {
-  const jakarta = new Date(at.getTime() + JAKARTA_OFFSET_MS);
-  const previous = new Date(Date.UTC(jakarta.getUTCFullYear(), jakarta.getUTCMonth() - 1, 1));
-  return `${previous.getUTCFullYear()}-${String(previous.getUTCMonth() + 1).padStart(2, '0')}`;
+  const runOf = (period: string) => new Date(periodStart(period).getTime() + RUN_AFTER_MONTH_START_MS);
+  const thisMonth = periodAt(now);
+  const run = runOf(thisMonth);
+  return run.getTime() > now.getTime() ? run : runOf(nextPeriod(thisMonth));
 }
 
 export interface MonthlySchedule {

@@ -4,13 +4,14 @@
  * the same proposal and the conditional create in Ingest lets only the first through.
  */
 import { createHash } from 'node:crypto';
+import { isPeriod, PERIOD_SOURCE } from '#core/period.ts';
 import { KEYS } from './contracts.ts';
 
 export type UploadLocation =
   | { valid: true; regency: string; province: string; period: string; fileName: string }
   | { valid: false; regency: string; period: string; reason: string };
 
-const KEY_PATTERN = /^proposals\/(\d{4})\/(\d{4}-(?:0[1-9]|1[0-2]))\/([^/]+\.csv)$/i;
+const KEY_PATTERN = new RegExp(`^${KEYS.uploadPrefix}(\\d{4})/(${PERIOD_SOURCE})/([^/]+\\.csv)$`, 'i');
 
 /** proposals/<regency 4 digits>/<YYYY-MM>/<file>.csv */
 export function parseUploadKey(key: string): UploadLocation {
@@ -23,7 +24,7 @@ export function parseUploadKey(key: string): UploadLocation {
   return {
     valid: false,
     regency: /^\d{4}$/.test(regency) ? regency : '',
-    period: /^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? period : '',
+    period: isPeriod(period) ? period : '',
     reason:
       `Lokasi berkas '${key}' tidak sesuai. Unggah usulan ke ` +
       `${KEYS.uploadPrefix}<kode kabupaten/kota 4 angka>/<bulan YYYY-MM>/<nama berkas>.csv, ` +

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
+import { closingPeriod } from '#core/period.ts';
 import { FUNCTIONS } from '#shared/contracts.ts';
 
 // asl-validator ships no type declarations; its CommonJS export is typed here from its source (src/validator.ts).
@@ -278,6 +279,21 @@ describe('stipulation workflow', () => {
 
   it('stipulates the period given in the input (rerun or backfill)', async () => {
     expect(await periodAt({ period: '2026-07' }, '2026-11-30T18:00:00.000Z')).toBe('2026-07');
+  });
+
+  it('closes the same period as core/period.ts closingPeriod, around every midnight WIB of two years', async () => {
+    const instants: Date[] = [];
+    for (let month = 0; month < 25; month++) {
+      const midnightWib = Date.UTC(2026, month, 1) - 7 * 3600_000;
+      for (const offset of [-60_000, -1, 0, 1, 3600_000, 15 * 24 * 3600_000])
+        instants.push(new Date(midnightWib + offset));
+    }
+    for (const at of instants) {
+      expect({ at: at.toISOString(), period: await periodAt({}, at.toISOString()) }).toEqual({
+        at: at.toISOString(),
+        period: closingPeriod(at),
+      });
+    }
   });
 
   it('skips Apply when nothing changed and loops Apply until done', () => {
