@@ -5,10 +5,11 @@
  * it with the outcome (StipulationRelease). The token is stored, never logged, never returned.
  */
 import { z } from 'zod';
+import { assertTransition } from '#core/lifecycle.ts';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { AwaitStipulationInput } from '#shared/contracts.ts';
-import { StatusConflictError, ValidationError } from '#shared/errors.ts';
+import { ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -29,15 +30,13 @@ export const handler = lambda(async (event: AwaitStipulationInput) => {
   const { proposalId, taskToken } = parsed.data;
   logger.appendKeys({ proposalId });
   const proposal = await proposals.require(proposalId);
-  if (proposal.status !== 'AWAITING_PROVINCE' && proposal.status !== 'AWAITING_STIPULATION') {
-    throw new StatusConflictError(proposalId, 'AWAITING_STIPULATION', ['AWAITING_PROVINCE']);
-  }
+  // A retried step finds the proposal queued already; from anywhere else the move must be the lifecycle's.
+  if (proposal.status !== 'AWAITING_STIPULATION') assertTransition(proposal.status, 'AWAITING_STIPULATION', proposalId);
   // The token first, then the queue: a stipulation run that collects the proposal always finds its token.
   await proposals.openTask(proposal, 'STIPULATION', taskToken);
   const province = (await proposals.listDecisions(proposalId)).find((decision) => decision.level === 'PROVINCE');
   const approvedAt = province?.decidedAt ?? new Date().toISOString();
   await proposals.transition(proposalId, 'AWAITING_STIPULATION', {
-    from: ['AWAITING_PROVINCE'],
     set: ProposalsRepository.stipulationQueueAttributes(proposalId, approvedAt),
   });
   logger.info('Proposal queued for stipulation', { approvedAt });

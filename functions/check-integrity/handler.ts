@@ -47,7 +47,7 @@ export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckI
   const { proposalId } = parsed.data;
   logger.appendKeys({ proposalId });
   // A retried check (status already CHECKING) runs again from the start: every write below is idempotent.
-  const proposal = await proposals.transition(proposalId, 'CHECKING', { from: ['RECEIVED'] });
+  const proposal = await proposals.transition(proposalId, 'CHECKING');
   const bucket = config.proposalsBucket;
   const stagedKey = KEYS.stagedRows(proposalId);
 

@@ -109,7 +109,6 @@ async function recordIngestFailure(proposalId: string, error: unknown): Promise<
   const reason = `Berkas tidak dapat diterima karena kesalahan sistem (${name}); unggah ulang berkas yang sama untuk mencoba lagi`;
   try {
     await proposals.transition(proposalId, 'FAILED', {
-      from: ['RECEIVED'],
       // The name only: an SDK message may quote the request.
       set: { ingestFailure: { at: new Date().toISOString(), error: name }, reason, error: { Error: name } },
       detail: reason,
@@ -201,7 +200,6 @@ async function returnFile(
     await xlsxFile.close();
   }
   await proposals.transition(record.proposalId, 'RETURNED', {
-    from: ['RECEIVED'],
     set: { reason, ...(reportKey ? { reportKey, reportXlsxKey } : {}) },
     detail: reason,
   });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ProposalStatus, RecordOutcomeInput, TerminalStatus } from '#shared/contracts.ts';
+import type { RecordOutcomeInput, TerminalStatus } from '#shared/contracts.ts';
 import { closeEndedProposal } from '#shared/ended-proposal.ts';
 import { ProposalNotFoundError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
@@ -25,23 +25,6 @@ const INPUT = z.object({
   reason: z.string().min(1).nullish().catch(undefined),
   error: z.object({ Error: z.string().nullish(), Cause: z.string().nullish() }).nullish(),
 });
-
-const OPEN: ProposalStatus[] = [
-  'RECEIVED',
-  'CHECKING',
-  'AWAITING_REGENCY',
-  'AWAITING_PROVINCE',
-  'AWAITING_STIPULATION',
-];
-
-/** The statuses each terminal status may be reached from (DESIGN.md, flow of one proposal). */
-const FROM: Record<TerminalStatus, ProposalStatus[]> = {
-  RETURNED: ['RECEIVED', 'CHECKING', 'AWAITING_STIPULATION'],
-  REJECTED: ['AWAITING_REGENCY', 'AWAITING_PROVINCE'],
-  EXPIRED: ['AWAITING_REGENCY', 'AWAITING_PROVINCE', 'AWAITING_STIPULATION'],
-  FAILED: OPEN,
-  STIPULATED: ['AWAITING_STIPULATION'],
-};
 
 const DEFAULT_REASONS: Record<TerminalStatus, string> = {
   RETURNED: 'Tidak ada baris yang lolos pemeriksaan integritas data; lihat laporan pengembalian',
@@ -88,8 +71,8 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
     throw failure;
   }
   const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error ?? undefined));
+  // The statuses each end may be reached from are the lifecycle's (core/lifecycle.ts).
   await proposals.transition(proposalId, status, {
-    from: FROM[status],
     set: {
       reason,
       ...(error ? { error: { Error: error.Error ?? undefined, Cause: error.Cause?.slice(0, MAX_CAUSE) } } : {}),

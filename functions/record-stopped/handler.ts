@@ -11,12 +11,12 @@
  * before ProposalFailed failed the execution, or any other outcome) is left as it is.
  */
 import { z } from 'zod';
+import { isTerminal } from '#core/lifecycle.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import {
   type ExecutionStatusChangeEvent,
-  type ProposalStatus,
   STOPPED_EXECUTION_STATUSES,
   type StoppedExecutionStatus,
 } from '#shared/contracts.ts';
@@ -52,15 +52,6 @@ const UPLOAD = z.object({
     }),
   }),
 });
-
-/** Statuses a proposal is in while its workflow still carries it. */
-const OPEN: ProposalStatus[] = [
-  'RECEIVED',
-  'CHECKING',
-  'AWAITING_REGENCY',
-  'AWAITING_PROVINCE',
-  'AWAITING_STIPULATION',
-];
 
 /**
  * Per stop, the error recorded on the proposal — named like the Step Functions history event, which no
@@ -123,12 +114,12 @@ export const handler = lambda(async (event: ExecutionStatusChangeEvent) => {
   }
 
   const stop = STOPS[status];
-  if (OPEN.includes(proposal.status)) {
+  // Not yet at an end of the lifecycle: the workflow still carried it when it stopped.
+  if (!isTerminal(proposal.status)) {
     const reason = stop.reason(detail);
     const cause = [detail.error, detail.cause].filter(Boolean).join(': ').slice(0, MAX_CAUSE);
     try {
       await proposals.transition(proposalId, 'FAILED', {
-        from: OPEN,
         set: {
           reason,
           error: { Error: stop.error, Cause: cause },

@@ -5,9 +5,10 @@
  * The token is a bearer credential for the execution: it is stored, never logged, never returned.
  */
 import { z } from 'zod';
+import { AWAITING_APPROVAL } from '#core/lifecycle.ts';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ApprovalLevel, ProposalStatus, RequestApprovalInput } from '#shared/contracts.ts';
+import type { RequestApprovalInput } from '#shared/contracts.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -22,11 +23,6 @@ const INPUT = z.object({
   taskToken: z.string().min(1),
 });
 
-const STEPS: Record<ApprovalLevel, { to: ProposalStatus; from: ProposalStatus[] }> = {
-  REGENCY: { to: 'AWAITING_REGENCY', from: ['CHECKING'] },
-  PROVINCE: { to: 'AWAITING_PROVINCE', from: ['AWAITING_REGENCY'] },
-};
-
 export const handler = lambda(async (event: RequestApprovalInput) => {
   const parsed = INPUT.safeParse(event);
   // zod's message would quote the input, token included: report the failing fields only.
@@ -38,10 +34,10 @@ export const handler = lambda(async (event: RequestApprovalInput) => {
   }
   const { proposalId, level, taskToken } = parsed.data;
   logger.appendKeys({ proposalId, approvalLevel: level });
-  const step = STEPS[level];
+  const status = AWAITING_APPROVAL[level];
   // Status first, then the task: an approver never sees a task whose proposal is not yet awaiting it.
-  const proposal = await proposals.transition(proposalId, step.to, { from: step.from, detail: level });
+  const proposal = await proposals.transition(proposalId, status, { detail: level });
   const task = await proposals.openTask(proposal, level, taskToken);
   logger.info('Approval task opened');
-  return { proposalId, level, status: step.to, createdAt: task.createdAt };
+  return { proposalId, level, status, createdAt: task.createdAt };
 });

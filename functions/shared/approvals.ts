@@ -4,7 +4,8 @@
  * approvers see their own area's proposals; ministry operators see all.
  */
 import { z } from 'zod';
-import { type ApprovalLevel, CLAIM_NAMES, type Principal, type ProposalStatus, type Role } from './contracts.ts';
+import { AWAITING_APPROVAL, precedes } from '#core/lifecycle.ts';
+import { type ApprovalLevel, CLAIM_NAMES, type Principal, type Role } from './contracts.ts';
 import { AlreadyDecidedError, ForbiddenError, NotAwaitingDecisionError } from './errors.ts';
 import type { ProposalRecord } from './proposals-repository.ts';
 
@@ -43,16 +44,6 @@ export function assertMayView(principal: Principal, proposal: ProposalRecord): v
   if (!allowed) throw new ForbiddenError(`Anda tidak berwenang melihat usulan ${proposal.proposalId}`);
 }
 
-const AWAITING: Partial<Record<ProposalStatus, ApprovalLevel>> = {
-  AWAITING_REGENCY: 'REGENCY',
-  AWAITING_PROVINCE: 'PROVINCE',
-};
-
-const BEFORE: Record<ApprovalLevel, readonly ProposalStatus[]> = {
-  REGENCY: ['RECEIVED', 'CHECKING'],
-  PROVINCE: ['RECEIVED', 'CHECKING', 'AWAITING_REGENCY'],
-};
-
 /**
  * The level this principal decides now. ForbiddenError when the principal has no say over this
  * proposal at all (another area, another role); AlreadyDecidedError when it has, but the proposal is not
@@ -63,8 +54,9 @@ export function decisionLevelFor(principal: Principal, proposal: ProposalRecord)
   if (principal.role === 'regency_approver' && principal.area === proposal.regency) level = 'REGENCY';
   else if (principal.role === 'province_approver' && principal.area === proposal.province) level = 'PROVINCE';
   else throw new ForbiddenError(`Anda tidak berwenang memutuskan usulan ${proposal.proposalId}`);
-  if (AWAITING[proposal.status] === level) return level;
-  // Before its turn (still checked, or at the regency for a province approver) vs after it.
-  if (BEFORE[level].includes(proposal.status)) throw new NotAwaitingDecisionError(proposal.proposalId);
+  const awaiting = AWAITING_APPROVAL[level];
+  if (proposal.status === awaiting) return level;
+  // Before its turn in the lifecycle (still checked, or at the regency for a province approver) vs after it.
+  if (precedes(proposal.status, awaiting)) throw new NotAwaitingDecisionError(proposal.proposalId);
   throw new AlreadyDecidedError(proposal.proposalId);
 }

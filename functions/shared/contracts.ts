@@ -3,24 +3,13 @@
  * (functions/*), the CDK stack (infra/) and the local runtime (local/). Change a shape here and the
  * three must follow; the tests of each side import these types.
  */
+import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus } from '#core/lifecycle.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and decisions (DESIGN.md "Contracts")
 // ---------------------------------------------------------------------------------------------
-export const PROPOSAL_STATUSES = [
-  'RECEIVED',
-  'CHECKING',
-  'RETURNED',
-  'AWAITING_REGENCY',
-  'AWAITING_PROVINCE',
-  'AWAITING_STIPULATION',
-  'STIPULATED',
-  'REJECTED',
-  'EXPIRED',
-  'FAILED',
-] as const;
-export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
-export type TerminalStatus = 'RETURNED' | 'STIPULATED' | 'REJECTED' | 'EXPIRED' | 'FAILED';
+// The statuses and their moves live in core/lifecycle.ts; named here too for the payloads below.
+export { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus };
 
 export type ApprovalLevel = 'REGENCY' | 'PROVINCE';
 export type DecisionKind = 'APPROVE' | 'APPROVE_WITH_EXCLUSIONS' | 'REJECT';

@@ -62,17 +62,8 @@ export class ValidationError extends Error {
   }
 }
 
-/** A status transition that the proposal's current status does not allow (e.g. a late, repeated step). */
-export class StatusConflictError extends Error {
-  override readonly name = 'StatusConflictError';
-  constructor(
-    readonly proposalId: string,
-    readonly to: string,
-    readonly from: readonly string[],
-  ) {
-    super(`Status usulan ${proposalId} tidak dapat diubah menjadi ${to} (status saat ini bukan ${from.join('/')})`);
-  }
-}
+/** A status transition that the proposal's current status does not allow: core/lifecycle.ts, with its moves. */
+export { StatusConflictError } from '#core/lifecycle.ts';
 
 /** The staged rows of a proposal are missing: ingest did not finish, or staging data was removed. */
 export class StagedRowsMissingError extends Error {

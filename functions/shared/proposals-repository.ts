@@ -16,10 +16,11 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type ProposalStatus, StatusConflictError, sourcesOf, TAKE_OVER_FROM } from '#core/lifecycle.ts';
 import type { FileWarning } from '#core/report.ts';
-import type { ApprovalDecision, ApprovalLevel, Exclusion, ProposalStatus, StipulationRelease } from './contracts.ts';
+import type { ApprovalDecision, ApprovalLevel, Exclusion, StipulationRelease } from './contracts.ts';
 import { TABLES } from './contracts.ts';
-import { ProposalNotFoundError, StatusConflictError } from './errors.ts';
+import { ProposalNotFoundError } from './errors.ts';
 
 const { taskIndex, stipulationIndex, regencyIndex } = TABLES.proposals;
 
@@ -151,8 +152,6 @@ export interface PeriodCollection {
 }
 
 export interface TransitionOptions {
-  /** Statuses the proposal may be in for this transition. */
-  from: readonly ProposalStatus[];
   /** Attributes set in the same write. */
   set?: Record<string, unknown>;
   /** Attributes removed in the same write (e.g. the stipulation queue keys). */
@@ -231,11 +230,14 @@ export class ProposalsRepository {
   }
 
   /**
-   * Moves the proposal to `to` if it is in one of `options.from`, with an audit event. A retry of a
-   * transition already made (the status is `to`) succeeds without a second change and rewrites the same
-   * audit event; any other status is a StatusConflictError.
+   * Moves the proposal to `to` if the lifecycle has a move there from its status (core/lifecycle.ts), with
+   * an audit event. A retry of a transition already made (the status is `to`) succeeds without a second
+   * change and rewrites the same audit event; any other status is a StatusConflictError.
    */
-  async transition(proposalId: string, to: ProposalStatus, options: TransitionOptions): Promise<ProposalRecord> {
+  async transition(proposalId: string, to: ProposalStatus, options: TransitionOptions = {}): Promise<ProposalRecord> {
+    const from = sourcesOf(to);
+    // Nothing moves to RECEIVED: a proposal starts there (create), or a re-upload takes it over.
+    if (from.length === 0) throw new StatusConflictError(proposalId, to, from);
     const now = new Date().toISOString();
     const names: Record<string, string> = {
       '#status': 'status',
@@ -244,7 +246,7 @@ export class ProposalsRepository {
       '#updated': 'updatedAt',
     };
     const values: Record<string, unknown> = { ':to': to, ':now': now };
-    const fromPlaceholders = options.from.map((status, i) => {
+    const fromPlaceholders = from.map((status, i) => {
       values[`:from${i}`] = status;
       return `:from${i}`;
     });
@@ -275,7 +277,7 @@ export class ProposalsRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const current = await this.require(proposalId);
-      if (current.status !== to) throw new StatusConflictError(proposalId, to, options.from);
+      if (current.status !== to) throw new StatusConflictError(proposalId, to, from);
       record = current;
     }
     await this.addEvent(proposalId, {
@@ -347,6 +349,7 @@ export class ProposalsRepository {
     from: Pick<ProposalRecord, 'executionId' | 'status'>,
     executionId: string,
   ): Promise<boolean> {
+    if (!TAKE_OVER_FROM.includes(from.status)) throw new StatusConflictError(proposalId, 'RECEIVED', TAKE_OVER_FROM);
     const now = new Date().toISOString();
     try {
       await this.documents.send(

@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('record-outcome', () => {
   it('records REJECTED with the rejecting approver and note, and closes the open task', async () => {
     await proposal('p-rejected', 'CHECKING');
-    const current = await proposals.transition('p-rejected', 'AWAITING_REGENCY', { from: ['CHECKING'] });
+    const current = await proposals.transition('p-rejected', 'AWAITING_REGENCY');
     await proposals.openTask(current, 'REGENCY', 'token-rejected');
     await proposals.putDecision({
       proposalId: 'p-rejected',
@@ -66,7 +66,6 @@ describe('record-outcome', () => {
   it('is idempotent: recording the status the proposal already has succeeds and keeps the first reason', async () => {
     await proposal('p-returned', 'RECEIVED');
     await proposals.transition('p-returned', 'RETURNED', {
-      from: ['RECEIVED'],
       set: { reason: 'Kolom nik tidak ada' },
     });
     await run({ proposalId: 'p-returned', status: 'RETURNED', reason: 'lain' });

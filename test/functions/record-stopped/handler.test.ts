@@ -86,7 +86,7 @@ async function waitingProposal(name: string, status: ProposalStatus = 'AWAITING_
     statusChangedAt: now,
   });
   if (status !== 'CHECKING') {
-    const current = await proposals.transition(proposalId, status, { from: ['CHECKING'] });
+    const current = await proposals.transition(proposalId, status);
     if (status === 'AWAITING_REGENCY') await proposals.openTask(current, 'REGENCY', `token-${name}`);
   }
   await aws.clients.s3.send(
@@ -154,8 +154,9 @@ describe('record-stopped', () => {
 
   it('takes the proposal out of the stipulation queue when the stopped execution was waiting for it', async () => {
     const { proposalId, executionArn, input } = await waitingProposal('queued', 'CHECKING');
+    await proposals.transition(proposalId, 'AWAITING_REGENCY');
+    await proposals.transition(proposalId, 'AWAITING_PROVINCE');
     await proposals.transition(proposalId, 'AWAITING_STIPULATION', {
-      from: ['CHECKING'],
       set: ProposalsRepository.stipulationQueueAttributes(proposalId, new Date().toISOString()),
     });
     expect((await proposals.listStipulationQueue('2026-11')).map((p) => p.proposalId)).toContain(proposalId);
@@ -193,7 +194,6 @@ describe('record-stopped', () => {
   it('leaves a proposal its workflow already ended (RecordFailed before the execution failed) as it is', async () => {
     const { proposalId, executionArn, input } = await waitingProposal('recorded');
     await proposals.transition(proposalId, 'FAILED', {
-      from: ['AWAITING_REGENCY'],
       set: { reason: 'Keputusan tidak tercatat', error: { Error: 'DecisionNotRecordedError' } },
     });
     expect(await run(statusChange(executionArn, 'FAILED', input, { error: 'DecisionNotRecordedError' }))).toMatchObject(
