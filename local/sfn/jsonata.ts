@@ -156,3 +156,19 @@ function seededRandom(seed: number): number {
   state ^= state + Math.imul(state ^ (state >>> 7), state | 61);
   return ((state ^ (state >>> 14)) >>> 0) / 4294967296;
 }
+
+/** The value of a field that must be a non-negative integer (Wait Seconds, MaxConcurrency). */
+export function nonNegativeInteger(value: Json, field: string): number {
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    fail(`${field} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+/** The value of a field that must be a positive integer (TimeoutSeconds, HeartbeatSeconds). */
+export function positiveInteger(value: Json, field: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    fail(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}

@@ -72,3 +72,37 @@ export function executionStatusChange(
     },
   };
 }
+
+/**
+ * Hands every status change to the subscriber, once (best effort, as on AWS: not persisted, not retried).
+ * A subscriber that throws does not disturb the execution; the lost event is logged.
+ */
+export class StatusChangeAnnouncer {
+  private readonly subscriber: ((event: ExecutionStatusChangeEvent) => void) | undefined;
+  private readonly region: string;
+  private readonly account: string;
+  private readonly log: (message: string) => void;
+
+  constructor(options: {
+    onStatusChange: ((event: ExecutionStatusChangeEvent) => void) | undefined;
+    region: string;
+    account: string;
+    log: (message: string) => void;
+  }) {
+    this.subscriber = options.onStatusChange;
+    this.region = options.region;
+    this.account = options.account;
+    this.log = options.log;
+  }
+
+  announce(record: ExecutionRecord, now: number): void {
+    if (!this.subscriber) return;
+    try {
+      this.subscriber(executionStatusChange(record, { now, region: this.region, account: this.account }));
+    } catch (error) {
+      this.log(
+        `The status change of ${record.executionArn} was not delivered: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}

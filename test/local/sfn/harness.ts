@@ -74,6 +74,35 @@ export function callbackTask(functionName: string, extra: Record<string, unknown
   };
 }
 
+/**
+ * An approval as the workflows ask for one: a waitForTaskToken task whose result is the output, a
+ * States.Timeout caught as "Expired" (with the level), any other error caught as "Failed".
+ */
+export function approval(extra: Record<string, unknown> = {}): string {
+  return machine('Ask', {
+    Ask: callbackTask('ask', {
+      Output: '{% $states.result %}',
+      Catch: [
+        {
+          ErrorEquals: ['States.Timeout'],
+          Output: '{% $merge([$states.errorOutput, {"level": "REGENCY"}]) %}',
+          Next: 'Expired',
+        },
+        { ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput %}', Next: 'Failed' },
+      ],
+      End: true,
+      ...extra,
+    }),
+    Expired: { Type: 'Pass', End: true },
+    Failed: { Type: 'Pass', End: true },
+  });
+}
+
+/** The output of a closed execution, parsed (undefined when it has none). */
+export function output(description: { output?: string }): unknown {
+  return description.output === undefined ? undefined : JSON.parse(description.output);
+}
+
 export interface Harness {
   runtime: StepFunctionsRuntime;
   dataDir: string;
