@@ -7,11 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CLAIM_NAMES, type Principal } from '#shared/contracts.ts';
+import { APPROVAL_ROUTES, type ApprovalRoute, CLAIM_NAMES, type Principal, routeKeyOf } from '#shared/contracts.ts';
 import type { LocalFunctions } from './functions.ts';
-
-/** The routes of the production HTTP API (infra/), in API Gateway's route-key syntax. */
-export const APPROVAL_ROUTES = ['GET /tasks', 'GET /proposals/{proposalId}', 'POST /proposals/{proposalId}/decision'];
 
 /** Local users for the given regencies: an operator and an approver per regency, an approver per province. */
 export function localUsers(regencies: readonly string[]): Principal[] {
@@ -34,8 +31,9 @@ function matchRoute(
   path: string,
 ): { routeKey: string; pathParameters?: Record<string, string> } | undefined {
   const parts = path.split('/').filter(Boolean);
-  for (const route of APPROVAL_ROUTES) {
-    const [routeMethod, routePath] = route.split(' ') as [string, string];
+  // The routes of the production HTTP API (contracts.ts, declared in API Gateway by infra/).
+  for (const route of Object.keys(APPROVAL_ROUTES) as ApprovalRoute[]) {
+    const { method: routeMethod, path: routePath } = APPROVAL_ROUTES[route];
     if (routeMethod !== method) continue;
     const routeParts = routePath.split('/').filter(Boolean);
     if (routeParts.length !== parts.length) continue;
@@ -48,7 +46,9 @@ function matchRoute(
       }
       return part === value;
     });
-    if (matches) return { routeKey: route, pathParameters: Object.keys(parameters).length ? parameters : undefined };
+    if (matches) {
+      return { routeKey: routeKeyOf(route), pathParameters: Object.keys(parameters).length ? parameters : undefined };
+    }
   }
   return undefined;
 }

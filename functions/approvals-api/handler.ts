@@ -9,80 +9,57 @@
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
-import indonesian from 'zod/v4/locales/id.js';
+import type { z } from 'zod';
 import { isResultCode } from '#core/codes.ts';
 import { messageFor } from '#core/messages.ts';
 import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } from '#shared/approvals.ts';
 import { documents, s3, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ApprovalDecision, ApprovalLevel, Principal } from '#shared/contracts.ts';
+import {
+  type ApprovalDecision,
+  type ApprovalLevel,
+  type ApprovalRoute,
+  approvalRouteOf,
+  DECISION_REQUEST,
+  type Principal,
+} from '#shared/contracts.ts';
 import { AlreadyDecidedError, ForbiddenError, taskCallError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
-import { lambda } from '#shared/middleware.ts';
+import { httpLambda, parseInput } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { describeUnknown, unknownExclusions } from './exclusions.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
+type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Response = APIGatewayProxyStructuredResultV2;
-
-const DIGITS_16 = /^\d{16}$/;
-
-/** zod's own messages (a wrong enum value or type, a too long text) in Bahasa Indonesia, like ours. */
-const INDONESIAN = indonesian().localeError;
-
-const DECISION_BODY = z
-  .object({
-    decision: z.enum(['APPROVE', 'APPROVE_WITH_EXCLUSIONS', 'REJECT']),
-    note: z.string().trim().max(2000).default(''),
-    exclusions: z
-      .array(
-        z.object({
-          kind: z.enum(['NIK', 'KK']),
-          id: z.string().regex(DIGITS_16, 'harus 16 angka'),
-          reason: z.string().trim().min(1, 'alasan wajib diisi').max(500),
-        }),
-      )
-      .max(10_000)
-      .default([]),
-  })
-  .superRefine((body, context) => {
-    if (body.decision === 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length === 0) {
-      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'minimal satu pengecualian' });
-    }
-    if (body.decision !== 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length > 0) {
-      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'hanya untuk APPROVE_WITH_EXCLUSIONS' });
-    }
-    // Every decision is recorded with its why: a rejection must say it.
-    if (body.decision === 'REJECT' && body.note === '') {
-      context.addIssue({ code: 'custom', path: ['note'], message: 'alasan penolakan wajib diisi' });
-    }
-  });
 
 /** Step Functions' answers for a task that is no longer waiting. */
 const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
-export const handler = lambda(async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<Response> => {
+/** What each route of the API (contracts.ts APPROVAL_ROUTES) does. */
+const ROUTES: Record<ApprovalRoute, (principal: Principal, event: Event) => Promise<Response>> = {
+  listTasks: (principal) => listTasks(principal),
+  viewProposal: (principal, event) => viewProposal(principal, proposalIdOf(event)),
+  decide: (principal, event) => decide(principal, proposalIdOf(event), event),
+};
+
+export const handler = httpLambda(async (event): Promise<Response> => {
   try {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     logger.appendKeys({ route: event.routeKey, username: principal.username });
-    const proposalId = event.pathParameters?.proposalId ?? '';
-    switch (event.routeKey) {
-      case 'GET /tasks':
-        return await listTasks(principal);
-      case 'GET /proposals/{proposalId}':
-        return await viewProposal(principal, proposalId);
-      case 'POST /proposals/{proposalId}/decision':
-        return await decide(principal, proposalId, event);
-      default:
-        return respond(404, { code: 'NOT_FOUND', message: 'Alamat tidak dikenal' });
-    }
+    const route = approvalRouteOf(event.routeKey);
+    if (!route) return respond(404, { code: 'NOT_FOUND', message: 'Alamat tidak dikenal' });
+    return await ROUTES[route](principal, event);
   } catch (error) {
     return errorResponse(error);
   }
 });
+
+function proposalIdOf(event: Event): string {
+  return event.pathParameters?.proposalId ?? '';
+}
 
 async function listTasks(principal: Principal): Promise<Response> {
   const tasks = await proposals.listOpenTasks(taskScopeOf(principal));
@@ -201,7 +178,7 @@ async function sendDecision(
   return delivered;
 }
 
-function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): z.infer<typeof DECISION_BODY> {
+function parseBody(event: Event): z.output<typeof DECISION_REQUEST> {
   let json: unknown;
   try {
     const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
@@ -209,12 +186,7 @@ function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): z.infer<type
   } catch {
     throw new ValidationError('Isi permintaan bukan JSON yang valid');
   }
-  const parsed = DECISION_BODY.safeParse(json, { error: INDONESIAN });
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'isi'}: ${issue.message}`);
-    throw new ValidationError(`Keputusan tidak valid: ${issues.join('; ')}`, issues);
-  }
-  return parsed.data;
+  return parseInput(DECISION_REQUEST, json);
 }
 
 const STATUS_OF: Record<string, number> = {

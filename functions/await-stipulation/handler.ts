@@ -4,12 +4,10 @@
  * time (across proposals, the earlier approval wins a conflict). The month's stipulation run releases
  * it with the outcome (StipulationRelease). The token is stored, never logged, never returned.
  */
-import { z } from 'zod';
 import { assertTransition } from '#core/lifecycle.ts';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { AwaitStipulationInput } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { AWAIT_STIPULATION_INPUT } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -17,17 +15,7 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({ proposalId: z.string().min(1), taskToken: z.string().min(1) });
-
-export const handler = lambda(async (event: AwaitStipulationInput) => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Masukan AwaitStipulation tidak valid',
-      parsed.error.issues.map((issue) => issue.path.join('.')),
-    );
-  }
-  const { proposalId, taskToken } = parsed.data;
+export const handler = lambda(AWAIT_STIPULATION_INPUT, async ({ proposalId, taskToken }) => {
   logger.appendKeys({ proposalId });
   const proposal = await proposals.require(proposalId);
   // A retried step finds the proposal queued already; from anywhere else the move must be the lifecycle's.

@@ -3,7 +3,6 @@
  * population registry, DTKS master and pending claims. Writes the return report for the region, the
  * accepted rows for stipulation, takes the claims of accepted rows, and stores the summary.
  */
-import { z } from 'zod';
 import { ReportWorkbook } from '#adapters/xlsx/report-workbook.ts';
 import { type CheckSummary, checkProposal } from '#core/integrity.ts';
 import type { ProposalRow } from '#core/proposal.ts';
@@ -12,8 +11,8 @@ import { claimAcceptedRows } from '#shared/claim-check.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { type CheckIntegrityInput, type CheckIntegrityOutput, KEYS } from '#shared/contracts.ts';
-import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { CHECK_INTEGRITY_INPUT, type CheckIntegrityOutput, KEYS } from '#shared/contracts.ts';
+import { StagedRowsMissingError } from '#shared/errors.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
@@ -39,12 +38,7 @@ const ports = {
   claims,
 };
 
-const INPUT = z.object({ proposalId: z.string().min(1) });
-
-export const handler = lambda(async (event: CheckIntegrityInput): Promise<CheckIntegrityOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan CheckIntegrity tidak valid', [parsed.error.message]);
-  const { proposalId } = parsed.data;
+export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Promise<CheckIntegrityOutput> => {
   logger.appendKeys({ proposalId });
   // A retried check (status already CHECKING) runs again from the start: every write below is idempotent.
   const proposal = await proposals.transition(proposalId, 'CHECKING');

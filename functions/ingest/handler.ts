@@ -5,7 +5,6 @@
  * report that says why.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { ReportWorkbook } from '#adapters/xlsx/report-workbook.ts';
 import { loadAreas } from '#core/area.ts';
 import type { ProposalRow } from '#core/proposal.ts';
@@ -13,8 +12,8 @@ import { ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
 import { fileWarnings } from '#core/report.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
-import { isTransientAwsError, ValidationError } from '#shared/errors.ts';
+import { INGEST_INPUT, type IngestInput, type IngestOutput, KEYS } from '#shared/contracts.ts';
+import { isTransientAwsError } from '#shared/errors.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -26,19 +25,7 @@ import { parseUploadKey, proposalIdFor, type UploadLocation } from '#shared/uplo
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  versionId: z.string().min(1).optional(),
-  etag: z.string().min(1).optional(),
-  size: z.number().optional(),
-  executionId: z.string().min(1),
-});
-
-export const handler = lambda(async (event: IngestInput): Promise<IngestOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan Ingest tidak valid', [parsed.error.message]);
-  const input = parsed.data;
+export const handler = lambda(INGEST_INPUT, async (input): Promise<IngestOutput> => {
   const location = parseUploadKey(input.key);
   const version = input.versionId ?? input.etag ?? (await currentVersion(input.bucket, input.key));
   const proposalId = proposalIdFor({ bucket: input.bucket, key: input.key, version }, location);
@@ -120,11 +107,7 @@ async function recordIngestFailure(proposalId: string, error: unknown): Promise<
 }
 
 /** Reads the file into staged rows, or returns it with the reason it cannot be read. */
-async function ingestFile(
-  record: ProposalRecord,
-  input: z.infer<typeof INPUT>,
-  location: UploadLocation,
-): Promise<IngestOutput> {
+async function ingestFile(record: ProposalRecord, input: IngestInput, location: UploadLocation): Promise<IngestOutput> {
   const { proposalId } = record;
 
   if (!location.valid) return returnFile(record, location.reason);

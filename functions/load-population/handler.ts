@@ -5,10 +5,10 @@
  * national extract belongs in several files (per province or regency): each load must fit one
  * invocation's 15 minutes.
  */
-import { z } from 'zod';
 import { ExtractFormatError, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
+import { LOAD_POPULATION_INPUT } from '#shared/contracts.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -18,19 +18,10 @@ import { openObject } from '#shared/staging.ts';
 const config = readConfig(['populationTable']);
 const registry = new DynamoPopulationRegistry(documents, config.populationTable);
 
-const EVENTBRIDGE = z.object({
-  'detail-type': z.literal('Object Created'),
-  detail: z.object({ bucket: z.object({ name: z.string().min(1) }), object: z.object({ key: z.string().min(1) }) }),
-});
-const DIRECT = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
-
-export type LoadPopulationEvent = z.input<typeof EVENTBRIDGE> | z.input<typeof DIRECT>;
-
 /** Log progress every this many people. */
 const PROGRESS_EVERY = 50_000;
 
-export const handler = lambda(async (event: LoadPopulationEvent) => {
-  const { bucket, key } = objectOf(event);
+export const handler = lambda(LOAD_POPULATION_INPUT, async ({ bucket, key }) => {
   logger.appendKeys({ bucket, key });
   const body = await openObject(s3, bucket, key);
   if (!body) throw new ValidationError(`Berkas ekstrak Dukcapil '${key}' tidak ditemukan`);
@@ -57,11 +48,3 @@ export const handler = lambda(async (event: LoadPopulationEvent) => {
   logger.info('Population extract loaded', { loaded, ms: Date.now() - started });
   return { bucket, key, loaded };
 });
-
-function objectOf(event: LoadPopulationEvent): { bucket: string; key: string } {
-  const fromRule = EVENTBRIDGE.safeParse(event);
-  if (fromRule.success) return { bucket: fromRule.data.detail.bucket.name, key: fromRule.data.detail.object.key };
-  const direct = DIRECT.safeParse(event);
-  if (direct.success) return direct.data;
-  throw new ValidationError('Masukan LoadPopulation harus berupa event S3 Object Created atau {bucket, key}');
-}

@@ -3,13 +3,12 @@
  * with the reason the region will read, its open tasks closed and its NIK claims released. Staged data
  * is kept: a FAILED proposal can be inspected and re-run.
  */
-import { z } from 'zod';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { RecordOutcomeInput, TerminalStatus } from '#shared/contracts.ts';
+import { RECORD_OUTCOME_INPUT, type TerminalStatus } from '#shared/contracts.ts';
 import { closeEndedProposal } from '#shared/ended-proposal.ts';
-import { ProposalNotFoundError, ValidationError } from '#shared/errors.ts';
+import { ProposalNotFoundError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -17,14 +16,6 @@ import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repo
 const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 const claims = new DynamoClaimRegistry(documents, config.claimsTable);
-
-const INPUT = z.object({
-  proposalId: z.string().min(1),
-  status: z.enum(['RETURNED', 'STIPULATED', 'REJECTED', 'EXPIRED', 'FAILED']),
-  // JSONata gives null for a reason the workflow does not have: the default reason of the status applies.
-  reason: z.string().min(1).nullish().catch(undefined),
-  error: z.object({ Error: z.string().nullish(), Cause: z.string().nullish() }).nullish(),
-});
 
 const DEFAULT_REASONS: Record<TerminalStatus, string> = {
   RETURNED: 'Tidak ada baris yang lolos pemeriksaan integritas data; lihat laporan pengembalian',
@@ -54,10 +45,8 @@ function errorMessageOf(cause: string | null | undefined): string | undefined {
 /** A Catch cause can be a whole stack trace; the proposal keeps enough to diagnose. */
 const MAX_CAUSE = 4000;
 
-export const handler = lambda(async (event: RecordOutcomeInput) => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan RecordOutcome tidak valid', [parsed.error.message]);
-  const { proposalId, status, error } = parsed.data;
+export const handler = lambda(RECORD_OUTCOME_INPUT, async (input) => {
+  const { proposalId, status, error } = input;
   logger.appendKeys({ proposalId, status });
   let proposal: ProposalRecord;
   try {
@@ -70,7 +59,7 @@ export const handler = lambda(async (event: RecordOutcomeInput) => {
     }
     throw failure;
   }
-  const reason = parsed.data.reason ?? (await defaultReason(proposal, status, error ?? undefined));
+  const reason = input.reason ?? (await defaultReason(proposal, status, error ?? undefined));
   // The statuses each end may be reached from are the lifecycle's (core/lifecycle.ts).
   await proposals.transition(proposalId, status, {
     set: {

@@ -15,11 +15,7 @@ import { isTerminal } from '#core/lifecycle.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import {
-  type ExecutionStatusChangeEvent,
-  STOPPED_EXECUTION_STATUSES,
-  type StoppedExecutionStatus,
-} from '#shared/contracts.ts';
+import { RECORD_STOPPED_INPUT, STOPPED_EXECUTION_STATUSES, type StoppedExecutionStatus } from '#shared/contracts.ts';
 import { closeEndedProposal } from '#shared/ended-proposal.ts';
 import { StatusConflictError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
@@ -30,16 +26,6 @@ import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 const claims = new DynamoClaimRegistry(documents, config.claimsTable);
-
-const EVENT = z.object({
-  detail: z.object({
-    executionArn: z.string().min(1),
-    status: z.string(),
-    input: z.string().nullish(),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
-  }),
-});
 
 /** The execution input: the S3 "Object Created" event that started it (state-machines/proposal.asl.json). */
 const UPLOAD = z.object({
@@ -80,10 +66,8 @@ type StopDetail = { error?: string | null; cause?: string | null };
 /** A cause can be a whole stack trace; the proposal keeps enough to diagnose (as RecordOutcome does). */
 const MAX_CAUSE = 4000;
 
-export const handler = lambda(async (event: ExecutionStatusChangeEvent) => {
-  const parsed = EVENT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan RecordStopped tidak valid', [parsed.error.message]);
-  const { detail } = parsed.data;
+export const handler = lambda(RECORD_STOPPED_INPUT, async (input) => {
+  const { detail } = input;
   const status = detail.status as StoppedExecutionStatus;
   if (!STOPPED_EXECUTION_STATUSES.includes(status)) {
     logger.warn('Status change is not a stop; nothing to record', { status: detail.status });

@@ -2,8 +2,14 @@
  * The contracts between the state machines (state-machines/*.asl.json), the Lambda handlers
  * (functions/*), the CDK stack (infra/) and the local runtime (local/). Change a shape here and the
  * three must follow; the tests of each side import these types.
+ *
+ * Each handler's input is a zod schema (`…_INPUT`) that its wrapper, `lambda(schema, fn)` in
+ * middleware.ts, parses the event with; the TypeScript type is inferred from it, so the check and the
+ * type cannot drift. The schema's description names the input in the ValidationError of a bad payload.
  */
+import { z } from 'zod';
 import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus } from '#core/lifecycle.ts';
+import { PERIOD_PATTERN } from '#core/period.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and decisions (DESIGN.md "Contracts")
@@ -44,6 +50,8 @@ export const KEYS = {
   returnReport: (regency: string, proposalId: string) => `reports/${regency}/${proposalId}/laporan-pengembalian.csv`,
   /** The resolved change set of a stipulation period (NDJSON of StipulationChange). */
   changeSet: (period: string) => `stipulation/${period}/changes.ndjson`,
+  /** The ChangeSetSummary Resolve leaves next to the change set, read by the later steps. */
+  changeSetSummary: (period: string) => `stipulation/${period}/summary.json`,
   /** Exports bucket: Parquet per period/province/regency (full tier). */
   exportPart: (period: string, province: string, regency: string) =>
     `exports/period=${period}/province=${province}/regency-${regency}.parquet`,
@@ -104,25 +112,38 @@ export const TABLES = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
+// Fields the payloads share
+// ---------------------------------------------------------------------------------------------
+const ID = z.string().min(1);
+/** A stipulation period (bulan penetapan), core/period.ts. */
+export const PERIOD = z.string().regex(PERIOD_PATTERN, 'periode harus berbentuk YYYY-MM');
+export const REGENCY = z.string().regex(/^\d{4}$/, 'kode kabupaten/kota harus 4 angka');
+export const PROVINCE = z.string().regex(/^\d{2}$/, 'kode provinsi harus 2 angka');
+const COUNT = z.number().int().nonnegative();
+export const PROPOSAL_REFS = z.array(z.object({ proposalId: ID, regency: z.string() }));
+
+// ---------------------------------------------------------------------------------------------
 // Handler payloads of the proposal workflow (state-machines/proposal.asl.json)
 // ---------------------------------------------------------------------------------------------
 /** Ingest: the workflow passes the S3 object of the EventBridge "Object Created" event. */
-export interface IngestInput {
-  bucket: string;
-  key: string;
-  versionId?: string;
-  etag?: string;
-  size?: number;
-  executionId: string;
-}
+export const INGEST_INPUT = z
+  .object({
+    bucket: ID,
+    key: ID,
+    versionId: ID.optional(),
+    etag: ID.optional(),
+    size: z.number().optional(),
+    executionId: ID,
+  })
+  .describe('Masukan Ingest');
+export type IngestInput = z.infer<typeof INGEST_INPUT>;
 export type IngestOutput =
   | { outcome: 'DUPLICATE'; proposalId: string }
   | { outcome: 'RETURNED'; proposalId: string; reason: string }
   | { outcome: 'INGESTED'; proposalId: string; regency: string; province: string; period: string; rows: number };
 
-export interface CheckIntegrityInput {
-  proposalId: string;
-}
+export const CHECK_INTEGRITY_INPUT = z.object({ proposalId: ID }).describe('Masukan CheckIntegrity');
+export type CheckIntegrityInput = z.infer<typeof CHECK_INTEGRITY_INPUT>;
 export interface CheckIntegrityOutput {
   proposalId: string;
   rows: number;
@@ -134,17 +155,14 @@ export interface CheckIntegrityOutput {
 }
 
 /** RequestApproval runs as lambda:invoke.waitForTaskToken; the token is stored, never logged. */
-export interface RequestApprovalInput {
-  proposalId: string;
-  level: ApprovalLevel;
-  taskToken: string;
-}
+export const REQUEST_APPROVAL_INPUT = z
+  .object({ proposalId: ID, level: z.enum(['REGENCY', 'PROVINCE'] satisfies ApprovalLevel[]), taskToken: ID })
+  .describe('Masukan RequestApproval');
+export type RequestApprovalInput = z.infer<typeof REQUEST_APPROVAL_INPUT>;
 
 /** AwaitStipulation registers the proposal in the stipulation queue with its token. */
-export interface AwaitStipulationInput {
-  proposalId: string;
-  taskToken: string;
-}
+export const AWAIT_STIPULATION_INPUT = z.object({ proposalId: ID, taskToken: ID }).describe('Masukan AwaitStipulation');
+export type AwaitStipulationInput = z.infer<typeof AWAIT_STIPULATION_INPUT>;
 /** What the stipulation run sends back to a waiting proposal. */
 export interface StipulationRelease {
   outcome: 'STIPULATED' | 'RETURNED';
@@ -160,21 +178,28 @@ export interface StipulationRelease {
  * that stipulation-release recorded, and fails with DecisionNotRecordedError when there is none or the
  * output differs from it.
  */
-export interface VerifyDecisionInput {
-  proposalId: string;
-  level: ApprovalLevel | 'STIPULATION';
-  received: unknown;
-}
+export const VERIFY_DECISION_INPUT = z
+  .object({
+    proposalId: ID,
+    level: z.enum(['REGENCY', 'PROVINCE', 'STIPULATION'] satisfies (ApprovalLevel | 'STIPULATION')[]),
+    // Never quoted in an error: it is whatever the sender of SendTaskSuccess chose to put there.
+    received: z.unknown(),
+  })
+  .describe('Masukan VerifyDecision');
+export type VerifyDecisionInput = z.infer<typeof VERIFY_DECISION_INPUT>;
 
 /** RecordOutcome: the terminal states of a proposal (releases its claims unless STIPULATED). */
-export interface RecordOutcomeInput {
-  proposalId: string;
-  status: TerminalStatus;
-  /** null (JSONata's answer when the workflow has none) or absent: the status's default reason. */
-  reason?: string | null;
-  /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
-  error?: { Error?: string; Cause?: string };
-}
+export const RECORD_OUTCOME_INPUT = z
+  .object({
+    proposalId: ID,
+    status: z.enum(TERMINAL_STATUSES),
+    /** null (JSONata's answer when the workflow has none) or absent: the status's default reason. */
+    reason: z.string().min(1).nullish().catch(undefined),
+    /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
+    error: z.object({ Error: z.string().nullish(), Cause: z.string().nullish() }).nullish(),
+  })
+  .describe('Masukan RecordOutcome');
+export type RecordOutcomeInput = z.input<typeof RECORD_OUTCOME_INPUT>;
 /**
  * RecordStopped: the EventBridge "Step Functions Execution Status Change" event of a proposal execution
  * that ended without recording its proposal (StopExecution, the execution's timeout, a failure no Catch
@@ -196,6 +221,38 @@ export interface ExecutionStatusChangeEvent {
     cause?: string | null;
   };
 }
+/** What RecordStopped reads of that event: any status arrives here, the handler ignores the others. */
+export const RECORD_STOPPED_INPUT = z
+  .object({
+    detail: z.object({
+      executionArn: ID,
+      status: z.string(),
+      input: z.string().nullish(),
+      error: z.string().nullish(),
+      cause: z.string().nullish(),
+    }),
+  })
+  .describe('Masukan RecordStopped');
+
+/**
+ * LoadPopulation: the EventBridge S3 "Object Created" event of an extract under
+ * KEYS.populationPrefix, or a direct {bucket, key} invocation; either becomes the {bucket, key} loaded.
+ */
+export const LOAD_POPULATION_INPUT = z
+  .union(
+    [
+      z
+        .object({
+          'detail-type': z.literal('Object Created'),
+          detail: z.object({ bucket: z.object({ name: ID }), object: z.object({ key: ID }) }),
+        })
+        .transform(({ detail }) => ({ bucket: detail.bucket.name, key: detail.object.key })),
+      z.object({ bucket: ID, key: ID }),
+    ],
+    { error: 'harus berupa event S3 Object Created atau {bucket, key}' },
+  )
+  .describe('Masukan LoadPopulation');
+export type LoadPopulationEvent = z.input<typeof LOAD_POPULATION_INPUT>;
 export interface RecordDecisionInput {
   proposalId: string;
   decision: ApprovalDecision;
@@ -204,19 +261,16 @@ export interface RecordDecisionInput {
 // ---------------------------------------------------------------------------------------------
 // Handler payloads of the stipulation workflow (state-machines/stipulation.asl.json)
 // ---------------------------------------------------------------------------------------------
-export interface CollectInput {
-  period: string;
-}
+export const COLLECT_INPUT = z.object({ period: PERIOD }).describe('Masukan Collect');
+export type CollectInput = z.infer<typeof COLLECT_INPUT>;
 export interface CollectOutput {
   period: string;
   proposals: { proposalId: string; regency: string }[];
   /** Set when the period was stipulated already (its record's time): nothing is collected, the run ends refused. */
   stipulatedAt?: string;
 }
-export interface ResolveInput {
-  period: string;
-  proposals: { proposalId: string; regency: string }[];
-}
+export const RESOLVE_INPUT = z.object({ period: PERIOD, proposals: PROPOSAL_REFS }).describe('Masukan Resolve');
+export type ResolveInput = z.infer<typeof RESOLVE_INPUT>;
 export interface ResolveOutput {
   period: string;
   changeSetKey: string;
@@ -224,12 +278,15 @@ export interface ResolveOutput {
   returnedRows: number;
 }
 /** Apply runs in a loop of bounded slices so that a Lambda never meets its 15-minute limit. */
-export interface ApplyInput {
-  period: string;
-  changeSetKey: string;
-  /** Byte offset into the change set (NDJSON) where this slice starts: 0 for the first. */
-  offset: number;
-}
+export const APPLY_INPUT = z
+  .object({
+    period: PERIOD,
+    changeSetKey: ID,
+    /** Byte offset into the change set (NDJSON) where this slice starts: 0 for the first. */
+    offset: COUNT,
+  })
+  .describe('Masukan Apply');
+export type ApplyInput = z.infer<typeof APPLY_INPUT>;
 export interface ApplyOutput {
   period: string;
   changeSetKey: string;
@@ -238,18 +295,20 @@ export interface ApplyOutput {
   done: boolean;
   applied: number;
 }
-export interface ListRegenciesInput {
-  period: string;
-}
+export const LIST_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan ListRegencies');
+export type ListRegenciesInput = z.infer<typeof LIST_REGENCIES_INPUT>;
 export interface ListRegenciesOutput {
   period: string;
   regencies: { regency: string; province: string }[];
 }
-export interface ExportRegencyInput {
-  period: string;
-  regency: string;
-  province: string;
-}
+export const EXPORT_REGENCY_INPUT = z
+  .object({ period: PERIOD, regency: REGENCY, province: PROVINCE })
+  .refine((input) => input.regency.startsWith(input.province), {
+    path: ['regency'],
+    message: 'kabupaten/kota tidak termasuk provinsi ini',
+  })
+  .describe('Masukan ExportRegency');
+export type ExportRegencyInput = z.infer<typeof EXPORT_REGENCY_INPUT>;
 /** One file of a regency's export, with what the manifest lists of it. */
 export interface ExportFile {
   key: string;
@@ -275,21 +334,47 @@ export interface ExportPartRecord {
  * What ExportRegency returns to the Map: a summary of a few dozen bytes, so that the Map result for the
  * 514 regencies of Indonesia stays far below the 256 KiB payload limit. The files are in the part record.
  */
-export interface ExportRegencyOutput {
-  regency: string;
-  province: string;
-  records: number;
-}
+/** What ExportRegency returns and the Map collects; FinaliseExport validates its input with it. */
+export const EXPORT_REGENCY_OUTPUT = z.object({ regency: REGENCY, province: PROVINCE, records: COUNT });
+export type ExportRegencyOutput = z.infer<typeof EXPORT_REGENCY_OUTPUT>;
 /** `regencies` is the ExportRegencies Map result; FinaliseExport reads their part records from S3. */
-export interface FinaliseExportInput {
+export const FINALISE_EXPORT_INPUT = z
+  .object({
+    period: PERIOD,
+    carriedForward: z.boolean(),
+    proposals: PROPOSAL_REFS,
+    regencies: z.array(EXPORT_REGENCY_OUTPUT),
+  })
+  .describe('Masukan FinaliseExport');
+export type FinaliseExportInput = z.infer<typeof FINALISE_EXPORT_INPUT>;
+export const RELEASE_INPUT = z.object({ period: PERIOD, proposalId: ID }).describe('Masukan Release');
+export type ReleaseInput = z.infer<typeof RELEASE_INPUT>;
+/** RecordPeriod: the state machine passes what it has gathered; every count is optional. */
+export const RECORD_PERIOD_INPUT = z
+  .object({
+    period: PERIOD,
+    /** The stipulation execution (a retried RecordPeriod of the same run is not a rerun). */
+    executionId: ID.optional(),
+    carriedForward: z.boolean().optional(),
+    proposals: PROPOSAL_REFS.default([]),
+    changes: COUNT.optional(),
+    applied: COUNT.optional(),
+    returnedRows: COUNT.optional(),
+    records: COUNT.optional(),
+    manifestKey: z.string().optional(),
+    /** FinaliseExport's output, as the stipulation workflow passes it. */
+    export: z.object({ manifestKey: z.string().optional(), records: COUNT.optional() }).nullish(),
+  })
+  .describe('Masukan RecordPeriod');
+export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
+/** The summary Resolve leaves next to the change set (KEYS.changeSetSummary), read by the later steps. */
+export interface ChangeSetSummary {
   period: string;
-  carriedForward: boolean;
   proposals: { proposalId: string; regency: string }[];
-  regencies: ExportRegencyOutput[];
-}
-export interface ReleaseInput {
-  period: string;
-  proposalId: string;
+  changes: number;
+  returnedRows: number;
+  /** Regencies (4 digits) with at least one change in the period. */
+  regencies: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,3 +439,60 @@ export interface Principal {
   area: string;
 }
 export const CLAIM_NAMES = { role: 'custom:role', area: 'custom:area', username: 'cognito:username' } as const;
+
+/**
+ * The routes of the approvals HTTP API, declared once: the handler dispatches on their route keys,
+ * infra/constructs/approvals-api.ts declares them in API Gateway and local/approvals-server.ts matches
+ * requests against them.
+ */
+export const APPROVAL_ROUTES = {
+  /** My open approval tasks. */
+  listTasks: { method: 'GET', path: '/tasks' },
+  /** A proposal's check summary, status and audit trail. */
+  viewProposal: { method: 'GET', path: '/proposals/{proposalId}' },
+  /** Approve, approve with exclusions, or reject (body: DECISION_REQUEST). */
+  decide: { method: 'POST', path: '/proposals/{proposalId}/decision' },
+} as const satisfies Record<string, { method: 'GET' | 'POST'; path: `/${string}` }>;
+export type ApprovalRoute = keyof typeof APPROVAL_ROUTES;
+
+/** API Gateway's route key of a route, `<METHOD> <path>`: what the event's `routeKey` carries. */
+export function routeKeyOf(route: ApprovalRoute): string {
+  const { method, path } = APPROVAL_ROUTES[route];
+  return `${method} ${path}`;
+}
+
+/** The route whose key an event carries; undefined for any other. */
+export function approvalRouteOf(routeKey: string): ApprovalRoute | undefined {
+  return (Object.keys(APPROVAL_ROUTES) as ApprovalRoute[]).find((route) => routeKeyOf(route) === routeKey);
+}
+
+/** The body of POST /proposals/{proposalId}/decision (the approvals API). */
+export const DECISION_REQUEST = z
+  .object({
+    decision: z.enum(['APPROVE', 'APPROVE_WITH_EXCLUSIONS', 'REJECT'] satisfies DecisionKind[]),
+    note: z.string().trim().max(2000).default(''),
+    exclusions: z
+      .array(
+        z.object({
+          kind: z.enum(['NIK', 'KK'] satisfies Exclusion['kind'][]),
+          id: z.string().regex(/^\d{16}$/, 'harus 16 angka'),
+          reason: z.string().trim().min(1, 'alasan wajib diisi').max(500),
+        }),
+      )
+      .max(10_000)
+      .default([]),
+  })
+  .superRefine((body, context) => {
+    if (body.decision === 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length === 0) {
+      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'minimal satu pengecualian' });
+    }
+    if (body.decision !== 'APPROVE_WITH_EXCLUSIONS' && body.exclusions.length > 0) {
+      context.addIssue({ code: 'custom', path: ['exclusions'], message: 'hanya untuk APPROVE_WITH_EXCLUSIONS' });
+    }
+    // Every decision is recorded with its why: a rejection must say it.
+    if (body.decision === 'REJECT' && body.note === '') {
+      context.addIssue({ code: 'custom', path: ['note'], message: 'alasan penolakan wajib diisi' });
+    }
+  })
+  .describe('Keputusan');
+export type DecisionRequest = z.input<typeof DECISION_REQUEST>;

@@ -1,5 +1,10 @@
 /**
- * The wrapper every handler uses: `export const handler = lambda(async (event: Input) => ...)`.
+ * The wrapper every handler uses: `export const handler = lambda(INPUT, async (input) => ...)`, with
+ * INPUT the handler's schema in contracts.ts.
+ * - The event is parsed with the schema before the function runs; a payload that does not fit is one
+ *   ValidationError naming every field that is wrong (zod's messages in Bahasa Indonesia). The approvals
+ *   API, whose event is API Gateway's and whose body is parsed per route, uses `httpLambda` and
+ *   `parseInput` for the body.
  * - Powertools logger context (function name, request id, cold start) on every log line; the event is
  *   never logged, because workflow events carry task tokens.
  * - Errors keep their `name`, which Lambda reports as the errorType that ASL Retry/Catch match on; AWS
@@ -9,9 +14,14 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
-import { isTransientAwsError, TransientError } from './errors.ts';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import indonesian from 'zod/v4/locales/id.js';
+import { isTransientAwsError, TransientError, ValidationError } from './errors.ts';
 import { logger, metrics } from './logger.ts';
+
+/** zod's own messages (a wrong enum value or type, a too long text) in Bahasa Indonesia, like ours. */
+const INDONESIAN = indonesian().localeError;
 
 export type HandlerFunction<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
 
@@ -38,7 +48,34 @@ function errorNames(): MiddlewareObj {
   };
 }
 
-export function lambda<TEvent, TResult>(fn: HandlerFunction<TEvent, TResult>) {
+/**
+ * The value parsed with the schema, or a ValidationError listing each problem as `<field path>: <why>`
+ * and naming the input by the schema's description. A message names fields and rules, never a value:
+ * a payload can carry a task token or a NIK.
+ */
+export function parseInput<TSchema extends z.ZodType>(schema: TSchema, value: unknown): z.output<TSchema> {
+  const parsed = schema.safeParse(value, { error: INDONESIAN });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'isi'}: ${issue.message}`);
+  throw new ValidationError(`${schema.description ?? 'Masukan'} tidak valid: ${issues.join('; ')}`, issues);
+}
+
+/** A handler whose event is parsed with `schema` (contracts.ts); `fn` gets the parsed input. */
+export function lambda<TSchema extends z.ZodType, TResult>(
+  schema: TSchema,
+  fn: HandlerFunction<z.output<TSchema>, TResult>,
+) {
+  return wrap<z.input<TSchema>, TResult>((event, context) => fn(parseInput(schema, event), context));
+}
+
+/** The approvals API: an API Gateway HTTP API event (JWT authorizer), its body parsed per route. */
+export function httpLambda(
+  fn: HandlerFunction<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2>,
+) {
+  return wrap(fn);
+}
+
+function wrap<TEvent, TResult>(fn: HandlerFunction<TEvent, TResult>) {
   return middy<TEvent, TResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(flushMetrics())

@@ -8,18 +8,16 @@
  * change already applied (lastChange = <period>#<proposalId>#<line>) or older than the record, and is
  * conditional on the record being as read. Running a period twice changes nothing the second time.
  */
-import { z } from 'zod';
 import { applyChange, type MasterRecord, type StipulationChange } from '#core/stipulation.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ApplyInput, ApplyOutput } from '#shared/contracts.ts';
+import { APPLY_INPUT, type ApplyOutput } from '#shared/contracts.ts';
 import { StagedRowsMissingError, TransientError, ValidationError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { lines, openObject } from '#shared/staging.ts';
-import { PERIOD } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['masterTable', 'proposalsBucket']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
@@ -35,12 +33,8 @@ const CHUNK = 100;
 // Conditional single-item writes: enough in flight to hide their latency (DynamoDB ~5–10 ms each).
 const WRITE_CONCURRENCY = 32;
 
-const INPUT = z.object({ period: PERIOD, changeSetKey: z.string().min(1), offset: z.number().int().min(0) });
-
-export const handler = lambda(async (event: ApplyInput, context): Promise<ApplyOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan Apply tidak valid', [parsed.error.message]);
-  const { period, changeSetKey, offset } = parsed.data;
+export const handler = lambda(APPLY_INPUT, async (input, context): Promise<ApplyOutput> => {
+  const { period, changeSetKey, offset } = input;
   const started = Date.now();
   const deadline = Math.min(started + MAX_MILLIS, started + context.getRemainingTimeInMillis() - SAFETY_MILLIS);
   const body = await openObject(s3, config.proposalsBucket, changeSetKey, { start: offset });

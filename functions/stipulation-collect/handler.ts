@@ -9,27 +9,21 @@
  * included, and the period's record and manifest name every one of them. A proposal of the collection
  * that ended meanwhile without being released (FAILED, say) is left out.
  */
-import { z } from 'zod';
 import { documents } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import type { CollectInput, CollectOutput } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { COLLECT_INPUT, type CollectOutput } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { PERIOD } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({ period: PERIOD });
 const READ_CONCURRENCY = 16;
 
-export const handler = lambda(async (event: CollectInput): Promise<CollectOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan Collect tidak valid', [parsed.error.message]);
-  const { period } = parsed.data;
+export const handler = lambda(COLLECT_INPUT, async (input): Promise<CollectOutput> => {
+  const { period } = input;
   const stipulated = await proposals.getPeriod(period);
   if (stipulated) {
     logger.warn('Period already stipulated: nothing collected', { period, recordedAt: stipulated.recordedAt });

@@ -7,11 +7,9 @@
  * regency would exceed Step Functions' 256 KiB payload limit. Idempotent: a rerun writes the same keys
  * with the same bytes.
  */
-import { z } from 'zod';
 import { documents, s3, secrets } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ExportRegencyInput, ExportRegencyOutput } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { EXPORT_REGENCY_INPUT, type ExportRegencyOutput } from '#shared/contracts.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { writePartRecord } from '#shared/exports/part-records.ts';
 import { pseudonymKeyLoader } from '#shared/exports/pseudonym-key.ts';
@@ -25,18 +23,8 @@ const config = readConfig(['masterTable', 'exportsBucket', 'anonymityK']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
 const pseudonymKey = pseudonymKeyLoader(secrets);
 
-const INPUT = z
-  .object({
-    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
-    regency: z.string().regex(/^\d{4}$/),
-    province: z.string().regex(/^\d{2}$/),
-  })
-  .refine((input) => input.regency.startsWith(input.province), { message: 'regency is outside province' });
-
-export const handler = lambda(async (event: ExportRegencyInput): Promise<ExportRegencyOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan ExportRegency tidak valid', [parsed.error.message]);
-  const { period, regency, province } = parsed.data;
+export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<ExportRegencyOutput> => {
+  const { period, regency, province } = input;
   logger.appendKeys({ period, regency });
   const part = await exportRegency({
     period,

@@ -10,13 +10,12 @@
  * defence. An existing manifest of a period that is not recorded is a failed run's, and a rerun replaces it.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { buildSnapshotManifest } from '#core/snapshot.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
-import { PeriodAlreadyStipulatedError, TransientError, ValidationError } from '#shared/errors.ts';
-import { EXPORT_REGENCY_OUTPUT, readPartRecords } from '#shared/exports/part-records.ts';
+import { FINALISE_EXPORT_INPUT, KEYS } from '#shared/contracts.ts';
+import { PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
+import { readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -24,22 +23,13 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 const config = readConfig(['exportsBucket', 'proposalsTable']);
 const periods = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({
-  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
-  carriedForward: z.boolean(),
-  proposals: z.array(z.object({ proposalId: z.string().min(1), regency: z.string() })),
-  regencies: z.array(EXPORT_REGENCY_OUTPUT),
-});
-
 export interface FinaliseExportOutput {
   manifestKey: string;
   records: number;
 }
 
-export const handler = lambda(async (event: FinaliseExportInput): Promise<FinaliseExportOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan FinaliseExport tidak valid', [parsed.error.message]);
-  const { period, carriedForward, proposals, regencies } = parsed.data;
+export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<FinaliseExportOutput> => {
+  const { period, carriedForward, proposals, regencies } = input;
   logger.appendKeys({ period });
   await refuseStipulated(period);
   const parts = await readPartRecords(s3, config.exportsBucket, period, regencies);

@@ -3,29 +3,23 @@
  * stipulation workflow): every regency with active persons in the master, and every regency changed in
  * this period (one whose last persons were all deactivated still gets its, now empty, export).
  */
-import { z } from 'zod';
 import { loadAreas } from '#core/area.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ListRegenciesInput, ListRegenciesOutput } from '#shared/contracts.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { type ChangeSetSummary, KEYS, LIST_REGENCIES_INPUT, type ListRegenciesOutput } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { openObject } from '#shared/staging.ts';
-import { type ChangeSetSummary, changeSetSummaryKey, PERIOD } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['masterTable', 'proposalsBucket']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
 
-const INPUT = z.object({ period: PERIOD });
 const QUERY_CONCURRENCY = 16;
 
-export const handler = lambda(async (event: ListRegenciesInput): Promise<ListRegenciesOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan ListRegencies tidak valid', [parsed.error.message]);
-  const { period } = parsed.data;
+export const handler = lambda(LIST_REGENCIES_INPUT, async (input): Promise<ListRegenciesOutput> => {
+  const { period } = input;
   const regencies = new Set<string>(await changedRegencies(period));
   // One Limit-1 query per official regency (514) on the sparse byRegency index: no scan of the master.
   await forEachConcurrently(allRegencies(), QUERY_CONCURRENCY, async (regency) => {
@@ -47,7 +41,7 @@ function allRegencies(): string[] {
 }
 
 async function changedRegencies(period: string): Promise<string[]> {
-  const body = await openObject(s3, config.proposalsBucket, changeSetSummaryKey(period));
+  const body = await openObject(s3, config.proposalsBucket, KEYS.changeSetSummary(period));
   if (!body) return [];
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.from(chunk));

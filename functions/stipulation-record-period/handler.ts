@@ -5,39 +5,18 @@
  * never rewritten, so recording it again is a PeriodAlreadyStipulatedError, unless it is this execution's
  * own retry of the step (the same executionId), which is answered with the record that stands.
  */
-import { z } from 'zod';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { PeriodAlreadyStipulatedError, ValidationError } from '#shared/errors.ts';
+import { RECORD_PERIOD_INPUT } from '#shared/contracts.ts';
+import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type PeriodRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
-import { PERIOD, PROPOSAL_REFS } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-/** The state machine passes what it has gathered; every count is optional. */
-export const RECORD_PERIOD_INPUT = z.object({
-  period: PERIOD,
-  /** The stipulation execution (a retried RecordPeriod of the same run is not a rerun). */
-  executionId: z.string().min(1).optional(),
-  carriedForward: z.boolean().optional(),
-  proposals: PROPOSAL_REFS.default([]),
-  changes: z.number().int().min(0).optional(),
-  applied: z.number().int().min(0).optional(),
-  returnedRows: z.number().int().min(0).optional(),
-  records: z.number().int().min(0).optional(),
-  manifestKey: z.string().optional(),
-  /** FinaliseExport's output, as the stipulation workflow passes it. */
-  export: z.object({ manifestKey: z.string().optional(), records: z.number().int().min(0).optional() }).nullish(),
-});
-export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
-
-export const handler = lambda(async (event: RecordPeriodInput) => {
-  const parsed = RECORD_PERIOD_INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan RecordPeriod tidak valid', [parsed.error.message]);
-  const input = parsed.data;
+export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   const counts: Record<string, number> = { proposals: input.proposals.length };
   const records = input.records ?? input.export?.records;
   if (records !== undefined) counts.records = records;

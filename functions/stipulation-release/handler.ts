@@ -6,26 +6,21 @@
  * proposal has moved on.
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { documents, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ReleaseInput, StipulationRelease } from '#shared/contracts.ts';
+import { RELEASE_INPUT, type StipulationRelease } from '#shared/contracts.ts';
 import { taskCallError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { PERIOD } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({ period: PERIOD, proposalId: z.string().min(1) });
 const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
-export const handler = lambda(async (event: ReleaseInput) => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan Release tidak valid', [parsed.error.message]);
-  const { period, proposalId } = parsed.data;
+export const handler = lambda(RELEASE_INPUT, async (input) => {
+  const { period, proposalId } = input;
   logger.appendKeys({ proposalId });
   const proposal = await proposals.require(proposalId);
   const counts = proposal.stipulation;

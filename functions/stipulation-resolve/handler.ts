@@ -6,7 +6,6 @@
  * StipulationChange, KEYS.changeSet), per-proposal counts on each proposal, and a report of the
  * returned rows for each region concerned.
  */
-import { z } from 'zod';
 import { createReportWriter } from '#core/report.ts';
 import {
   type ChangeVerdict,
@@ -17,26 +16,21 @@ import {
 } from '#core/stipulation.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { KEYS, type ResolveInput, type ResolveOutput } from '#shared/contracts.ts';
-import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { type ChangeSetSummary, KEYS, RESOLVE_INPUT, type ResolveOutput } from '#shared/contracts.ts';
+import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { type StipulationReturn, stipulationReturnKey, stipulationReturnLines } from '#shared/return-report.ts';
 import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
-import { type ChangeSetSummary, changeSetSummaryKey, PERIOD, PROPOSAL_REFS } from '#shared/stipulation-inputs.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({ period: PERIOD, proposals: PROPOSAL_REFS });
-
-export const handler = lambda(async (event: ResolveInput): Promise<ResolveOutput> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) throw new ValidationError('Masukan Resolve tidak valid', [parsed.error.message]);
-  const { period } = parsed.data;
+export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutput> => {
+  const { period } = input;
   const bucket = config.proposalsBucket;
-  const records = await Promise.all(parsed.data.proposals.map(({ proposalId }) => proposals.require(proposalId)));
+  const records = await Promise.all(input.proposals.map(({ proposalId }) => proposals.require(proposalId)));
   // Approval order decides conflicts, whatever order the caller listed the proposals in.
   records.sort((a, b) => approvalOrder(a).localeCompare(approvalOrder(b)));
 
@@ -90,7 +84,7 @@ export const handler = lambda(async (event: ResolveInput): Promise<ResolveOutput
     returnedRows,
     regencies: [...regencies].sort(),
   };
-  await putText(s3, bucket, changeSetSummaryKey(period), JSON.stringify(summary), 'application/json');
+  await putText(s3, bucket, KEYS.changeSetSummary(period), JSON.stringify(summary), 'application/json');
   logger.info('Change set written', { period, changes: changeSet.records, returnedRows });
   return { period, changeSetKey, changes: changeSet.records, returnedRows };
 });

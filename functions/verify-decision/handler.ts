@@ -10,11 +10,15 @@
  * The answered task is closed here too: the approvals API closes it after SendTaskSuccess, but a forged
  * answer, or a crash between the two calls, would leave it in the approvers' list.
  */
-import { z } from 'zod';
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import type { ApprovalDecision, StipulationRelease, VerifyDecisionInput } from '#shared/contracts.ts';
-import { DecisionNotRecordedError, ValidationError } from '#shared/errors.ts';
+import {
+  type ApprovalDecision,
+  type StipulationRelease,
+  VERIFY_DECISION_INPUT,
+  type VerifyDecisionInput,
+} from '#shared/contracts.ts';
+import { DecisionNotRecordedError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -22,27 +26,13 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 
-const INPUT = z.object({
-  proposalId: z.string().min(1),
-  level: z.enum(['REGENCY', 'PROVINCE', 'STIPULATION']),
-  received: z.unknown(),
-});
-
 /** What the workflow acts on: who decided what, and when (the approval order of the stipulation). */
 const DECISION_FIELDS = ['decision', 'level', 'decidedBy', 'decidedAt'] as const;
 const RELEASE_FIELDS = ['outcome', 'period', 'applied', 'returnedRows'] as const;
 
-export const handler = lambda(async (event: VerifyDecisionInput): Promise<ApprovalDecision | StipulationRelease> => {
-  const parsed = INPUT.safeParse(event);
-  if (!parsed.success) {
-    // The received output is not quoted: it is whatever the sender chose to put there.
-    throw new ValidationError(
-      'Masukan VerifyDecision tidak valid',
-      parsed.error.issues.map((issue) => issue.path.join('.')),
-    );
-  }
-  const { proposalId, level } = parsed.data;
-  const received = asRecord(parsed.data.received);
+export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<ApprovalDecision | StipulationRelease> => {
+  const { proposalId, level } = input;
+  const received = asRecord(input.received);
   logger.appendKeys({ proposalId, approvalLevel: level });
 
   if (level === 'STIPULATION') {

@@ -12,15 +12,8 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CLAIM_NAMES } from '#shared/contracts.ts';
+import { APPROVAL_ROUTES, CLAIM_NAMES } from '#shared/contracts.ts';
 import type { DtksFunction } from './dtks-function.ts';
-
-/** The routes of the approvals API (the same as the local approvals server). */
-export const APPROVAL_ROUTES = [
-  { method: apigw.HttpMethod.GET, path: '/tasks' },
-  { method: apigw.HttpMethod.GET, path: '/proposals/{proposalId}' },
-  { method: apigw.HttpMethod.POST, path: '/proposals/{proposalId}/decision' },
-] as const;
 
 export interface ApprovalsApiProps {
   readonly handler: DtksFunction;
@@ -100,8 +93,9 @@ export class ApprovalsApi extends Construct {
       defaultAuthorizer: authorizer,
     });
     const integration = new HttpLambdaIntegration('ApprovalsHandler', props.handler);
-    for (const route of APPROVAL_ROUTES) {
-      this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    // The routes of contracts.ts, which the handler dispatches on and the local server serves.
+    for (const { path, method } of Object.values(APPROVAL_ROUTES)) {
+      this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration });
     }
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {

@@ -8,19 +8,13 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { z } from 'zod';
 import { InconsistentSnapshotError } from '#core/snapshot.ts';
 import { forEachConcurrently } from '../concurrency.ts';
-import { type ExportPartRecord, type ExportRegencyOutput, KEYS } from '../contracts.ts';
+import { type ExportPartRecord, type ExportRegencyOutput, KEYS, PERIOD, PROVINCE, REGENCY } from '../contracts.ts';
 import { ExportPartMissingError } from '../errors.ts';
 
 /** GetObjects in flight: 514 small objects read in a few seconds without meeting S3's request rates. */
 const READ_CONCURRENCY = 16;
 
-const PERIOD = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
-const REGENCY = z.string().regex(/^\d{4}$/);
-const PROVINCE = z.string().regex(/^\d{2}$/);
 const COUNT = z.number().int().nonnegative();
-
-/** What ExportRegency returns and the Map collects; FinaliseExport validates its input with it. */
-export const EXPORT_REGENCY_OUTPUT = z.object({ regency: REGENCY, province: PROVINCE, records: COUNT });
 
 const PART_RECORD = z.object({
   period: PERIOD,
