@@ -7,7 +7,6 @@
  * SendTaskSuccess. Responses are JSON with a `message` in Bahasa Indonesia and a stable `code`; a task
  * token is never read into a response, and errors are never passed through raw.
  */
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { isResultCode } from '#core/codes.ts';
@@ -23,7 +22,8 @@ import {
   DECISION_REQUEST,
   type Principal,
 } from '#shared/contracts.ts';
-import { AlreadyDecidedError, ForbiddenError, taskCallError, ValidationError } from '#shared/errors.ts';
+import { type DecisionStores, recordDecision, requireOpenTask } from '#shared/decisions.ts';
+import { DtksError, ForbiddenError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { httpLambda, parseInput } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -31,12 +31,10 @@ import { describeUnknown, unknownExclusions } from './exclusions.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const stores: DecisionStores = { sfn, proposals, tasks: proposals, decisions: proposals, audit: proposals };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Response = APIGatewayProxyStructuredResultV2;
-
-/** Step Functions' answers for a task that is no longer waiting. */
-const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 /** What each route of the API (contracts.ts APPROVAL_ROUTES) does. */
 const ROUTES: Record<ApprovalRoute, (principal: Principal, event: Event) => Promise<Response>> = {
@@ -125,8 +123,7 @@ async function decide(
     note: body.note,
     exclusions: body.exclusions,
   };
-  const task = await proposals.getTaskWithToken(proposalId, level);
-  if (task?.state !== 'OPEN') throw new AlreadyDecidedError(proposalId);
+  const task = await requireOpenTask(stores, proposalId, level);
   // Before anything is recorded: an exclusion that names no accepted row would silently do nothing.
   const unknown = await unknownExclusions(s3, config.proposalsBucket, proposalId, decision.exclusions);
   if (unknown.length > 0) {
@@ -134,48 +131,9 @@ async function decide(
     logger.warn('Decision refused: unknown exclusions', { proposalId, unknownExclusions: unknown.length });
     throw new ValidationError(message, issues);
   }
-
-  if (!(await proposals.putDecision({ proposalId, ...decision }))) {
-    // Decided before. If the decision never reached the workflow (a failure between the two writes),
-    // send the recorded one now; the caller is told it was already decided either way.
-    const recorded = (await proposals.listDecisions(proposalId)).find((d) => d.level === level);
-    if (recorded) await sendDecision(proposalId, level, task.taskToken, recorded, recorded.decidedBy);
-    throw new AlreadyDecidedError(proposalId);
-  }
-  const delivered = await sendDecision(proposalId, level, task.taskToken, decision, principal.username);
-  await proposals.addEvent(proposalId, {
-    at: decision.decidedAt,
-    kind: 'DECISION',
-    actor: principal.username,
-    detail: `${level} ${decision.decision}${decision.note ? `: ${decision.note}` : ''}${
-      decision.exclusions.length ? ` (${decision.exclusions.length} pengecualian)` : ''
-    }`,
-    eventKey: `DECISION#${level}`,
-  });
-  if (!delivered) throw new AlreadyDecidedError(proposalId);
+  await recordDecision(stores, proposalId, decision, task.taskToken);
   logger.info('Decision recorded', { proposalId, approvalLevel: level, decision: decision.decision });
   return respond(200, { code: 'DECIDED', message: 'Keputusan dicatat dan diteruskan', decision });
-}
-
-/** SendTaskSuccess; false when the task was already closed (timed out, or answered before). */
-async function sendDecision(
-  proposalId: string,
-  level: ApprovalLevel,
-  taskToken: string,
-  decision: ApprovalDecision,
-  by: string,
-): Promise<boolean> {
-  const { decision: kind, level: decisionLevel, decidedBy, decidedAt, note, exclusions } = decision;
-  const output: ApprovalDecision = { decision: kind, level: decisionLevel, decidedBy, decidedAt, note, exclusions };
-  let delivered = true;
-  try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-  } catch (error) {
-    if (!CLOSED_TASK_ERRORS.has((error as Error).name)) throw taskCallError('SendTaskSuccess', error);
-    delivered = false;
-  }
-  await proposals.closeTask(proposalId, level, by);
-  return delivered;
 }
 
 function parseBody(event: Event): z.output<typeof DECISION_REQUEST> {
@@ -189,38 +147,14 @@ function parseBody(event: Event): z.output<typeof DECISION_REQUEST> {
   return parseInput(DECISION_REQUEST, json);
 }
 
-const STATUS_OF: Record<string, number> = {
-  ValidationError: 400,
-  ForbiddenError: 403,
-  ProposalNotFoundError: 404,
-  AlreadyDecidedError: 409,
-  NotAwaitingDecisionError: 409,
-  TransientError: 503,
-};
-
-const CODE_OF: Record<string, string> = {
-  ValidationError: 'INVALID_REQUEST',
-  ForbiddenError: 'FORBIDDEN',
-  ProposalNotFoundError: 'NOT_FOUND',
-  AlreadyDecidedError: 'ALREADY_DECIDED',
-  NotAwaitingDecisionError: 'NOT_AWAITING_DECISION',
-  TransientError: 'TRY_AGAIN',
-};
-
-/** Messages of errors whose own message is meant for the state machine, not for an approver. */
-const MESSAGE_OF: Record<string, string> = {
-  TransientError:
-    'Layanan sedang sibuk; silakan kirim ulang sebentar lagi (keputusan yang sudah tercatat tidak hilang)',
-};
-
-/** Typed errors become their status and message; anything else is an opaque 500 (the details are logged). */
+/** Typed errors answer with their own status, code and message (errors.ts); anything else is an opaque 500. */
 function errorResponse(error: unknown): Response {
   const name = (error as Error | undefined)?.name ?? '';
-  const status = STATUS_OF[name];
-  if (status !== undefined) {
+  const message = error instanceof DtksError ? error.clientMessage : undefined;
+  if (error instanceof DtksError && message !== undefined) {
     const issues = error instanceof ValidationError ? { issues: error.issues } : {};
-    if (status >= 500) logger.warn('Approvals API unavailable', { errorName: name });
-    return respond(status, { code: CODE_OF[name], message: MESSAGE_OF[name] ?? (error as Error).message, ...issues });
+    if (error.httpStatus >= 500) logger.warn('Approvals API unavailable', { errorName: name });
+    return respond(error.httpStatus, { code: error.apiCode, message, ...issues });
   }
   logger.error('Approvals API failure', { errorName: name, errorMessage: (error as Error | undefined)?.message });
   return respond(500, { code: 'INTERNAL', message: 'Terjadi kesalahan pada sistem; silakan coba lagi' });

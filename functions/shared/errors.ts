@@ -1,11 +1,25 @@
 /**
  * Typed errors of the handlers. `name` is stable: Lambda reports it as the errorType that the state
- * machines' Retry/Catch match (retry TransientError, catch the domain names), and the approvals API maps
- * it to an HTTP status. Messages are written for a Dinas Sosial operator (Bahasa Indonesia).
+ * machines' Retry/Catch match (retry TransientError, catch the domain names). Each error also says how
+ * the approvals API answers it (`httpStatus`, `apiCode`), so that the API has no table of its own.
+ * Messages are written for a Dinas Sosial operator (Bahasa Indonesia).
  */
 
+/**
+ * The base of the typed errors. By default an error is the system's, not the caller's: the API answers
+ * 500 INTERNAL without its message (`clientMessage` undefined), which may name internals.
+ */
+export abstract class DtksError extends Error {
+  readonly httpStatus: number = 500;
+  readonly apiCode: string = 'INTERNAL';
+  /** What an API client is told; undefined when the message is for the state machine and the log only. */
+  get clientMessage(): string | undefined {
+    return this.httpStatus < 500 ? this.message : undefined;
+  }
+}
+
 /** A required environment variable is missing or invalid: the function cannot start. */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends DtksError {
   override readonly name = 'ConfigurationError';
   constructor(readonly problems: readonly string[]) {
     super(`Konfigurasi fungsi tidak lengkap: ${problems.join('; ')}`);
@@ -16,22 +30,30 @@ export class ConfigurationError extends Error {
  * A dependency was briefly unavailable (throttling, a 5xx, a dropped connection, unprocessed batch
  * items after retries). The step is safe to run again: every write of the handlers is idempotent.
  */
-export class TransientError extends Error {
+export class TransientError extends DtksError {
   override readonly name = 'TransientError';
+  override readonly httpStatus = 503;
+  override readonly apiCode = 'TRY_AGAIN';
+  // The message is for the state machine's retry; an approver is told what to do.
+  override get clientMessage(): string {
+    return 'Layanan sedang sibuk; silakan kirim ulang sebentar lagi (keputusan yang sudah tercatat tidak hilang)';
+  }
   constructor(message = 'Layanan sedang sibuk; langkah ini akan diulang otomatis', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
-export class ProposalNotFoundError extends Error {
+export class ProposalNotFoundError extends DtksError {
   override readonly name = 'ProposalNotFoundError';
+  override readonly httpStatus = 404;
+  override readonly apiCode = 'NOT_FOUND';
   constructor(readonly proposalId: string) {
     super(`Usulan ${proposalId} tidak ditemukan`);
   }
 }
 
 /** The same uploaded object (bucket, key, version) was already received as a proposal. */
-export class DuplicateProposalError extends Error {
+export class DuplicateProposalError extends DtksError {
   override readonly name = 'DuplicateProposalError';
   constructor(readonly proposalId: string) {
     super(`Berkas ini sudah diterima sebagai usulan ${proposalId}`);
@@ -39,21 +61,27 @@ export class DuplicateProposalError extends Error {
 }
 
 /** The principal may not act on this proposal (another regency/province, or another role). */
-export class ForbiddenError extends Error {
+export class ForbiddenError extends DtksError {
   override readonly name = 'ForbiddenError';
+  override readonly httpStatus = 403;
+  override readonly apiCode = 'FORBIDDEN';
 }
 
 /** The approval task is no longer open: decided, timed out, or the proposal moved on. */
-export class AlreadyDecidedError extends Error {
+export class AlreadyDecidedError extends DtksError {
   override readonly name = 'AlreadyDecidedError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'ALREADY_DECIDED';
   constructor(readonly proposalId: string) {
     super(`Usulan ${proposalId} sudah diputuskan atau batas waktunya sudah lewat`);
   }
 }
 
 /** A request or payload does not have the expected shape. */
-export class ValidationError extends Error {
+export class ValidationError extends DtksError {
   override readonly name = 'ValidationError';
+  override readonly httpStatus = 400;
+  override readonly apiCode = 'INVALID_REQUEST';
   constructor(
     message: string,
     readonly issues: readonly string[] = [],
@@ -66,7 +94,7 @@ export class ValidationError extends Error {
 export { StatusConflictError } from '#core/lifecycle.ts';
 
 /** The staged rows of a proposal are missing: ingest did not finish, or staging data was removed. */
-export class StagedRowsMissingError extends Error {
+export class StagedRowsMissingError extends DtksError {
   override readonly name = 'StagedRowsMissingError';
   constructor(readonly proposalId: string) {
     super(`Data usulan ${proposalId} yang sudah dinormalisasi tidak ditemukan di penyimpanan`);
@@ -77,7 +105,7 @@ export class StagedRowsMissingError extends Error {
  * A regency that ExportRegency reported as exported has no part record in S3 (removed, or written to
  * another bucket): a manifest without it would silently leave the regency's files out of the snapshot.
  */
-export class ExportPartMissingError extends Error {
+export class ExportPartMissingError extends DtksError {
   override readonly name = 'ExportPartMissingError';
   constructor(
     readonly period: string,
@@ -98,7 +126,7 @@ export class ExportPartMissingError extends Error {
  * one that differs from the output. Whoever holds a task token can call SendTaskSuccess with anything;
  * the workflow continues only on a recorded decision and fails the proposal with this message otherwise.
  */
-export class DecisionNotRecordedError extends Error {
+export class DecisionNotRecordedError extends DtksError {
   override readonly name = 'DecisionNotRecordedError';
   constructor(
     readonly proposalId: string,
@@ -120,7 +148,7 @@ export class DecisionNotRecordedError extends Error {
  * The period was stipulated already (its PERIOD#<period> record exists): a stipulated month is never
  * rewritten, neither its record nor its manifest. Proposals approved since then join the next period.
  */
-export class PeriodAlreadyStipulatedError extends Error {
+export class PeriodAlreadyStipulatedError extends DtksError {
   override readonly name = 'PeriodAlreadyStipulatedError';
   constructor(
     readonly period: string,
@@ -164,8 +192,10 @@ export function isTransientAwsError(error: unknown): boolean {
 }
 
 /** The proposal is not yet waiting for this level's decision (still checked, or at an earlier level). */
-export class NotAwaitingDecisionError extends Error {
+export class NotAwaitingDecisionError extends DtksError {
   override readonly name = 'NotAwaitingDecisionError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'NOT_AWAITING_DECISION';
   constructor(readonly proposalId: string) {
     super(`Usulan ${proposalId} belum menunggu persetujuan Anda (masih diperiksa atau di tingkat sebelumnya)`);
   }

@@ -1,0 +1,132 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '#local/emulators.ts';
+import type { ApprovalDecision, StipulationRelease } from '#shared/contracts.ts';
+import { type DecisionStores, recordDecision, recordRelease } from '#shared/decisions.ts';
+import { AlreadyDecidedError } from '#shared/errors.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { completeTask } from '#shared/task-tokens.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+
+let aws: TestAws;
+let stores: DecisionStores;
+let proposals: ProposalsRepository;
+
+async function proposalWithTask(proposalId: string, kind: 'REGENCY' | 'STIPULATION', taskToken: string) {
+  const now = new Date().toISOString();
+  await proposals.create({
+    proposalId,
+    regency: '3371',
+    province: '33',
+    period: '2026-11',
+    status: 'CHECKING',
+    bucket: aws.names.buckets.proposals,
+    key: `proposals/3371/2026-11/${proposalId}.csv`,
+    executionId: `exec-${proposalId}`,
+    receivedAt: now,
+    updatedAt: now,
+    statusChangedAt: now,
+  });
+  const proposal = await proposals.transition(proposalId, 'AWAITING_REGENCY');
+  await proposals.openTask(proposal, kind, taskToken);
+}
+
+const decision = (decidedBy: string): ApprovalDecision => ({
+  decision: 'APPROVE',
+  level: 'REGENCY',
+  decidedBy,
+  decidedAt: new Date().toISOString(),
+  note: '',
+  exclusions: [],
+});
+
+const sent = (taskToken: string) => (aws.sfn?.calls ?? []).filter((call) => call.taskToken === taskToken);
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  const sfn = new SFNClient({ ...LOCAL_AWS, endpoint: aws.endpoints.sfnEndpoint });
+  stores = { proposals, tasks: proposals, decisions: proposals, audit: proposals, sfn };
+});
+
+afterAll(async () => {
+  await aws?.stop();
+});
+
+describe('completeTask (task-tokens.ts)', () => {
+  it('is true when the task took the output, false when Step Functions says it is closed', async () => {
+    expect(await completeTask(stores.sfn, 'token-open', { ok: true })).toBe(true);
+    for (const closed of ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']) {
+      aws.sfn?.failToken(`token-${closed}`, closed);
+      expect(await completeTask(stores.sfn, `token-${closed}`, {})).toBe(false);
+    }
+  });
+
+  it('turns any other failure into a TransientError whose message quotes no token', async () => {
+    aws.sfn?.failToken('secret-token-busy', 'InternalFailure', 1);
+    const failure = completeTask(stores.sfn, 'secret-token-busy', {});
+    await expect(failure).rejects.toMatchObject({ name: 'TransientError' });
+    await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('secret-token-busy') });
+  });
+});
+
+describe('recordDecision (decisions.ts)', () => {
+  it('records the decision, sends it to the waiting task, closes the task and audits it', async () => {
+    await proposalWithTask('d-first', 'REGENCY', 'token-d-first');
+    const first = decision('kadinsos-3371');
+    await recordDecision(stores, 'd-first', first, 'token-d-first');
+    expect(await proposals.getDecision('d-first', 'REGENCY')).toMatchObject(first);
+    expect(sent('token-d-first').map((call) => call.output)).toEqual([first]);
+    expect((await proposals.getTaskWithToken('d-first', 'REGENCY'))?.state).toBe('CLOSED');
+    const events = await proposals.listEvents('d-first');
+    expect(events.filter((event) => event.kind === 'DECISION')).toMatchObject([
+      { actor: 'kadinsos-3371', detail: 'REGENCY APPROVE' },
+    ]);
+  });
+
+  it('keeps the first decision of a level, sends that one again, and tells the second it was decided', async () => {
+    await proposalWithTask('d-twice', 'REGENCY', 'token-d-twice');
+    const first = decision('kadinsos-3371');
+    await recordDecision(stores, 'd-twice', first, 'token-d-twice');
+    const second = { ...decision('wakil-3371'), decision: 'REJECT' as const, note: 'tidak' };
+    await expect(recordDecision(stores, 'd-twice', second, 'token-d-twice')).rejects.toBeInstanceOf(
+      AlreadyDecidedError,
+    );
+    expect(await proposals.getDecision('d-twice', 'REGENCY')).toMatchObject(first);
+    expect(sent('token-d-twice').map((call) => call.output)).toEqual([first, first]);
+  });
+
+  it('treats a task Step Functions reports closed as already decided, the decision recorded and the task closed', async () => {
+    await proposalWithTask('d-late', 'REGENCY', 'token-d-late');
+    aws.sfn?.failToken('token-d-late', 'TaskTimedOut');
+    await expect(recordDecision(stores, 'd-late', decision('kadinsos-3371'), 'token-d-late')).rejects.toBeInstanceOf(
+      AlreadyDecidedError,
+    );
+    expect(await proposals.getDecision('d-late', 'REGENCY')).toBeDefined();
+    expect((await proposals.getTaskWithToken('d-late', 'REGENCY'))?.state).toBe('CLOSED');
+  });
+});
+
+describe('recordRelease (decisions.ts)', () => {
+  const release: StipulationRelease = { outcome: 'STIPULATED', period: '2026-11', applied: 3, returnedRows: 0 };
+
+  it('records the release on the proposal before it answers the stipulation task, then closes the task', async () => {
+    await proposalWithTask('r-open', 'STIPULATION', 'token-r-open');
+    expect(await recordRelease(stores, 'r-open', release)).toEqual({ delivered: true });
+    expect((await proposals.require('r-open')).release).toEqual(release);
+    expect(sent('token-r-open').map((call) => call.output)).toEqual([release]);
+    expect(await proposals.getTaskWithToken('r-open', 'STIPULATION')).toMatchObject({
+      state: 'CLOSED',
+      closedBy: 'stipulation 2026-11',
+    });
+  });
+
+  it('tolerates a task closed already: the release stays recorded and nothing is sent twice', async () => {
+    expect(await recordRelease(stores, 'r-open', release)).toEqual({ delivered: false });
+    expect(sent('token-r-open')).toHaveLength(1);
+    await proposalWithTask('r-timed-out', 'STIPULATION', 'token-r-timed-out');
+    aws.sfn?.failToken('token-r-timed-out', 'TaskTimedOut');
+    expect(await recordRelease(stores, 'r-timed-out', release)).toEqual({ delivered: false });
+    expect((await proposals.getTaskWithToken('r-timed-out', 'STIPULATION'))?.state).toBe('CLOSED');
+  });
+});
