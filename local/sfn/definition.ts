@@ -5,12 +5,20 @@
  * starts an execution locally.
  */
 import { readFile } from 'node:fs/promises';
+import { expressionOf, JsonataSyntaxError, parseExpression } from './jsonata-syntax.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-/** ValidateStateMachineDefinition's error codes for what this checker finds (the rest is a schema problem). */
-export type AslDiagnosticCode = 'INVALID_JSON_DESCRIPTION' | 'INVALID_RESOURCE' | 'SCHEMA_VALIDATION_FAILED';
+/**
+ * ValidateStateMachineDefinition's error codes for what this checker finds (the rest is a schema problem);
+ * AWS answers INVALID_JSONATA_EXPRESSION for an expression its JSONata (2.0.6) does not parse.
+ */
+export type AslDiagnosticCode =
+  | 'INVALID_JSON_DESCRIPTION'
+  | 'INVALID_RESOURCE'
+  | 'INVALID_JSONATA_EXPRESSION'
+  | 'SCHEMA_VALIDATION_FAILED';
 
 /**
  * The definition could not be loaded: the message names the feature, the field and the state; `location`
@@ -280,7 +288,21 @@ const RETRIER_FIELDS = new Set([
 const CATCHER_FIELDS = new Set(['ErrorEquals', 'Next', 'Output', 'Assign', 'Comment']);
 // The JSONata Choice rule has Condition, Next and Assign (developer guide, "Choice Rules (JSONata)").
 const CHOICE_RULE_FIELDS = new Set(['Condition', 'Next', 'Assign', 'Comment']);
-const JSONATA = /^\{%[\s\S]*%\}$/;
+/** The fields of a state whose values are templates (JSONata wherever a string is "{% … %}"). */
+const TEMPLATE_FIELDS = [
+  'Arguments',
+  'Output',
+  'Assign',
+  'Items',
+  'ItemSelector',
+  'MaxConcurrency',
+  'TimeoutSeconds',
+  'HeartbeatSeconds',
+  'Seconds',
+  'Timestamp',
+  'Error',
+  'Cause',
+];
 
 function validateBody(body: Record<string, unknown>, scope: Scope): void {
   const { source, where } = scope;
@@ -392,6 +414,7 @@ function validateState(
   }
   if (state.Retry !== undefined && !Array.isArray(state.Retry)) throw new AslDefinitionError(`${at}: Retry not a list`);
   if (state.Catch !== undefined && !Array.isArray(state.Catch)) throw new AslDefinitionError(`${at}: Catch not a list`);
+  checkExpressions(state, at);
 
   switch (type) {
     case 'Task':
@@ -467,7 +490,7 @@ function validateState(
       checkFields(processor, new Set(['ProcessorConfig', 'StartAt', 'States', 'Comment']), 'ItemProcessor', at);
       if (
         state.MaxConcurrency !== undefined &&
-        !(typeof state.MaxConcurrency === 'string' && JSONATA.test(state.MaxConcurrency)) &&
+        expressionOf(state.MaxConcurrency) === undefined &&
         !(Number.isInteger(state.MaxConcurrency) && (state.MaxConcurrency as number) >= 0)
       ) {
         throw new AslDefinitionError(`${at}: MaxConcurrency must be a non-negative integer or a JSONata expression`);
@@ -518,6 +541,41 @@ function checkAssign(assign: unknown, scope: Scope, at: string): void {
   }
 }
 
+/**
+ * AWS parses every JSONata expression of a definition when it is created: one that its JSONata (2.0.6)
+ * does not parse is refused there, so it is refused here too, naming the field as the runtime would.
+ */
+function checkExpressions(state: Record<string, unknown>, at: string): void {
+  for (const field of TEMPLATE_FIELDS) checkTemplate(state[field], field, at);
+  for (const [index, rule] of arrayOf(state.Choices).entries()) {
+    if (!isObject(rule)) continue;
+    checkTemplate(rule.Condition, `Choices[${index}].Condition`, at);
+    checkTemplate(rule.Assign, `Choices[${index}].Assign`, at);
+  }
+  for (const [index, catcher] of arrayOf(state.Catch).entries()) {
+    if (!isObject(catcher)) continue;
+    checkTemplate(catcher.Output, `Catch[${index}].Output`, at);
+    checkTemplate(catcher.Assign, `Catch[${index}].Assign`, at);
+  }
+}
+
+function checkTemplate(value: unknown, field: string, at: string): void {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) checkTemplate(item, `${field}[${index}]`, at);
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) checkTemplate(item, `${field}.${key}`, at);
+  } else {
+    const expression = expressionOf(value);
+    if (expression === undefined) return;
+    try {
+      parseExpression(expression);
+    } catch (error) {
+      if (!(error instanceof JsonataSyntaxError)) throw error;
+      throw new AslDefinitionError(`${at}: ${field}: ${error.message}`, 'INVALID_JSONATA_EXPRESSION');
+    }
+  }
+}
+
 function checkErrorEquals(value: unknown, isLast: boolean, at: string): void {
   if (!Array.isArray(value) || value.length === 0 || value.some((name) => typeof name !== 'string')) {
     throw new AslDefinitionError(`${at}: ErrorEquals must be a non-empty list of error names`);
@@ -529,7 +587,7 @@ function checkErrorEquals(value: unknown, isLast: boolean, at: string): void {
 
 function checkSeconds(value: unknown, at: string): void {
   if (value === undefined) return;
-  if (typeof value === 'string' && JSONATA.test(value)) return;
+  if (expressionOf(value) !== undefined) return;
   if (!Number.isInteger(value) || (value as number) < 0) {
     throw new AslDefinitionError(`${at} must be a non-negative integer or a JSONata expression`);
   }

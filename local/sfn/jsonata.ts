@@ -5,18 +5,11 @@
  * $range, $hash, $random with a seed, $uuid, $parse); $eval is not available (use $parse).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import jsonata from 'jsonata';
 import { isObject, type Json } from './definition.ts';
 import { StatesError } from './errors.ts';
+import { type CompiledExpression, expressionOf, JsonataSyntaxError, parseExpression } from './jsonata-syntax.ts';
 
-const EXPRESSION = /^\{%([\s\S]*)%\}$/;
-
-type Compiled = ReturnType<typeof jsonata>;
-const compiled = new Map<string, Compiled>();
-
-export function isExpression(value: unknown): value is string {
-  return typeof value === 'string' && EXPRESSION.test(value);
-}
+const compiled = new Map<string, CompiledExpression>();
 
 /** Evaluates a field template: every "{% … %}" string in it is replaced by its value. */
 export async function evaluateTemplate(
@@ -25,8 +18,8 @@ export async function evaluateTemplate(
   field: string,
 ): Promise<Json> {
   if (typeof template === 'string') {
-    const match = EXPRESSION.exec(template);
-    return match ? evaluateExpression(match[1] ?? '', bindings, field) : template;
+    const expression = expressionOf(template);
+    return expression !== undefined ? evaluateExpression(expression, bindings, field) : template;
   }
   if (Array.isArray(template)) {
     const values: Json[] = [];
@@ -47,11 +40,14 @@ async function evaluateExpression(source: string, bindings: Record<string, unkno
   let expression = compiled.get(source);
   try {
     if (!expression) {
-      expression = jsonata(source);
+      expression = parseExpression(source);
       compiled.set(source, expression);
     }
   } catch (error) {
-    throw new StatesError('States.QueryEvaluationError', `${field}: cannot parse JSONata: ${message(error)}`);
+    // definition.ts refuses these at load time; a definition built past it still fails the state, by name.
+    if (error instanceof JsonataSyntaxError)
+      throw new StatesError('States.QueryEvaluationError', `${field}: ${error.message}`);
+    throw error;
   }
   let value: unknown;
   try {

@@ -164,6 +164,72 @@ describe('loadDefinition', () => {
     expect(message).toContain('States.ALL');
   });
 
+  it('refuses by name the ?? and ?: operators of JSONata 2.1, which Step Functions (JSONata 2.0.6) does not parse', () => {
+    // AWS, "Transforming data with JSONata": Step Functions implements the 2.0.6 specification, and parses
+    // every expression when the definition is created: such a definition would never deploy.
+    const cases = [
+      { expression: '{% $states.input.a ?? 1 %}', operator: '??', instead: '$exists(a) ? a : b' },
+      { expression: '{% $states.input.a ?: 1 %}', operator: '?:', instead: 'a ? a : b' },
+    ];
+    for (const { expression, operator, instead } of cases) {
+      const message = refusal(machine('E', { E: { Type: 'Pass', Output: { v: expression }, End: true } }));
+      expect(message, expression).toContain(`the ${operator} operator`);
+      expect(message, expression).toContain('JSONata 2.0.6');
+      expect(message, expression).toContain(instead);
+      expect(message, expression).toMatch(/state "E".*Output\.v/);
+    }
+  });
+
+  it('refuses an expression that does not parse, in any field and scope, naming the field and the parser error', () => {
+    const unparsable = '{% 1 + %}';
+    const cases: [string, string, RegExp][] = [
+      [
+        'Arguments',
+        machine('T', { T: invokeTask('f', { Arguments: { FunctionName: 'f', Payload: [unparsable] }, End: true }) }),
+        /"T".*Arguments\.Payload\[0\]/,
+      ],
+      [
+        'Condition',
+        machine('C', { C: { Type: 'Choice', Choices: [{ Condition: unparsable, Next: 'D' }], Default: 'D' }, D: pass }),
+        /"C".*Choices\[0\]\.Condition/,
+      ],
+      [
+        'Catch Assign',
+        machine('T', {
+          T: invokeTask('f', {
+            Catch: [{ ErrorEquals: ['States.ALL'], Assign: { x: unparsable }, Next: 'D' }],
+            End: true,
+          }),
+          D: pass,
+        }),
+        /"T".*Catch\[0\]\.Assign\.x/,
+      ],
+      ['Fail Cause', machine('F', { F: { Type: 'Fail', Cause: unparsable } }), /"F".*Cause/],
+      ['Wait Seconds', machine('W', { W: { Type: 'Wait', Seconds: unparsable, End: true } }), /"W".*Seconds/],
+      [
+        'inside a Map',
+        machine('M', {
+          M: {
+            Type: 'Map',
+            Items: '{% [1] %}',
+            ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', Output: unparsable, End: true } } },
+            End: true,
+          },
+        }),
+        /"I".*Output/,
+      ],
+    ];
+    for (const [where, text, field] of cases) {
+      const message = refusal(text);
+      expect(message, where).toMatch(field);
+      expect(message, where).toContain('Unexpected end of expression');
+    }
+    // An expression inside a string literal, or text that is not a whole "{% %}", is not JSONata.
+    expect(() =>
+      parseDefinition(machine('P', { P: { Type: 'Pass', Output: { a: 'x ?? y', b: ' {% 1 + %}' }, End: true } })),
+    ).not.toThrow();
+  });
+
   it('refuses an inner Map state that assigns a variable of the outer scope', () => {
     const message = refusal(
       machine('Init', {

@@ -289,6 +289,19 @@ describe('Step Functions API with @aws-sdk/client-sfn', () => {
         },
       ],
     });
+    const coalescing = machine('E', { E: { Type: 'Pass', Output: '{% $states.input.a ?? 1 %}', End: true } });
+    const jsonata = await sfn.send(new ValidateStateMachineDefinitionCommand({ definition: coalescing }));
+    expect(jsonata).toMatchObject({
+      result: 'FAIL',
+      diagnostics: [
+        {
+          severity: 'ERROR',
+          code: 'INVALID_JSONATA_EXPRESSION',
+          location: '/States/E',
+          message: expect.stringContaining('the ?? operator'),
+        },
+      ],
+    });
     // A definition is validated as written: a ${placeholder} is text, as it is for AWS.
     const placeholder = await sfn.send(
       new ValidateStateMachineDefinitionCommand({

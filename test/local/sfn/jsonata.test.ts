@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '#local/sfn/clock.ts';
-import type { Json } from '#local/sfn/definition.ts';
+import { AslDefinitionError, type Json } from '#local/sfn/definition.ts';
+import { evaluateTemplate } from '#local/sfn/jsonata.ts';
 import { type Harness, invokeTask, lambdaArn, machine, output, ScriptedInvoker, startHarness } from './harness.ts';
 
 let harness: Harness | undefined;
@@ -115,11 +116,32 @@ describe('JSONata evaluation', () => {
   });
 
   it('speaks the JSONata of Step Functions (2.0.6): the ?? and ?: operators of JSONata 2.1 do not parse', async () => {
-    // AWS, "Transforming data with JSONata": Step Functions implements the 2.0.6 specification.
-    for (const expression of ['{% $states.input.a ?? 1 %}', '{% $states.input.a ?: 1 %}']) {
-      const result = await runMachine(machine('E', { E: { Type: 'Pass', Output: expression, End: true } }), { a: 0 });
-      expect(result, expression).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
-      expect(result.cause).toContain('cannot parse JSONata');
+    // AWS, "Transforming data with JSONata": Step Functions implements the 2.0.6 specification, and parses
+    // every expression when the definition is created: the machine is refused before it runs.
+    for (const [expression, operator] of [
+      ['{% $states.input.a ?? 1 %}', '??'],
+      ['{% $states.input.a ?: 1 %}', '?:'],
+    ] as const) {
+      const loading = startHarness({
+        machines: { Test: machine('E', { E: { Type: 'Pass', Output: expression, End: true } }) },
+      });
+      await expect(loading, expression).rejects.toBeInstanceOf(AslDefinitionError);
+      await expect(loading, expression).rejects.toMatchObject({
+        code: 'INVALID_JSONATA_EXPRESSION',
+        message: expect.stringContaining('cannot parse JSONata'),
+      });
+      await expect(loading, expression).rejects.toMatchObject({
+        message: expect.stringContaining(`the ${operator} operator`),
+      });
+      // Evaluated all the same (a definition that bypassed the checker), the state fails, naming the operator.
+      const evaluation = evaluateTemplate(expression, { states: { input: { a: 0 } } }, 'Output');
+      await expect(evaluation, expression).rejects.toMatchObject({
+        error: 'States.QueryEvaluationError',
+        message: expect.stringContaining('cannot parse JSONata'),
+      });
+      await expect(evaluation, expression).rejects.toMatchObject({
+        message: expect.stringContaining(`the ${operator} operator`),
+      });
     }
   });
 
