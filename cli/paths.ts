@@ -68,7 +68,11 @@ function inputError(path: string, role: FileRole, errno: string, cause: unknown)
   );
 }
 
-/** Refuses an output file whose folder does not exist, or a path that is itself a folder. */
+/**
+ * Refuses an output file whose folder does not exist, a path that is itself a folder, or one that is
+ * not a regular file: a report is written aside and renamed onto its name, which would replace a
+ * device or pipe (`--out /dev/null` replaced the machine's /dev/null with a regular file).
+ */
 export function requireOutputFile(path: string, option = '--out'): void {
   const folder = dirname(resolve(path));
   const folderStats = statSync(folder, { throwIfNoEntry: false });
@@ -84,10 +88,17 @@ export function requireOutputFile(path: string, option = '--out'): void {
       en: `${dirname(path)} in ${option} is not a folder`,
     });
   }
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats?.isDirectory()) {
     throw new CliError({
       id: `${option} ${path} adalah folder; berikan nama berkas`,
       en: `${option} ${path} is a folder; give a file name`,
+    });
+  }
+  if (stats && !stats.isFile()) {
+    throw new CliError({
+      id: `${option} ${path} bukan berkas biasa (perangkat, pipa atau soket); berikan nama berkas untuk laporan`,
+      en: `${option} ${path} is not a regular file (a device, pipe or socket); give the name of a file for the report`,
     });
   }
 }

@@ -87,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const workbook = /\.xlsx$/i.test(outPath);
   // A workbook carries its summary as a second sheet; a CSV report has it beside, as <report>.ringkasan.csv.
   const summaryPath = workbook ? outPath : summaryPathOf(outPath);
+  if (!workbook) requireOutputFile(summaryPath);
   refuseOverwritingInputs(
     [outPath, `${outPath}.part`, ...(workbook ? [] : [summaryPath, `${summaryPath}.part`])],
     [

@@ -5,7 +5,7 @@
  * on either side must stop the other.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { copyFile, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,30 @@ describe('dtks check (CLI)', () => {
     );
     expect(id.stderr).toContain('adalah berkas usulan itu sendiri');
     expect(await readFile(proposal)).toEqual(original);
+  }, 60_000);
+
+  it('refuses a report path that is a pipe or a device instead of renaming the report over it', async () => {
+    // The report is written aside and renamed: onto `--out /dev/null` that replaced the device itself
+    // with a regular file (for every program of the machine). A pipe shows it without touching /dev.
+    const fifo = join(dir, 'laporan-pipa.csv');
+    await promisify(execFile)('mkfifo', [fifo]);
+    for (const out of [fifo, '/dev/null']) {
+      const run = await check(files.proposal.path, files.population.path, out);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(
+        `dtks check: --out ${out} is not a regular file (a device, pipe or socket); give the name of a file for the report`,
+      );
+    }
+    // The summary beside the report (<report>.ringkasan.csv) is renamed onto its name too.
+    const summaryFifo = join(dir, 'laporan-b.ringkasan.csv');
+    await promisify(execFile)('mkfifo', [summaryFifo]);
+    const summary = await check(files.proposal.path, files.population.path, join(dir, 'laporan-b.csv'));
+    expect(summary.code).toBe(2);
+    expect(summary.stderr).toContain(`--out ${summaryFifo} is not a regular file`);
+    expect(existsSync(join(dir, 'laporan-b.csv'))).toBe(false);
+    expect(lstatSync(summaryFifo).isFIFO()).toBe(true);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
   }, 60_000);
 
   it('names a workbook given as the proposal and a gzip file given as an extract for what they are', async () => {
