@@ -1,11 +1,13 @@
 /**
  * Seeding the local DTKS master from a master extract: the DTKS as stipulated before the local
  * environment existed (in production the master is loaded once, when the pipeline takes over). Each
- * person becomes the record the stipulation's own merge rule makes of a TAMBAH, so seeded records are
- * indistinguishable from stipulated ones, and seeding twice changes nothing.
+ * person becomes the record the stipulation's own merge rule makes of a TAMBAH of the row as staged
+ * (RT and RW with three digits, storeRtRw), so seeded records are indistinguishable from stipulated
+ * ones, and seeding twice changes nothing.
  */
 import type { MasterPerson } from '#core/proposal.ts';
 import { applyChange, changeFromRow } from '#core/stipulation.ts';
+import { storeRtRw } from '#shared/staging.ts';
 
 /** The proposal id seeded records carry as their source. */
 export const SEED_PROPOSAL_ID = 'seed';
@@ -24,9 +26,9 @@ export async function seedMaster(
   let written = 0;
   for await (const batch of persons) {
     const items = [];
-    for (const person of batch) {
-      line++;
-      const change = changeFromRow({ ...person, line, aksi: 'TAMBAH', alasan: '' }, SEED_PROPOSAL_ID, period);
+    const rows = storeRtRw(batch.map((person) => ({ ...person, line: ++line, aksi: 'TAMBAH' as const, alasan: '' })));
+    for (const row of rows) {
+      const change = changeFromRow(row, SEED_PROPOSAL_ID, period);
       const record = applyChange(undefined, change);
       if (record !== 'UNCHANGED') items.push({ PutRequest: { Item: record as unknown as Record<string, unknown> } });
     }
