@@ -20,6 +20,7 @@ import { writeWorld } from '#cli/commands/generate.ts';
 import { localTarget } from '#cli/target.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
 import { seedMaster } from '#local/seed.ts';
+import { KEYS } from '#shared/contracts.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -42,7 +43,7 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
       quiet: true,
     });
     let t = performance.now();
-    await client.putObject('reference/population/3371.csv', world.files.population.path);
+    await client.putObject(`${KEYS.populationPrefix}3371.csv`, world.files.population.path);
     await environment.settled();
     const loadSeconds = (performance.now() - t) / 1000;
     t = performance.now();

@@ -25,8 +25,8 @@ export type AccessTier = (typeof ACCESS_TIERS)[number];
 
 /** The view each tier is queried as, and where its files are (KEYS.exportPart / KEYS.pseudonymisedPart). */
 export const TIERS: Record<AccessTier, { view: string; prefix: string }> = {
-  full: { view: 'dtks', prefix: 'exports/' },
-  pseudonymised: { view: 'dtks_pseudonim', prefix: 'pseudonymised/' },
+  full: { view: 'dtks', prefix: KEYS.exportsPrefix },
+  pseudonymised: { view: 'dtks_pseudonim', prefix: KEYS.pseudonymisedPrefix },
 };
 
 /** Who may read which tier (DOMAIN.md, roles: analysts read at their access tier). */

@@ -7,25 +7,16 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi } from './constructs/approvals-api.ts';
 import { DtksFunction, type ObjectAction, type TableAction } from './constructs/dtks-function.ts';
-import { Intake, POPULATION_PREFIX } from './constructs/intake.ts';
+import { Intake } from './constructs/intake.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
 import { StoppedProposals } from './constructs/stopped-proposals.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
-
-/** S3 prefixes of the proposals bucket (KEYS in contracts.ts). */
-const PREFIX = {
-  uploads: KEYS.uploadPrefix,
-  staging: 'staging/',
-  reports: 'reports/',
-  stipulation: 'stipulation/',
-} as const;
 
 /**
  * ProposalsRepository's steps: transition and update (a conditional UpdateItem; GetItem to tell a retry
@@ -85,10 +76,10 @@ export class DtksStack extends Stack {
       .bindBucket({
         bucket: proposalsBucket,
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-        prefix: PREFIX.uploads,
+        prefix: KEYS.uploadPrefix,
       })
-      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.staging })
-      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: PREFIX.reports });
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.stagingPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.reportsPrefix });
     const checkIntegrity = new DtksFunction(this, 'CheckIntegrity', {
       name: 'check-integrity',
       timeout: Duration.minutes(15),
@@ -107,9 +98,9 @@ export class DtksStack extends Stack {
       .bindBucket({
         bucket: proposalsBucket,
         actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
-        prefix: PREFIX.staging,
+        prefix: KEYS.stagingPrefix,
       })
-      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.reports });
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.reportsPrefix });
     const requestApproval = new DtksFunction(this, 'RequestApproval', { name: 'request-approval' }).bindTable({
       table: proposalsTable,
       actions: PROPOSAL_STEPS,
@@ -127,7 +118,7 @@ export class DtksStack extends Stack {
       // Releases the proposal's own claims (DeleteItem conditional on proposalId): the stack's one delete.
       .bindTable({ table: claimsTable, actions: ['dynamodb:DeleteItem'] })
       // The accepted rows, absent for a proposal returned at ingest.
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stagingPrefix });
     // Reads the recorded decision (GetItem) or the proposal's release (GetItem) and closes the answered task
     // (UpdateItem, and PutItem for its audit event). Reads nothing else: not even the task's token.
     const verifyDecision = new DtksFunction(this, 'VerifyDecision', { name: 'verify-decision' }).bindTable({
@@ -151,25 +142,25 @@ export class DtksStack extends Stack {
     })
       // require (GetItem), exclusionsOf (Query), update with the counts (UpdateItem): no audit event.
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging })
-      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.stipulation })
-      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: PREFIX.reports });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stagingPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.stipulationPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.reportsPrefix });
     // The master is never erased: Apply reads records in batches and puts whole records conditionally.
     const apply = new DtksFunction(this, 'Apply', { name: 'stipulation-apply', timeout: Duration.minutes(15) })
       .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.stipulation });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stipulationPrefix });
     const listRegencies = new DtksFunction(this, 'ListRegencies', { name: 'stipulation-list-regencies' })
       .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.stipulation });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stipulationPrefix });
     const exportRegency = new DtksFunction(this, 'ExportRegency', {
       name: 'stipulation-export-regency',
       timeout: Duration.minutes(15),
       memorySize: 2048,
     })
       .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'exports/' })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'pseudonymised/' })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: 'regency-csv/' })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.exportsPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.pseudonymisedPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.regencyCsvPrefix })
       .bindSecret({ secret: this.pseudonymKey, variable: ENV.pseudonymKeySecretArn });
     // Reads the part records (KEYS.exportPartRecord, under exports/period=<period>/_parts/ of every period) and
     // writes the manifest; never reads the Parquet files, which hold NIKs and names.
@@ -179,7 +170,7 @@ export class DtksStack extends Stack {
         actions: ['s3:GetObject', 's3:ListBucket'],
         prefix: KEYS.exportPartRecords('*'),
       })
-      .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: 'exports/' })
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: KEYS.exportsPrefix })
       // The period record: the manifest of a stipulated period is never rewritten.
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
     // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
@@ -208,14 +199,14 @@ export class DtksStack extends Stack {
       })
       // An approval's exclusions are checked against the proposal's accepted rows: those objects only, never
       // the staged file with the returned rows.
-      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: acceptedRowsKey('*') });
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.acceptedRows('*') });
     const loadPopulation = new DtksFunction(this, 'LoadPopulation', {
       name: 'load-population',
       timeout: Duration.minutes(15),
     })
       // DynamoPopulationRegistry.put: BatchWriteItem of PutRequests only.
       .bindTable({ table: populationTable, actions: ['dynamodb:BatchWriteItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: POPULATION_PREFIX });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.populationPrefix });
     // A stopped proposal execution: the proposal's META (GetItem, UpdateItem), its tasks (UpdateItem) and
     // their audit events (PutItem); its own claims (conditional DeleteItem) from the accepted rows.
     const recordStopped = new DtksFunction(this, 'RecordStopped', {
@@ -224,7 +215,7 @@ export class DtksStack extends Stack {
     })
       .bindTable({ table: proposalsTable, actions: PROPOSAL_STEPS })
       .bindTable({ table: claimsTable, actions: ['dynamodb:DeleteItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: PREFIX.staging });
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stagingPrefix });
 
     this.functions = {
       ingest,

@@ -64,11 +64,9 @@ export function matchesProposalRule(event: ObjectCreatedEvent, proposalsBucket: 
   return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(KEYS.uploadPrefix);
 }
 
-/** The rule for Dukcapil extracts placed under reference/population/. */
-export const POPULATION_PREFIX = 'reference/population/';
-
+/** The rule for Dukcapil extracts placed under reference/population/ (KEYS.populationPrefix). */
 export function matchesPopulationRule(event: ObjectCreatedEvent, proposalsBucket: string): boolean {
-  return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(POPULATION_PREFIX);
+  return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(KEYS.populationPrefix);
 }
 
 /**

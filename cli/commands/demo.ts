@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { loadAreas } from '#core/area.ts';
-import type { Exclusion } from '#shared/contracts.ts';
+import { type Exclusion, KEYS } from '#shared/contracts.ts';
 import type { ProposalRecord } from '#shared/proposals-repository.ts';
 import { parseCommand } from '../args.ts';
 import { currentPeriod, DtksClient } from '../client.ts';
@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
 
     step('2. Data referensi / the Dukcapil extracts and the current DTKS');
     for (const world of worlds) {
-      await client.putObject(`reference/population/${world.regency}.csv`, world.files.population.path);
+      await client.putObject(`${KEYS.populationPrefix}${world.regency}.csv`, world.files.population.path);
     }
     await environment.settled();
     const { seedMaster } = await import('#local/seed.ts');

@@ -7,9 +7,9 @@
  * (no JSON parse of 10^6 rows). The read stops as soon as every id has been seen.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Exclusion } from '#shared/contracts.ts';
+import { type Exclusion, KEYS } from '#shared/contracts.ts';
 import { StagedRowsMissingError } from '#shared/errors.ts';
-import { acceptedRowsKey, lines, openObject } from '#shared/staging.ts';
+import { lines, openObject } from '#shared/staging.ts';
 
 /** An exclusion that names no accepted row, with its position in the request. */
 export interface UnknownExclusion {
@@ -30,7 +30,7 @@ export async function unknownExclusions(
   if (exclusions.length === 0) return [];
   const sought: Record<Exclusion['kind'], Set<string>> = { NIK: new Set(), KK: new Set() };
   for (const { kind, id } of exclusions) sought[kind].add(id);
-  const body = await openObject(s3, bucket, acceptedRowsKey(proposalId));
+  const body = await openObject(s3, bucket, KEYS.acceptedRows(proposalId));
   if (!body) throw new StagedRowsMissingError(proposalId);
   for await (const { text } of lines(body)) {
     const nik = NIK_FIELD.exec(text)?.[1];

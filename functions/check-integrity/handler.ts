@@ -19,8 +19,8 @@ import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { reportXlsxKeyOf, summaryKeyOf, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
-import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
+import { XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
+import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig([
   'proposalsTable',
@@ -55,9 +55,9 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
   const report = new S3ObjectWriter(s3, bucket, reportKey, 'text/csv; charset=utf-8');
   const reportWriter = createReportWriter(config.reportLanguage);
   await report.write(reportWriter.header());
-  const accepted = new NdjsonWriter<ProposalRow>(s3, bucket, acceptedRowsKey(proposalId));
+  const accepted = new NdjsonWriter<ProposalRow>(s3, bucket, KEYS.acceptedRows(proposalId));
   // The same report as .xlsx, for the spreadsheets that round a 16-digit NIK read from CSV.
-  const reportXlsxKey = reportXlsxKeyOf(reportKey);
+  const reportXlsxKey = KEYS.returnReportXlsx(proposal.regency, proposalId);
   const xlsxFile = new S3ObjectSink(s3, bucket, reportXlsxKey, XLSX_CONTENT_TYPE);
   const workbook = new ReportWorkbook((chunk) => xlsxFile.write(chunk), config.reportLanguage);
   let lostClaims = 0;
@@ -90,7 +90,7 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
 
   const summary = withLostClaims(engineSummary, lostClaims);
   // The summary beside the report: the file-level warnings Ingest recorded, once each, and the counts.
-  const summaryKey = summaryKeyOf(reportKey);
+  const summaryKey = KEYS.returnReportSummary(proposal.regency, proposalId);
   const warnings = proposal.warnings ?? [];
   await putText(
     s3,
@@ -103,7 +103,7 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
   await xlsxFile.close();
   await proposals.update(
     proposalId,
-    { summary, reportKey, reportXlsxKey, summaryKey, acceptedKey: acceptedRowsKey(proposalId), lostClaims },
+    { summary, reportKey, reportXlsxKey, summaryKey, acceptedKey: KEYS.acceptedRows(proposalId), lostClaims },
     ['CHECKING'],
   );
   metrics.addMetric('rowsChecked', 'Count', summary.rows);

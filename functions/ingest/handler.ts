@@ -18,7 +18,7 @@ import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
-import { fileLevelReport, reportXlsxKeyOf, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
+import { fileLevelReport, XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
 import { NdjsonWriter, openObject, putText, storeRtRw } from '#shared/staging.ts';
 import { parseUploadKey, proposalIdFor, type UploadLocation } from '#shared/uploads.ts';
 
@@ -166,7 +166,7 @@ async function returnFile(
   reportMessage = reason,
 ): Promise<IngestOutput & { outcome: 'RETURNED' }> {
   const reportKey = record.regency ? KEYS.returnReport(record.regency, record.proposalId) : undefined;
-  const reportXlsxKey = reportKey ? reportXlsxKeyOf(reportKey) : undefined;
+  const reportXlsxKey = record.regency ? KEYS.returnReportXlsx(record.regency, record.proposalId) : undefined;
   if (reportKey && reportXlsxKey) {
     await putText(
       s3,

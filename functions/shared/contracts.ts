@@ -40,29 +40,70 @@ export interface ApprovalDecision {
 // ---------------------------------------------------------------------------------------------
 // Storage layout
 // ---------------------------------------------------------------------------------------------
-/** S3 keys. The proposals bucket holds uploads, staged rows and return reports. */
+/** The folders of the buckets: every key below is built on one, and IAM grants and lifecycle rules name them. */
+const STAGING = 'staging/';
+const REPORTS = 'reports/';
+const STIPULATION = 'stipulation/';
+const EXPORTS = 'exports/';
+const PSEUDONYMISED = 'pseudonymised/';
+const REGENCY_CSV = 'regency-csv/';
+/** The return report's folder and file stem: the CSV, its .xlsx form and its summary sit side by side. */
+const returnReportStem = (regency: string, proposalId: string) =>
+  `${REPORTS}${regency}/${proposalId}/laporan-pengembalian`;
+
+/**
+ * Every S3 key and prefix of the pipeline. The proposals bucket holds uploads, Dukcapil extracts,
+ * staged rows, return reports and change sets; the exports bucket the snapshots of each period.
+ */
 export const KEYS = {
   /** Upload: proposals/<regency 4 digits>/<period YYYY-MM>/<file>.csv — the EventBridge rule watches this prefix. */
   uploadPrefix: 'proposals/',
+  /** Where a region operator's file for a month goes (functions/shared/uploads.ts parses it back). */
+  upload: (regency: string, period: string, fileName: string) => `proposals/${regency}/${period}/${fileName}`,
+  /** A Dinas Dukcapil extract placed here (re)loads the population registry (an EventBridge rule, load-population). */
+  populationPrefix: 'reference/population/',
+  /** Staged rows (Ingest, CheckIntegrity): expired by a lifecycle rule. */
+  stagingPrefix: STAGING,
+  /** Return reports for the region operators. */
+  reportsPrefix: REPORTS,
+  /** Change sets of the stipulation runs: expired by a lifecycle rule. */
+  stipulationPrefix: STIPULATION,
   /** Normalised rows of a proposal as NDJSON (one ProposalRow per line), written by Ingest. */
-  stagedRows: (proposalId: string) => `staging/${proposalId}/rows.ndjson`,
+  stagedRows: (proposalId: string) => `${STAGING}${proposalId}/rows.ndjson`,
+  /** The rows that passed the check (NDJSON of ProposalRow), the input of stipulation and of exclusions. */
+  acceptedRows: (proposalId: string) => `${STAGING}${proposalId}/accepted.ndjson`,
   /** Return report CSV of PROPOSAL_FORMAT.md, readable by the region operator. */
-  returnReport: (regency: string, proposalId: string) => `reports/${regency}/${proposalId}/laporan-pengembalian.csv`,
+  returnReport: (regency: string, proposalId: string) => `${returnReportStem(regency, proposalId)}.csv`,
+  /** The same report as .xlsx (adapters/xlsx/report-workbook.ts), for spreadsheets that round a NIK read from CSV. */
+  returnReportXlsx: (regency: string, proposalId: string) => `${returnReportStem(regency, proposalId)}.xlsx`,
+  /** The summary beside the report (core/report.ts summaryCsv; summaryPathOf names it the same in the CLI). */
+  returnReportSummary: (regency: string, proposalId: string) =>
+    `${returnReportStem(regency, proposalId)}.ringkasan.csv`,
+  /** Rows an accepted proposal loses at stipulation, reported to the region next to its check report. */
+  stipulationReturn: (regency: string, proposalId: string, period: string) =>
+    `${REPORTS}${regency}/${proposalId}/pengembalian-penetapan-${period}.csv`,
   /** The resolved change set of a stipulation period (NDJSON of StipulationChange). */
-  changeSet: (period: string) => `stipulation/${period}/changes.ndjson`,
+  changeSet: (period: string) => `${STIPULATION}${period}/changes.ndjson`,
   /** The ChangeSetSummary Resolve leaves next to the change set, read by the later steps. */
-  changeSetSummary: (period: string) => `stipulation/${period}/summary.json`,
-  /** Exports bucket: Parquet per period/province/regency (full tier). */
+  changeSetSummary: (period: string) => `${STIPULATION}${period}/summary.json`,
+  /** Exports bucket, full tier (ministry operators): Parquet, manifests and part records. */
+  exportsPrefix: EXPORTS,
+  /** Exports bucket, pseudonymised tier (general analysts). */
+  pseudonymisedPrefix: PSEUDONYMISED,
+  /** Exports bucket, the Dinas Sosial files per regency. */
+  regencyCsvPrefix: REGENCY_CSV,
+  /** Parquet per period/province/regency (full tier). */
   exportPart: (period: string, province: string, regency: string) =>
-    `exports/period=${period}/province=${province}/regency-${regency}.parquet`,
+    `${EXPORTS}period=${period}/province=${province}/regency-${regency}.parquet`,
   /** Pseudonymised tier for general analysts. */
   pseudonymisedPart: (period: string, province: string, regency: string) =>
-    `pseudonymised/period=${period}/province=${province}/regency-${regency}.parquet`,
+    `${PSEUDONYMISED}period=${period}/province=${province}/regency-${regency}.parquet`,
   /** Per-regency CSV for the Dinas Sosial. */
-  regencyCsv: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.csv`,
+  regencyCsv: (period: string, regency: string) => `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}.csv`,
   /** The same as an Excel workbook (NIK, No. KK, codes and RT/RW as text cells), beside the CSV. */
-  regencyXlsx: (period: string, regency: string) => `regency-csv/period=${period}/dtks-${regency}-${period}.xlsx`,
-  manifest: (period: string) => `exports/period=${period}/manifest.json`,
+  regencyXlsx: (period: string, regency: string) => `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}.xlsx`,
+  /** The snapshot manifest of a period (`*` for the period: the pattern of every manifest). */
+  manifest: (period: string) => `${EXPORTS}period=${period}/manifest.json`,
   /**
    * What one regency's export produced (ExportPartRecord as JSON), written by ExportRegency after its
    * files and read back by FinaliseExport: 514 regencies' file lists do not fit Step Functions' 256 KiB
@@ -70,9 +111,9 @@ export const KEYS = {
    * (partition projection), `dtks snapshot query` only `.parquet` objects, and Hive-style readers skip
    * `_`-prefixed paths.
    */
-  exportPartRecord: (period: string, regency: string) => `exports/period=${period}/_parts/regency-${regency}.json`,
+  exportPartRecord: (period: string, regency: string) => `${EXPORTS}period=${period}/_parts/regency-${regency}.json`,
   /** The folder of a period's part records (FinaliseExport lists it). */
-  exportPartRecords: (period: string) => `exports/period=${period}/_parts/`,
+  exportPartRecords: (period: string) => `${EXPORTS}period=${period}/_parts/`,
 } as const;
 
 /**

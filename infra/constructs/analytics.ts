@@ -22,6 +22,7 @@ import {
   SNAPSHOT_PARTITION_KEYS,
   type SnapshotColumn,
 } from '#core/snapshot.ts';
+import { KEYS } from '#shared/contracts.ts';
 import { repositoryPath } from '../repository.ts';
 import { acknowledgeWildcard, arnReference } from './acknowledge.ts';
 import { DtksBucket } from './storage.ts';
@@ -108,16 +109,16 @@ export class Analytics extends Construct {
       return created;
     };
     // KEYS.exportPart / KEYS.pseudonymisedPart in contracts.ts: <tier>/period=YYYY-MM/province=PP/regency-RRRR.parquet
-    this.snapshotTable = table('SnapshotTable', 'snapshot', 'exports/', FULL_SNAPSHOT_COLUMNS);
+    this.snapshotTable = table('SnapshotTable', 'snapshot', KEYS.exportsPrefix, FULL_SNAPSHOT_COLUMNS);
     this.pseudonymisedTable = table(
       'PseudonymisedTable',
       'snapshot_pseudonymised',
-      'pseudonymised/',
+      KEYS.pseudonymisedPrefix,
       PSEUDONYMISED_SNAPSHOT_COLUMNS,
     );
 
     // KEYS.manifest: exports/period=<period>/manifest.json (counts and checksums, no persons).
-    const manifests = 'exports/period=*/manifest.json';
+    const manifests = KEYS.manifest('*');
     const reader = (id: string, description: string, prefix: string, extra: readonly string[]) => {
       const objects = [prefix, ...extra].map((path) => props.exportsBucket.arnForObjects(path));
       const policy = new iam.ManagedPolicy(this, id, {
@@ -150,13 +151,13 @@ export class Analytics extends Construct {
     this.pseudonymisedReaderPolicy = reader(
       'PseudonymisedReader',
       'DTKS general analysts: the pseudonymised (k-anonymous) snapshot tier and the period manifests',
-      'pseudonymised/*',
+      `${KEYS.pseudonymisedPrefix}*`,
       [manifests],
     );
     this.fullReaderPolicy = reader(
       'FullReader',
       'DTKS units entitled to personal data: the full snapshot tier (names, NIK) and its manifests',
-      'exports/*',
+      `${KEYS.exportsPrefix}*`,
       [],
     );
 

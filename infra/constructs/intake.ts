@@ -16,9 +16,6 @@ import { Construct } from 'constructs';
 import { KEYS } from '#shared/contracts.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
-/** Where a Dinas Dukcapil extract is placed to (re)load the population registry (local/events.ts POPULATION_PREFIX). */
-export const POPULATION_PREFIX = 'reference/population/';
-
 export interface IntakeProps {
   /** The bucket with EventBridge notifications on. */
   readonly proposalsBucket: s3.IBucket;
@@ -63,7 +60,7 @@ export class Intake extends Construct {
 
     this.populationExtractRule = new events.Rule(this, 'PopulationExtractUploaded', {
       description: 'DTKS: a Dukcapil extract placed under reference/population/ is loaded into the population table',
-      eventPattern: objectCreatedPattern(props.proposalsBucket, POPULATION_PREFIX),
+      eventPattern: objectCreatedPattern(props.proposalsBucket, KEYS.populationPrefix),
       targets: [
         new targets.LambdaFunction(props.loadPopulationFunction, {
           deadLetterQueue: this.deadLetterQueue,

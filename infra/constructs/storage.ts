@@ -8,7 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ENV, TABLES } from '#shared/contracts.ts';
+import { ENV, KEYS, TABLES } from '#shared/contracts.ts';
 import { acknowledge } from './acknowledge.ts';
 
 export interface DtksBucketProps {
@@ -167,10 +167,18 @@ export class Storage extends Construct {
       // The intake rules (infra/constructs/intake.ts) listen to this bucket's Object Created events.
       eventBridgeEnabled: true,
       removalPolicy,
-      // KEYS.stagedRows and KEYS.changeSet in contracts.ts: staging/<proposalId>/…, stipulation/<period>/…
+      // KEYS.stagedRows / acceptedRows and KEYS.changeSet / changeSetSummary: staging/<proposalId>/…, stipulation/<period>/…
       lifecycleRules: [
-        { id: 'ExpireStagedRows', prefix: 'staging/', expiration: props.stagingExpiration ?? Duration.days(180) },
-        { id: 'ExpireChangeSets', prefix: 'stipulation/', expiration: props.changeSetExpiration ?? Duration.days(400) },
+        {
+          id: 'ExpireStagedRows',
+          prefix: KEYS.stagingPrefix,
+          expiration: props.stagingExpiration ?? Duration.days(180),
+        },
+        {
+          id: 'ExpireChangeSets',
+          prefix: KEYS.stipulationPrefix,
+          expiration: props.changeSetExpiration ?? Duration.days(400),
+        },
       ],
     });
     // eventBridgeEnabled deploys CDK's own notification-configuration custom resource at stack level.
