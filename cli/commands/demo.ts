@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { loadAreas } from '#core/area.ts';
+import { nextPeriod, previousPeriod } from '#core/period.ts';
 import { type Exclusion, KEYS } from '#shared/contracts.ts';
 import type { ProposalRecord } from '#shared/proposals-repository.ts';
 import { parseCommand } from '../args.ts';
@@ -34,12 +35,6 @@ const HELP = `dtks demo [--families N] [--keep]
 Runs one month of the pipeline end to end on a fresh local environment and prints what happened.
   --families N   proposal families per regency, 10 to 20,000 (default 150)
   --keep         keep the environment's data directory (printed) instead of removing it`;
-
-function shiftPeriod(period: string, months: number): string {
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  const date = new Date(Date.UTC(year, month - 1 + months, 1));
-  return date.toISOString().slice(0, 7);
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommand('demo', argv, {
@@ -65,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const client = new DtksClient(localTarget(dataDir, environment));
     const period = currentPeriod();
-    const previous = shiftPeriod(period, -1);
+    const previous = previousPeriod(period);
     out(`DTKS demo: penetapan ${period} untuk ${REGENCIES.map((r) => `${areas.regencyName(r)} (${r})`).join(' dan ')}`);
     out(`local environment: ${dataDir}`);
 
@@ -184,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     const result = await client.querySnapshot(sql, { period, tier: 'pseudonymised', user: 'analyst' });
     out(formatTable(result.columns, result.rows));
 
-    const next = shiftPeriod(period, 1);
+    const next = nextPeriod(period);
     step(`8. Bulan berikutnya tanpa usulan / ${next}: nothing new`);
     const run2 = await client.stipulate(next);
     if (run2.status !== 'SUCCEEDED') throw new CliError(`stipulation ${run2.status}: ${run2.error} ${run2.cause}`, 1);
