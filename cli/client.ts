@@ -11,7 +11,9 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTerminal } from '#core/lifecycle.ts';
 import { periodAt } from '#core/period.ts';
+import type { AuditTrail } from '#shared/audit-trail.ts';
 import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
+import type { DecisionsRepository } from '#shared/decisions-repository.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { CliError, connectionFailure } from './errors.ts';
@@ -31,7 +33,7 @@ export interface ApiAnswer<T = Record<string, unknown>> {
 export class DtksClient {
   private readonly s3: S3Client;
   private readonly sfn = new SFNClient({});
-  private repository?: Promise<ProposalsRepository>;
+  private repositories?: Promise<{ proposals: ProposalsRepository; audit: AuditTrail; decisions: DecisionsRepository }>;
 
   /** `clients.s3`: another S3 client (a test's, recording its requests); by default one from the environment. */
   constructor(
@@ -41,20 +43,30 @@ export class DtksClient {
     this.s3 = clients.s3 ?? new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
   }
 
-  /** The handlers' repository over the proposals table, imported after the target set process.env. */
-  private proposals(): Promise<ProposalsRepository> {
-    this.repository ??= (async () => {
+  /** The handlers' repositories over the proposals table, imported after the target set process.env. */
+  private stores() {
+    this.repositories ??= (async () => {
       const table = process.env.PROPOSALS_TABLE;
       if (!table) {
         throw new CliError({ id: 'variabel PROPOSALS_TABLE belum diisi', en: 'PROPOSALS_TABLE is not set' });
       }
-      const [{ ProposalsRepository }, { documents }] = await Promise.all([
+      const [{ ProposalsRepository }, { AuditTrail }, { DecisionsRepository }, { documents }] = await Promise.all([
         import('#shared/proposals-repository.ts'),
+        import('#shared/audit-trail.ts'),
+        import('#shared/decisions-repository.ts'),
         import('#shared/clients.ts'),
       ]);
-      return new ProposalsRepository(documents, table);
+      return {
+        proposals: new ProposalsRepository(documents, table),
+        audit: new AuditTrail(documents, table),
+        decisions: new DecisionsRepository(documents, table),
+      };
     })();
-    return this.repository;
+    return this.repositories;
+  }
+
+  private async proposals(): Promise<ProposalsRepository> {
+    return (await this.stores()).proposals;
   }
 
   /**
@@ -125,14 +137,14 @@ export class DtksClient {
   }
 
   async proposalWithEvents(proposalId: string) {
-    const repository = await this.proposals();
-    const proposal = await repository.get(proposalId);
+    const { proposals, audit, decisions: decisionsRepository } = await this.stores();
+    const proposal = await proposals.get(proposalId);
     if (!proposal) {
       throw new CliError({ id: `usulan ${proposalId} tidak ditemukan`, en: `proposal not found: ${proposalId}` }, 1);
     }
     const [events, decisions] = await Promise.all([
-      repository.listEvents(proposalId),
-      repository.listDecisions(proposalId),
+      audit.listEvents(proposalId),
+      decisionsRepository.listDecisions(proposalId),
     ]);
     return { proposal, events, decisions };
   }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { isResultCode } from '#core/codes.ts';
 import { messageFor } from '#core/messages.ts';
 import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } from '#shared/approvals.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { documents, s3, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import {
@@ -23,15 +24,20 @@ import {
   type Principal,
 } from '#shared/contracts.ts';
 import { type DecisionStores, recordDecision, requireOpenTask } from '#shared/decisions.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { DtksError, ForbiddenError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { httpLambda, parseInput } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { describeUnknown, unknownExclusions } from './exclusions.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
-const stores: DecisionStores = { sfn, proposals, tasks: proposals, decisions: proposals, audit: proposals };
+const tasks = new TasksRepository(documents, config.proposalsTable);
+const decisions = new DecisionsRepository(documents, config.proposalsTable);
+const audit = new AuditTrail(documents, config.proposalsTable);
+const stores: DecisionStores = { sfn, proposals, tasks, decisions, audit };
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
 type Response = APIGatewayProxyStructuredResultV2;
@@ -60,17 +66,14 @@ function proposalIdOf(event: Event): string {
 }
 
 async function listTasks(principal: Principal): Promise<Response> {
-  const tasks = await proposals.listOpenTasks(taskScopeOf(principal));
-  return respond(200, { code: 'OK', message: `${tasks.length} tugas persetujuan menunggu`, tasks });
+  const open = await tasks.listOpenTasks(taskScopeOf(principal));
+  return respond(200, { code: 'OK', message: `${open.length} tugas persetujuan menunggu`, tasks: open });
 }
 
 async function viewProposal(principal: Principal, proposalId: string): Promise<Response> {
   const proposal = await proposals.require(proposalId);
   assertMayView(principal, proposal);
-  const [decisions, events] = await Promise.all([
-    proposals.listDecisions(proposalId),
-    proposals.listEvents(proposalId),
-  ]);
+  const [recorded, events] = await Promise.all([decisions.listDecisions(proposalId), audit.listEvents(proposalId)]);
   const codes = Object.entries(proposal.summary?.codes ?? {}).map(([code, rows]) => ({
     code,
     rows,
@@ -81,7 +84,7 @@ async function viewProposal(principal: Principal, proposalId: string): Promise<R
     message: `Usulan ${proposalId}: ${proposal.status}`,
     proposal: publicView(proposal),
     codes,
-    decisions,
+    decisions: recorded,
     events,
   });
 }
@@ -104,7 +107,7 @@ async function decide(
   } catch (error) {
     if (error instanceof ForbiddenError) {
       // A refused attempt is part of the audit trail: who tried to decide what, and when.
-      await proposals.addEvent(proposalId, {
+      await audit.addEvent(proposalId, {
         at: new Date().toISOString(),
         kind: 'REFUSED',
         actor: principal.username,

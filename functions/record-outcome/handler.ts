@@ -7,14 +7,18 @@ import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { RECORD_OUTCOME_INPUT, type TerminalStatus } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { closeEndedProposal } from '#shared/ended-proposal.ts';
 import { ProposalNotFoundError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 
 const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const tasks = new TasksRepository(documents, config.proposalsTable);
+const decisions = new DecisionsRepository(documents, config.proposalsTable);
 const claims = new DynamoClaimRegistry(documents, config.claimsTable);
 
 const DEFAULT_REASONS: Record<TerminalStatus, string> = {
@@ -70,7 +74,7 @@ export const handler = lambda(RECORD_OUTCOME_INPUT, async (input) => {
     detail: reason,
   });
   const { releasedClaims } = await closeEndedProposal(
-    { proposals, claims, s3, proposalsBucket: config.proposalsBucket },
+    { tasks, claims, s3, proposalsBucket: config.proposalsBucket },
     proposalId,
   );
   logger.info('Proposal outcome recorded', { releasedClaims });
@@ -84,7 +88,7 @@ async function defaultReason(
 ): Promise<string> {
   const errorName = error?.Error ?? undefined;
   if (status === 'REJECTED') {
-    const rejection = (await proposals.listDecisions(proposal.proposalId)).find((d) => d.decision === 'REJECT');
+    const rejection = (await decisions.listDecisions(proposal.proposalId)).find((d) => d.decision === 'REJECT');
     if (rejection) {
       const level = rejection.level === 'REGENCY' ? 'kabupaten/kota' : 'provinsi';
       return `Ditolak di tingkat ${level} oleh ${rejection.decidedBy}${rejection.note ? `: ${rejection.note}` : ''}`;

@@ -21,10 +21,12 @@ import { StatusConflictError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 
 const config = readConfig(['proposalsTable', 'claimsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const tasks = new TasksRepository(documents, config.proposalsTable);
 const claims = new DynamoClaimRegistry(documents, config.claimsTable);
 
 /** The execution input: the S3 "Object Created" event that started it (state-machines/proposal.asl.json). */
@@ -126,7 +128,7 @@ export const handler = lambda(RECORD_STOPPED_INPUT, async (input) => {
     return { proposalId, recorded: false };
   }
   const { releasedClaims } = await closeEndedProposal(
-    { proposals, claims, s3, proposalsBucket: config.proposalsBucket },
+    { tasks, claims, s3, proposalsBucket: config.proposalsBucket },
     proposalId,
   );
   logger.info('Stopped proposal recorded as FAILED', { releasedClaims });

@@ -11,16 +11,18 @@ import { REQUEST_APPROVAL_INPUT } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const tasks = new TasksRepository(documents, config.proposalsTable);
 
 export const handler = lambda(REQUEST_APPROVAL_INPUT, async ({ proposalId, level, taskToken }) => {
   logger.appendKeys({ proposalId, approvalLevel: level });
   const status = AWAITING_APPROVAL[level];
   // Status first, then the task: an approver never sees a task whose proposal is not yet awaiting it.
   const proposal = await proposals.transition(proposalId, status, { detail: level });
-  const task = await proposals.openTask(proposal, level, taskToken);
+  const task = await tasks.openTask(proposal, level, taskToken);
   logger.info('Approval task opened');
   return { proposalId, level, status, createdAt: task.createdAt };
 });

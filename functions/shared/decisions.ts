@@ -5,17 +5,20 @@
  * workflow continues only on what is recorded (verify-decision reads it back), so recording comes first.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { AuditTrail } from './audit-trail.ts';
 import type { ApprovalDecision, ApprovalLevel, StipulationRelease } from './contracts.ts';
+import type { DecisionsRepository } from './decisions-repository.ts';
 import { AlreadyDecidedError } from './errors.ts';
-import type { ProposalsRepository, TaskKind, TaskView } from './proposals-repository.ts';
+import type { ProposalsRepository } from './proposals-repository.ts';
 import { answerTask } from './task-tokens.ts';
+import type { TaskKind, TasksRepository, TaskView } from './tasks-repository.ts';
 
 export interface DecisionStores {
   sfn: SFNClient;
   proposals: Pick<ProposalsRepository, 'update'>;
-  tasks: Pick<ProposalsRepository, 'getTaskWithToken' | 'closeTask'>;
-  decisions: Pick<ProposalsRepository, 'putDecision' | 'getDecision'>;
-  audit: Pick<ProposalsRepository, 'addEvent'>;
+  tasks: Pick<TasksRepository, 'getTaskWithToken' | 'closeTask'>;
+  decisions: Pick<DecisionsRepository, 'putDecision' | 'getDecision'>;
+  audit: Pick<AuditTrail, 'addEvent'>;
 }
 
 type OpenTask = TaskView & { taskToken: string };

@@ -6,11 +6,11 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoClaimRegistry } from './claims-repository.ts';
-import type { ProposalsRepository, TaskKind } from './proposals-repository.ts';
 import { acceptedRowsKey, openRows } from './staging.ts';
+import type { TaskKind, TasksRepository } from './tasks-repository.ts';
 
 export interface EndedProposalStores {
-  proposals: ProposalsRepository;
+  tasks: TasksRepository;
   claims: DynamoClaimRegistry;
   s3: S3Client;
   /** The proposals bucket, where CheckIntegrity staged the accepted rows (the NIKs claimed). */
@@ -25,7 +25,7 @@ export async function closeEndedProposal(
   proposalId: string,
   closedBy = 'system',
 ): Promise<{ releasedClaims: number }> {
-  for (const kind of TASKS) await stores.proposals.closeTask(proposalId, kind, closedBy);
+  for (const kind of TASKS) await stores.tasks.closeTask(proposalId, kind, closedBy);
   return { releasedClaims: await releaseClaims(stores, proposalId) };
 }
 

@@ -1,28 +1,23 @@
 /**
- * The proposals table (TABLES.proposals, single-table): a proposal's META item and status, its approval
- * and stipulation tasks with their tokens, the approvers' decisions, the audit trail, and the
- * stipulation periods.
- *
- * dynalite (the local DynamoDB) has no transactions, and none are needed: every write is a conditional
- * single-item write, ordered so that a step retried after a crash between two writes converges (a
- * status transition is recognised as already done; audit events of transitions have deterministic keys).
+ * The proposals themselves (PROPOSAL#<id> / META of the proposals table, proposals-table.ts): the record,
+ * its status moves (core/lifecycle.ts) with their audit events, and the stipulation queue.
  */
-import { randomUUID } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ProposalStatus, StatusConflictError, sourcesOf, TAKE_OVER_FROM } from '#core/lifecycle.ts';
 import type { FileWarning } from '#core/report.ts';
-import type { ApprovalDecision, ApprovalLevel, Exclusion, StipulationRelease } from './contracts.ts';
+import { AuditTrail } from './audit-trail.ts';
+import type { StipulationRelease } from './contracts.ts';
 import { TABLES } from './contracts.ts';
 import { ProposalNotFoundError } from './errors.ts';
+import { isConditionFailure, META, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
 
-const { taskIndex, stipulationIndex, regencyIndex } = TABLES.proposals;
+const { stipulationIndex, regencyIndex } = TABLES.proposals;
 
 /** Counts of a check, as stored on the proposal (the CheckSummary of core/integrity.ts). */
 export interface CheckSummaryRecord {
@@ -90,67 +85,6 @@ export interface ProposalRecord {
   release?: StipulationRelease;
 }
 
-export type TaskKind = ApprovalLevel | 'STIPULATION';
-
-/** A task as clients may see it: never the token. */
-export interface TaskView {
-  proposalId: string;
-  level: TaskKind;
-  regency: string;
-  province: string;
-  period: string;
-  createdAt: string;
-  state: 'OPEN' | 'CLOSED';
-  closedAt?: string;
-  closedBy?: string;
-}
-
-interface TaskItem extends TaskView {
-  pk: string;
-  sk: string;
-  taskToken: string;
-  /** Present only while the approval task is open: the sparse byTaskScope index lists open tasks. */
-  taskScope?: string;
-}
-
-export interface DecisionRecord extends ApprovalDecision {
-  proposalId: string;
-}
-
-export type AuditKind = 'STATUS' | 'TASK_OPENED' | 'TASK_CLOSED' | 'DECISION' | 'REFUSED' | 'NOTE';
-
-export interface AuditEvent {
-  proposalId: string;
-  at: string;
-  kind: AuditKind;
-  actor: string;
-  from?: string;
-  to?: string;
-  detail?: string;
-}
-
-export interface PeriodRecord {
-  period: string;
-  recordedAt: string;
-  carriedForward: boolean;
-  proposals: { proposalId: string; regency: string }[];
-  counts: Record<string, number>;
-  manifestKey?: string;
-  /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
-  executionId?: string;
-}
-
-/**
- * The proposals a period's stipulation took from the queue, fixed by its first run (PERIOD#<period>,
- * sk COLLECTION). A rerun after a failed run stipulates the same proposals, those the failed run already
- * released (and took out of the queue) included; proposals queued since then wait for the next period.
- */
-export interface PeriodCollection {
-  period: string;
-  collectedAt: string;
-  proposals: { proposalId: string; regency: string }[];
-}
-
 export interface TransitionOptions {
   /** Attributes set in the same write. */
   set?: Record<string, unknown>;
@@ -160,32 +94,15 @@ export interface TransitionOptions {
   detail?: string;
 }
 
-const proposalPk = (proposalId: string) => `PROPOSAL#${proposalId}`;
-const periodPk = (period: string) => `PERIOD#${period}`;
-const META = 'META';
-const COLLECTION = 'COLLECTION';
-const taskSk = (kind: TaskKind) => `TASK#${kind}`;
-const decisionSk = (level: ApprovalLevel) => `DECISION#${level}`;
-
-/** Open approval tasks are listed by scope: the regency's approvers, or the province's. */
-export function taskScope(level: ApprovalLevel, proposal: Pick<ProposalRecord, 'regency' | 'province'>): string {
-  return level === 'REGENCY' ? `REGENCY#${proposal.regency}` : `PROVINCE#${proposal.province}`;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
-}
-
-function stripKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as T;
-}
-
 export class ProposalsRepository {
+  private readonly audit: AuditTrail;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.audit = new AuditTrail(documents, tableName);
+  }
 
   /** Records a new proposal; returns the existing one instead when the id is taken. */
   async create(record: ProposalRecord): Promise<{ created: true } | { created: false; existing: ProposalRecord }> {
@@ -201,7 +118,7 @@ export class ProposalsRepository {
       if (!isConditionFailure(error)) throw error;
       return { created: false, existing: await this.require(record.proposalId) };
     }
-    await this.addEvent(record.proposalId, {
+    await this.audit.addEvent(record.proposalId, {
       at: record.receivedAt,
       kind: 'STATUS',
       actor: 'system',
@@ -280,7 +197,7 @@ export class ProposalsRepository {
       if (current.status !== to) throw new StatusConflictError(proposalId, to, from);
       record = current;
     }
-    await this.addEvent(proposalId, {
+    await this.audit.addEvent(proposalId, {
       at: record.statusChangedAt,
       kind: 'STATUS',
       actor: options.actor ?? 'system',
@@ -373,7 +290,7 @@ export class ProposalsRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
-    await this.addEvent(proposalId, {
+    await this.audit.addEvent(proposalId, {
       at: now,
       kind: 'STATUS',
       actor: 'system',
@@ -383,174 +300,6 @@ export class ProposalsRepository {
       eventKey: 'STATUS#RECEIVED',
     });
     return true;
-  }
-
-  /**
-   * Appends an audit event. `eventKey` makes the event's key deterministic (a retried step rewrites the
-   * same event); without it every call is a new event.
-   */
-  async addEvent(proposalId: string, event: Omit<AuditEvent, 'proposalId'> & { eventKey?: string }): Promise<void> {
-    const { eventKey, ...rest } = event;
-    await this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: proposalPk(proposalId),
-          sk: `EVENT#${rest.at}#${eventKey ?? `${rest.kind}#${randomUUID()}`}`,
-          proposalId,
-          ...rest,
-        },
-      }),
-    );
-  }
-
-  /** The audit trail, oldest first. */
-  async listEvents(proposalId: string): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
-    for await (const item of this.query({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': proposalPk(proposalId), ':prefix': 'EVENT#' },
-    })) {
-      events.push(stripKeys<AuditEvent>(item));
-    }
-    return events;
-  }
-
-  /**
-   * Stores an open task with its token. An approval task gets a taskScope and so appears in the
-   * approvers' list; the stipulation task does not. A retried step overwrites the task with the token of
-   * its own (new) state entry, which is the one Step Functions waits on.
-   */
-  async openTask(proposal: ProposalRecord, kind: TaskKind, taskToken: string): Promise<TaskView> {
-    const createdAt = new Date().toISOString();
-    const item: TaskItem = {
-      pk: proposalPk(proposal.proposalId),
-      sk: taskSk(kind),
-      proposalId: proposal.proposalId,
-      level: kind,
-      regency: proposal.regency,
-      province: proposal.province,
-      period: proposal.period,
-      createdAt,
-      state: 'OPEN',
-      taskToken,
-      ...(kind === 'STIPULATION' ? {} : { taskScope: taskScope(kind, proposal) }),
-    };
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item }));
-    await this.addEvent(proposal.proposalId, {
-      at: createdAt,
-      kind: 'TASK_OPENED',
-      actor: 'system',
-      detail: kind,
-    });
-    const { pk: _pk, sk: _sk, taskToken: _token, taskScope: _scope, ...view } = item;
-    return view;
-  }
-
-  /** The task with its token: for the handlers that answer Step Functions, never for clients. */
-  async getTaskWithToken(proposalId: string, kind: TaskKind): Promise<(TaskView & { taskToken: string }) | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: proposalPk(proposalId), sk: taskSk(kind) },
-        ConsistentRead: true,
-      }),
-    );
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, taskScope: _scope, ...task } = Item as TaskItem;
-    return task;
-  }
-
-  /** Closes an open task (it leaves the approvers' list); closing a closed or missing task does nothing. */
-  async closeTask(proposalId: string, kind: TaskKind, closedBy: string): Promise<boolean> {
-    const now = new Date().toISOString();
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: proposalPk(proposalId), sk: taskSk(kind) },
-          UpdateExpression: 'SET #state = :closed, closedAt = :now, closedBy = :by REMOVE taskScope',
-          ConditionExpression: 'attribute_exists(pk) AND #state = :open',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':closed': 'CLOSED', ':open': 'OPEN', ':now': now, ':by': closedBy },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-    await this.addEvent(proposalId, { at: now, kind: 'TASK_CLOSED', actor: closedBy, detail: kind });
-    return true;
-  }
-
-  /** Open approval tasks of a scope (REGENCY#3371, PROVINCE#33), oldest first, without tokens. */
-  async listOpenTasks(scope: string): Promise<TaskView[]> {
-    const tasks: TaskView[] = [];
-    for await (const item of this.query({
-      TableName: this.tableName,
-      IndexName: taskIndex.name,
-      KeyConditionExpression: '#scope = :scope',
-      // The token is not even read: a client-facing list must not be able to leak it.
-      ProjectionExpression: 'proposalId, #level, regency, province, #period, createdAt, #state',
-      ExpressionAttributeNames: {
-        '#scope': taskIndex.partitionKey,
-        '#level': 'level',
-        '#period': 'period',
-        '#state': 'state',
-      },
-      ExpressionAttributeValues: { ':scope': scope },
-    })) {
-      tasks.push(item as unknown as TaskView);
-    }
-    return tasks;
-  }
-
-  /** Records a decision; false when this level was already decided (the first decision stands). */
-  async putDecision(decision: DecisionRecord): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: proposalPk(decision.proposalId), sk: decisionSk(decision.level), ...decision },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async listDecisions(proposalId: string): Promise<DecisionRecord[]> {
-    const decisions: DecisionRecord[] = [];
-    for await (const item of this.query({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': proposalPk(proposalId), ':prefix': 'DECISION#' },
-      ConsistentRead: true,
-    })) {
-      decisions.push(stripKeys<DecisionRecord>(item));
-    }
-    return decisions;
-  }
-
-  /** The decision recorded for one level (strongly consistent: the workflow verifies against it). */
-  async getDecision(proposalId: string, level: ApprovalLevel): Promise<DecisionRecord | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: proposalPk(proposalId), sk: decisionSk(level) },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? stripKeys<DecisionRecord>(Item) : undefined;
-  }
-
-  /** Every exclusion of every approval level of the proposal. */
-  async exclusionsOf(proposalId: string): Promise<Exclusion[]> {
-    return (await this.listDecisions(proposalId)).flatMap((decision) => decision.exclusions ?? []);
   }
 
   /** Attributes that put a proposal in the stipulation queue (set with the AWAITING_STIPULATION transition). */
@@ -568,7 +317,7 @@ export class ProposalsRepository {
   /** Proposals waiting for stipulation with a period up to `closingPeriod`, in approval order. */
   async listStipulationQueue(closingPeriod: string): Promise<ProposalRecord[]> {
     const proposals: ProposalRecord[] = [];
-    for await (const item of this.query({
+    for await (const item of queryAll(this.documents, {
       TableName: this.tableName,
       IndexName: stipulationIndex.name,
       KeyConditionExpression: '#queue = :awaiting',
@@ -595,65 +344,5 @@ export class ProposalsRepository {
       }),
     );
     return (Items ?? []).map((item) => stripKeys<ProposalRecord>(item));
-  }
-
-  /**
-   * Records a stipulated period, once: a stipulated month is never rewritten. When the period is recorded
-   * already the existing record is returned instead and nothing is written.
-   */
-  async putPeriod(record: PeriodRecord): Promise<{ recorded: true } | { recorded: false; existing: PeriodRecord }> {
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: periodPk(record.period), sk: META, ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { recorded: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.getPeriod(record.period);
-      if (!existing) throw error;
-      return { recorded: false, existing };
-    }
-  }
-
-  /** Stores the period's collection unless one exists; returns the one that stands (the first). */
-  async fixCollection(collection: PeriodCollection): Promise<{ first: boolean; collection: PeriodCollection }> {
-    const key = { pk: periodPk(collection.period), sk: COLLECTION };
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, ...collection },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { first: true, collection };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      if (!Item) throw error;
-      return { first: false, collection: stripKeys<PeriodCollection>(Item) };
-    }
-  }
-
-  async getPeriod(period: string): Promise<PeriodRecord | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: periodPk(period), sk: META }, ConsistentRead: true }),
-    );
-    return Item ? stripKeys<PeriodRecord>(Item) : undefined;
-  }
-
-  private async *query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) yield item;
-      start = page.LastEvaluatedKey;
-    } while (start);
   }
 }

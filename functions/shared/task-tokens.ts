@@ -5,7 +5,7 @@
  */
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { taskCallError } from './errors.ts';
-import type { ProposalsRepository, TaskKind } from './proposals-repository.ts';
+import type { TaskKind, TasksRepository } from './tasks-repository.ts';
 
 /**
  * Step Functions' answers for a task that is no longer waiting: timed out, answered before, or its
@@ -40,7 +40,7 @@ export interface AnsweredTask {
  * True when the output was delivered.
  */
 export async function answerTask(
-  stores: { sfn: SFNClient; tasks: Pick<ProposalsRepository, 'closeTask'> },
+  stores: { sfn: SFNClient; tasks: Pick<TasksRepository, 'closeTask'> },
   task: AnsweredTask,
   output: unknown,
   closedBy: string,

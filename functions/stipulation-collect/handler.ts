@@ -15,22 +15,24 @@ import { readConfig } from '#shared/config.ts';
 import { COLLECT_INPUT, type CollectOutput } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 const READ_CONCURRENCY = 16;
 
 export const handler = lambda(COLLECT_INPUT, async (input): Promise<CollectOutput> => {
   const { period } = input;
-  const stipulated = await proposals.getPeriod(period);
+  const stipulated = await periods.getPeriod(period);
   if (stipulated) {
     logger.warn('Period already stipulated: nothing collected', { period, recordedAt: stipulated.recordedAt });
     return { period, proposals: [], stipulatedAt: stipulated.recordedAt };
   }
   const queue = await proposals.listStipulationQueue(period);
-  const { first, collection } = await proposals.fixCollection({
+  const { first, collection } = await periods.fixCollection({
     period,
     collectedAt: new Date().toISOString(),
     proposals: queue.map(({ proposalId, regency }) => ({ proposalId, regency })),

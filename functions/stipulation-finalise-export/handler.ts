@@ -18,10 +18,10 @@ import { PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts'
 import { readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 
 const config = readConfig(['exportsBucket', 'proposalsTable']);
-const periods = new ProposalsRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 export interface FinaliseExportOutput {
   manifestKey: string;

@@ -11,10 +11,10 @@ import { RECORD_PERIOD_INPUT } from '#shared/contracts.ts';
 import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { type PeriodRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { type PeriodRecord, PeriodsRepository } from '#shared/periods-repository.ts';
 
 const config = readConfig(['proposalsTable']);
-const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   const counts: Record<string, number> = { proposals: input.proposals.length };
@@ -34,7 +34,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     ...(manifestKey ? { manifestKey } : {}),
     ...(input.executionId ? { executionId: input.executionId } : {}),
   };
-  const put = await proposals.putPeriod(record);
+  const put = await periods.putPeriod(record);
   if (!put.recorded) {
     const { existing } = put;
     if (!input.executionId || existing.executionId !== input.executionId) {

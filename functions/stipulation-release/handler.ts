@@ -6,18 +6,25 @@
  * recorded here first. A token already closed (a repeated run, a timeout) is tolerated: the proposal has
  * moved on.
  */
+
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { documents, sfn } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { RELEASE_INPUT, type StipulationRelease } from '#shared/contracts.ts';
 import { type DecisionStores, recordRelease } from '#shared/decisions.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
-const stores: DecisionStores = { sfn, proposals, tasks: proposals, decisions: proposals, audit: proposals };
+const tasks = new TasksRepository(documents, config.proposalsTable);
+const decisions = new DecisionsRepository(documents, config.proposalsTable);
+const audit = new AuditTrail(documents, config.proposalsTable);
+const stores: DecisionStores = { sfn, proposals, tasks, decisions, audit };
 
 export const handler = lambda(RELEASE_INPUT, async (input) => {
   const { period, proposalId } = input;

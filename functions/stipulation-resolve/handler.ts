@@ -17,6 +17,7 @@ import {
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type ChangeSetSummary, KEYS, RESOLVE_INPUT, type ResolveOutput } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -26,6 +27,7 @@ import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const decisions = new DecisionsRepository(documents, config.proposalsTable);
 
 export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutput> => {
   const { period } = input;
@@ -41,7 +43,7 @@ export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutpu
   let returnedRows = 0;
   for (const proposal of records) {
     const { proposalId } = proposal;
-    const exclusions = new ExclusionList(await proposals.exclusionsOf(proposalId));
+    const exclusions = new ExclusionList(await decisions.exclusionsOf(proposalId));
     const rows = await openRows(s3, bucket, acceptedRowsKey(proposalId));
     if (!rows) throw new StagedRowsMissingError(proposalId);
     const returns = new ReturnReport(proposal, period);

@@ -18,13 +18,17 @@ import {
   VERIFY_DECISION_INPUT,
   type VerifyDecisionInput,
 } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { DecisionNotRecordedError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 
 const config = readConfig(['proposalsTable']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
+const tasks = new TasksRepository(documents, config.proposalsTable);
+const decisions = new DecisionsRepository(documents, config.proposalsTable);
 
 /** What the workflow acts on: who decided what, and when (the approval order of the stipulation). */
 const DECISION_FIELDS = ['decision', 'level', 'decidedBy', 'decidedAt'] as const;
@@ -39,7 +43,7 @@ export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<Appr
     const release = (await proposals.require(proposalId)).release;
     if (!release) throw refused(proposalId, level, 'tidak ada hasil penetapan yang tercatat');
     assertSame(proposalId, level, RELEASE_FIELDS, received, release);
-    await proposals.closeTask(proposalId, 'STIPULATION', `stipulation ${release.period}`);
+    await tasks.closeTask(proposalId, 'STIPULATION', `stipulation ${release.period}`);
     logger.info('Stipulation release verified', { outcome: release.outcome, period: release.period });
     return {
       outcome: release.outcome,
@@ -49,10 +53,10 @@ export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<Appr
     };
   }
 
-  const recorded = await proposals.getDecision(proposalId, level);
+  const recorded = await decisions.getDecision(proposalId, level);
   if (!recorded) throw refused(proposalId, level, 'tidak ada keputusan yang tercatat di API persetujuan');
   assertSame(proposalId, level, DECISION_FIELDS, received, recorded);
-  await proposals.closeTask(proposalId, level, recorded.decidedBy);
+  await tasks.closeTask(proposalId, level, recorded.decidedBy);
   logger.info('Decision verified', { decision: recorded.decision });
   const { decision, decidedBy, decidedAt, note, exclusions } = recorded;
   return { decision, level: recorded.level, decidedBy, decidedAt, note: note ?? '', exclusions: exclusions ?? [] };

@@ -2,9 +2,12 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import type { Principal } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { acceptedRowsKey } from '#shared/staging.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent, lambdaContext } from '../../support/lambda.ts';
 import { World } from '../../support/world.ts';
@@ -15,6 +18,9 @@ let aws: TestAws;
 let api: Handler;
 let requestApproval: Handler;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
+let decisions: DecisionsRepository;
+let tasks: TasksRepository;
 const bodies: string[] = [];
 
 const regencyApprover: Principal = { username: 'kadinsos-3371', role: 'regency_approver', area: '3371' };
@@ -75,6 +81,9 @@ async function proposalAwaitingRegency(
 beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
+  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
+  tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
   ({ handler: api } = (await import('../../../functions/approvals-api/handler.ts')) as { handler: Handler });
   ({ handler: requestApproval } = (await import('../../../functions/request-approval/handler.ts')) as {
     handler: Handler;
@@ -125,11 +134,11 @@ describe('approvals API', () => {
       body: { decision: 'APPROVE', note: '' },
     });
     expect(refused.status).toBe(403);
-    const events = await proposals.listEvents('3371-2026-11-aaaaaaaaaaaa');
+    const events = await audit.listEvents('3371-2026-11-aaaaaaaaaaaa');
     expect(events).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'REFUSED', actor: 'kadinsos-3372' })]),
     );
-    expect(await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
+    expect(await decisions.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
     expect(aws.sfn?.calls).toEqual([]);
   });
 
@@ -185,7 +194,7 @@ describe('approvals API', () => {
       `exclusions.3.id: No. KK ${unknownKk} tidak ada di antara baris usulan yang lolos pemeriksaan`,
     ]);
     // Nothing recorded, nothing sent, the task still waiting for a decision.
-    expect(await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
+    expect(await decisions.listDecisions('3371-2026-11-aaaaaaaaaaaa')).toEqual([]);
     expect(aws.sfn?.calls).toEqual([]);
     expect((await call('GET /tasks', regencyApprover)).body.tasks).toHaveLength(1);
   });
@@ -207,7 +216,7 @@ describe('approvals API', () => {
       },
     });
     expect(decided.status).toBe(200);
-    expect((await proposals.listDecisions('3371-2026-11-dddddddddddd'))[0]?.exclusions).toHaveLength(2);
+    expect((await decisions.listDecisions('3371-2026-11-dddddddddddd'))[0]?.exclusions).toHaveLength(2);
     aws.sfn?.calls.splice(0);
   });
 
@@ -218,7 +227,7 @@ describe('approvals API', () => {
       body: { decision: 'APPROVE_WITH_EXCLUSIONS', note: 'Diverifikasi musdes', exclusions },
     });
     expect(decided.status).toBe(200);
-    const [recorded] = await proposals.listDecisions('3371-2026-11-aaaaaaaaaaaa');
+    const [recorded] = await decisions.listDecisions('3371-2026-11-aaaaaaaaaaaa');
     expect(recorded).toMatchObject({
       decision: 'APPROVE_WITH_EXCLUSIONS',
       level: 'REGENCY',
@@ -263,7 +272,7 @@ describe('approvals API', () => {
     });
     expect(late.status).toBe(409);
     expect(late.body).toMatchObject({ code: 'ALREADY_DECIDED', message: expect.stringContaining('sudah diputuskan') });
-    const task = await proposals.getTaskWithToken('3371-2026-11-bbbbbbbbbbbb', 'REGENCY');
+    const task = await tasks.getTaskWithToken('3371-2026-11-bbbbbbbbbbbb', 'REGENCY');
     expect(task?.state).toBe('CLOSED');
   });
 

@@ -3,6 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROPOSAL_COLUMNS, type ProposalRow } from '#core/proposal.ts';
 import { MAX_COLUMN_NAME_CHARS, MAX_STORED_UNKNOWN_COLUMNS } from '#core/proposal-reader.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { type IngestOutput, KEYS } from '#shared/contracts.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -16,6 +17,7 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 let aws: TestAws;
 let ingest: Handler;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
 const world = new World();
 
 async function upload(key: string, body: string | Uint8Array): Promise<{ key: string; etag: string; size: number }> {
@@ -40,6 +42,7 @@ async function text(key: string): Promise<string> {
 beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
   ({ handler: ingest } = (await import('../../../functions/ingest/handler.ts')) as { handler: Handler });
 });
 
@@ -70,7 +73,7 @@ describe('ingest', () => {
       executionId: 'exec-1',
       file: { delimiter: ',', encoding: 'utf-8', unknownColumns: [] },
     });
-    expect(await proposals.listEvents(first.proposalId)).toEqual([
+    expect(await audit.listEvents(first.proposalId)).toEqual([
       expect.objectContaining({ kind: 'STATUS', to: 'RECEIVED' }),
     ]);
   });

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import type { ProposalStatus } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 
@@ -10,6 +13,9 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 let aws: TestAws;
 let recordOutcome: Handler;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
+let decisions: DecisionsRepository;
+let tasks: TasksRepository;
 
 async function proposal(proposalId: string, status: ProposalStatus): Promise<void> {
   const now = new Date().toISOString();
@@ -33,6 +39,9 @@ const run = (event: unknown) => recordOutcome(event, lambdaContext('dtks-record-
 beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
+  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
+  tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
   ({ handler: recordOutcome } = (await import('../../../functions/record-outcome/handler.ts')) as { handler: Handler });
 });
 
@@ -44,8 +53,8 @@ describe('record-outcome', () => {
   it('records REJECTED with the rejecting approver and note, and closes the open task', async () => {
     await proposal('p-rejected', 'CHECKING');
     const current = await proposals.transition('p-rejected', 'AWAITING_REGENCY');
-    await proposals.openTask(current, 'REGENCY', 'token-rejected');
-    await proposals.putDecision({
+    await tasks.openTask(current, 'REGENCY', 'token-rejected');
+    await decisions.putDecision({
       proposalId: 'p-rejected',
       decision: 'REJECT',
       level: 'REGENCY',
@@ -59,8 +68,8 @@ describe('record-outcome', () => {
       status: 'REJECTED',
       reason: 'Ditolak di tingkat kabupaten/kota oleh kadinsos-3371: Musdes belum dilaksanakan',
     });
-    expect((await proposals.getTaskWithToken('p-rejected', 'REGENCY'))?.state).toBe('CLOSED');
-    expect(await proposals.listOpenTasks('REGENCY#3371')).toEqual([]);
+    expect((await tasks.getTaskWithToken('p-rejected', 'REGENCY'))?.state).toBe('CLOSED');
+    expect(await tasks.listOpenTasks('REGENCY#3371')).toEqual([]);
   });
 
   it('is idempotent: recording the status the proposal already has succeeds and keeps the first reason', async () => {
@@ -70,7 +79,7 @@ describe('record-outcome', () => {
     });
     await run({ proposalId: 'p-returned', status: 'RETURNED', reason: 'lain' });
     expect(await proposals.require('p-returned')).toMatchObject({ status: 'RETURNED', reason: 'Kolom nik tidak ada' });
-    const statusEvents = (await proposals.listEvents('p-returned')).filter((event) => event.to === 'RETURNED');
+    const statusEvents = (await audit.listEvents('p-returned')).filter((event) => event.to === 'RETURNED');
     expect(statusEvents).toHaveLength(1);
   });
 

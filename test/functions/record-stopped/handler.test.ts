@@ -1,9 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import type { ProposalStatus } from '#shared/contracts.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { acceptedRowsKey } from '#shared/staging.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
@@ -13,6 +15,8 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 let aws: TestAws;
 let recordStopped: Handler;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
+let tasks: TasksRepository;
 let claims: DynamoClaimRegistry;
 
 const MACHINE = 'arn:aws:states:ap-southeast-3:000000000000:stateMachine:dtks-proposal';
@@ -87,7 +91,7 @@ async function waitingProposal(name: string, status: ProposalStatus = 'AWAITING_
   });
   if (status !== 'CHECKING') {
     const current = await proposals.transition(proposalId, status);
-    if (status === 'AWAITING_REGENCY') await proposals.openTask(current, 'REGENCY', `token-${name}`);
+    if (status === 'AWAITING_REGENCY') await tasks.openTask(current, 'REGENCY', `token-${name}`);
   }
   await aws.clients.s3.send(
     new PutObjectCommand({
@@ -112,6 +116,8 @@ const run = (event: unknown) => recordStopped(event, lambdaContext('dtks-record-
 beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
+  tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
   claims = new DynamoClaimRegistry(aws.clients.documents, aws.names.tables.claims);
   ({ handler: recordStopped } = (await import('../../../functions/record-stopped/handler.ts')) as { handler: Handler });
 });
@@ -135,10 +141,10 @@ describe('record-stopped', () => {
       reason: expect.stringContaining('dihentikan oleh operator: Salah unggah berkas'),
       error: { Error: 'ExecutionAborted', Cause: 'Salah unggah berkas' },
     });
-    expect((await proposals.getTaskWithToken(proposalId, 'REGENCY'))?.state).toBe('CLOSED');
-    expect(await proposals.listOpenTasks('REGENCY#3371')).toEqual([]);
+    expect((await tasks.getTaskWithToken(proposalId, 'REGENCY'))?.state).toBe('CLOSED');
+    expect(await tasks.listOpenTasks('REGENCY#3371')).toEqual([]);
     expect(await heldClaims()).toEqual([]);
-    const trail = await proposals.listEvents(proposalId);
+    const trail = await audit.listEvents(proposalId);
     expect(trail.filter((e) => e.to === 'FAILED')).toEqual([
       expect.objectContaining({
         from: 'AWAITING_REGENCY',
@@ -148,7 +154,7 @@ describe('record-stopped', () => {
 
     // EventBridge delivers at least once: the same event again changes nothing and does not fail.
     expect(await run(event)).toMatchObject({ proposalId, recorded: true, releasedClaims: 0 });
-    expect((await proposals.listEvents(proposalId)).filter((e) => e.to === 'FAILED')).toHaveLength(1);
+    expect((await audit.listEvents(proposalId)).filter((e) => e.to === 'FAILED')).toHaveLength(1);
     expect((await proposals.require(proposalId)).reason).toBe(proposal.reason);
   });
 

@@ -1,15 +1,18 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '#local/emulators.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import type { ApprovalDecision, StipulationRelease } from '#shared/contracts.ts';
 import { type DecisionStores, recordDecision, recordRelease } from '#shared/decisions.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { AlreadyDecidedError } from '#shared/errors.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { completeTask } from '#shared/task-tokens.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 
 let aws: TestAws;
-let stores: DecisionStores;
+let stores: DecisionStores & { tasks: TasksRepository; decisions: DecisionsRepository; audit: AuditTrail };
 let proposals: ProposalsRepository;
 
 async function proposalWithTask(proposalId: string, kind: 'REGENCY' | 'STIPULATION', taskToken: string) {
@@ -28,7 +31,7 @@ async function proposalWithTask(proposalId: string, kind: 'REGENCY' | 'STIPULATI
     statusChangedAt: now,
   });
   const proposal = await proposals.transition(proposalId, 'AWAITING_REGENCY');
-  await proposals.openTask(proposal, kind, taskToken);
+  await stores.tasks.openTask(proposal, kind, taskToken);
 }
 
 const decision = (decidedBy: string): ApprovalDecision => ({
@@ -46,7 +49,15 @@ beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   const sfn = new SFNClient({ ...LOCAL_AWS, endpoint: aws.endpoints.sfnEndpoint });
-  stores = { proposals, tasks: proposals, decisions: proposals, audit: proposals, sfn };
+  const { documents } = aws.clients;
+  const table = aws.names.tables.proposals;
+  stores = {
+    proposals,
+    tasks: new TasksRepository(documents, table),
+    decisions: new DecisionsRepository(documents, table),
+    audit: new AuditTrail(documents, table),
+    sfn,
+  };
 });
 
 afterAll(async () => {
@@ -75,10 +86,10 @@ describe('recordDecision (decisions.ts)', () => {
     await proposalWithTask('d-first', 'REGENCY', 'token-d-first');
     const first = decision('kadinsos-3371');
     await recordDecision(stores, 'd-first', first, 'token-d-first');
-    expect(await proposals.getDecision('d-first', 'REGENCY')).toMatchObject(first);
+    expect(await stores.decisions.getDecision('d-first', 'REGENCY')).toMatchObject(first);
     expect(sent('token-d-first').map((call) => call.output)).toEqual([first]);
-    expect((await proposals.getTaskWithToken('d-first', 'REGENCY'))?.state).toBe('CLOSED');
-    const events = await proposals.listEvents('d-first');
+    expect((await stores.tasks.getTaskWithToken('d-first', 'REGENCY'))?.state).toBe('CLOSED');
+    const events = await stores.audit.listEvents('d-first');
     expect(events.filter((event) => event.kind === 'DECISION')).toMatchObject([
       { actor: 'kadinsos-3371', detail: 'REGENCY APPROVE' },
     ]);
@@ -92,7 +103,7 @@ describe('recordDecision (decisions.ts)', () => {
     await expect(recordDecision(stores, 'd-twice', second, 'token-d-twice')).rejects.toBeInstanceOf(
       AlreadyDecidedError,
     );
-    expect(await proposals.getDecision('d-twice', 'REGENCY')).toMatchObject(first);
+    expect(await stores.decisions.getDecision('d-twice', 'REGENCY')).toMatchObject(first);
     expect(sent('token-d-twice').map((call) => call.output)).toEqual([first, first]);
   });
 
@@ -102,8 +113,8 @@ describe('recordDecision (decisions.ts)', () => {
     await expect(recordDecision(stores, 'd-late', decision('kadinsos-3371'), 'token-d-late')).rejects.toBeInstanceOf(
       AlreadyDecidedError,
     );
-    expect(await proposals.getDecision('d-late', 'REGENCY')).toBeDefined();
-    expect((await proposals.getTaskWithToken('d-late', 'REGENCY'))?.state).toBe('CLOSED');
+    expect(await stores.decisions.getDecision('d-late', 'REGENCY')).toBeDefined();
+    expect((await stores.tasks.getTaskWithToken('d-late', 'REGENCY'))?.state).toBe('CLOSED');
   });
 });
 
@@ -115,7 +126,7 @@ describe('recordRelease (decisions.ts)', () => {
     expect(await recordRelease(stores, 'r-open', release)).toEqual({ delivered: true });
     expect((await proposals.require('r-open')).release).toEqual(release);
     expect(sent('token-r-open').map((call) => call.output)).toEqual([release]);
-    expect(await proposals.getTaskWithToken('r-open', 'STIPULATION')).toMatchObject({
+    expect(await stores.tasks.getTaskWithToken('r-open', 'STIPULATION')).toMatchObject({
       state: 'CLOSED',
       closedBy: 'stipulation 2026-11',
     });
@@ -127,6 +138,6 @@ describe('recordRelease (decisions.ts)', () => {
     await proposalWithTask('r-timed-out', 'STIPULATION', 'token-r-timed-out');
     aws.sfn?.failToken('token-r-timed-out', 'TaskTimedOut');
     expect(await recordRelease(stores, 'r-timed-out', release)).toEqual({ delivered: false });
-    expect((await proposals.getTaskWithToken('r-timed-out', 'STIPULATION'))?.state).toBe('CLOSED');
+    expect((await stores.tasks.getTaskWithToken('r-timed-out', 'STIPULATION'))?.state).toBe('CLOSED');
   });
 });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProposalStatus, StatusConflictError } from '#core/lifecycle.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 
 let aws: TestAws;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
 
 async function proposal(proposalId: string, status: ProposalStatus): Promise<void> {
   const now = new Date().toISOString();
@@ -26,6 +28,7 @@ async function proposal(proposalId: string, status: ProposalStatus): Promise<voi
 beforeAll(async () => {
   aws = await startTestAws();
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
 });
 
 afterAll(async () => {
@@ -37,7 +40,7 @@ describe('ProposalsRepository.transition (the moves of core/lifecycle.ts)', () =
     await proposal('t-move', 'CHECKING');
     const moved = await proposals.transition('t-move', 'AWAITING_REGENCY', { detail: 'REGENCY' });
     expect(moved).toMatchObject({ status: 'AWAITING_REGENCY', previousStatus: 'CHECKING' });
-    const events = (await proposals.listEvents('t-move')).filter((event) => event.to === 'AWAITING_REGENCY');
+    const events = (await audit.listEvents('t-move')).filter((event) => event.to === 'AWAITING_REGENCY');
     expect(events).toMatchObject([{ kind: 'STATUS', from: 'CHECKING', to: 'AWAITING_REGENCY', detail: 'REGENCY' }]);
   });
 
@@ -62,7 +65,7 @@ describe('ProposalsRepository.transition (the moves of core/lifecycle.ts)', () =
     const first = await proposals.transition('t-retry', 'STIPULATED', {});
     const again = await proposals.transition('t-retry', 'STIPULATED', {});
     expect(again.statusChangedAt).toBe(first.statusChangedAt);
-    expect((await proposals.listEvents('t-retry')).filter((event) => event.to === 'STIPULATED')).toHaveLength(1);
+    expect((await audit.listEvents('t-retry')).filter((event) => event.to === 'STIPULATED')).toHaveLength(1);
   });
 
   it('moves nothing back to RECEIVED: only a re-upload takes a proposal over', async () => {

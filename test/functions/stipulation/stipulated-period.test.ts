@@ -18,6 +18,8 @@ import { loadDefinition } from '#local/sfn/definition.ts';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -30,6 +32,8 @@ let runtime: StepFunctionsRuntime;
 let api: StepFunctionsApiServer;
 let dataDir: string;
 let proposals: ProposalsRepository;
+let decisions: DecisionsRepository;
+let periods: PeriodsRepository;
 const functions = new LocalFunctions();
 const world = new World();
 /** Steps made to fail once, by function name, as a crash after their retries would. */
@@ -62,7 +66,7 @@ async function awaitingProposal(proposalId: string, period: string, approvedAt: 
       Body: `${JSON.stringify(row)}\n`,
     }),
   );
-  await proposals.putDecision({
+  await decisions.putDecision({
     proposalId,
     decision: 'APPROVE',
     level: 'PROVINCE',
@@ -124,6 +128,8 @@ beforeAll(async () => {
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
+  periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });
 
 afterAll(async () => {
@@ -141,7 +147,7 @@ describe('a stipulated period', () => {
     await awaitingProposal('3371-2026-11-bbbbbbbbbbbb', '2026-11', '2026-11-21T01:00:00.000Z');
     const run = await stipulate('2026-11');
     expect(run.status, run.cause).toBe('SUCCEEDED');
-    expect(ids((await proposals.getPeriod('2026-11'))?.proposals)).toEqual([
+    expect(ids((await periods.getPeriod('2026-11'))?.proposals)).toEqual([
       '3371-2026-11-aaaaaaaaaaaa',
       '3371-2026-11-bbbbbbbbbbbb',
     ]);
@@ -150,7 +156,7 @@ describe('a stipulated period', () => {
   });
 
   it('refuses a rerun before touching the master or the exports, and leaves a later approval to the next period', async () => {
-    const period = await proposals.getPeriod('2026-11');
+    const period = await periods.getPeriod('2026-11');
     const master = await scanMaster();
     await awaitingProposal('3371-2026-11-cccccccccccc', '2026-11', '2026-12-02T01:00:00.000Z');
     const rerun = await stipulate('2026-11');
@@ -159,24 +165,24 @@ describe('a stipulated period', () => {
       error: 'PeriodAlreadyStipulated',
     });
     expect(rerun.cause).toContain('Periode 2026-11 sudah ditetapkan');
-    expect(await proposals.getPeriod('2026-11')).toEqual(period);
+    expect(await periods.getPeriod('2026-11')).toEqual(period);
     expect(await manifestText('2026-11')).toBe(manifest);
     expect(await scanMaster()).toEqual(master);
     expect(await proposals.require('3371-2026-11-cccccccccccc')).toMatchObject({ status: 'AWAITING_STIPULATION' });
 
     const next = await stipulate('2026-12');
     expect(next.status, next.cause).toBe('SUCCEEDED');
-    expect(ids((await proposals.getPeriod('2026-12'))?.proposals)).toEqual(['3371-2026-11-cccccccccccc']);
+    expect(ids((await periods.getPeriod('2026-12'))?.proposals)).toEqual(['3371-2026-11-cccccccccccc']);
     expect((await proposals.require('3371-2026-11-cccccccccccc')).release).toMatchObject({ period: '2026-12' });
   });
 
   it('keeps its record and manifest when the last steps are called for it again (the conditional writes)', async () => {
-    const period = await proposals.getPeriod('2026-11');
+    const period = await periods.getPeriod('2026-11');
     const others = [{ proposalId: '3371-2026-11-cccccccccccc', regency: '3371' }];
     await expect(
       functions.invoke('stipulation-record-period', { period: '2026-11', carriedForward: true, proposals: others }),
     ).rejects.toMatchObject({ name: 'PeriodAlreadyStipulatedError' });
-    expect(await proposals.getPeriod('2026-11')).toEqual(period);
+    expect(await periods.getPeriod('2026-11')).toEqual(period);
     await expect(
       functions.invoke('stipulation-finalise-export', {
         period: '2026-11',
@@ -210,12 +216,12 @@ describe('a rerun after a failed run', () => {
     failOnce.add('stipulation-record-period');
     const failed = await stipulate('2027-01');
     expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'InjectedFailure' });
-    expect(await proposals.getPeriod('2027-01')).toBeUndefined();
+    expect(await periods.getPeriod('2027-01')).toBeUndefined();
     expect((await proposals.require('3371-2027-01-dddddddddddd')).release).toMatchObject({ period: '2027-01' });
 
     const rerun = await stipulate('2027-01');
     expect(rerun.status, rerun.cause).toBe('SUCCEEDED');
-    const record = await proposals.getPeriod('2027-01');
+    const record = await periods.getPeriod('2027-01');
     expect(record).toMatchObject({ carriedForward: false, counts: { proposals: 2, changes: 2 } });
     expect(ids(record?.proposals)).toEqual(['3371-2027-01-dddddddddddd', '3371-2027-01-eeeeeeeeeeee']);
     const manifest = JSON.parse(await manifestText('2027-01'));

@@ -10,7 +10,9 @@ import type {
   ResolveOutput,
   StipulationRelease,
 } from '#shared/contracts.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -20,6 +22,8 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 let aws: TestAws;
 let proposals: ProposalsRepository;
+let decisions: DecisionsRepository;
+let periods: PeriodsRepository;
 let master: DynamoDtksMaster;
 const handlers: Record<string, Handler> = {};
 
@@ -96,7 +100,7 @@ async function awaitingProposal(
       Body: rows.map((r) => JSON.stringify(r)).join('\n'),
     }),
   );
-  await proposals.putDecision({
+  await decisions.putDecision({
     proposalId,
     decision: exclusions.length ? 'APPROVE_WITH_EXCLUSIONS' : 'APPROVE',
     level: 'PROVINCE',
@@ -150,6 +154,8 @@ beforeAll(async () => {
   // Small slices, so that the loop over the change set is exercised.
   aws = await startTestAws({ env: { APPLY_SLICE_CHANGES: '2' } });
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
+  periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   master = new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master);
   for (const name of [
     'await-stipulation',
@@ -294,7 +300,7 @@ describe('the stipulation of a period', () => {
       applied: 4,
       export: { manifestKey: `exports/period=${PERIOD}/manifest.json`, records: 3 },
     });
-    expect(await proposals.getPeriod(PERIOD)).toMatchObject({
+    expect(await periods.getPeriod(PERIOD)).toMatchObject({
       period: PERIOD,
       carriedForward: false,
       counts: { proposals: 1, changes: 4, applied: 4, records: 3 },
@@ -303,7 +309,7 @@ describe('the stipulation of a period', () => {
   });
 
   it('collects nothing for a recorded period and says when it was stipulated', async () => {
-    const recorded = await proposals.getPeriod(PERIOD);
+    const recorded = await periods.getPeriod(PERIOD);
     expect(await invoke<CollectOutput>('stipulation-collect', { period: PERIOD })).toEqual({
       period: PERIOD,
       proposals: [],

@@ -16,8 +16,11 @@ import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { loadDefinition } from '#local/sfn/definition.ts';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { AuditTrail } from '#shared/audit-trail.ts';
 import type { Principal } from '#shared/contracts.ts';
-import { ProposalsRepository, type TaskKind } from '#shared/proposals-repository.ts';
+import { DecisionsRepository } from '#shared/decisions-repository.ts';
+import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { type TaskKind, TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent } from '../../support/lambda.ts';
 import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
@@ -31,6 +34,9 @@ let runtime: StepFunctionsRuntime;
 let api: StepFunctionsApiServer;
 let dataDir: string;
 let proposals: ProposalsRepository;
+let audit: AuditTrail;
+let decisions: DecisionsRepository;
+let tasks: TasksRepository;
 const functions = new LocalFunctions();
 const world = new World();
 /** One family per scenario: a FAILED proposal releases its claims, but the scenarios stay independent. */
@@ -74,7 +80,7 @@ async function uploaded(name: string, row: ProposalRow): Promise<{ proposalId: s
 
 /** What an attacker holding the stored token sends: straight to Step Functions, around the API. */
 async function forge(proposalId: string, kind: TaskKind, output: unknown): Promise<void> {
-  const task = await proposals.getTaskWithToken(proposalId, kind);
+  const task = await tasks.getTaskWithToken(proposalId, kind);
   if (!task) throw new Error(`no ${kind} task for ${proposalId}`);
   await runtime.sendTaskSuccess({ taskToken: task.taskToken, output: JSON.stringify(output) });
 }
@@ -89,12 +95,12 @@ async function expectRefused(proposalId: string, executionArn: string, neverReac
   const proposal = await proposals.require(proposalId);
   expect(proposal.status).toBe('FAILED');
   expect(proposal.reason).toMatch(/tidak tercatat/);
-  const statuses = (await proposals.listEvents(proposalId)).filter((e) => e.kind === 'STATUS').map((e) => e.to);
+  const statuses = (await audit.listEvents(proposalId)).filter((e) => e.kind === 'STATUS').map((e) => e.to);
   for (const status of neverReached) expect(statuses).not.toContain(status);
-  expect((await proposals.listOpenTasks('REGENCY#3371')).map((t) => t.proposalId)).not.toContain(proposalId);
-  expect((await proposals.listOpenTasks('PROVINCE#33')).map((t) => t.proposalId)).not.toContain(proposalId);
+  expect((await tasks.listOpenTasks('REGENCY#3371')).map((t) => t.proposalId)).not.toContain(proposalId);
+  expect((await tasks.listOpenTasks('PROVINCE#33')).map((t) => t.proposalId)).not.toContain(proposalId);
   for (const kind of ['REGENCY', 'PROVINCE', 'STIPULATION'] as const) {
-    const task = await proposals.getTaskWithToken(proposalId, kind);
+    const task = await tasks.getTaskWithToken(proposalId, kind);
     if (task) expect(task.state, kind).toBe('CLOSED');
   }
 }
@@ -115,6 +121,9 @@ beforeAll(async () => {
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+  audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
+  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
+  tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
   const extract = 'reference/population/3371.csv';
   await aws.clients.s3.send(
     new PutObjectCommand({
@@ -152,7 +161,7 @@ describe('a SendTaskSuccess that the approvals API did not send', () => {
     });
     await expectRefused(proposalId, executionArn, ['AWAITING_PROVINCE', 'AWAITING_STIPULATION', 'STIPULATED']);
     // The approvals API has no decision on record, and now refuses one: the proposal is over.
-    expect(await proposals.listDecisions(proposalId)).toEqual([]);
+    expect(await decisions.listDecisions(proposalId)).toEqual([]);
     expect(await decide(REGENCY_APPROVER, proposalId, { decision: 'APPROVE' })).toBe(409);
   });
 
@@ -167,7 +176,7 @@ describe('a SendTaskSuccess that the approvals API did not send', () => {
       note: 'Data belum diverifikasi',
       exclusions: [],
     };
-    expect(await proposals.putDecision({ proposalId, ...rejection })).toBe(true);
+    expect(await decisions.putDecision({ proposalId, ...rejection })).toBe(true);
     await forge(proposalId, 'REGENCY', { ...rejection, decision: 'APPROVE', note: '' });
     await expectRefused(proposalId, executionArn, ['AWAITING_PROVINCE', 'AWAITING_STIPULATION', 'STIPULATED']);
     expect((await proposals.require(proposalId)).reason).toMatch(/berbeda dengan yang tercatat pada decision/);
@@ -177,7 +186,7 @@ describe('a SendTaskSuccess that the approvals API did not send', () => {
     const { proposalId, executionArn } = await uploaded('replayed', families[3] as ProposalRow);
     expect(await decide(REGENCY_APPROVER, proposalId, { decision: 'APPROVE', note: 'ok' })).toBe(200);
     await runtime.waitForPendingTask(executionArn, 'AwaitProvinceApproval', 60_000);
-    const [regency] = await proposals.listDecisions(proposalId);
+    const [regency] = await decisions.listDecisions(proposalId);
     await forge(proposalId, 'PROVINCE', regency);
     await expectRefused(proposalId, executionArn, ['AWAITING_STIPULATION', 'STIPULATED']);
   });

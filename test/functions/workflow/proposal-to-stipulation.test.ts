@@ -16,7 +16,9 @@ import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/h
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent } from '../../support/lambda.ts';
 import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
@@ -112,7 +114,8 @@ describe('a proposal through the proposal and stipulation workflows', () => {
     const task = await runtime.waitForPendingTask(executionArn, 'AwaitRegencyApproval', 60_000);
     expect(task.stateName).toBe('AwaitRegencyApproval');
     const proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
-    const [open] = await proposals.listOpenTasks('REGENCY#3371');
+    const tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
+    const [open] = await tasks.listOpenTasks('REGENCY#3371');
     proposalId = open?.proposalId ?? '';
     expect(await proposals.require(proposalId)).toMatchObject({
       status: 'AWAITING_REGENCY',
@@ -156,6 +159,7 @@ describe('a proposal through the proposal and stipulation workflows', () => {
     const family = (await master.findFamilies([headA.noKk])).get(headA.noKk) ?? [];
     expect(family.map((member) => member.nik).sort()).toEqual([headA.nik, childA.nik].sort());
     expect((await master.findByNik([headB.nik])).size).toBe(0);
-    expect(await proposals.getPeriod('2026-11')).toMatchObject({ carriedForward: false, counts: { changes: 2 } });
+    const periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
+    expect(await periods.getPeriod('2026-11')).toMatchObject({ carriedForward: false, counts: { changes: 2 } });
   });
 });

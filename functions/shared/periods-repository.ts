@@ -1,0 +1,86 @@
+/**
+ * The stipulation periods (PERIOD#<YYYY-MM>): the period's record, written once (a stipulated month is
+ * never rewritten), and the collection its first run fixed.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { COLLECTION, isConditionFailure, META, periodPk, stripKeys } from './proposals-table.ts';
+
+export interface PeriodRecord {
+  period: string;
+  recordedAt: string;
+  carriedForward: boolean;
+  proposals: { proposalId: string; regency: string }[];
+  counts: Record<string, number>;
+  manifestKey?: string;
+  /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
+  executionId?: string;
+}
+
+/**
+ * The proposals a period's stipulation took from the queue, fixed by its first run (PERIOD#<period>,
+ * sk COLLECTION). A rerun after a failed run stipulates the same proposals, those the failed run already
+ * released (and took out of the queue) included; proposals queued since then wait for the next period.
+ */
+export interface PeriodCollection {
+  period: string;
+  collectedAt: string;
+  proposals: { proposalId: string; regency: string }[];
+}
+
+export class PeriodsRepository {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Records a stipulated period, once: a stipulated month is never rewritten. When the period is recorded
+   * already the existing record is returned instead and nothing is written.
+   */
+  async putPeriod(record: PeriodRecord): Promise<{ recorded: true } | { recorded: false; existing: PeriodRecord }> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: periodPk(record.period), sk: META, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { recorded: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getPeriod(record.period);
+      if (!existing) throw error;
+      return { recorded: false, existing };
+    }
+  }
+
+  /** Stores the period's collection unless one exists; returns the one that stands (the first). */
+  async fixCollection(collection: PeriodCollection): Promise<{ first: boolean; collection: PeriodCollection }> {
+    const key = { pk: periodPk(collection.period), sk: COLLECTION };
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...collection },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { first: true, collection };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      if (!Item) throw error;
+      return { first: false, collection: stripKeys<PeriodCollection>(Item) };
+    }
+  }
+
+  async getPeriod(period: string): Promise<PeriodRecord | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: periodPk(period), sk: META }, ConsistentRead: true }),
+    );
+    return Item ? stripKeys<PeriodRecord>(Item) : undefined;
+  }
+}
