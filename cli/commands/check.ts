@@ -23,6 +23,7 @@ import { parseCommand } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { MASTER_EXTRACT, POPULATION_EXTRACT, PROPOSAL_FILE, requireInputFile, requireOutputFile } from '../paths.ts';
 import { createProgress } from '../progress.ts';
+import { printable } from '../table.ts';
 
 const HELP = `dtks check <proposal.csv> --submitter <regency> --population <population.csv> [options]
 
@@ -261,7 +262,10 @@ function formatSummary(
   const en = lang === 'en';
   const lines: string[] = [];
   // File-level warnings first, once each: they concern the whole file, not a row.
-  for (const warning of warnings) lines.push(`${en ? 'file warning' : 'peringatan berkas'}: ${warning.message}`);
+  // printable(): an unknown column's name is the file's text, and must not act on the terminal.
+  for (const warning of warnings) {
+    lines.push(`${en ? 'file warning' : 'peringatan berkas'}: ${printable(warning.message)}`);
+  }
   if (warnings.length) lines.push('');
   const codes = RESULT_CODES.filter((code) => summary.codes[code]);
   const width = Math.max(26, ...codes.map((c) => c.length));

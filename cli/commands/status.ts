@@ -2,7 +2,7 @@
 import type { ProposalRecord } from '#shared/proposals-repository.ts';
 import { parseCommand, regencyOption } from '../args.ts';
 import { CliError } from '../errors.ts';
-import { formatTable } from '../table.ts';
+import { formatTable, printable } from '../table.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
 
 const HELP = `dtks status [proposal-id] [--regency <code>...] [--json]
@@ -96,5 +96,6 @@ export function formatProposal(p: ProposalRecord): string {
     lines.push(
       `penetapan ${p.release.period}: ${p.release.applied} diterapkan, ${p.release.returnedRows} dikembalikan`,
     );
-  return lines.join('\n');
+  // Each line through printable(): the reason, the key and the warnings are others' text.
+  return lines.map(printable).join('\n');
 }

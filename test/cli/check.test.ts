@@ -197,6 +197,20 @@ describe('dtks check (CLI)', () => {
     );
   }, 60_000);
 
+  it('shows an unknown column named with control characters escaped, not obeyed by the terminal', async () => {
+    const text = await readFile(files.proposal.path, 'utf8');
+    const [header, ...rest] = text.split('\r\n');
+    const proposal = join(dir, 'kolom-esc.csv');
+    await writeFile(
+      proposal,
+      [`${header},\u001b[2J\u001b]0;judul\u0007`, ...rest.map((line) => (line ? `${line},` : line))].join('\r\n'),
+    );
+    const run = await check(proposal, files.population.path, join(dir, 'kolom-esc.laporan.csv'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('\\x1B[2J\\x1B]0;judul\\x07');
+    expect(run.stdout).not.toContain('\u001b');
+  }, 60_000);
+
   it('reports a Windows-1252 file and its unknown columns once each: in the summary, its JSON and beside the report', async () => {
     const text = await readFile(files.proposal.path, 'utf8');
     const [header, first, ...rest] = text.split('\r\n');

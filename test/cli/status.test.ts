@@ -32,6 +32,28 @@ describe('dtks status <proposal>', () => {
     expect(text.split("1 kolom tidak dikenal diabaikan: 'catatan'")).toHaveLength(2);
   });
 
+  it('prints stored text with its control characters made visible, not obeyed by the terminal', () => {
+    // A forged SendTaskFailure sets the reason, a region's header names the unknown columns, an upload
+    // names the key: ESC sequences in them cleared the operator's screen and retitled the window.
+    const text = formatProposal({
+      ...proposal,
+      status: 'FAILED',
+      reason: '\u001b[2J\u001b[31mPALSU\u001b]0;judul\u0007 selesai',
+      key: 'proposals/3371/2026-11/u\u009b2Jsulan.csv',
+      warnings: [{ code: 'UNKNOWN_COLUMNS', count: 1, message: "1 kolom tidak dikenal diabaikan: '\u001b[8m'" }],
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters the output must not carry
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('status: FAILED — \\x1B[2J\\x1B[31mPALSU\\x1B]0;judul\\x07 selesai');
+    expect(text).toContain('berkas: s3://dtks-proposals/proposals/3371/2026-11/u\\x9B2Jsulan.csv');
+    expect(text).toContain("diabaikan: '\\x1B[8m'");
+    // A newline in a reason does not start a line of its own that reads like the CLI's.
+    const forged = formatProposal({ ...proposal, status: 'FAILED', reason: 'gagal\nstatus: STIPULATED' });
+    expect(forged.split('\n').filter((line) => line.startsWith('status:'))).toEqual([
+      'status: FAILED — gagal\\x0Astatus: STIPULATED',
+    ]);
+  });
+
   it('names the report in both forms', () => {
     expect(formatProposal(proposal)).toContain(
       'laporan (Excel): reports/3371/3371-2026-11-abcdefabcdef/laporan-pengembalian.xlsx',
