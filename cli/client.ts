@@ -12,7 +12,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { isTerminal } from '#core/lifecycle.ts';
 import { periodAt } from '#core/period.ts';
 import type { AuditTrail } from '#shared/audit-trail.ts';
-import type { ApprovalDecision, DecisionKind, Exclusion, ProposalStatus } from '#shared/contracts.ts';
+import {
+  type ApprovalDecision,
+  type DecisionKind,
+  type Exclusion,
+  KEYS,
+  type ProposalStatus,
+} from '#shared/contracts.ts';
 import type { DecisionsRepository } from '#shared/decisions-repository.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
@@ -82,7 +88,7 @@ export class DtksClient {
     period: string,
     onProgress?: (sent: number, total: number) => void,
   ): Promise<{ key: string; proposalId: string; heldBy?: ProposalRecord }> {
-    const key = `proposals/${regency}/${period}/${basename(file)}`;
+    const key = KEYS.upload(regency, period, basename(file));
     const location = parseUploadKey(key);
     if (!location.valid) throw new CliError(location.reason);
     const before = await this.proposalHolding(key, location);
@@ -243,7 +249,7 @@ export class DtksClient {
 
   async manifest(period: string): Promise<Record<string, unknown>> {
     const object = await this.s3.send(
-      new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: `exports/period=${period}/manifest.json` }),
+      new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: KEYS.manifest(period) }),
     );
     return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
   }

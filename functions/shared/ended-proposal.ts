@@ -6,7 +6,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoClaimRegistry } from './claims-repository.ts';
-import { acceptedRowsKey, openRows } from './staging.ts';
+import { KEYS } from './contracts.ts';
+import { openRows } from './staging.ts';
 import type { TaskKind, TasksRepository } from './tasks-repository.ts';
 
 export interface EndedProposalStores {
@@ -34,7 +35,7 @@ export async function closeEndedProposal(
  * person's family, and a claim left behind would block every later change of that person.
  */
 async function releaseClaims(stores: EndedProposalStores, proposalId: string): Promise<number> {
-  const rows = await openRows(stores.s3, stores.proposalsBucket, acceptedRowsKey(proposalId));
+  const rows = await openRows(stores.s3, stores.proposalsBucket, KEYS.acceptedRows(proposalId));
   if (!rows) return 0;
   let released = 0;
   for await (const batch of rows) {

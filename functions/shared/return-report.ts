@@ -6,7 +6,7 @@
 import { formatCsvRow } from '#core/csv.ts';
 import type { Lang } from '#core/messages.ts';
 import type { ProposalRow } from '#core/proposal.ts';
-import { createReportWriter, RETURNED, summaryPathOf } from '#core/report.ts';
+import { createReportWriter, RETURNED } from '#core/report.ts';
 
 /** The report of a file rejected as a whole: the header and one line that states the file-level error. */
 export function fileLevelReport(message: string, lang: Lang): string {
@@ -16,17 +16,7 @@ export function fileLevelReport(message: string, lang: Lang): string {
   );
 }
 
-/** The .xlsx form of a stored return report (adapters/xlsx/report-workbook.ts): `….csv` → `….xlsx`. */
-export const reportXlsxKeyOf = (reportKey: string) => reportKey.replace(/\.csv$/, '.xlsx');
-
 export { XLSX_CONTENT_TYPE } from '#adapters/xlsx/writer.ts';
-
-/** The summary beside a stored return report (core/report.ts summaryCsv): `….csv` → `….ringkasan.csv`. */
-export const summaryKeyOf = (reportKey: string) => summaryPathOf(reportKey);
-
-/** Rows an accepted proposal loses at stipulation, reported to the region next to its check report. */
-export const stipulationReturnKey = (regency: string, proposalId: string, period: string) =>
-  `reports/${regency}/${proposalId}/pengembalian-penetapan-${period}.csv`;
 
 export type StipulationReturn =
   | { row: ProposalRow; because: 'CONFLICT'; winner: string; period: string }

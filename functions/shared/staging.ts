@@ -11,9 +11,6 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@a
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ProposalRow } from '#core/proposal.ts';
 
-/** The rows of a proposal that passed the check (NDJSON of ProposalRow): what stipulation applies. */
-export const acceptedRowsKey = (proposalId: string) => `staging/${proposalId}/accepted.ndjson`;
-
 const SHORT_NUMBER = /^\d{1,2}$/;
 
 /**

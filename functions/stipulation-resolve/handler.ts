@@ -22,8 +22,8 @@ import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
-import { type StipulationReturn, stipulationReturnKey, stipulationReturnLines } from '#shared/return-report.ts';
-import { acceptedRowsKey, NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
+import { type StipulationReturn, stipulationReturnLines } from '#shared/return-report.ts';
+import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
@@ -44,7 +44,7 @@ export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutpu
   for (const proposal of records) {
     const { proposalId } = proposal;
     const exclusions = new ExclusionList(await decisions.exclusionsOf(proposalId));
-    const rows = await openRows(s3, bucket, acceptedRowsKey(proposalId));
+    const rows = await openRows(s3, bucket, KEYS.acceptedRows(proposalId));
     if (!rows) throw new StagedRowsMissingError(proposalId);
     const returns = new ReturnReport(proposal, period);
     let changes = 0;
@@ -101,7 +101,7 @@ class ReturnReport {
   private readonly key: string;
 
   constructor(proposal: ProposalRecord, period: string) {
-    this.key = stipulationReturnKey(proposal.regency, proposal.proposalId, period);
+    this.key = KEYS.stipulationReturn(proposal.regency, proposal.proposalId, period);
   }
 
   async add(returns: readonly StipulationReturn[]): Promise<void> {

@@ -3,10 +3,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
-import type { Principal } from '#shared/contracts.ts';
+import { KEYS, type Principal } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent, lambdaContext } from '../../support/lambda.ts';
@@ -57,7 +56,7 @@ async function proposalAwaitingRegency(
   await aws.clients.s3.send(
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,
-      Key: acceptedRowsKey(proposalId),
+      Key: KEYS.acceptedRows(proposalId),
       Body: accepted.map((row) => `${JSON.stringify(row)}\n`).join(''),
     }),
   );

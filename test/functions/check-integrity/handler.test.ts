@@ -6,7 +6,6 @@ import { applyChange, changeFromRow } from '#core/stipulation.ts';
 import { type CheckIntegrityOutput, type IngestOutput, KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
@@ -131,7 +130,7 @@ describe('check-integrity', () => {
   });
 
   it('keeps the accepted rows for stipulation and claims their NIKs for this proposal', async () => {
-    const accepted = (await text(acceptedRowsKey(proposalId)))
+    const accepted = (await text(KEYS.acceptedRows(proposalId)))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));

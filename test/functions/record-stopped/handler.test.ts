@@ -2,9 +2,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
-import type { ProposalStatus } from '#shared/contracts.ts';
+import { KEYS, type ProposalStatus } from '#shared/contracts.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -96,7 +95,7 @@ async function waitingProposal(name: string, status: ProposalStatus = 'AWAITING_
   await aws.clients.s3.send(
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,
-      Key: acceptedRowsKey(proposalId),
+      Key: KEYS.acceptedRows(proposalId),
       Body: NIKS.map((nik) => JSON.stringify({ nik, noKk: '3371010103150002' })).join('\n'),
     }),
   );

@@ -21,7 +21,6 @@ import { KEYS } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { World } from '../../support/world.ts';
 
@@ -62,7 +61,7 @@ async function awaitingProposal(proposalId: string, period: string, approvedAt: 
   await aws.clients.s3.send(
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,
-      Key: acceptedRowsKey(proposalId),
+      Key: KEYS.acceptedRows(proposalId),
       Body: `${JSON.stringify(row)}\n`,
     }),
   );

@@ -3,18 +3,18 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
-import type {
-  ApplyOutput,
-  CollectOutput,
-  ListRegenciesOutput,
-  ResolveOutput,
-  StipulationRelease,
+import {
+  type ApplyOutput,
+  type CollectOutput,
+  KEYS,
+  type ListRegenciesOutput,
+  type ResolveOutput,
+  type StipulationRelease,
 } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { acceptedRowsKey } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 
@@ -96,7 +96,7 @@ async function awaitingProposal(
   await aws.clients.s3.send(
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,
-      Key: acceptedRowsKey(proposalId),
+      Key: KEYS.acceptedRows(proposalId),
       Body: rows.map((r) => JSON.stringify(r)).join('\n'),
     }),
   );
