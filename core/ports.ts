@@ -7,7 +7,7 @@ import type { MasterPerson, PopulationPerson } from './proposal.ts';
  */
 
 /** What the integrity checks read of a registry person; adapters may return the whole PopulationPerson. */
-export type RegistryPerson = Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup'>;
+export type RegistryPerson = Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup' | 'statusNik'>;
 
 /** What the integrity checks read of a master person; adapters may return the whole MasterPerson. */
 export type MasterMember = Pick<MasterPerson, 'nik' | 'noKk' | 'hubunganKeluarga'>;

@@ -123,6 +123,13 @@ export const POPULATION_EXTRACT_COLUMNS = [
   'status_hidup',
 ] as const;
 
+/**
+ * Registry status of a NIK (population extract column `status_nik`, optional). `NONAKTIF`: Dukcapil has
+ * deactivated the NIK, which it can undo, so the person is known, unlike a NIK the registry lacks.
+ */
+export const STATUS_NIK = ['AKTIF', 'NONAKTIF'] as const;
+export type StatusNik = (typeof STATUS_NIK)[number];
+
 /** A person of the DTKS master extract: the proposal columns without `aksi` and `alasan`. */
 export type MasterPerson = Omit<ProposalRow, 'line' | 'aksi' | 'alasan'>;
 
@@ -137,4 +144,9 @@ export interface PopulationPerson {
   kodeDesa: string;
   alamat: string;
   statusHidup: 'HIDUP' | 'MENINGGAL';
+  /**
+   * Always set: the column `status_nik` is optional in the extract and an absent column or empty cell
+   * reads as `AKTIF`, as does a stored person written before the column existed.
+   */
+  statusNik: StatusNik;
 }
