@@ -507,6 +507,14 @@ export function approvalRouteOf(routeKey: string): ApprovalRoute | undefined {
   return (Object.keys(APPROVAL_ROUTES) as ApprovalRoute[]).find((route) => routeKeyOf(route) === routeKey);
 }
 
+/**
+ * The most an approval's exclusions may take, as JSON in UTF-8. A decision is recorded in one DynamoDB
+ * item (400 KB), sent back to the waiting task (SendTaskSuccess takes 256 KiB of output) and handed on
+ * by VerifyDecision (256 KiB per state): 200 KiB leaves room for the rest of the decision (a note of up
+ * to 2,000 characters). 10,000 exclusions with long reasons would pass the count and fail all three.
+ */
+export const MAX_EXCLUSIONS_BYTES = 200 * 1024;
+
 /** The body of POST /proposals/{proposalId}/decision (the approvals API). */
 export const DECISION_REQUEST = z
   .object({
@@ -533,6 +541,17 @@ export const DECISION_REQUEST = z
     // Every decision is recorded with its why: a rejection must say it.
     if (body.decision === 'REJECT' && body.note === '') {
       context.addIssue({ code: 'custom', path: ['note'], message: 'alasan penolakan wajib diisi' });
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(body.exclusions)).length;
+    if (bytes > MAX_EXCLUSIONS_BYTES) {
+      context.addIssue({
+        code: 'custom',
+        path: ['exclusions'],
+        message:
+          `terlalu besar untuk dicatat (${bytes.toLocaleString('id-ID')} bita, batasnya ` +
+          `${MAX_EXCLUSIONS_BYTES.toLocaleString('id-ID')} bita): persingkat alasannya, atau kecualikan ` +
+          'satu keluarga sekaligus dengan No. KK alih-alih tiap NIK',
+      });
     }
   })
   .describe('Keputusan');
