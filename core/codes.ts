@@ -22,6 +22,7 @@ export const RESULT_CODES = [
   'ALREADY_IN_DTKS',
   'POSSIBLE_DUPLICATE_PERSON',
   'MOVED_DOMICILE',
+  'NIK_INACTIVE',
 ] as const;
 
 export type ResultCode = (typeof RESULT_CODES)[number];

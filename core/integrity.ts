@@ -468,8 +468,12 @@ export class ProposalChecker {
       let bits = 0;
       const person = registry.get(row.nik);
       if (!person) {
+        // An unknown NIK has no name, village or life status to compare: NIK_NOT_FOUND stands alone.
         bits |= BIT.NIK_NOT_FOUND;
       } else {
+        // A deactivated NIK is still a person the registry knows (Dukcapil can reactivate it), so the
+        // comparisons below still tell the region what else to fix; NIK_INACTIVE is added, never instead.
+        if (person.statusNik === 'NONAKTIF') bits |= BIT.NIK_INACTIVE;
         if (person.statusHidup === 'MENINGGAL' && !(action === ACTION_HAPUS && row.alasan === 'MENINGGAL')) {
           bits |= BIT.DECEASED;
         }

@@ -33,6 +33,10 @@ const CODE_MESSAGES: Readonly<Record<ResultCode, Readonly<Record<Lang, string>>>
     id: 'NIK tidak ditemukan di data kependudukan (Dukcapil)',
     en: 'NIK not found in the population registry (Dukcapil)',
   },
+  NIK_INACTIVE: {
+    id: 'NIK dinonaktifkan oleh Dukcapil; minta warga memulihkan status NIK di Dukcapil lalu usulkan kembali',
+    en: 'Dukcapil has deactivated this NIK; the resident must have it reactivated at Dukcapil before the row is proposed again',
+  },
   NAME_MISMATCH: {
     id: 'Nama tidak padan dengan data kependudukan (Dukcapil)',
     en: 'The name does not match the population registry (Dukcapil)',

@@ -123,6 +123,9 @@ export const POPULATION_EXTRACT_COLUMNS = [
   'status_hidup',
 ] as const;
 
+/** Optional columns of the population registry extract, written after the required ones. */
+export const POPULATION_EXTRACT_OPTIONAL_COLUMNS = ['status_nik'] as const;
+
 /**
  * Registry status of a NIK (population extract column `status_nik`, optional). `NONAKTIF`: Dukcapil has
  * deactivated the NIK, which it can undo, so the person is known, unlike a NIK the registry lacks.

@@ -34,6 +34,7 @@ import {
   MASTER_EXTRACT_COLUMNS,
   type MasterPerson,
   POPULATION_EXTRACT_COLUMNS,
+  POPULATION_EXTRACT_OPTIONAL_COLUMNS,
   type PopulationPerson,
   type ProposalRow,
 } from '#core/proposal.ts';
@@ -74,12 +75,23 @@ export class UnknownWorldRegencyError extends Error {
 }
 
 /** Column orders of the files (PROPOSAL_FORMAT.md). */
-export const POPULATION_COLUMNS = POPULATION_EXTRACT_COLUMNS;
+export const POPULATION_COLUMNS = [...POPULATION_EXTRACT_COLUMNS, ...POPULATION_EXTRACT_OPTIONAL_COLUMNS] as const;
 export const MASTER_COLUMNS = MASTER_EXTRACT_COLUMNS;
 export const PROPOSAL_FILE_COLUMNS = ['aksi', 'alasan', ...MASTER_COLUMNS] as const;
 
 export function populationCells(p: PopulationPerson): string[] {
-  return [p.nik, p.noKk, p.nama, p.jenisKelamin, p.tempatLahir, p.tanggalLahir, p.kodeDesa, p.alamat, p.statusHidup];
+  return [
+    p.nik,
+    p.noKk,
+    p.nama,
+    p.jenisKelamin,
+    p.tempatLahir,
+    p.tanggalLahir,
+    p.kodeDesa,
+    p.alamat,
+    p.statusHidup,
+    p.statusNik,
+  ];
 }
 
 export function masterCells(p: MasterPerson): string[] {
@@ -587,8 +599,12 @@ export class SyntheticWorld {
     for (const person of masterFamily.members) this.addPopulation(person, { dead: deadInRegistry.has(person) });
     if (!touched) this.lastUntouchedMaster = masterFamily;
 
-    // Residents only the registry knows (not in the DTKS, not proposed).
-    if (r.chance(0.03)) for (const person of this.family(this.pickVillage()).members) this.addPopulation(person);
+    // Residents only the registry knows (not in the DTKS, not proposed); now and then a deactivated NIK among
+    // them, which no row names, so nothing flags it.
+    if (r.chance(0.03)) {
+      const inactive = r.chance(0.2);
+      for (const person of this.family(this.pickVillage()).members) this.addPopulation(person, { inactive });
+    }
   }
 
   /** The usual changes a Dinas Sosial sends: all clean. Returns false when the master family cannot take it. */
@@ -668,6 +684,8 @@ export class SyntheticWorld {
     let touched: 'touched' | 'untouched' = 'untouched';
     /** Members the registry must not know (or knows elsewhere: written by the defect itself). */
     const unregistered = new Set<Person>();
+    /** Members whose NIK Dukcapil has deactivated. */
+    const inactive = new Set<Person>();
     const flagAll = (code: ResultCode) => {
       for (const d of drafts) d.bits |= BIT[code];
     };
@@ -714,6 +732,13 @@ export class SyntheticWorld {
         const i = pickIndex();
         unregistered.add(members[i]!); // a valid NIK the registry does not know
         drafts[i]!.bits |= BIT.NIK_NOT_FOUND;
+        break;
+      }
+      case 'NIK_INACTIVE': {
+        // A NIK the registry knows but Dukcapil has deactivated: the person matches in every other way.
+        const i = pickIndex();
+        inactive.add(members[i]!);
+        drafts[i]!.bits |= BIT.NIK_INACTIVE;
         break;
       }
       case 'NAME_MISMATCH': {
@@ -899,7 +924,9 @@ export class SyntheticWorld {
     }
 
     for (const person of members) {
-      if (!unregistered.has(person)) this.addPopulation(person, { dead: deadInRegistry.has(person) });
+      if (!unregistered.has(person)) {
+        this.addPopulation(person, { dead: deadInRegistry.has(person), inactive: inactive.has(person) });
+      }
     }
     for (const d of drafts) this.emit(d);
     return touched;
@@ -1075,11 +1102,11 @@ export class SyntheticWorld {
     else if (this.masterIdentities.value(slot) !== nik) this.masterIdentities.put(slot, identity, Number.NaN);
   }
 
-  private addPopulation(person: Person, options: { dead?: boolean } = {}): void {
-    this.population.push(this.populationOf(person, options.dead));
+  private addPopulation(person: Person, options: { dead?: boolean; inactive?: boolean } = {}): void {
+    this.population.push(this.populationOf(person, options.dead, options.inactive));
   }
 
-  private populationOf(person: Person, dead = false): PopulationPerson {
+  private populationOf(person: Person, dead = false, inactive = false): PopulationPerson {
     return {
       nik: person.nik,
       noKk: person.noKk,
@@ -1090,6 +1117,7 @@ export class SyntheticWorld {
       kodeDesa: person.village,
       alamat: person.alamat,
       statusHidup: dead ? 'MENINGGAL' : 'HIDUP',
+      statusNik: inactive ? 'NONAKTIF' : 'AKTIF',
     };
   }
 

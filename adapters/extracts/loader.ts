@@ -31,6 +31,7 @@ import {
   type ExtractKind,
   readMasterExtract,
   readPopulationExtract,
+  statusNikOf,
 } from './readers.ts';
 
 /** Reads up to `length` bytes into `target` at `offset`; 0 at the end of the input. */
@@ -336,9 +337,11 @@ function keyOf(line: FastLine, c: number): number | string {
   return identifierKey(line.text(c));
 }
 
-const POPULATION_SINK_COLUMNS = ['nik', 'nama', 'kode_desa', 'status_hidup'] as const;
+const POPULATION_SINK_COLUMNS = ['nik', 'nama', 'kode_desa', 'status_hidup', 'status_nik'] as const;
 const HIDUP = [72, 73, 68, 85, 80];
 const MENINGGAL = [77, 69, 78, 73, 78, 71, 71, 65, 76];
+const AKTIF = [65, 75, 84, 73, 70];
+const NONAKTIF = [78, 79, 78, 65, 75, 84, 73, 70];
 
 function sameLetters(buf: Buffer, start: number, end: number, word: readonly number[]): boolean {
   if (end - start !== word.length) return false;
@@ -374,39 +377,71 @@ function villageTexts(): (line: FastLine, c: number) => string {
 function populationSink(registry: MemoryPopulationRegistry): RowSink {
   const encoder = new TextEncoder();
   const villageText = villageTexts();
-  const invalidStatus = (row: number, value: string) =>
-    new ExtractFormatError('population', 'INVALID_VALUE', { columns: ['status_hidup'], row, value });
-  const addCells = (nik: string, nama: string, kodeDesa: string, statusRaw: string | undefined, row: number) => {
+  const invalid = (column: string, row: number, value: string) =>
+    new ExtractFormatError('population', 'INVALID_VALUE', { columns: [column], row, value });
+  const addCells = (
+    nik: string,
+    nama: string,
+    kodeDesa: string,
+    statusRaw: string | undefined,
+    statusNikRaw: string | undefined,
+    row: number,
+  ) => {
     const status = statusRaw?.trim().toUpperCase() ?? '';
-    if (status !== 'HIDUP' && status !== 'MENINGGAL') throw invalidStatus(row, statusRaw ?? '');
+    if (status !== 'HIDUP' && status !== 'MENINGGAL') throw invalid('status_hidup', row, statusRaw ?? '');
+    const statusNik = statusNikOf(statusNikRaw);
+    if (statusNik === undefined) throw invalid('status_nik', row, statusNikRaw ?? '');
     const name = encoder.encode(nama);
-    registry.addRow(identifierKey(nik), name, 0, name.length, kodeDesa, status === 'MENINGGAL');
+    registry.addRow(
+      identifierKey(nik),
+      name,
+      0,
+      name.length,
+      kodeDesa,
+      status === 'MENINGGAL',
+      statusNik === 'NONAKTIF',
+    );
   };
+  /** The raw text of cell c, undefined when the line has none (what the slow path passes). */
+  const raw = (line: FastLine, c: number) =>
+    line.start[c]! < 0 ? undefined : line.buf.toString('utf8', line.start[c]!, line.end[c]!);
   return {
     columns: POPULATION_SINK_COLUMNS,
     expect: (rows) => registry.reserve(rows),
     fast(line, row) {
       const buf = line.buf;
-      // status_hidup
-      let deceased: boolean;
+      // status_hidup and status_nik (absent or empty: AKTIF) from their bytes; anything else goes the
+      // string way, which names the wrong value.
+      let deceased = false;
+      let inactive = false;
+      let known = true;
       let a = line.start[3]!;
       let b = line.end[3]!;
       if (a >= 0) {
         while (a < b && isSpace(buf[a]!)) a++;
         while (b > a && isSpace(buf[b - 1]!)) b--;
       }
-      if (a >= 0 && sameLetters(buf, a, b, HIDUP)) deceased = false;
-      else if (a >= 0 && sameLetters(buf, a, b, MENINGGAL)) deceased = true;
-      else {
-        const raw = line.start[3]! < 0 ? undefined : buf.toString('utf8', line.start[3]!, line.end[3]!);
-        addCells(line.text(0), line.text(1), line.text(2), raw, row);
+      if (a >= 0 && sameLetters(buf, a, b, MENINGGAL)) deceased = true;
+      else if (a < 0 || !sameLetters(buf, a, b, HIDUP)) known = false;
+      let sa = line.start[4]!;
+      let sb = line.end[4]!;
+      if (sa >= 0) {
+        while (sa < sb && isSpace(buf[sa]!)) sa++;
+        while (sb > sa && isSpace(buf[sb - 1]!)) sb--;
+        if (sa < sb) {
+          if (sameLetters(buf, sa, sb, NONAKTIF)) inactive = true;
+          else if (!sameLetters(buf, sa, sb, AKTIF)) known = false;
+        }
+      }
+      if (!known) {
+        addCells(line.text(0), line.text(1), line.text(2), raw(line, 3), raw(line, 4), row);
         return;
       }
       const village = villageText(line, 2);
       // nama: its bytes, unless an edge is not ASCII (then String#trim decides)
       let na = line.start[1]!;
       if (na < 0) {
-        registry.addRow(keyOf(line, 0), buf, 0, 0, village, deceased);
+        registry.addRow(keyOf(line, 0), buf, 0, 0, village, deceased, inactive);
         return;
       }
       let nb = line.end[1]!;
@@ -414,11 +449,11 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
       while (nb > na && isSpace(buf[nb - 1]!)) nb--;
       if (na < nb && (buf[na]! >= 0x80 || buf[nb - 1]! >= 0x80)) {
         const name = encoder.encode(line.text(1));
-        registry.addRow(keyOf(line, 0), name, 0, name.length, village, deceased);
-      } else registry.addRow(keyOf(line, 0), buf, na, nb, village, deceased);
+        registry.addRow(keyOf(line, 0), name, 0, name.length, village, deceased, inactive);
+      } else registry.addRow(keyOf(line, 0), buf, na, nb, village, deceased, inactive);
     },
-    cells([nik, nama, kodeDesa, status], row) {
-      addCells(nik?.trim() ?? '', nama?.trim() ?? '', kodeDesa?.trim() ?? '', status, row);
+    cells([nik, nama, kodeDesa, status, statusNik], row) {
+      addCells(nik?.trim() ?? '', nama?.trim() ?? '', kodeDesa?.trim() ?? '', status, statusNik, row);
     },
   };
 }

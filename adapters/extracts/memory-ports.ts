@@ -137,8 +137,9 @@ export interface PopulationState {
   size: number;
   keys: Float64Array;
   /**
-   * Per row, side by side so that a look-up touches one cache line: village index * 2 + 1 when deceased,
-   * then the name's start and length in `names`.
+   * Per row, side by side so that a look-up touches one cache line: village index * 4, + 2 when Dukcapil
+   * has deactivated the NIK (status_nik NONAKTIF), + 1 when deceased; then the name's start and length in
+   * `names`. (A country has about 84,000 villages: the index has bits to spare.)
    */
   records: Int32Array;
   names: Uint8Array;
@@ -152,6 +153,10 @@ export interface PopulationState {
 }
 
 const RECORD = 3;
+const DECEASED = 1;
+const INACTIVE = 2;
+/** records[row * RECORD] >> VILLAGE_SHIFT is the village index. */
+const VILLAGE_SHIFT = 2;
 
 export class MemoryPopulationRegistry implements PopulationRegistry {
   private s: PopulationState;
@@ -192,14 +197,23 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     return this.s.size;
   }
 
-  add(person: Pick<PopulationPerson, 'nik' | 'nama' | 'kodeDesa' | 'statusHidup'>): void {
+  add(person: RegistryPerson): void {
     const name = encoder.encode(person.nama);
-    this.addRow(identifierKey(person.nik), name, 0, name.length, person.kodeDesa, person.statusHidup === 'MENINGGAL');
+    this.addRow(
+      identifierKey(person.nik),
+      name,
+      0,
+      name.length,
+      person.kodeDesa,
+      person.statusHidup === 'MENINGGAL',
+      person.statusNik === 'NONAKTIF',
+    );
   }
 
   /**
    * Adds (or, for a NIK already present, replaces: the registry's latest record counts) a person whose
-   * name is the UTF-8 bytes `bytes[start, end)`, with the village code as written.
+   * name is the UTF-8 bytes `bytes[start, end)`, with the village code as written; `inactive`: Dukcapil
+   * has deactivated the NIK.
    */
   addRow(
     key: number | string,
@@ -208,6 +222,7 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     end: number,
     village: string,
     deceased: boolean,
+    inactive: boolean,
   ): void {
     const s = this.s;
     let row: number;
@@ -241,7 +256,7 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
       this.villageIndex.set(village, v);
     }
     const r = row * RECORD;
-    s.records[r] = v * 2 + (deceased ? 1 : 0);
+    s.records[r] = (v << VILLAGE_SHIFT) | (inactive ? INACTIVE : 0) | (deceased ? DECEASED : 0);
     s.records[r + 1] = s.namesUsed;
     s.records[r + 2] = length;
     s.namesUsed = at;
@@ -275,8 +290,9 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
       found.set(nik, {
         nik,
         nama: names.toString('utf8', start, start + records[r + 2]!),
-        kodeDesa: s.villages[village >> 1]!,
-        statusHidup: village & 1 ? 'MENINGGAL' : 'HIDUP',
+        kodeDesa: s.villages[village >> VILLAGE_SHIFT]!,
+        statusHidup: village & DECEASED ? 'MENINGGAL' : 'HIDUP',
+        statusNik: village & INACTIVE ? 'NONAKTIF' : 'AKTIF',
       });
     }
     return found;

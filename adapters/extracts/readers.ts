@@ -19,8 +19,10 @@ import {
   MASTER_EXTRACT_COLUMNS,
   type MasterPerson,
   POPULATION_EXTRACT_COLUMNS,
+  POPULATION_EXTRACT_OPTIONAL_COLUMNS,
   type PopulationPerson,
   REQUIRED_COLUMNS,
+  type StatusNik,
 } from '#core/proposal.ts';
 
 export type ExtractKind = 'population' | 'master';
@@ -115,8 +117,20 @@ export class ExtractFormatError extends Error {
   }
 }
 
-const POPULATION_COLUMNS = POPULATION_EXTRACT_COLUMNS;
+const POPULATION_COLUMNS = [...POPULATION_EXTRACT_COLUMNS, ...POPULATION_EXTRACT_OPTIONAL_COLUMNS];
 type PopulationColumn = (typeof POPULATION_COLUMNS)[number];
+
+/**
+ * A `status_nik` cell as written: AKTIF when empty (the column is optional, and Dukcapil marks only the
+ * deactivated), any case, trimmed; undefined for any other value, which the caller rejects: a status the
+ * registry cannot state would make NIK_INACTIVE silently wrong.
+ */
+export function statusNikOf(cell: string | undefined): StatusNik | undefined {
+  const status = cell?.trim().toUpperCase() ?? '';
+  if (status === '' || status === 'AKTIF') return 'AKTIF';
+  if (status === 'NONAKTIF') return 'NONAKTIF';
+  return undefined;
+}
 
 const MASTER_COLUMNS = MASTER_EXTRACT_COLUMNS;
 type MasterColumn = (typeof MASTER_COLUMNS)[number];
@@ -186,13 +200,16 @@ async function* readExtract<C extends string, P>(
   if (convert === undefined) throw new ExtractFormatError(extract, 'EMPTY_FILE');
 }
 
-/** The population registry (Dukcapil) extract. `status_hidup` must be HIDUP or MENINGGAL (any case). */
+/**
+ * The population registry (Dukcapil) extract. `status_hidup` must be HIDUP or MENINGGAL, the optional
+ * `status_nik` AKTIF (also when empty or absent) or NONAKTIF (any case).
+ */
 export function readPopulationExtract(source: ByteSource): AsyncIterable<PopulationPerson[]> {
   return readExtract<PopulationColumn, PopulationPerson>(
     'population',
     source,
     POPULATION_COLUMNS,
-    POPULATION_COLUMNS,
+    POPULATION_EXTRACT_COLUMNS,
     (at) => {
       // Indexes in locals: a property load per cell from the index record costs as much as the tokenizing.
       const {
@@ -203,6 +220,7 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
         nik: iNik,
         no_kk: iNoKk,
         status_hidup: iStatusHidup,
+        status_nik: iStatusNik,
         tanggal_lahir: iTanggalLahir,
         tempat_lahir: iTempatLahir,
       } = at;
@@ -216,6 +234,14 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
             value: cells[iStatusHidup] ?? '',
           });
         }
+        const statusNik = statusNikOf(cells[iStatusNik]);
+        if (statusNik === undefined) {
+          throw new ExtractFormatError('population', 'INVALID_VALUE', {
+            columns: ['status_nik'],
+            row,
+            value: cells[iStatusNik] ?? '',
+          });
+        }
         return {
           nik: cells[iNik]?.trim() ?? '',
           noKk: cells[iNoKk]?.trim() ?? '',
@@ -226,6 +252,7 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
           kodeDesa: cells[iKodeDesa]?.trim() ?? '',
           alamat: cells[iAlamat]?.trim() ?? '',
           statusHidup: status,
+          statusNik,
         };
       };
     },

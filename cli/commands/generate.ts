@@ -128,8 +128,9 @@ export async function writeWorld(options: {
     const unitsPerBatch = 64;
     for (const batch of world.batches(unitsPerBatch)) {
       for (const p of batch.population) {
+        // status_nik AKTIF as an empty cell, the column's default: the loaders read both ways.
         population.addLine(
-          `${p.nik},${p.noKk},${text(p.nama)},${p.jenisKelamin},${text(p.tempatLahir)},${p.tanggalLahir},${p.kodeDesa},${text(p.alamat)},${p.statusHidup}\r\n`,
+          `${p.nik},${p.noKk},${text(p.nama)},${p.jenisKelamin},${text(p.tempatLahir)},${p.tanggalLahir},${p.kodeDesa},${text(p.alamat)},${p.statusHidup},${p.statusNik === 'NONAKTIF' ? 'NONAKTIF' : ''}\r\n`,
         );
       }
       for (const p of batch.master) master.addLine(`${masterLine(p)}\r\n`);

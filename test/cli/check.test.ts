@@ -111,6 +111,53 @@ describe('dtks check (CLI)', () => {
     expect(existsSync(`${report}.part`)).toBe(false);
   }, 60_000);
 
+  it('returns NIK_INACTIVE for a row whose NIK the extract marks NONAKTIF, and nothing for AKTIF or an empty cell', async () => {
+    const truth = (await readFile(files.truth.path, 'utf8')).trimEnd().split('\r\n').slice(1);
+    const proposal = (await readFile(files.proposal.path, 'utf8')).trimEnd().split('\r\n');
+    const nikAt = proposal[0]!.split(',').indexOf('nik');
+    const clean = truth.map((line) => line.split(',')).filter(([, kode]) => kode === '');
+    const [deactivated, reactivated] = clean.map(([baris]) => proposal[Number(baris)]!.split(',')[nikAt]!);
+    const text = await readFile(files.population.path, 'utf8');
+    expect(text.split('\r\n')[0]).toMatch(/,status_nik$/);
+    // One clean person deactivated (written in lower case), another written AKTIF: only the first is returned.
+    const edited = text
+      .split('\r\n')
+      .map((line) => {
+        if (line.startsWith(`${deactivated},`)) return line.replace(/,[^,]*$/, ', nonaktif ');
+        if (line.startsWith(`${reactivated},`)) return line.replace(/,[^,]*$/, ',AKTIF');
+        return line;
+      })
+      .join('\r\n');
+    const population = join(dir, 'population-nonaktif.csv');
+    await writeFile(population, edited);
+    const report = join(dir, 'nonaktif.csv');
+    const run = await check(files.proposal.path, population, report);
+    expect(run.code).toBe(0);
+    const lines = (await readFile(report, 'utf8')).trimEnd().split('\r\n');
+    const byNik = (nik: string) => lines.filter((line) => line.split(',')[1] === nik);
+    expect(byNik(deactivated!)).toHaveLength(1);
+    expect(byNik(deactivated!)[0]).toMatch(
+      /,DIKEMBALIKAN,NIK_INACTIVE,"?Dukcapil has deactivated this NIK; the resident must have it reactivated/,
+    );
+    expect(byNik(reactivated!)[0]).toMatch(/,DITERIMA,,$/);
+    expect(lines.filter((line) => line.includes('NIK_INACTIVE'))).toHaveLength(
+      truth.filter((line) => line.includes('NIK_INACTIVE')).length + 1,
+    );
+  }, 60_000);
+
+  it('refuses a population extract with an unknown status_nik, naming the data row and the value', async () => {
+    const [header, first, ...rest] = (await readFile(files.population.path, 'utf8')).split('\r\n');
+    const population = join(dir, 'population-bad-status-nik.csv');
+    await writeFile(population, [header, first!.replace(/,[^,]*$/, ',DIBLOKIR'), ...rest].join('\r\n'));
+    const report = join(dir, 'bad-status-nik.csv');
+    const run = await check(files.proposal.path, population, report);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `Population registry (Dukcapil) extract: unknown value "DIBLOKIR" in column 'status_nik' on data row 1 (the header line not counted)`,
+    );
+    expect(existsSync(report)).toBe(false);
+  }, 60_000);
+
   it('refuses a report path that is the proposal or an extract, also through a symlink or a hard link', async () => {
     const proposal = join(dir, 'u.csv');
     await copyFile(files.proposal.path, proposal);

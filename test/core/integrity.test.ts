@@ -191,6 +191,48 @@ describe('checkProposal', () => {
       });
       expect(codes).toEqual([['DECEASED'], []]);
     });
+
+    it('returns NIK_INACTIVE, not NIK_NOT_FOUND, for a NIK Dukcapil has deactivated; an active NIK gets no code', async () => {
+      const active = person();
+      const inactive = person();
+      const { codes, summary } = await check({
+        rows: [active, inactive],
+        population: [registered(active, { statusNik: 'AKTIF' }), registered(inactive, { statusNik: 'NONAKTIF' })],
+      });
+      expect(codes).toEqual([[], ['NIK_INACTIVE']]);
+      expect(summary).toMatchObject({ accepted: 1, returned: 1, codes: { NIK_INACTIVE: 1 } });
+    });
+
+    it('still compares the name, village and life status of a deactivated NIK (the person is known)', async () => {
+      const renamed = person({ nama: 'AGUS SALIM' });
+      const elsewhere = person();
+      const dead = person();
+      const removed = person({ aksi: 'HAPUS', alasan: 'MENINGGAL' });
+      const { codes } = await check({
+        rows: [renamed, elsewhere, dead, removed],
+        population: [
+          registered(renamed, { statusNik: 'NONAKTIF', nama: 'JOKO WIDODO' }),
+          registered(elsewhere, { statusNik: 'NONAKTIF', kodeDesa: OTHER_VILLAGE }),
+          registered(dead, { statusNik: 'NONAKTIF', statusHidup: 'MENINGGAL' }),
+          registered(removed, { statusNik: 'NONAKTIF', statusHidup: 'MENINGGAL' }),
+        ],
+        master: [inMaster(removed)],
+      });
+      expect(codes).toEqual([
+        ['NAME_MISMATCH', 'NIK_INACTIVE'],
+        ['ADDRESS_MISMATCH', 'NIK_INACTIVE'],
+        ['DECEASED', 'NIK_INACTIVE'],
+        // The contract excepts only DECEASED for a removal for death; the deactivated NIK is still returned.
+        ['NIK_INACTIVE'],
+      ]);
+    });
+
+    it('skips the registry status of a malformed NIK, as every registry look-up', async () => {
+      const row = person();
+      const bad = { ...row, nik: `${row.nik.slice(0, 15)}X` };
+      const { codes } = await check({ rows: [bad], population: [registered(bad, { statusNik: 'NONAKTIF' })] });
+      expect(codes[0]).toEqual(['NIK_FORMAT']);
+    });
   });
 
   describe('criterion 3 and 4: families', () => {

@@ -77,6 +77,7 @@ export function registered(row: ProposalRow, overrides: Partial<PopulationPerson
     kodeDesa: row.kodeDesa,
     alamat: row.alamat,
     statusHidup: 'HIDUP',
+    statusNik: 'AKTIF',
     ...overrides,
   };
 }
@@ -89,14 +90,23 @@ export function proposalCsv(rows: readonly ProposalRow[], omit: readonly string[
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** A Dukcapil extract (PROPOSAL_FORMAT.md, reference extracts). */
+/** A Dukcapil extract (PROPOSAL_FORMAT.md, reference extracts), with its optional status_nik column. */
 export function populationCsv(people: readonly PopulationPerson[]): string {
-  const lines = ['nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup'];
+  const lines = ['nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup,status_nik'];
   for (const p of people) {
     lines.push(
-      [p.nik, p.noKk, p.nama, p.jenisKelamin, p.tempatLahir, p.tanggalLahir, p.kodeDesa, p.alamat, p.statusHidup].join(
-        ',',
-      ),
+      [
+        p.nik,
+        p.noKk,
+        p.nama,
+        p.jenisKelamin,
+        p.tempatLahir,
+        p.tanggalLahir,
+        p.kodeDesa,
+        p.alamat,
+        p.statusHidup,
+        p.statusNik,
+      ].join(','),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -74,13 +74,13 @@ async function expectSameAnswers(
   const registryAnswer = new Map(
     [...(await registry.findByNik(niks))].map(([nik, p]) => [
       nik,
-      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup },
+      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup, statusNik: p.statusNik },
     ]),
   );
   const registryExpected = new Map(
     [...pick(ref.population)].map(([nik, p]) => [
       nik,
-      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup },
+      { nik: p.nik, nama: p.nama, kodeDesa: p.kodeDesa, statusHidup: p.statusHidup, statusNik: p.statusNik },
     ]),
   );
   expect(registryAnswer).toEqual(registryExpected);
@@ -146,8 +146,44 @@ describe('loading the population extract', () => {
       nama: 'AHMAD',
       kodeDesa: '3371011002',
       statusHidup: 'MENINGGAL',
+      statusNik: 'AKTIF',
     });
     expect(found.get('3371011707850007')?.nama).toBe('JOKO');
+  });
+
+  it('reads status_nik like the string reader: absent, empty, any case, spaces, after a quoted line', async () => {
+    const header = `${POPULATION_HEADER},status_nik`;
+    const text = [
+      header,
+      `${P('3371011707850003', 'A')},NONAKTIF`,
+      `${P('3371011707850004', 'B')},`,
+      `${P('3371011707850005', 'C', '3371011001', 'meninggal')}, nonAktif `,
+      `${P('3371011707850006', 'D')}`,
+      `${P('3371011707850007', 'E')},aktif`,
+      '"3371011707850008",1,F,L,x,1985-07-17,3371011001,x,HIDUP,NONAKTIF',
+      `${P('3371011707850009', 'G')},nonaktif`,
+      `${P('3371011707850010', 'H')},`,
+    ].join('\n');
+    await expectLikeReference(encode(text), SIMPLE_MASTER);
+    const registry = await loadPopulationExtract({ bytes: encode(text) });
+    const niks = Array.from({ length: 8 }, (_, i) => `33710117078500${String(3 + i).padStart(2, '0')}`);
+    const found = await registry.findByNik(niks);
+    expect(niks.map((nik) => found.get(nik)?.statusNik)).toEqual([
+      'NONAKTIF',
+      'AKTIF',
+      'NONAKTIF',
+      'AKTIF',
+      'AKTIF',
+      'NONAKTIF',
+      'NONAKTIF',
+      'AKTIF',
+    ]);
+    expect(found.get('3371011707850005')?.statusHidup).toBe('MENINGGAL');
+    // Without the column every NIK is active.
+    const plain = await loadPopulationExtract({
+      bytes: encode(`${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n`),
+    });
+    expect((await plain.findByNik(['3371011707850003'])).get('3371011707850003')?.statusNik).toBe('AKTIF');
   });
 
   it("reads ';' files with a BOM, CRLF line ends, blank lines and spaces around values", async () => {
@@ -205,6 +241,14 @@ describe('loading the population extract', () => {
       `${POPULATION_HEADER}\n"3371011707850003",1,A,L,x,1985-07-17,3371011001,x,HIDUP\n\n${P('3371011707850004', 'B', '1', 'hıdup?')}\n`,
     ],
     ['a quote never closed', `${POPULATION_HEADER}\n${P('3371011707850003', 'A')}\n\n3371011707850004,1,"B,L\n`],
+    [
+      'an unknown NIK status',
+      `${POPULATION_HEADER},status_nik\n${P('3371011707850003', 'A')},AKTIF\n${P('3371011707850004', 'B')},DIBLOKIR\n`,
+    ],
+    [
+      'an unknown NIK status after a quoted line',
+      `${POPULATION_HEADER},status_nik\n"3371011707850003",1,A,L,x,1985-07-17,3371011001,x,HIDUP,\n${P('3371011707850004', 'B')},AKTIF?\n`,
+    ],
     ['a missing column', 'nik,no_kk,nama,kode_desa\n3371011707850003,1,A,3371011001\n'],
     ['a repeated column', `${POPULATION_HEADER},NIK\n${P('3371011707850003', 'A')},x\n`],
     ['an empty file', ''],

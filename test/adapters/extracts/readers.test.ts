@@ -45,6 +45,7 @@ describe('readPopulationExtract', () => {
         kodeDesa: '3371011001',
         alamat: 'Jl. Melati, 5',
         statusHidup: 'HIDUP',
+        statusNik: 'AKTIF',
       },
       {
         nik: '3371015707850004',
@@ -56,6 +57,7 @@ describe('readPopulationExtract', () => {
         kodeDesa: '3371011001',
         alamat: 'Jl. Melati 5',
         statusHidup: 'MENINGGAL',
+        statusNik: 'AKTIF',
       },
     ]);
   });
@@ -77,6 +79,7 @@ describe('readPopulationExtract', () => {
         kodeDesa: '3371011001',
         alamat: 'Jl. A',
         statusHidup: 'HIDUP',
+        statusNik: 'AKTIF',
       },
     ]);
   });
@@ -103,6 +106,41 @@ describe('readPopulationExtract', () => {
     const text = `${POPULATION_HEADER}\n1,2,A,L,S,1990-01-02,3371011001,J,HIDUP\n\n1,2,A,L,S,1990-01-02,3371011001,J,?\n`;
     const error = await failure(all(readPopulationExtract(pieces(text))));
     expect(error).toMatchObject({ code: 'INVALID_VALUE', column: 'status_hidup', row: 2 });
+  });
+
+  it('reads the optional status_nik: AKTIF when the column is absent or the cell empty, any case, trimmed', async () => {
+    const text = [
+      `${POPULATION_HEADER}, STATUS_NIK `,
+      '1,2,A,L,S,1990-01-02,3371011001,J,HIDUP,AKTIF',
+      '3,2,B,L,S,1990-01-02,3371011001,J,HIDUP, nonaktif ',
+      '4,2,C,L,S,1990-01-02,3371011001,J,HIDUP,',
+      '5,2,D,L,S,1990-01-02,3371011001,J,HIDUP',
+      '6,2,E,L,S,1990-01-02,3371011001,J,MENINGGAL,NonAktif',
+    ].join('\r\n');
+    const people = await all(readPopulationExtract(pieces(text, 7)));
+    expect(people.map((p) => [p.nik, p.statusHidup, p.statusNik])).toEqual([
+      ['1', 'HIDUP', 'AKTIF'],
+      ['3', 'HIDUP', 'NONAKTIF'],
+      ['4', 'HIDUP', 'AKTIF'],
+      ['5', 'HIDUP', 'AKTIF'],
+      ['6', 'MENINGGAL', 'NONAKTIF'],
+    ]);
+    const [absent] = await all(
+      readPopulationExtract(pieces(`${POPULATION_HEADER}\n1,2,A,L,S,1990-01-02,3371011001,J,HIDUP\n`)),
+    );
+    expect(absent?.statusNik).toBe('AKTIF');
+  });
+
+  it('rejects a status_nik that is neither AKTIF nor NONAKTIF, naming the data row and the value in both languages', async () => {
+    const text = `${POPULATION_HEADER},status_nik\n1,2,A,L,S,1990-01-02,3371011001,J,HIDUP,AKTIF\n3,2,B,L,S,1990-01-02,3371011001,J,HIDUP,DIBLOKIR\n`;
+    const error = await failure(all(readPopulationExtract(pieces(text))));
+    expect(error).toMatchObject({ code: 'INVALID_VALUE', column: 'status_nik', row: 2, value: 'DIBLOKIR' });
+    expect(error.message).toBe(
+      'Ekstrak data kependudukan (Dukcapil): nilai "DIBLOKIR" pada kolom \'status_nik\' pada baris data ke-2 (baris judul tidak dihitung) tidak dikenal',
+    );
+    expect(error.messageIn('en')).toBe(
+      'Population registry (Dukcapil) extract: unknown value "DIBLOKIR" in column \'status_nik\' on data row 2 (the header line not counted)',
+    );
   });
 
   it('rejects an empty extract, a duplicate column and a quote never closed', async () => {
