@@ -9,7 +9,7 @@ import { readConfig } from '#shared/config.ts';
 import { RECORD_OUTCOME_INPUT, type TerminalStatus } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { closeEndedProposal } from '#shared/ended-proposal.ts';
-import { ProposalNotFoundError } from '#shared/errors.ts';
+import { PrematureExpiryError, ProposalNotFoundError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -30,21 +30,11 @@ const DEFAULT_REASONS: Record<TerminalStatus, string> = {
 };
 
 /**
- * Failures whose message is written for the region (errors.ts): the reason is that message, not the
- * system-error default. A Lambda error's Cause is its JSON ({errorType, errorMessage, trace}); a Pass
- * state's is the text itself.
+ * Step Functions raises States.Timeout when TimeoutSeconds has passed since the task state was entered,
+ * a moment before request-approval stored the task's createdAt; a retried request-approval stores a
+ * later one. This much earlier than createdAt + TimeoutSeconds still counts as the real timeout.
  */
-const REASONS_FOR_THE_REGION = new Set(['DecisionNotRecordedError']);
-
-function errorMessageOf(cause: string | null | undefined): string | undefined {
-  if (!cause) return undefined;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : undefined;
-  } catch {
-    return cause.slice(0, 1000);
-  }
-}
+const EXPIRY_TOLERANCE_MS = 15 * 60 * 1000;
 
 /** A Catch cause can be a whole stack trace; the proposal keeps enough to diagnose. */
 const MAX_CAUSE = 4000;
@@ -63,6 +53,7 @@ export const handler = lambda(RECORD_OUTCOME_INPUT, async (input) => {
     }
     throw failure;
   }
+  if (status === 'EXPIRED' && input.expiry) await assertApprovalPeriodPassed(proposal, input.expiry);
   const reason = input.reason ?? (await defaultReason(proposal, status, error ?? undefined));
   // The statuses each end may be reached from are the lifecycle's (core/lifecycle.ts).
   await proposals.transition(proposalId, status, {
@@ -94,10 +85,27 @@ async function defaultReason(
       return `Ditolak di tingkat ${level} oleh ${rejection.decidedBy}${rejection.note ? `: ${rejection.note}` : ''}`;
     }
   }
-  if (status === 'FAILED' && errorName && REASONS_FOR_THE_REGION.has(errorName)) {
-    const message = errorMessageOf(error?.Cause);
-    if (message) return message;
-  }
-  if (status === 'FAILED' && errorName) return `${DEFAULT_REASONS.FAILED} (${errorName})`;
+  // A refusal one of our own steps stored for this error; a Catch's Cause is never shown to the region.
+  if (status === 'FAILED' && errorName && proposal.refusal?.error === errorName) return proposal.refusal.reason;
+  if (status === 'FAILED' && errorName) return `${DEFAULT_REASONS.FAILED} (${errorName.slice(0, 100)})`;
   return DEFAULT_REASONS[status];
+}
+
+/**
+ * An expiry is believed only once the task's approval period is over: a States.Timeout that anyone
+ * holding the token can send with SendTaskFailure must not end a proposal nobody let lapse.
+ */
+async function assertApprovalPeriodPassed(
+  proposal: ProposalRecord,
+  expiry: { level: 'REGENCY' | 'PROVINCE'; timeoutSeconds: number },
+): Promise<void> {
+  const task = await tasks.getTaskWithToken(proposal.proposalId, expiry.level);
+  const openedAt = task ? Date.parse(task.createdAt) : Number.NaN;
+  if (Date.now() >= openedAt + expiry.timeoutSeconds * 1000 - EXPIRY_TOLERANCE_MS) return;
+  const error = new PrematureExpiryError(proposal.proposalId, expiry.level, task?.createdAt);
+  await proposals.update(proposal.proposalId, {
+    refusal: { error: error.name, reason: error.message, at: new Date().toISOString() },
+  });
+  logger.warn('Premature expiry refused', { approvalLevel: expiry.level });
+  throw error;
 }

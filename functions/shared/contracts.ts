@@ -27,7 +27,7 @@ export interface Exclusion {
   reason: string;
 }
 
-/** What SendTaskSuccess carries back to an approval task (the output of the waitForTaskToken state). */
+/** An approver's decision as the approvals API records it (DECISION#<level>). */
 export interface ApprovalDecision {
   decision: DecisionKind;
   level: ApprovalLevel;
@@ -36,6 +36,14 @@ export interface ApprovalDecision {
   note: string;
   exclusions: Exclusion[];
 }
+
+/**
+ * What SendTaskSuccess carries back to an approval task, and what VerifyDecision hands on: the decision
+ * without its exclusions. Task outputs stay in the execution history, readable by anyone with
+ * states:GetExecutionHistory, so the excluded NIKs and their reasons stay in the decision record,
+ * where the stipulation reads them.
+ */
+export type TaskAnswer = Omit<ApprovalDecision, 'exclusions'>;
 
 // ---------------------------------------------------------------------------------------------
 // Storage layout
@@ -238,6 +246,8 @@ export const RECORD_OUTCOME_INPUT = z
     reason: z.string().min(1).nullish().catch(undefined),
     /** The Catch output ({Error, Cause}) when status is FAILED or EXPIRED. */
     error: z.object({ Error: z.string().nullish(), Cause: z.string().nullish() }).nullish(),
+    /** With EXPIRED: the level that timed out and its TimeoutSeconds, to check the period really passed. */
+    expiry: z.object({ level: z.enum(['REGENCY', 'PROVINCE']), timeoutSeconds: z.number().int().positive() }).nullish(),
   })
   .describe('Masukan RecordOutcome');
 export type RecordOutcomeInput = z.input<typeof RECORD_OUTCOME_INPUT>;

@@ -6,7 +6,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AuditTrail } from './audit-trail.ts';
-import type { ApprovalDecision, ApprovalLevel, StipulationRelease } from './contracts.ts';
+import type { ApprovalDecision, ApprovalLevel, StipulationRelease, TaskAnswer } from './contracts.ts';
 import type { DecisionsRepository } from './decisions-repository.ts';
 import { AlreadyDecidedError } from './errors.ts';
 import type { ProposalsRepository } from './proposals-repository.ts';
@@ -80,10 +80,13 @@ export async function recordRelease(
   return { delivered: await answerTask(stores, task, release, `stipulation ${release.period}`) };
 }
 
-/** What the task's output carries: the decision's own fields, nothing of the stored record. */
-function outputOf(decision: ApprovalDecision): ApprovalDecision {
-  const { decision: kind, level, decidedBy, decidedAt, note, exclusions } = decision;
-  return { decision: kind, level, decidedBy, decidedAt, note, exclusions };
+/**
+ * What the task's output carries: the decision's own fields, nothing else of the stored record, and not
+ * its exclusions (NIKs and reasons): the output stays in the execution history (TaskAnswer).
+ */
+function outputOf(decision: ApprovalDecision): TaskAnswer {
+  const { decision: kind, level, decidedBy, decidedAt, note } = decision;
+  return { decision: kind, level, decidedBy, decidedAt, note };
 }
 
 function auditDetail(level: ApprovalLevel, decision: ApprovalDecision): string {

@@ -145,6 +145,27 @@ export class DecisionNotRecordedError extends DtksError {
 }
 
 /**
+ * A States.Timeout reached RecordExpired before the approval period of its task was over. Step Functions
+ * raises it only when TimeoutSeconds has passed, so an early one was sent with SendTaskFailure by
+ * whoever held the token: the proposal fails instead of expiring (and the alarm fires).
+ */
+export class PrematureExpiryError extends DtksError {
+  override readonly name = 'PrematureExpiryError';
+  constructor(
+    readonly proposalId: string,
+    readonly level: 'REGENCY' | 'PROVINCE',
+    openedAt: string | undefined,
+  ) {
+    const where = level === 'REGENCY' ? 'kabupaten/kota' : 'provinsi';
+    super(
+      `Tugas persetujuan tingkat ${where} untuk usulan ${proposalId} dilaporkan kedaluwarsa sebelum batas waktunya` +
+        `${openedAt ? ` (dibuka ${openedAt})` : ' (tidak ada tugas yang tercatat)'}: laporan itu tidak berasal dari ` +
+        'Step Functions; usulan dihentikan tanpa diteruskan, unggah ulang berkasnya bila usulan masih berlaku',
+    );
+  }
+}
+
+/**
  * The period was stipulated already (its PERIOD#<period> record exists): a stipulated month is never
  * rewritten, neither its record nor its manifest. Proposals approved since then join the next period.
  */

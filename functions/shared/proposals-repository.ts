@@ -79,6 +79,12 @@ export interface ProposalRecord {
   summaryKey?: string;
   /** Why the proposal ended where it did (RETURNED/REJECTED/EXPIRED/FAILED), for the region. */
   reason?: string;
+  /**
+   * Why one of our own steps refused to go on (VerifyDecision, RecordOutcome's expiry check), written by
+   * that step before it fails. RecordFailed gives the region this reason, never the Catch's Cause: a
+   * SendTaskFailure can put any error name and cause there.
+   */
+  refusal?: { error: string; reason: string; at: string };
   error?: { Error?: string; Cause?: string };
   approvedAt?: string;
   stipulation?: StipulationCounts;

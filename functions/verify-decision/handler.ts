@@ -13,8 +13,8 @@
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import {
-  type ApprovalDecision,
   type StipulationRelease,
+  type TaskAnswer,
   VERIFY_DECISION_INPUT,
   type VerifyDecisionInput,
 } from '#shared/contracts.ts';
@@ -34,15 +34,15 @@ const decisions = new DecisionsRepository(documents, config.proposalsTable);
 const DECISION_FIELDS = ['decision', 'level', 'decidedBy', 'decidedAt'] as const;
 const RELEASE_FIELDS = ['outcome', 'period', 'applied', 'returnedRows'] as const;
 
-export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<ApprovalDecision | StipulationRelease> => {
+export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<TaskAnswer | StipulationRelease> => {
   const { proposalId, level } = input;
   const received = asRecord(input.received);
   logger.appendKeys({ proposalId, approvalLevel: level });
 
   if (level === 'STIPULATION') {
     const release = (await proposals.require(proposalId)).release;
-    if (!release) throw refused(proposalId, level, 'tidak ada hasil penetapan yang tercatat');
-    assertSame(proposalId, level, RELEASE_FIELDS, received, release);
+    if (!release) throw await refused(proposalId, level, 'tidak ada hasil penetapan yang tercatat');
+    await assertSame(proposalId, level, RELEASE_FIELDS, received, release);
     await tasks.closeTask(proposalId, 'STIPULATION', `stipulation ${release.period}`);
     logger.info('Stipulation release verified', { outcome: release.outcome, period: release.period });
     return {
@@ -54,33 +54,46 @@ export const handler = lambda(VERIFY_DECISION_INPUT, async (input): Promise<Appr
   }
 
   const recorded = await decisions.getDecision(proposalId, level);
-  if (!recorded) throw refused(proposalId, level, 'tidak ada keputusan yang tercatat di API persetujuan');
-  assertSame(proposalId, level, DECISION_FIELDS, received, recorded);
+  if (!recorded) throw await refused(proposalId, level, 'tidak ada keputusan yang tercatat di API persetujuan');
+  await assertSame(proposalId, level, DECISION_FIELDS, received, recorded);
   await tasks.closeTask(proposalId, level, recorded.decidedBy);
   logger.info('Decision verified', { decision: recorded.decision });
-  const { decision, decidedBy, decidedAt, note, exclusions } = recorded;
-  return { decision, level: recorded.level, decidedBy, decidedAt, note: note ?? '', exclusions: exclusions ?? [] };
+  // The exclusions stay in the decision record (the stipulation reads them there), out of the history.
+  const { decision, decidedBy, decidedAt, note } = recorded;
+  return { decision, level: recorded.level, decidedBy, decidedAt, note: note ?? '' };
 });
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function assertSame<T extends object>(
+async function assertSame<T extends object>(
   proposalId: string,
   level: VerifyDecisionInput['level'],
   fields: readonly (keyof T & string)[],
   received: Record<string, unknown>,
   recorded: T,
-): void {
+): Promise<void> {
   const differing = fields.filter((field) => received[field] !== recorded[field]);
   if (differing.length > 0) {
-    throw refused(proposalId, level, `berbeda dengan yang tercatat pada ${differing.join(', ')}`);
+    throw await refused(proposalId, level, `berbeda dengan yang tercatat pada ${differing.join(', ')}`);
   }
 }
 
-function refused(proposalId: string, level: VerifyDecisionInput['level'], problem: string): DecisionNotRecordedError {
+/**
+ * The refusal, stored on the proposal before it is thrown: RecordFailed gives the region this reason,
+ * not the Catch's Cause, which a SendTaskFailure could have written.
+ */
+async function refused(
+  proposalId: string,
+  level: VerifyDecisionInput['level'],
+  problem: string,
+): Promise<DecisionNotRecordedError> {
   // Only the field names are logged: the received output is the sender's, and may carry anything.
   logger.warn('Task output not recorded', { problem });
-  return new DecisionNotRecordedError(proposalId, level, problem);
+  const error = new DecisionNotRecordedError(proposalId, level, problem);
+  await proposals.update(proposalId, {
+    refusal: { error: error.name, reason: error.message, at: new Date().toISOString() },
+  });
+  return error;
 }

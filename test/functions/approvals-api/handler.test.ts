@@ -245,7 +245,7 @@ describe('approvals API', () => {
           decidedBy: 'kadinsos-3371',
           decidedAt: recorded?.decidedAt,
           note: 'Diverifikasi musdes',
-          exclusions,
+          // No exclusions: the output stays in the execution history; they are in the record above.
         },
       },
     ]);

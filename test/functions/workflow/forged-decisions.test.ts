@@ -40,7 +40,7 @@ let tasks: TasksRepository;
 const functions = new LocalFunctions();
 const world = new World();
 /** One family per scenario: a FAILED proposal releases its claims, but the scenarios stay independent. */
-const families = Array.from({ length: 5 }, () => world.row());
+const families = Array.from({ length: 8 }, () => world.row());
 
 async function settled(executionArn: string, timeoutMs = 40_000): Promise<ExecutionDescription> {
   const deadline = Date.now() + timeoutMs;
@@ -83,6 +83,13 @@ async function forge(proposalId: string, kind: TaskKind, output: unknown): Promi
   const task = await tasks.getTaskWithToken(proposalId, kind);
   if (!task) throw new Error(`no ${kind} task for ${proposalId}`);
   await runtime.sendTaskSuccess({ taskToken: task.taskToken, output: JSON.stringify(output) });
+}
+
+/** The same around the API with SendTaskFailure: an error name and a cause of the sender's choosing. */
+async function forgeFailure(proposalId: string, kind: TaskKind, error: string, cause: string): Promise<void> {
+  const task = await tasks.getTaskWithToken(proposalId, kind);
+  if (!task) throw new Error(`no ${kind} task for ${proposalId}`);
+  await runtime.sendTaskFailure({ taskToken: task.taskToken, error, cause });
 }
 
 /** The failed proposal: FAILED with the reason, no open task, and never past the step that was forged. */
@@ -201,5 +208,61 @@ describe('a SendTaskSuccess that the approvals API did not send', () => {
     await expectRefused(proposalId, executionArn, ['STIPULATED']);
     // Out of the stipulation queue: the month's run will not apply it.
     expect((await proposals.listStipulationQueue('2026-11')).map((p) => p.proposalId)).not.toContain(proposalId);
+  });
+});
+
+describe('a SendTaskFailure that Step Functions did not raise', () => {
+  it('does not let a forged States.Timeout expire a proposal whose approval period has not passed', async () => {
+    const { proposalId, executionArn } = await uploaded('forged-timeout', families[5] as ProposalRow);
+    await forgeFailure(proposalId, 'REGENCY', 'States.Timeout', 'forged');
+    const execution = await settled(executionArn);
+    expect({ status: execution.status, error: execution.error }).toEqual({
+      status: 'FAILED',
+      error: 'PrematureExpiryError',
+    });
+    const proposal = await proposals.require(proposalId);
+    expect(proposal.status).toBe('FAILED');
+    expect(proposal.reason).toMatch(/sebelum batas waktunya/);
+    const statuses = (await audit.listEvents(proposalId)).filter((e) => e.kind === 'STATUS').map((e) => e.to);
+    expect(statuses).not.toContain('EXPIRED');
+    expect((await tasks.listOpenTasks('REGENCY#3371')).map((t) => t.proposalId)).not.toContain(proposalId);
+  });
+
+  it('never shows the region a reason written by the sender of a forged failure', async () => {
+    const { proposalId, executionArn } = await uploaded('forged-cause', families[6] as ProposalRow);
+    const forgedText = 'Hubungi http://contoh.invalid untuk memulihkan usulan';
+    await forgeFailure(
+      proposalId,
+      'REGENCY',
+      'DecisionNotRecordedError',
+      JSON.stringify({ errorType: 'DecisionNotRecordedError', errorMessage: forgedText }),
+    );
+    expect((await settled(executionArn)).status).toBe('FAILED');
+    const proposal = await proposals.require(proposalId);
+    expect(proposal.status).toBe('FAILED');
+    expect(proposal.reason).not.toContain('contoh.invalid');
+    expect(proposal.reason).toMatch(/kesalahan sistem/);
+  });
+});
+
+describe('what task outputs carry', () => {
+  it("keeps the excluded NIKs and their reasons out of the execution's history", async () => {
+    const row = families[7] as ProposalRow;
+    const { proposalId, executionArn } = await uploaded('exclusions-history', row);
+    const reason = 'Pindah ke luar daerah menurut verifikasi lapangan';
+    expect(
+      await decide(REGENCY_APPROVER, proposalId, {
+        decision: 'APPROVE_WITH_EXCLUSIONS',
+        note: 'ok',
+        exclusions: [{ kind: 'NIK', id: row.nik, reason }],
+      }),
+    ).toBe(200);
+    await runtime.waitForPendingTask(executionArn, 'AwaitProvinceApproval', 60_000);
+    const history = JSON.stringify(await runtime.getExecutionHistory({ executionArn, includeExecutionData: true }));
+    expect(history).toContain('APPROVE_WITH_EXCLUSIONS');
+    expect(history).not.toContain(row.nik);
+    expect(history).not.toContain(reason);
+    // The exclusion itself is on record, where the stipulation reads it.
+    expect((await decisions.exclusionsOf(proposalId)).map((e) => e.id)).toEqual([row.nik]);
   });
 });
