@@ -25,7 +25,7 @@ import {
   type StatusNik,
 } from '#core/proposal.ts';
 
-export type ExtractKind = 'population' | 'master';
+export type ExtractKind = 'population' | 'population-delta' | 'master';
 export type ExtractFormatErrorCode =
   | 'EMPTY_FILE'
   | 'NOT_CSV'
@@ -36,8 +36,16 @@ export type ExtractFormatErrorCode =
   | 'INVALID_VALUE';
 
 const EXTRACT_NAMES: Record<Lang, Record<ExtractKind, string>> = {
-  id: { population: 'Ekstrak data kependudukan (Dukcapil)', master: 'Ekstrak master DTKS' },
-  en: { population: 'Population registry (Dukcapil) extract', master: 'DTKS master extract' },
+  id: {
+    population: 'Ekstrak data kependudukan (Dukcapil)',
+    'population-delta': 'Ekstrak perubahan data kependudukan (Dukcapil)',
+    master: 'Ekstrak master DTKS',
+  },
+  en: {
+    population: 'Population registry (Dukcapil) extract',
+    'population-delta': 'Population registry (Dukcapil) delta extract',
+    master: 'DTKS master extract',
+  },
 };
 
 /** A reference extract that cannot be loaded; the message names the extract, and the column or line. */
@@ -117,8 +125,9 @@ export class ExtractFormatError extends Error {
   }
 }
 
-const POPULATION_COLUMNS = [...POPULATION_EXTRACT_COLUMNS, ...POPULATION_EXTRACT_OPTIONAL_COLUMNS];
-type PopulationColumn = (typeof POPULATION_COLUMNS)[number];
+/** Every column of the population extract, required and optional (the delta extract adds `perubahan`). */
+export const POPULATION_COLUMNS = [...POPULATION_EXTRACT_COLUMNS, ...POPULATION_EXTRACT_OPTIONAL_COLUMNS];
+export type PopulationColumn = (typeof POPULATION_COLUMNS)[number];
 
 /**
  * A `status_nik` cell as written: AKTIF when empty (the column is optional, and Dukcapil marks only the
@@ -162,10 +171,11 @@ function columnIndexes<C extends string>(
 }
 
 /**
- * Tokenizes an extract and maps each record with `toPerson` (built once from the header indexes).
- * Yields one array per decoded input chunk: big batches, since extracts are loaded whole.
+ * Tokenizes an extract (this file's, and the delta extract of delta-reader.ts) and maps each record with
+ * `toPerson` (built once from the header indexes). Yields one array per decoded input chunk: big
+ * batches, since extracts are loaded whole.
  */
-async function* readExtract<C extends string, P>(
+export async function* readExtract<C extends string, P>(
   extract: ExtractKind,
   source: ByteSource,
   known: readonly C[],
@@ -210,53 +220,62 @@ export function readPopulationExtract(source: ByteSource): AsyncIterable<Populat
     source,
     POPULATION_COLUMNS,
     POPULATION_EXTRACT_COLUMNS,
-    (at) => {
-      // Indexes in locals: a property load per cell from the index record costs as much as the tokenizing.
-      const {
-        alamat: iAlamat,
-        jenis_kelamin: iJenisKelamin,
-        kode_desa: iKodeDesa,
-        nama: iNama,
-        nik: iNik,
-        no_kk: iNoKk,
-        status_hidup: iStatusHidup,
-        status_nik: iStatusNik,
-        tanggal_lahir: iTanggalLahir,
-        tempat_lahir: iTempatLahir,
-      } = at;
-      return (cells, row) => {
-        const status = cells[iStatusHidup]?.trim().toUpperCase() ?? '';
-        if (status !== 'HIDUP' && status !== 'MENINGGAL') {
-          // A registry that cannot say whether a person lives would make DECEASED checks silently wrong.
-          throw new ExtractFormatError('population', 'INVALID_VALUE', {
-            columns: ['status_hidup'],
-            row,
-            value: cells[iStatusHidup] ?? '',
-          });
-        }
-        const statusNik = statusNikOf(cells[iStatusNik]);
-        if (statusNik === undefined) {
-          throw new ExtractFormatError('population', 'INVALID_VALUE', {
-            columns: ['status_nik'],
-            row,
-            value: cells[iStatusNik] ?? '',
-          });
-        }
-        return {
-          nik: cells[iNik]?.trim() ?? '',
-          noKk: cells[iNoKk]?.trim() ?? '',
-          nama: cells[iNama]?.trim() ?? '',
-          jenisKelamin: cells[iJenisKelamin]?.trim() ?? '',
-          tempatLahir: cells[iTempatLahir]?.trim() ?? '',
-          tanggalLahir: cells[iTanggalLahir]?.trim() ?? '',
-          kodeDesa: cells[iKodeDesa]?.trim() ?? '',
-          alamat: cells[iAlamat]?.trim() ?? '',
-          statusHidup: status,
-          statusNik,
-        };
-      };
-    },
+    (at) => populationPersonReader(at, 'population'),
   );
+}
+
+/**
+ * The person of a population extract's record, built once from the header indexes; its errors name
+ * `extract` (the delta extract reads its population columns with it).
+ */
+export function populationPersonReader(
+  at: Record<PopulationColumn, number>,
+  extract: ExtractKind,
+): (cells: string[], row: number) => PopulationPerson {
+  // Indexes in locals: a property load per cell from the index record costs as much as the tokenizing.
+  const {
+    alamat: iAlamat,
+    jenis_kelamin: iJenisKelamin,
+    kode_desa: iKodeDesa,
+    nama: iNama,
+    nik: iNik,
+    no_kk: iNoKk,
+    status_hidup: iStatusHidup,
+    status_nik: iStatusNik,
+    tanggal_lahir: iTanggalLahir,
+    tempat_lahir: iTempatLahir,
+  } = at;
+  return (cells, row) => {
+    const status = cells[iStatusHidup]?.trim().toUpperCase() ?? '';
+    if (status !== 'HIDUP' && status !== 'MENINGGAL') {
+      // A registry that cannot say whether a person lives would make DECEASED checks silently wrong.
+      throw new ExtractFormatError(extract, 'INVALID_VALUE', {
+        columns: ['status_hidup'],
+        row,
+        value: cells[iStatusHidup] ?? '',
+      });
+    }
+    const statusNik = statusNikOf(cells[iStatusNik]);
+    if (statusNik === undefined) {
+      throw new ExtractFormatError(extract, 'INVALID_VALUE', {
+        columns: ['status_nik'],
+        row,
+        value: cells[iStatusNik] ?? '',
+      });
+    }
+    return {
+      nik: cells[iNik]?.trim() ?? '',
+      noKk: cells[iNoKk]?.trim() ?? '',
+      nama: cells[iNama]?.trim() ?? '',
+      jenisKelamin: cells[iJenisKelamin]?.trim() ?? '',
+      tempatLahir: cells[iTempatLahir]?.trim() ?? '',
+      tanggalLahir: cells[iTanggalLahir]?.trim() ?? '',
+      kodeDesa: cells[iKodeDesa]?.trim() ?? '',
+      alamat: cells[iAlamat]?.trim() ?? '',
+      statusHidup: status,
+      statusNik,
+    };
+  };
 }
 
 /** The DTKS master extract: the proposal columns without `aksi` and `alasan` (pekerjaan, penghasilan_bulanan, desil optional). */
