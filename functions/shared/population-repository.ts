@@ -1,7 +1,7 @@
 /**
  * The population registry reference (TABLES.population), loaded from a Dukcapil extract. Implements
  * the PopulationRegistry port of core/ports.ts; a load writes the extract's people in BatchWriteItem
- * batches (a re-load overwrites each NIK with the newer extract's values).
+ * batches (a re-load overwrites each NIK with the newer extract's values, its statusNik too).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PopulationRegistry, RegistryPerson } from '#core/ports.ts';
@@ -16,13 +16,14 @@ export class DynamoPopulationRegistry implements PopulationRegistry {
   ) {}
 
   async findByNik(niks: readonly string[]): Promise<Map<string, RegistryPerson>> {
-    const items = await batchGet<RegistryPerson>(
+    const items = await batchGet<Omit<RegistryPerson, 'statusNik'> & Partial<Pick<RegistryPerson, 'statusNik'>>>(
       this.documents,
       this.tableName,
       [...new Set(niks)].map((nik) => ({ nik })),
-      { projection: ['nik', 'nama', 'kodeDesa', 'statusHidup'] },
+      { projection: ['nik', 'nama', 'kodeDesa', 'statusHidup', 'statusNik'] },
     );
-    return new Map(items.map((item) => [item.nik, item]));
+    // An item a load wrote before status_nik existed has no statusNik: active, as an absent column reads.
+    return new Map(items.map((item) => [item.nik, { ...item, statusNik: item.statusNik ?? 'AKTIF' }]));
   }
 
   /** Writes a batch of people (any size), several BatchWriteItem calls in flight. */

@@ -26,6 +26,14 @@ const masterHead = world.row();
 const movedHead = { ...masterHead, noKk: world.kk() };
 const contested = world.row();
 const contestedElsewhere = { ...contested, noKk: world.kk() };
+// A person Dukcapil knows but whose NIK it has deactivated (status_nik NONAKTIF), with the family's child.
+const inactiveHead = world.row();
+const activeChild = world.row({
+  noKk: inactiveHead.noKk,
+  hubunganKeluarga: 'ANAK',
+  tanggalLahir: '2012-03-04',
+  statusPerkawinan: 'BELUM_KAWIN',
+});
 
 async function invoke<T>(name: string, event: unknown): Promise<T> {
   const handler = handlers[name];
@@ -77,14 +85,17 @@ beforeAll(async () => {
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,
       Key: extractKey,
-      Body: populationCsv([clean, masterHead, contested].map((row) => registered(row))),
+      Body: populationCsv([
+        ...[clean, masterHead, contested, activeChild].map((row) => registered(row)),
+        registered(inactiveHead, { statusNik: 'NONAKTIF' }),
+      ]),
     }),
   );
   const loaded = await invoke<{ loaded: number }>('load-population', {
     'detail-type': 'Object Created',
     detail: { bucket: { name: aws.names.buckets.proposals }, object: { key: extractKey } },
   });
-  expect(loaded.loaded).toBe(3);
+  expect(loaded.loaded).toBe(5);
   const record = applyChange(undefined, changeFromRow({ ...masterHead, line: 1 }, 'seed', '2026-10'));
   if (record === 'UNCHANGED') throw new Error('seed');
   await new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master).putRecord(record, undefined);
@@ -127,6 +138,18 @@ describe('check-integrity', () => {
     expect(lines[2]).toContain('DIKEMBALIKAN');
     expect(lines[2]).toContain('NIK_NOT_FOUND');
     expect(lines[3]).toContain('ALREADY_IN_DTKS|FAMILY_OVERLAP');
+  });
+
+  it('returns NIK_INACTIVE, not NIK_NOT_FOUND, for a NIK the population table holds as NONAKTIF, and accepts its active child', async () => {
+    const id = await submit('nonaktif.csv', [inactiveHead, activeChild]);
+    const result = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: id });
+    expect(result).toMatchObject({ rows: 2, accepted: 1, returned: 1, codes: { NIK_INACTIVE: 1 } });
+    const lines = (await text(result.reportKey)).replace(/\r\n$/, '').split(/\r?\n/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^1,${inactiveHead.nik},.*,DIKEMBALIKAN,NIK_INACTIVE,"?NIK dinonaktifkan oleh Dukcapil`),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^2,${activeChild.nik},.*,DITERIMA,,$`));
+    expect(await claimOf(inactiveHead.nik)).toBeUndefined();
   });
 
   it('keeps the accepted rows for stipulation and claims their NIKs for this proposal', async () => {

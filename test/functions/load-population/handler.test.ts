@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -47,6 +48,25 @@ describe('load-population', () => {
     const found = await registry.findByNik(people.map((person) => person.nik));
     expect(found.size).toBe(60);
     expect(found.get(first.nik)).toMatchObject({ nik: first.nik, nama: first.nama, statusHidup: 'MENINGGAL' });
+  });
+
+  it('stores the registry status of each NIK, and reads a person stored without one as AKTIF', async () => {
+    const [active, inactive, before] = [world.row(), world.row(), world.row()].map((row) => registered(row));
+    await place(
+      'reference/population/3371-status.csv',
+      populationCsv([active!, { ...inactive!, statusNik: 'NONAKTIF' }]).replace(',NONAKTIF\n', ',nonaktif\n'),
+    );
+    await load({ bucket: aws.names.buckets.proposals, key: 'reference/population/3371-status.csv' }, lambdaContext());
+    // An item a load wrote before the column existed has no statusNik attribute.
+    const { statusNik: _, ...old } = before!;
+    await aws.clients.documents.send(new PutCommand({ TableName: aws.names.tables.population, Item: old }));
+    const registry = new DynamoPopulationRegistry(aws.clients.documents, aws.names.tables.population);
+    const found = await registry.findByNik([active!.nik, inactive!.nik, before!.nik]);
+    expect([active!, inactive!, before!].map((p) => found.get(p.nik)?.statusNik)).toEqual([
+      'AKTIF',
+      'NONAKTIF',
+      'AKTIF',
+    ]);
   });
 
   it('fails with ValidationError on an extract that is not one, or an event of another shape', async () => {
