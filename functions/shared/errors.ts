@@ -223,10 +223,31 @@ export class NotAwaitingDecisionError extends DtksError {
 }
 
 /**
- * A Step Functions call failed for another reason than a closed task. Its message is replaced: an SDK
- * error message may quote the request, and the request carries a task token.
+ * Step Functions refused a task answer for good (InvalidOutput, ValidationException, AccessDenied…):
+ * sending it again gets the same answer, so it is not a TransientError (which the approvals API would
+ * answer with 503 "try again" forever while the task waits). An opaque 500 to clients; the name is logged.
+ */
+export class TaskAnswerRefusedError extends DtksError {
+  override readonly name = 'TaskAnswerRefusedError';
+  constructor(
+    readonly action: string,
+    readonly refusal: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${action} ditolak Step Functions (${refusal}); jawaban tugas ini tidak dapat dikirim ulang apa adanya`,
+      options,
+    );
+  }
+}
+
+/**
+ * A Step Functions call failed for another reason than a closed task: a TransientError when it may pass,
+ * a TaskAnswerRefusedError when it will not. Its message is replaced: an SDK error message may quote the
+ * request, and the request carries a task token.
  */
 export function taskCallError(action: string, error: unknown): Error {
   const name = (error as Error | undefined)?.name ?? 'Error';
+  if (!isTransientAwsError(error)) return new TaskAnswerRefusedError(action, name, { cause: error });
   return new TransientError(`${action} ke Step Functions gagal (${name}); langkah ini akan diulang`, { cause: error });
 }

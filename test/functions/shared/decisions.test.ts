@@ -76,7 +76,17 @@ describe('completeTask (task-tokens.ts)', () => {
     }
   });
 
-  it('turns any other failure into a TransientError whose message quotes no token', async () => {
+  it('fails for good, not "try again", when Step Functions refuses the answer itself', async () => {
+    // A refusal is the same on every retry: a TransientError would answer 503 forever while the task waits.
+    for (const refusal of ['InvalidOutput', 'ValidationException', 'AccessDeniedException']) {
+      aws.sfn?.failToken(`secret-token-${refusal}`, refusal, 1);
+      const failure = completeTask(stores.sfn, `secret-token-${refusal}`, {});
+      await expect(failure).rejects.toMatchObject({ name: 'TaskAnswerRefusedError', httpStatus: 500 });
+      await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('secret-token') });
+    }
+  });
+
+  it('turns a passing failure into a TransientError whose message quotes no token', async () => {
     aws.sfn?.failToken('secret-token-busy', 'InternalFailure', 1);
     const failure = completeTask(stores.sfn, 'secret-token-busy', {});
     await expect(failure).rejects.toMatchObject({ name: 'TransientError' });
