@@ -207,6 +207,15 @@ export class DtksStack extends Stack {
       // DynamoPopulationRegistry.put: BatchWriteItem of PutRequests only.
       .bindTable({ table: populationTable, actions: ['dynamodb:BatchWriteItem'] })
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.populationPrefix });
+    const loadPopulationDelta = new DtksFunction(this, 'LoadPopulationDelta', {
+      name: 'load-population-delta',
+      timeout: Duration.minutes(15),
+    })
+      // DynamoPopulationDeltas: the people (BatchGetItem), one re-read after a conflict and the ledger
+      // (GetItem), each person's and the ledger's conditional PutItem. No BatchWriteItem: it takes no condition.
+      .bindTable({ table: populationTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.populationDeltaPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.populationDeltaSummaryPrefix });
     // A stopped proposal execution: the proposal's META (GetItem, UpdateItem), its tasks (UpdateItem) and
     // their audit events (PutItem); its own claims (conditional DeleteItem) from the accepted rows.
     const recordStopped = new DtksFunction(this, 'RecordStopped', {
@@ -234,6 +243,7 @@ export class DtksStack extends Stack {
       'stipulation-record-period': recordPeriod,
       'approvals-api': approvalsHandler,
       'load-population': loadPopulation,
+      'load-population-delta': loadPopulationDelta,
       'record-stopped': recordStopped,
     };
 
@@ -253,6 +263,7 @@ export class DtksStack extends Stack {
       proposalsBucket,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
       loadPopulationFunction: loadPopulation,
+      loadPopulationDeltaFunction: loadPopulationDelta,
       encryptionKey: storage.key,
     });
     this.stoppedProposals = new StoppedProposals(this, 'StoppedProposals', {

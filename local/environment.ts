@@ -16,6 +16,7 @@ import type { Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import {
+  matchesPopulationDeltaRule,
   matchesPopulationRule,
   matchesProposalRule,
   matchesStoppedProposalRule,
@@ -164,6 +165,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         delivery = runtime.startExecution({ stateMachineArn: stateMachines.proposal, input: JSON.stringify(event) });
       } else if (matchesPopulationRule(event, LOCAL_RESOURCES.buckets.proposals)) {
         delivery = functions.invoke('load-population', event);
+      } else if (matchesPopulationDeltaRule(event, LOCAL_RESOURCES.buckets.proposals)) {
+        delivery = functions.invoke('load-population-delta', event);
       }
       if (delivery) track(delivery, event.detail.object.key);
     };

@@ -69,6 +69,11 @@ export function matchesPopulationRule(event: ObjectCreatedEvent, proposalsBucket
   return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(KEYS.populationPrefix);
 }
 
+/** The rule for Dukcapil delta extracts placed under reference/population-delta/ (KEYS.populationDeltaPrefix). */
+export function matchesPopulationDeltaRule(event: ObjectCreatedEvent, proposalsBucket: string): boolean {
+  return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(KEYS.populationDeltaPrefix);
+}
+
 /**
  * The production rule on the proposal workflow's status changes (infra/constructs/stopped-proposals.ts):
  * an execution of the proposal state machine that was ABORTED, TIMED_OUT or FAILED goes to record-stopped.

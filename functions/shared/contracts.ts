@@ -70,6 +70,18 @@ export const KEYS = {
   upload: (regency: string, period: string, fileName: string) => `proposals/${regency}/${period}/${fileName}`,
   /** A Dinas Dukcapil extract placed here (re)loads the population registry (an EventBridge rule, load-population). */
   populationPrefix: 'reference/population/',
+  /**
+   * A Dukcapil delta extract placed here, named `<YYYY-MM-DD>-<seq>.csv`, updates the population registry
+   * in place (an EventBridge rule, load-population-delta). Not under populationPrefix: the full load's rule
+   * must not take a delta for an extract.
+   */
+  populationDeltaPrefix: 'reference/population-delta/',
+  /**
+   * The counts of an applied delta file (JSON, lines but no NIK), in a folder of their own beside the
+   * deltas: an object written under the delta prefix would be delivered to the delta rule as a delta.
+   */
+  populationDeltaSummary: (fileName: string) => `reference/population-delta-summary/${fileName}.json`,
+  populationDeltaSummaryPrefix: 'reference/population-delta-summary/',
   /** Staged rows (Ingest, CheckIntegrity): expired by a lifecycle rule. */
   stagingPrefix: STAGING,
   /** Return reports for the region operators. */
@@ -156,7 +168,10 @@ export const TABLES = {
   },
   /** NIK claims of pending proposals: pk nik; one person, one pending family (conditional writes). */
   claims: { partitionKey: 'nik' },
-  /** The population registry reference (Dukcapil extract): pk nik. */
+  /**
+   * The population registry reference (Dukcapil extract): pk nik. The delta feed stamps each person it
+   * changes (deltaStamp) and keeps its ledger of applied files here too, under pk DELTA_FILE#<hash>.
+   */
   population: { partitionKey: 'nik' },
 } as const;
 
@@ -304,6 +319,32 @@ export const LOAD_POPULATION_INPUT = z
   )
   .describe('Masukan LoadPopulation');
 export type LoadPopulationEvent = z.input<typeof LOAD_POPULATION_INPUT>;
+export const LOAD_POPULATION_DELTA_INPUT = LOAD_POPULATION_INPUT.describe('Masukan LoadPopulationDelta');
+/** What a delta load did, per `perubahan` (core/population-delta.ts); lines are named, never NIKs. */
+export interface PopulationDeltaCounts {
+  /** The change was made. */
+  applied: number;
+  /** Nothing to change: the person is already so, or this file's line was applied by an earlier delivery. */
+  unchanged: number;
+  /** A later file changed the person already: this older line is not applied. */
+  superseded: number;
+  /** The NIK is unknown to the registry (any change but LAHIR), or not 16 digits. */
+  skipped: number;
+}
+export interface LoadPopulationDeltaOutput {
+  bucket: string;
+  key: string;
+  /** The file's order (YYYY-MM-DD#seq): files are applied in this order. */
+  order: string;
+  lines: number;
+  counts: Record<'LAHIR' | 'MENINGGAL' | 'PINDAH' | 'NONAKTIF' | 'AKTIF' | 'UBAH', PopulationDeltaCounts>;
+  /** The skipped lines (at most 1,000, the first ones) with why: NIK_NOT_FOUND or NIK_FORMAT. */
+  skippedLines: { line: number; code: 'NIK_NOT_FOUND' | 'NIK_FORMAT' }[];
+  /** Where the summary was written (KEYS.populationDeltaSummary). */
+  summaryKey: string;
+  /** True when this file (bucket, key, version, ETag) was applied before: nothing was read or written again. */
+  duplicate: boolean;
+}
 export interface RecordDecisionInput {
   proposalId: string;
   decision: ApprovalDecision;
@@ -476,6 +517,8 @@ export const FUNCTIONS = {
   'approvals-api': { placeholder: null },
   /** Not in a state machine: loads a Dukcapil extract placed under reference/population/ into the population table. */
   'load-population': { placeholder: null },
+  /** Not in a state machine: applies a Dukcapil delta extract placed under reference/population-delta/. */
+  'load-population-delta': { placeholder: null },
   /** Not in a state machine: records FAILED the proposal of a stopped execution (EventBridge status change rule). */
   'record-stopped': { placeholder: null },
 } as const;

@@ -1,6 +1,7 @@
 /**
  * Intake: S3 Object Created events of the proposals bucket → the proposal workflow (uploads under
- * proposals/) and → load-population (Dukcapil extracts under reference/population/). Undeliverable
+ * proposals/), → load-population (Dukcapil extracts under reference/population/) and →
+ * load-population-delta (Dukcapil delta extracts under reference/population-delta/). Undeliverable
  * events land in an encrypted dead-letter queue.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -21,6 +22,7 @@ export interface IntakeProps {
   readonly proposalsBucket: s3.IBucket;
   readonly proposalWorkflow: sfn.IStateMachine;
   readonly loadPopulationFunction: lambda.IFunction;
+  readonly loadPopulationDeltaFunction: lambda.IFunction;
   /** Encrypts the dead-letter queue. */
   readonly encryptionKey: kms.IKey;
   /** @default 185 (EventBridge's maximum) */
@@ -32,6 +34,7 @@ export interface IntakeProps {
 export class Intake extends Construct {
   public readonly proposalUploadedRule: events.Rule;
   public readonly populationExtractRule: events.Rule;
+  public readonly populationDeltaRule: events.Rule;
   /** Events EventBridge could not deliver after its retries (inspect and redrive by hand). */
   public readonly deadLetterQueue: sqs.Queue;
 
@@ -63,6 +66,21 @@ export class Intake extends Construct {
       eventPattern: objectCreatedPattern(props.proposalsBucket, KEYS.populationPrefix),
       targets: [
         new targets.LambdaFunction(props.loadPopulationFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts,
+          maxEventAge,
+        }),
+      ],
+    });
+
+    // Its own prefix, not under reference/population/: the full load must never take a delta for an extract.
+    // A repeated event finds the file in the delta ledger and changes nothing (load-population-delta).
+    this.populationDeltaRule = new events.Rule(this, 'PopulationDeltaUploaded', {
+      description:
+        'DTKS: a Dukcapil delta extract placed under reference/population-delta/ updates the population table in place',
+      eventPattern: objectCreatedPattern(props.proposalsBucket, KEYS.populationDeltaPrefix),
+      targets: [
+        new targets.LambdaFunction(props.loadPopulationDeltaFunction, {
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts,
           maxEventAge,

@@ -173,6 +173,15 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'list:proposals:reference/population/*': s3('ListBucket'),
     'key:s3': kms('Decrypt'),
   },
+  // Each person's write is a conditional PutItem (BatchWriteItem takes no condition); no delete, no Scan.
+  'load-population-delta': {
+    'table:population': ddb('BatchGetItem', 'GetItem', 'PutItem'),
+    'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:reference/population-delta/*': s3('GetObject'),
+    'list:proposals:reference/population-delta/*': s3('ListBucket'),
+    'objects:proposals:reference/population-delta-summary/*': s3('PutObject'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
 };
 
 /** The function's role policy statements, read from the template. */

@@ -299,6 +299,19 @@ describe('intake', () => {
     });
   });
 
+  it('applies Dukcapil delta extracts placed under reference/population-delta/ with load-population-delta', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({ object: { key: [{ prefix: 'reference/population-delta/' }] } }),
+      }),
+      Targets: [Match.objectLike({ Arn: getAtt(synth.logicalId(synth.stack.functions['load-population-delta'])) })],
+    });
+    // Neither rule's prefix holds the other's files, nor the summaries the delta load writes.
+    expect(KEYS.populationDeltaPrefix.startsWith(KEYS.populationPrefix)).toBe(false);
+    expect(KEYS.populationDeltaSummary('2026-12-01-1.csv').startsWith(KEYS.populationDeltaPrefix)).toBe(false);
+    expect(KEYS.populationDeltaSummary('2026-12-01-1.csv').startsWith(KEYS.populationPrefix)).toBe(false);
+  });
+
   it('encrypts the dead-letter queues with the customer-managed key', () => {
     const queues = synth.template.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(3);

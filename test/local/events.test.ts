@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPopulationRule, matchesProposalRule, toObjectCreatedEvent } from '#local/events.ts';
+import {
+  matchesPopulationDeltaRule,
+  matchesPopulationRule,
+  matchesProposalRule,
+  toObjectCreatedEvent,
+} from '#local/events.ts';
 import type { ObjectCreated } from '#local/s3/server.ts';
 
 const created = (key: string, versionId?: string): ObjectCreated => ({
@@ -44,5 +49,13 @@ describe('S3 object-created reports as EventBridge Object Created events', () =>
     const population = toObjectCreatedEvent(created('reference/population/3371.csv'), 'r');
     expect(matchesPopulationRule(population, 'dtks-proposals')).toBe(true);
     expect(matchesProposalRule(population, 'dtks-proposals')).toBe(false);
+    expect(matchesPopulationDeltaRule(population, 'dtks-proposals')).toBe(false);
+    const delta = toObjectCreatedEvent(created('reference/population-delta/2026-12-01-1.csv'), 'r');
+    expect(matchesPopulationDeltaRule(delta, 'dtks-proposals')).toBe(true);
+    expect(matchesPopulationDeltaRule(delta, 'another-bucket')).toBe(false);
+    expect(matchesPopulationRule(delta, 'dtks-proposals')).toBe(false);
+    const summary = toObjectCreatedEvent(created('reference/population-delta-summary/2026-12-01-1.csv.json'), 'r');
+    expect(matchesPopulationDeltaRule(summary, 'dtks-proposals')).toBe(false);
+    expect(matchesPopulationRule(summary, 'dtks-proposals')).toBe(false);
   });
 });

@@ -1,0 +1,223 @@
+/**
+ * LoadPopulationDelta: a Dukcapil delta extract placed under reference/population-delta/ (EventBridge S3
+ * "Object Created", or a direct {bucket, key} invocation) updates the population registry table in place
+ * (core/population-delta.ts says what each `perubahan` changes and how files are ordered).
+ *
+ * - The file is read twice: first checked whole, so that a malformed file (a missing column, an unknown
+ *   `perubahan`) is refused with nothing applied; then applied in file order, a batch of lines at a time.
+ * - Idempotent: a file already applied (bucket, key, version, ETag in the ledger) is not read again, and
+ *   each person's write is conditional on the item being as read, with the stamp of the line that changed
+ *   it, so a retry of a half-done load or a re-upload of the same file changes nothing more.
+ * - An older file after a newer one: a person changed by the newer file keeps that change (superseded).
+ * - The counts per `perubahan` are returned and written to KEYS.populationDeltaSummary(file); skipped
+ *   lines are named by line, never by NIK, there and in the log.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readPopulationDelta } from '#adapters/extracts/delta-reader.ts';
+import { ExtractFormatError } from '#adapters/extracts/readers.ts';
+import type { ByteSource } from '#core/csv.ts';
+import {
+  type DeltaFileOrder,
+  deltaFileOrder,
+  PERUBAHAN,
+  type PopulationChange,
+  planPersonChanges,
+} from '#core/population-delta.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { forEachConcurrently } from '#shared/concurrency.ts';
+import { readConfig } from '#shared/config.ts';
+import {
+  KEYS,
+  LOAD_POPULATION_DELTA_INPUT,
+  type LoadPopulationDeltaOutput,
+  type PopulationDeltaCounts,
+} from '#shared/contracts.ts';
+import { TransientError, ValidationError } from '#shared/errors.ts';
+import { logger, metrics } from '#shared/logger.ts';
+import { lambda } from '#shared/middleware.ts';
+import {
+  DynamoPopulationDeltas,
+  type StoredPopulationPerson,
+  type StoredVersion,
+} from '#shared/population-repository.ts';
+
+const config = readConfig(['populationTable']);
+const deltas = new DynamoPopulationDeltas(documents, config.populationTable);
+
+/** Conditional PutItems in flight: BatchWriteItem takes no condition, so each person is its own write. */
+const WRITE_CONCURRENCY = 32;
+/** Lines read before their NIKs are looked up together (BatchGetItem, 100 keys a call). */
+const LINES_PER_BATCH = 2_000;
+/** Attempts of one person's write against writers that come between the read and the write. */
+const MAX_CONFLICTS = 5;
+/** The summary names at most this many skipped lines. */
+const MAX_SKIPPED_LINES = 1_000;
+const NIK = /^\d{16}$/;
+
+export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key }) => {
+  logger.appendKeys({ bucket, key });
+  const fileName = key.slice(KEYS.populationDeltaPrefix.length);
+  const file = key.startsWith(KEYS.populationDeltaPrefix) ? deltaFileOrder(fileName) : undefined;
+  if (!file) {
+    throw new ValidationError(
+      `Lokasi berkas perubahan Dukcapil '${key}' tidak sesuai: letakkan di ` +
+        `${KEYS.populationDeltaPrefix}<YYYY-MM-DD>-<urutan>.csv (tanggal perubahan dan urutan berkas hari itu), ` +
+        `misalnya ${KEYS.populationDeltaPrefix}2026-12-01-1.csv`,
+      [key],
+    );
+  }
+  const object = await openDelta(bucket, key);
+  const identity = { bucket, key, version: object.version, etag: object.etag };
+  const applied = await deltas.appliedFile(identity);
+  if (applied) {
+    logger.info('Population delta already applied', { appliedAt: applied.appliedAt });
+    return { ...(applied.summary as Omit<LoadPopulationDeltaOutput, 'duplicate'>), duplicate: true };
+  }
+
+  const started = Date.now();
+  const lines = await validate(key, object.body);
+  const result = await apply(key, (await openDelta(bucket, key, object.etag)).body, file);
+  const summary: Omit<LoadPopulationDeltaOutput, 'duplicate'> = {
+    bucket,
+    key,
+    order: file.order,
+    lines,
+    ...result,
+    summaryKey: KEYS.populationDeltaSummary(fileName),
+  };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: summary.summaryKey,
+      Body: `${JSON.stringify(summary, null, 2)}\n`,
+      ContentType: 'application/json',
+    }),
+  );
+  // A concurrent delivery of the same file may record it first: both applied the same lines, conditionally.
+  await deltas.recordApplied({ ...identity, appliedAt: new Date().toISOString(), summary });
+  for (const perubahan of PERUBAHAN) metrics.addMetric(`delta${perubahan}`, 'Count', summary.counts[perubahan].applied);
+  logger.info('Population delta applied', {
+    lines,
+    counts: summary.counts,
+    skippedLines: summary.skippedLines.slice(0, 20).map(({ line }) => line),
+    ms: Date.now() - started,
+  });
+  return { ...summary, duplicate: false };
+});
+
+/** The object's body, ETag and version; `ifMatch` reads the same content again or fails. */
+async function openDelta(
+  bucket: string,
+  key: string,
+  ifMatch?: string,
+): Promise<{ body: ByteSource; etag: string; version: string }> {
+  try {
+    const { Body, ETag, VersionId } = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
+    );
+    if (!Body) throw new ValidationError(`Berkas perubahan Dukcapil '${key}' kosong`, [key]);
+    return { body: Body as AsyncIterable<Uint8Array>, etag: ETag ?? '', version: VersionId ?? '' };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchKey') throw new ValidationError(`Berkas perubahan Dukcapil '${key}' tidak ditemukan`, [key]);
+    if (name === 'PreconditionFailed') {
+      // Replaced between the check and the load: the new version's own event loads it.
+      throw new TransientError(`Berkas perubahan Dukcapil '${key}' diganti selama dimuat`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Reads the whole file, refusing a malformed one before anything is applied; the number of lines. */
+async function validate(key: string, body: ByteSource): Promise<number> {
+  let lines = 0;
+  try {
+    for await (const batch of readPopulationDelta(body)) lines += batch.length;
+  } catch (error) {
+    if (error instanceof ExtractFormatError) throw new ValidationError(error.message, [key]);
+    throw error;
+  }
+  return lines;
+}
+
+type Applied = Pick<LoadPopulationDeltaOutput, 'counts' | 'skippedLines'>;
+
+async function apply(key: string, body: ByteSource, file: DeltaFileOrder): Promise<Applied> {
+  const counts = Object.fromEntries(
+    PERUBAHAN.map((perubahan) => [perubahan, { applied: 0, unchanged: 0, superseded: 0, skipped: 0 }]),
+  ) as Applied['counts'];
+  const skippedLines: Applied['skippedLines'] = [];
+  const skip = (change: PopulationChange, code: 'NIK_NOT_FOUND' | 'NIK_FORMAT') => {
+    counts[change.perubahan].skipped++;
+    if (skippedLines.length < MAX_SKIPPED_LINES) skippedLines.push({ line: change.line, code });
+  };
+  let pending: PopulationChange[] = [];
+  const flush = async () => {
+    const byNik = new Map<string, PopulationChange[]>();
+    for (const change of pending) {
+      if (!NIK.test(change.person.nik)) skip(change, 'NIK_FORMAT');
+      else {
+        const own = byNik.get(change.person.nik);
+        if (own) own.push(change);
+        else byNik.set(change.person.nik, [change]);
+      }
+    }
+    pending = [];
+    const stored = await deltas.findStored([...byNik.keys()]);
+    const outcomes = await forEachPerson(byNik, stored, file);
+    // In file order, so the first skipped lines are the ones the summary names.
+    outcomes.sort((a, b) => a.change.line - b.change.line);
+    for (const { change, outcome } of outcomes) {
+      const tally: PopulationDeltaCounts = counts[change.perubahan];
+      if (outcome === 'APPLIED') tally.applied++;
+      else if (outcome === 'UNCHANGED') tally.unchanged++;
+      else if (outcome === 'SUPERSEDED') tally.superseded++;
+      else skip(change, 'NIK_NOT_FOUND');
+    }
+  };
+  try {
+    for await (const batch of readPopulationDelta(body)) {
+      for (const change of batch) {
+        pending.push(change);
+        if (pending.length >= LINES_PER_BATCH) await flush();
+      }
+    }
+    await flush();
+  } catch (error) {
+    // Checked whole before: only a file replaced in between gets here.
+    if (error instanceof ExtractFormatError) throw new ValidationError(error.message, [key]);
+    throw error;
+  }
+  return { counts, skippedLines };
+}
+
+/** Plans and writes each NIK's lines; a write that meets another writer is planned again from what it left. */
+async function forEachPerson(
+  byNik: Map<string, PopulationChange[]>,
+  stored: Map<string, StoredPopulationPerson>,
+  file: DeltaFileOrder,
+): Promise<{ change: PopulationChange; outcome: ReturnType<typeof planPersonChanges>['lines'][number]['outcome'] }[]> {
+  const outcomes: {
+    change: PopulationChange;
+    outcome: ReturnType<typeof planPersonChanges>['lines'][number]['outcome'];
+  }[] = [];
+  await forEachConcurrently([...byNik], WRITE_CONCURRENCY, async ([nik, changes]) => {
+    let current = stored.get(nik);
+    for (let attempt = 1; ; attempt++) {
+      const plan = planPersonChanges({ person: current, deltaStamp: current?.deltaStamp }, changes, file);
+      const read: StoredVersion = current ? { exists: true, deltaStamp: current.deltaStamp } : { exists: false };
+      if (!plan.write || (await deltas.writeChanged(plan.write.person, plan.write.deltaStamp, read))) {
+        plan.lines.forEach(({ outcome }, i) => {
+          const change = changes[i];
+          if (change) outcomes.push({ change, outcome });
+        });
+        return;
+      }
+      if (attempt === MAX_CONFLICTS) {
+        throw new TransientError(`Data kependudukan berubah terus selama dimuat (baris ${changes[0]?.line})`);
+      }
+      current = await deltas.findOneStored(nik);
+    }
+  });
+  return outcomes;
+}
