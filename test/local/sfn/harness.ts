@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Clock } from '#local/sfn/clock.ts';
 import { type Json, parseDefinition } from '#local/sfn/definition.ts';
 import { type LambdaInvoker, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
@@ -115,7 +116,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: {
+export interface HarnessOptions {
   machines: Record<string, string>;
   /** Tags of the machines, by machine name (ListTagsForResource). */
   tags?: Record<string, { key: string; value: string }[]>;
@@ -125,7 +126,9 @@ export async function startHarness(options: {
   dataDir?: string;
   onStatusChange?: (event: ExecutionStatusChangeEvent) => void;
   log?: (message: string) => void;
-}): Promise<Harness> {
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dtks-sfn-')));
   const machines = Object.entries(options.machines).map(([name, text]) => ({
     name,
@@ -172,4 +175,44 @@ export async function startHarness(options: {
     },
   };
   return harness;
+}
+
+/** The harness of the running test, as harnessPerTest hands it out. */
+export interface HarnessPerTest {
+  /** The harness the running test started last (undefined before it starts one). */
+  readonly current: Harness | undefined;
+  /** Starts a harness for the running test; a test that starts a second one closes the first itself. */
+  start(options: HarnessOptions): Promise<Harness>;
+  /** Runs an inline definition, as machine Test, to its end. */
+  runMachine(
+    text: string,
+    input?: unknown,
+    options?: { invoker?: ScriptedInvoker; clock?: Clock },
+  ): ReturnType<Harness['run']>;
+}
+
+/**
+ * Called at the top of a test file: the harness each test starts is closed after it (an afterEach this
+ * call registers), so a failed test leaves no runtime and no data directory behind.
+ */
+export function harnessPerTest(): HarnessPerTest {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const perTest: HarnessPerTest = {
+    get current() {
+      return current;
+    },
+    async start(options) {
+      current = await startHarness(options);
+      return current;
+    },
+    async runMachine(text, input = {}, options = {}) {
+      const harness = await perTest.start({ machines: { Test: text }, ...options });
+      return harness.run('Test', input);
+    },
+  };
+  return perTest;
 }

@@ -3,37 +3,16 @@
  * context object, "Passing data between states with variables", "Handling errors" (Retry/Catch), and the
  * Choice, Wait, Succeed and Fail states.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#local/sfn/clock.ts';
-import {
-  callbackTask,
-  type Harness,
-  invokeTask,
-  machine,
-  namedError,
-  output,
-  ScriptedInvoker,
-  startHarness,
-} from './harness.ts';
+import { callbackTask, harnessPerTest, invokeTask, machine, namedError, output, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function runMachine(
-  text: string,
-  input: unknown = {},
-  options: { invoker?: ScriptedInvoker; clock?: ManualClock } = {},
-) {
-  harness = await startHarness({ machines: { Test: text }, ...options });
-  return harness.run('Test', input);
-}
+const harnesses = harnessPerTest();
+const { runMachine } = harnesses;
 
 describe('the context object', () => {
   it('exposes the context object: execution, state, state machine', async () => {
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Ctx: machine('Look', {
           Look: {
@@ -232,7 +211,7 @@ describe('Retry and Catch', () => {
 
   it('grows the retry interval by BackoffRate up to MaxDelaySeconds', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Test: machine('Call', {
           Call: invokeTask('f', {
@@ -265,7 +244,7 @@ describe('Retry and Catch', () => {
 
   it('applies FULL jitter as a random share of the interval', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Test: machine('Call', {
           Call: invokeTask('f', {
@@ -286,7 +265,7 @@ describe('Retry and Catch', () => {
 
   it('does not let States.TaskFailed catch States.Timeout', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Test: machine('Wait', {
           Wait: callbackTask('ask', {
@@ -329,7 +308,7 @@ describe('Choice, Wait, Succeed and Fail', () => {
 
   it('takes the first rule whose Condition is true, with its Assign, the state Assign and the state Output', async () => {
     expect(output(await runMachine(choice, { n: 20 }))).toBe('big');
-    await harness?.close();
+    await harnesses.current?.close();
     expect(output(await runMachine(choice, { n: 7 }))).toEqual(['medium', true, 7]);
   });
 
@@ -364,7 +343,7 @@ describe('Choice, Wait, Succeed and Fail', () => {
 
   it('waits Seconds on the injected clock', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Test: machine('Pause', { Pause: { Type: 'Wait', Seconds: '{% $states.input.s %}', End: true } }) },
       clock,
     });
@@ -378,7 +357,7 @@ describe('Choice, Wait, Succeed and Fail', () => {
 
   it('waits until a Timestamp', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 31));
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Test: machine('Pause', { Pause: { Type: 'Wait', Timestamp: '2026-02-01T00:00:00Z', End: true } }) },
       clock,
     });

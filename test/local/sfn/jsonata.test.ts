@@ -3,26 +3,13 @@
  * "Transforming data with JSONata": "{% %}" templates, the functions Step Functions adds, $eval refused, the
  * JSONata 2.0.6 that Step Functions implements, and an expression without a value.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '#local/sfn/clock.ts';
+import { describe, expect, it } from 'vitest';
 import { AslDefinitionError, type Json } from '#local/sfn/definition.ts';
 import { evaluateTemplate } from '#local/sfn/jsonata.ts';
-import { type Harness, invokeTask, lambdaArn, machine, output, ScriptedInvoker, startHarness } from './harness.ts';
+import { harnessPerTest, invokeTask, lambdaArn, machine, output, ScriptedInvoker, startHarness } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function runMachine(
-  text: string,
-  input: unknown = {},
-  options: { invoker?: ScriptedInvoker; clock?: ManualClock } = {},
-) {
-  harness = await startHarness({ machines: { Test: text }, ...options });
-  return harness.run('Test', input);
-}
+const harnesses = harnessPerTest();
+const { runMachine } = harnesses;
 
 describe('JSONata evaluation', () => {
   it('evaluates "{% %}" strings at any depth of Arguments and leaves other strings literal', async () => {

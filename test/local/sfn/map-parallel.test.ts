@@ -2,33 +2,11 @@
  * Conformance of the Map and Parallel states (local/sfn/map-parallel.ts) with the Step Functions developer
  * guide: variable scopes of iterations and branches, MaxConcurrency, result order, failures and Catch.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '#local/sfn/clock.ts';
-import {
-  callbackTask,
-  type Harness,
-  invokeTask,
-  machine,
-  namedError,
-  output,
-  ScriptedInvoker,
-  startHarness,
-} from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { callbackTask, harnessPerTest, invokeTask, machine, namedError, output, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function runMachine(
-  text: string,
-  input: unknown = {},
-  options: { invoker?: ScriptedInvoker; clock?: ManualClock } = {},
-) {
-  harness = await startHarness({ machines: { Test: text }, ...options });
-  return harness.run('Test', input);
-}
+const harnesses = harnessPerTest();
+const { runMachine } = harnesses;
 
 describe('variables in Map and Parallel', () => {
   it('lets Map iterations read outer variables and keeps their own variables inside', async () => {
@@ -155,7 +133,7 @@ describe('Map and Parallel', () => {
         throw namedError('BranchFailed', 'no');
       },
     });
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Test: machine('Both', {
           Both: {

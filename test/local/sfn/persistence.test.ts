@@ -4,15 +4,11 @@
  */
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#local/sfn/clock.ts';
-import { callbackTask, type Harness, invokeTask, machine, ScriptedInvoker, startHarness } from './harness.ts';
+import { callbackTask, harnessPerTest, invokeTask, machine, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const harnesses = harnessPerTest();
 
 const approvals = machine('Ingest', {
   Ingest: invokeTask('ingest', {
@@ -39,7 +35,7 @@ function ingestInvoker(): ScriptedInvoker {
 
 describe('persistence across a restart', () => {
   it('keeps a task waiting for its token across a restart; a later SendTaskSuccess continues it', async () => {
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
     const arn = await harness.start('Proposal', {}, 'upload-1');
     const regency = await harness.runtime.waitForPendingTask(arn, 'AwaitRegencyApproval');
     await harness.runtime.sendTaskSuccess({ taskToken: regency.taskToken, output: '{"decision":"APPROVE"}' });
@@ -73,7 +69,7 @@ describe('persistence across a restart', () => {
 
   it('runs an invocation that was under way when the process stopped again (at least once)', async () => {
     const hanging = new ScriptedInvoker({ ingest: () => new Promise(() => undefined) });
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: hanging });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: hanging });
     const arn = await harness.start('Proposal');
     await expect.poll(() => hanging.calls.length).toBe(1);
 
@@ -89,7 +85,7 @@ describe('persistence across a restart', () => {
       ingest: () => ({ proposalId: 'P-1' }),
       'request-approval': () => new Promise(() => undefined),
     });
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: hanging });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: hanging });
     const arn = await harness.start('Proposal');
     await expect.poll(() => hanging.callsTo('request-approval').length).toBe(1);
     const firstToken = hanging.callsTo('request-approval')[0]?.taskToken;
@@ -104,7 +100,7 @@ describe('persistence across a restart', () => {
 
   it('keeps the task timeout deadline: a restart after the deadline times the task out', async () => {
     const start = Date.UTC(2026, 5, 1);
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Proposal: approvals },
       invoker: ingestInvoker(),
       clock: new ManualClock(start),
@@ -125,7 +121,7 @@ describe('persistence across a restart', () => {
       Done: { Type: 'Pass', Output: '{% $waited %}', End: true },
     });
     const before = new ManualClock(start);
-    harness = await startHarness({ machines: { Pause: pause }, clock: before });
+    const harness = await harnesses.start({ machines: { Pause: pause }, clock: before });
     const arn = await harness.start('Pause');
     expect(await before.waitForTimers(1)).toEqual([3_600_000]);
 
@@ -148,9 +144,9 @@ describe('persistence across a restart', () => {
         End: true,
       },
     });
-    harness = await startHarness({ machines: { Fan: fan } });
+    const harness = await harnesses.start({ machines: { Fan: fan } });
     const arn = await harness.start('Fan', { regencies: ['3371', '3372', '3373'] });
-    await expect.poll(() => harness?.runtime.listPendingTasks().length).toBe(3);
+    await expect.poll(() => harness.runtime.listPendingTasks().length).toBe(3);
     const byRegency = new Map(
       harness.invoker.calls.map((call) => [(call.payload as { input: string }).input, call.taskToken ?? '']),
     );
@@ -164,7 +160,7 @@ describe('persistence across a restart', () => {
   });
 
   it('stores a state file and a history file per execution and leaves no temporary files', async () => {
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
     const first = await harness.start('Proposal', {}, 'one');
     await harness.start('Proposal', {}, 'two');
     await harness.runtime.waitForPendingTask(first);
@@ -174,7 +170,7 @@ describe('persistence across a restart', () => {
   });
 
   it('cuts off history events that a stopped process appended after its last saved state', async () => {
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
     const arn = await harness.start('Proposal', {}, 'cut');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     const saved = harness.runtime.getExecutionHistory({ executionArn: arn }).events.map((event) => event.type);
@@ -194,7 +190,7 @@ describe('persistence across a restart', () => {
   });
 
   it('resumes nothing for a stopped (aborted) execution and answers TaskTimedOut for its token', async () => {
-    harness = await startHarness({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
+    const harness = await harnesses.start({ machines: { Proposal: approvals }, invoker: ingestInvoker() });
     const arn = await harness.start('Proposal');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     await harness.runtime.stopExecution({ executionArn: arn, error: 'Operator', cause: 'uploaded twice' });

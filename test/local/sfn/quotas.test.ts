@@ -2,24 +2,11 @@
  * The Step Functions quotas (local/sfn/quotas.ts): 256 KiB for execution inputs and state results,
  * 25,000 history events.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '#local/sfn/clock.ts';
-import { type Harness, invokeTask, machine, ScriptedInvoker, startHarness } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { harnessPerTest, invokeTask, machine, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function runMachine(
-  text: string,
-  input: unknown = {},
-  options: { invoker?: ScriptedInvoker; clock?: ManualClock } = {},
-) {
-  harness = await startHarness({ machines: { Test: text }, ...options });
-  return harness.run('Test', input);
-}
+const harnesses = harnessPerTest();
+const { runMachine } = harnesses;
 
 describe('Step Functions quotas', () => {
   it('fails with States.DataLimitExceeded, which States.ALL does not catch, when a result exceeds 256 KiB', async () => {
@@ -40,7 +27,7 @@ describe('Step Functions quotas', () => {
   });
 
   it('refuses an execution input over 256 KiB', async () => {
-    harness = await startHarness({ machines: { Test: machine('A', { A: { Type: 'Pass', End: true } }) } });
+    const harness = await harnesses.start({ machines: { Test: machine('A', { A: { Type: 'Pass', End: true } }) } });
     await expect(harness.start('Test', { text: 'x'.repeat(262_144) })).rejects.toMatchObject({
       type: 'InvalidExecutionInput',
     });

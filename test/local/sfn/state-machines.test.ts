@@ -3,18 +3,14 @@
  * functions: the JSONata of every path used here evaluates, and the workflows take the documented routes.
  */
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localSubstitutions } from '#local/functions.ts';
 import { ManualClock } from '#local/sfn/clock.ts';
 import type { Json } from '#local/sfn/definition.ts';
 import { type ExportRegencyInput, KEYS } from '#shared/contracts.ts';
-import { type Harness, ScriptedInvoker, startHarness } from './harness.ts';
+import { harnessPerTest, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const harnesses = harnessPerTest();
 
 async function definitionText(file: string): Promise<string> {
   const substitutions: Record<string, string> = { ...localSubstitutions(), ApprovalTimeoutSeconds: '1209600' };
@@ -47,7 +43,7 @@ function proposalFunctions(recordOutcome: Json[]): ScriptedInvoker {
 describe('state-machines/proposal.asl.json on the local runtime', () => {
   it('runs an upload through both approvals and the stipulation release to STIPULATED', async () => {
     const outcomes: Json[] = [];
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Proposal: await definitionText('proposal.asl.json') },
       invoker: proposalFunctions(outcomes),
     });
@@ -92,7 +88,7 @@ describe('state-machines/proposal.asl.json on the local runtime', () => {
 
   it('records REJECTED with the level and note of the approver', async () => {
     const outcomes: Json[] = [];
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Proposal: await definitionText('proposal.asl.json') },
       invoker: proposalFunctions(outcomes),
     });
@@ -115,7 +111,7 @@ describe('state-machines/proposal.asl.json on the local runtime', () => {
   it('records EXPIRED when the regency approval period passes', async () => {
     const outcomes: Json[] = [];
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Proposal: await definitionText('proposal.asl.json') },
       invoker: proposalFunctions(outcomes),
       clock,
@@ -175,7 +171,7 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       'dtks-stipulation-release': () => ({ released: true }),
       'dtks-stipulation-record-period': (payload) => payload,
     });
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Stipulation: await definitionText('stipulation.asl.json') },
       invoker,
       clock,
@@ -221,7 +217,10 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       'dtks-stipulation-finalise-export': () => ({ manifestKey: 'exports/period=2026-11/manifest.json' }),
       'dtks-stipulation-record-period': (payload) => payload,
     });
-    harness = await startHarness({ machines: { Stipulation: await definitionText('stipulation.asl.json') }, invoker });
+    const harness = await harnesses.start({
+      machines: { Stipulation: await definitionText('stipulation.asl.json') },
+      invoker,
+    });
     const result = await harness.run('Stipulation', { period: '2026-11' });
     // Before the part records moved to S3 this failed with States.DataLimitExceeded.
     expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });

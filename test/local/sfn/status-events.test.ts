@@ -2,29 +2,17 @@
  * The "Step Functions Execution Status Change" events of the local runtime: what an EventBridge rule on
  * the state machine receives on AWS, one per status change, after the status is persisted.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutionStatusChangeEvent } from '#local/sfn/status-events.ts';
-import {
-  callbackTask,
-  type Harness,
-  invokeTask,
-  machine,
-  namedError,
-  ScriptedInvoker,
-  startHarness,
-} from './harness.ts';
+import { callbackTask, harnessPerTest, invokeTask, machine, namedError, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const harnesses = harnessPerTest();
 
 const approval = machine('Ask', { Ask: callbackTask('ask', { End: true }) });
 
 async function withEvents(machines: Record<string, string>, invoker?: ScriptedInvoker) {
   const events: ExecutionStatusChangeEvent[] = [];
-  harness = await startHarness({
+  const harness = await harnesses.start({
     machines,
     ...(invoker ? { invoker } : {}),
     onStatusChange: (event) => events.push(event),
@@ -98,7 +86,7 @@ describe('execution status change events', () => {
 
   it('keeps running when a listener throws', async () => {
     const messages: string[] = [];
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: { Approval: approval },
       onStatusChange: () => {
         throw new Error('listener down');

@@ -3,33 +3,12 @@
  * "Invoke a Lambda function" (the result shape, TimeoutSeconds) and "Wait for a callback with task token"
  * (SendTaskSuccess/SendTaskFailure, TimeoutSeconds, HeartbeatSeconds).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#local/sfn/clock.ts';
-import {
-  approval,
-  type Harness,
-  invokeTask,
-  machine,
-  namedError,
-  output,
-  ScriptedInvoker,
-  startHarness,
-} from './harness.ts';
+import { approval, harnessPerTest, invokeTask, machine, namedError, output, ScriptedInvoker } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function runMachine(
-  text: string,
-  input: unknown = {},
-  options: { invoker?: ScriptedInvoker; clock?: ManualClock } = {},
-) {
-  harness = await startHarness({ machines: { Test: text }, ...options });
-  return harness.run('Test', input);
-}
+const harnesses = harnessPerTest();
+const { runMachine } = harnesses;
 
 describe('lambda:invoke', () => {
   it('gives the lambda:invoke result as $states.result with Payload and StatusCode', async () => {
@@ -57,7 +36,7 @@ describe('lambda:invoke', () => {
 describe('task timeouts', () => {
   it('times out a lambda:invoke task that runs longer than TimeoutSeconds with States.Timeout', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({
+    const harness = await harnesses.start({
       machines: {
         Test: machine('Slow', {
           Slow: invokeTask('slow', {
@@ -97,7 +76,7 @@ describe('task timeouts', () => {
 
 describe('waitForTaskToken', () => {
   it('passes the token to the function and continues with the SendTaskSuccess output', async () => {
-    harness = await startHarness({ machines: { Test: approval() } });
+    const harness = await harnesses.start({ machines: { Test: approval() } });
     const arn = await harness.start('Test', { proposalId: 'P-1' });
     const task = await harness.runtime.waitForPendingTask(arn, 'Ask');
     expect(harness.invoker.calls[0]?.payload).toEqual({ input: { proposalId: 'P-1' }, taskToken: task.taskToken });
@@ -107,7 +86,7 @@ describe('waitForTaskToken', () => {
   });
 
   it('routes SendTaskFailure to the Catch with the error and cause as given', async () => {
-    harness = await startHarness({ machines: { Test: approval() } });
+    const harness = await harnesses.start({ machines: { Test: approval() } });
     const arn = await harness.start('Test');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     await harness.runtime.sendTaskFailure({ taskToken, error: 'ApprovalWithdrawn', cause: 'ditarik' });
@@ -116,7 +95,7 @@ describe('waitForTaskToken', () => {
 
   it('times out with States.Timeout after TimeoutSeconds and answers TaskTimedOut to a late decision', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({ machines: { Test: approval({ TimeoutSeconds: 1_209_600 }) }, clock });
+    const harness = await harnesses.start({ machines: { Test: approval({ TimeoutSeconds: 1_209_600 }) }, clock });
     const arn = await harness.start('Test');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     await clock.advance(1_209_599_000);
@@ -133,7 +112,7 @@ describe('waitForTaskToken', () => {
 
   it('times out after HeartbeatSeconds without a heartbeat; each heartbeat restarts the period', async () => {
     const clock = new ManualClock();
-    harness = await startHarness({ machines: { Test: approval({ HeartbeatSeconds: 60 }) }, clock });
+    const harness = await harnesses.start({ machines: { Test: approval({ HeartbeatSeconds: 60 }) }, clock });
     const arn = await harness.start('Test');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     await clock.advance(50_000);
@@ -157,7 +136,7 @@ describe('waitForTaskToken', () => {
   it('continues when the token is answered before the function has even returned', async () => {
     const invoker = new ScriptedInvoker({
       ask: async (_payload, { taskToken }) => {
-        await harness?.runtime.sendTaskSuccess({ taskToken: taskToken ?? '', output: '{"early":true}' });
+        await harnesses.current?.runtime.sendTaskSuccess({ taskToken: taskToken ?? '', output: '{"early":true}' });
         return { stored: true };
       },
     });

@@ -2,25 +2,21 @@
  * Task tokens (local/sfn/task-tokens.ts) as Step Functions treats them: a token never issued answers
  * InvalidToken, and no token reaches the execution history.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { approval, type Harness, startHarness } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { approval, harnessPerTest } from './harness.ts';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const harnesses = harnessPerTest();
 
 describe('task tokens', () => {
   it('answers InvalidToken for a token it never issued', async () => {
-    harness = await startHarness({ machines: { Test: approval() } });
+    const harness = await harnesses.start({ machines: { Test: approval() } });
     await expect(harness.runtime.sendTaskSuccess({ taskToken: 'not-a-token', output: '{}' })).rejects.toMatchObject({
       type: 'InvalidToken',
     });
   });
 
   it('keeps task tokens out of the execution history', async () => {
-    harness = await startHarness({ machines: { Test: approval() } });
+    const harness = await harnesses.start({ machines: { Test: approval() } });
     const arn = await harness.start('Test');
     const { taskToken } = await harness.runtime.waitForPendingTask(arn);
     await harness.runtime.sendTaskSuccess({ taskToken, output: '{}' });
