@@ -7,6 +7,7 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { proposalRecord } from '../../support/proposals.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -18,20 +19,7 @@ let decisions: DecisionsRepository;
 let tasks: TasksRepository;
 
 async function proposal(proposalId: string, status: ProposalStatus): Promise<void> {
-  const now = new Date().toISOString();
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status,
-    bucket: aws.names.buckets.proposals,
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-  });
+  await proposals.create(proposalRecord(proposalId, { status }));
 }
 
 const run = (event: unknown) => recordOutcome(event, lambdaContext('dtks-record-outcome'));

@@ -8,6 +8,7 @@ import { TasksRepository } from '#shared/tasks-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { proposalRecord } from '../../support/proposals.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -73,21 +74,7 @@ async function waitingProposal(name: string, status: ProposalStatus = 'AWAITING_
     { bucket: aws.names.buckets.proposals, key, version: `"${name}-etag"` },
     parseUploadKey(key),
   );
-  const now = new Date().toISOString();
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status: 'CHECKING',
-    bucket: aws.names.buckets.proposals,
-    key,
-    etag: `"${name}-etag"`,
-    executionId: execution(name),
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-  });
+  await proposals.create(proposalRecord(proposalId, { key, etag: `"${name}-etag"`, executionId: execution(name) }));
   if (status !== 'CHECKING') {
     const current = await proposals.transition(proposalId, status);
     if (status === 'AWAITING_REGENCY') await tasks.openTask(current, 'REGENCY', `token-${name}`);

@@ -10,26 +10,14 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { completeTask } from '#shared/task-tokens.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { proposalRecord } from '../../support/proposals.ts';
 
 let aws: TestAws;
 let stores: DecisionStores & { tasks: TasksRepository; decisions: DecisionsRepository; audit: AuditTrail };
 let proposals: ProposalsRepository;
 
 async function proposalWithTask(proposalId: string, kind: 'REGENCY' | 'STIPULATION', taskToken: string) {
-  const now = new Date().toISOString();
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status: 'CHECKING',
-    bucket: aws.names.buckets.proposals,
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-  });
+  await proposals.create(proposalRecord(proposalId));
   const proposal = await proposals.transition(proposalId, 'AWAITING_REGENCY');
   await stores.tasks.openTask(proposal, kind, taskToken);
 }

@@ -3,26 +3,14 @@ import { type ProposalStatus, StatusConflictError } from '#core/lifecycle.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { proposalRecord } from '../../support/proposals.ts';
 
 let aws: TestAws;
 let proposals: ProposalsRepository;
 let audit: AuditTrail;
 
 async function proposal(proposalId: string, status: ProposalStatus): Promise<void> {
-  const now = new Date().toISOString();
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status,
-    bucket: aws.names.buckets.proposals,
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-  });
+  await proposals.create(proposalRecord(proposalId, { status }));
 }
 
 beforeAll(async () => {
