@@ -6,23 +6,22 @@
  * task stayed open; 800 with a 500-character reason overflowed the item and answered 500. Such a
  * decision is refused with 400 before anything is recorded or sent.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, type Principal } from '#shared/contracts.ts';
+import type { Principal } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
-import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
+import {
+  approvalHandlers,
+  callApi,
+  type Handler,
+  proposalAwaitingRegency as proposalAwaitingRegencyOf,
+} from '../../support/approvals.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
-import { apiEvent, lambdaContext } from '../../support/lambda.ts';
 import { World } from '../../support/world.ts';
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 let aws: TestAws;
 let api: Handler;
 let requestApproval: Handler;
-let proposals: ProposalsRepository;
 let decisions: DecisionsRepository;
 let tasks: TasksRepository;
 
@@ -33,36 +32,12 @@ const accepted = Array.from({ length: 2_800 }, () => world.row());
 const SFN_PAYLOAD_LIMIT = 262_144;
 
 async function proposalAwaitingRegency(proposalId: string, taskToken: string): Promise<void> {
-  const now = new Date().toISOString();
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: KEYS.acceptedRows(proposalId),
-      Body: accepted.map((row) => `${JSON.stringify(row)}\n`).join(''),
-    }),
-  );
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status: 'CHECKING',
-    bucket: 'dtks-proposals',
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-    summary: { rows: accepted.length, accepted: accepted.length, returned: 0, withWarnings: 0, codes: {} },
-  });
-  await requestApproval({ proposalId, level: 'REGENCY', taskToken }, lambdaContext('dtks-request-approval'));
+  const summary = { rows: accepted.length, accepted: accepted.length, returned: 0, withWarnings: 0, codes: {} };
+  await proposalAwaitingRegencyOf(aws, requestApproval, { proposalId, taskToken, summary, accepted });
 }
 
-async function decide(proposalId: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const event = apiEvent('POST /proposals/{proposalId}/decision', approver, { pathParameters: { proposalId }, body });
-  const result = (await api(event, lambdaContext('dtks-approvals-api'))) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
-}
+const decide = (proposalId: string, body: unknown) =>
+  callApi(api, 'POST /proposals/{proposalId}/decision', approver, { proposalId, body });
 
 const excluding = (count: number, reason: string) => ({
   decision: 'APPROVE_WITH_EXCLUSIONS',
@@ -72,13 +47,9 @@ const excluding = (count: number, reason: string) => ({
 
 beforeAll(async () => {
   aws = await startTestAws();
-  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
   tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
-  ({ handler: api } = (await import('../../../functions/approvals-api/handler.ts')) as { handler: Handler });
-  ({ handler: requestApproval } = (await import('../../../functions/request-approval/handler.ts')) as {
-    handler: Handler;
-  });
+  ({ api, requestApproval } = await approvalHandlers());
 }, 60_000);
 afterAll(() => aws?.stop());
 

@@ -1,22 +1,21 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
-import { KEYS, type Principal } from '#shared/contracts.ts';
+import type { Principal } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
-import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
+import {
+  approvalHandlers,
+  callApi,
+  type Handler,
+  proposalAwaitingRegency as proposalAwaitingRegencyOf,
+} from '../../support/approvals.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
-import { apiEvent, lambdaContext } from '../../support/lambda.ts';
 import { World } from '../../support/world.ts';
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 let aws: TestAws;
 let api: Handler;
 let requestApproval: Handler;
-let proposals: ProposalsRepository;
 let audit: AuditTrail;
 let decisions: DecisionsRepository;
 let tasks: TasksRepository;
@@ -32,13 +31,9 @@ async function call(
   principal: Principal,
   options: { proposalId?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const event = apiEvent(route, principal, {
-    pathParameters: options.proposalId ? { proposalId: options.proposalId } : undefined,
-    body: options.body,
-  });
-  const result = (await api(event, lambdaContext('dtks-approvals-api'))) as APIGatewayProxyStructuredResultV2;
-  bodies.push(result.body ?? '');
-  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
+  const answer = await callApi(api, route, principal, options);
+  bodies.push(answer.text);
+  return answer;
 }
 
 /** The families of the accepted rows every test proposal has (staging/<id>/accepted.ndjson, as CheckIntegrity writes it). */
@@ -52,41 +47,16 @@ async function proposalAwaitingRegency(
   taskToken: string,
   accepted: readonly ProposalRow[] = [acceptedHead, acceptedChild],
 ): Promise<void> {
-  const now = new Date().toISOString();
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: KEYS.acceptedRows(proposalId),
-      Body: accepted.map((row) => `${JSON.stringify(row)}\n`).join(''),
-    }),
-  );
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status: 'CHECKING',
-    bucket: 'dtks-proposals',
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-    summary: { rows: 3, accepted: 2, returned: 1, withWarnings: 0, codes: { NIK_NOT_FOUND: 1 } },
-  });
-  await requestApproval({ proposalId, level: 'REGENCY', taskToken }, lambdaContext('dtks-request-approval'));
+  const summary = { rows: 3, accepted: 2, returned: 1, withWarnings: 0, codes: { NIK_NOT_FOUND: 1 } };
+  await proposalAwaitingRegencyOf(aws, requestApproval, { proposalId, taskToken, summary, accepted });
 }
 
 beforeAll(async () => {
   aws = await startTestAws();
-  proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
   decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
   tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
-  ({ handler: api } = (await import('../../../functions/approvals-api/handler.ts')) as { handler: Handler });
-  ({ handler: requestApproval } = (await import('../../../functions/request-approval/handler.ts')) as {
-    handler: Handler;
-  });
+  ({ api, requestApproval } = await approvalHandlers());
 });
 
 afterAll(async () => {

@@ -3,14 +3,10 @@
  * refused with reasons in Indonesian, also where the schema's own checks (zod's defaults: a wrong
  * enum value, a wrong type, a too long note) wrote none.
  */
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '#shared/contracts.ts';
-import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { approvalHandlers, callApi, type Handler, proposalAwaitingRegency } from '../../support/approvals.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
-import { apiEvent, lambdaContext } from '../../support/lambda.ts';
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 let aws: TestAws;
 let api: Handler;
@@ -19,38 +15,21 @@ const proposalId = '3371-2026-11-bbbbbbbbbbbb';
 
 beforeAll(async () => {
   aws = await startTestAws();
-  const proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
-  ({ handler: api } = (await import('../../../functions/approvals-api/handler.ts')) as { handler: Handler });
-  const { handler: requestApproval } = (await import('../../../functions/request-approval/handler.ts')) as {
-    handler: Handler;
-  };
-  const now = new Date().toISOString();
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period: '2026-11',
-    status: 'CHECKING',
-    bucket: 'dtks-proposals',
-    key: `proposals/3371/2026-11/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: now,
-    updatedAt: now,
-    statusChangedAt: now,
-    summary: { rows: 1, accepted: 1, returned: 0, withWarnings: 0, codes: {} },
-  });
-  await requestApproval({ proposalId, level: 'REGENCY', taskToken: 'token-b' }, lambdaContext('dtks-request-approval'));
+  const handlers = await approvalHandlers();
+  api = handlers.api;
+  const summary = { rows: 1, accepted: 1, returned: 0, withWarnings: 0, codes: {} };
+  await proposalAwaitingRegency(aws, handlers.requestApproval, { proposalId, taskToken: 'token-b', summary });
 });
 
 afterAll(async () => {
   await aws?.stop();
 });
 
-async function decide(body: unknown): Promise<{ status: number; body: { message?: string; issues?: string[] } }> {
-  const event = apiEvent('POST /proposals/{proposalId}/decision', approver, { pathParameters: { proposalId }, body });
-  const result = (await api(event, lambdaContext('dtks-approvals-api'))) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
-}
+const decide = (body: unknown) =>
+  callApi<{ message?: string; issues?: string[] }>(api, 'POST /proposals/{proposalId}/decision', approver, {
+    proposalId,
+    body,
+  });
 
 describe('approvals API messages', () => {
   it('gives the reasons of an invalid decision body in Bahasa Indonesia', async () => {
