@@ -5,73 +5,39 @@
  * AWAITING_PROVINCE or STIPULATED on a decision nobody made, and no task left in an approver's list.
  * The real handlers under the real state machines on the local runtime, as in proposal-to-stipulation.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { type TaskKind, TasksRepository } from '#shared/tasks-repository.ts';
-import { startTestAws, type TestAws } from '../../support/aws.ts';
-import { apiEvent } from '../../support/lambda.ts';
-import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
+import type { TestAws } from '../../support/aws.ts';
+import { startWorkflows, type Workflows } from '../../support/workflows.ts';
+import { World } from '../../support/world.ts';
 
-const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
 const REGENCY_APPROVER: Principal = { username: 'kadinsos-3371', role: 'regency_approver', area: '3371' };
 const PROVINCE_APPROVER: Principal = { username: 'dinsos-33', role: 'province_approver', area: '33' };
 
+let workflows: Workflows;
 let aws: TestAws;
 let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
 let proposals: ProposalsRepository;
 let audit: AuditTrail;
 let decisions: DecisionsRepository;
 let tasks: TasksRepository;
-const functions = new LocalFunctions();
 const world = new World();
 /** One family per scenario: a FAILED proposal releases its claims, but the scenarios stay independent. */
 const families = Array.from({ length: 8 }, () => world.row());
 
-async function settled(executionArn: string, timeoutMs = 40_000): Promise<ExecutionDescription> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function decide(principal: Principal, proposalId: string, body: unknown): Promise<number> {
-  const event = apiEvent('POST /proposals/{proposalId}/decision', principal, { pathParameters: { proposalId }, body });
-  const result = (await functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2;
-  return result.statusCode ?? 0;
-}
+const settled = (executionArn: string) => workflows.settled(executionArn);
+const decide = (principal: Principal, proposalId: string, body: unknown) =>
+  workflows.decide(principal, proposalId, body);
 
 /** Uploads a one-row proposal and waits for its regency task; returns the proposal and its execution. */
 async function uploaded(name: string, row: ProposalRow): Promise<{ proposalId: string; executionArn: string }> {
-  const key = `proposals/3371/2026-11/${name}.csv`;
-  const put = await aws.clients.s3.send(
-    new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: proposalCsv([row]) }),
-  );
-  const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('proposal'),
-    input: JSON.stringify({
-      'detail-type': 'Object Created',
-      source: 'aws.s3',
-      detail: { bucket: { name: aws.names.buckets.proposals }, object: { key, etag: put.ETag, size: 100 } },
-    }),
-  });
+  const executionArn = await workflows.upload(`proposals/3371/2026-11/${name}.csv`, [row]);
   await runtime.waitForPendingTask(executionArn, 'AwaitRegencyApproval', 60_000);
   const proposal = (await proposals.listByRegency('3371')).find((p) => p.executionId === executionArn);
   if (!proposal) throw new Error(`no proposal for ${executionArn}`);
@@ -113,40 +79,16 @@ async function expectRefused(proposalId: string, executionArn: string, neverReac
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' };
-  runtime = await StepFunctionsRuntime.start({
-    dataDir,
-    machines: [
-      {
-        name: 'proposal',
-        definition: await loadDefinition(new URL('proposal.asl.json', STATE_MACHINES), substitutions),
-      },
-    ],
-    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
-  });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  workflows = await startWorkflows({ machines: ['proposal'], population: families, settleTimeoutMs: 40_000 });
+  ({ aws, runtime } = workflows);
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   audit = new AuditTrail(aws.clients.documents, aws.names.tables.proposals);
   decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
   tasks = new TasksRepository(aws.clients.documents, aws.names.tables.proposals);
-  const extract = 'reference/population/3371.csv';
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: extract,
-      Body: populationCsv(families.map((row) => registered(row))),
-    }),
-  );
-  await functions.invoke('load-population', { bucket: aws.names.buckets.proposals, key: extract });
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await workflows?.stop();
 });
 
 describe('a SendTaskSuccess that the approvals API did not send', () => {

@@ -4,89 +4,41 @@
  * the approvals API and the stipulation release over its HTTP API, as Step Functions does in the cloud.
  * One proposal from upload to STIPULATED, through both approvals and the month's stipulation.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
-import { startTestAws, type TestAws } from '../../support/aws.ts';
-import { apiEvent } from '../../support/lambda.ts';
-import { populationCsv, proposalCsv, registered, World } from '../../support/world.ts';
+import type { TestAws } from '../../support/aws.ts';
+import { startWorkflows, type Workflows } from '../../support/workflows.ts';
+import { World } from '../../support/world.ts';
 
-const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
-
+let workflows: Workflows;
 let aws: TestAws;
 let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
-const functions = new LocalFunctions();
 const world = new World();
 
 const headA = world.row();
 const childA = world.row({ noKk: headA.noKk, hubunganKeluarga: 'ANAK', tanggalLahir: '2010-02-03' });
 const headB = world.row();
 
-async function settled(executionArn: string, timeoutMs = 120_000): Promise<ExecutionDescription> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function decide(principal: Principal, proposalId: string, body: unknown): Promise<number> {
-  const event = apiEvent('POST /proposals/{proposalId}/decision', principal, { pathParameters: { proposalId }, body });
-  const result = (await functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2;
-  return result.statusCode ?? 0;
-}
+const settled = (executionArn: string) => workflows.settled(executionArn);
+const decide = (principal: Principal, proposalId: string, body: unknown) =>
+  workflows.decide(principal, proposalId, body);
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' };
-  runtime = await StepFunctionsRuntime.start({
-    dataDir,
-    machines: [
-      {
-        name: 'proposal',
-        definition: await loadDefinition(new URL('proposal.asl.json', STATE_MACHINES), substitutions),
-      },
-      {
-        name: 'stipulation',
-        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), substitutions),
-      },
-    ],
-    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
+  workflows = await startWorkflows({
+    machines: ['proposal', 'stipulation'],
+    population: [headA, childA, headB],
+    settleTimeoutMs: 120_000,
   });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
-  const extract = 'reference/population/3371.csv';
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: extract,
-      Body: populationCsv([headA, childA, headB].map((row) => registered(row))),
-    }),
-  );
-  await functions.invoke('load-population', { bucket: aws.names.buckets.proposals, key: extract });
+  ({ aws, runtime } = workflows);
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await workflows?.stop();
 });
 
 describe('a proposal through the proposal and stipulation workflows', () => {
@@ -94,23 +46,7 @@ describe('a proposal through the proposal and stipulation workflows', () => {
   let executionArn: string;
 
   it('waits for the regency approval after ingest and the check', async () => {
-    const key = 'proposals/3371/2026-11/usulan-desa-a.csv';
-    const put = await aws.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: aws.names.buckets.proposals,
-        Key: key,
-        Body: proposalCsv([headA, childA, headB]),
-      }),
-    );
-    const started = await runtime.startExecution({
-      stateMachineArn: runtime.stateMachineArn('proposal'),
-      input: JSON.stringify({
-        'detail-type': 'Object Created',
-        source: 'aws.s3',
-        detail: { bucket: { name: aws.names.buckets.proposals }, object: { key, etag: put.ETag, size: 100 } },
-      }),
-    });
-    executionArn = started.executionArn;
+    executionArn = await workflows.upload('proposals/3371/2026-11/usulan-desa-a.csv', [headA, childA, headB]);
     const task = await runtime.waitForPendingTask(executionArn, 'AwaitRegencyApproval', 60_000);
     expect(task.stateName).toBe('AwaitRegencyApproval');
     const proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);

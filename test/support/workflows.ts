@@ -1,0 +1,120 @@
+/**
+ * The handlers under the real state machines: state-machines/*.asl.json executed by the local Step
+ * Functions runtime (local/sfn), which invokes the handlers in-process and serves its HTTP API as the
+ * Step Functions endpoint of the test AWS, so the approvals API and the stipulation release answer
+ * SendTaskSuccess as they do in the cloud. The population extract of 3371 is loaded before a test runs.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ProposalRow } from '#core/proposal.ts';
+import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
+import { loadDefinition } from '#local/sfn/definition.ts';
+import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
+import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { Principal } from '#shared/contracts.ts';
+import { startTestAws, type TestAws } from './aws.ts';
+import { apiEvent } from './lambda.ts';
+import { populationCsv, proposalCsv, registered } from './world.ts';
+
+const STATE_MACHINES = new URL('../../state-machines/', import.meta.url);
+
+export interface Workflows {
+  aws: TestAws;
+  runtime: StepFunctionsRuntime;
+  /** The execution once it is no longer RUNNING; throws after the settle timeout. */
+  settled(executionArn: string): Promise<ExecutionDescription>;
+  /** Posts a decision to the approvals API as `principal`: the HTTP status. */
+  decide(principal: Principal, proposalId: string, body: unknown): Promise<number>;
+  /** Puts a proposal file at `key` and starts the proposal workflow on its Object Created event. */
+  upload(key: string, rows: readonly ProposalRow[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startWorkflows(options: {
+  /** The state machines by file name (proposal: state-machines/proposal.asl.json). */
+  machines: readonly string[];
+  /** The rows registered in the population extract of 3371. */
+  population: readonly ProposalRow[];
+  settleTimeoutMs: number;
+}): Promise<Workflows> {
+  const functions = new LocalFunctions();
+  const dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  let runtime: StepFunctionsRuntime | undefined;
+  let api: StepFunctionsApiServer | undefined;
+  let aws: TestAws | undefined;
+  let started: { aws: TestAws; runtime: StepFunctionsRuntime };
+  const stop = async () => {
+    await runtime?.stop();
+    await api?.close();
+    await aws?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' };
+    const machines = [];
+    for (const name of options.machines) {
+      machines.push({
+        name,
+        definition: await loadDefinition(new URL(`${name}.asl.json`, STATE_MACHINES), substitutions),
+      });
+    }
+    runtime = await StepFunctionsRuntime.start({
+      dataDir,
+      machines,
+      invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
+    });
+    api = await serveStepFunctionsApi(runtime);
+    aws = await startTestAws({ sfnEndpoint: api.endpoint });
+    const extract = 'reference/population/3371.csv';
+    await aws.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: aws.names.buckets.proposals,
+        Key: extract,
+        Body: populationCsv(options.population.map((row) => registered(row))),
+      }),
+    );
+    await functions.invoke('load-population', { bucket: aws.names.buckets.proposals, key: extract });
+    started = { aws, runtime };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    ...started,
+    async settled(executionArn) {
+      const deadline = Date.now() + options.settleTimeoutMs;
+      for (;;) {
+        const description = started.runtime.describeExecution({ executionArn });
+        if (description.status !== 'RUNNING') return description;
+        if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async decide(principal, proposalId, body) {
+      const event = apiEvent('POST /proposals/{proposalId}/decision', principal, {
+        pathParameters: { proposalId },
+        body,
+      });
+      const result = (await functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2;
+      return result.statusCode ?? 0;
+    },
+    async upload(key, rows) {
+      const put = await started.aws.clients.s3.send(
+        new PutObjectCommand({ Bucket: started.aws.names.buckets.proposals, Key: key, Body: proposalCsv(rows) }),
+      );
+      const { executionArn } = await started.runtime.startExecution({
+        stateMachineArn: started.runtime.stateMachineArn('proposal'),
+        input: JSON.stringify({
+          'detail-type': 'Object Created',
+          source: 'aws.s3',
+          detail: { bucket: { name: started.aws.names.buckets.proposals }, object: { key, etag: put.ETag, size: 100 } },
+        }),
+      });
+      return executionArn;
+    },
+    stop,
+  };
+}
