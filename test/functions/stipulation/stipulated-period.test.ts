@@ -18,10 +18,10 @@ import { loadDefinition } from '#local/sfn/definition.ts';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
-import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { provinceApprovedProposal } from '../../support/proposals.ts';
 import { World } from '../../support/world.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
@@ -31,7 +31,6 @@ let runtime: StepFunctionsRuntime;
 let api: StepFunctionsApiServer;
 let dataDir: string;
 let proposals: ProposalsRepository;
-let decisions: DecisionsRepository;
 let periods: PeriodsRepository;
 const functions = new LocalFunctions();
 const world = new World();
@@ -45,35 +44,7 @@ class InjectedFailure extends Error {
 /** A proposal approved by its province at `approvedAt`, waiting for stipulation (its token is a stand-in). */
 async function awaitingProposal(proposalId: string, period: string, approvedAt: string): Promise<ProposalRow> {
   const row = world.row({ line: 2 });
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period,
-    status: 'AWAITING_PROVINCE',
-    bucket: aws.names.buckets.proposals,
-    key: `proposals/3371/${period}/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: approvedAt,
-    updatedAt: approvedAt,
-    statusChangedAt: approvedAt,
-  });
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: KEYS.acceptedRows(proposalId),
-      Body: `${JSON.stringify(row)}\n`,
-    }),
-  );
-  await decisions.putDecision({
-    proposalId,
-    decision: 'APPROVE',
-    level: 'PROVINCE',
-    decidedBy: 'dinsos-33',
-    decidedAt: approvedAt,
-    note: '',
-    exclusions: [],
-  });
+  await provinceApprovedProposal(aws, { proposalId, period, approvedAt, rows: [row] });
   await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
   return row;
 }
@@ -127,7 +98,6 @@ beforeAll(async () => {
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
-  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });
 

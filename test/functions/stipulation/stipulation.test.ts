@@ -1,28 +1,26 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
-import {
-  type ApplyOutput,
-  type CollectOutput,
-  KEYS,
-  type ListRegenciesOutput,
-  type ResolveOutput,
-  type StipulationRelease,
+import type {
+  ApplyOutput,
+  CollectOutput,
+  ListRegenciesOutput,
+  ResolveOutput,
+  StipulationRelease,
 } from '#shared/contracts.ts';
-import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { provinceApprovedProposal } from '../../support/proposals.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 let aws: TestAws;
 let proposals: ProposalsRepository;
-let decisions: DecisionsRepository;
 let periods: PeriodsRepository;
 let master: DynamoDtksMaster;
 const handlers: Record<string, Handler> = {};
@@ -80,35 +78,7 @@ async function awaitingProposal(
   rows: ProposalRow[],
   exclusions: { kind: 'NIK' | 'KK'; id: string; reason: string }[] = [],
 ): Promise<void> {
-  await proposals.create({
-    proposalId,
-    regency: '3371',
-    province: '33',
-    period,
-    status: 'AWAITING_PROVINCE',
-    bucket: aws.names.buckets.proposals,
-    key: `proposals/3371/${period}/${proposalId}.csv`,
-    executionId: `exec-${proposalId}`,
-    receivedAt: approvedAt,
-    updatedAt: approvedAt,
-    statusChangedAt: approvedAt,
-  });
-  await aws.clients.s3.send(
-    new PutObjectCommand({
-      Bucket: aws.names.buckets.proposals,
-      Key: KEYS.acceptedRows(proposalId),
-      Body: rows.map((r) => JSON.stringify(r)).join('\n'),
-    }),
-  );
-  await decisions.putDecision({
-    proposalId,
-    decision: exclusions.length ? 'APPROVE_WITH_EXCLUSIONS' : 'APPROVE',
-    level: 'PROVINCE',
-    decidedBy: 'dinsos-prov-33',
-    decidedAt: approvedAt,
-    note: '',
-    exclusions,
-  });
+  await provinceApprovedProposal(aws, { proposalId, period, approvedAt, rows, exclusions });
   await handlers['await-stipulation']?.({ proposalId, taskToken: `token-${proposalId}` }, lambdaContext());
 }
 
@@ -154,7 +124,6 @@ beforeAll(async () => {
   // Small slices, so that the loop over the change set is exercised.
   aws = await startTestAws({ env: { APPLY_SLICE_CHANGES: '2' } });
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
-  decisions = new DecisionsRepository(aws.clients.documents, aws.names.tables.proposals);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   master = new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master);
   for (const name of [
