@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnapshotManifest, type SnapshotPerson } from '#core/snapshot.ts';
+import { buildSnapshotManifest } from '#core/snapshot.ts';
 import { localUsers } from '#local/approvals-server.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import { KEYS } from '#shared/contracts.ts';
@@ -15,6 +15,7 @@ import type { DtksClient } from '../../cli/client.ts';
 import type { Target } from '../../cli/target.ts';
 import { downloadObject } from '../functions/exports/objects.ts';
 import { startTestAws, type TestAws } from '../support/aws.ts';
+import { snapshotPerson } from '../support/snapshot-persons.ts';
 
 let aws: TestAws;
 let recording: S3Client;
@@ -24,28 +25,6 @@ const requests: { command: string; key?: string; prefix?: string }[] = [];
 const SIZES = { '2026-10': 6, '2026-11': 8 } as const;
 type Period = keyof typeof SIZES;
 
-function person(i: number): SnapshotPerson {
-  return {
-    nik: `337101050680${String(i + 1).padStart(4, '0')}`,
-    noKk: '3371010101200001',
-    nama: `Warga ${i}`,
-    jenisKelamin: 'L',
-    tempatLahir: 'Magelang',
-    tanggalLahir: '1980-06-05',
-    namaIbuKandung: 'Ibu',
-    hubunganKeluarga: 'ANAK',
-    statusPerkawinan: 'KAWIN',
-    alamat: 'Jl. Pahlawan 1',
-    rt: '001',
-    rw: '002',
-    kodeDesa: '3371011001',
-    pekerjaan: 'PEDAGANG',
-    penghasilanBulanan: '1500000',
-    desil: '3',
-    status: 'ACTIVE',
-  };
-}
-
 async function exportPeriod(period: Period): Promise<void> {
   const bucket = aws.names.buckets.exports;
   const part = await exportRegency({
@@ -53,7 +32,7 @@ async function exportPeriod(period: Period): Promise<void> {
     regency: '3371',
     province: '33',
     persons: async function* () {
-      yield Array.from({ length: SIZES[period] }, (_, i) => person(i));
+      yield Array.from({ length: SIZES[period] }, (_, i) => snapshotPerson(i));
     },
     pseudonymKey: 'test-pseudonym-key',
     k: 5,

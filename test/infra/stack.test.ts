@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  athenaColumns,
-  FULL_SNAPSHOT_COLUMNS,
-  PSEUDONYMISED_SNAPSHOT_COLUMNS,
-  type SnapshotPerson,
-} from '#core/snapshot.ts';
+import { athenaColumns, FULL_SNAPSHOT_COLUMNS, PSEUDONYMISED_SNAPSHOT_COLUMNS } from '#core/snapshot.ts';
 import { FUNCTIONS, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import { exportRegency } from '#shared/exports/regency-export.ts';
 import { provinceCodes } from '../../infra/constructs/analytics.ts';
 import { repositoryPath } from '../../infra/repository.ts';
 import { MemorySink, openDuck, type TempDir, tempDir } from '../functions/exports/duckdb.ts';
+import { snapshotPerson } from '../support/snapshot-persons.ts';
 import { type SynthesisedStack, synthesiseStack } from './synth-stack.ts';
 
 let synth: SynthesisedStack;
@@ -472,27 +468,8 @@ describe('analytics', () => {
   /** One regency exported by the export code itself; the Parquet files of both tiers, on disk. */
   async function writtenFiles(dir: TempDir): Promise<Record<'snapshot' | 'snapshot_pseudonymised', string>> {
     const sinks = new Map<string, MemorySink>();
-    const person = (i: number): SnapshotPerson => ({
-      nik: `337101050680${String(i + 1).padStart(4, '0')}`,
-      noKk: '3371010101200001',
-      nama: `Warga ${i}`,
-      jenisKelamin: 'L',
-      tempatLahir: 'Magelang',
-      tanggalLahir: '1980-06-05',
-      namaIbuKandung: 'Ibu',
-      hubunganKeluarga: 'ANAK',
-      statusPerkawinan: 'KAWIN',
-      alamat: 'Jl. Pahlawan 1',
-      rt: '001',
-      rw: '002',
-      kodeDesa: '3371011001',
-      pekerjaan: 'PEDAGANG',
-      penghasilanBulanan: '1500000',
-      desil: '3',
-      status: 'ACTIVE',
-    });
     async function* persons() {
-      yield Array.from({ length: 6 }, (_, i) => person(i));
+      yield Array.from({ length: 6 }, (_, i) => snapshotPerson(i));
     }
     const part = await exportRegency({
       period: '2026-11',

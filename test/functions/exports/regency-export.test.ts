@@ -2,29 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { SnapshotPerson } from '#core/snapshot.ts';
 import { exportRegency, readingAhead } from '#shared/exports/regency-export.ts';
 import { RegencyXlsxWriter } from '#shared/exports/regency-xlsx.ts';
+import { snapshotPerson } from '../../support/snapshot-persons.ts';
 import { byColumn, numberFormats, readZip, sheetCells, sheetsOf } from '../../support/xlsx-reader.ts';
 import { MemorySink } from './duckdb.ts';
 
+/** A person whose optional columns (pekerjaan, penghasilan, desil) are empty. */
 function person(i: number, status = 'ACTIVE'): SnapshotPerson {
-  return {
-    nik: `337101050680${String(i + 1).padStart(4, '0')}`,
-    noKk: '3371010101200001',
-    nama: `Warga ${i}`,
-    jenisKelamin: 'L',
-    tempatLahir: 'Magelang',
-    tanggalLahir: '1980-06-05',
-    namaIbuKandung: 'Ibu',
-    hubunganKeluarga: 'ANAK',
-    statusPerkawinan: 'KAWIN',
-    alamat: 'Jl. Pahlawan 1',
-    rt: '001',
-    rw: '002',
-    kodeDesa: '3371011001',
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '',
-    status,
-  };
+  return snapshotPerson(i, { pekerjaan: '', penghasilanBulanan: '', desil: '', status });
 }
 
 describe('readingAhead', () => {
