@@ -8,11 +8,15 @@
  * - Idempotent: a file already applied (bucket, key, version, ETag in the ledger) is not read again, and
  *   each person's write is conditional on the item being as read, with the stamp of the line that changed
  *   it, so a retry of a half-done load or a re-upload of the same file changes nothing more.
- * - An older file after a newer one: a person changed by the newer file keeps that change (superseded).
+ * - An older file after a newer one: a person changed by the newer file keeps that change (superseded);
+ *   its lines for people the newer file did not touch are applied. A correction of a file already applied
+ *   is a new file with a later sequence: the same name again finds its own stamps and changes nothing.
+ * - A full extract loaded afterwards (load-population) rewrites each person whole, without a stamp: it is
+ *   the newer truth, and a delta dated before its cut-off must not be placed after it.
  * - The counts per `perubahan` are returned and written to KEYS.populationDeltaSummary(file); skipped
  *   lines are named by line, never by NIK, there and in the log.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readPopulationDelta } from '#adapters/extracts/delta-reader.ts';
 import { ExtractFormatError } from '#adapters/extracts/readers.ts';
 import type { ByteSource } from '#core/csv.ts';
@@ -66,8 +70,7 @@ export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key 
       [key],
     );
   }
-  const object = await openDelta(bucket, key);
-  const identity = { bucket, key, version: object.version, etag: object.etag };
+  const identity = { bucket, key, ...(await identify(bucket, key)) };
   const applied = await deltas.appliedFile(identity);
   if (applied) {
     logger.info('Population delta already applied', { appliedAt: applied.appliedAt });
@@ -75,8 +78,8 @@ export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key 
   }
 
   const started = Date.now();
-  const lines = await validate(key, object.body);
-  const result = await apply(key, (await openDelta(bucket, key, object.etag)).body, file);
+  const lines = await validate(key, await openDelta(bucket, key, identity.etag));
+  const result = await apply(key, await openDelta(bucket, key, identity.etag), file);
   const summary: Omit<LoadPopulationDeltaOutput, 'duplicate'> = {
     bucket,
     key,
@@ -105,23 +108,30 @@ export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key 
   return { ...summary, duplicate: false };
 });
 
-/** The object's body, ETag and version; `ifMatch` reads the same content again or fails. */
-async function openDelta(
-  bucket: string,
-  key: string,
-  ifMatch?: string,
-): Promise<{ body: ByteSource; etag: string; version: string }> {
+/** The object's ETag and version (HeadObject): what the ledger knows a delivered file by. */
+async function identify(bucket: string, key: string): Promise<{ etag: string; version: string }> {
   try {
-    const { Body, ETag, VersionId } = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
-    );
+    const { ETag, VersionId } = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { etag: ETag ?? '', version: VersionId ?? '' };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') {
+      throw new ValidationError(`Berkas perubahan Dukcapil '${key}' tidak ditemukan`, [key]);
+    }
+    throw error;
+  }
+}
+
+/** The object's body, the content of this ETag only: a file replaced meanwhile is loaded by its own event. */
+async function openDelta(bucket: string, key: string, etag: string): Promise<ByteSource> {
+  try {
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
     if (!Body) throw new ValidationError(`Berkas perubahan Dukcapil '${key}' kosong`, [key]);
-    return { body: Body as AsyncIterable<Uint8Array>, etag: ETag ?? '', version: VersionId ?? '' };
+    return Body as AsyncIterable<Uint8Array>;
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'NoSuchKey') throw new ValidationError(`Berkas perubahan Dukcapil '${key}' tidak ditemukan`, [key]);
     if (name === 'PreconditionFailed') {
-      // Replaced between the check and the load: the new version's own event loads it.
       throw new TransientError(`Berkas perubahan Dukcapil '${key}' diganti selama dimuat`, { cause: error });
     }
     throw error;
@@ -203,8 +213,16 @@ async function forEachPerson(
   }[] = [];
   await forEachConcurrently([...byNik], WRITE_CONCURRENCY, async ([nik, changes]) => {
     let current = stored.get(nik);
+    let consistent = false;
     for (let attempt = 1; ; attempt++) {
       const plan = planPersonChanges({ person: current, deltaStamp: current?.deltaStamp }, changes, file);
+      // BatchGetItem reads eventually consistent: a person an earlier batch just created may read as absent,
+      // and a skip writes nothing that a condition could catch. Read again, consistently, before skipping.
+      if (!current && !consistent && plan.lines.some(({ outcome }) => outcome === 'UNKNOWN_NIK')) {
+        current = await deltas.findOneStored(nik);
+        consistent = true;
+        if (current) continue;
+      }
       const read: StoredVersion = current ? { exists: true, deltaStamp: current.deltaStamp } : { exists: false };
       if (!plan.write || (await deltas.writeChanged(plan.write.person, plan.write.deltaStamp, read))) {
         plan.lines.forEach(({ outcome }, i) => {
@@ -217,6 +235,7 @@ async function forEachPerson(
         throw new TransientError(`Data kependudukan berubah terus selama dimuat (baris ${changes[0]?.line})`);
       }
       current = await deltas.findOneStored(nik);
+      consistent = true;
     }
   });
   return outcomes;
