@@ -226,6 +226,22 @@ describe('load-population-delta', () => {
     });
   });
 
+  it('skips a line whose NIK is not 16 digits by its line, and names no NIK in the summary', async () => {
+    const key = `${KEYS.populationDeltaPrefix}2026-12-05-1.csv`;
+    const short = { ...renamedP, nik: renamedP.nik.slice(0, 15) };
+    await place(
+      key,
+      deltaCsv([
+        ['UBAH', short],
+        ['UBAH', { ...renamedP, nama: 'NAMA BENAR LAGI' }],
+      ]),
+    );
+    const result = await delta(key);
+    expect(result.counts.UBAH).toEqual({ ...none, applied: 1, skipped: 1 });
+    expect(result.skippedLines).toEqual([{ line: 1, code: 'NIK_FORMAT' }]);
+    expect(JSON.stringify(result)).not.toContain(short.nik);
+  });
+
   it('check-integrity sees the change: a person made MENINGGAL by a delta is DECEASED in a later proposal', async () => {
     const key = 'proposals/3371/2026-12/usulan.csv';
     const put = await place(key, proposalCsv([{ ...dies, line: 1 }]));
