@@ -11,6 +11,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTerminal } from '#core/lifecycle.ts';
 import { periodAt } from '#core/period.ts';
+import { DEFAULT_SOURCE, type ProposalSource } from '#core/source.ts';
 import type { AuditTrail } from '#shared/audit-trail.ts';
 import {
   type ApprovalDecision,
@@ -87,8 +88,10 @@ export class DtksClient {
     regency: string,
     period: string,
     onProgress?: (sent: number, total: number) => void,
+    /** The source the upload claims: its prefix (KEYS.uploadPrefixOf), which the uploader's IAM policy must allow. */
+    source: ProposalSource = DEFAULT_SOURCE,
   ): Promise<{ key: string; proposalId: string; heldBy?: ProposalRecord }> {
-    const key = KEYS.upload(regency, period, basename(file));
+    const key = KEYS.upload(source, regency, period, basename(file));
     const location = parseUploadKey(key);
     if (!location.valid) throw new CliError(location.reason);
     const before = await this.proposalHolding(key, location);

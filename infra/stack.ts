@@ -72,14 +72,17 @@ export class DtksStack extends Stack {
     // "IAM per function"); test/infra/least-privilege.test.ts holds the same table.
     const ingest = new DtksFunction(this, 'Ingest', { name: 'ingest', timeout: Duration.minutes(5) })
       .bindTable({ table: proposalsTable, actions: PROPOSAL_STEPS })
-      // The upload's own version (GetObject with VersionId), HeadObject without one; a deleted upload is a 404.
-      .bindBucket({
-        bucket: proposalsBucket,
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-        prefix: KEYS.uploadPrefix,
-      })
       .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.stagingPrefix })
       .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.reportsPrefix });
+    // The upload's own version (GetObject with VersionId), HeadObject without one; a deleted upload is a 404.
+    // Under each source's prefix (proposals/, kemensos/, mandiri/): reads only.
+    for (const prefix of KEYS.uploadPrefixes) {
+      ingest.bindBucket({
+        bucket: proposalsBucket,
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        prefix,
+      });
+    }
     const checkIntegrity = new DtksFunction(this, 'CheckIntegrity', {
       name: 'check-integrity',
       timeout: Duration.minutes(15),

@@ -59,9 +59,10 @@ export function toObjectCreatedEvent(created: ObjectCreated, region: string): Ob
   };
 }
 
-/** The production rule's filter: the proposals bucket, keys under proposals/. */
+/** The production rule's filter: the proposals bucket, keys under a source's prefix (proposals/, kemensos/, mandiri/). */
 export function matchesProposalRule(event: ObjectCreatedEvent, proposalsBucket: string): boolean {
-  return event.detail.bucket.name === proposalsBucket && event.detail.object.key.startsWith(KEYS.uploadPrefix);
+  const { key } = event.detail.object;
+  return event.detail.bucket.name === proposalsBucket && KEYS.uploadPrefixes.some((prefix) => key.startsWith(prefix));
 }
 
 /** The rule for Dukcapil extracts placed under reference/population/ (KEYS.populationPrefix). */

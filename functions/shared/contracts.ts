@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus } from '#core/lifecycle.ts';
 import { PERIOD_PATTERN } from '#core/period.ts';
+import type { ProposalSource } from '#core/source.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and decisions (DESIGN.md "Contracts")
@@ -55,6 +56,15 @@ const STIPULATION = 'stipulation/';
 const EXPORTS = 'exports/';
 const PSEUDONYMISED = 'pseudonymised/';
 const REGENCY_CSV = 'regency-csv/';
+/**
+ * The upload folder of each source: the regency's deliberation keeps today's proposals/, the ministry's
+ * operators write kemensos/ (any regency), the self-registration gatherer alone writes mandiri/.
+ */
+const UPLOAD_PREFIXES: Readonly<Record<ProposalSource, string>> = {
+  MUSDES: 'proposals/',
+  KEMENSOS: 'kemensos/',
+  MANDIRI: 'mandiri/',
+};
 /** The return report's folder and file stem: the CSV, its .xlsx form and its summary sit side by side. */
 const returnReportStem = (regency: string, proposalId: string) =>
   `${REPORTS}${regency}/${proposalId}/laporan-pengembalian`;
@@ -64,10 +74,15 @@ const returnReportStem = (regency: string, proposalId: string) =>
  * staged rows, return reports and change sets; the exports bucket the snapshots of each period.
  */
 export const KEYS = {
-  /** Upload: proposals/<regency 4 digits>/<period YYYY-MM>/<file>.csv — the EventBridge rule watches this prefix. */
-  uploadPrefix: 'proposals/',
-  /** Where a region operator's file for a month goes (functions/shared/uploads.ts parses it back). */
-  upload: (regency: string, period: string, fileName: string) => `proposals/${regency}/${period}/${fileName}`,
+  /**
+   * Upload: <prefix>/<regency 4 digits>/<period YYYY-MM>/<file>.csv, the prefix naming the source
+   * (UPLOAD_PREFIXES); the intake rule watches the three, and IAM decides who may write under each.
+   */
+  uploadPrefixes: Object.values(UPLOAD_PREFIXES),
+  uploadPrefixOf: (source: ProposalSource) => UPLOAD_PREFIXES[source],
+  /** Where a file of a source for a regency and a month goes (functions/shared/uploads.ts parses it back). */
+  upload: (source: ProposalSource, regency: string, period: string, fileName: string) =>
+    `${UPLOAD_PREFIXES[source]}${regency}/${period}/${fileName}`,
   /** A Dinas Dukcapil extract placed here (re)loads the population registry (an EventBridge rule, load-population). */
   populationPrefix: 'reference/population/',
   /**

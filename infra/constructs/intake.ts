@@ -50,8 +50,8 @@ export class Intake extends Construct {
     // S3 events are at least once: a repeated event starts a second execution, which the ingest
     // handler's conditional write on (bucket, key, version) ends as DUPLICATE (state-machines/README.md).
     this.proposalUploadedRule = new events.Rule(this, 'ProposalUploaded', {
-      description: 'DTKS: a proposal CSV uploaded under proposals/ starts the proposal workflow',
-      eventPattern: objectCreatedPattern(props.proposalsBucket, KEYS.uploadPrefix),
+      description: 'DTKS: a proposal CSV uploaded under proposals/, kemensos/ or mandiri/ starts the proposal workflow',
+      eventPattern: objectCreatedPattern(props.proposalsBucket, ...KEYS.uploadPrefixes),
       targets: [
         new targets.SfnStateMachine(props.proposalWorkflow, {
           deadLetterQueue: this.deadLetterQueue,
@@ -90,13 +90,14 @@ export class Intake extends Construct {
   }
 }
 
-function objectCreatedPattern(bucket: s3.IBucket, prefix: string): events.EventPattern {
+/** Objects created in the bucket under any of the prefixes (an EventBridge array of matchers is an OR). */
+function objectCreatedPattern(bucket: s3.IBucket, ...prefixes: string[]): events.EventPattern {
   return {
     source: ['aws.s3'],
     detailType: ['Object Created'],
     detail: {
       bucket: { name: [bucket.bucketName] },
-      object: { key: events.Match.prefix(prefix) },
+      object: { key: events.Match.anyOf(...prefixes.map((prefix) => events.Match.prefix(prefix))) },
     },
   };
 }

@@ -41,9 +41,14 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   ingest: {
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
-    // The upload's own version (GetObject with VersionId) and, without one, HeadObject.
+    // The upload's own version (GetObject with VersionId) and, without one, HeadObject, under each
+    // source's prefix (MUSDES, KEMENSOS, MANDIRI): reads only, the writers are the uploaders' own.
     'objects:proposals:proposals/*': s3('GetObject', 'GetObjectVersion'),
     'list:proposals:proposals/*': s3('ListBucket'),
+    'objects:proposals:kemensos/*': s3('GetObject', 'GetObjectVersion'),
+    'list:proposals:kemensos/*': s3('ListBucket'),
+    'objects:proposals:mandiri/*': s3('GetObject', 'GetObjectVersion'),
+    'list:proposals:mandiri/*': s3('ListBucket'),
     // Staged rows stream through a multipart upload (aborted for a file that cannot be read); the
     // file-level report is one PutObject.
     'objects:proposals:staging/*': s3('PutObject', 'AbortMultipartUpload'),
@@ -338,6 +343,8 @@ describe('least privilege per function', () => {
     const listings = statementsOf('ingest').filter((statement) => asArray(statement.Action).includes('s3:ListBucket'));
     expect(listings).toEqual([
       expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['proposals/*'] } } }),
+      expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['kemensos/*'] } } }),
+      expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['mandiri/*'] } } }),
     ]);
   });
 

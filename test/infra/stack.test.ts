@@ -252,14 +252,14 @@ describe('workflows', () => {
 });
 
 describe('intake', () => {
-  it('starts the proposal workflow for objects created under proposals/ in the proposals bucket', () => {
+  it('starts the proposal workflow for objects created under proposals/, kemensos/ and mandiri/ in the proposals bucket', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
         detail: {
           bucket: { name: [ref(synth.logicalId(synth.stack.storage.proposalsBucket))] },
-          object: { key: [{ prefix: 'proposals/' }] },
+          object: { key: [{ prefix: 'proposals/' }, { prefix: 'kemensos/' }, { prefix: 'mandiri/' }] },
         },
       },
       Targets: [

@@ -40,12 +40,17 @@ describe('S3 object-created reports as EventBridge Object Created events', () =>
     expect(toObjectCreatedEvent(created('proposals/a.csv', 'v1'), 'r').detail.object['version-id']).toBe('v1');
   });
 
-  it('matches the proposal rule only under proposals/ of the proposals bucket', () => {
-    const inside = toObjectCreatedEvent(created('proposals/3371/2026-11/a.csv'), 'r');
+  it('matches the proposal rule only under proposals/, kemensos/ and mandiri/ of the proposals bucket', () => {
+    for (const prefix of ['proposals/', 'kemensos/', 'mandiri/']) {
+      const inside = toObjectCreatedEvent(created(`${prefix}3371/2026-11/a.csv`), 'r');
+      expect(matchesProposalRule(inside, 'dtks-proposals'), prefix).toBe(true);
+      expect(matchesProposalRule(inside, 'another-bucket'), prefix).toBe(false);
+    }
     const outside = toObjectCreatedEvent(created('reports/3371/a.csv'), 'r');
-    expect(matchesProposalRule(inside, 'dtks-proposals')).toBe(true);
-    expect(matchesProposalRule(inside, 'another-bucket')).toBe(false);
     expect(matchesProposalRule(outside, 'dtks-proposals')).toBe(false);
+    expect(matchesProposalRule(toObjectCreatedEvent(created('kemensos-3371/a.csv'), 'r'), 'dtks-proposals')).toBe(
+      false,
+    );
     const population = toObjectCreatedEvent(created('reference/population/3371.csv'), 'r');
     expect(matchesPopulationRule(population, 'dtks-proposals')).toBe(true);
     expect(matchesProposalRule(population, 'dtks-proposals')).toBe(false);

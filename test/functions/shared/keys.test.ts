@@ -22,12 +22,47 @@ describe('the S3 keys (KEYS)', () => {
     expect(KEYS.changeSet(PERIOD).startsWith(KEYS.stipulationPrefix)).toBe(true);
     expect(KEYS.changeSetSummary(PERIOD).startsWith(KEYS.stipulationPrefix)).toBe(true);
     expect(KEYS.populationPrefix).toBe('reference/population/');
-    expect(parseUploadKey(KEYS.upload(REGENCY, PERIOD, 'usulan.csv'))).toMatchObject({
+    expect(parseUploadKey(KEYS.upload('MUSDES', REGENCY, PERIOD, 'usulan.csv'))).toMatchObject({
       valid: true,
       regency: REGENCY,
       period: PERIOD,
     });
     expect(KEYS.acceptedRows(PROPOSAL)).toBe(`staging/${PROPOSAL}/accepted.ndjson`);
+  });
+
+  it('reads the source of an upload from its prefix: proposals/ MUSDES, kemensos/ KEMENSOS, mandiri/ MANDIRI', () => {
+    expect(KEYS.uploadPrefixes).toEqual(['proposals/', 'kemensos/', 'mandiri/']);
+    for (const [source, prefix] of [
+      ['MUSDES', 'proposals/'],
+      ['KEMENSOS', 'kemensos/'],
+      ['MANDIRI', 'mandiri/'],
+    ] as const) {
+      expect(KEYS.uploadPrefixOf(source)).toBe(prefix);
+      const key = KEYS.upload(source, REGENCY, PERIOD, 'usulan.csv');
+      expect(key).toBe(`${prefix}${REGENCY}/${PERIOD}/usulan.csv`);
+      expect(parseUploadKey(key)).toEqual({
+        valid: true,
+        source,
+        regency: REGENCY,
+        province: '33',
+        period: PERIOD,
+        fileName: 'usulan.csv',
+      });
+    }
+  });
+
+  it('refuses a key under no upload prefix, naming the three accepted locations in Bahasa Indonesia', () => {
+    for (const key of ['usulan/3371/2026-11/usulan.csv', 'Kemensos3371/2026-11/usulan.csv', '3371/2026-11/a.csv']) {
+      const location = parseUploadKey(key);
+      expect(location.valid).toBe(false);
+      if (location.valid) continue;
+      for (const prefix of ['proposals/', 'kemensos/', 'mandiri/']) expect(location.reason).toContain(prefix);
+      expect(location.reason).toContain(`Lokasi berkas '${key}' tidak sesuai`);
+    }
+    // Under a known prefix but malformed: the source is still known, the regency and period read where they can.
+    const bad = parseUploadKey('kemensos/3371/2026-13/usulan.csv');
+    expect(bad).toMatchObject({ valid: false, source: 'KEMENSOS', regency: '3371', period: '' });
+    expect(parseUploadKey('proposals/3371/2026-11/sub/usulan.csv')).toMatchObject({ valid: false, source: 'MUSDES' });
   });
 
   it('keeps the .xlsx report and the summary beside the CSV return report, as the CLI names them', () => {
