@@ -4,6 +4,7 @@
  * and monitoring. Environment-agnostic and synthesised fully offline (no lookups).
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
@@ -54,7 +55,15 @@ export class DtksStack extends Stack {
     const approvalTimeout = props.approvalTimeout ?? Duration.days(14);
     const storage = new Storage(this, 'Storage');
     this.storage = storage;
-    const { proposalsTable, masterTable, claimsTable, populationTable, proposalsBucket, exportsBucket } = storage;
+    const {
+      proposalsTable,
+      masterTable,
+      claimsTable,
+      populationTable,
+      registrationsTable,
+      proposalsBucket,
+      exportsBucket,
+    } = storage;
 
     this.pseudonymKey = new secretsmanager.Secret(this, 'PseudonymKey', {
       description: 'DTKS: HMAC key of the pseudonymised exports (NIK and No. KK hashes)',
@@ -219,6 +228,23 @@ export class DtksStack extends Stack {
       .bindTable({ table: populationTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] })
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.populationDeltaPrefix })
       .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.populationDeltaSummaryPrefix });
+    // Public (no sign-in): a new registration (conditional PutItem) and one by its receipt (GetItem); of the
+    // proposals table only the `status` of a proposal's META item, the projection its lookup sends.
+    const registrationsHandler = new DtksFunction(this, 'RegistrationsHandler', {
+      name: 'registrations-api',
+      timeout: Duration.seconds(10),
+    }).bindTable({ table: registrationsTable, actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] });
+    registrationsHandler.addEnvironment(ENV.proposalsTable, proposalsTable.tableName);
+    registrationsHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [proposalsTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
     // A stopped proposal execution: the proposal's META (GetItem, UpdateItem), its tasks (UpdateItem) and
     // their audit events (PutItem); its own claims (conditional DeleteItem) from the accepted rows.
     const recordStopped = new DtksFunction(this, 'RecordStopped', {
@@ -248,6 +274,7 @@ export class DtksStack extends Stack {
       'load-population': loadPopulation,
       'load-population-delta': loadPopulationDelta,
       'record-stopped': recordStopped,
+      'registrations-api': registrationsHandler,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
@@ -276,6 +303,7 @@ export class DtksStack extends Stack {
     });
     this.approvalsApi = new ApprovalsApi(this, 'ApprovalsApi', {
       handler: approvalsHandler,
+      registrationsHandler,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
     });
     this.schedule = new StipulationSchedule(this, 'StipulationSchedule', {

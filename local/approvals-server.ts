@@ -3,12 +3,31 @@
  * with the same routes and the same authorisation rules. Production authenticates with Cognito JWTs;
  * locally a user presents `Authorization: Bearer <username>` of one of the local users, whose claims
  * the server puts where the JWT authorizer puts them. Loopback only: there is nothing secret here.
+ *
+ * The public self-registration routes (REGISTRATION_ROUTES) go to registrations-api without sign-in, as
+ * on AWS where they have no authorizer. API Gateway throttles them per route; locally a token bucket per
+ * client address does it (429), and a body over MAX_REGISTRATION_BYTES is refused with 413 unread.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { APPROVAL_ROUTES, type ApprovalRoute, CLAIM_NAMES, type Principal, routeKeyOf } from '#shared/contracts.ts';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import {
+  APPROVAL_ROUTES,
+  type ApprovalRoute,
+  CLAIM_NAMES,
+  type Principal,
+  REGISTRATION_ROUTES,
+  type RegistrationRoute,
+  registrationRouteKeyOf,
+  routeKeyOf,
+} from '#shared/contracts.ts';
+import { MAX_REGISTRATION_BYTES } from '#shared/registrations.ts';
 import type { LocalFunctions } from './functions.ts';
+import { TokenBuckets } from './token-buckets.ts';
 
 /** Local users for the given regencies: an operator and an approver per regency, an approver per province. */
 export function localUsers(regencies: readonly string[]): Principal[] {
@@ -26,14 +45,39 @@ export function localUsers(regencies: readonly string[]): Principal[] {
   return users;
 }
 
-function matchRoute(
-  method: string,
-  path: string,
-): { routeKey: string; pathParameters?: Record<string, string> } | undefined {
+interface MatchedRoute {
+  routeKey: string;
+  pathParameters?: Record<string, string>;
+  /** A self-registration route: no sign-in, rate- and size-limited, to registrations-api. */
+  public: boolean;
+}
+
+/** Every route of the production HTTP API (contracts.ts, declared in API Gateway by infra/), by its key. */
+const ROUTES: readonly { routeKey: string; method: string; path: string; public: boolean }[] = [
+  ...(Object.keys(APPROVAL_ROUTES) as ApprovalRoute[]).map((route) => ({
+    routeKey: routeKeyOf(route),
+    ...APPROVAL_ROUTES[route],
+    public: false,
+  })),
+  ...(Object.keys(REGISTRATION_ROUTES) as RegistrationRoute[]).map((route) => ({
+    routeKey: registrationRouteKeyOf(route),
+    ...REGISTRATION_ROUTES[route],
+    public: true,
+  })),
+];
+
+/** The local stand-in for the stage throttling of the public routes (infra/constructs/approvals-api.ts). */
+export interface PublicRateLimit {
+  /** Requests a client may make at once. */
+  burst: number;
+  /** Requests per second a client regains. */
+  perSecond: number;
+}
+export const DEFAULT_PUBLIC_RATE_LIMIT: PublicRateLimit = { burst: 20, perSecond: 2 };
+
+function matchRoute(method: string, path: string): MatchedRoute | undefined {
   const parts = path.split('/').filter(Boolean);
-  // The routes of the production HTTP API (contracts.ts, declared in API Gateway by infra/).
-  for (const route of Object.keys(APPROVAL_ROUTES) as ApprovalRoute[]) {
-    const { method: routeMethod, path: routePath } = APPROVAL_ROUTES[route];
+  for (const { routeKey, method: routeMethod, path: routePath, public: isPublic } of ROUTES) {
     if (routeMethod !== method) continue;
     const routeParts = routePath.split('/').filter(Boolean);
     if (routeParts.length !== parts.length) continue;
@@ -47,7 +91,7 @@ function matchRoute(
       return part === value;
     });
     if (matches) {
-      return { routeKey: routeKeyOf(route), pathParameters: Object.keys(parameters).length ? parameters : undefined };
+      return { routeKey, pathParameters: Object.keys(parameters).length ? parameters : undefined, public: isPublic };
     }
   }
   return undefined;
@@ -63,8 +107,11 @@ export async function startApprovalsServer(options: {
   functions: LocalFunctions;
   users: readonly Principal[];
   port?: number;
+  publicRateLimit?: PublicRateLimit;
 }): Promise<ApprovalsServer> {
   const users = new Map(options.users.map((user) => [user.username, user]));
+  const limit = options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT;
+  const buckets = new TokenBuckets(limit.burst, limit.perSecond);
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       send(response, 500, { code: 'INTERNAL', message: 'Terjadi kesalahan internal' });
@@ -76,6 +123,7 @@ export async function startApprovalsServer(options: {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = matchRoute(request.method ?? 'GET', url.pathname);
     if (!route) return send(response, 404, { code: 'NOT_FOUND', message: 'Not Found' });
+    if (route.public) return handlePublic(request, response, url, route);
     const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
     const user = bearer ? users.get(bearer) : undefined;
     // API Gateway's JWT authorizer answers 401 before the function runs; so does this server.
@@ -129,6 +177,63 @@ export async function startApprovalsServer(options: {
     response.end(result.body ?? '');
   }
 
+  /** A self-registration route: the event API Gateway sends without an authorizer. */
+  async function handlePublic(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    route: MatchedRoute,
+  ): Promise<void> {
+    const client = request.socket.remoteAddress ?? '127.0.0.1';
+    const wait = buckets.take(client);
+    if (wait > 0) {
+      response.setHeader('retry-after', String(Math.ceil(wait)));
+      return send(response, 429, {
+        code: 'TOO_MANY_REQUESTS',
+        message: `Terlalu banyak permintaan; coba lagi dalam ${Math.ceil(wait)} detik`,
+      });
+    }
+    const body = await readBody(request, MAX_REGISTRATION_BYTES);
+    if (body === undefined) {
+      return send(response, 413, {
+        code: 'TOO_LARGE',
+        message: `Isi pendaftaran terlalu besar (paling besar ${MAX_REGISTRATION_BYTES / 1024} KiB)`,
+      });
+    }
+    const event = {
+      version: '2.0',
+      routeKey: route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers: { 'content-type': request.headers['content-type'] ?? '' },
+      queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+      pathParameters: route.pathParameters,
+      body: body || undefined,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: url.host,
+        domainPrefix: 'local',
+        http: {
+          method: request.method ?? 'GET',
+          path: url.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: client,
+          userAgent: request.headers['user-agent'] ?? '',
+        },
+        requestId: crypto.randomUUID(),
+        routeKey: route.routeKey,
+        stage: '$default',
+        time: new Date().toISOString(),
+        timeEpoch: Date.now(),
+      },
+    } satisfies APIGatewayProxyEventV2;
+    const result = (await options.functions.invoke('registrations-api', event)) as APIGatewayProxyStructuredResultV2;
+    response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers ?? {}) });
+    response.end(result.body ?? '');
+  }
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -143,8 +248,15 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+/** The body as text; with `limit`, undefined once it passes that many bytes (the rest is read and dropped). */
+async function readBody(request: IncomingMessage): Promise<string>;
+async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined>;
+async function readBody(request: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<string | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let bytes = 0;
+  for await (const chunk of request) {
+    bytes += (chunk as Buffer).length;
+    if (bytes <= limit) chunks.push(chunk as Buffer);
+  }
+  return bytes > limit ? undefined : Buffer.concat(chunks).toString('utf8');
 }

@@ -30,7 +30,7 @@ export interface LocalEndpoints {
 }
 
 export interface LocalResourceNames {
-  tables: { master: string; proposals: string; claims: string; population: string };
+  tables: { master: string; proposals: string; claims: string; population: string; registrations: string };
   buckets: { proposals: string; exports: string };
 }
 
@@ -40,6 +40,7 @@ export const LOCAL_RESOURCES: LocalResourceNames = {
     proposals: 'dtks-proposals',
     claims: 'dtks-claims',
     population: 'dtks-population',
+    registrations: 'dtks-registrations',
   },
   buckets: { proposals: 'dtks-proposals', exports: 'dtks-exports' },
 };
@@ -49,7 +50,7 @@ export const LOCAL_PSEUDONYM_KEY = 'dtks-local-pseudonym-key-not-secret';
 
 /** The table definitions of TABLES as CreateTable inputs (on-demand, as in production). */
 export function tableDefinitions(names: LocalResourceNames['tables']): CreateTableCommandInput[] {
-  const { master, proposals, claims, population } = TABLES;
+  const { master, proposals, claims, population, registrations } = TABLES;
   return [
     table(names.master, [master.partitionKey], [master.familyIndex, master.regencyIndex, master.identityIndex]),
     table(
@@ -59,6 +60,7 @@ export function tableDefinitions(names: LocalResourceNames['tables']): CreateTab
     ),
     table(names.claims, [claims.partitionKey], []),
     table(names.population, [population.partitionKey], []),
+    table(names.registrations, [registrations.partitionKey], [registrations.gatheringIndex]),
   ];
 }
 
@@ -152,6 +154,7 @@ export function localEnvironmentVariables(
     [ENV.masterTable]: names.tables.master,
     [ENV.claimsTable]: names.tables.claims,
     [ENV.populationTable]: names.tables.population,
+    [ENV.registrationsTable]: names.tables.registrations,
     [ENV.proposalsBucket]: names.buckets.proposals,
     [ENV.exportsBucket]: names.buckets.exports,
     [ENV.pseudonymKey]: LOCAL_PSEUDONYM_KEY,

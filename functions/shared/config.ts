@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_ANONYMITY_K } from '#core/anonymity.ts';
+import { DEFAULT_CUTOFF_DAY, MAX_CUTOFF_DAY } from '#core/registration.ts';
 import { ENV } from './contracts.ts';
 import { ConfigurationError } from './errors.ts';
 
@@ -17,6 +18,8 @@ const SCHEMA = {
   masterTable: nonEmpty,
   claimsTable: nonEmpty,
   populationTable: nonEmpty,
+  registrationsTable: nonEmpty,
+  mandiriCutoffDay: z.coerce.number().int().min(1).max(MAX_CUTOFF_DAY),
   proposalsBucket: nonEmpty,
   exportsBucket: nonEmpty,
   pseudonymKeySecretArn: nonEmpty,
@@ -27,7 +30,11 @@ const SCHEMA = {
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */
-const DEFAULTS: Partial<Record<ConfigKey, string>> = { reportLanguage: 'id', anonymityK: String(DEFAULT_ANONYMITY_K) };
+const DEFAULTS: Partial<Record<ConfigKey, string>> = {
+  reportLanguage: 'id',
+  anonymityK: String(DEFAULT_ANONYMITY_K),
+  mandiriCutoffDay: String(DEFAULT_CUTOFF_DAY),
+};
 
 export type Config = { [K in ConfigKey]: z.infer<(typeof SCHEMA)[K]> };
 

@@ -188,6 +188,14 @@ export const TABLES = {
    * changes (deltaStamp) and keeps its ledger of applied files here too, under pk DELTA_FILE#<hash>.
    */
   population: { partitionKey: 'nik' },
+  /**
+   * Self-registrations (pendaftaran mandiri): pk receipt. Gathering index: gathering = `<regency>#<period>`,
+   * sorted by receivedAt, what the gatherer reads at the cut-off (functions/shared/registrations-repository.ts).
+   */
+  registrations: {
+    partitionKey: 'receipt',
+    gatheringIndex: { name: 'byGathering', partitionKey: 'gathering', sortKey: 'receivedAt' },
+  },
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -497,6 +505,9 @@ export const ENV = {
   masterTable: 'MASTER_TABLE',
   claimsTable: 'CLAIMS_TABLE',
   populationTable: 'POPULATION_TABLE',
+  registrationsTable: 'REGISTRATIONS_TABLE',
+  /** Day of the month (1–28, default 25) at 00:00 WIB from which a self-registration joins the next month. */
+  mandiriCutoffDay: 'MANDIRI_CUTOFF_DAY',
   proposalsBucket: 'PROPOSALS_BUCKET',
   exportsBucket: 'EXPORTS_BUCKET',
   /** AWS: Secrets Manager secret holding the key of the pseudonymising HMAC. */
@@ -536,6 +547,8 @@ export const FUNCTIONS = {
   'load-population-delta': { placeholder: null },
   /** Not in a state machine: records FAILED the proposal of a stopped execution (EventBridge status change rule). */
   'record-stopped': { placeholder: null },
+  /** Not in a state machine: the public self-registration endpoint (REGISTRATION_ROUTES, no sign-in). */
+  'registrations-api': { placeholder: null },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -564,10 +577,35 @@ export const APPROVAL_ROUTES = {
 } as const satisfies Record<string, { method: 'GET' | 'POST'; path: `/${string}` }>;
 export type ApprovalRoute = keyof typeof APPROVAL_ROUTES;
 
+/**
+ * The public routes of self-registration (pendaftaran mandiri), declared once like APPROVAL_ROUTES: on
+ * the same HTTP API but without the JWT authorizer, throttled, and handled by registrations-api.
+ */
+export const REGISTRATION_ROUTES = {
+  /** Register one family (body: REGISTRATION_REQUEST, at most MAX_REGISTRATION_BYTES); answers a receipt. */
+  register: { method: 'POST', path: '/registrations' },
+  /** A registration's status, by receipt and the NIK of one of its members (`?nik=`). */
+  lookup: { method: 'GET', path: '/registrations/{receipt}' },
+} as const satisfies Record<string, { method: 'GET' | 'POST'; path: `/${string}` }>;
+export type RegistrationRoute = keyof typeof REGISTRATION_ROUTES;
+
 /** API Gateway's route key of a route, `<METHOD> <path>`: what the event's `routeKey` carries. */
 export function routeKeyOf(route: ApprovalRoute): string {
   const { method, path } = APPROVAL_ROUTES[route];
   return `${method} ${path}`;
+}
+
+/** The route key of a public registration route. */
+export function registrationRouteKeyOf(route: RegistrationRoute): string {
+  const { method, path } = REGISTRATION_ROUTES[route];
+  return `${method} ${path}`;
+}
+
+/** The registration route whose key an event carries; undefined for any other. */
+export function registrationRouteOf(routeKey: string): RegistrationRoute | undefined {
+  return (Object.keys(REGISTRATION_ROUTES) as RegistrationRoute[]).find(
+    (route) => registrationRouteKeyOf(route) === routeKey,
+  );
 }
 
 /** The route whose key an event carries; undefined for any other. */

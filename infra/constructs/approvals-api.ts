@@ -2,6 +2,9 @@
  * Approvals API: an HTTP API behind a Cognito JWT authorizer, every route served by the approvals-api
  * function (which checks role and area from the token's claims). The function may answer task tokens
  * of the proposal workflow only; tokens never leave DynamoDB and the function.
+ *
+ * The same API serves the public self-registration routes (REGISTRATION_ROUTES) without an authorizer,
+ * through their own function (registrations-api) and with their own, lower throttling per route.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -12,11 +15,18 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { APPROVAL_ROUTES, CLAIM_NAMES } from '#shared/contracts.ts';
+import { APPROVAL_ROUTES, CLAIM_NAMES, REGISTRATION_ROUTES, registrationRouteKeyOf } from '#shared/contracts.ts';
+import { acknowledge } from './acknowledge.ts';
 import type { DtksFunction } from './dtks-function.ts';
 
 export interface ApprovalsApiProps {
   readonly handler: DtksFunction;
+  /** Serves the public self-registration routes (no authorizer). */
+  readonly registrationsHandler: DtksFunction;
+  /** Steady-state requests per second on each public registration route, all clients together. @default 10 */
+  readonly registrationRateLimit?: number;
+  /** @default 20 */
+  readonly registrationBurstLimit?: number;
   /** The workflow whose approval tasks the API answers (SendTaskSuccess / SendTaskFailure). */
   readonly proposalWorkflow: sfn.IStateMachine;
   /** Steady-state requests per second over all routes. @default 50 */
@@ -35,6 +45,8 @@ export class ApprovalsApi extends Construct {
   public readonly httpApi: apigw.HttpApi;
   public readonly stage: apigw.HttpStage;
   public readonly accessLogGroup: logs.LogGroup;
+  /** The self-registration routes, without authorizer. */
+  public readonly publicRoutes: apigw.HttpRoute[];
 
   constructor(scope: Construct, id: string, props: ApprovalsApiProps) {
     super(scope, id);
@@ -97,6 +109,23 @@ export class ApprovalsApi extends Construct {
     for (const { path, method } of Object.values(APPROVAL_ROUTES)) {
       this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod[method]], integration });
     }
+    // Self-registration: a citizen has no account, so these two routes alone have no authorizer.
+    const registrations = new HttpLambdaIntegration('RegistrationsHandler', props.registrationsHandler);
+    this.publicRoutes = Object.values(REGISTRATION_ROUTES).flatMap(({ path, method }) =>
+      this.httpApi.addRoutes({
+        path,
+        methods: [apigw.HttpMethod[method]],
+        integration: registrations,
+        authorizer: new apigw.HttpNoneAuthorizer(),
+      }),
+    );
+    for (const route of this.publicRoutes) {
+      acknowledge(
+        route,
+        'APIG4',
+        'Pendaftaran mandiri (Permensos 3/2021): a citizen registers a family without an account. The route is throttled per route, bodies over 64 KiB are refused, and the receipt lookup answers a status only, the same 404 for a wrong receipt or NIK.',
+      );
+    }
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -107,6 +136,9 @@ export class ApprovalsApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      // Route settings cannot be set through the L2 stage: the public routes get their own, lower limits.
+      // They apply to all clients together (API Gateway has no per-client throttling without usage plans).
+
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
         // Who called what and the outcome; no bodies, no tokens.
@@ -125,6 +157,20 @@ export class ApprovalsApi extends Construct {
         ),
       },
     });
+
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      (Object.keys(REGISTRATION_ROUTES) as (keyof typeof REGISTRATION_ROUTES)[]).map((route) => [
+        registrationRouteKeyOf(route),
+        // RouteSettings is untyped JSON in the L1: CloudFormation's own property names.
+        {
+          ThrottlingRateLimit: props.registrationRateLimit ?? 10,
+          ThrottlingBurstLimit: props.registrationBurstLimit ?? 20,
+        },
+      ]),
+    );
+    // Route settings name routes by key: the routes must exist before the stage names them.
+    for (const route of this.publicRoutes) this.stage.node.addDependency(route);
 
     // The API sends decisions with SendTaskSuccess only: never SendTaskFailure or SendTaskHeartbeat.
     props.handler.allowSendTaskSuccess(props.proposalWorkflow);

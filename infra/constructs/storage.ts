@@ -130,6 +130,8 @@ export class Storage extends Construct {
   public readonly proposalsTable: DtksTable;
   public readonly claimsTable: DtksTable;
   public readonly populationTable: DtksTable;
+  /** Self-registrations (pendaftaran mandiri), by receipt; gathered per regency and month. */
+  public readonly registrationsTable: DtksTable;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
@@ -226,6 +228,15 @@ export class Storage extends Construct {
       encryptionKey: this.key,
       environmentVariable: ENV.populationTable,
       partitionKey: TABLES.population.partitionKey,
+      removalPolicy,
+    });
+    // A table of its own, not items of the proposals table: the public endpoint's role writes here and
+    // reads no proposal item but its status.
+    this.registrationsTable = new DtksTable(this, 'Registrations', {
+      encryptionKey: this.key,
+      environmentVariable: ENV.registrationsTable,
+      partitionKey: TABLES.registrations.partitionKey,
+      indexes: [TABLES.registrations.gatheringIndex],
       removalPolicy,
     });
   }

@@ -38,6 +38,14 @@ const COMMON: Record<string, string[]> = {
  * key with 403 AccessDenied, not 404 NoSuchKey, and openObject could not tell "absent" from "refused".
  */
 const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
+  // Public, no sign-in: a registration's conditional PutItem and its GetItem by receipt; of the proposals
+  // table a GetItem limited to the status attribute (asserted with its condition below). No Query, no
+  // UpdateItem: it can list no registration and change none.
+  'registrations-api': {
+    'table:registrations': ddb('GetItem', 'PutItem'),
+    'table:proposals': ddb('GetItem'),
+    'key:dynamodb': kms('Decrypt'),
+  },
   ingest: {
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
@@ -219,6 +227,7 @@ function grantsOf(name: FunctionName): Record<string, string[]> {
     [synth.logicalId(storage.masterTable), 'master'],
     [synth.logicalId(storage.claimsTable), 'claims'],
     [synth.logicalId(storage.populationTable), 'population'],
+    [synth.logicalId(storage.registrationsTable), 'registrations'],
   ]);
   const buckets = new Map<string, string>([
     [synth.logicalId(storage.proposalsBucket), 'proposals'],
@@ -269,6 +278,22 @@ function everyGrant(): { name: FunctionName; resource: string; action: string }[
     ),
   );
 }
+
+describe('the public registrations function', () => {
+  it('reads of the proposals table only the status of a proposal item (dynamodb:Attributes)', () => {
+    const onProposals = statementsOf('registrations-api').filter((statement) =>
+      asArray(statement.Resource)
+        .map(flattenResource)
+        .some((resource) => resource === `<${synth.logicalId(synth.stack.storage.proposalsTable)}.Arn>`),
+    );
+    expect(onProposals).toHaveLength(1);
+    expect(onProposals[0]?.Action).toBe('dynamodb:GetItem');
+    expect(onProposals[0]?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    });
+  });
+});
 
 describe('least privilege per function', () => {
   it('has an expected grant table for every function of the stack', () => {

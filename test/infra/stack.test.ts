@@ -93,7 +93,7 @@ describe('storage', () => {
   it('creates every table on demand with point-in-time recovery and the customer-managed key', () => {
     const key = synth.logicalId(synth.stack.storage.key);
     const tables = synth.template.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(4);
+    expect(Object.keys(tables)).toHaveLength(5);
     for (const [id, table] of Object.entries(tables)) {
       expect(table.Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
       expect(table.Properties.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -137,6 +137,13 @@ describe('storage', () => {
         gsi(TABLES.proposals.stipulationIndex),
         gsi(TABLES.proposals.regencyIndex),
       ],
+    });
+  });
+
+  it('keys the registrations table by receipt with the gathering index by regency and period', () => {
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: TABLES.registrations.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [gsi(TABLES.registrations.gatheringIndex)],
     });
   });
 
@@ -380,12 +387,37 @@ describe('approvals API', () => {
         AuthorizerId: Match.anyValue(),
       });
     }
-    synth.template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: {
         Audience: [ref(synth.logicalId(synth.stack.approvalsApi.userPoolClient))],
         Issuer: Match.anyValue(),
+      },
+    });
+  });
+
+  it('serves only the two self-registration routes without an authorizer, through registrations-api, throttled per route', () => {
+    const routes = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Route'));
+    const open = routes.filter((route) => route.Properties.AuthorizationType === 'NONE');
+    expect(open.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'GET /registrations/{receipt}',
+      'POST /registrations',
+    ]);
+    for (const route of routes) {
+      if (route.Properties.AuthorizationType !== 'NONE') expect(route.Properties.AuthorizationType).toBe('JWT');
+    }
+    const integrations = synth.template.findResources('AWS::ApiGatewayV2::Integration');
+    const handler = synth.logicalId(synth.stack.functions['registrations-api']);
+    for (const route of open) {
+      const target = JSON.stringify(route.Properties.Target);
+      const integration = Object.entries(integrations).find(([id]) => target.includes(id))?.[1];
+      expect(JSON.stringify(integration?.Properties.IntegrationUri)).toContain(handler);
+    }
+    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: {
+        'POST /registrations': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        'GET /registrations/{receipt}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       },
     });
   });

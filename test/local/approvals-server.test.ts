@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from '#local/approvals-server.ts';
 import type { LocalFunctions } from '#local/functions.ts';
-import { APPROVAL_ROUTES, type ApprovalRoute, approvalRouteOf, routeKeyOf } from '#shared/contracts.ts';
+import {
+  APPROVAL_ROUTES,
+  type ApprovalRoute,
+  approvalRouteOf,
+  registrationRouteKeyOf,
+  routeKeyOf,
+} from '#shared/contracts.ts';
 
 /** The route key and path parameters the server hands to the approvals-api function. */
 interface Delivered {
@@ -53,5 +59,61 @@ describe('the local approvals server', () => {
     expect((await request('POST', '/tasks')).status).toBe(404);
     expect((await request('GET', '/proposals/x/decision/extra')).status).toBe(404);
     expect(approvalRouteOf('GET /proposals')).toBeUndefined();
+  });
+});
+
+describe('the public registration routes of the local server', () => {
+  let open: ApprovalsServer;
+  const invoked: string[] = [];
+
+  beforeAll(async () => {
+    const functions = {
+      async invoke(name: string, event: Delivered) {
+        invoked.push(name);
+        return { statusCode: 201, body: JSON.stringify({ name, routeKey: event.routeKey }) };
+      },
+    } as unknown as LocalFunctions;
+    open = await startApprovalsServer({
+      functions,
+      users: localUsers(['3371']),
+      publicRateLimit: { burst: 3, perSecond: 0.001 },
+    });
+  });
+  afterAll(() => open?.stop());
+
+  it('serves POST /registrations and GET /registrations/{receipt} without sign-in, to registrations-api', async () => {
+    const posted = await fetch(`${open.url}/registrations`, { method: 'POST', body: '{}' });
+    expect(posted.status).toBe(201);
+    expect(await posted.json()).toEqual({ name: 'registrations-api', routeKey: registrationRouteKeyOf('register') });
+    const looked = await fetch(`${open.url}/registrations/MDR-AAAAAAAAAAAAAAAA?nik=3371010101800001`);
+    expect(((await looked.json()) as Delivered).routeKey).toBe(registrationRouteKeyOf('lookup'));
+  });
+
+  it('refuses a body over 64 KiB with 413 and a message, without invoking the function', async () => {
+    const before = invoked.length;
+    const answer = await fetch(`${open.url}/registrations`, { method: 'POST', body: 'x'.repeat(64 * 1024 + 1) });
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { message: string }).message).toMatch(/terlalu besar/);
+    expect(invoked.length).toBe(before);
+  });
+
+  it('answers 429 in Bahasa Indonesia once a client has spent its burst, and keeps the approval routes apart', async () => {
+    const limited = await startApprovalsServer({
+      functions: { invoke: async () => ({ statusCode: 201, body: '{}' }) } as unknown as LocalFunctions,
+      users: localUsers(['3371']),
+      publicRateLimit: { burst: 2, perSecond: 0.001 },
+    });
+    const statuses: number[] = [];
+    let last = new Response();
+    for (let i = 0; i < 4; i++) {
+      last = await fetch(`${limited.url}/registrations/MDR-AAAAAAAAAAAAAAAA?nik=1`);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([201, 201, 429, 429]);
+    expect(last.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await last.json()) as { message: string }).message).toMatch(/Terlalu banyak permintaan/);
+    const approvals = await fetch(`${limited.url}/tasks`, { headers: { authorization: 'Bearer regency-3371' } });
+    expect(approvals.status).toBe(201);
+    await limited.stop();
   });
 });
