@@ -8,6 +8,7 @@ import { formatCsvRow } from './csv.ts';
 import type { CheckedRow, CheckSummary } from './integrity.ts';
 import { type Lang, messageFor } from './messages.ts';
 import type { ProposalFileInfo } from './proposal-reader.ts';
+import { type ProposalSource, SOURCE_NAMES } from './source.ts';
 
 export const REPORT_COLUMNS = ['baris', 'nik', 'no_kk', 'nama', 'hasil', 'kode', 'keterangan'] as const;
 
@@ -106,19 +107,28 @@ export function fileWarnings(info: ReadInfo, lang: Lang = 'id'): FileWarning[] {
 export const SUMMARY_COLUMNS = ['bagian', 'kode', 'tingkat', 'jumlah', 'keterangan'] as const;
 
 /**
- * The summary beside the return report, as rows of SUMMARY_COLUMNS: the file-level warnings (BERKAS),
+ * The summary beside the return report, as rows of SUMMARY_COLUMNS: the proposal's source (SUMBER) when
+ * the pipeline knows it (`dtks check` reads a file, not a proposal), the file-level warnings (BERKAS),
  * the rows per result code (KODE) and the totals (TOTAL). The same rows make the summary CSV and the
  * second sheet of the .xlsx report.
  */
-export function summaryRows(summary: CheckSummary, warnings: readonly FileWarning[], lang: Lang = 'id'): string[][] {
+export function summaryRows(
+  summary: CheckSummary,
+  warnings: readonly FileWarning[],
+  lang: Lang = 'id',
+  source?: ProposalSource,
+): string[][] {
   const level = (l: 'error' | 'warning') => (lang === 'id' ? (l === 'error' ? 'galat' : 'peringatan') : l);
-  const rows: string[][] = warnings.map((w) => [
-    'BERKAS',
-    w.code,
-    level('warning'),
-    w.count === undefined ? '' : String(w.count),
-    w.message,
-  ]);
+  const rows: string[][] = source ? [['SUMBER', source, '', '', SOURCE_NAMES[source][lang]]] : [];
+  rows.push(
+    ...warnings.map((w) => [
+      'BERKAS',
+      w.code,
+      level('warning'),
+      w.count === undefined ? '' : String(w.count),
+      w.message,
+    ]),
+  );
   for (const code of RESULT_CODES) {
     const count = summary.codes[code];
     if (count) rows.push(['KODE', code, level(levelOf(code)), String(count), messageFor(code, lang)]);
@@ -151,9 +161,15 @@ export function summaryRows(summary: CheckSummary, warnings: readonly FileWarnin
 }
 
 /** The summary as CSV (UTF-8 with BOM, like the report). */
-export function summaryCsv(summary: CheckSummary, warnings: readonly FileWarning[], lang: Lang = 'id'): string {
+export function summaryCsv(
+  summary: CheckSummary,
+  warnings: readonly FileWarning[],
+  lang: Lang = 'id',
+  source?: ProposalSource,
+): string {
   let text = BOM + formatCsvRow(SUMMARY_COLUMNS);
-  for (const row of summaryRows(summary, warnings, lang)) text += formatCsvRow(row, { neutraliseFormulas: true });
+  for (const row of summaryRows(summary, warnings, lang, source))
+    text += formatCsvRow(row, { neutraliseFormulas: true });
   return text;
 }
 

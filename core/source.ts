@@ -19,3 +19,8 @@ export const SOURCE_NAMES: Readonly<Record<ProposalSource, { id: string; en: str
 export function isProposalSource(value: unknown): value is ProposalSource {
   return typeof value === 'string' && (PROPOSAL_SOURCES as readonly string[]).includes(value);
 }
+
+/** The source of a proposal or a master record, MUSDES for one written before sources were kept. */
+export function sourceOf(record: { source?: ProposalSource | undefined }): ProposalSource {
+  return record.source ?? DEFAULT_SOURCE;
+}

@@ -5,6 +5,7 @@
 import type { CheckedRow, CheckSummary } from '#core/integrity.ts';
 import type { Lang } from '#core/messages.ts';
 import { createReportWriter, type FileWarning, RETURNED, type ReportWriter, summaryRows } from '#core/report.ts';
+import type { ProposalSource } from '#core/source.ts';
 import { type XlsxColumn, type XlsxSink, XlsxWriter } from './writer.ts';
 
 /** Columns of the .xlsx report: the CSV's, with NIK, No. KK and the codes as text cells. */
@@ -57,18 +58,24 @@ export class ReportWorkbook {
   }
 
   /** Adds the summary sheet and completes the file (without a summary for a file rejected as a whole). */
-  async close(summary?: { summary: CheckSummary; warnings: readonly FileWarning[] }): Promise<void> {
+  async close(summary?: {
+    summary: CheckSummary;
+    warnings: readonly FileWarning[];
+    source?: ProposalSource;
+  }): Promise<void> {
     await this.start();
     if (summary) {
       await this.xlsx.startSheet(SUMMARY_SHEET_NAME, SUMMARY_SHEET);
       await this.xlsx.addRows(
-        summaryRows(summary.summary, summary.warnings, this.lang).map(([bagian, kode, tingkat, jumlah, keterangan]) => [
-          bagian ?? '',
-          kode ?? '',
-          tingkat ?? '',
-          jumlah === undefined || jumlah === '' ? null : Number(jumlah),
-          keterangan ?? '',
-        ]),
+        summaryRows(summary.summary, summary.warnings, this.lang, summary.source).map(
+          ([bagian, kode, tingkat, jumlah, keterangan]) => [
+            bagian ?? '',
+            kode ?? '',
+            tingkat ?? '',
+            jumlah === undefined || jumlah === '' ? null : Number(jumlah),
+            keterangan ?? '',
+          ],
+        ),
       );
     }
     await this.xlsx.close();

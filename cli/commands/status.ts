@@ -1,4 +1,5 @@
 /** dtks status [proposal] [--regency <code>] — where proposals are, with their check summary and audit trail. */
+import { SOURCE_NAMES, sourceOf } from '#core/source.ts';
 import type { ProposalRecord } from '#shared/proposals-repository.ts';
 import { parseCommand, regencyOption } from '../args.ts';
 import { CliError } from '../errors.ts';
@@ -58,11 +59,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(
     `${formatTable(
-      ['usulan', 'kab/kota', 'periode', 'status', 'baris', 'diterima', 'dikembalikan', 'diterima pada'],
+      ['usulan', 'kab/kota', 'periode', 'sumber', 'status', 'baris', 'diterima', 'dikembalikan', 'diterima pada'],
       proposals.map((p) => [
         p.proposalId,
         p.regency,
         p.period,
+        sourceOf(p),
         p.status,
         p.summary?.rows ?? p.rows,
         p.summary?.accepted,
@@ -79,6 +81,7 @@ export function formatProposal(p: ProposalRecord): string {
   const lines = [
     `usulan ${p.proposalId}  (${p.regency}, ${p.period})`,
     `status: ${p.status}${p.reason ? ` — ${p.reason}` : ''}`,
+    `sumber: ${sourceOf(p)} (${SOURCE_NAMES[sourceOf(p)].id})`,
     `berkas: s3://${p.bucket}/${p.key}`,
     // File-level warnings (Windows-1252 fallback, unknown columns): once each, as the region is told.
     ...(p.warnings ?? []).map((warning) => `peringatan berkas: ${warning.message}`),

@@ -24,8 +24,9 @@ export async function run(argv: string[]): Promise<number> {
   else {
     process.stdout.write(
       `${formatTable(
-        ['usulan', 'tingkat', 'kab/kota', 'periode', 'dibuka'],
-        tasks.map((t) => [t.proposalId, t.level, t.regency, t.period, t.createdAt]),
+        ['usulan', 'tingkat', 'kab/kota', 'periode', 'sumber', 'dibuka'],
+        // The approver sees where each proposal came from (a task from before sources were kept has none).
+        tasks.map((t) => [t.proposalId, t.level, t.regency, t.period, t.source ?? '', t.createdAt]),
       )}\n`,
     );
   }

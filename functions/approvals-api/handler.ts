@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import { isResultCode } from '#core/codes.ts';
 import { messageFor } from '#core/messages.ts';
+import { SOURCE_NAMES, sourceOf } from '#core/source.ts';
 import { assertMayView, decisionLevelFor, principalFromClaims, taskScopeOf } from '#shared/approvals.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import { documents, s3, sfn } from '#shared/clients.ts';
@@ -67,7 +68,8 @@ function proposalIdOf(event: Event): string {
 
 async function listTasks(principal: Principal): Promise<Response> {
   const open = await tasks.listOpenTasks(taskScopeOf(principal));
-  return respond(200, { code: 'OK', message: `${open.length} tugas persetujuan menunggu`, tasks: open });
+  const listed = open.map((task) => ({ ...task, sourceName: SOURCE_NAMES[task.source].id }));
+  return respond(200, { code: 'OK', message: `${open.length} tugas persetujuan menunggu`, tasks: listed });
 }
 
 async function viewProposal(principal: Principal, proposalId: string): Promise<Response> {
@@ -89,10 +91,11 @@ async function viewProposal(principal: Principal, proposalId: string): Promise<R
   });
 }
 
-/** What a client sees of the proposal record: the workflow's bookkeeping stays inside. */
+/** What a client sees of the proposal record: the workflow's bookkeeping stays inside; its source always. */
 function publicView(proposal: ProposalRecord) {
   const { executionId: _execution, previousStatus: _previous, error: _error, ...visible } = proposal;
-  return visible;
+  const source = sourceOf(proposal);
+  return { ...visible, source, sourceName: SOURCE_NAMES[source].id };
 }
 
 async function decide(

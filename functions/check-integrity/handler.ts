@@ -7,6 +7,7 @@ import { ReportWorkbook } from '#adapters/xlsx/report-workbook.ts';
 import { type CheckSummary, checkProposal } from '#core/integrity.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { createReportWriter, summaryCsv } from '#core/report.ts';
+import { sourceOf } from '#core/source.ts';
 import { claimAcceptedRows } from '#shared/claim-check.ts';
 import { DynamoClaimRegistry } from '#shared/claims-repository.ts';
 import { documents, s3 } from '#shared/clients.ts';
@@ -96,10 +97,10 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
     s3,
     bucket,
     summaryKey,
-    summaryCsv(summary, warnings, config.reportLanguage),
+    summaryCsv(summary, warnings, config.reportLanguage, sourceOf(proposal)),
     'text/csv; charset=utf-8',
   );
-  await workbook.close({ summary, warnings });
+  await workbook.close({ summary, warnings, source: sourceOf(proposal) });
   await xlsxFile.close();
   await proposals.update(
     proposalId,

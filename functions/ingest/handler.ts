@@ -35,6 +35,9 @@ export const handler = lambda(INGEST_INPUT, async (input): Promise<IngestOutput>
     regency: location.regency,
     province: location.regency.slice(0, 2),
     period: location.period,
+    // Where the file was placed decides its source (functions/shared/uploads.ts); a key under no upload
+    // prefix (only a direct invocation can bring one) has none, and is returned below.
+    ...(location.source ? { source: location.source } : {}),
     status: 'RECEIVED',
     bucket: input.bucket,
     key: input.key,

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type ProposalStatus, StatusConflictError, sourcesOf, TAKE_OVER_FROM } from '#core/lifecycle.ts';
 import type { FileWarning } from '#core/report.ts';
+import type { ProposalSource } from '#core/source.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { StipulationRelease } from './contracts.ts';
 import { TABLES } from './contracts.ts';
@@ -46,6 +47,11 @@ export interface ProposalRecord {
   province: string;
   /** YYYY-MM; '' when the upload key did not name one. */
   period: string;
+  /**
+   * Where the proposal came from, read from its upload prefix by Ingest (core/source.ts). Absent on a
+   * record from before sources were kept and on a key under no upload prefix: sourceOf() reads MUSDES.
+   */
+  source?: ProposalSource;
   status: ProposalStatus;
   previousStatus?: ProposalStatus;
   bucket: string;

@@ -4,6 +4,7 @@
  * for clients: a client-facing read does not even fetch it.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ProposalSource, sourceOf } from '#core/source.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { type ApprovalLevel, TABLES } from './contracts.ts';
 import type { ProposalRecord } from './proposals-repository.ts';
@@ -20,6 +21,8 @@ export interface TaskView {
   regency: string;
   province: string;
   period: string;
+  /** Where the proposal came from (its record's source), so an approver sees it in the list. */
+  source: ProposalSource;
   createdAt: string;
   state: 'OPEN' | 'CLOSED';
   closedAt?: string;
@@ -64,6 +67,7 @@ export class TasksRepository {
       regency: proposal.regency,
       province: proposal.province,
       period: proposal.period,
+      source: sourceOf(proposal),
       createdAt,
       state: 'OPEN',
       taskToken,
@@ -124,16 +128,19 @@ export class TasksRepository {
       IndexName: taskIndex.name,
       KeyConditionExpression: '#scope = :scope',
       // The token is not even read: a client-facing list must not be able to leak it.
-      ProjectionExpression: 'proposalId, #level, regency, province, #period, createdAt, #state',
+      ProjectionExpression: 'proposalId, #level, regency, province, #period, #source, createdAt, #state',
       ExpressionAttributeNames: {
         '#scope': taskIndex.partitionKey,
         '#level': 'level',
         '#period': 'period',
+        '#source': 'source',
         '#state': 'state',
       },
       ExpressionAttributeValues: { ':scope': scope },
     })) {
-      tasks.push(item as unknown as TaskView);
+      // A task opened before sources were kept has none: its proposal was the regency's own (MUSDES).
+      const task = item as unknown as TaskView;
+      tasks.push({ ...task, source: sourceOf(task) });
     }
     return tasks;
   }

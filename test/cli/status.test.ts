@@ -54,6 +54,12 @@ describe('dtks status <proposal>', () => {
     ]);
   });
 
+  it('names where the proposal came from: MUSDES for a record without a source, KEMENSOS for a ministry upload', () => {
+    expect(formatProposal(proposal)).toContain('\nsumber: MUSDES (Musyawarah desa/kelurahan)\n');
+    const ministry = formatProposal({ ...proposal, source: 'KEMENSOS', key: 'kemensos/3371/2026-11/usulan.csv' });
+    expect(ministry).toContain('\nsumber: KEMENSOS (Kementerian Sosial)\n');
+  });
+
   it('names the report in both forms', () => {
     expect(formatProposal(proposal)).toContain(
       'laporan (Excel): reports/3371/3371-2026-11-abcdefabcdef/laporan-pengembalian.xlsx',

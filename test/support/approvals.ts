@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ProposalRow } from '#core/proposal.ts';
 import { KEYS, type Principal } from '#shared/contracts.ts';
-import { type CheckSummaryRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
+import { type CheckSummaryRecord, type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import type { TestAws } from './aws.ts';
 import { apiEvent, lambdaContext } from './lambda.ts';
 import { proposalRecord } from './proposals.ts';
@@ -31,9 +31,16 @@ export async function approvalHandlers(): Promise<{ api: Handler; requestApprova
 export async function proposalAwaitingRegency(
   aws: TestAws,
   requestApproval: Handler,
-  proposal: { proposalId: string; taskToken: string; summary: CheckSummaryRecord; accepted?: readonly ProposalRow[] },
+  proposal: {
+    proposalId: string;
+    taskToken: string;
+    summary: CheckSummaryRecord;
+    accepted?: readonly ProposalRow[];
+    /** More of the record, e.g. its source. */
+    fields?: Partial<ProposalRecord>;
+  },
 ): Promise<void> {
-  const { proposalId, taskToken, summary, accepted } = proposal;
+  const { proposalId, taskToken, summary, accepted, fields } = proposal;
   if (accepted) {
     await aws.clients.s3.send(
       new PutObjectCommand({
@@ -44,7 +51,7 @@ export async function proposalAwaitingRegency(
     );
   }
   await new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals).create(
-    proposalRecord(proposalId, { summary }),
+    proposalRecord(proposalId, { ...fields, summary }),
   );
   await requestApproval({ proposalId, level: 'REGENCY', taskToken }, lambdaContext('dtks-request-approval'));
 }

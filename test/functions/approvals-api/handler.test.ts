@@ -3,6 +3,7 @@ import type { ProposalRow } from '#core/proposal.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
+import type { ProposalRecord } from '#shared/proposals-repository.ts';
 import { TasksRepository } from '#shared/tasks-repository.ts';
 import {
   approvalHandlers,
@@ -46,9 +47,10 @@ async function proposalAwaitingRegency(
   proposalId: string,
   taskToken: string,
   accepted: readonly ProposalRow[] = [acceptedHead, acceptedChild],
+  fields: Partial<ProposalRecord> = {},
 ): Promise<void> {
   const summary = { rows: 3, accepted: 2, returned: 1, withWarnings: 0, codes: { NIK_NOT_FOUND: 1 } };
-  await proposalAwaitingRegencyOf(aws, requestApproval, { proposalId, taskToken, summary, accepted });
+  await proposalAwaitingRegencyOf(aws, requestApproval, { proposalId, taskToken, summary, accepted, fields });
 }
 
 beforeAll(async () => {
@@ -71,7 +73,13 @@ describe('approvals API', () => {
     const mine = await call('GET /tasks', regencyApprover);
     expect(mine.status).toBe(200);
     expect(mine.body.tasks).toEqual([
-      expect.objectContaining({ proposalId: '3371-2026-11-aaaaaaaaaaaa', level: 'REGENCY', regency: '3371' }),
+      expect.objectContaining({
+        proposalId: '3371-2026-11-aaaaaaaaaaaa',
+        level: 'REGENCY',
+        regency: '3371',
+        // A record from before sources were kept is the regency's own deliberation.
+        source: 'MUSDES',
+      }),
     ]);
     const others = await call('GET /tasks', otherRegencyApprover);
     expect(others.body.tasks).toEqual([]);
@@ -83,7 +91,11 @@ describe('approvals API', () => {
   it('shows a proposal with its counts per code and audit trail to its own region, 403 elsewhere, 404 unknown', async () => {
     const view = await call('GET /proposals/{proposalId}', operator, { proposalId: '3371-2026-11-aaaaaaaaaaaa' });
     expect(view.status).toBe(200);
-    expect(view.body.proposal).toMatchObject({ status: 'AWAITING_REGENCY', summary: { rows: 3, accepted: 2 } });
+    expect(view.body.proposal).toMatchObject({
+      status: 'AWAITING_REGENCY',
+      source: 'MUSDES',
+      summary: { rows: 3, accepted: 2 },
+    });
     expect(view.body.codes).toEqual([{ code: 'NIK_NOT_FOUND', rows: 1, message: expect.stringContaining('NIK') }]);
     expect(view.body.events).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'STATUS', to: 'AWAITING_REGENCY', from: 'CHECKING' })]),
@@ -95,6 +107,22 @@ describe('approvals API', () => {
     expect(other.body).toMatchObject({ code: 'FORBIDDEN', message: expect.any(String) });
     const missing = await call('GET /proposals/{proposalId}', operator, { proposalId: '3371-2026-11-000000000000' });
     expect(missing.status).toBe(404);
+  });
+
+  it("shows the regency's approver where a proposal came from: a ministry proposal is KEMENSOS in the task list and the view", async () => {
+    const proposalId = '3371-2026-11-cccccccccccc';
+    await proposalAwaitingRegency(proposalId, 'secret-token-c', undefined, {
+      source: 'KEMENSOS',
+      key: `kemensos/3371/2026-11/${proposalId}.csv`,
+    });
+    const listed = (await call('GET /tasks', regencyApprover)).body.tasks as Record<string, unknown>[];
+    expect(listed.find((task) => task.proposalId === proposalId)).toMatchObject({
+      source: 'KEMENSOS',
+      sourceName: 'Kementerian Sosial',
+    });
+    const view = await call('GET /proposals/{proposalId}', regencyApprover, { proposalId });
+    expect(view.body.proposal).toMatchObject({ source: 'KEMENSOS', sourceName: 'Kementerian Sosial' });
+    await tasks.closeTask(proposalId, 'REGENCY', 'test');
   });
 
   it("answers 403 to another regency's approver and records the refused attempt", async () => {

@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
+import type { ProposalSource } from '#core/source.ts';
 import { applyChange, changeFromRow } from '#core/stipulation.ts';
 import { type CheckIntegrityOutput, type IngestOutput, KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
@@ -51,8 +52,9 @@ async function submit(
   file: string,
   rows: ProposalRow[],
   body: string | Uint8Array = proposalCsv(rows),
+  source: ProposalSource = 'MUSDES',
 ): Promise<string> {
-  const key = `proposals/3371/2026-11/${file}`;
+  const key = KEYS.upload(source, '3371', '2026-11', file);
   const put = await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: key, Body: body }),
   );
@@ -206,6 +208,27 @@ describe('check-integrity', () => {
     ).toHaveLength(2);
     expect(summary).toContain(`TOTAL,BARIS,,1,`);
     expect(summary).toContain(`TOTAL,DIKEMBALIKAN,,${result.returned},`);
+    // An upload under proposals/ is the regency's deliberation.
+    expect(summary).toContain('SUMBER,MUSDES,,,Musyawarah desa/kelurahan\r\n');
+  });
+
+  it("names the proposal's source in the summary CSV and the summary sheet: an upload under kemensos/ is KEMENSOS", async () => {
+    const id = await submit('kemensos.csv', [world.row()], undefined, 'KEMENSOS');
+    await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: id });
+    const proposal = await proposals.require(id);
+    expect(proposal.source).toBe('KEMENSOS');
+    const summary = await text(proposal.summaryKey ?? '');
+    expect(summary.split('\r\n')[1]).toBe('SUMBER,KEMENSOS,,,Kementerian Sosial');
+    const object = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: proposal.reportXlsxKey }),
+    );
+    const entries = readZip((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+    const sheet = sheetsOf(entries).find((each) => each.name === 'Ringkasan');
+    const rows = sheetCells(entries.get(sheet?.part ?? '') ?? '').map(byColumn);
+    expect(rows.find((row) => row.A?.value === 'SUMBER')).toMatchObject({
+      B: { value: 'KEMENSOS' },
+      E: { value: 'Kementerian Sosial' },
+    });
   });
 
   it('stores the report as .xlsx beside the CSV: NIK and No. KK as text cells, the summary as a second sheet', async () => {

@@ -70,12 +70,25 @@ describe('ingest', () => {
       status: 'RECEIVED',
       rows: 3,
       regency: '3371',
+      source: 'MUSDES',
       executionId: 'exec-1',
       file: { delimiter: ',', encoding: 'utf-8', unknownColumns: [] },
     });
     expect(await audit.listEvents(first.proposalId)).toEqual([
       expect.objectContaining({ kind: 'STATUS', to: 'RECEIVED' }),
     ]);
+  });
+
+  it('records the source the upload prefix names: kemensos/ is KEMENSOS, mandiri/ is MANDIRI', async () => {
+    for (const [source, executionId] of [
+      ['KEMENSOS', 'exec-kemensos'],
+      ['MANDIRI', 'exec-mandiri'],
+    ] as const) {
+      const object = await upload(KEYS.upload(source, '3371', '2026-11', 'usulan.csv'), proposalCsv([world.row()]));
+      const output = await run(object, executionId);
+      expect(output).toMatchObject({ outcome: 'INGESTED', regency: '3371', period: '2026-11', rows: 1 });
+      expect(await proposals.require(output.proposalId)).toMatchObject({ source, status: 'RECEIVED' });
+    }
   });
 
   it('answers DUPLICATE to a repeated event for the same object version', async () => {
