@@ -5,7 +5,9 @@
  * joins the next month's proposal, so that the gathered proposal still has the rest of the month for the
  * regency's and the province's approval before the stipulation closes the month.
  */
+import { formatCsvRow } from './csv.ts';
 import { JAKARTA_OFFSET_MS, nextPeriod, type Period, parsePeriod, periodAt, previousPeriod } from './period.ts';
+import { REQUIRED_COLUMNS } from './proposal.ts';
 
 /** The default cut-off day (the 25th): a setting, MANDIRI_CUTOFF_DAY. */
 export const DEFAULT_CUTOFF_DAY = 25;
@@ -81,3 +83,26 @@ export const CITIZEN_STATUS_WORDS: Readonly<Record<string, string>> = {
   EXPIRED: 'Usulan tidak diputuskan tepat waktu; silakan mendaftar lagi',
   FAILED: 'Usulan terhenti karena gangguan sistem; petugas akan menindaklanjuti',
 };
+
+/** The columns of a gathered MANDIRI proposal, in file order: `aksi` and the columns a registration fills. */
+export const MANDIRI_PROPOSAL_COLUMNS = [...REQUIRED_COLUMNS, 'pekerjaan', 'penghasilan_bulanan'] as const;
+export type MandiriColumn = Exclude<(typeof MANDIRI_PROPOSAL_COLUMNS)[number], 'aksi'>;
+/** One registered person, by the column names of the proposal file. */
+export type RegisteredPerson = Readonly<Record<MandiriColumn, string>>;
+
+/** The file name of a regency's gathered proposal for a period. */
+export const mandiriFileName = (period: Period) => `pendaftaran-mandiri-${period}.csv`;
+
+/**
+ * The proposal file of a regency's registrations for a month (PROPOSAL_FORMAT.md): UTF-8, `,`, CRLF,
+ * every person a TAMBAH row, in the order given. It is read by the same proposal reader and checked by
+ * the same integrity rules as a regency's upload: a self-registration earns no shortcut. No formula
+ * neutralising: the file is read by the pipeline, and a leading `'` would change the value.
+ */
+export function mandiriProposalCsv(people: Iterable<RegisteredPerson>): string {
+  let out = formatCsvRow(MANDIRI_PROPOSAL_COLUMNS);
+  for (const person of people) {
+    out += formatCsvRow(MANDIRI_PROPOSAL_COLUMNS.map((column) => (column === 'aksi' ? 'TAMBAH' : person[column])));
+  }
+  return out;
+}

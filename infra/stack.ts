@@ -13,6 +13,7 @@ import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi } from './constructs/approvals-api.ts';
 import { DtksFunction, type ObjectAction, type TableAction } from './constructs/dtks-function.ts';
 import { Intake } from './constructs/intake.ts';
+import { MandiriSchedule } from './constructs/mandiri-schedule.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
 import { StoppedProposals } from './constructs/stopped-proposals.ts';
@@ -46,6 +47,8 @@ export class DtksStack extends Stack {
   public readonly stoppedProposals: StoppedProposals;
   public readonly approvalsApi: ApprovalsApi;
   public readonly schedule: StipulationSchedule;
+  /** The self-registration cut-off (mandiri-gather). */
+  public readonly mandiriSchedule: MandiriSchedule;
   public readonly analytics: Analytics;
   public readonly monitoring: Monitoring;
   public readonly pseudonymKey: secretsmanager.Secret;
@@ -245,6 +248,23 @@ export class DtksStack extends Stack {
         },
       }),
     );
+    // The cut-off: a regency's registrations of the period (the gathering index), each marked with its
+    // proposal (UpdateItem); the one file per regency and period under mandiri/, the only writer there:
+    // written if absent, read back (by version) on a rerun.
+    const mandiriGather = new DtksFunction(this, 'MandiriGather', {
+      name: 'mandiri-gather',
+      timeout: Duration.minutes(15),
+    })
+      .bindTable({
+        table: registrationsTable,
+        actions: ['dynamodb:UpdateItem'],
+        queryIndexes: [TABLES.registrations.gatheringIndex.name],
+      })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        prefix: KEYS.uploadPrefixOf('MANDIRI'),
+      });
     // A stopped proposal execution: the proposal's META (GetItem, UpdateItem), its tasks (UpdateItem) and
     // their audit events (PutItem); its own claims (conditional DeleteItem) from the accepted rows.
     const recordStopped = new DtksFunction(this, 'RecordStopped', {
@@ -275,6 +295,7 @@ export class DtksStack extends Stack {
       'load-population-delta': loadPopulationDelta,
       'record-stopped': recordStopped,
       'registrations-api': registrationsHandler,
+      'mandiri-gather': mandiriGather,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
@@ -308,6 +329,10 @@ export class DtksStack extends Stack {
     });
     this.schedule = new StipulationSchedule(this, 'StipulationSchedule', {
       stipulationWorkflow: this.stipulationWorkflow.stateMachine,
+      encryptionKey: storage.key,
+    });
+    this.mandiriSchedule = new MandiriSchedule(this, 'MandiriSchedule', {
+      gatherFunction: mandiriGather,
       encryptionKey: storage.key,
     });
     this.analytics = new Analytics(this, 'Analytics', {

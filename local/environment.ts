@@ -12,7 +12,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Principal } from '#shared/contracts.ts';
+import { DEFAULT_CUTOFF_DAY } from '#core/registration.ts';
+import { ENV, type Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import {
@@ -32,7 +33,7 @@ import {
   localEnvironmentVariables,
   provisionLocal,
 } from './provision.ts';
-import { type MonthlySchedule, scheduleMonthly } from './scheduler.ts';
+import { type MonthlySchedule, nextMandiriCutoff, scheduleMonthly } from './scheduler.ts';
 import type { Clock } from './sfn/clock.ts';
 import { parseDefinition } from './sfn/definition.ts';
 import { serveStepFunctionsApi } from './sfn/http.ts';
@@ -189,6 +190,17 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
         await runtime.startExecution({ stateMachineArn: stateMachines.stipulation, input: '{}' });
       });
       stops.unshift(async () => schedule?.stop());
+      // The self-registration cut-off: the same gatherer the cloud's schedule invokes, with {}.
+      const cutoffDay = Number(process.env[ENV.mandiriCutoffDay] ?? DEFAULT_CUTOFF_DAY);
+      const cutoff = scheduleMonthly(
+        async (at) => {
+          log(`self-registration cut-off (${at.toISOString()})`);
+          await functions.invoke('mandiri-gather', {});
+        },
+        undefined,
+        (after) => nextMandiriCutoff(after, cutoffDay),
+      );
+      stops.unshift(async () => cutoff.stop());
     }
 
     const ports: LocalPorts = {

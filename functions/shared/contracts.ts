@@ -368,6 +368,28 @@ export interface LoadPopulationDeltaOutput {
   /** True when this file (bucket, key, version, ETag) was applied before: nothing was read or written again. */
   duplicate: boolean;
 }
+/**
+ * MandiriGather: the schedule sends {} at the cut-off (the period whose cut-off has passed is gathered);
+ * the CLI and tests name the period, and may name one regency.
+ */
+export const MANDIRI_GATHER_INPUT = z
+  .object({ period: PERIOD.optional(), regency: REGENCY.optional() })
+  .describe('Masukan MandiriGather');
+export type MandiriGatherInput = z.input<typeof MANDIRI_GATHER_INPUT>;
+/** One regency's gathered proposal: where it was written and the proposal it becomes. */
+export interface MandiriGathered {
+  regency: string;
+  key: string;
+  proposalId: string;
+  registrations: number;
+  rows: number;
+  /** False when the file was written by an earlier run: nothing new was written. */
+  written: boolean;
+}
+export interface MandiriGatherOutput {
+  period: string;
+  gathered: MandiriGathered[];
+}
 export interface RecordDecisionInput {
   proposalId: string;
   decision: ApprovalDecision;
@@ -549,6 +571,8 @@ export const FUNCTIONS = {
   'record-stopped': { placeholder: null },
   /** Not in a state machine: the public self-registration endpoint (REGISTRATION_ROUTES, no sign-in). */
   'registrations-api': { placeholder: null },
+  /** Not in a state machine: gathers a month's self-registrations into one MANDIRI proposal per regency (a schedule). */
+  'mandiri-gather': { placeholder: null },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 

@@ -38,6 +38,17 @@ const COMMON: Record<string, string[]> = {
  * key with 403 AccessDenied, not 404 NoSuchKey, and openObject could not tell "absent" from "refused".
  */
 const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
+  // The cut-off: a regency's registrations by the gathering index, each marked (UpdateItem); its one file per
+  // regency and period under mandiri/ (written if absent, read back by version on a rerun). Nothing else of
+  // the bucket: no other source's prefix, no staging, no reports.
+  'mandiri-gather': {
+    'table:registrations': ddb('UpdateItem'),
+    'table:registrations/index/byGathering': ddb('Query'),
+    'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:mandiri/*': s3('GetObject', 'GetObjectVersion', 'PutObject'),
+    'list:proposals:mandiri/*': s3('ListBucket'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
   // Public, no sign-in: a registration's conditional PutItem and its GetItem by receipt; of the proposals
   // table a GetItem limited to the status attribute (asserted with its condition below). No Query, no
   // UpdateItem: it can list no registration and change none.

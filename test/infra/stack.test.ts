@@ -317,7 +317,7 @@ describe('intake', () => {
 
   it('encrypts the dead-letter queues with the customer-managed key', () => {
     const queues = synth.template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(3);
+    expect(Object.keys(queues)).toHaveLength(4);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.KmsMasterKeyId).toEqual(getAtt(synth.logicalId(synth.stack.storage.key)));
     }
@@ -373,6 +373,20 @@ describe('stipulation schedule', () => {
         Arn: ref(synth.logicalId(synth.stack.stipulationWorkflow.stateMachine)),
         Input: '{}',
         DeadLetterConfig: { Arn: getAtt(synth.logicalId(synth.stack.schedule.deadLetterQueue)) },
+      }),
+    });
+  });
+});
+
+describe('self-registration cut-off', () => {
+  it('invokes mandiri-gather with {} at 00:00 WIB on the 25th of every month, with a dead-letter queue', () => {
+    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 0 25 * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Jakarta',
+      Target: Match.objectLike({
+        Arn: getAtt(synth.logicalId(synth.stack.functions['mandiri-gather'])),
+        Input: '{}',
+        DeadLetterConfig: { Arn: getAtt(synth.logicalId(synth.stack.mandiriSchedule.deadLetterQueue)) },
       }),
     });
   });
