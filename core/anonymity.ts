@@ -13,7 +13,7 @@
  *    identify by themselves. A band of birth years, not of ages: an age band computed per period would
  *    change in the month a person's birthday crosses it, and the stable nik_hash lets an analyst follow a
  *    person across periods, which would give the birth year back.
- * 2. Count the persons of each equivalence class (one combination of the four quasi-identifiers).
+ * 2. Count the persons of each equivalence class (one combination of the quasi-identifiers).
  * 3. Suppress: a person whose class has fewer than k members keeps the row (counts stay right) with every
  *    quasi-identifier blanked. The blanked rows form a class of their own, so it must hold k persons too:
  *    while it holds 1..k-1, the smallest published class is suppressed as well. A file of fewer than k
@@ -24,6 +24,12 @@
  * class of the release. Why k = 5: the threshold statistical offices commonly publish at for microdata
  * (no cell smaller than 5), and the trial data shows it costs a few percent of rows; it is a setting
  * (ANONYMITY_K) for a ministry that wants more.
+ *
+ * The source of the person's last change (sumber: MUSDES, KEMENSOS, MANDIRI) is a quasi-identifier too,
+ * published as it is (three values leave nothing to generalise): a village deliberation is held in
+ * public and a neighbour may know that someone registered themselves, and the rarer sources are exactly
+ * the values that would split a class of five into one a neighbour can pick a person out of. Counting it
+ * costs suppression only where a source is rare in a district and decade.
  *
  * What is not a quasi-identifier here, and why: hubungan_keluarga and status_perkawinan follow mostly from
  * age and sex; income and decile are what the tier exists to publish (the sensitive attributes). Linking
@@ -40,6 +46,7 @@ export const QUASI_IDENTIFIERS = [
   'kelompok_tahun_lahir',
   'jenis_kelamin',
   'kelompok_pekerjaan',
+  'sumber',
 ] as const;
 export type QuasiIdentifier = (typeof QUASI_IDENTIFIERS)[number];
 export type QuasiIdentifierValues = Record<QuasiIdentifier, string | null>;
@@ -212,5 +219,8 @@ export class AnonymityPlan {
 
 /** The row with its quasi-identifiers blanked (a suppressed row). */
 export function suppressQuasiIdentifiers<Row extends QuasiIdentifierValues>(row: Row): Row {
-  return { ...row, kode_kecamatan: null, kelompok_tahun_lahir: null, jenis_kelamin: null, kelompok_pekerjaan: null };
+  // Every one of QUASI_IDENTIFIERS, so a quasi-identifier added to the list is blanked with the others.
+  const blanked: Row = { ...row };
+  for (const column of QUASI_IDENTIFIERS) blanked[column] = null as Row[typeof column];
+  return blanked;
 }

@@ -24,6 +24,7 @@ import {
 } from './anonymity.ts';
 import { dateExists, twoDigits } from './dates.ts';
 import type { MasterPerson } from './proposal.ts';
+import { type ProposalSource, sourceOf } from './source.ts';
 
 /** Physical type of a snapshot column; the Parquet writer maps these to Parquet types. */
 export type SnapshotColumnType = 'string' | 'date' | 'int32' | 'int64';
@@ -63,8 +64,11 @@ export interface SnapshotColumn<Name extends string = string> {
   nullable: boolean;
 }
 
-/** A person of the master as the snapshot reads it: the extract's fields and the status. */
-export type SnapshotPerson = MasterPerson & { status: string };
+/**
+ * A person of the master as the snapshot reads it: the extract's fields, the status and the source of
+ * the last change (absent on a record from before sources were kept: MUSDES).
+ */
+export type SnapshotPerson = MasterPerson & { status: string; source?: ProposalSource | undefined };
 
 /** One row of the full tier. Dates are ISO `YYYY-MM-DD`; an empty optional attribute is null. */
 export interface FullSnapshotRow {
@@ -87,12 +91,15 @@ export interface FullSnapshotRow {
   penghasilan_bulanan: number | null;
   desil: number | null;
   status: string;
+  /** The source of the record's last change: MUSDES, KEMENSOS or MANDIRI (core/source.ts). */
+  sumber: string;
   periode: string;
 }
 
 /**
- * One row of the pseudonymised tier. The four quasi-identifiers (core/anonymity.ts) are null in a
- * suppressed row: jenis_kelamin, kelompok_tahun_lahir (`1980-1989`), kode_kecamatan, kelompok_pekerjaan.
+ * One row of the pseudonymised tier. The five quasi-identifiers (core/anonymity.ts) are null in a
+ * suppressed row: jenis_kelamin, kelompok_tahun_lahir (`1980-1989`), kode_kecamatan, kelompok_pekerjaan,
+ * sumber.
  */
 export interface PseudonymisedSnapshotRow {
   nik_hash: string;
@@ -108,6 +115,7 @@ export interface PseudonymisedSnapshotRow {
   penghasilan_bulanan: number | null;
   desil: number | null;
   status: string;
+  sumber: string | null;
   periode: string;
 }
 
@@ -138,6 +146,7 @@ export const FULL_SNAPSHOT_COLUMNS = [
   column('penghasilan_bulanan', 'int64'),
   column('desil', 'int32'),
   column('status', 'string', false),
+  column('sumber', 'string', false),
   column('periode', 'string', false),
 ] as const satisfies readonly SnapshotColumn<keyof FullSnapshotRow>[];
 
@@ -156,6 +165,8 @@ export const PSEUDONYMISED_SNAPSHOT_COLUMNS = [
   column('penghasilan_bulanan', 'int64'),
   column('desil', 'int32'),
   column('status', 'string', false),
+  // A quasi-identifier: null in a suppressed row.
+  column('sumber', 'string'),
   column('periode', 'string', false),
 ] as const satisfies readonly SnapshotColumn<keyof PseudonymisedSnapshotRow>[];
 
@@ -211,6 +222,7 @@ export function toFullSnapshotRow(person: SnapshotPerson, period: string): FullS
     penghasilan_bulanan: incomeOrNull(person.penghasilanBulanan),
     desil: decileOrNull(person.desil),
     status: person.status,
+    sumber: sourceOf(person),
     periode: period,
   };
 }
@@ -236,6 +248,7 @@ export function quasiIdentifiersOf(person: SnapshotPerson): QuasiIdentifierValue
     kelompok_tahun_lahir: birthYearBand(birthDate ? Number(birthDate.slice(0, 4)) : null),
     jenis_kelamin: textOrNull(person.jenisKelamin),
     kelompok_pekerjaan: occupationGroup(person.pekerjaan),
+    sumber: sourceOf(person),
   };
 }
 
@@ -265,6 +278,7 @@ export function toPseudonymisedSnapshotRow(
     penghasilan_bulanan: incomeOrNull(person.penghasilanBulanan),
     desil: decileOrNull(person.desil),
     status: person.status,
+    sumber: quasi.sumber,
     periode: period,
   };
 }

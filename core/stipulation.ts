@@ -14,6 +14,7 @@ import { parseDate } from './dates.ts';
 import { identifierKey } from './fingerprint.ts';
 import { identityKey } from './names.ts';
 import { MASTER_EXTRACT_COLUMNS, type MasterPerson, PROPOSAL_COLUMNS, type ProposalRow } from './proposal.ts';
+import { DEFAULT_SOURCE, type ProposalSource, sourceOf } from './source.ts';
 
 export type ChangeKind = 'UPSERT' | 'DEACTIVATE';
 
@@ -28,6 +29,11 @@ export interface StipulationChange {
   /** The person as proposed, normalised (ISO birth date, undotted village code). */
   person: MasterPerson;
   proposalId: string;
+  /**
+   * The proposal's source (core/source.ts), kept on the record it writes. Optional for a change set line
+   * written before sources were kept, read as MUSDES.
+   */
+  source?: ProposalSource;
   /** `baris` of the row in its proposal. */
   line: number;
   period: string;
@@ -58,6 +64,11 @@ export interface MasterRecord extends MasterPerson {
   /** `<period>#<proposalId>#<line>` of the change that last wrote the record: the idempotency key. */
   lastChange: string;
   sourceProposalId: string;
+  /**
+   * `sumber`: the source of the proposal of that last change (MUSDES, KEMENSOS, MANDIRI); absent on a
+   * record written before sources were kept, which exports read as MUSDES (sourceOf).
+   */
+  source?: ProposalSource;
 }
 
 /** The fields of a master person, in the master extract's order. */
@@ -69,8 +80,13 @@ export function changeId(change: Pick<StipulationChange, 'period' | 'proposalId'
   return `${change.period}#${change.proposalId}#${change.line}`;
 }
 
-/** The change an accepted row asks for. */
-export function changeFromRow(row: ProposalRow, proposalId: string, period: string): StipulationChange {
+/** The change an accepted row of a proposal of `source` asks for. */
+export function changeFromRow(
+  row: ProposalRow,
+  proposalId: string,
+  period: string,
+  source: ProposalSource = DEFAULT_SOURCE,
+): StipulationChange {
   const person = {} as MasterPerson;
   for (const field of MASTER_PERSON_FIELDS) person[field] = row[field];
   person.tanggalLahir = parseDate(row.tanggalLahir) ?? row.tanggalLahir;
@@ -82,6 +98,7 @@ export function changeFromRow(row: ProposalRow, proposalId: string, period: stri
     reason: row.aksi === 'HAPUS' ? row.alasan : '',
     person,
     proposalId,
+    source,
     line: row.line,
     period,
   };
@@ -162,6 +179,7 @@ export function applyChange(existing: MasterRecord | undefined, change: Stipulat
     updatedPeriod: change.period,
     lastChange: id,
     sourceProposalId: change.proposalId,
+    source: sourceOf(change),
   };
   if (change.kind === 'DEACTIVATE') {
     if (!existing || existing.status === 'INACTIVE') return 'UNCHANGED';

@@ -6,11 +6,14 @@
  * ones, and seeding twice changes nothing.
  */
 import type { MasterPerson } from '#core/proposal.ts';
+import { DEFAULT_SOURCE, type ProposalSource } from '#core/source.ts';
 import { applyChange, changeFromRow } from '#core/stipulation.ts';
 import { storeRtRw } from '#shared/staging.ts';
 
 /** The proposal id seeded records carry as their source. */
 export const SEED_PROPOSAL_ID = 'seed';
+/** Their source (`sumber`): before the pipeline, data entered DTKS through the regency (core/source.ts). */
+export const SEED_SOURCE: ProposalSource = DEFAULT_SOURCE;
 
 export async function seedMaster(
   persons: AsyncIterable<MasterPerson[]> | Iterable<MasterPerson[]>,
@@ -28,7 +31,8 @@ export async function seedMaster(
     const items = [];
     const rows = storeRtRw(batch.map((person) => ({ ...person, line: ++line, aksi: 'TAMBAH' as const, alasan: '' })));
     for (const row of rows) {
-      const change = changeFromRow(row, SEED_PROPOSAL_ID, period);
+      // The master as it stood came from the regencies' deliberations: the source of every seeded record.
+      const change = changeFromRow(row, SEED_PROPOSAL_ID, period, SEED_SOURCE);
       const record = applyChange(undefined, change);
       if (record !== 'UNCHANGED') items.push({ PutRequest: { Item: record as unknown as Record<string, unknown> } });
     }

@@ -10,7 +10,7 @@ const HELP = `dtks snapshot query "<SQL>" [--period YYYY-MM] [--tier pseudonymis
 Runs SQL with DuckDB over one tier of a period's Parquet snapshot, downloading only that tier's files
 of that period (default period: the latest stipulated, i.e. with a manifest):
   --tier pseudonymised (default)  table dtks_pseudonim: nik_hash, no_kk_hash, kode_kecamatan,
-                                  kelompok_tahun_lahir, jenis_kelamin, kelompok_pekerjaan, ... (k-anonymous)
+                                  kelompok_tahun_lahir, jenis_kelamin, kelompok_pekerjaan, sumber, ... (k-anonymous)
   --tier full                     table dtks: nik, no_kk, nama, ..., kode_kabupaten, kode_provinsi, periode;
                                   only for the ministry (locally --as ministry; on AWS, your IAM grants)
   --as <user>                     the local user (default: analyst)

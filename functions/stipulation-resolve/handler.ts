@@ -7,6 +7,7 @@
  * returned rows for each region concerned.
  */
 import { createReportWriter } from '#core/report.ts';
+import { sourceOf } from '#core/source.ts';
 import {
   type ChangeVerdict,
   ConflictResolver,
@@ -54,7 +55,7 @@ export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutpu
       const admitted: StipulationChange[] = [];
       const returned: StipulationReturn[] = [];
       for (const row of batch) {
-        const change = changeFromRow(row, proposalId, period);
+        const change = changeFromRow(row, proposalId, period, sourceOf(proposal));
         const verdict: ChangeVerdict = resolver.admit(change, exclusions.match(row));
         if (verdict.admitted) {
           admitted.push(change);

@@ -15,11 +15,13 @@ const row = (
   band = '1980-1989',
   sex = 'L',
   group = 'PEDAGANG/WIRASWASTA',
+  source = 'MUSDES',
 ): QuasiIdentifierValues => ({
   kode_kecamatan: district,
   kelompok_tahun_lahir: band,
   jenis_kelamin: sex,
   kelompok_pekerjaan: group,
+  sumber: source,
 });
 
 function counted(rows: readonly QuasiIdentifierValues[]): EquivalenceClassCounts {
@@ -69,6 +71,16 @@ describe('AnonymityPlan', () => {
     expect(plan).toMatchObject({ suppressed: 5, withheld: 0 });
   });
 
+  it('counts the source as a quasi-identifier: a self-registration among a class of deliberations is its own class', () => {
+    const deliberated = row('337101');
+    const registered = row('337101', '1980-1989', 'L', 'PEDAGANG/WIRASWASTA', 'MANDIRI');
+    const rows = [...times(9, deliberated), ...times(4, registered), ...times(5, row('337102'))];
+    const plan = new AnonymityPlan(counted(rows), 5);
+    // Published with the others, the four would be told apart by a neighbour who knows who registered.
+    expect(plan.actionFor(registered)).toBe('suppress');
+    expect(plan.actionFor(deliberated)).toBe('publish');
+  });
+
   it('suppresses the smallest published class too while the blanked rows are fewer than k', () => {
     const rows = [...times(9, row('337101')), ...times(6, row('337102')), ...times(2, row('337103'))];
     const plan = new AnonymityPlan(counted(rows), 5);
@@ -100,12 +112,13 @@ describe('AnonymityPlan', () => {
     expect(() => new AnonymityPlan(counted([]), 1)).toThrow(RangeError);
   });
 
-  it('blanks the four quasi-identifiers of a suppressed row and keeps the rest', () => {
+  it('blanks the five quasi-identifiers of a suppressed row and keeps the rest', () => {
     expect(suppressQuasiIdentifiers({ ...row('337101'), desil: 3 })).toEqual({
       kode_kecamatan: null,
       kelompok_tahun_lahir: null,
       jenis_kelamin: null,
       kelompok_pekerjaan: null,
+      sumber: null,
       desil: 3,
     });
   });

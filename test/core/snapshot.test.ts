@@ -60,8 +60,16 @@ describe('toFullSnapshotRow', () => {
       penghasilan_bulanan: 1500000,
       desil: 3,
       status: 'ACTIVE',
+      // A record written before sources were kept: the regency's deliberation.
+      sumber: 'MUSDES',
       periode: '2026-11',
     });
+  });
+
+  it("names the source of the record's last change in both tiers (sumber)", () => {
+    const ministry = person({ source: 'KEMENSOS' });
+    expect(toFullSnapshotRow(ministry, '2026-11').sumber).toBe('KEMENSOS');
+    expect(toPseudonymisedSnapshotRow(ministry, '2026-11', createPseudonymiser(KEY)).sumber).toBe('KEMENSOS');
   });
 
   it('has exactly the contract columns, in order', () => {
@@ -234,7 +242,7 @@ describe('buildSnapshotManifest', () => {
     ]);
     expect(manifest.pseudonymisation).toEqual({
       k: 5,
-      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan'],
+      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan', 'sumber'],
       suppressedRecords: 2,
       withheldRecords: 4,
     });

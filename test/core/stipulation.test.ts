@@ -134,6 +134,24 @@ describe('applyChange', () => {
     );
   });
 
+  it("keeps the source of the record's last change: the proposal's source, on an update and on a deactivation", () => {
+    const created = applied(undefined, changeFromRow(row(), 'p1', '2026-10', 'MUSDES'));
+    expect(created.source).toBe('MUSDES');
+    const updated = applied(
+      created,
+      changeFromRow(row({ aksi: 'UBAH', pekerjaan: 'Buruh' }), 'p2', '2026-11', 'KEMENSOS'),
+    );
+    expect(updated).toMatchObject({ source: 'KEMENSOS', sourceProposalId: 'p2' });
+    const removed = applied(
+      updated,
+      changeFromRow(row({ aksi: 'HAPUS', alasan: 'PINDAH' }), 'p3', '2026-12', 'MANDIRI'),
+    );
+    expect(removed).toMatchObject({ status: 'INACTIVE', source: 'MANDIRI' });
+    // A change set line written before sources were kept has none: the regency's deliberation.
+    const { source: _source, ...older } = changeFromRow(row({ aksi: 'UBAH', pekerjaan: 'Tani' }), 'p4', '2027-01');
+    expect(applied(updated, older as StipulationChange).source).toBe('MUSDES');
+  });
+
   it('records the deactivation a re-added person comes back from', () => {
     const inactive = applied(
       applied(undefined, change()),

@@ -30,6 +30,8 @@ describe('seedMaster', () => {
     const records = await master.getRecords([short.nik, full.nik]);
     expect(records.get(short.nik)).toMatchObject({ rt: '005', rw: '012' });
     expect(records.get(full.nik)).toMatchObject({ rt: '007', rw: '010' });
+    // The master as it stood came from the regencies' deliberations (sumber).
+    expect(records.get(full.nik)).toMatchObject({ source: 'MUSDES' });
     // The same rule as the staged rows of a proposal, not a second one.
     const [staged] = storeRtRw([{ ...short, line: 1, aksi: 'TAMBAH', alasan: '' }]);
     expect(records.get(short.nik)).toMatchObject({ rt: staged?.rt, rw: staged?.rw });

@@ -3,6 +3,7 @@ import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
+import type { ProposalSource } from '#core/source.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
 import { LOCAL_PSEUDONYM_KEY } from '#local/provision.ts';
 import { batchWrite } from '#shared/batch-writer.ts';
@@ -55,13 +56,16 @@ function kotaRow(i: number): ProposalRow {
   return row(i, i === 42 ? { nama: '=HYPERLINK("http://x")', alamat: '+62 Jl. Rumus', pekerjaan: '@SUM(A1)' } : {});
 }
 
-function record(seed: ProposalRow, period = '2026-10'): MasterRecord {
-  const result = applyChange(undefined, changeFromRow(seed, 'seed', period));
+function record(seed: ProposalRow, period = '2026-10', source: ProposalSource = 'MUSDES'): MasterRecord {
+  const result = applyChange(undefined, changeFromRow(seed, 'seed', period, source));
   if (result === 'UNCHANGED') throw new Error('seed record not created');
   return result;
 }
 
-/** The master: 120 active persons of 3371 (one with formula-like cells), one deactivated, 5 of 3372, 3 of 3201. */
+/**
+ * The master: 120 active persons of 3371 (one with formula-like cells), one deactivated, 5 of 3372, 3 of
+ * 3201 from a ministry proposal (KEMENSOS).
+ */
 function masterRecords(): MasterRecord[] {
   const records: MasterRecord[] = [];
   for (let i = 0; i < SIZE_3371; i++) {
@@ -80,7 +84,13 @@ function masterRecords(): MasterRecord[] {
     records.push(record(row(300 + i, { nik: `33720105068${String(i).padStart(5, '0')}`, kodeDesa: '3372011001' })));
   }
   for (let i = 0; i < 3; i++) {
-    records.push(record(row(400 + i, { nik: `32010105068${String(i).padStart(5, '0')}`, kodeDesa: '3201011001' })));
+    records.push(
+      record(
+        row(400 + i, { nik: `32010105068${String(i).padStart(5, '0')}`, kodeDesa: '3201011001' }),
+        '2026-10',
+        'KEMENSOS',
+      ),
+    );
   }
   return records;
 }
@@ -229,6 +239,7 @@ describe('stipulation-export-regency', () => {
       penghasilan_bulanan: 1_100_000n,
       desil: 2,
       status: 'ACTIVE',
+      sumber: 'MUSDES',
       periode: PERIOD,
       tanggal_lahir: '1980-06-05',
     });
@@ -250,6 +261,17 @@ describe('stipulation-export-regency', () => {
     expect(absent).toEqual({ n: 0n });
   });
 
+  it("names the source of each person's last change in the full tier (sumber): KEMENSOS for the ministry's", async () => {
+    const path = await dir.file('full-3201.parquet', await download(KEYS.exportPart(PERIOD, '32', '3201')));
+    expect(await duck.rows(`SELECT sumber, count(*) AS n FROM read_parquet('${path}') GROUP BY sumber`)).toEqual([
+      { sumber: 'KEMENSOS', n: 3n },
+    ]);
+    const csv = await dir.file('3201.csv', await download(KEYS.regencyCsv(PERIOD, '3201')));
+    expect(
+      await duck.rows(`SELECT DISTINCT sumber FROM read_csv('${csv}', header = true, types = {'nik': 'VARCHAR'})`),
+    ).toEqual([{ sumber: 'KEMENSOS' }]);
+  });
+
   it('writes a pseudonymised Parquet with keyed hashes and without names, NIKs or street addresses', async () => {
     const bytes = await download(KEYS.pseudonymisedPart(PERIOD, '33', '3371'));
     const path = await dir.file('pseudo-3371.parquet', bytes);
@@ -268,6 +290,7 @@ describe('stipulation-export-regency', () => {
       'penghasilan_bulanan',
       'desil',
       'status',
+      'sumber',
       'periode',
     ]);
     const seven = row(11);
@@ -326,7 +349,7 @@ describe('stipulation-export-regency', () => {
     expect(lines).toHaveLength(SIZE_3371 + 1);
     expect(lines[0]).toBe(
       'nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,nama_ibu_kandung,hubungan_keluarga,status_perkawinan,' +
-        'alamat,rt,rw,kode_desa,kode_kabupaten,kode_provinsi,pekerjaan,penghasilan_bulanan,desil,status,periode',
+        'alamat,rt,rw,kode_desa,kode_kabupaten,kode_provinsi,pekerjaan,penghasilan_bulanan,desil,status,sumber,periode',
     );
     const formulaLine = lines.find((line) => line.includes('HYPERLINK')) ?? '';
     expect(formulaLine).not.toMatch(/(^|,)"?[=+@]/);
@@ -407,7 +430,7 @@ describe('stipulation-finalise-export', () => {
     expect(Date.parse(written.generatedAt)).not.toBeNaN();
     expect(written.pseudonymisation).toEqual({
       k: 5,
-      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan'],
+      quasiIdentifiers: ['kode_kecamatan', 'kelompok_tahun_lahir', 'jenis_kelamin', 'kelompok_pekerjaan', 'sumber'],
       suppressedRecords: 25,
       withheldRecords: 3,
     });

@@ -204,6 +204,7 @@ describe('RegencyXlsxWriter', () => {
       penghasilan_bulanan: null,
       desil: null,
       status: 'ACTIVE',
+      sumber: 'MUSDES',
       periode: '2026-11',
     }));
     await writer.write(rows);
