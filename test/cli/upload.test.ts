@@ -122,6 +122,29 @@ describe('dtks upload --wait (CLI)', () => {
     expect(english.stderr).toContain(`was already received as proposal ${proposalId}`);
   }, 120_000);
 
+  it('writes a ministry upload under kemensos/ (--source KEMENSOS), and refuses a source an operator cannot claim', async () => {
+    const s3 = new S3Client({ forcePathStyle: true });
+    const bucket = 'dtks-ministry-upload';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const env = { ...process.env, PROPOSALS_BUCKET: bucket, EXPORTS_BUCKET: environment.names.buckets.exports };
+    const upload = ['upload', world.files.proposal.path, '--regency', '3371', '--period', '2026-12', '--aws'];
+    const ministry = await dtks([...upload, '--source', 'KEMENSOS'], { env });
+    expect(ministry.code).toBe(0);
+    const key = `kemensos/3371/2026-12/${world.files.proposal.path.split('/').pop()}`;
+    expect(ministry.stdout).toContain(`uploaded: s3://${bucket}/${key}\n`);
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    // Lower case is the same source; the default stays the regency's deliberation.
+    expect((await dtks([...upload, '--source', 'kemensos'], { env })).stdout).toContain(`/${key}\n`);
+    expect((await dtks(upload, { env })).stdout).toContain(`s3://${bucket}/proposals/3371/2026-12/`);
+    // MANDIRI proposals are the gatherer's alone; an unknown source is named back.
+    const mandiri = await dtks([...upload, '--source', 'MANDIRI'], { env });
+    expect(mandiri.code).toBe(2);
+    expect(mandiri.stderr).toContain('sumber MANDIRI');
+    const unknown = await dtks([...upload, '--source', 'DESA'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("sumber 'DESA' tidak dikenal: MUSDES atau KEMENSOS");
+  }, 120_000);
+
   it('says who is not known when the approvals API does not authenticate the user', async () => {
     const run = await dtks(['tasks', '--as', 'orang-asing', '--data-dir', dataDir]);
     expect(run.code).toBe(1);
