@@ -18,7 +18,9 @@ import {
   type DecisionKind,
   type Exclusion,
   KEYS,
+  type MandiriGatherOutput,
   type ProposalStatus,
+  REGISTRATION_ROUTES,
 } from '#shared/contracts.ts';
 import type { DecisionsRepository } from '#shared/decisions-repository.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
@@ -248,6 +250,49 @@ export class DtksClient {
       },
       1,
     );
+  }
+
+  /** The public self-registration endpoint (no sign-in): POST /registrations with one family. */
+  async register(family: unknown): Promise<ApiAnswer<{ receipt?: string; period?: string; issues?: string[] }>> {
+    return this.publicApi('POST', REGISTRATION_ROUTES.register.path, family);
+  }
+
+  /** GET /registrations/{receipt}?nik=: the status of a registration, for the NIK of one of its members. */
+  async registrationStatus(receipt: string, nik: string): Promise<ApiAnswer<{ status?: string; period?: string }>> {
+    const path = REGISTRATION_ROUTES.lookup.path.replace('{receipt}', encodeURIComponent(receipt));
+    return this.publicApi('GET', `${path}?nik=${encodeURIComponent(nik)}`);
+  }
+
+  private async publicApi<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+    if (!this.target.approvalsUrl) {
+      throw new CliError({
+        id: 'alamat API tidak diketahui (DTKS_APPROVALS_URL)',
+        en: 'the API URL is not known (DTKS_APPROVALS_URL)',
+      });
+    }
+    const response = await fetch(`${this.target.approvalsUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: parseAnswer(await response.text()) as ApiAnswer<T>['body'] };
+  }
+
+  /**
+   * Gathers a period's self-registrations now, as the cut-off schedule does: locally the mandiri-gather
+   * handler runs in this process against the local environment (its file then enters the workflow through
+   * the environment's intake); on AWS the schedule's function is invoked with the same input.
+   */
+  async gatherMandiri(period: string | undefined, regency?: string): Promise<MandiriGatherOutput> {
+    if (this.target.kind !== 'local') {
+      throw new CliError({
+        id: `di AWS, jalankan fungsi mandiri-gather dengan {"period": "${period ?? 'YYYY-MM'}"} (aws lambda invoke); jadwalnya menjalankannya sendiri pada hari batas`,
+        en: `on AWS, invoke the mandiri-gather function with {"period": "${period ?? 'YYYY-MM'}"} (aws lambda invoke); its schedule runs it on the cut-off day`,
+      });
+    }
+    const { LocalFunctions } = await import('#local/functions.ts');
+    const input = { ...(period ? { period } : {}), ...(regency ? { regency } : {}) };
+    return (await new LocalFunctions().invoke('mandiri-gather', input)) as MandiriGatherOutput;
   }
 
   async manifest(period: string): Promise<Record<string, unknown>> {

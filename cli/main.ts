@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: async () => ({ run: (await import('./commands/decide.ts')).runReject }),
   },
   stipulate: { summary: "run a month's stipulation now", load: () => import('./commands/stipulate.ts') },
+  mandiri: {
+    summary: 'self-registration: register <family.json>, status <receipt> --nik, gather',
+    load: () => import('./commands/mandiri.ts'),
+  },
   snapshot: {
     summary: 'snapshot query "<SQL>": DuckDB over a period export',
     load: () => import('./commands/snapshot.ts'),
