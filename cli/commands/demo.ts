@@ -22,6 +22,7 @@ import { currentPeriod, DtksClient } from '../client.ts';
 import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 import { localTarget } from '../target.ts';
+import { approveMandiri, registerAndGather, showReceipt } from './demo-mandiri.ts';
 import { writeWorld } from './generate.ts';
 import { formatPeriod } from './stipulate.ts';
 
@@ -99,6 +100,8 @@ export async function run(argv: string[]): Promise<number> {
       proposals[world.regency] = proposalId;
       out(`${world.regency}: s3://${client.target.proposalsBucket}/${key} → usulan ${proposalId}`);
     }
+    step('3b. Pendaftaran mandiri / a family registers itself at the public endpoint');
+    const mandiri = await registerAndGather(client, worlds[0]!, out);
     const checked: ProposalRecord[] = [];
     for (const regency of REGENCIES) {
       checked.push(await client.waitForStatus(proposals[regency]!, ['AWAITING_REGENCY'], 300_000));
@@ -161,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     const waiting = await client.waitForStatus(city, ['AWAITING_STIPULATION']);
     const rejected = await client.waitForStatus(district, ['REJECTED']);
     out(`${city}: ${waiting.status}; ${district}: ${rejected.status}${rejected.reason ? ` (${rejected.reason})` : ''}`);
+    await approveMandiri(client, mandiri, out);
 
     step(`6. Penetapan / stipulation ${period}`);
     const run1 = await client.stipulate(period);
@@ -170,6 +174,11 @@ export async function run(argv: string[]): Promise<number> {
       `${city}: ${stipulated.status}${stipulated.release ? ` — ${stipulated.release.applied} perubahan diterapkan, ${stipulated.release.returnedRows} baris dikembalikan` : ''}`,
     );
     out(formatPeriod(period, await client.manifest(period)));
+    // Registered after this month's cut-off, the family joins next month's stipulation (step 8).
+    if (mandiri.period === period) {
+      await client.waitForStatus(mandiri.proposalId, ['STIPULATED']);
+      await showReceipt(client, mandiri, out);
+    }
 
     step('7. Analis / an analyst query over the snapshot (DuckDB on the Parquet export)');
     // The analyst's tier: pseudonymised and k-anonymous; only that tier's files of the period are fetched.
@@ -184,6 +193,10 @@ export async function run(argv: string[]): Promise<number> {
     const run2 = await client.stipulate(next);
     if (run2.status !== 'SUCCEEDED') throw new CliError(`stipulation ${run2.status}: ${run2.error} ${run2.cause}`, 1);
     out(formatPeriod(next, await client.manifest(next)));
+    if (mandiri.period === next) {
+      await client.waitForStatus(mandiri.proposalId, ['STIPULATED']);
+      await showReceipt(client, mandiri, out);
+    }
 
     step('Selesai / done');
     return 0;
