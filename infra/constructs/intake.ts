@@ -2,9 +2,11 @@
  * Intake: S3 Object Created events of the proposals bucket → the proposal workflow (uploads under
  * proposals/), → load-population (Dukcapil extracts under reference/population/) and →
  * load-population-delta (Dukcapil delta extracts under reference/population-delta/). Undeliverable
- * events land in an encrypted dead-letter queue.
+ * events land in an encrypted dead-letter queue. The uploaders' managed policies decide who may claim a
+ * source, since the prefix is the source: RegionUploader writes proposals/ (MUSDES), MinistryUploader
+ * kemensos/ (KEMENSOS); mandiri/ is written by the gatherer function alone.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,6 +17,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { KEYS } from '#shared/contracts.ts';
+import { acknowledgeWildcard, arnReference } from './acknowledge.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
 export interface IntakeProps {
@@ -37,6 +40,10 @@ export class Intake extends Construct {
   public readonly populationDeltaRule: events.Rule;
   /** Events EventBridge could not deliver after its retries (inspect and redrive by hand). */
   public readonly deadLetterQueue: sqs.Queue;
+  /** For the roles of the regencies' operators: upload under proposals/ (MUSDES) and nothing else. */
+  public readonly regionUploaderPolicy: iam.ManagedPolicy;
+  /** For the roles of the ministry's operators: upload under kemensos/ (KEMENSOS, any regency) and nothing else. */
+  public readonly ministryUploaderPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
@@ -60,6 +67,43 @@ export class Intake extends Construct {
         }),
       ],
     });
+
+    const uploader = (id: string, description: string, source: 'MUSDES' | 'KEMENSOS') => {
+      const prefix = KEYS.uploadPrefixOf(source);
+      const policy = new iam.ManagedPolicy(this, id, {
+        description,
+        statements: [
+          // lib-storage's Upload sends a large file as a multipart upload (PutObject covers its parts) and
+          // aborts it on failure. No read: what the CLI reads back of an earlier upload is best effort.
+          new iam.PolicyStatement({
+            actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+            resources: [props.proposalsBucket.arnForObjects(`${prefix}*`)],
+          }),
+          // SSE-KMS: S3 asks for a data key to encrypt, and decrypts it to complete a multipart upload.
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [props.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        ],
+      });
+      acknowledgeWildcard(
+        policy,
+        `Resource::${arnReference(props.proposalsBucket)}/${prefix}*`,
+        'The uploads of one source: the regency, period and file of an upload to come can only be named by prefix.',
+      );
+      return policy;
+    };
+    this.regionUploaderPolicy = uploader(
+      'RegionUploader',
+      'DTKS regency operators: upload proposals of the village/kelurahan deliberation (MUSDES) under proposals/',
+      'MUSDES',
+    );
+    this.ministryUploaderPolicy = uploader(
+      'MinistryUploader',
+      'DTKS ministry operators: upload Kemensos proposals (KEMENSOS) for any regency under kemensos/',
+      'KEMENSOS',
+    );
 
     this.populationExtractRule = new events.Rule(this, 'PopulationExtractUploaded', {
       description: 'DTKS: a Dukcapil extract placed under reference/population/ is loaded into the population table',

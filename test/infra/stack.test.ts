@@ -279,6 +279,38 @@ describe('intake', () => {
     });
   });
 
+  /** The statements of an uploader's managed policy (Intake). */
+  function uploaderStatements(policy: 'regionUploaderPolicy' | 'ministryUploaderPolicy') {
+    const resource = synth.template.toJSON().Resources[synth.logicalId(synth.stack.intake[policy])];
+    return resource?.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+  }
+  const uploadObjects = (prefix: string) => ({
+    'Fn::Join': ['', [getAtt(synth.logicalId(synth.stack.storage.proposalsBucket)), `/${prefix}*`]],
+  });
+  const viaS3 = () => ({
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: getAtt(synth.logicalId(synth.stack.storage.key)),
+    Condition: {
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+    },
+  });
+
+  it("lets a region's operators upload under proposals/ only (MUSDES) and the ministry's under kemensos/ only (KEMENSOS)", () => {
+    // Write only (multipart included): no read of others' uploads, and no way to claim another source.
+    expect(uploaderStatements('regionUploaderPolicy')).toEqual([
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: uploadObjects('proposals/') },
+      viaS3(),
+    ]);
+    expect(uploaderStatements('ministryUploaderPolicy')).toEqual([
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: uploadObjects('kemensos/') },
+      viaS3(),
+    ]);
+    // mandiri/ is the gatherer's: no managed policy names it.
+    const policies = synth.template.findResources('AWS::IAM::ManagedPolicy');
+    expect(JSON.stringify(policies)).not.toContain('/mandiri/');
+  });
+
   it('lets the rule start only the proposal workflow', () => {
     synth.template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
