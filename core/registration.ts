@@ -64,7 +64,7 @@ export function receiptFrom(bytes: Uint8Array): string {
 }
 
 /** What a registration has become, as the receipt lookup tells it. */
-export type RegistrationStage = 'RECEIVED' | 'GATHERED';
+export type RegistrationStage = 'RECEIVED' | 'GATHERED' | 'SUPERSEDED';
 
 /**
  * A proposal status in words a citizen understands (Bahasa Indonesia). A registration not yet gathered
@@ -73,6 +73,8 @@ export type RegistrationStage = 'RECEIVED' | 'GATHERED';
 export const CITIZEN_STATUS_WORDS: Readonly<Record<string, string>> = {
   RECEIVED: 'Pendaftaran diterima; menunggu dihimpun menjadi usulan bulan ini',
   GATHERED: 'Pendaftaran sudah dihimpun menjadi usulan dan menunggu pemeriksaan',
+  SUPERSEDED:
+    'Pendaftaran ini digantikan oleh pendaftaran yang lebih baru untuk anggota keluarga yang sama; gunakan nomor tanda terima yang terbaru',
   CHECKING: 'Usulan sedang diperiksa kelengkapan dan kecocokan datanya',
   AWAITING_REGENCY: 'Usulan menunggu verifikasi Dinas Sosial kabupaten/kota',
   AWAITING_PROVINCE: 'Usulan menunggu verifikasi Dinas Sosial provinsi',

@@ -5,6 +5,10 @@
  * takes into the proposal workflow as a MANDIRI proposal like any upload. Each registration is then
  * marked with that proposal's id, so its receipt lookup follows the proposal.
  *
+ * A family that registered again in the month (a corrected form) is gathered once, from its latest
+ * registration: a registration any of whose NIKs a later one names is left out and marked superseded, so
+ * the file holds no NIK twice (DUPLICATE_NIK would return both) and its receipt lookup says so.
+ *
  * Idempotent: the file is written only if absent (If-None-Match: *), and the proposal id comes from the
  * object (bucket, key, version) as Ingest derives it, so a rerun writes nothing and marks, with the same
  * id, the registrations the file holds that a crashed run had not marked yet.
@@ -53,19 +57,23 @@ async function gatherRegency(regency: string, period: string): Promise<MandiriGa
   if (found.length === 0) return undefined;
   const bucket = config.proposalsBucket;
   const key = KEYS.upload('MANDIRI', regency, period, mandiriFileName(period));
-  const body = mandiriProposalCsv(found.flatMap((registration) => registration.members));
+  const { standing, superseded } = latestRegistrations(found);
+  const body = mandiriProposalCsv(standing.flatMap((registration) => registration.members));
   let version = await writeIfAbsent(bucket, key, body);
   const written = version !== undefined;
-  let included = found;
+  let included = standing;
   if (version === undefined) {
     // An earlier run wrote the file: its version names the proposal, its rows the registrations it holds.
     version = await currentVersion(bucket, key);
-    included = await registrationsIn(bucket, key, version, found);
+    included = await registrationsIn(bucket, key, version, standing);
   }
   const proposalId = proposalIdFor({ bucket, key, version }, { regency, period });
   const at = new Date().toISOString();
   for (const registration of included) {
     if (registration.proposalId === undefined) await registrations.markGathered(registration.receipt, proposalId, at);
+  }
+  for (const registration of superseded) {
+    if (!registration.superseded) await registrations.markSuperseded(registration.receipt, at);
   }
   logger.info('Regency gathered', { regency, period, proposalId, registrations: included.length, written });
   return {
@@ -76,6 +84,20 @@ async function gatherRegency(regency: string, period: string): Promise<MandiriGa
     rows: included.reduce((sum, registration) => sum + registration.members.length, 0),
     written,
   };
+}
+
+/** Oldest first (the gathering index's order): a registration stands unless a later one names one of its NIKs. */
+function latestRegistrations(found: readonly RegistrationRecord[]) {
+  const latest = new Map<string, string>();
+  for (const registration of found)
+    for (const member of registration.members) latest.set(member.nik, registration.receipt);
+  const standing: RegistrationRecord[] = [];
+  const superseded: RegistrationRecord[] = [];
+  for (const registration of found) {
+    const stands = registration.members.every((member) => latest.get(member.nik) === registration.receipt);
+    (stands ? standing : superseded).push(registration);
+  }
+  return { standing, superseded };
 }
 
 /** PutObject if the key is free: the new version (or ETag), or undefined when an object is there already. */

@@ -85,6 +85,14 @@ async function lookup(event: APIGatewayProxyEventV2): Promise<Response> {
   if (!RECEIPT_PATTERN.test(receipt)) return NOT_FOUND;
   const registration = await registrations.get(receipt);
   if (!registration?.members.some((member) => member.nik === nik)) return NOT_FOUND;
+  if (registration.superseded) {
+    return respond(200, {
+      code: 'OK',
+      status: 'SUPERSEDED',
+      message: CITIZEN_STATUS_WORDS.SUPERSEDED,
+      period: registration.period,
+    });
+  }
   const status = registration.proposalId
     ? ((await proposalStatusOf(documents, config.proposalsTable, registration.proposalId)) ?? 'GATHERED')
     : 'RECEIVED';

@@ -25,6 +25,8 @@ export interface RegistrationRecord {
   /** The MANDIRI proposal it was gathered into. */
   proposalId?: string;
   gatheredAt?: string;
+  /** A later registration of the same period names one of its members: this one is not gathered. */
+  superseded?: boolean;
 }
 
 export const gatheringKey = (regency: string, period: string) => `${regency}#${period}`;
@@ -83,6 +85,23 @@ export class RegistrationsRepository {
           UpdateExpression: 'SET proposalId = :proposalId, gatheredAt = :at',
           ConditionExpression: 'attribute_exists(receipt) AND attribute_not_exists(proposalId)',
           ExpressionAttributeValues: { ':proposalId': proposalId, ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Marks a registration left out because a later one names one of its members. */
+  async markSuperseded(receipt: string, at: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { receipt },
+          UpdateExpression: 'SET superseded = :yes, gatheredAt = :at',
+          ConditionExpression: 'attribute_exists(receipt) AND attribute_not_exists(proposalId)',
+          ExpressionAttributeValues: { ':yes': true, ':at': at },
         }),
       );
     } catch (error) {

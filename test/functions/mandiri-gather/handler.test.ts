@@ -21,13 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => aws.stop());
 
-async function register(receipt: string, regency: string, period: string, serial: number, size = 3) {
+async function register(receipt: string, regency: string, period: string, serial: number, size = 3, day = serial) {
   await repository.create({
     receipt,
     regency,
     period,
     gathering: gatheringKey(regency, period),
-    receivedAt: new Date(Date.UTC(2026, 9, serial)).toISOString(),
+    receivedAt: new Date(Date.UTC(2026, 9, day)).toISOString(),
     members: family({ serial, size, regency }),
   });
 }
@@ -100,6 +100,24 @@ describe('MandiriGather', () => {
     expect(versions.Versions).toHaveLength(1);
     // A registration the file does not hold is never marked with its proposal.
     expect((await repository.get('MDR-AAAAAAAAAAAAAAA6'))?.proposalId).toBeUndefined();
+  });
+
+  it('gathers a family that registered again once: the later registration stands, the earlier one is marked superseded', async () => {
+    await register('MDR-BBBBBBBBBBBBBBB2', '3373', '2026-10', 41);
+    await register('MDR-BBBBBBBBBBBBBBB3', '3373', '2026-10', 42); // another family, registered once
+    await register('MDR-BBBBBBBBBBBBBBB4', '3373', '2026-10', 41, 2, 43); // the first family again, corrected
+    const output = await gather({ period: '2026-10', regency: '3373' });
+    expect(output.gathered[0]).toMatchObject({ registrations: 2, rows: 5 });
+    const file = await text(output.gathered[0]!.key);
+    // No NIK twice in the file: DUPLICATE_NIK would return both registrations of the family.
+    const niks = file
+      .split('\r\n')
+      .slice(1, -1)
+      .map((line) => line.split(',')[1]);
+    expect(new Set(niks).size).toBe(niks.length);
+    expect(await repository.get('MDR-BBBBBBBBBBBBBBB2')).toMatchObject({ superseded: true });
+    expect((await repository.get('MDR-BBBBBBBBBBBBBBB2'))?.proposalId).toBeUndefined();
+    expect((await repository.get('MDR-BBBBBBBBBBBBBBB4'))?.proposalId).toBe(output.gathered[0]!.proposalId);
   });
 
   it('gathers the period whose cut-off has passed when the schedule names none, and nothing for a month without registrations', async () => {

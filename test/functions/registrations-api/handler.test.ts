@@ -117,6 +117,22 @@ describe('GET /registrations/{receipt}?nik=', () => {
     expect(wrongNik.text).not.toContain('BUDI');
   });
 
+  it('says a registration was superseded by a later one of the same family, without naming it', async () => {
+    const members = family({ serial: 24 });
+    const { body } = await callRegistrations(api, 'register', { body: { members } });
+    const receipt = body.receipt as string;
+    await new RegistrationsRepository(aws.clients.documents, aws.names.tables.registrations).markSuperseded(
+      receipt,
+      new Date().toISOString(),
+    );
+    const answer = await callRegistrations(api, 'lookup', { receipt, nik: members[1]!.nik });
+    expect(answer.body).toMatchObject({
+      status: 'SUPERSEDED',
+      message: expect.stringMatching(/tanda terima yang terbaru/),
+    });
+    expect(answer.text).not.toContain('MDR-');
+  });
+
   it('follows the proposal a registration was gathered into, in words a citizen understands', async () => {
     const members = family({ serial: 23 });
     const { body } = await callRegistrations(api, 'register', { body: { members } });
