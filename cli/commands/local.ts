@@ -94,6 +94,7 @@ export function banner(
     `  S3              ${e.s3Endpoint}   buckets: ${Object.values(environment.names.buckets).join(', ')} (versioned)`,
     `  Step Functions  ${e.sfnEndpoint}`,
     `  Approvals API   ${e.approvalsUrl}   (Authorization: Bearer <user>)`,
+    `  Registrations   ${e.approvalsUrl}/registrations   (public: no sign-in, rate-limited; dtks mandiri)`,
     `  users           ${environment.users.map((u) => u.username).join(', ')}`,
     `  proposal workflow     ${environment.stateMachines.proposal}`,
     `  stipulation workflow  ${environment.stateMachines.stipulation}`,
