@@ -22,6 +22,7 @@ import { currentPeriod, DtksClient } from '../client.ts';
 import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 import { localTarget } from '../target.ts';
+import { approveKemensos, statusLine, uploadKemensos } from './demo-kemensos.ts';
 import { approveMandiri, registerAndGather, showReceipt } from './demo-mandiri.ts';
 import { writeWorld } from './generate.ts';
 import { formatPeriod } from './stipulate.ts';
@@ -100,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
       proposals[world.regency] = proposalId;
       out(`${world.regency}: s3://${client.target.proposalsBucket}/${key} → usulan ${proposalId}`);
     }
+    // A ministry proposal for Kabupaten Magelang, uploaded under kemensos/ as `dtks upload --source KEMENSOS` does.
+    const kemensos = await uploadKemensos(client, worlds[1]!, dataDir, period, out);
     step('3b. Pendaftaran mandiri / a family registers itself at the public endpoint');
     const mandiri = await registerAndGather(client, worlds[0]!, out);
     const checked: ProposalRecord[] = [];
@@ -165,6 +168,7 @@ export async function run(argv: string[]): Promise<number> {
     const rejected = await client.waitForStatus(district, ['REJECTED']);
     out(`${city}: ${waiting.status}; ${district}: ${rejected.status}${rejected.reason ? ` (${rejected.reason})` : ''}`);
     await approveMandiri(client, mandiri, out);
+    if (kemensos) await approveKemensos(client, kemensos, '3308', out);
 
     step(`6. Penetapan / stipulation ${period}`);
     const run1 = await client.stipulate(period);
@@ -173,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
     out(
       `${city}: ${stipulated.status}${stipulated.release ? ` — ${stipulated.release.applied} perubahan diterapkan, ${stipulated.release.returnedRows} baris dikembalikan` : ''}`,
     );
+    if (kemensos) out(statusLine(await client.waitForStatus(kemensos, ['STIPULATED'])));
     out(formatPeriod(period, await client.manifest(period)));
     // Registered after this month's cut-off, the family joins next month's stipulation (step 8).
     if (mandiri.period === period) {
