@@ -85,8 +85,10 @@ describe('a self-registration from the public endpoint to the stipulated master'
     }));
     await runtime.waitForPendingTask(executionArn, 'AwaitRegencyApproval', 60_000);
     const proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
+    // Its source is where the gatherer wrote it: mandiri/ is MANDIRI.
     expect(await proposals.require(proposalId)).toMatchObject({
       status: 'AWAITING_REGENCY',
+      source: 'MANDIRI',
       regency: '3371',
       period,
       summary: { rows: 2, accepted: 2 },
@@ -125,6 +127,11 @@ describe('a self-registration from the public endpoint to the stipulated master'
     const master = new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master);
     const family = (await master.findFamilies([head.noKk])).get(head.noKk) ?? [];
     expect(family.map((person) => person.nik).sort()).toEqual([head.nik, child.nik].sort());
+    const records = await master.getRecords([head.nik, child.nik]);
+    expect([...records.values()].map((record) => [record.source, record.sourceProposalId])).toEqual([
+      ['MANDIRI', proposalId],
+      ['MANDIRI', proposalId],
+    ]);
     const stipulated = await callRegistrations(registrationsApi, 'lookup', { receipt, nik: head.nik });
     expect(stipulated.body).toMatchObject({
       status: 'STIPULATED',
