@@ -20,6 +20,9 @@ import { KEYS } from '#shared/contracts.ts';
 import { acknowledgeWildcard, arnReference } from './acknowledge.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
+/** The principal tag naming a region operator's regency (4 digits), which RegionUploader limits uploads to. */
+export const REGENCY_TAG = 'dtks-regency';
+
 export interface IntakeProps {
   /** The bucket with EventBridge notifications on. */
   readonly proposalsBucket: s3.IBucket;
@@ -40,7 +43,7 @@ export class Intake extends Construct {
   public readonly populationDeltaRule: events.Rule;
   /** Events EventBridge could not deliver after its retries (inspect and redrive by hand). */
   public readonly deadLetterQueue: sqs.Queue;
-  /** For the roles of the regencies' operators: upload under proposals/ (MUSDES) and nothing else. */
+  /** For the roles of the regencies' operators: upload under proposals/<their regency>/ (MUSDES) and nothing else. */
   public readonly regionUploaderPolicy: iam.ManagedPolicy;
   /** For the roles of the ministry's operators: upload under kemensos/ (KEMENSOS, any regency) and nothing else. */
   public readonly ministryUploaderPolicy: iam.ManagedPolicy;
@@ -68,8 +71,7 @@ export class Intake extends Construct {
       ],
     });
 
-    const uploader = (id: string, description: string, source: 'MUSDES' | 'KEMENSOS') => {
-      const prefix = KEYS.uploadPrefixOf(source);
+    const uploader = (id: string, description: string, prefix: string) => {
       const policy = new iam.ManagedPolicy(this, id, {
         description,
         statements: [
@@ -89,20 +91,24 @@ export class Intake extends Construct {
       });
       acknowledgeWildcard(
         policy,
-        `Resource::${arnReference(props.proposalsBucket)}/${prefix}*`,
+        // cdk-nag names a policy variable ${key} as <key> in its finding.
+        `Resource::${arnReference(props.proposalsBucket)}/${prefix.replace(/\$\{([^}]+)\}/g, '<$1>')}*`,
         'The uploads of one source: the regency, period and file of an upload to come can only be named by prefix.',
       );
       return policy;
     };
+    // A region's operators upload for their own regency only: their role or session carries the principal
+    // tag dtks-regency (4 digits). Without the tag the variable does not resolve and the statement matches
+    // nothing, so an untagged principal cannot upload at all.
     this.regionUploaderPolicy = uploader(
       'RegionUploader',
-      'DTKS regency operators: upload proposals of the village/kelurahan deliberation (MUSDES) under proposals/',
-      'MUSDES',
+      'DTKS regency operators: upload proposals of the village/kelurahan deliberation (MUSDES) under proposals/<their dtks-regency tag>/',
+      `${KEYS.uploadPrefixOf('MUSDES')}\${aws:PrincipalTag/${REGENCY_TAG}}/`,
     );
     this.ministryUploaderPolicy = uploader(
       'MinistryUploader',
       'DTKS ministry operators: upload Kemensos proposals (KEMENSOS) for any regency under kemensos/',
-      'KEMENSOS',
+      KEYS.uploadPrefixOf('KEMENSOS'),
     );
 
     this.populationExtractRule = new events.Rule(this, 'PopulationExtractUploaded', {

@@ -298,8 +298,14 @@ describe('intake', () => {
 
   it("lets a region's operators upload under proposals/ only (MUSDES) and the ministry's under kemensos/ only (KEMENSOS)", () => {
     // Write only (multipart included): no read of others' uploads, and no way to claim another source.
+    // A region's operator, only for the regency their principal tag names: without the tag the variable
+    // does not resolve and the statement matches nothing (IAM policy variables).
     expect(uploaderStatements('regionUploaderPolicy')).toEqual([
-      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: uploadObjects('proposals/') },
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Resource: uploadObjects(`proposals/\${aws:PrincipalTag/dtks-regency}/`),
+      },
       viaS3(),
     ]);
     expect(uploaderStatements('ministryUploaderPolicy')).toEqual([
