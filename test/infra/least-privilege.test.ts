@@ -442,11 +442,12 @@ describe('cdk-nag AwsSolutions', () => {
       construct.node.children.forEach(visit);
     };
     visit(synth.stack);
-    // Object key patterns of one bucket (a prefix, or the same file of every period) and Resource "*" for
-    // X-Ray and log delivery; never an action wildcard (kms:*…) nor a table's index/*.
+    // Object key patterns of one bucket (a prefix, or the same file of every period; a prefix may name the
+    // caller's own regency through its principal tag) and Resource "*" for X-Ray and log delivery; never an
+    // action wildcard (kms:*…) nor a table's index/*.
     for (const id of wildcards) {
       expect(id).toMatch(
-        /IAM5\[(Resource::\*|Resource::<[A-Za-z0-9]+\.Arn>\/(?!index\/)[A-Za-z0-9_.=/-]*\*[A-Za-z0-9_.=/*-]*)\]$/,
+        /IAM5\[(Resource::\*|Resource::<[A-Za-z0-9]+\.Arn>\/(?!index\/)(?:[A-Za-z0-9_.=/-]|<aws:PrincipalTag\/[a-z-]+>)*\*[A-Za-z0-9_.=/*-]*)\]$/,
       );
     }
   });
