@@ -129,35 +129,14 @@ export async function startApprovalsServer(options: {
     // API Gateway's JWT authorizer answers 401 before the function runs; so does this server.
     if (!user) return send(response, 401, { message: 'Unauthorized' });
     const body = await readBody(request);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
+    const base = gatewayEvent(request, url, route, body, headers);
     const event = {
-      version: '2.0',
-      routeKey: route.routeKey,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers: Object.fromEntries(
-        Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
-      ),
-      queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
-      pathParameters: route.pathParameters,
-      body: body || undefined,
-      isBase64Encoded: false,
+      ...base,
       requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: url.host,
-        domainPrefix: 'local',
-        http: {
-          method: request.method ?? 'GET',
-          path: url.pathname,
-          protocol: 'HTTP/1.1',
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: request.headers['user-agent'] ?? '',
-        },
-        requestId: crypto.randomUUID(),
-        routeKey: route.routeKey,
-        stage: '$default',
-        time: new Date().toISOString(),
-        timeEpoch: Date.now(),
+        ...base.requestContext,
         authorizer: {
           principalId: user.username,
           integrationLatency: 0,
@@ -172,9 +151,7 @@ export async function startApprovalsServer(options: {
         },
       },
     } satisfies APIGatewayProxyEventV2WithJWTAuthorizer;
-    const result = (await options.functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2;
-    response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers ?? {}) });
-    response.end(result.body ?? '');
+    reply(response, (await options.functions.invoke('approvals-api', event)) as APIGatewayProxyStructuredResultV2);
   }
 
   /** A self-registration route: the event API Gateway sends without an authorizer. */
@@ -200,38 +177,10 @@ export async function startApprovalsServer(options: {
         message: `Isi pendaftaran terlalu besar (paling besar ${MAX_REGISTRATION_BYTES / 1024} KiB)`,
       });
     }
-    const event = {
-      version: '2.0',
-      routeKey: route.routeKey,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers: { 'content-type': request.headers['content-type'] ?? '' },
-      queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
-      pathParameters: route.pathParameters,
-      body: body || undefined,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: url.host,
-        domainPrefix: 'local',
-        http: {
-          method: request.method ?? 'GET',
-          path: url.pathname,
-          protocol: 'HTTP/1.1',
-          sourceIp: client,
-          userAgent: request.headers['user-agent'] ?? '',
-        },
-        requestId: crypto.randomUUID(),
-        routeKey: route.routeKey,
-        stage: '$default',
-        time: new Date().toISOString(),
-        timeEpoch: Date.now(),
-      },
-    } satisfies APIGatewayProxyEventV2;
-    const result = (await options.functions.invoke('registrations-api', event)) as APIGatewayProxyStructuredResultV2;
-    response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers ?? {}) });
-    response.end(result.body ?? '');
+    // Only the content type: a public route's function needs no cookie or other header of the caller.
+    const headers = { 'content-type': request.headers['content-type'] ?? '' };
+    const event = gatewayEvent(request, url, route, body, headers);
+    reply(response, (await options.functions.invoke('registrations-api', event)) as APIGatewayProxyStructuredResultV2);
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -259,4 +208,48 @@ async function readBody(request: IncomingMessage, limit = Number.POSITIVE_INFINI
     if (bytes <= limit) chunks.push(chunk as Buffer);
   }
   return bytes > limit ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+/** The HTTP API (payload 2.0) event of a request, as API Gateway builds it before any authorizer. */
+function gatewayEvent(
+  request: IncomingMessage,
+  url: URL,
+  route: MatchedRoute,
+  body: string,
+  headers: Record<string, string>,
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    pathParameters: route.pathParameters,
+    body: body || undefined,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: request.headers['user-agent'] ?? '',
+      },
+      requestId: crypto.randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+function reply(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  response.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers ?? {}) });
+  response.end(result.body ?? '');
 }
