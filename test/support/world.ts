@@ -7,6 +7,7 @@ import { loadAreas } from '#core/area.ts';
 import { encodeKk } from '#core/kk.ts';
 import { encodeNik } from '#core/nik.ts';
 import { type PopulationPerson, PROPOSAL_COLUMNS, type ProposalRow } from '#core/proposal.ts';
+import { POPULATION_COLUMNS, populationCells } from '#synthetic/generator.ts';
 
 const areas = loadAreas();
 export const REGENCY = '3371'; // Kota Magelang
@@ -92,22 +93,9 @@ export function proposalCsv(rows: readonly ProposalRow[], omit: readonly string[
 
 /** A Dukcapil extract (PROPOSAL_FORMAT.md, reference extracts), with its optional status_nik column. */
 export function populationCsv(people: readonly PopulationPerson[]): string {
-  const lines = ['nik,no_kk,nama,jenis_kelamin,tempat_lahir,tanggal_lahir,kode_desa,alamat,status_hidup,status_nik'];
+  const lines = [POPULATION_COLUMNS.join(',')];
   for (const p of people) {
-    lines.push(
-      [
-        p.nik,
-        p.noKk,
-        p.nama,
-        p.jenisKelamin,
-        p.tempatLahir,
-        p.tanggalLahir,
-        p.kodeDesa,
-        p.alamat,
-        p.statusHidup,
-        p.statusNik,
-      ].join(','),
-    );
+    lines.push(populationCells(p).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
