@@ -3,7 +3,7 @@
  * HTTP API v2 event with the JWT authorizer's claims (the shape local/approvals-server builds too).
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { CLAIM_NAMES, type Principal } from '#shared/contracts.ts';
 
 export function lambdaContext(functionName = 'dtks-test'): Context {
@@ -24,20 +24,21 @@ export function lambdaContext(functionName = 'dtks-test'): Context {
   };
 }
 
-export function apiEvent(
+/** An HTTP API (payload 2.0) event as API Gateway sends it to the function, before any authorizer. */
+export function httpApiEvent(
   routeKey: string,
-  principal: Principal,
-  options: { pathParameters?: Record<string, string>; body?: unknown } = {},
-): APIGatewayProxyEventV2WithJWTAuthorizer {
+  options: { pathParameters?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
+): APIGatewayProxyEventV2 {
   const [method = 'GET', pattern = '/'] = routeKey.split(' ');
   const path = pattern.replace(/\{(\w+)\}/g, (_, name: string) => options.pathParameters?.[name] ?? '');
   return {
     version: '2.0',
     routeKey,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(options.query).toString(),
     headers: { 'content-type': 'application/json' },
-    pathParameters: options.pathParameters,
+    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
+    ...(options.pathParameters === undefined ? {} : { pathParameters: options.pathParameters }),
     body:
       options.body === undefined
         ? undefined
@@ -56,6 +57,21 @@ export function apiEvent(
       stage: '$default',
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
+    },
+  };
+}
+
+/** The same event for a signed-in principal: the JWT authorizer's claims in the request context. */
+export function apiEvent(
+  routeKey: string,
+  principal: Principal,
+  options: { pathParameters?: Record<string, string>; body?: unknown } = {},
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const event = httpApiEvent(routeKey, options);
+  return {
+    ...event,
+    requestContext: {
+      ...event.requestContext,
       authorizer: {
         principalId: principal.username,
         integrationLatency: 0,

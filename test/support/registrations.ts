@@ -6,9 +6,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { loadAreas } from '#core/area.ts';
 import { encodeKk } from '#core/kk.ts';
 import { encodeNik } from '#core/nik.ts';
-import { REGISTRATION_ROUTES, type RegistrationRoute, registrationRouteKeyOf } from '#shared/contracts.ts';
+import { type RegistrationRoute, registrationRouteKeyOf } from '#shared/contracts.ts';
 import type { RegistrationMember } from '#shared/registrations.ts';
-import { lambdaContext } from './lambda.ts';
+import { httpApiEvent, lambdaContext } from './lambda.ts';
 
 export type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -53,42 +53,11 @@ export function publicEvent(
   route: RegistrationRoute,
   options: { receipt?: string; nik?: string; body?: unknown } = {},
 ): APIGatewayProxyEventV2 {
-  const routeKey = registrationRouteKeyOf(route);
-  const path = REGISTRATION_ROUTES[route].path.replace('{receipt}', options.receipt ?? '');
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: options.nik === undefined ? '' : `nik=${options.nik}`,
-    headers: { 'content-type': 'application/json' },
-    ...(options.nik === undefined ? {} : { queryStringParameters: { nik: options.nik } }),
+  return httpApiEvent(registrationRouteKeyOf(route), {
     ...(options.receipt === undefined ? {} : { pathParameters: { receipt: options.receipt } }),
-    body:
-      options.body === undefined
-        ? undefined
-        : typeof options.body === 'string'
-          ? options.body
-          : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'localhost',
-      domainPrefix: 'test',
-      http: {
-        method: REGISTRATION_ROUTES[route].method,
-        path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'vitest',
-      },
-      requestId: crypto.randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-  };
+    ...(options.nik === undefined ? {} : { query: { nik: options.nik } }),
+    body: options.body,
+  });
 }
 
 /** Calls the registrations API: the status, the parsed body and the body as sent. */
