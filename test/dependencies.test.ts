@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
-const SOURCE_FOLDERS = ['core', 'adapters', 'synthetic', 'functions', 'local', 'cli', 'infra', 'bench', 'bin'];
+const SOURCE_FOLDERS = ['core', 'adapters', 'synthetic', 'functions', 'local', 'cli', 'infra', 'bench', 'bin', 'web'];
 
 function sourceFiles(): string[] {
   const files = readdirSync(ROOT)
@@ -17,7 +17,7 @@ function sourceFiles(): string[] {
     .map((file) => join(ROOT, file));
   for (const folder of SOURCE_FOLDERS) {
     for (const file of readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })) {
-      if (/\.(ts|js|mjs)$/.test(file)) files.push(join(ROOT, folder, file));
+      if (/\.(ts|tsx|js|mjs)$/.test(file)) files.push(join(ROOT, folder, file));
     }
   }
   return files;

@@ -1,0 +1,4 @@
+import { render } from 'preact';
+import './styles.css';
+
+render(<main>Konsol DTKS</main>, document.getElementById('app')!);
