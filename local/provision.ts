@@ -13,12 +13,15 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  type CORSRule,
   CreateBucketCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
+  PutBucketCorsCommand,
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { type BucketCorsRule, consoleBucketCorsRule } from '#shared/console-cors.ts';
 import { ENV, TABLES } from '#shared/contracts.ts';
 import { LOCAL_AWS } from './emulators.ts';
 
@@ -137,6 +140,40 @@ export async function provisionLocal(
     }
   } finally {
     dynamo.destroy();
+    s3.destroy();
+  }
+}
+
+/** A CORS rule of console-cors.ts in PutBucketCors's terms. */
+export function toS3CorsRule(rule: BucketCorsRule): CORSRule {
+  return {
+    ID: rule.id,
+    AllowedHeaders: rule.allowedHeaders,
+    AllowedMethods: rule.allowedMethods,
+    AllowedOrigins: rule.allowedOrigins,
+    ExposeHeaders: rule.exposedHeaders,
+    MaxAgeSeconds: rule.maxAgeSeconds,
+  };
+}
+
+/**
+ * The console's CORS rule on the buckets its presigned URLs name (proposals: uploads and return
+ * reports; exports: the period files), as the stack sets it (infra/constructs/console.ts). Locally the
+ * console is the approvals server's origin, known once that server listens: called after it starts,
+ * each start (the port may change), replacing the rule of the last one.
+ */
+export async function provisionConsoleCors(
+  endpoints: Pick<LocalEndpoints, 's3Endpoint'>,
+  consoleOrigins: readonly string[],
+  names: LocalResourceNames = LOCAL_RESOURCES,
+): Promise<void> {
+  const s3 = new S3Client({ ...LOCAL_AWS, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
+  try {
+    const rule = toS3CorsRule(consoleBucketCorsRule(consoleOrigins));
+    for (const bucket of new Set([names.buckets.proposals, names.buckets.exports])) {
+      await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [rule] } }));
+    }
+  } finally {
     s3.destroy();
   }
 }

@@ -21,6 +21,7 @@ import {
   listObjectVersions,
   putBucketVersioning,
 } from './buckets.ts';
+import { applyCorsHeaders, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.ts';
 import { notImplemented, S3Error } from './errors.ts';
 import type { Exchange, ObjectCreated, ServerContext } from './exchange.ts';
 import { splitPath } from './keys.ts';
@@ -59,7 +60,6 @@ const BUCKET_SUBRESOURCES = [
   'accelerate',
   'acl',
   'analytics',
-  'cors',
   'encryption',
   'intelligent-tiering',
   'inventory',
@@ -157,6 +157,7 @@ async function route(exchange: Exchange): Promise<void> {
   if (Object.keys(request.headers).some((name) => name.startsWith('x-amz-server-side-encryption-customer-'))) {
     throw notImplemented('server-side encryption with customer keys (SSE-C)');
   }
+  if (method === 'OPTIONS' && bucket !== '') return preflight(exchange);
   if (bucket === '') {
     if (method === 'GET') return listBuckets(exchange);
     throw methodNotAllowed(method, 'Service');
@@ -165,8 +166,10 @@ async function route(exchange: Exchange): Promise<void> {
     refuseSubresources(query, BUCKET_SUBRESOURCES, 'bucket');
     switch (method) {
       case 'PUT':
+        if (query.has('cors')) return putBucketCors(exchange);
         return query.has('versioning') ? putBucketVersioning(exchange) : createBucket(exchange);
       case 'GET':
+        if (query.has('cors')) return getBucketCors(exchange);
         if (query.has('versioning')) return getBucketVersioning(exchange);
         if (query.has('location')) return getBucketLocation(exchange);
         if (query.has('versions')) return listObjectVersions(exchange);
@@ -177,6 +180,7 @@ async function route(exchange: Exchange): Promise<void> {
       case 'HEAD':
         return headBucket(exchange);
       case 'DELETE':
+        if (query.has('cors')) return deleteBucketCors(exchange);
         return deleteBucket(exchange);
       case 'POST':
         if (query.has('delete')) return deleteObjects(exchange);
@@ -282,10 +286,15 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const query = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
     let resource = pathname;
     (async () => {
-      checkAuthorization(request, query);
       const { bucket, key } = splitPath(pathname);
       resource = key ? `/${bucket}/${key}` : `/${bucket}`;
-      await route({ context, request, response, bucket, key, query });
+      const exchange: Exchange = { context, request, response, bucket, key, query };
+      // A browser's preflight carries no credentials: S3 answers it from the bucket's CORS rules alone.
+      if (request.method !== 'OPTIONS') {
+        applyCorsHeaders(exchange);
+        checkAuthorization(request, query);
+      }
+      await route(exchange);
     })().catch((error: unknown) => sendError(request, response, error, requestId, resource));
   });
   await new Promise<void>((resolve, reject) => {

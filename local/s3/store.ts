@@ -1,7 +1,7 @@
 /**
  * The local S3's objects on disk, with an index in memory.
  *
- * <root>/<bucket>/bucket.json                   creation date, versioning status
+ * <root>/<bucket>/bucket.json                   creation date, versioning status, CORS rules
  * <root>/<bucket>/objects/<h2>/<h>/<seq>.data   the bytes of one version (h = SHA-256 of the key)
  * <root>/<bucket>/objects/<h2>/<h>/<seq>.json   its key, version id, ETag, metadata; the commit point
  * <root>/<bucket>/uploads/<uploadId>/…          multipart uploads under way: upload.json, <n>.part, <n>.json
@@ -32,6 +32,16 @@ import { noSuchBucket, noSuchKey, S3Error } from './errors.ts';
 import { compareKeys } from './keys.ts';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
+
+/** One rule of a bucket's CORS configuration, as PutBucketCors gave it (cors.ts reads and applies it). */
+export interface CorsRule {
+  id?: string;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
 
 /** One version of an object, or a delete marker. */
 export interface StoredVersion {
@@ -78,6 +88,8 @@ export interface Bucket {
   created: string;
   /** undefined: never versioned. Once enabled, a bucket can only be suspended (as on S3). */
   versioning?: VersioningStatus;
+  /** PutBucketCors's rules, in order; undefined: no CORS configuration (S3's NoSuchCORSConfiguration). */
+  cors?: CorsRule[];
   /** Every key that has at least one version (or delete marker), in S3's order. */
   keys: string[];
   /** Versions of each key, newest first. */
@@ -203,10 +215,19 @@ export class ObjectStore {
     this.saveBucket(bucket);
   }
 
+  /** Replaces the bucket's CORS configuration; undefined removes it (DeleteBucketCors). */
+  setCors(name: string, rules: CorsRule[] | undefined): void {
+    const bucket = this.bucket(name);
+    if (rules) bucket.cors = rules;
+    else delete bucket.cors;
+    this.saveBucket(bucket);
+  }
+
   private saveBucket(bucket: Bucket): void {
     writeJson(join(this.root, bucket.name, 'bucket.json'), {
       created: bucket.created,
       ...(bucket.versioning ? { versioning: bucket.versioning } : {}),
+      ...(bucket.cors ? { cors: bucket.cors } : {}),
     });
   }
 
@@ -405,11 +426,14 @@ export class ObjectStore {
   // --- start-up ------------------------------------------------------------------------------------
 
   private load(name: string): void {
-    const saved = readJson<{ created: string; versioning?: VersioningStatus }>(join(this.root, name, 'bucket.json'));
+    const saved = readJson<{ created: string; versioning?: VersioningStatus; cors?: CorsRule[] }>(
+      join(this.root, name, 'bucket.json'),
+    );
     const bucket: Bucket = {
       name,
       created: saved.created,
       ...(saved.versioning ? { versioning: saved.versioning } : {}),
+      ...(saved.cors ? { cors: saved.cors } : {}),
       keys: [],
       versions: new Map(),
       uploads: new Map(),
