@@ -7,12 +7,15 @@
  * For each size: a fresh local environment, a generated world (families ≈ rows / 3.6), the Dukcapil
  * extract loaded through the load-population function and the master seeded (not timed), then the
  * upload through the S3 API and the wait until the proposal awaits its regency approval (timed).
- * Prints rows, seconds, rows/s and the process's peak RSS. dynalite and the local S3 are single-threaded
- * emulators in this same process: the figures are the local environment's, not AWS's.
+ * Prints rows, seconds, rows/s and the peak RSS of the WHOLE local environment: this process (handlers,
+ * Step Functions runtime, API) plus the emulators' own process (dynalite and the local S3,
+ * local/emulator-host.ts), their RSS summed every 100 ms over the whole run, set-up included; and each
+ * process's own peak. dynalite and the local S3 are single-threaded emulators: the figures are the
+ * local environment's, not AWS's. The load average is printed too: the machine may be shared.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { DtksClient } from '#cli/client.ts';
@@ -28,10 +31,46 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const sizes = process.argv.slice(2).map(Number);
 const results: string[] = [];
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+process.stderr.write(`load average at start: ${load()}\n`);
+
+/** A process's resident set and its peak so far (VmRSS, VmHWM of /proc/<pid>/status), in bytes; 0 when gone. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kib('VmRSS') * 1024, peak: kib('VmHWM') * 1024 };
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+}
+
+/** Samples the summed RSS of this process and the emulators' process until stopped. */
+function sampleEnvironment(emulatorsPid: number) {
+  let peak = 0;
+  let emulatorsPeak = 0;
+  const sample = () => {
+    const emulators = emulatorsPid === process.pid ? { rss: 0, peak: 0 } : memoryOf(emulatorsPid);
+    emulatorsPeak = Math.max(emulatorsPeak, emulators.peak);
+    peak = Math.max(peak, process.memoryUsage().rss + emulators.rss);
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return { peak, emulatorsPeak, ownPeak: process.resourceUsage().maxRSS * 1024 };
+    },
+  };
+}
 
 for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
   const dataDir = await mkdtemp(join(tmpdir(), 'dtks-latency-'));
   const environment = await startLocalEnvironment({ dataDir, schedule: false, regencies: ['3371'] });
+  const memory = sampleEnvironment(environment.emulators.pid);
   try {
     const client = new DtksClient(localTarget(dataDir, environment));
     const world = await writeWorld({
@@ -58,21 +97,30 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
     const proposal = await client.waitForStatus(proposalId, ['AWAITING_REGENCY'], 3 * 60 * 60_000);
     const seconds = (performance.now() - t) / 1000;
     if (proposal.status !== 'AWAITING_REGENCY') throw new Error(`proposal ended ${proposal.status}`);
+    const { peak, emulatorsPeak, ownPeak } = memory.stop();
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
     results.push(
-      `${String(world.files.proposal.rows).padStart(8)}  ${seconds.toFixed(1).padStart(8)}  ${Math.round(
-        world.files.proposal.rows / seconds,
-      )
-        .toString()
-        .padStart(8)}  ${Math.round(process.resourceUsage().maxRSS / 1024)
-        .toString()
-        .padStart(8)}`,
+      [
+        String(world.files.proposal.rows).padStart(8),
+        seconds.toFixed(1).padStart(8),
+        Math.round(world.files.proposal.rows / seconds)
+          .toString()
+          .padStart(8),
+        mib(peak).padStart(12),
+        mib(ownPeak).padStart(14),
+        mib(emulatorsPeak).padStart(14),
+        `  ${load()}`,
+      ].join('  '),
     );
   } finally {
+    memory.stop();
     await environment.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 process.stdout.write(
-  `upload → AWAITING_REGENCY on the local environment\n    rows   seconds    rows/s  peak RSS MiB\n${results.join('\n')}\n`,
+  `upload → AWAITING_REGENCY on the local environment (peak RSS in MiB: the whole environment, summed; each process's own)\n` +
+    `    rows   seconds    rows/s  environment  handlers' proc  emulators' proc  load average (1, 5, 15 min)\n` +
+    `${results.join('\n')}\n`,
 );

@@ -1,8 +1,9 @@
 /**
  * The local AWS emulators on loopback: DynamoDB (dynalite) and S3 (local/s3, this repository's own
  * small S3 server). Both speak the real wire protocol, so the production repositories run against
- * them unchanged through the real SDK clients, and both accept any credentials. Used by
- * `dtks local up`, the demo, and every integration test (each on free ports).
+ * them unchanged through the real SDK clients, and both accept any credentials. startEmulators runs
+ * them in this process (every integration test, on free ports); the local environment runs them in a
+ * process of their own (local/emulator-host.ts), off the handlers' event loop.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import { type S3Server, startS3Server } from './s3/server.ts';
+import { type ObjectCreated, type S3Server, startS3Server } from './s3/server.ts';
 
 export interface EmulatorOptions {
   /** Directory for persistent state; omitted = DynamoDB in memory and S3 in a fresh temporary directory. */
@@ -26,8 +27,15 @@ export interface EmulatorOptions {
 export interface Emulators {
   dynamoEndpoint: string;
   s3Endpoint: string;
-  /** The local S3, whose onObjectCreated reports the objects created (see local/events). */
-  s3: S3Server;
+  /** The process the emulators run in: this one, or their own (local/emulator-host.ts). */
+  pid: number;
+  /** Reports every object the local S3 creates (put, copy, completed upload; see local/events). */
+  onObjectCreated(listener: (event: ObjectCreated) => void): void;
+  /**
+   * Resolves once every object-created report of a request already answered has reached the
+   * listeners: at once in this process (reported before the answer), after a round trip from a child.
+   */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +84,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   return {
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3Endpoint: s3.endpoint,
-    s3,
+    pid: process.pid,
+    onObjectCreated: (listener) => s3.onObjectCreated(listener),
+    flush: async () => undefined,
     async stop() {
       await Promise.all([closeDynamo(), s3.close()]);
       if (scratch) await rm(scratch, { recursive: true, force: true });

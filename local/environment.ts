@@ -1,7 +1,8 @@
 /**
  * The embedded local environment: the whole pipeline on one machine, no cloud account.
  *
- * On loopback it starts DynamoDB (dynalite) and S3 (local/s3) persisted under the data directory, the
+ * On loopback it starts DynamoDB (dynalite) and S3 (local/s3) persisted under the data directory, in a
+ * process of their own (local/emulator-host.ts: off the handlers' event loop, on the second core), the
  * tables and buckets of the stack, the local Step Functions runtime with the very ASL files CDK
  * deploys (persisted too, so a restart in the middle of a wait loses nothing), S3 object-created
  * events delivered as the production EventBridge rule delivers them, the monthly schedule, and the
@@ -13,9 +14,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CUTOFF_DAY } from '#core/registration.ts';
+import { localConsoleOrigins } from '#shared/console-cors.ts';
 import { ENV, type Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
-import { type Emulators, startEmulators } from './emulators.ts';
+import { type EmulatorProcess, startEmulatorProcess } from './emulator-host.ts';
 import {
   matchesPopulationDeltaRule,
   matchesPopulationRule,
@@ -31,6 +33,7 @@ import {
   type LocalEndpoints,
   type LocalResourceNames,
   localEnvironmentVariables,
+  provisionConsoleCors,
   provisionLocal,
 } from './provision.ts';
 import { type MonthlySchedule, nextMandiriCutoff, scheduleMonthly } from './scheduler.ts';
@@ -85,7 +88,8 @@ export interface LocalEnvironmentDescription {
 export interface LocalEnvironment extends LocalEnvironmentDescription {
   runtime: StepFunctionsRuntime;
   functions: LocalFunctions;
-  emulators: Emulators;
+  /** DynamoDB and S3, in their own process: onExit reports the process ending without stop(). */
+  emulators: EmulatorProcess;
   /** Resolves when every S3 and Step Functions event delivered so far has been handed to its target. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -98,7 +102,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const chosen = await choosePorts(dataDir, options.ports ?? {}, log);
-  const emulators = await startEmulators({ dataDir, dynamoPort: chosen.dynamo, s3Port: chosen.s3, log });
+  const emulators = await startEmulatorProcess({ dataDir, dynamoPort: chosen.dynamo, s3Port: chosen.s3, log });
   const stops: (() => Promise<void>)[] = [() => emulators.stop()];
   try {
     await provisionLocal(emulators);
@@ -140,10 +144,15 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     };
     // The handlers' cold start reads these: set before any handler module is imported.
     Object.assign(process.env, localEnvironmentVariables(endpoints));
+    // Outside Lambda the Tracer is off, but the X-Ray SDK it loads would still track every promise of the
+    // handlers through an async hook (its automatic mode, cls-hooked): about a tenth of their CPU here.
+    process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
     const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: chosen.api });
     stops.unshift(() => approvals.stop());
+    // The console is the approvals server's origin: the buckets its presigned URLs name allow it (CORS).
+    await provisionConsoleCors(emulators, localConsoleOrigins(Number(new URL(approvals.url).port)));
 
     const stateMachines = {
       proposal: runtime.stateMachineArn(LOCAL_STATE_MACHINES.proposal),
@@ -181,7 +190,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       }
     };
     for (const event of earlyStatusChanges.splice(0)) routeStatusChange(event);
-    emulators.s3.onObjectCreated((created) => deliver(toObjectCreatedEvent(created, LOCAL_REGION)));
+    emulators.onObjectCreated((created) => deliver(toObjectCreatedEvent(created, LOCAL_REGION)));
 
     let schedule: MonthlySchedule | undefined;
     if (options.schedule !== false) {
@@ -228,7 +237,13 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       functions,
       emulators,
       async settled() {
-        while (inFlight.size) await Promise.all([...inFlight]);
+        // The reports of objects created so far come over the emulators' IPC channel first; a delivery
+        // may create objects in turn, whose reports are waited for the same way.
+        for (;;) {
+          await emulators.flush();
+          if (!inFlight.size) return;
+          while (inFlight.size) await Promise.all([...inFlight]);
+        }
       },
       async stop() {
         rmSync(descriptionPath, { force: true });

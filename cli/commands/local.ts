@@ -68,12 +68,24 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   });
   process.stdout.write(banner(environment, dataDir, LOCAL_AWS.credentials));
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  // Until Ctrl-C, or until the emulators' process ends by itself (its log line says how): then the
+  // environment cannot serve, so it stops rather than wait with dead endpoints.
+  const crashed = await new Promise<boolean>((resolve) => {
+    process.once('SIGINT', () => resolve(false));
+    process.once('SIGTERM', () => resolve(false));
+    environment.emulators.onExit(() => resolve(true));
   });
   process.stdout.write('stopping…\n');
   await environment.stop();
+  if (crashed) {
+    throw new CliError(
+      {
+        id: `proses emulator (DynamoDB dan S3) berhenti sendiri, jadi lingkungan lokal dihentikan; data di ${dataDir} tetap ada: jalankan lagi dtks local up`,
+        en: `the emulators' process (DynamoDB and S3) ended by itself, so the local environment stopped; the data in ${dataDir} is kept: run dtks local up again`,
+      },
+      1,
+    );
+  }
   return 0;
 }
 
