@@ -26,6 +26,7 @@ import {
   routeKeyOf,
 } from '#shared/contracts.ts';
 import { MAX_REGISTRATION_BYTES } from '#shared/registrations.ts';
+import { consoleServer } from './console.ts';
 import type { LocalFunctions } from './functions.ts';
 import { TokenBuckets } from './token-buckets.ts';
 
@@ -108,8 +109,12 @@ export async function startApprovalsServer(options: {
   users: readonly Principal[];
   port?: number;
   publicRateLimit?: PublicRateLimit;
+  /** Serve the web console on this origin (local/console.ts), its uploads going to this S3 endpoint. */
+  console?: { s3Endpoint: string };
 }): Promise<ApprovalsServer> {
   const users = new Map(options.users.map((user) => [user.username, user]));
+  const serveConsole =
+    options.console && consoleServer({ users: options.users, s3Endpoint: options.console.s3Endpoint });
   const limit = options.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT;
   const buckets = new TokenBuckets(limit.burst, limit.perSecond);
   const server = createServer((request, response) => {
@@ -122,6 +127,7 @@ export async function startApprovalsServer(options: {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = matchRoute(request.method ?? 'GET', url.pathname);
+    if (!route && (await serveConsole?.(request, response, url.pathname))) return;
     if (!route) return send(response, 404, { code: 'NOT_FOUND', message: 'Not Found' });
     if (route.public) return handlePublic(request, response, url, route);
     const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
