@@ -59,6 +59,23 @@ describe('the local environment across restarts of one data dir', () => {
     expect(messages.join('\n')).toContain(`port ${ports.s3}`);
   });
 
+  it("lets the console, on the approvals API's origin, reach both buckets from the browser (CORS)", async () => {
+    const environment = await start();
+    try {
+      const origin = new URL(environment.endpoints.approvalsUrl).origin;
+      for (const bucket of new Set(Object.values(environment.names.buckets))) {
+        const answer = await fetch(`${environment.endpoints.s3Endpoint}/${bucket}/proposals/3371/2026-12/a.csv`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+        });
+        expect(answer.status, bucket).toBe(200);
+        expect(answer.headers.get('access-control-allow-origin'), bucket).toBe(origin);
+      }
+    } finally {
+      await environment.stop();
+    }
+  });
+
   it('refuses a port asked for explicitly that another program holds, naming it', async () => {
     const squatter = await occupy(0);
     const port = (squatter.address() as { port: number }).port;
