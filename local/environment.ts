@@ -15,7 +15,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CUTOFF_DAY } from '#core/registration.ts';
 import { localConsoleOrigins } from '#shared/console-cors.ts';
-import { localConsoleOrigins } from '#shared/console-cors.ts';
 import { ENV, type Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
 import { type EmulatorProcess, startEmulatorProcess } from './emulator-host.ts';
@@ -34,7 +33,6 @@ import {
   type LocalEndpoints,
   type LocalResourceNames,
   localEnvironmentVariables,
-  provisionConsoleCors,
   provisionConsoleCors,
   provisionLocal,
 } from './provision.ts';
@@ -153,8 +151,6 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
     const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: chosen.api });
     stops.unshift(() => approvals.stop());
-    // The console is the approvals server's origin: the buckets its presigned URLs name allow it (CORS).
-    await provisionConsoleCors(emulators, localConsoleOrigins(Number(new URL(approvals.url).port)));
     // The console is the approvals server's origin: the buckets its presigned URLs name allow it (CORS).
     await provisionConsoleCors(emulators, localConsoleOrigins(Number(new URL(approvals.url).port)));
 
