@@ -149,7 +149,12 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
-    const approvals: ApprovalsServer = await startApprovalsServer({ functions, users, port: chosen.api });
+    const approvals: ApprovalsServer = await startApprovalsServer({
+      functions,
+      users,
+      port: chosen.api,
+      console: { s3Endpoint: emulators.s3Endpoint },
+    });
     stops.unshift(() => approvals.stop());
     // The console is the approvals server's origin: the buckets its presigned URLs name allow it (CORS).
     await provisionConsoleCors(emulators, localConsoleOrigins(Number(new URL(approvals.url).port)));
