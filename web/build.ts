@@ -38,6 +38,8 @@ function indexHtml(script: string, stylesheet: string | undefined): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<title>Konsol DTKS</title>',
+    // No favicon request: the console fetches nothing it does not use.
+    '<link rel="icon" href="data:,">',
     stylesheet ? `<link rel="stylesheet" href="/${stylesheet}">` : '',
     `<script type="module" src="/${script}"></script>`,
     '</head>',

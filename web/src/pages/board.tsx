@@ -159,7 +159,7 @@ export function BoardPage({ route }: { route: Route }) {
                     {words.back}
                   </button>
                   <button type="button" class="primary" onClick={() => void start()}>
-                    {words.confirm}
+                    {words.startConfirm}
                   </button>
                 </div>
               </section>
