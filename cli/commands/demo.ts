@@ -65,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
     const previous = previousPeriod(period);
     out(`DTKS demo: penetapan ${period} untuk ${REGENCIES.map((r) => `${areas.regencyName(r)} (${r})`).join(' dan ')}`);
     out(`local environment: ${dataDir}`);
+    // The demo's environment ends with it: `dtks local up` keeps one running for the browser.
+    out(`web console: ${environment.endpoints.approvalsUrl}/ while the demo runs (dtks local up keeps one)`);
 
     step('1. Data sintetis / synthetic worlds');
     const worlds = [];

@@ -105,6 +105,7 @@ export function banner(
     `  DynamoDB        ${e.dynamoEndpoint}`,
     `  S3              ${e.s3Endpoint}   buckets: ${Object.values(environment.names.buckets).join(', ')} (versioned)`,
     `  Step Functions  ${e.sfnEndpoint}`,
+    `  Web console     ${e.approvalsUrl}/   (open in a browser; sign in as one of the users below)`,
     `  Approvals API   ${e.approvalsUrl}   (Authorization: Bearer <user>)`,
     `  Registrations   ${e.approvalsUrl}/registrations   (public: no sign-in, rate-limited; dtks mandiri)`,
     `  users           ${environment.users.map((u) => u.username).join(', ')}`,
