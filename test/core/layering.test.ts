@@ -73,6 +73,23 @@ describe('layering', () => {
     ).toEqual([]);
   });
 
+  it('web/src talks to the API only: its own modules and Preact, nothing of the server or of Node', () => {
+    const browserSources = readdirSync(join(ROOT, 'web', 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.tsx?$/.test(file))
+      .map((file) => join('web', 'src', file));
+    expect(browserSources.length).toBeGreaterThan(0);
+    const offending = browserSources.flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) =>
+          specifier.startsWith('.')
+            ? !insideOwnFolder(specifier, file, join('web', 'src'))
+            : !/^preact(\/|$)/.test(specifier),
+        )
+        .map((specifier) => `${file}: ${specifier}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('reads the imports it checks: the integrity engine imports its own modules', () => {
     expect(importsOf(join('core', 'integrity.ts'))).toContain('./area.ts');
     expect(importsOf(join('adapters', 'extracts', 'loader.worker.ts'))).toEqual(['node:worker_threads', './loader.ts']);
