@@ -199,6 +199,60 @@ export class DtksStack extends Stack {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     });
 
+    // --- the quality control (pengendalian kualitas), before anything is applied ---
+    const qualityControlRegencies = new DtksFunction(this, 'QualityControlRegencies', {
+      name: 'quality-control-regencies',
+    }).bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] });
+    // Reads the regency's active persons (byRegency), their registry items (BatchGetItem) and, for the families
+    // that moved here, their master records (BatchGetItem); writes the tracking entries of the proposals table
+    // (TRACKING#<regency> partitions only: the LeadingKeys condition below) and the regency's files.
+    const qualityControlScreen = new DtksFunction(this, 'QualityControlScreen', {
+      name: 'quality-control-screen',
+      timeout: Duration.minutes(15),
+      memorySize: 2048,
+    })
+      .bindTable({
+        table: masterTable,
+        actions: ['dynamodb:BatchGetItem'],
+        queryIndexes: [TABLES.master.regencyIndex.name],
+      })
+      .bindTable({ table: populationTable, actions: ['dynamodb:BatchGetItem'] })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: ['s3:PutObject'],
+        prefix: `${KEYS.stipulationPrefix}*/quality-control/`,
+      })
+      .bindBucket({
+        bucket: exportsBucket,
+        actions: ['s3:PutObject'],
+        prefix: `${KEYS.regencyCsvPrefix}period=*/pelacakan-`,
+      })
+      .bindBucket({
+        bucket: exportsBucket,
+        actions: ['s3:PutObject'],
+        prefix: `${KEYS.exportsPrefix}period=*/pengendalian-kualitas/`,
+      })
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        leadingKeys: ['TRACKING#*'],
+      });
+    // Reads the regencies' counts, writes the pseudonymised counts and the period's QUALITY_CONTROL item.
+    const qualityControlSummarise = new DtksFunction(this, 'QualityControlSummarise', {
+      name: 'quality-control-summarise',
+    })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: READ_MAYBE_MISSING,
+        prefix: `${KEYS.stipulationPrefix}*/quality-control/`,
+      })
+      .bindBucket({
+        bucket: exportsBucket,
+        actions: ['s3:PutObject'],
+        prefix: `${KEYS.pseudonymisedPrefix}period=*/pengendalian-kualitas.json`,
+      })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:PutItem'], leadingKeys: ['PERIOD#*'] });
+
     // --- outside the workflows ---
     const approvalsHandler = new DtksFunction(this, 'ApprovalsHandler', {
       name: 'approvals-api',
@@ -296,6 +350,9 @@ export class DtksStack extends Stack {
       'record-stopped': recordStopped,
       'registrations-api': registrationsHandler,
       'mandiri-gather': mandiriGather,
+      'quality-control-regencies': qualityControlRegencies,
+      'quality-control-screen': qualityControlScreen,
+      'quality-control-summarise': qualityControlSummarise,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
@@ -305,7 +362,19 @@ export class DtksStack extends Stack {
     });
     this.stipulationWorkflow = new Workflow(this, 'StipulationWorkflow', {
       definitionFile: 'stipulation.asl.json',
-      functions: [collect, resolve, apply, listRegencies, exportRegency, finaliseExport, release, recordPeriod],
+      functions: [
+        collect,
+        resolve,
+        qualityControlRegencies,
+        qualityControlScreen,
+        qualityControlSummarise,
+        apply,
+        listRegencies,
+        exportRegency,
+        finaliseExport,
+        release,
+        recordPeriod,
+      ],
     });
     // The monthly run releases each waiting proposal's AwaitStipulation task (SendTaskSuccess, nothing else).
     release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);

@@ -38,6 +38,7 @@ import {
   type PopulationPerson,
   type ProposalRow,
 } from '#core/proposal.ts';
+import type { FindingKind } from '#core/quality-control.ts';
 
 export interface WorldOptions {
   /** The regency/city the world is for, 4 digits (33.71 accepted); it is also the proposal's submitter. */
@@ -49,6 +50,22 @@ export interface WorldOptions {
   /** @default 1 */
   seed?: number;
   areas: AreaIndex;
+  /**
+   * Share of master families, 0..1, that the registry has moved on from since their stipulation, for the
+   * quality control: one member deceased, deactivated or unknown to the registry, renamed, or the whole family
+   * moved to a neighbouring regency or on a new family card. Only families no proposal row touches, so the
+   * proposal's truth is the same. `qualityControlTruth()` lists them. @default 0 (draws nothing: a seed's
+   * world is the same as without the option)
+   */
+  registryDrift?: number;
+}
+
+/** What the registry says of a master person that the quality control must find (core/quality-control.ts). */
+export interface DriftTruth {
+  nik: string;
+  kind: FindingKind;
+  /** PINDAH_DOMISILI: the regency the registry now places them in. */
+  destinationRegency?: string;
 }
 
 export interface WorldBatch {
@@ -467,6 +484,8 @@ export class SyntheticWorld {
   private lines = 0;
   private finished = false;
   private lastUntouchedMaster: Family | undefined;
+  private readonly registryDrift: number;
+  private readonly drift: DriftTruth[] = [];
 
   private population: PopulationPerson[] = [];
   private master: MasterPerson[] = [];
@@ -485,6 +504,10 @@ export class SyntheticWorld {
       throw new RangeError(`defectRate must be within 0..1, got ${this.defectRate}`);
     }
     this.seed = options.seed ?? 1;
+    this.registryDrift = options.registryDrift ?? 0;
+    if (!(this.registryDrift >= 0 && this.registryDrift <= 1)) {
+      throw new RangeError(`registryDrift must be within 0..1, got ${this.registryDrift}`);
+    }
     this.rng = new Random(this.seed);
 
     this.districts = [];
@@ -596,8 +619,14 @@ export class SyntheticWorld {
       this.newFamilyUnit();
       touched = false;
     }
-    for (const person of masterFamily.members) this.addPopulation(person, { dead: deadInRegistry.has(person) });
-    if (!touched) this.lastUntouchedMaster = masterFamily;
+    // A person the registry says died while a HAPUS MENINGGAL is still only proposed: the master has them active.
+    for (const person of deadInRegistry) this.drift.push({ nik: person.nik, kind: 'MENINGGAL' });
+    const drifted = !touched && this.registryDrift > 0 && r.chance(this.registryDrift);
+    if (drifted) this.driftRegistry(masterFamily);
+    else {
+      for (const person of masterFamily.members) this.addPopulation(person, { dead: deadInRegistry.has(person) });
+    }
+    if (!touched && !drifted) this.lastUntouchedMaster = masterFamily;
 
     // Residents only the registry knows (not in the DTKS, not proposed); now and then a deactivated NIK among
     // them, which no row names, so nothing flags it.
@@ -605,6 +634,55 @@ export class SyntheticWorld {
       const inactive = r.chance(0.2);
       for (const person of this.family(this.pickVillage()).members) this.addPopulation(person, { inactive });
     }
+  }
+
+  /**
+   * The registry rows of a master family that the registry has moved on from (registryDrift): one change, of
+   * one member or of the whole family, recorded in the quality control's truth.
+   */
+  private driftRegistry(family: Family): void {
+    const r = this.rng;
+    const kinds: FindingKind[] = ['MENINGGAL', 'NIK_NONAKTIF', 'NIK_TIDAK_DIKENAL', 'NAMA_BERUBAH', 'KK_BERUBAH'];
+    if (this.neighbourVillages.length > 0) kinds.push('PINDAH_DOMISILI');
+    const kind = r.pick(kinds);
+    const one = r.pick(family.members);
+    if (kind === 'PINDAH_DOMISILI') {
+      // The KPM moved: the whole family lives in one village of a neighbouring regency now.
+      const village = r.pick(this.neighbourVillages);
+      const alamat = `JL. ${r.pick(STREETS)} NO. ${r.int(1, 150)}`;
+      for (const person of family.members) {
+        this.population.push(this.populationOf({ ...person, village, alamat }));
+        this.drift.push({ nik: person.nik, kind, destinationRegency: village.slice(0, 4) });
+      }
+      return;
+    }
+    const newKk = kind === 'KK_BERUBAH' ? this.allocKk(family.village.slice(0, 6), this.birthIn(2025, 2025)) : '';
+    for (const person of family.members) {
+      if (kind === 'KK_BERUBAH') {
+        this.population.push(this.populationOf({ ...person, noKk: newKk }));
+        this.drift.push({ nik: person.nik, kind });
+        continue;
+      }
+      if (person !== one) {
+        this.addPopulation(person);
+        continue;
+      }
+      this.drift.push({ nik: person.nik, kind });
+      if (kind === 'NIK_TIDAK_DIKENAL') continue;
+      if (kind === 'NAMA_BERUBAH') {
+        // A name of one token more never matches (core/names.ts compares names of as many tokens).
+        const added = r.pick(GIVEN[person.culture][person.sex].filter((token) => !person.tokens.includes(token)));
+        this.population.push(this.populationOf({ ...person, nama: `${person.nama} ${added}` }));
+        continue;
+      }
+      this.addPopulation(person, { dead: kind === 'MENINGGAL', inactive: kind === 'NIK_NONAKTIF' });
+    }
+  }
+
+  /** The quality control's truth: every master person the registry has moved on from, and how. */
+  qualityControlTruth(): readonly DriftTruth[] {
+    if (!this.finished) throw new Error('iterate batches() to the end before reading the truth');
+    return this.drift;
   }
 
   /** The usual changes a Dinas Sosial sends: all clean. Returns false when the master family cannot take it. */

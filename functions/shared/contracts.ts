@@ -149,6 +149,20 @@ export const KEYS = {
   exportPartRecord: (period: string, regency: string) => `${EXPORTS}period=${period}/_parts/regency-${regency}.json`,
   /** The folder of a period's part records (FinaliseExport lists it). */
   exportPartRecords: (period: string) => `${EXPORTS}period=${period}/_parts/`,
+  /**
+   * The quality control of a period (core/quality-control.ts): one regency's counts, left by its screening
+   * for the summary (the Map result carries only a total per regency, far below the 256 KiB payload limit).
+   */
+  qualityControlRegency: (period: string, regency: string) =>
+    `${STIPULATION}${period}/quality-control/regency-${regency}.json`,
+  /** The regency's tracking list (daftar pelacakan) for its Dinas Sosial, beside its DTKS CSV. */
+  trackingList: (period: string, regency: string) =>
+    `${REGENCY_CSV}period=${period}/pelacakan-${regency}-${period}.csv`,
+  /** The same list per person in the full tier of the analyst export (names and NIKs: ministry only). */
+  qualityControlFull: (period: string, regency: string) =>
+    `${EXPORTS}period=${period}/pengendalian-kualitas/regency-${regency}.csv`,
+  /** The period's counts by regency and kind in the pseudonymised tier: counts only, no person. */
+  qualityControlCounts: (period: string) => `${PSEUDONYMISED}period=${period}/pengendalian-kualitas.json`,
 } as const;
 
 /**
@@ -515,6 +529,26 @@ export interface ChangeSetSummary {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The quality control (pengendalian kualitas) of the stipulation workflow, core/quality-control.ts
+// ---------------------------------------------------------------------------------------------
+export const QUALITY_CONTROL_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan QualityControlRegencies');
+export interface QualityControlRegenciesOutput {
+  period: string;
+  /** Regencies with active persons in the master (byRegency index). */
+  regencies: { regency: string }[];
+}
+export const QUALITY_CONTROL_SCREEN_INPUT = z
+  .object({ period: PERIOD, regency: REGENCY })
+  .describe('Masukan QualityControlScreen');
+export type QualityControlScreenInput = z.infer<typeof QUALITY_CONTROL_SCREEN_INPUT>;
+/** What one screening returns to the Map: its open total; the counts by kind wait in S3 (KEYS.qualityControlRegency). */
+export const QUALITY_CONTROL_SCREEN_OUTPUT = z.object({ regency: REGENCY, open: COUNT });
+export type QualityControlScreenOutput = z.infer<typeof QUALITY_CONTROL_SCREEN_OUTPUT>;
+export const QUALITY_CONTROL_SUMMARISE_INPUT = z
+  .object({ period: PERIOD, regencies: z.array(QUALITY_CONTROL_SCREEN_OUTPUT) })
+  .describe('Masukan QualityControlSummarise');
+
+// ---------------------------------------------------------------------------------------------
 // Functions and their configuration
 // ---------------------------------------------------------------------------------------------
 /**
@@ -561,6 +595,10 @@ export const FUNCTIONS = {
   'stipulation-finalise-export': { placeholder: 'FinaliseExportFunctionArn' },
   'stipulation-release': { placeholder: 'ReleaseFunctionArn' },
   'stipulation-record-period': { placeholder: 'RecordPeriodFunctionArn' },
+  /** The quality control: the regencies to screen, one regency's screening, the period's summary (QUALITY_CONTROL_*). */
+  'quality-control-regencies': { placeholder: 'QualityControlRegenciesFunctionArn' },
+  'quality-control-screen': { placeholder: 'QualityControlScreenFunctionArn' },
+  'quality-control-summarise': { placeholder: 'QualityControlSummariseFunctionArn' },
   /** Not in a state machine: behind the approvals HTTP API. */
   'approvals-api': { placeholder: null },
   /** Not in a state machine: loads a Dukcapil extract placed under reference/population/ into the population table. */

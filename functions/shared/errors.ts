@@ -251,3 +251,41 @@ export function taskCallError(action: string, error: unknown): Error {
   if (!isTransientAwsError(error)) return new TaskAnswerRefusedError(action, name, { cause: error });
   return new TransientError(`${action} ke Step Functions gagal (${name}); langkah ini akan diulang`, { cause: error });
 }
+/**
+ * A regency the quality control's Map reported as screened left no counts in S3: a summary without it would
+ * undercount the period's open findings.
+ */
+export class QualityControlIncompleteError extends DtksError {
+  override readonly name = 'QualityControlIncompleteError';
+  constructor(
+    readonly period: string,
+    readonly regencies: readonly string[],
+  ) {
+    const shown = regencies.slice(0, 10).join(', ');
+    const more = regencies.length > 10 ? ` dan ${regencies.length - 10} lainnya` : '';
+    super(
+      `Hasil pengendalian kualitas periode ${period} tidak ditemukan untuk kabupaten/kota ${shown}${more}; ` +
+        'jalankan ulang penetapan periode ini',
+    );
+  }
+}
+
+/** A tracking task (daftar pelacakan) that does not exist, or that the principal may not see. */
+export class TrackingTaskNotFoundError extends DtksError {
+  override readonly name = 'TrackingTaskNotFoundError';
+  override readonly httpStatus = 404;
+  override readonly apiCode = 'NOT_FOUND';
+  constructor(readonly id: string) {
+    super(`Tugas pelacakan ${id} tidak ditemukan`);
+  }
+}
+
+/** The tracking task was resolved (the family is no longer found, or was placed) before the answer came. */
+export class TrackingTaskClosedError extends DtksError {
+  override readonly name = 'TrackingTaskClosedError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'ALREADY_RESOLVED';
+  constructor(readonly id: string) {
+    super(`Tugas pelacakan ${id} sudah selesai; jawaban tidak dicatat`);
+  }
+}

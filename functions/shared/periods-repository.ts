@@ -3,7 +3,11 @@
  * never rewritten), and the collection its first run fixed.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { QualityControlCounts } from '#core/quality-control.ts';
 import { COLLECTION, isConditionFailure, META, periodPk, stripKeys } from './proposals-table.ts';
+
+/** The quality control's item of a period (sk QUALITY_CONTROL): replaced by each run until the period is recorded. */
+const QUALITY_CONTROL = 'QUALITY_CONTROL';
 
 export interface PeriodRecord {
   period: string;
@@ -14,6 +18,19 @@ export interface PeriodRecord {
   manifestKey?: string;
   /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
   executionId?: string;
+  /**
+   * The quality control before the stipulation: the findings still open (not a deactivation: the regencies
+   * decide), by kind, nationally; absent for a period recorded before the quality control existed.
+   */
+  qualityControl?: QualityControlSummary;
+}
+
+/** What a period's quality control found, nationally (per regency: the tracking lists and KEYS.qualityControlCounts). */
+export interface QualityControlSummary {
+  period: string;
+  screenedAt: string;
+  regencies: number;
+  counts: QualityControlCounts;
 }
 
 /**
@@ -75,6 +92,27 @@ export class PeriodsRepository {
       if (!Item) throw error;
       return { first: false, collection: stripKeys<PeriodCollection>(Item) };
     }
+  }
+
+  /** Stores the period's quality control summary (each run replaces it; RecordPeriod copies it onto the record). */
+  async putQualityControl(summary: QualityControlSummary): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: periodPk(summary.period), sk: QUALITY_CONTROL, ...summary },
+      }),
+    );
+  }
+
+  async getQualityControl(period: string): Promise<QualityControlSummary | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: periodPk(period), sk: QUALITY_CONTROL },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? stripKeys<QualityControlSummary>(Item) : undefined;
   }
 
   async getPeriod(period: string): Promise<PeriodRecord | undefined> {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PopulationRegistry, RegistryPerson } from '#core/ports.ts';
 import type { PopulationPerson } from '#core/proposal.ts';
+import type { RegistryRecord } from '#core/quality-control.ts';
 import { batchGet, batchWrite, WRITE_BATCH_LIMIT } from './batch-writer.ts';
 import { forEachConcurrently } from './concurrency.ts';
 
@@ -24,6 +25,20 @@ export class DynamoPopulationRegistry implements PopulationRegistry {
       { projection: ['nik', 'nama', 'kodeDesa', 'statusHidup', 'statusNik'] },
     );
     // An item a load wrote before status_nik existed has no statusNik: active, as an absent column reads.
+    return new Map(items.map((item) => [item.nik, { ...item, statusNik: item.statusNik ?? 'AKTIF' }]));
+  }
+
+  /**
+   * What the quality control compares an active master person with (core/quality-control.ts RegistryRecord):
+   * the check's fields and the No. KK, never the rest of the person.
+   */
+  async findForScreening(niks: readonly string[]): Promise<Map<string, RegistryRecord>> {
+    const items = await batchGet<Omit<RegistryRecord, 'statusNik'> & Partial<Pick<RegistryRecord, 'statusNik'>>>(
+      this.documents,
+      this.tableName,
+      [...new Set(niks)].map((nik) => ({ nik })),
+      { projection: ['nik', 'noKk', 'nama', 'kodeDesa', 'statusHidup', 'statusNik'], concurrency: 16 },
+    );
     return new Map(items.map((item) => [item.nik, { ...item, statusNik: item.statusNik ?? 'AKTIF' }]));
   }
 

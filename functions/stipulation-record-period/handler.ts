@@ -25,6 +25,9 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     if (value !== undefined) counts[name] = value;
   }
   const manifestKey = input.manifestKey ?? input.export?.manifestKey;
+  // The quality control's open findings (QualityControlSummarise), counted on the record of the period.
+  const qualityControl = await periods.getQualityControl(input.period);
+  if (qualityControl) counts.qualityControlOpen = qualityControl.counts.openTotal;
   const record: PeriodRecord = {
     period: input.period,
     recordedAt: new Date().toISOString(),
@@ -33,6 +36,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     counts,
     ...(manifestKey ? { manifestKey } : {}),
     ...(input.executionId ? { executionId: input.executionId } : {}),
+    ...(qualityControl ? { qualityControl } : {}),
   };
   const put = await periods.putPeriod(record);
   if (!put.recorded) {

@@ -95,6 +95,12 @@ export interface BindTableOptions {
   /** The indexes the handler queries: `dynamodb:Query` on `<table>/index/<name>` of each, nothing else. @default none */
   readonly queryIndexes?: readonly string[];
   /**
+   * Limits `actions` to items whose partition key matches one of these patterns (`dynamodb:LeadingKeys`,
+   * e.g. `TRACKING#*`): a function sharing the single-table proposals table keeps to its own partitions.
+   * @default any item
+   */
+  readonly leadingKeys?: readonly string[];
+  /**
    * @deprecated Name the `actions` (and `queryIndexes`). 'read' = GetItem, BatchGetItem, Query (table and
    * every index); 'readWrite' adds PutItem and UpdateItem.
    */
@@ -189,7 +195,7 @@ export class DtksFunction extends NodejsFunction {
    * Grants exactly `actions` on the table and `dynamodb:Query` on each of `queryIndexes`, with kms:Decrypt
    * on the table's key through DynamoDB only, and sets the table's variable.
    */
-  bindTable({ table, actions, queryIndexes, access }: BindTableOptions): this {
+  bindTable({ table, actions, queryIndexes, access, leadingKeys }: BindTableOptions): this {
     const tableActions = actions ?? (access ? TABLE_ACCESS[access] : undefined);
     if (!tableActions) throw new Error(`bindTable(${table.node.path}): name the actions the handler needs`);
     const indexes = queryIndexes ?? (actions === undefined && access ? table.indexNames : []);
@@ -201,7 +207,15 @@ export class DtksFunction extends NodejsFunction {
       }
     }
     if (tableActions.length > 0) {
-      this.addToRolePolicy(new iam.PolicyStatement({ actions: [...tableActions], resources: [table.tableArn] }));
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...tableActions],
+          resources: [table.tableArn],
+          ...(leadingKeys?.length
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } } }
+            : {}),
+        }),
+      );
     }
     if (indexes.length > 0) {
       this.addToRolePolicy(

@@ -179,6 +179,34 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
   },
+  // The quality control: the regencies with active persons (byRegency, Limit 1 each), nothing else.
+  'quality-control-regencies': {
+    'table:master/index/byRegency': ddb('Query'),
+    'key:dynamodb': kms('Decrypt'),
+  },
+  // One regency's screening: its active persons (byRegency), their registry items and the master records of
+  // the families moved in (BatchGetItem); the tracking entries (TRACKING#* partitions only, asserted below:
+  // no proposal item, no task token); its counts and its two lists. No delete, no batch write.
+  'quality-control-screen': {
+    'table:master': ddb('BatchGetItem'),
+    'table:master/index/byRegency': ddb('Query'),
+    'table:population': ddb('BatchGetItem'),
+    'table:proposals': ddb('PutItem', 'Query', 'UpdateItem'),
+    'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:stipulation/*/quality-control/*': s3('PutObject'),
+    'objects:exports:regency-csv/period=*/pelacakan-*': s3('PutObject'),
+    'objects:exports:exports/period=*/pengendalian-kualitas/*': s3('PutObject'),
+    'key:s3': kms('GenerateDataKey'),
+  },
+  // The period's counts: the regencies' counts read, the pseudonymised counts and PERIOD#* written.
+  'quality-control-summarise': {
+    'objects:proposals:stipulation/*/quality-control/*': s3('GetObject'),
+    'list:proposals:stipulation/*/quality-control/*': s3('ListBucket'),
+    'objects:exports:pseudonymised/period=*/pengendalian-kualitas.json*': s3('PutObject'),
+    'table:proposals': ddb('PutItem'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+    'key:dynamodb': kms('Decrypt'),
+  },
   // Internet-facing: reads one proposal's items and the open-task index, writes decisions, task closes and
   // audit events. No Scan, no DeleteItem, no batch: it cannot list every token nor erase the audit trail.
   'approvals-api': {
@@ -390,6 +418,17 @@ describe('least privilege per function', () => {
     );
     expect(listings).toEqual([
       expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['exports/period=*/_parts/*'] } } }),
+    ]);
+  });
+
+  it('keeps the quality control to its own partitions of the proposals table (dynamodb:LeadingKeys)', () => {
+    const onProposals = (name: FunctionName) =>
+      statementsOf(name).filter((statement) => flattenResource(statement.Resource).includes('ProposalsTable'));
+    expect(onProposals('quality-control-screen').map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TRACKING#*'] } },
+    ]);
+    expect(onProposals('quality-control-summarise').map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
     ]);
   });
 

@@ -1,0 +1,54 @@
+/**
+ * QualityControlScreen (one iteration of the stipulation workflow's Map over regencies): screens the
+ * regency's active master persons against the current registry (screen-regency.ts), then writes its
+ * tracking list for the Dinas Sosial (KEYS.trackingList), the same per person in the full tier of the
+ * analyst export (KEYS.qualityControlFull) and its counts for the summary (KEYS.qualityControlRegency).
+ * Nothing is deactivated: the findings are for the regency to decide. A rerun of the period writes the
+ * same entries and files again (rerun-safe: an entry first seen in this period stays new).
+ */
+import { documents, s3 } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import { KEYS, QUALITY_CONTROL_SCREEN_INPUT, type QualityControlScreenOutput } from '#shared/contracts.ts';
+import { logger, metrics } from '#shared/logger.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { lambda } from '#shared/middleware.ts';
+import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
+import { putText } from '#shared/staging.ts';
+import { TrackingRepository } from '#shared/tracking-repository.ts';
+import { screenRegency } from './screen-regency.ts';
+
+const config = readConfig(['masterTable', 'populationTable', 'proposalsTable', 'proposalsBucket', 'exportsBucket']);
+const master = new DynamoDtksMaster(documents, config.masterTable);
+const population = new DynamoPopulationRegistry(documents, config.populationTable);
+const tracking = new TrackingRepository(documents, config.proposalsTable);
+
+export const handler = lambda(QUALITY_CONTROL_SCREEN_INPUT, async (input): Promise<QualityControlScreenOutput> => {
+  const { period, regency } = input;
+  logger.appendKeys({ period, regency });
+  const result = await screenRegency(
+    {
+      persons: (code) => master.activeInRegency(code),
+      registry: (niks) => population.findForScreening(niks),
+      masterRecords: (niks) => master.getRecords(niks),
+      tracking,
+    },
+    period,
+    regency,
+  );
+  const csv = 'text/csv; charset=utf-8';
+  await putText(s3, config.exportsBucket, KEYS.trackingList(period, regency), result.csv, csv);
+  await putText(s3, config.exportsBucket, KEYS.qualityControlFull(period, regency), result.csv, csv);
+  // Last: the summary reads only regencies whose files are complete.
+  await putText(
+    s3,
+    config.proposalsBucket,
+    KEYS.qualityControlRegency(period, regency),
+    JSON.stringify({ period, regency, counts: result.counts }),
+    'application/json',
+  );
+  metrics.addMetric('ScreenedPersons', 'Count', result.counts.screened);
+  metrics.addMetric('OpenFindings', 'Count', result.counts.openTotal);
+  // Counts only: the findings name persons.
+  logger.info('Regency screened', { ...result.counts });
+  return { regency, open: result.counts.openTotal };
+});
