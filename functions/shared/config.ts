@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_ANONYMITY_K } from '#core/anonymity.ts';
+import { DEFAULT_GUARD_NATIONAL_DEACTIVATIONS, DEFAULT_GUARD_REGENCY_SHARE } from '#core/guard.ts';
 import { DEFAULT_CUTOFF_DAY, MAX_CUTOFF_DAY } from '#core/registration.ts';
 import { ENV } from './contracts.ts';
 import { ConfigurationError } from './errors.ts';
@@ -27,6 +28,11 @@ const SCHEMA = {
   reportLanguage: z.enum(['id', 'en']),
   // Below 2 the pseudonymised tier would single people out again; above 100 it would blank nearly everything.
   anonymityK: z.coerce.number().int().min(2).max(100),
+  stipulationStateMachineArn: nonEmpty,
+  approvalTimeoutSeconds: z.coerce.number().int().positive(),
+  // A share of a regency's active persons, above 0 (0 would hold every month with a deactivation) up to 1.
+  guardRegencyShare: z.coerce.number().gt(0).max(1),
+  guardNationalDeactivations: z.coerce.number().int().nonnegative(),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */
@@ -34,6 +40,10 @@ const DEFAULTS: Partial<Record<ConfigKey, string>> = {
   reportLanguage: 'id',
   anonymityK: String(DEFAULT_ANONYMITY_K),
   mandiriCutoffDay: String(DEFAULT_CUTOFF_DAY),
+  // The proposal workflow's default (infra/stack.ts approvalTimeout, local ApprovalTimeoutSeconds): 14 days.
+  approvalTimeoutSeconds: String(14 * 24 * 60 * 60),
+  guardRegencyShare: String(DEFAULT_GUARD_REGENCY_SHARE),
+  guardNationalDeactivations: String(DEFAULT_GUARD_NATIONAL_DEACTIVATIONS),
 };
 
 export type Config = { [K in ConfigKey]: z.infer<(typeof SCHEMA)[K]> };

@@ -114,6 +114,13 @@ export const KEYS = {
   /** The summary beside the report (core/report.ts summaryCsv; summaryPathOf names it the same in the CLI). */
   returnReportSummary: (regency: string, proposalId: string) =>
     `${returnReportStem(regency, proposalId)}.ringkasan.csv`,
+  /**
+   * The check's rows for the console, beside the report (functions/shared/review-rows.ts): one compact
+   * line per row (line, NIK, No. KK, name, verdict, codes) in input order, and its index of blocks with
+   * their byte ranges and counts per verdict and code, so the API serves a page with one ranged GET.
+   */
+  reviewRows: (regency: string, proposalId: string) => `${REPORTS}${regency}/${proposalId}/baris.ndjson`,
+  reviewIndex: (regency: string, proposalId: string) => `${REPORTS}${regency}/${proposalId}/baris.index.json`,
   /** Rows an accepted proposal loses at stipulation, reported to the region next to its check report. */
   stipulationReturn: (regency: string, proposalId: string, period: string) =>
     `${REPORTS}${regency}/${proposalId}/pengembalian-penetapan-${period}.csv`,
@@ -121,6 +128,22 @@ export const KEYS = {
   changeSet: (period: string) => `${STIPULATION}${period}/changes.ndjson`,
   /** The ChangeSetSummary Resolve leaves next to the change set, read by the later steps. */
   changeSetSummary: (period: string) => `${STIPULATION}${period}/summary.json`,
+  /**
+   * An empty object per regency a person of the change set moved out of (or was deactivated out of): Apply
+   * writes it before the write that moves them, so ListRegencies counts the regency changed even when a
+   * rerun finds the move applied already. The change set itself names only the regency a person goes to.
+   */
+  movedFromMarker: (period: string, regency: string) => `${STIPULATION}${period}/moved-from/${regency}`,
+  movedFromMarkers: (period: string) => `${STIPULATION}${period}/moved-from/`,
+  /** The items of the export Map (JSON array of ExportRegencyInput), written by ListRegencies. */
+  exportList: (period: string) => `${STIPULATION}${period}/regencies.json`,
+  /** The period's proposals (JSON array of {proposalId, regency}), written by Collect, read by Resolve and the release Map. */
+  proposalList: (period: string) => `${STIPULATION}${period}/proposals.json`,
+  /**
+   * The stipulation guard's diff report of one run (GuardReport as JSON: counts per regency, no NIK), beside
+   * the change set it describes; one per execution, so the report a sign-off answered is never overwritten.
+   */
+  guardReport: (period: string, executionName: string) => `${STIPULATION}${period}/guard/${executionName}.json`,
   /** Exports bucket, full tier (ministry operators): Parquet, manifests and part records. */
   exportsPrefix: EXPORTS,
   /** Exports bucket, pseudonymised tier (general analysts). */
@@ -194,6 +217,11 @@ export const TABLES = {
     stipulationIndex: { name: 'byStipulationQueue', partitionKey: 'stipulationQueue', sortKey: 'approvedOrder' },
     /** All proposals of a regency, newest first: regency = 3371, sort receivedAt. */
     regencyIndex: { name: 'byRegency', partitionKey: 'regency', sortKey: 'receivedAt' },
+    /**
+     * All proposals of a period, newest first (the console's lists of a province or the ministry, the board):
+     * period = 2026-11, sort receivedAt. Tasks and period records carry a period but no receivedAt: not here.
+     */
+    periodIndex: { name: 'byPeriod', partitionKey: 'period', sortKey: 'receivedAt' },
   },
   /** NIK claims of pending proposals: pk nik; one person, one pending family (conditional writes). */
   claims: { partitionKey: 'nik' },
@@ -450,10 +478,24 @@ export const LIST_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masuk
 export type ListRegenciesInput = z.infer<typeof LIST_REGENCIES_INPUT>;
 export interface ListRegenciesOutput {
   period: string;
-  regencies: { regency: string; province: string }[];
+  /** The export Map's items, also written to S3 at `regenciesKey` (KEYS.exportList). */
+  regencies: ExportRegencyInput[];
+  regenciesKey: string;
+  /** Regencies to export, those exported from the master (changed) and those carried forward. */
+  counts: { regencies: number; changed: number; carried: number };
 }
 export const EXPORT_REGENCY_INPUT = z
-  .object({ period: PERIOD, regency: REGENCY, province: PROVINCE })
+  .object({
+    period: PERIOD,
+    regency: REGENCY,
+    province: PROVINCE,
+    /**
+     * Set by ListRegencies for a regency no applied change touched in the period, when the previous period
+     * is stipulated: its files are carried forward from that period by server-side copy (carry-forward.ts)
+     * instead of being read from the master again. Absent: the regency is exported from the master.
+     */
+    carryFrom: PERIOD.optional(),
+  })
   .refine((input) => input.regency.startsWith(input.province), {
     path: ['regency'],
     message: 'kabupaten/kota tidak termasuk provinsi ini',
@@ -480,6 +522,17 @@ export interface ExportPartRecord {
   province: string;
   records: number;
   files: ExportFile[];
+  /**
+   * The snapshot format the files were written in (SNAPSHOT_FORMAT of regency-export.ts); absent on a part
+   * written before formats were numbered, which is never carried forward.
+   */
+  format?: number;
+  /**
+   * A carried part: the previous period whose files were copied (same bytes, same checksums), and the
+   * period whose export wrote those bytes (the files' `periode` column and Parquet metadata name it).
+   */
+  carriedFrom?: string;
+  writtenIn?: string;
 }
 /**
  * What ExportRegency returns to the Map: a summary of a few dozen bytes, so that the Map result for the
@@ -518,6 +571,65 @@ export const RECORD_PERIOD_INPUT = z
   })
   .describe('Masukan RecordPeriod');
 export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
+/**
+ * The stipulation guard (functions/stipulation-guard, rules in core/guard.ts): three steps of one function.
+ * COMPARE writes the diff report of the change set against the master and says whether a sign-off is
+ * required; REQUEST_SIGN_OFF runs as lambda:invoke.waitForTaskToken and stores the token (never logged,
+ * never shown); VERIFY_SIGN_OFF reads back the sign-off the approvals API recorded for this execution and
+ * answers with it, never with what the task output claims.
+ */
+export const GUARD_INPUT = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('COMPARE'), period: PERIOD, executionId: ID, changeSetKey: ID }),
+    z.object({
+      action: z.literal('REQUEST_SIGN_OFF'),
+      period: PERIOD,
+      executionId: ID,
+      reportKey: ID,
+      taskToken: ID,
+    }),
+    // Never quoted in an error: it is whatever the sender of SendTaskSuccess chose to put there.
+    z.object({ action: z.literal('VERIFY_SIGN_OFF'), period: PERIOD, executionId: ID, received: z.unknown() }),
+  ])
+  .describe('Masukan StipulationGuard');
+export type GuardInput = z.infer<typeof GUARD_INPUT>;
+/** The guard's verdict, as COMPARE returns it to the workflow and the guard record keeps it (no NIK). */
+export interface GuardVerdictSummary {
+  period: string;
+  executionId: string;
+  reportKey: string;
+  /** SHA-256 of the report's bytes: what a sign-off answered. */
+  reportSha256: string;
+  signOffRequired: boolean;
+  /** Why, in Bahasa Indonesia (core/guard.ts describeBreach): at most MAX_GUARD_BREACHES_SHOWN, then a count. */
+  breaches: string[];
+  totals: { adds: number; reactivations: number; updates: number; moves: number; deactivations: number; decileChanges: number };
+  thresholds: { regencyShare: number; nationalDeactivations: number };
+}
+export const MAX_GUARD_BREACHES_SHOWN = 20;
+export type GuardDecisionKind = 'APPROVE' | 'HOLD';
+/** The ministry's answer to a held stipulation, recorded by the approvals API before it answers the task. */
+export interface GuardSignOff {
+  decision: GuardDecisionKind;
+  period: string;
+  /** The stipulation execution whose guard task it answered: a rerun asks again. */
+  executionId: string;
+  decidedBy: string;
+  decidedAt: string;
+  note: string;
+  /** SHA-256 of the diff report the ministry answered. */
+  reportSha256: string;
+}
+/** The body of POST /periods/{period}/guard (the approvals API, ministry only). */
+export const GUARD_DECISION_REQUEST = z
+  .object({
+    decision: z.enum(['APPROVE', 'HOLD'] satisfies GuardDecisionKind[]),
+    // Who, when and why: the why is required both ways.
+    note: z.string().trim().min(1, 'alasan wajib diisi').max(2000),
+  })
+  .describe('Keputusan penjagaan penetapan');
+export type GuardDecisionRequest = z.input<typeof GUARD_DECISION_REQUEST>;
+
 /** The summary Resolve leaves next to the change set (KEYS.changeSetSummary), read by the later steps. */
 export interface ChangeSetSummary {
   period: string;
@@ -574,6 +686,14 @@ export const ENV = {
   reportLanguage: 'REPORT_LANGUAGE',
   /** k of the pseudonymised tier's k-anonymity (core/anonymity.ts): an integer ≥ 2, default 5. */
   anonymityK: 'ANONYMITY_K',
+  /** The stipulation guard: a regency's deactivations above this share of its active persons (0–1, default 0.05). */
+  guardRegencyShare: 'GUARD_REGENCY_SHARE',
+  /** The stipulation guard: national deactivations above this count (default 100,000). */
+  guardNationalDeactivations: 'GUARD_NATIONAL_DEACTIVATIONS',
+  /** The stipulation state machine the approvals API starts for the ministry (POST /stipulations). */
+  stipulationStateMachineArn: 'STIPULATION_STATE_MACHINE_ARN',
+  /** The approval tasks' TimeoutSeconds (the ASL's ApprovalTimeoutSeconds), for each task's expiresAt in GET /tasks. */
+  approvalTimeoutSeconds: 'APPROVAL_TIMEOUT_SECONDS',
 } as const;
 
 /**
@@ -595,6 +715,8 @@ export const FUNCTIONS = {
   'stipulation-finalise-export': { placeholder: 'FinaliseExportFunctionArn' },
   'stipulation-release': { placeholder: 'ReleaseFunctionArn' },
   'stipulation-record-period': { placeholder: 'RecordPeriodFunctionArn' },
+  /** The stipulation guard: compare with the master, wait for a ministry sign-off, verify it (GUARD_INPUT). */
+  'stipulation-guard': { placeholder: 'GuardFunctionArn' },
   /** The quality control: the regencies to screen, one regency's screening, the period's summary (QUALITY_CONTROL_*). */
   'quality-control-regencies': { placeholder: 'QualityControlRegenciesFunctionArn' },
   'quality-control-screen': { placeholder: 'QualityControlScreenFunctionArn' },
@@ -636,6 +758,31 @@ export const APPROVAL_ROUTES = {
   viewProposal: { method: 'GET', path: '/proposals/{proposalId}' },
   /** Approve, approve with exclusions, or reject (body: DECISION_REQUEST). */
   decide: { method: 'POST', path: '/proposals/{proposalId}/decision' },
+  /** The ministry signs off (APPROVE) or holds (HOLD) a stipulation the guard stopped (body: GUARD_DECISION_REQUEST). */
+  guard: { method: 'POST', path: '/periods/{period}/guard' },
+  // The web console's routes (issue 9); their queries and bodies are the CONSOLE_* schemas below.
+  /** Who I am: username, role, area and its name. */
+  me: { method: 'GET', path: '/me' },
+  /** Proposals by regency, period and status, newest first, paginated (PROPOSALS_QUERY). */
+  listProposals: { method: 'GET', path: '/proposals' },
+  /** A proposal's checked rows, paged and filtered by code, verdict and search (ROWS_QUERY). */
+  proposalRows: { method: 'GET', path: '/proposals/{proposalId}/rows' },
+  /** A short-lived link to the proposal's return report (REPORT_QUERY), audited. */
+  proposalReport: { method: 'GET', path: '/proposals/{proposalId}/report' },
+  /** A region operator's presigned upload of a proposal file (UPLOAD_REQUEST): one PUT, or multipart parts. */
+  createUpload: { method: 'POST', path: '/uploads' },
+  /** Completes a multipart upload (UPLOAD_COMPLETE_REQUEST). */
+  completeUpload: { method: 'POST', path: '/uploads/complete' },
+  /** The ministry's board of a period: proposals per regency by status, and the stipulation runs (BOARD_QUERY). */
+  board: { method: 'GET', path: '/board' },
+  /** The stipulated periods. */
+  listPeriods: { method: 'GET', path: '/periods' },
+  /** A stipulated period's manifest and the files the caller's tier may have. */
+  viewPeriod: { method: 'GET', path: '/periods/{period}' },
+  /** A short-lived link to one file of the period's manifest (DOWNLOAD_REQUEST), by tier, audited. */
+  periodDownload: { method: 'POST', path: '/periods/{period}/downloads' },
+  /** Starts (or re-runs) a period's stipulation (STIPULATION_REQUEST): the ministry only. */
+  startStipulation: { method: 'POST', path: '/stipulations' },
 } as const satisfies Record<string, { method: 'GET' | 'POST'; path: `/${string}` }>;
 export type ApprovalRoute = keyof typeof APPROVAL_ROUTES;
 
@@ -724,3 +871,63 @@ export const DECISION_REQUEST = z
   })
   .describe('Keputusan');
 export type DecisionRequest = z.input<typeof DECISION_REQUEST>;
+
+// ---------------------------------------------------------------------------------------------
+// The web console's queries and bodies (issue 9; the routes above, functions/approvals-api)
+// ---------------------------------------------------------------------------------------------
+/** A page of a list: `limit` (default 50, at most 200) and the opaque `next` cursor of the page before. */
+const PAGE = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  next: z.string().min(1).max(2048).optional(),
+};
+/** GET /proposals: a province's or the ministry's list names a period or a regency (the indexes it reads). */
+export const PROPOSALS_QUERY = z
+  .object({
+    period: PERIOD.optional(),
+    status: z.enum(PROPOSAL_STATUSES).optional(),
+    regency: REGENCY.optional(),
+    ...PAGE,
+  })
+  .describe('Parameter daftar usulan');
+/** `hasil` of the return report (core/report.ts ACCEPTED / RETURNED). */
+export const VERDICTS = ['DITERIMA', 'DIKEMBALIKAN'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+/** GET /proposals/{proposalId}/rows: `q` is a NIK or No. KK prefix (digits) or part of a name. */
+export const ROWS_QUERY = z
+  .object({
+    code: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'kode hasil tidak dikenal')
+      .optional(),
+    verdict: z.enum(VERDICTS).optional(),
+    q: z.string().trim().min(1).max(100).optional(),
+    ...PAGE,
+  })
+  .describe('Parameter baris usulan');
+export const REPORT_QUERY = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') }).describe('Parameter laporan');
+/** A file name the intake accepts under an upload prefix: one path segment, a .csv (PROPOSAL_FORMAT.md). */
+const UPLOAD_FILE_NAME = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.csv$/i, 'nama berkas harus berakhiran .csv, tanpa garis miring atau spasi');
+/** The most a proposal file may be (5 GiB: S3's single-object limit for a multipart of this part size). */
+export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+/** Above this a browser upload is multipart, in parts of UPLOAD_PART_BYTES (the last one smaller). */
+export const SINGLE_UPLOAD_MAX_BYTES = 64 * 1024 ** 2;
+export const UPLOAD_PART_BYTES = 16 * 1024 ** 2;
+export const UPLOAD_REQUEST = z
+  .object({ period: PERIOD, fileName: UPLOAD_FILE_NAME, size: z.number().int().min(1).max(MAX_UPLOAD_BYTES) })
+  .describe('Permintaan unggah');
+export const UPLOAD_COMPLETE_REQUEST = z
+  .object({
+    key: z.string().min(1).max(1024),
+    uploadId: z.string().min(1).max(1024),
+    parts: z
+      .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+      .min(1)
+      .max(10_000),
+  })
+  .describe('Penyelesaian unggah');
+export const BOARD_QUERY = z.object({ period: PERIOD }).describe('Parameter papan');
+export const DOWNLOAD_REQUEST = z.object({ key: z.string().min(1).max(1024) }).describe('Permintaan unduhan');
+export const STIPULATION_REQUEST = z.object({ period: PERIOD }).describe('Permintaan penetapan');

@@ -251,6 +251,42 @@ export function taskCallError(action: string, error: unknown): Error {
   if (!isTransientAwsError(error)) return new TaskAnswerRefusedError(action, name, { cause: error });
   return new TransientError(`${action} ke Step Functions gagal (${name}); langkah ini akan diulang`, { cause: error });
 }
+
+/**
+ * The stipulation guard's task was answered with an output the approvals API did not record for this run
+ * (no sign-off, one of an earlier run, another report, or fields that differ): whoever holds the token can
+ * call SendTaskSuccess with anything, so the run applies nothing and fails with this message.
+ */
+export class SignOffNotRecordedError extends DtksError {
+  override readonly name = 'SignOffNotRecordedError';
+  constructor(
+    readonly period: string,
+    readonly problem: string,
+  ) {
+    super(
+      `Persetujuan Kementerian atas penetapan periode ${period} yang diterima alur kerja tidak tercatat (${problem}); ` +
+        'tidak ada perubahan yang diterapkan, jalankan ulang penetapan periode ini untuk meminta persetujuan lagi',
+    );
+  }
+}
+
+/** No stipulation of the period is waiting for the ministry's sign-off (none was held, or it was answered). */
+export class SignOffNotAwaitedError extends DtksError {
+  override readonly name = 'SignOffNotAwaitedError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'NOT_AWAITING_SIGN_OFF';
+  constructor(
+    readonly period: string,
+    answered?: { decision: string; decidedBy: string; decidedAt: string },
+  ) {
+    super(
+      answered
+        ? `Penetapan periode ${period} sudah dijawab (${answered.decision} oleh ${answered.decidedBy} pada ${answered.decidedAt})`
+        : `Tidak ada penetapan periode ${period} yang menunggu persetujuan Kementerian`,
+    );
+  }
+}
+
 /**
  * A regency the quality control's Map reported as screened left no counts in S3: a summary without it would
  * undercount the period's open findings.
@@ -287,5 +323,48 @@ export class TrackingTaskClosedError extends DtksError {
   override readonly apiCode = 'ALREADY_RESOLVED';
   constructor(readonly id: string) {
     super(`Tugas pelacakan ${id} sudah selesai; jawaban tidak dicatat`);
+  }
+}
+
+/** Something the console asked for that does not exist (a period, a file of its manifest). */
+export class NotFoundError extends DtksError {
+  override readonly name = 'NotFoundError';
+  override readonly httpStatus = 404;
+  override readonly apiCode = 'NOT_FOUND';
+}
+
+/**
+ * The checked rows of a proposal cannot be shown: it is not checked yet, or it was checked before the
+ * check kept its rows for the console (the return report has them).
+ */
+export class RowsNotAvailableError extends DtksError {
+  override readonly name = 'RowsNotAvailableError';
+  override readonly httpStatus = 404;
+  override readonly apiCode = 'ROWS_NOT_AVAILABLE';
+}
+
+/**
+ * POST /stipulations of a period that is stipulated already: the caller's conflict (409), where the
+ * workflow's own PeriodAlreadyStipulatedError stays the system's.
+ */
+export class StipulatedPeriodError extends DtksError {
+  override readonly name = 'StipulatedPeriodError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'PERIOD_STIPULATED';
+  constructor(
+    readonly period: string,
+    recordedAt: string,
+  ) {
+    super(`Periode ${period} sudah ditetapkan pada ${recordedAt}; penetapan yang sudah ditetapkan tidak dijalankan ulang`);
+  }
+}
+
+/** A stipulation run is in progress: a second one would collect and apply the same queue at once. */
+export class StipulationRunningError extends DtksError {
+  override readonly name = 'StipulationRunningError';
+  override readonly httpStatus = 409;
+  override readonly apiCode = 'STIPULATION_RUNNING';
+  constructor(readonly executionName: string) {
+    super(`Penetapan sedang berjalan (${executionName}); tunggu sampai selesai sebelum menjalankannya lagi`);
   }
 }

@@ -123,6 +123,28 @@ export class DynamoDtksMaster implements DtksMaster {
     return (Items?.length ?? 0) > 0;
   }
 
+  /** How many active persons a regency has (the stipulation guard's base): a COUNT query, no item read out. */
+  async countActiveInRegency(regency: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: regencyIndex.name,
+          KeyConditionExpression: '#regency = :regency',
+          ExpressionAttributeNames: { '#regency': regencyIndex.partitionKey },
+          ExpressionAttributeValues: { ':regency': regency },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   /** Active persons of a regency in NIK order, a page at a time (for exports). */
   async *activeInRegency(regency: string): AsyncGenerator<MasterRecord[]> {
     let start: Record<string, unknown> | undefined;

@@ -4,6 +4,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { QualityControlCounts } from '#core/quality-control.ts';
+import type { GuardSignOff, GuardVerdictSummary } from './contracts.ts';
 import { COLLECTION, isConditionFailure, META, periodPk, stripKeys } from './proposals-table.ts';
 
 /** The quality control's item of a period (sk QUALITY_CONTROL): replaced by each run until the period is recorded. */
@@ -19,6 +20,11 @@ export interface PeriodRecord {
   /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
   executionId?: string;
   /**
+   * The stipulation guard, when it asked the ministry: the verdict of the run that recorded the period, who
+   * signed it off, when and why, and the answers to earlier runs (a hold); absent when no sign-off was needed.
+   */
+  guard?: PeriodGuard;
+  /**
    * The quality control before the stipulation: the findings still open (not a deactivation: the regencies
    * decide), by kind, nationally; absent for a period recorded before the quality control existed.
    */
@@ -32,6 +38,12 @@ export interface QualityControlSummary {
   regencies: number;
   counts: QualityControlCounts;
 }
+
+/** The guard on the period record: the verdict the ministry answered, and its answers. */
+export type PeriodGuard = Omit<GuardVerdictSummary, 'period' | 'executionId'> & {
+  signOff?: GuardSignOff;
+  earlier?: GuardSignOff[];
+};
 
 /**
  * The proposals a period's stipulation took from the queue, fixed by its first run (PERIOD#<period>,

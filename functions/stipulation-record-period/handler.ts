@@ -9,12 +9,14 @@ import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { RECORD_PERIOD_INPUT } from '#shared/contracts.ts';
 import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
+import { GuardRepository } from '#shared/guard-repository.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { type PeriodRecord, PeriodsRepository } from '#shared/periods-repository.ts';
+import { type PeriodGuard, type PeriodRecord, PeriodsRepository } from '#shared/periods-repository.ts';
 
 const config = readConfig(['proposalsTable']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
+const guard = new GuardRepository(documents, config.proposalsTable);
 
 export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   const counts: Record<string, number> = { proposals: input.proposals.length };
@@ -28,6 +30,8 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   // The quality control's open findings (QualityControlSummarise), counted on the record of the period.
   const qualityControl = await periods.getQualityControl(input.period);
   if (qualityControl) counts.qualityControlOpen = qualityControl.counts.openTotal;
+  // The guard's sign-off of this run, when it asked (read back as recorded, never from the payload).
+  const periodGuard = await guardOf(input.period, input.executionId);
   const record: PeriodRecord = {
     period: input.period,
     recordedAt: new Date().toISOString(),
@@ -36,6 +40,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     counts,
     ...(manifestKey ? { manifestKey } : {}),
     ...(input.executionId ? { executionId: input.executionId } : {}),
+    ...(periodGuard ? { guard: periodGuard } : {}),
     ...(qualityControl ? { qualityControl } : {}),
   };
   const put = await periods.putPeriod(record);
@@ -50,3 +55,11 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   logger.info('Period recorded', { period: record.period, carriedForward: record.carriedForward, ...counts });
   return { period: record.period, carriedForward: record.carriedForward, counts };
 });
+
+/** The guard task of this run, as the period record keeps it: its verdict, the sign-off, the earlier answers. */
+async function guardOf(period: string, executionId: string | undefined): Promise<PeriodGuard | undefined> {
+  const task = executionId ? await guard.getTask(period) : undefined;
+  if (!task?.signOff || task.executionId !== executionId) return undefined;
+  const { period: _period, executionId: _execution, ...verdict } = task.verdict;
+  return { ...verdict, signOff: task.signOff, ...(task.earlier?.length ? { earlier: task.earlier } : {}) };
+}

@@ -1,0 +1,211 @@
+/**
+ * StipulationGuard (issue 11): before the month's change set is applied, it is compared with the DTKS
+ * master as it stands, and a month that deactivates far more people than usual waits for the ministry.
+ * Three steps of the stipulation workflow, one function (GUARD_INPUT):
+ *
+ *  - COMPARE streams the change set, reads each changed person's record (BatchGetItem, as Apply does),
+ *    counts per regency what the merge rule will write (core/guard.ts), counts each touched regency's
+ *    active persons, and writes the diff report (KEYS.guardReport, counts only, no NIK). Its verdict says
+ *    whether a sign-off is required: a regency over GUARD_REGENCY_SHARE of its active persons, or the
+ *    country over GUARD_NATIONAL_DEACTIVATIONS.
+ *  - REQUEST_SIGN_OFF runs as lambda:invoke.waitForTaskToken: it stores the token with the verdict and the
+ *    report's SHA-256 read back from S3 (what the ministry will answer), never logs it, and returns.
+ *  - VERIFY_SIGN_OFF runs after the wait. The task output is only a claim (whoever holds the token can
+ *    send anything): it answers with the sign-off the approvals API recorded for THIS run and this
+ *    report, or fails with SignOffNotRecordedError, and the run applies nothing.
+ */
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describeBreach, effectOf, evaluateGuard, GuardTally, type GuardThresholds } from '#core/guard.ts';
+import type { StipulationChange } from '#core/stipulation.ts';
+import { documents, s3 } from '#shared/clients.ts';
+import { forEachConcurrently } from '#shared/concurrency.ts';
+import { readConfig } from '#shared/config.ts';
+import {
+  GUARD_INPUT,
+  type GuardInput,
+  type GuardSignOff,
+  type GuardVerdictSummary,
+  KEYS,
+  MAX_GUARD_BREACHES_SHOWN,
+} from '#shared/contracts.ts';
+import { SignOffNotRecordedError, StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
+import { GuardRepository } from '#shared/guard-repository.ts';
+import { logger } from '#shared/logger.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { lambda } from '#shared/middleware.ts';
+import { lines, openObject } from '#shared/staging.ts';
+
+const config = readConfig([
+  'masterTable',
+  'proposalsTable',
+  'proposalsBucket',
+  'guardRegencyShare',
+  'guardNationalDeactivations',
+]);
+const master = new DynamoDtksMaster(documents, config.masterTable);
+const guard = new GuardRepository(documents, config.proposalsTable);
+const thresholds: GuardThresholds = {
+  regencyShare: config.guardRegencyShare,
+  nationalDeactivations: config.guardNationalDeactivations,
+};
+
+/** BatchGetItem takes at most 100 keys: one read per chunk, as Apply reads them. */
+const CHUNK = 100;
+const COUNT_CONCURRENCY = 16;
+/** What the sign-off binds, compared with the task output field by field. */
+const SIGN_OFF_FIELDS = ['decision', 'period', 'executionId', 'decidedBy', 'decidedAt', 'reportSha256'] as const;
+
+type Compare = Extract<GuardInput, { action: 'COMPARE' }>;
+type Request = Extract<GuardInput, { action: 'REQUEST_SIGN_OFF' }>;
+type Verify = Extract<GuardInput, { action: 'VERIFY_SIGN_OFF' }>;
+
+export const handler = lambda(GUARD_INPUT, async (input) => {
+  logger.appendKeys({ period: input.period, guardStep: input.action });
+  if (input.action === 'COMPARE') return compare(input);
+  if (input.action === 'REQUEST_SIGN_OFF') return request(input);
+  return verify(input);
+});
+
+async function compare(input: Compare): Promise<GuardVerdictSummary> {
+  const { period, executionId, changeSetKey } = input;
+  const body = await openObject(s3, config.proposalsBucket, changeSetKey);
+  if (!body) throw new StagedRowsMissingError(`penetapan ${period}`);
+  const tally = new GuardTally();
+  let chunk: StipulationChange[] = [];
+  const flush = async () => {
+    const existing = await master.getRecords(chunk.map((change) => change.nik));
+    for (const change of chunk) tally.add(effectOf(existing.get(change.nik), change));
+    chunk = [];
+  };
+  for await (const line of lines(body)) {
+    const change = JSON.parse(line.text) as StipulationChange;
+    if (change.period !== period)
+      throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
+    chunk.push(change);
+    if (chunk.length === CHUNK) await flush();
+  }
+  if (chunk.length) await flush();
+
+  const active = new Map<string, number>();
+  await forEachConcurrently(tally.regencies(), COUNT_CONCURRENCY, async (regency) => {
+    active.set(regency, await master.countActiveInRegency(regency));
+  });
+  const regencies = tally.diffsWith(active);
+  const verdict = evaluateGuard(regencies, thresholds);
+  const described = verdict.breaches.map(describeBreach);
+  const reportKey = KEYS.guardReport(period, executionNameOf(executionId));
+  const report = {
+    period,
+    executionId,
+    generatedAt: new Date().toISOString(),
+    changeSetKey,
+    thresholds,
+    signOffRequired: verdict.signOffRequired,
+    breaches: verdict.breaches.map((breach, i) => ({ ...breach, description: described[i] })),
+    totals: verdict.totals,
+    regencies,
+  };
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: config.proposalsBucket,
+      Key: reportKey,
+      Body: text,
+      ContentType: 'application/json',
+    }),
+  );
+  logger.info('Guard compared the change set with the master', {
+    regencies: regencies.length,
+    signOffRequired: verdict.signOffRequired,
+    breaches: verdict.breaches.length,
+    ...verdict.totals,
+  });
+  return {
+    period,
+    executionId,
+    reportKey,
+    reportSha256: sha256(text),
+    signOffRequired: verdict.signOffRequired,
+    breaches: shown(described),
+    totals: verdict.totals,
+    thresholds,
+  };
+}
+
+async function request(input: Request): Promise<{ awaiting: true }> {
+  const { period, executionId, reportKey, taskToken } = input;
+  // The report as stored now, not as COMPARE said: the ministry answers the report it can read.
+  const body = await openObject(s3, config.proposalsBucket, reportKey);
+  if (!body) throw new StagedRowsMissingError(`laporan penjagaan penetapan ${period}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8');
+  const report = JSON.parse(text) as { breaches: { description: string }[] } & Omit<
+    GuardVerdictSummary,
+    'reportKey' | 'reportSha256' | 'breaches'
+  >;
+  if (report.executionId !== executionId || report.period !== period) {
+    throw new ValidationError(`Laporan penjagaan ${reportKey} bukan milik penetapan ini`);
+  }
+  await guard.openTask(
+    {
+      period,
+      executionId,
+      reportKey,
+      reportSha256: sha256(text),
+      signOffRequired: report.signOffRequired,
+      breaches: shown(report.breaches.map((breach) => breach.description)),
+      totals: report.totals,
+      thresholds: report.thresholds,
+    },
+    taskToken,
+  );
+  // Never the token: it is a bearer credential for the execution.
+  logger.info('Guard waits for the ministry sign-off', { reportKey });
+  return { awaiting: true };
+}
+
+async function verify(input: Verify): Promise<GuardSignOff> {
+  const { period, executionId } = input;
+  const received = asRecord(input.received);
+  const task = await guard.getTask(period);
+  const refuse = (problem: string) => {
+    // Only what differs is logged: the received output is the sender's, and may carry anything.
+    logger.warn('Guard sign-off not recorded', { problem });
+    return new SignOffNotRecordedError(period, problem);
+  };
+  if (!task || task.executionId !== executionId) throw refuse('tidak ada tugas penjagaan untuk penetapan ini');
+  const recorded = task.signOff;
+  if (!recorded || recorded.executionId !== executionId) {
+    throw refuse('tidak ada persetujuan yang tercatat di API persetujuan');
+  }
+  if (recorded.reportSha256 !== task.verdict.reportSha256) throw refuse('persetujuan untuk laporan yang lain');
+  const differing = SIGN_OFF_FIELDS.filter((field) => received[field] !== recorded[field]);
+  if (differing.length) throw refuse(`berbeda dengan yang tercatat pada ${differing.join(', ')}`);
+  await guard.closeTask(period, executionId);
+  logger.info('Guard sign-off verified', { decision: recorded.decision });
+  return recorded;
+}
+
+/** The execution's name: the last part of its ARN (the local runtime's ids are ARNs too). */
+function executionNameOf(executionId: string): string {
+  return (executionId.split(':').pop() ?? executionId).replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+
+function shown(described: readonly string[]): string[] {
+  if (described.length <= MAX_GUARD_BREACHES_SHOWN) return [...described];
+  const more = described.length - MAX_GUARD_BREACHES_SHOWN;
+  return [
+    ...described.slice(0, MAX_GUARD_BREACHES_SHOWN),
+    `dan ${more.toLocaleString('id-ID')} lainnya (lihat laporan)`,
+  ];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
