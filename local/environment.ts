@@ -151,6 +151,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
     const approvals: ApprovalsServer = await startApprovalsServer({
       functions,
+    // The approvals API starts this machine for the ministry and tells approvers when each task expires.
+    process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
+    process.env[ENV.approvalTimeoutSeconds] = substitutions.ApprovalTimeoutSeconds;
       users,
       port: chosen.api,
       console: { s3Endpoint: emulators.s3Endpoint },

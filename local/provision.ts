@@ -59,7 +59,7 @@ export function tableDefinitions(names: LocalResourceNames['tables']): CreateTab
     table(
       names.proposals,
       [proposals.partitionKey, proposals.sortKey],
-      [proposals.taskIndex, proposals.stipulationIndex, proposals.regencyIndex],
+      [proposals.taskIndex, proposals.stipulationIndex, proposals.regencyIndex, proposals.periodIndex],
     ),
     table(names.claims, [claims.partitionKey], []),
     table(names.population, [population.partitionKey], []),
@@ -196,6 +196,8 @@ export function localEnvironmentVariables(
     [ENV.exportsBucket]: names.buckets.exports,
     [ENV.pseudonymKey]: LOCAL_PSEUDONYM_KEY,
     [ENV.reportLanguage]: 'id',
+    // The local runtime's stipulation machine (local/environment.ts LOCAL_STATE_MACHINES, whose ARN it sets again).
+    [ENV.stipulationStateMachineArn]: `arn:aws:states:${LOCAL_AWS.region}:000000000000:stateMachine:dtks-stipulation`,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
     AWS_REGION: LOCAL_AWS.region,

@@ -11,16 +11,36 @@ import { principalFromClaims } from '#shared/approvals.ts';
 import { type ApprovalRoute, approvalRouteOf } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { httpLambda } from '#shared/middleware.ts';
+import { board } from './board.ts';
 import { decide } from './decisions.ts';
+import { signOffGuard } from './guard.ts';
 import { errorResponse, type Response, type RouteHandler, respond } from './http.ts';
+import { me } from './me.ts';
+import { listPeriods, periodDownload, viewPeriod } from './periods.ts';
+import { listProposals } from './proposal-list.ts';
 import { viewProposal } from './proposals.ts';
+import { proposalReport, proposalRows } from './rows.ts';
+import { startStipulation } from './stipulations.ts';
 import { listTasks } from './tasks.ts';
+import { completeUpload, createUpload } from './uploads.ts';
 
 /** What each route of the API (contracts.ts APPROVAL_ROUTES) does. */
 const ROUTES: Record<ApprovalRoute, RouteHandler> = {
   listTasks,
   viewProposal,
   decide,
+  me,
+  listProposals,
+  proposalRows,
+  proposalReport,
+  createUpload,
+  completeUpload,
+  board,
+  listPeriods,
+  viewPeriod,
+  periodDownload,
+  startStipulation,
+  guard: signOffGuard,
 };
 
 export const handler = httpLambda(async (event): Promise<Response> => {

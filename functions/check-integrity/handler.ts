@@ -21,6 +21,7 @@ import { lambda } from '#shared/middleware.ts';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { XLSX_CONTENT_TYPE } from '#shared/return-report.ts';
+import { ReviewRowsWriter } from '#shared/review-rows.ts';
 import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig([
@@ -61,6 +62,11 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
   const reportXlsxKey = KEYS.returnReportXlsx(proposal.regency, proposalId);
   const xlsxFile = new S3ObjectSink(s3, bucket, reportXlsxKey, XLSX_CONTENT_TYPE);
   const workbook = new ReportWorkbook((chunk) => xlsxFile.write(chunk), config.reportLanguage);
+  // The same rows again for the console's paged, filtered table (review-rows.ts), beside the report.
+  const review = new ReviewRowsWriter(s3, bucket, {
+    rows: KEYS.reviewRows(proposal.regency, proposalId),
+    index: KEYS.reviewIndex(proposal.regency, proposalId),
+  });
   let lostClaims = 0;
 
   let engineSummary: CheckSummary;
@@ -78,16 +84,17 @@ export const handler = lambda(CHECK_INTEGRITY_INPUT, async ({ proposalId }): Pro
         lostClaims += claimed.lost;
         await report.write(reportWriter.lines(claimed.batch));
         await workbook.rows(claimed.batch);
+        await review.write(claimed.batch);
         await accepted.write(claimed.batch.filter((row) => row.accepted).map((checked) => checked.row));
       },
     );
   } catch (error) {
     // A failed check leaves no half-written workbook upload behind (the retry writes it again).
     workbook.abort();
-    await xlsxFile.abort();
+    await Promise.all([xlsxFile.abort(), review.abort()]);
     throw error;
   }
-  await Promise.all([report.end(), accepted.end()]);
+  await Promise.all([report.end(), accepted.end(), review.end()]);
 
   const summary = withLostClaims(engineSummary, lostClaims);
   // The summary beside the report: the file-level warnings Ingest recorded, once each, and the counts.

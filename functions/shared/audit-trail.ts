@@ -1,9 +1,13 @@
-/** The audit trail of a proposal (PROPOSAL#<id> / EVENT#<iso>#…): status changes, tasks, decisions, refused attempts. */
+/**
+ * The audit trail of a proposal (PROPOSAL#<id> / EVENT#<iso>#…): status changes, tasks, decisions, refused
+ * attempts, downloads of its report. A period has one too (PERIOD#<period> / EVENT#…): the downloads of
+ * its export files and who started its stipulation. An event names who, what and when, never a NIK.
+ */
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { EVENT_PREFIX, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
+import { EVENT_PREFIX, periodPk, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
 
-export type AuditKind = 'STATUS' | 'TASK_OPENED' | 'TASK_CLOSED' | 'DECISION' | 'REFUSED' | 'NOTE';
+export type AuditKind = 'STATUS' | 'TASK_OPENED' | 'TASK_CLOSED' | 'DECISION' | 'REFUSED' | 'NOTE' | 'DOWNLOAD';
 
 export interface AuditEvent {
   proposalId: string;
@@ -40,13 +44,37 @@ export class AuditTrail {
     );
   }
 
+  /** An event of a period's trail (a download of its files, a stipulation started from the console). */
+  async addPeriodEvent(period: string, event: Omit<AuditEvent, 'proposalId'>): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: periodPk(period),
+          sk: `${EVENT_PREFIX}${event.at}#${event.kind}#${randomUUID()}`,
+          period,
+          ...event,
+        },
+      }),
+    );
+  }
+
   /** The audit trail, oldest first. */
-  async listEvents(proposalId: string): Promise<AuditEvent[]> {
+  listEvents(proposalId: string): Promise<AuditEvent[]> {
+    return this.eventsOf(proposalPk(proposalId));
+  }
+
+  /** A period's trail, oldest first. */
+  listPeriodEvents(period: string): Promise<AuditEvent[]> {
+    return this.eventsOf(periodPk(period));
+  }
+
+  private async eventsOf(pk: string): Promise<AuditEvent[]> {
     const events: AuditEvent[] = [];
     for await (const item of queryAll(this.documents, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': proposalPk(proposalId), ':prefix': EVENT_PREFIX },
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': EVENT_PREFIX },
     })) {
       events.push(stripKeys<AuditEvent>(item));
     }

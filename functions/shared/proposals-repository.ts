@@ -18,7 +18,20 @@ import { TABLES } from './contracts.ts';
 import { ProposalNotFoundError } from './errors.ts';
 import { isConditionFailure, META, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
 
-const { stipulationIndex, regencyIndex } = TABLES.proposals;
+const { stipulationIndex, regencyIndex, periodIndex } = TABLES.proposals;
+
+/** A page of proposals of one regency or one period (the console's lists), newest first. */
+export interface ProposalPageQuery {
+  /** The index read: a regency's proposals, or a period's. */
+  by: { regency: string } | { period: string };
+  /** Narrowing filters, applied to what the index reads (a page may hold fewer than `limit`). */
+  period?: string;
+  status?: ProposalStatus;
+  province?: string;
+  limit: number;
+  /** The `last` of the page before. */
+  after?: Record<string, unknown>;
+}
 
 /** Counts of a check, as stored on the proposal (the CheckSummary of core/integrity.ts). */
 export interface CheckSummaryRecord {
@@ -356,5 +369,57 @@ export class ProposalsRepository {
       }),
     );
     return (Items ?? []).map((item) => stripKeys<ProposalRecord>(item));
+  }
+  /**
+   * One page of a regency's or a period's proposals, newest first, narrowed by period, status and province.
+   * Reads until the page is full or the index ends; `last` is the key to continue after (undefined at the end).
+   */
+  async listPage(query: ProposalPageQuery): Promise<{ proposals: ProposalRecord[]; last?: Record<string, unknown> }> {
+    const index = 'regency' in query.by ? regencyIndex : periodIndex;
+    const value = 'regency' in query.by ? query.by.regency : query.by.period;
+    const names: Record<string, string> = { '#key': index.partitionKey };
+    const values: Record<string, unknown> = { ':key': value };
+    const filters: string[] = [];
+    for (const [name, filter] of Object.entries({
+      period: query.period,
+      status: query.status,
+      province: query.province,
+    })) {
+      if (filter === undefined || name === index.partitionKey) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = filter;
+      filters.push(`#${name} = :${name}`);
+    }
+    const found: Record<string, unknown>[] = [];
+    let start = query.after;
+    do {
+      const { Items, LastEvaluatedKey } = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#key = :key',
+          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit - found.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(Items ?? []));
+      start = LastEvaluatedKey;
+    } while (start && found.length < query.limit);
+    const lastItem = found.at(-1);
+    // A full page continues after its last item: the index's key and the table's, as DynamoDB resumes a query.
+    const last =
+      start && lastItem
+        ? {
+            pk: lastItem.pk,
+            sk: lastItem.sk,
+            [index.partitionKey]: lastItem[index.partitionKey],
+            receivedAt: lastItem.receivedAt,
+          }
+        : undefined;
+    return { proposals: found.map((item) => stripKeys<ProposalRecord>(item)), ...(last ? { last } : {}) };
   }
 }

@@ -213,7 +213,14 @@ export class Storage extends Construct {
       environmentVariable: ENV.proposalsTable,
       partitionKey: TABLES.proposals.partitionKey,
       sortKey: TABLES.proposals.sortKey,
-      indexes: [TABLES.proposals.taskIndex, TABLES.proposals.stipulationIndex, TABLES.proposals.regencyIndex],
+      // byPeriod (the console's lists and board) is the one index this version adds: DynamoDB creates at most
+      // one global secondary index per table update, so a deployed stack takes no second one in the same change.
+      indexes: [
+        TABLES.proposals.taskIndex,
+        TABLES.proposals.stipulationIndex,
+        TABLES.proposals.regencyIndex,
+        TABLES.proposals.periodIndex,
+      ],
       removalPolicy,
     });
     this.claimsTable = new DtksTable(this, 'Claims', {

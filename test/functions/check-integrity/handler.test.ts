@@ -142,6 +142,31 @@ describe('check-integrity', () => {
     expect(lines[3]).toContain('ALREADY_IN_DTKS|FAMILY_OVERLAP');
   });
 
+  it("keeps the rows for the console beside the report: one compact line per row and an index of counts per verdict and code", async () => {
+    const index = JSON.parse(await text(KEYS.reviewIndex('3371', proposalId)));
+    expect(index).toMatchObject({ version: 1, rows: 3 });
+    expect(index.blocks).toEqual([
+      expect.objectContaining({
+        offset: 0,
+        rows: 3,
+        counts: {
+          DITERIMA: 1,
+          DIKEMBALIKAN: 2,
+          'DIKEMBALIKAN|NIK_NOT_FOUND': 1,
+          'DIKEMBALIKAN|ALREADY_IN_DTKS': 1,
+          'DIKEMBALIKAN|FAMILY_OVERLAP': 1,
+        },
+      }),
+    ]);
+    const rows = (await text(KEYS.reviewRows('3371', proposalId))).trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toEqual([
+      [1, clean.nik, clean.noKk, clean.nama, 1, []],
+      [2, unknown.nik, unknown.noKk, unknown.nama, 0, ['NIK_NOT_FOUND']],
+      [3, movedHead.nik, movedHead.noKk, movedHead.nama, 0, ['ALREADY_IN_DTKS', 'FAMILY_OVERLAP']],
+    ]);
+    expect(index.blocks[0].bytes).toBe(Buffer.byteLength(rows.map((row) => `${JSON.stringify(row)}\n`).join('')));
+  });
+
   it('returns NIK_INACTIVE, not NIK_NOT_FOUND, for a NIK the population table holds as NONAKTIF, and accepts its active child', async () => {
     const id = await submit('nonaktif.csv', [inactiveHead, activeChild]);
     const result = await invoke<CheckIntegrityOutput>('check-integrity', { proposalId: id });
