@@ -1,0 +1,144 @@
+/**
+ * The quality control under the real stipulation workflow (state-machines/stipulation.asl.json) on the
+ * local runtime, the real handlers against the emulators: a month with nothing proposed still screens the
+ * master before the stipulation, deactivates nobody, counts the open findings on the period record and
+ * publishes the tracking list, the full tier per person and the pseudonymised tier as counts only; the
+ * next month carries the open findings and counts the resolved one.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAreas } from '#core/area.ts';
+import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
+import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
+import { seedMaster } from '#local/seed.ts';
+import { loadDefinition } from '#local/sfn/definition.ts';
+import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
+import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { KEYS } from '#shared/contracts.ts';
+import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { type DriftTruth, generateWorld } from '#synthetic/generator.ts';
+import { startTestAws, type TestAws } from '../../support/aws.ts';
+
+const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
+const REGENCY = '3371';
+
+let aws: TestAws;
+let runtime: StepFunctionsRuntime;
+let api: StepFunctionsApiServer;
+let dataDir: string;
+let periods: PeriodsRepository;
+const functions = new LocalFunctions();
+const master: MasterPerson[] = [];
+const registry: PopulationPerson[] = [];
+let truth: readonly DriftTruth[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  runtime = await StepFunctionsRuntime.start({
+    dataDir,
+    machines: [
+      {
+        name: 'stipulation',
+        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
+      },
+    ],
+    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
+  });
+  api = await serveStepFunctionsApi(runtime);
+  aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
+  const world = generateWorld({
+    regency: REGENCY,
+    families: 80,
+    defectRate: 0,
+    registryDrift: 0.25,
+    seed: 5,
+    areas: loadAreas(),
+  });
+  for (const batch of world.batches()) {
+    master.push(...batch.master);
+    registry.push(...batch.population);
+  }
+  truth = world.qualityControlTruth();
+  await seedMaster([master], '2026-09', aws.names.tables.master);
+  const { DynamoPopulationRegistry } = await import('#shared/population-repository.ts');
+  await new DynamoPopulationRegistry(aws.clients.documents, aws.names.tables.population).put(registry);
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await api?.close();
+  await aws?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function stipulate(period: string): Promise<ExecutionDescription> {
+  const { executionArn } = await runtime.startExecution({
+    stateMachineArn: runtime.stateMachineArn('stipulation'),
+    input: JSON.stringify({ period }),
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const description = runtime.describeExecution({ executionArn });
+    if (description.status !== 'RUNNING') return description;
+    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function text(bucket: string, key: string): Promise<string> {
+  const { Body } = await aws.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await Body?.transformToString('utf8')) ?? '';
+}
+
+describe('the quality control in the stipulation workflow', () => {
+  it('screens the master before a month with nothing proposed, deactivating nobody, and counts the open findings on the period record', async () => {
+    const run = await stipulate('2026-10');
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const record = await periods.getPeriod('2026-10');
+    expect(record?.carriedForward).toBe(true);
+    expect(record?.counts.qualityControlOpen).toBe(truth.length);
+    expect(record?.qualityControl).toMatchObject({
+      period: '2026-10',
+      regencies: 1,
+      counts: { screened: master.length, openTotal: truth.length, new: truth.length, resolved: 0 },
+    });
+    const byKind: Record<string, number> = {};
+    for (const finding of truth) byKind[finding.kind] = (byKind[finding.kind] ?? 0) + 1;
+    expect(record?.qualityControl?.counts.open).toEqual(byKind);
+    const records = await new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master).getRecords(
+      master.map((person) => person.nik),
+    );
+    expect([...records.values()].filter((person) => person.status !== 'ACTIVE')).toEqual([]);
+  });
+
+  it('publishes the list per person in the full tier and only counts in the pseudonymised tier', async () => {
+    const full = await text(aws.names.buckets.exports, KEYS.qualityControlFull('2026-10', REGENCY));
+    for (const finding of truth) expect(full).toContain(finding.nik);
+    expect(await text(aws.names.buckets.exports, KEYS.trackingList('2026-10', REGENCY))).toBe(full);
+    const counts = await text(aws.names.buckets.exports, KEYS.qualityControlCounts('2026-10'));
+    expect(JSON.parse(counts)).toMatchObject({ national: { openTotal: truth.length }, regencies: { [REGENCY]: {} } });
+    const identifying = [...master.flatMap((person) => [person.nik, person.noKk, person.nama])];
+    for (const value of identifying) expect(counts).not.toContain(value);
+  });
+
+  it('carries the open findings into the next month and counts the one resolved', async () => {
+    const dead = truth.find((finding) => finding.kind === 'MENINGGAL');
+    const person = registry.find((each) => each.nik === dead?.nik) as PopulationPerson;
+    const { DynamoPopulationRegistry } = await import('#shared/population-repository.ts');
+    await new DynamoPopulationRegistry(aws.clients.documents, aws.names.tables.population).put([
+      { ...person, statusHidup: 'HIDUP' },
+    ]);
+    const run = await stipulate('2026-11');
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect((await periods.getPeriod('2026-11'))?.qualityControl?.counts).toMatchObject({
+      openTotal: truth.length - 1,
+      new: 0,
+      resolved: 1,
+    });
+  });
+});
