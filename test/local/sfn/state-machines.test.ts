@@ -156,6 +156,8 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
     const invoker = new ScriptedInvoker({
       'dtks-stipulation-collect': () => ({ proposals: [{ proposalId: 'A' }, { proposalId: 'B' }] }),
       'dtks-stipulation-resolve': () => ({ changeSetKey: 'stipulation/2026-11/changes.ndjson', changes: 3 }),
+      // Below the guard's thresholds: no sign-off asked (test/functions/stipulation/guard.test.ts has the hold).
+      'dtks-stipulation-guard': () => ({ signOffRequired: false }),
       'dtks-stipulation-apply': (payload) => {
         const { offset } = payload as { offset: number };
         return { offset: offset + 2, applied: Math.min(2, 3 - offset), done: offset + 2 >= 3 };
@@ -212,6 +214,7 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
     const invoker = new ScriptedInvoker({
       'dtks-stipulation-collect': () => ({ proposals: [] }),
       'dtks-stipulation-resolve': () => ({ changeSetKey: 'stipulation/2026-11/changes.ndjson', changes: 0 }),
+      'dtks-stipulation-guard': () => ({ signOffRequired: false }),
       'dtks-stipulation-list-regencies': () => ({ regencies }),
       'dtks-stipulation-export-regency': exportedRegency,
       'dtks-stipulation-finalise-export': () => ({ manifestKey: 'exports/period=2026-11/manifest.json' }),
