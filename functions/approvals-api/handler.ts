@@ -22,6 +22,7 @@ import { viewProposal } from './proposals.ts';
 import { proposalReport, proposalRows } from './rows.ts';
 import { startStipulation } from './stipulations.ts';
 import { listTasks } from './tasks.ts';
+import { answerTracking, listTracking, viewTracking } from './tracking.ts';
 import { completeUpload, createUpload } from './uploads.ts';
 
 /** What each route of the API (contracts.ts APPROVAL_ROUTES) does. */
@@ -41,6 +42,9 @@ const ROUTES: Record<ApprovalRoute, RouteHandler> = {
   periodDownload,
   startStipulation,
   guard: signOffGuard,
+  listTracking,
+  viewTracking,
+  answerTracking,
 };
 
 export const handler = httpLambda(async (event): Promise<Response> => {

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus } from '#core/lifecycle.ts';
 import { PERIOD_PATTERN } from '#core/period.ts';
+import { TASK_ANSWERS } from '#core/quality-control.ts';
 import type { ProposalSource } from '#core/source.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -659,6 +660,23 @@ export type QualityControlScreenOutput = z.infer<typeof QUALITY_CONTROL_SCREEN_O
 export const QUALITY_CONTROL_SUMMARISE_INPUT = z
   .object({ period: PERIOD, regencies: z.array(QUALITY_CONTROL_SCREEN_OUTPUT) })
   .describe('Masukan QualityControlSummarise');
+/** The query of GET /tracking: the regency's list, open entries only unless `resolved=true`. */
+export const TRACKING_QUERY = z
+  .object({ regency: REGENCY, resolved: z.enum(['true', 'false']).default('false') })
+  .describe('Permintaan daftar pelacakan');
+/** The body of POST /tracking/{taskId}/answer: one of the answers of the task's side (core TASK_ANSWERS). */
+export const TRACKING_ANSWER_REQUEST = z
+  .object({
+    answer: z.enum([...TASK_ANSWERS.ORIGIN, ...TASK_ANSWERS.DESTINATION]),
+    note: z.string().trim().max(2000).default(''),
+  })
+  .superRefine((body, context) => {
+    // The registry is wrong, or the family is not here: the Dinas Sosial says why (accountability).
+    if ((body.answer === 'DUKCAPIL_KELIRU' || body.answer === 'TIDAK_DITEMUKAN') && body.note === '') {
+      context.addIssue({ code: 'custom', path: ['note'], message: 'keterangan wajib diisi untuk jawaban ini' });
+    }
+  })
+  .describe('Jawaban tugas pelacakan');
 
 // ---------------------------------------------------------------------------------------------
 // Functions and their configuration
@@ -783,6 +801,12 @@ export const APPROVAL_ROUTES = {
   periodDownload: { method: 'POST', path: '/periods/{period}/downloads' },
   /** Starts (or re-runs) a period's stipulation (STIPULATION_REQUEST): the ministry only. */
   startStipulation: { method: 'POST', path: '/stipulations' },
+  /** A regency's tracking list of the quality control (TRACKING_QUERY): its regency and the ministry only. */
+  listTracking: { method: 'GET', path: '/tracking' },
+  /** A moved family's task with its pair (the origin's task and the destination's notice): those two regencies and the ministry. */
+  viewTracking: { method: 'GET', path: '/tracking/{taskId}' },
+  /** The answer of the regency whose task it is (body: TRACKING_ANSWER_REQUEST). */
+  answerTracking: { method: 'POST', path: '/tracking/{taskId}/answer' },
 } as const satisfies Record<string, { method: 'GET' | 'POST'; path: `/${string}` }>;
 export type ApprovalRoute = keyof typeof APPROVAL_ROUTES;
 
