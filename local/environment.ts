@@ -13,11 +13,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_CUTOFF_DAY } from '#core/registration.ts';
 import { localConsoleOrigins } from '#shared/console-cors.ts';
 import { ENV, type Principal } from '#shared/contracts.ts';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from './approvals-server.ts';
 import { type EmulatorProcess, startEmulatorProcess } from './emulator-host.ts';
+import { LOCAL_AWS } from './emulators.ts';
 import {
   matchesPopulationDeltaRule,
   matchesPopulationRule,
@@ -41,6 +43,7 @@ import type { Clock } from './sfn/clock.ts';
 import { parseDefinition } from './sfn/definition.ts';
 import { serveStepFunctionsApi } from './sfn/http.ts';
 import { StepFunctionsRuntime } from './sfn/runtime.ts';
+import { s3ObjectStorage } from './sfn/s3-objects.ts';
 import type { ExecutionStatusChangeEvent } from './sfn/status-events.ts';
 
 const STATE_MACHINES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'state-machines');
@@ -124,10 +127,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     // before the handlers' environment is set (a resumed execution may end at once) waits until it is.
     const earlyStatusChanges: ExecutionStatusChangeEvent[] = [];
     let routeStatusChange = (event: ExecutionStatusChangeEvent) => void earlyStatusChanges.push(event);
+    // Distributed Maps read their items from and write their results to the local S3, as the handlers do.
+    const runtimeS3 = new S3Client({ ...LOCAL_AWS, endpoint: emulators.s3Endpoint, forcePathStyle: true });
+    stops.push(async () => runtimeS3.destroy());
     const runtime = await StepFunctionsRuntime.start({
       dataDir: join(dataDir, 'stepfunctions'),
       machines,
       invoker: { invoke: (arn, payload) => functions.invoke(arn, payload) },
+      objects: s3ObjectStorage(runtimeS3),
       onStatusChange: (event) => routeStatusChange(event),
       clock: options.clock,
       region: LOCAL_REGION,

@@ -1,8 +1,8 @@
 /**
  * Loading and validating an Amazon States Language definition for the local runtime. The runtime
- * implements a strict subset (JSONata query language only, Lambda invoke tasks only, inline Map); anything
- * else is refused here, at load time, by name, so a definition that would behave differently on AWS never
- * starts an execution locally.
+ * implements a strict subset (JSONata query language only, Lambda invoke tasks only, inline Map and the
+ * distributed Map subset of local/sfn/README.md); anything else is refused here, at load time, by name, so
+ * a definition that would behave differently on AWS never starts an execution locally.
  */
 import { readFile } from 'node:fs/promises';
 import { expressionOf, JsonataSyntaxError, parseExpression } from './jsonata-syntax.ts';
@@ -37,6 +37,9 @@ export class AslDefinitionError extends Error {
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** The distributed Map's ItemReader and ResultWriter resources the runtime implements. */
+export const S3_GET_OBJECT = 'arn:aws:states:::s3:getObject';
+export const S3_PUT_OBJECT = 'arn:aws:states:::s3:putObject';
 
 export interface Retrier {
   ErrorEquals: string[];
@@ -101,12 +104,61 @@ export interface FailState {
 }
 export interface MapState extends StateBase {
   Type: 'Map';
-  ItemProcessor: StateMachineBody;
+  ItemProcessor: StateMachineBody & { ProcessorConfig?: ProcessorConfig };
   Items?: Json;
   ItemSelector?: Json;
   MaxConcurrency?: number | string;
   Retry?: Retrier[];
   Catch?: Catcher[];
+  // Distributed mode only.
+  ItemReader?: ItemReader;
+  ResultWriter?: ResultWriter;
+  ToleratedFailurePercentage?: number | string;
+  ToleratedFailureCount?: number | string;
+  Label?: string;
+}
+
+export interface ProcessorConfig {
+  Mode?: 'INLINE' | 'DISTRIBUTED';
+  ExecutionType?: 'STANDARD';
+}
+
+/** ItemReader of a distributed Map: one S3 object holding a JSON array or JSON Lines. */
+export interface ItemReader {
+  Resource: typeof S3_GET_OBJECT;
+  ReaderConfig: { InputType: 'JSON' | 'JSONL'; MaxItems?: number | string };
+  /** `{ Bucket, Key, VersionId? }`, each a value or a JSONata template. */
+  Arguments: Json;
+}
+
+/** ResultWriter of a distributed Map: the results exported to S3 (Resource and Arguments) and/or shaped. */
+export interface ResultWriter {
+  Resource?: typeof S3_PUT_OBJECT;
+  /** `{ Bucket, Prefix }`, each a value or a JSONata template. */
+  Arguments?: Json;
+  WriterConfig?: { OutputType?: 'JSON' | 'JSONL'; Transformation?: 'NONE' | 'COMPACT' | 'FLATTEN' };
+}
+
+/** A Map state whose iterations are child executions (ProcessorConfig.Mode DISTRIBUTED). */
+export function isDistributed(state: MapState): boolean {
+  return state.ItemProcessor.ProcessorConfig?.Mode === 'DISTRIBUTED';
+}
+
+/** The label of a distributed Map (its Map Run's and child executions' names): Label, else the state name. */
+export function mapRunLabel(name: string, state: MapState): string {
+  return state.Label ?? name;
+}
+
+/** The distributed Map states of a definition, at any depth of inline Maps and Parallel branches. */
+export function distributedMaps(body: StateMachineBody): { name: string; state: MapState }[] {
+  return Object.entries(body.States).flatMap(([name, state]) => {
+    if (state.Type === 'Map') {
+      if (isDistributed(state)) return [{ name, state }];
+      return distributedMaps(state.ItemProcessor);
+    }
+    if (state.Type === 'Parallel') return state.Branches.flatMap(distributedMaps);
+    return [];
+  });
 }
 export interface ParallelState extends StateBase {
   Type: 'Parallel';
@@ -195,7 +247,19 @@ export function checkDefinition(substituted: string, source = 'definition'): Sta
     pointer: '',
     outerVariables: new Set(),
   });
-  return { ...(parsed as unknown as StateMachineBody), text: substituted };
+  const body = parsed as unknown as StateMachineBody;
+  // The label names the child executions' machine (<machine>/<label>): two Maps cannot share one.
+  const labels = new Set<string>();
+  for (const { name, state } of distributedMaps(body)) {
+    const label = mapRunLabel(name, state);
+    if (labels.has(label)) {
+      throw new AslDefinitionError(
+        `${source}: two distributed Maps have the label "${label}"; give each a Label of its own`,
+      );
+    }
+    labels.add(label);
+  }
+  return { ...body, text: substituted };
 }
 
 interface Scope {
@@ -206,8 +270,18 @@ interface Scope {
   pointer: string;
   /** Variables assigned in enclosing scopes: inner Map/Parallel states may read them but not assign them. */
   outerVariables: Set<string>;
+  /** Inside the ItemProcessor of a distributed Map (a child execution's machine). */
+  insideDistributed?: boolean;
 }
 
+/** Fields of a Map in distributed mode only (AWS refuses them on an inline Map too). */
+const DISTRIBUTED_FIELDS = [
+  'ItemReader',
+  'ResultWriter',
+  'ToleratedFailurePercentage',
+  'ToleratedFailureCount',
+  'Label',
+];
 const TOP_LEVEL_FIELDS = new Set(['Comment', 'StartAt', 'States', 'QueryLanguage', 'Version']);
 const COMMON_FIELDS = ['Type', 'Comment', 'QueryLanguage'];
 const FLOW_FIELDS = ['Next', 'End'];
@@ -240,6 +314,7 @@ const FIELDS_BY_TYPE: Record<string, Set<string>> = {
     'Assign',
     'Retry',
     'Catch',
+    ...DISTRIBUTED_FIELDS,
   ]),
   Parallel: new Set([...COMMON_FIELDS, ...FLOW_FIELDS, 'Branches', 'Arguments', 'Output', 'Assign', 'Retry', 'Catch']),
 };
@@ -263,16 +338,12 @@ const JSONPATH_FIELDS = new Set([
   'Iterator',
 ]);
 
-/** Fields of features this runtime does not implement (distributed Map and friends, credentials). */
+/** Fields of features this runtime does not implement (parts of the distributed Map, credentials). */
 const UNSUPPORTED_FIELDS: Record<string, string> = {
-  ItemReader: 'Map ItemReader (distributed Map reading from S3)',
-  ItemBatcher: 'Map ItemBatcher',
-  ResultWriter: 'Map ResultWriter (distributed Map)',
-  ToleratedFailurePercentage: 'Map ToleratedFailurePercentage (distributed Map)',
-  ToleratedFailurePercentagePath: 'Map ToleratedFailurePercentagePath (distributed Map)',
-  ToleratedFailureCount: 'Map ToleratedFailureCount (distributed Map)',
-  ToleratedFailureCountPath: 'Map ToleratedFailureCountPath (distributed Map)',
-  Label: 'Map Label (distributed Map)',
+  ItemBatcher: 'Map ItemBatcher (batches of items per child execution)',
+  ToleratedFailurePercentagePath:
+    'Map ToleratedFailurePercentagePath (JSONPath; write a JSONata ToleratedFailurePercentage)',
+  ToleratedFailureCountPath: 'Map ToleratedFailureCountPath (JSONPath; write a JSONata ToleratedFailureCount)',
   Credentials: 'Task Credentials (cross-account role)',
 };
 
@@ -296,6 +367,8 @@ const TEMPLATE_FIELDS = [
   'Items',
   'ItemSelector',
   'MaxConcurrency',
+  'ToleratedFailurePercentage',
+  'ToleratedFailureCount',
   'TimeoutSeconds',
   'HeartbeatSeconds',
   'Seconds',
@@ -475,18 +548,7 @@ function validateState(
     case 'Map': {
       const processor = state.ItemProcessor;
       if (!isObject(processor)) throw new AslDefinitionError(`${at}: ItemProcessor is required`);
-      const config = processor.ProcessorConfig;
-      if (config !== undefined) {
-        if (!isObject(config)) throw new AslDefinitionError(`${at}: ItemProcessor.ProcessorConfig is not an object`);
-        if (config.Mode !== undefined && config.Mode !== 'INLINE') {
-          throw new AslDefinitionError(
-            `${at}: ProcessorConfig.Mode ${String(config.Mode)} (distributed Map) is not supported; INLINE only`,
-          );
-        }
-        for (const field of Object.keys(config)) {
-          if (field !== 'Mode') throw new AslDefinitionError(`${at}: ProcessorConfig.${field} is not supported`);
-        }
-      }
+      const distributed = checkProcessorConfig(processor.ProcessorConfig, at);
       checkFields(processor, new Set(['ProcessorConfig', 'StartAt', 'States', 'Comment']), 'ItemProcessor', at);
       if (
         state.MaxConcurrency !== undefined &&
@@ -495,10 +557,23 @@ function validateState(
       ) {
         throw new AslDefinitionError(`${at}: MaxConcurrency must be a non-negative integer or a JSONata expression`);
       }
-      validateBody(
-        processor,
-        innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`, `/States/${name}/ItemProcessor`),
-      );
+      if (distributed) {
+        if (scope.insideDistributed) {
+          throw new AslDefinitionError(
+            `${at}: a distributed Map inside a distributed Map's ItemProcessor is not supported by the local runtime`,
+          );
+        }
+        checkDistributedMap(name, state, at);
+      } else {
+        for (const field of DISTRIBUTED_FIELDS) {
+          if (state[field] !== undefined) {
+            throw new AslDefinitionError(`${at}: ${field} needs ItemProcessor.ProcessorConfig.Mode DISTRIBUTED`);
+          }
+        }
+      }
+      const inner = innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`, `/States/${name}/ItemProcessor`);
+      // A child execution has a scope of its own: the parent's variables are neither read nor assigned there.
+      validateBody(processor, distributed ? { ...inner, outerVariables: new Set(), insideDistributed: true } : inner);
       break;
     }
     case 'Parallel': {
@@ -514,6 +589,157 @@ function validateState(
         );
       }
       break;
+    }
+  }
+}
+
+/** ProcessorConfig: INLINE (default) or DISTRIBUTED with ExecutionType STANDARD. True when distributed. */
+function checkProcessorConfig(config: unknown, at: string): boolean {
+  if (config === undefined) return false;
+  if (!isObject(config)) throw new AslDefinitionError(`${at}: ItemProcessor.ProcessorConfig is not an object`);
+  checkFields(config, new Set(['Mode', 'ExecutionType']), 'ItemProcessor.ProcessorConfig', at);
+  const mode = config.Mode ?? 'INLINE';
+  if (mode !== 'INLINE' && mode !== 'DISTRIBUTED') {
+    throw new AslDefinitionError(`${at}: ProcessorConfig.Mode must be INLINE or DISTRIBUTED`);
+  }
+  if (mode === 'INLINE') {
+    if (config.ExecutionType !== undefined) {
+      throw new AslDefinitionError(`${at}: ProcessorConfig.ExecutionType is for Mode DISTRIBUTED only`);
+    }
+    return false;
+  }
+  if (config.ExecutionType === 'EXPRESS') {
+    throw new AslDefinitionError(
+      `${at}: ProcessorConfig.ExecutionType EXPRESS (express child workflows) is not supported by the local runtime; use STANDARD`,
+    );
+  }
+  if (config.ExecutionType !== 'STANDARD') {
+    throw new AslDefinitionError(`${at}: ProcessorConfig.ExecutionType STANDARD is required with Mode DISTRIBUTED`);
+  }
+  return true;
+}
+
+// AWS: a Map Run label has up to 40 characters, without whitespace, brackets, wildcards or punctuation.
+const INVALID_LABEL_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]/u;
+
+/** ItemReader, ResultWriter, Label and the tolerated failures of a distributed Map. */
+function checkDistributedMap(name: string, state: Record<string, unknown>, at: string): void {
+  const label = state.Label ?? name;
+  if (typeof label !== 'string' || label.length === 0 || label.length > 40 || INVALID_LABEL_CHARACTER.test(label)) {
+    throw new AslDefinitionError(
+      state.Label === undefined
+        ? `${at}: the state name cannot serve as the Map Run label (at most 40 characters, no spaces or punctuation); give the Map a Label`
+        : `${at}: Label must have 1-40 characters without whitespace, brackets, wildcards or punctuation`,
+    );
+  }
+  const percentage = state.ToleratedFailurePercentage;
+  if (
+    percentage !== undefined &&
+    expressionOf(percentage) === undefined &&
+    !(typeof percentage === 'number' && percentage >= 0 && percentage <= 100)
+  ) {
+    throw new AslDefinitionError(
+      `${at}: ToleratedFailurePercentage must be a number from 0 to 100 or a JSONata expression`,
+    );
+  }
+  const count = state.ToleratedFailureCount;
+  if (
+    count !== undefined &&
+    expressionOf(count) === undefined &&
+    !(Number.isInteger(count) && (count as number) >= 0)
+  ) {
+    throw new AslDefinitionError(`${at}: ToleratedFailureCount must be a non-negative integer or a JSONata expression`);
+  }
+  if (state.ItemReader !== undefined) {
+    if (state.Items !== undefined) {
+      throw new AslDefinitionError(`${at}: Items cannot be combined with ItemReader (the items are the object read)`);
+    }
+    checkItemReader(state.ItemReader, at);
+  }
+  if (state.ResultWriter !== undefined) checkResultWriter(state.ResultWriter, at);
+}
+
+function checkItemReader(reader: unknown, at: string): void {
+  if (!isObject(reader)) throw new AslDefinitionError(`${at}: ItemReader is not an object`);
+  if (reader.Parameters !== undefined) {
+    throw new AslDefinitionError(`${at}: ItemReader.Parameters is a JSONPath field; JSONata states use Arguments`);
+  }
+  checkFields(reader, new Set(['Resource', 'ReaderConfig', 'Arguments']), 'ItemReader', at);
+  if (reader.Resource !== S3_GET_OBJECT) {
+    throw new AslDefinitionError(
+      `${at}: ItemReader.Resource ${JSON.stringify(reader.Resource)} is not supported; the local runtime reads ${S3_GET_OBJECT} only`,
+      'INVALID_RESOURCE',
+    );
+  }
+  const config = reader.ReaderConfig;
+  if (!isObject(config)) throw new AslDefinitionError(`${at}: ItemReader.ReaderConfig is required`);
+  for (const field of Object.keys(config)) {
+    if (field !== 'InputType' && field !== 'MaxItems') {
+      throw new AslDefinitionError(`${at}: ItemReader.ReaderConfig.${field} is not supported by the local runtime`);
+    }
+  }
+  if (config.InputType !== 'JSON' && config.InputType !== 'JSONL') {
+    throw new AslDefinitionError(
+      `${at}: ItemReader.ReaderConfig.InputType ${JSON.stringify(config.InputType)} is not supported; the local runtime reads JSON and JSONL`,
+    );
+  }
+  const maxItems = config.MaxItems;
+  if (
+    maxItems !== undefined &&
+    expressionOf(maxItems) === undefined &&
+    !(Number.isInteger(maxItems) && (maxItems as number) > 0)
+  ) {
+    throw new AslDefinitionError(
+      `${at}: ItemReader.ReaderConfig.MaxItems must be a positive integer or a JSONata expression`,
+    );
+  }
+  checkTemplate(maxItems, 'ItemReader.ReaderConfig.MaxItems', at);
+  const args = reader.Arguments;
+  if (!isObject(args) || args.Bucket === undefined || args.Key === undefined) {
+    throw new AslDefinitionError(`${at}: ItemReader.Arguments needs Bucket and Key`);
+  }
+  checkFields(args, new Set(['Bucket', 'Key', 'VersionId']), 'ItemReader.Arguments', at);
+  checkTemplate(args, 'ItemReader.Arguments', at);
+}
+
+function checkResultWriter(writer: unknown, at: string): void {
+  if (!isObject(writer)) throw new AslDefinitionError(`${at}: ResultWriter is not an object`);
+  if (writer.Parameters !== undefined) {
+    throw new AslDefinitionError(`${at}: ResultWriter.Parameters is a JSONPath field; JSONata states use Arguments`);
+  }
+  checkFields(writer, new Set(['Resource', 'Arguments', 'WriterConfig']), 'ResultWriter', at);
+  if ((writer.Resource === undefined) !== (writer.Arguments === undefined)) {
+    throw new AslDefinitionError(`${at}: ResultWriter needs Resource and Arguments together`);
+  }
+  if (writer.Resource === undefined && writer.WriterConfig === undefined) {
+    throw new AslDefinitionError(`${at}: ResultWriter needs Resource and Arguments, WriterConfig, or all three`);
+  }
+  if (writer.Resource !== undefined) {
+    if (writer.Resource !== S3_PUT_OBJECT) {
+      throw new AslDefinitionError(
+        `${at}: ResultWriter.Resource ${JSON.stringify(writer.Resource)} is not supported; the local runtime writes with ${S3_PUT_OBJECT}`,
+        'INVALID_RESOURCE',
+      );
+    }
+    const args = writer.Arguments;
+    if (!isObject(args) || args.Bucket === undefined) {
+      throw new AslDefinitionError(`${at}: ResultWriter.Arguments needs Bucket (and Prefix)`);
+    }
+    checkFields(args, new Set(['Bucket', 'Prefix']), 'ResultWriter.Arguments', at);
+    checkTemplate(args, 'ResultWriter.Arguments', at);
+  }
+  const config = writer.WriterConfig;
+  if (config !== undefined) {
+    if (!isObject(config)) throw new AslDefinitionError(`${at}: ResultWriter.WriterConfig is not an object`);
+    checkFields(config, new Set(['OutputType', 'Transformation']), 'ResultWriter.WriterConfig', at);
+    if (config.OutputType !== undefined && config.OutputType !== 'JSON' && config.OutputType !== 'JSONL') {
+      throw new AslDefinitionError(`${at}: ResultWriter.WriterConfig.OutputType must be JSON or JSONL`);
+    }
+    if (
+      config.Transformation !== undefined &&
+      !['NONE', 'COMPACT', 'FLATTEN'].includes(config.Transformation as string)
+    ) {
+      throw new AslDefinitionError(`${at}: ResultWriter.WriterConfig.Transformation must be NONE, COMPACT or FLATTEN`);
     }
   }
 }

@@ -8,12 +8,21 @@ import type { Clock } from './clock.ts';
 import type { Json, StateMachineDefinition } from './definition.ts';
 import { appendEvent } from './history.ts';
 import { type ExecutionStatusChangeEvent, StatusChangeAnnouncer } from './status-events.ts';
-import type { ExecutionRecord, ExecutionStore, FrameRecord } from './store.ts';
+import type { ExecutionRecord, ExecutionStore, FrameRecord, MapRunRecord } from './store.ts';
 import { TaskTokens } from './task-tokens.ts';
 
 /** Invokes a Lambda function by ARN; the local environment wires it to the handlers in-process. */
 export interface LambdaInvoker {
   invoke(functionArn: string, payload: Json, options: { taskToken?: string }): Promise<unknown>;
+}
+
+/**
+ * The S3 objects a distributed Map reads (ItemReader) and writes (ResultWriter); the local environment
+ * hands the local S3 through @aws-sdk/client-s3 (local/sfn/s3-objects.ts). Errors are thrown as they come.
+ */
+export interface ObjectStorage {
+  getObject(request: { bucket: string; key: string; versionId?: string }): Promise<string>;
+  putObject(request: { bucket: string; key: string; body: string; contentType: string }): Promise<void>;
 }
 
 export interface Tag {
@@ -27,6 +36,14 @@ export interface Machine {
   definition: StateMachineDefinition;
   creationDate: Date;
   tags: Tag[];
+  /** The machine of a distributed Map's child executions (<machine>/<label>): the machine it belongs to. */
+  parentArn?: string;
+}
+
+/** A Map Run and the inputs of its child executions. */
+export interface LiveMapRun {
+  record: MapRunRecord;
+  items: Json[];
 }
 
 export interface LiveExecution {
@@ -46,6 +63,7 @@ export interface HostOptions {
   clock: Clock;
   random: () => number;
   invoker: LambdaInvoker;
+  objects: ObjectStorage | undefined;
   store: ExecutionStore;
   log: (message: string) => void;
   onStatusChange: ((event: ExecutionStatusChangeEvent) => void) | undefined;
@@ -58,10 +76,12 @@ export class ExecutionHost {
   /** Source of the FULL jitter of Retry back-offs. */
   readonly random: () => number;
   readonly invoker: LambdaInvoker;
+  readonly objects: ObjectStorage | undefined;
   readonly store: ExecutionStore;
   readonly log: (message: string) => void;
   readonly machines = new Map<string, Machine>();
   readonly executions = new Map<string, LiveExecution>();
+  readonly mapRuns = new Map<string, LiveMapRun>();
   readonly tokens = new TaskTokens();
   private readonly announcer: StatusChangeAnnouncer;
   private readonly wakers = new Map<FrameRecord, () => void>();
@@ -75,6 +95,7 @@ export class ExecutionHost {
     this.clock = options.clock;
     this.random = options.random;
     this.invoker = options.invoker;
+    this.objects = options.objects;
     this.store = options.store;
     this.log = options.log;
     this.announcer = new StatusChangeAnnouncer(options);
@@ -87,6 +108,103 @@ export class ExecutionHost {
 
   executionArn(stateMachineName: string, name: string): string {
     return `arn:aws:states:${this.region}:${this.account}:execution:${stateMachineName}:${name}`;
+  }
+
+  mapRunArn(childMachineName: string, id: string): string {
+    return `arn:aws:states:${this.region}:${this.account}:mapRun:${childMachineName}:${id}`;
+  }
+
+  /**
+   * A new RUNNING execution (ExecutionStarted recorded), saved and announced; the caller launches it.
+   * Name and input are checked by the caller.
+   */
+  async createExecution(
+    machine: Machine,
+    name: string,
+    input: string,
+    parent?: { mapRunArn: string; parentExecutionArn: string },
+  ): Promise<LiveExecution> {
+    const now = this.clock.now();
+    const record: ExecutionRecord = {
+      version: 1,
+      executionArn: this.executionArn(machine.name, name),
+      stateMachineArn: machine.arn,
+      stateMachineName: machine.name,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: now,
+      root: newFrame('root', [], machine.definition.StartAt, JSON.parse(input) as Json, now),
+      history: [],
+      closedTokens: [],
+      ...(parent ?? {}),
+    };
+    const live: LiveExecution = { record, machine, controller: new AbortController() };
+    this.executions.set(record.executionArn, live);
+    this.addEvent(record, 'ExecutionStarted', 'executionStartedEventDetails', {
+      input,
+      inputDetails: { truncated: false },
+      roleArn: this.roleArn,
+    });
+    await this.store.save(record);
+    this.statusChanged(record);
+    return live;
+  }
+
+  /**
+   * Stops a running execution as StopExecution does (ABORTED, its tokens closed), and with it the child
+   * executions of its distributed Maps and their Map Runs, as AWS aborts a Map Run with its parent.
+   */
+  async abort(live: LiveExecution, details: { error?: string; cause?: string } = {}): Promise<void> {
+    const { record } = live;
+    if (record.status !== 'RUNNING') return;
+    live.controller.abort();
+    this.tokens.closeAllUnder(live, record.root);
+    record.status = 'ABORTED';
+    record.stopDate = this.clock.now();
+    if (details.error !== undefined) record.error = details.error;
+    if (details.cause !== undefined) record.cause = details.cause;
+    this.addEvent(record, 'ExecutionAborted', 'executionAbortedEventDetails', {
+      ...(details.error !== undefined ? { error: details.error } : {}),
+      ...(details.cause !== undefined ? { cause: details.cause } : {}),
+    });
+    await this.store.save(record);
+    this.statusChanged(record);
+    const children = [...this.executions.values()].filter(
+      (child) => child.record.parentExecutionArn === record.executionArn && child.record.status === 'RUNNING',
+    );
+    await Promise.all(children.map((child) => this.abort(child)));
+    for (const run of this.mapRuns.values()) {
+      if (run.record.executionArn !== record.executionArn || run.record.status !== 'RUNNING') continue;
+      run.record.status = 'ABORTED';
+      run.record.stopDate = this.clock.now();
+      await this.store.saveMapRun(run.record);
+    }
+  }
+
+  /** Resolves with the record once the execution is closed; Halted when `signal` aborts first. */
+  whenClosed(executionArn: string, signal: AbortSignal): Promise<ExecutionRecord> {
+    const event = `status:${executionArn}`;
+    return new Promise<ExecutionRecord>((resolve, reject) => {
+      const check = () => {
+        const live = this.executions.get(executionArn);
+        if (!live || live.record.status === 'RUNNING') return;
+        cleanup();
+        resolve(live.record);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new Halted('The execution was stopped'));
+      };
+      const cleanup = () => {
+        this.signals.off(event, check);
+        signal.removeEventListener('abort', onAbort);
+      };
+      if (signal.aborted || this.stopped) return reject(new Halted('The execution was stopped'));
+      this.signals.on(event, check);
+      signal.addEventListener('abort', onAbort, { once: true });
+      check();
+    });
   }
 
   /** The role an execution runs as, in DescribeStateMachine and the context object. */

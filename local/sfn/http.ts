@@ -27,7 +27,8 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeExecution: (runtime, body) => runtime.describeExecution({ executionArn: text(body, 'executionArn') }),
   ListExecutions: (runtime, body) =>
     runtime.listExecutions({
-      stateMachineArn: text(body, 'stateMachineArn'),
+      ...optional(body, 'stateMachineArn'),
+      ...optional(body, 'mapRunArn'),
       ...(typeof body.statusFilter === 'string'
         ? { statusFilter: body.statusFilter as 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' }
         : {}),
@@ -57,6 +58,13 @@ const OPERATIONS: Record<string, Operation> = {
       ...optional(body, 'cause'),
     }),
   SendTaskHeartbeat: (runtime, body) => runtime.sendTaskHeartbeat({ taskToken: text(body, 'taskToken') }),
+  DescribeMapRun: (runtime, body) => runtime.describeMapRun({ mapRunArn: text(body, 'mapRunArn') }),
+  ListMapRuns: (runtime, body) =>
+    runtime.listMapRuns({
+      executionArn: text(body, 'executionArn'),
+      ...(typeof body.maxResults === 'number' ? { maxResults: body.maxResults } : {}),
+      ...optional(body, 'nextToken'),
+    }),
   DescribeStateMachine: (runtime, body) =>
     runtime.describeStateMachine({ stateMachineArn: text(body, 'stateMachineArn') }),
   DescribeStateMachineForExecution: (runtime, body) =>

@@ -1,7 +1,8 @@
 /**
  * The interpreter: runs the frames of an execution state by state — entering and leaving states, Pass,
  * Succeed, Fail, Choice and Wait, the Assign and Output of every state, Retry and Catch, the quotas — and
- * records how the execution ends. Task states are task-invocation.ts, Map and Parallel map-parallel.ts.
+ * records how the execution ends. Task states are task-invocation.ts, Map and Parallel map-parallel.ts,
+ * Map in distributed mode distributed-map.ts.
  *
  * Semantics follow the Step Functions developer guide: "Transforming data with JSONata", "Passing data
  * between states with variables", "Handling errors" (Retry/Catch).
@@ -10,6 +11,7 @@ import {
   type Catcher,
   type ChoiceState,
   type FailState,
+  isDistributed,
   isObject,
   type Json,
   type JsonObject,
@@ -19,6 +21,7 @@ import {
   type StateMachineDefinition,
   type WaitState,
 } from './definition.ts';
+import { DistributedMapStates } from './distributed-map.ts';
 import { StatesError } from './errors.ts';
 import { type ExecutionHost, Halted, type LiveExecution } from './execution-host.ts';
 import { evaluateTemplate, nonNegativeInteger } from './jsonata.ts';
@@ -43,10 +46,12 @@ export interface Bindings {
 export class Interpreter {
   private readonly tasks: TaskStates;
   private readonly fanOut: MapAndParallelStates;
+  private readonly distributed: DistributedMapStates;
 
   constructor(private readonly host: ExecutionHost) {
     this.tasks = new TaskStates(host, this);
     this.fanOut = new MapAndParallelStates(host, this);
+    this.distributed = new DistributedMapStates(host, this);
   }
 
   /** Runs the execution to its end and records how it ended (unless it was stopped). */
@@ -234,6 +239,8 @@ export class Interpreter {
       case 'Task':
         return this.tasks.run(live, frame, state, outer, signal);
       case 'Map':
+        if (isDistributed(state)) return this.distributed.run(live, frame, state, outer, signal);
+        return this.fanOut.run(live, frame, state, outer, signal);
       case 'Parallel':
         return this.fanOut.run(live, frame, state, outer, signal);
     }

@@ -5,11 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { AslDefinitionError, checkDefinition, type Json } from './definition.ts';
 import { StepFunctionsApiError } from './errors.ts';
-import { type ExecutionHost, type LiveExecution, type Machine, newFrame, type Tag } from './execution-host.ts';
+import type { ExecutionHost, LiveExecution, Machine, Tag } from './execution-host.ts';
 import { type HistoryEvent, historyEvent } from './history.ts';
 import type { Interpreter } from './interpreter.ts';
 import { MAX_PAYLOAD_BYTES } from './quotas.ts';
-import type { ExecutionRecord, ExecutionStatus, FrameResult, InvokePhase } from './store.ts';
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  FrameResult,
+  InvokePhase,
+  MapRunRecord,
+  MapRunStatus,
+} from './store.ts';
 import type { WaitingTask } from './task-tokens.ts';
 
 export interface ExecutionDescription {
@@ -25,6 +32,36 @@ export interface ExecutionDescription {
   outputDetails?: { included: boolean };
   error?: string;
   cause?: string;
+  /** A child execution of a distributed Map: its Map Run. */
+  mapRunArn?: string;
+}
+
+/** DescribeMapRun's answer. */
+export interface MapRunDescription {
+  mapRunArn: string;
+  executionArn: string;
+  status: MapRunStatus;
+  startDate: Date;
+  stopDate?: Date;
+  maxConcurrency: number;
+  toleratedFailurePercentage: number;
+  toleratedFailureCount: number;
+  itemCounts: MapRunCounts;
+  executionCounts: MapRunCounts;
+  redriveCount: number;
+}
+
+export interface MapRunCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  aborted: number;
+  total: number;
+  resultsWritten: number;
+  failuresNotRedrivable: number;
+  pendingRedrive: number;
 }
 
 /** An execution as ListExecutions shows it. */
@@ -65,9 +102,8 @@ export class StepFunctionsOperations {
     if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) {
       throw new StepFunctionsApiError('InvalidExecutionInput', 'The execution input is larger than 256 KiB');
     }
-    let parsedInput: Json;
     try {
-      parsedInput = JSON.parse(input) as Json;
+      JSON.parse(input);
     } catch {
       throw new StepFunctionsApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
     }
@@ -80,39 +116,19 @@ export class StepFunctionsOperations {
       }
       throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const now = host.clock.now();
-    const record: ExecutionRecord = {
-      version: 1,
-      executionArn,
-      stateMachineArn: machine.arn,
-      stateMachineName: machine.name,
-      name,
-      input,
-      status: 'RUNNING',
-      startDate: now,
-      root: newFrame('root', [], machine.definition.StartAt, parsedInput, now),
-      history: [],
-      closedTokens: [],
-    };
-    const live: LiveExecution = { record, machine, controller: new AbortController() };
-    host.executions.set(executionArn, live);
-    host.addEvent(record, 'ExecutionStarted', 'executionStartedEventDetails', {
-      input,
-      inputDetails: { truncated: false },
-      roleArn: host.roleArn,
-    });
-    await host.store.save(record);
-    host.statusChanged(record);
+    const live = await host.createExecution(machine, name, input);
     this.interpreter.launch(live);
-    return { executionArn, startDate: new Date(now) };
+    return { executionArn, startDate: new Date(live.record.startDate) };
   }
 
   describeExecution(request: { executionArn: string }): ExecutionDescription {
     return describe(this.execution(request.executionArn).record);
   }
 
+  /** The executions of a machine, or (`mapRunArn`) the child executions of a Map Run: one of the two. */
   listExecutions(request: {
-    stateMachineArn: string;
+    stateMachineArn?: string;
+    mapRunArn?: string;
     statusFilter?: ExecutionStatus;
     maxResults?: number;
     nextToken?: string;
@@ -120,10 +136,20 @@ export class StepFunctionsOperations {
     executions: ExecutionListItem[];
     nextToken?: string;
   } {
-    this.machine(request.stateMachineArn);
+    if ((request.stateMachineArn === undefined) === (request.mapRunArn === undefined)) {
+      throw new StepFunctionsApiError('ValidationException', 'Specify either stateMachineArn or mapRunArn, not both');
+    }
+    let matches: (record: ExecutionRecord) => boolean;
+    if (request.mapRunArn !== undefined) {
+      const { mapRunArn } = this.mapRun(request.mapRunArn);
+      matches = (record) => record.mapRunArn === mapRunArn;
+    } else {
+      const { arn } = this.machine(request.stateMachineArn ?? '');
+      matches = (record) => record.stateMachineArn === arn;
+    }
     const all = [...this.host.executions.values()]
       .map(({ record }) => record)
-      .filter((record) => record.stateMachineArn === request.stateMachineArn)
+      .filter(matches)
       .filter((record) => !request.statusFilter || record.status === request.statusFilter)
       .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
     const { page, nextToken } = paginate(all, request.maxResults, request.nextToken, 1000);
@@ -153,22 +179,11 @@ export class StepFunctionsOperations {
   async stopExecution(request: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
     const { host } = this;
     const live = this.execution(request.executionArn);
-    const { record } = live;
-    if (record.status === 'RUNNING') {
-      live.controller.abort();
-      host.tokens.closeAllUnder(live, record.root);
-      record.status = 'ABORTED';
-      record.stopDate = host.clock.now();
-      if (request.error !== undefined) record.error = request.error;
-      if (request.cause !== undefined) record.cause = request.cause;
-      host.addEvent(record, 'ExecutionAborted', 'executionAbortedEventDetails', {
-        ...(request.error !== undefined ? { error: request.error } : {}),
-        ...(request.cause !== undefined ? { cause: request.cause } : {}),
-      });
-      await host.store.save(record);
-      host.statusChanged(record);
-    }
-    return { stopDate: new Date(record.stopDate ?? host.clock.now()) };
+    await host.abort(live, {
+      ...(request.error !== undefined ? { error: request.error } : {}),
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
+    });
+    return { stopDate: new Date(live.record.stopDate ?? host.clock.now()) };
   }
 
   async sendTaskSuccess(request: { taskToken: string; output: string }): Promise<Record<string, never>> {
@@ -291,8 +306,50 @@ export class StepFunctionsOperations {
     return { result: 'OK', diagnostics: [], truncated: false };
   }
 
+  describeMapRun(request: { mapRunArn: string }): MapRunDescription {
+    const run = this.mapRun(request.mapRunArn);
+    const counts = this.mapRunCounts(run);
+    return {
+      mapRunArn: run.mapRunArn,
+      executionArn: run.executionArn,
+      status: run.status,
+      startDate: new Date(run.startDate),
+      ...(run.stopDate !== undefined ? { stopDate: new Date(run.stopDate) } : {}),
+      maxConcurrency: run.maxConcurrency,
+      toleratedFailurePercentage: run.toleratedFailurePercentage ?? 0,
+      toleratedFailureCount: run.toleratedFailureCount ?? 0,
+      // One item per child execution: the runtime does not batch items (ItemBatcher is refused).
+      itemCounts: counts,
+      executionCounts: { ...counts },
+      redriveCount: 0,
+    };
+  }
+
+  /** The Map Runs an execution started, newest first. */
+  listMapRuns(request: { executionArn: string; maxResults?: number; nextToken?: string }) {
+    const { record } = this.execution(request.executionArn);
+    const all = [...this.host.mapRuns.values()]
+      .map((run) => run.record)
+      .filter((run) => run.executionArn === record.executionArn)
+      .sort((a, b) => b.startDate - a.startDate || b.id.localeCompare(a.id));
+    const { page, nextToken } = paginate(all, request.maxResults, request.nextToken, 1000);
+    return {
+      mapRuns: page.map((run) => ({
+        executionArn: run.executionArn,
+        mapRunArn: run.mapRunArn,
+        stateMachineArn: run.stateMachineArn,
+        startDate: new Date(run.startDate),
+        ...(run.stopDate !== undefined ? { stopDate: new Date(run.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
   listStateMachines(request: { maxResults?: number; nextToken?: string } = {}) {
-    const all = [...this.host.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // The machines of distributed Maps' child executions are not listed, as on AWS.
+    const all = [...this.host.machines.values()]
+      .filter((machine) => machine.parentArn === undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
     const { page, nextToken } = paginate(all, request.maxResults, request.nextToken, 1000);
     return {
       stateMachines: page.map((machine) => ({
@@ -321,6 +378,47 @@ export class StepFunctionsOperations {
       throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     }
     return machine;
+  }
+
+  private mapRun(arn: string): MapRunRecord {
+    const run = this.host.mapRuns.get(arn);
+    if (!run) {
+      if (!/^arn:aws:states:[^:]*:\d{12}:mapRun:[^:]+:[^:]+$/.test(arn)) {
+        throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
+      }
+      throw new StepFunctionsApiError('ResourceNotFound', `Map Run Does Not Exist: '${arn}'`);
+    }
+    return run.record;
+  }
+
+  /** Counts of a Map Run's child executions by status; those not started yet are pending. */
+  private mapRunCounts(run: MapRunRecord): MapRunCounts {
+    const counts: MapRunCounts = {
+      pending: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      timedOut: 0,
+      aborted: 0,
+      total: run.total,
+      resultsWritten: run.resultsWritten,
+      failuresNotRedrivable: 0,
+      pendingRedrive: 0,
+    };
+    let started = 0;
+    for (const { record } of this.host.executions.values()) {
+      if (record.mapRunArn !== run.mapRunArn) continue;
+      started++;
+      if (record.status === 'RUNNING') counts.running++;
+      else if (record.status === 'SUCCEEDED') counts.succeeded++;
+      else if (record.status === 'FAILED') counts.failed++;
+      else if (record.status === 'TIMED_OUT') counts.timedOut++;
+      else counts.aborted++;
+    }
+    counts.pending = run.total - started;
+    // Redrive is not implemented: every closed failure is final.
+    counts.failuresNotRedrivable = counts.failed + counts.timedOut + counts.aborted;
+    return counts;
   }
 
   private execution(arn: string): LiveExecution {
@@ -355,6 +453,7 @@ function listItem(record: ExecutionRecord): ExecutionListItem {
     status: record.status,
     startDate: new Date(record.startDate),
     ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
+    ...(record.mapRunArn !== undefined ? { mapRunArn: record.mapRunArn } : {}),
   };
 }
 

@@ -9,17 +9,28 @@
  * change events (status-events.ts), around what they share (execution-host.ts).
  */
 import { type Clock, systemClock } from './clock.ts';
-import type { StateMachineDefinition } from './definition.ts';
-import { ExecutionHost, type LambdaInvoker, type LiveExecution, type Tag } from './execution-host.ts';
+import { distributedMaps, mapRunLabel, type StateMachineDefinition } from './definition.ts';
+import {
+  ExecutionHost,
+  type LambdaInvoker,
+  type LiveExecution,
+  type ObjectStorage,
+  type Tag,
+} from './execution-host.ts';
 import { Interpreter } from './interpreter.ts';
 import { describe, type ExecutionDescription, StepFunctionsOperations } from './operations.ts';
 import type { ExecutionStatusChangeEvent } from './status-events.ts';
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore, type InvokePhase } from './store.ts';
 import type { PendingTask } from './task-tokens.ts';
 
-export type { LambdaInvoker, Tag } from './execution-host.ts';
+export type { LambdaInvoker, ObjectStorage, Tag } from './execution-host.ts';
 export type { HistoryEvent } from './history.ts';
-export type { ExecutionDescription, ExecutionListItem, ValidationDiagnostic } from './operations.ts';
+export type {
+  ExecutionDescription,
+  ExecutionListItem,
+  MapRunDescription,
+  ValidationDiagnostic,
+} from './operations.ts';
 export type { PendingTask } from './task-tokens.ts';
 
 export interface StateMachineSource {
@@ -34,6 +45,8 @@ export interface RuntimeOptions {
   dataDir: string;
   machines: StateMachineSource[];
   invoker: LambdaInvoker;
+  /** The S3 of distributed Maps (ItemReader, ResultWriter); without it such a Map fails with States.Runtime. */
+  objects?: ObjectStorage;
   clock?: Clock;
   /** Source of the FULL jitter of Retry back-offs; tests fix it. */
   random?: () => number;
@@ -67,6 +80,7 @@ export class StepFunctionsRuntime {
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       invoker: options.invoker,
+      objects: options.objects,
       store: new ExecutionStore(options.dataDir),
       log: options.log ?? (() => undefined),
       onStatusChange: options.onStatusChange,
@@ -75,17 +89,38 @@ export class StepFunctionsRuntime {
     this.account = this.host.account;
     this.interpreter = new Interpreter(this.host);
     this.operations = new StepFunctionsOperations(this.host, this.interpreter);
+    const creationDate = new Date(this.host.clock.now());
     for (const { name, definition, tags = [] } of options.machines) {
       const arn = this.stateMachineArn(name);
-      this.host.machines.set(arn, { name, arn, definition, creationDate: new Date(this.host.clock.now()), tags });
+      this.host.machines.set(arn, { name, arn, definition, creationDate, tags });
+      // Each distributed Map's ItemProcessor is the machine of its child executions, <machine>/<label>.
+      for (const map of distributedMaps(definition)) {
+        const childName = `${name}/${mapRunLabel(map.name, map.state)}`;
+        const childArn = this.stateMachineArn(childName);
+        const { ProcessorConfig: _config, ...body } = map.state.ItemProcessor;
+        this.host.machines.set(childArn, {
+          name: childName,
+          arn: childArn,
+          definition: { ...body, text: JSON.stringify(body) },
+          creationDate,
+          tags: [],
+          parentArn: arn,
+        });
+      }
     }
   }
 
   /** Loads the persisted executions and resumes the running ones where they stopped. */
   static async start(options: RuntimeOptions): Promise<StepFunctionsRuntime> {
     const runtime = new StepFunctionsRuntime(options);
-    let resumed = 0;
-    for (const record of await runtime.host.store.loadAll()) if (runtime.adopt(record)) resumed++;
+    const { host } = runtime;
+    for (const record of await host.store.loadMapRuns()) {
+      host.mapRuns.set(record.mapRunArn, { record, items: await host.store.loadMapRunItems(record) });
+    }
+    // Every execution is known before any resumes: a resumed Map Run finds the children it had started.
+    const adopted = (await host.store.loadAll()).flatMap((record) => runtime.adopt(record) ?? []);
+    for (const live of adopted) runtime.interpreter.launch(live);
+    const resumed = adopted.length;
     if (resumed > 0)
       runtime.host.log(`Step Functions: resumed ${resumed} running execution(s) from ${options.dataDir}`);
     return runtime;
@@ -160,6 +195,14 @@ export class StepFunctionsRuntime {
     return this.operations.listTagsForResource(request);
   }
 
+  describeMapRun(request: Parameters<Operations['describeMapRun']>[0]): ReturnType<Operations['describeMapRun']> {
+    return this.operations.describeMapRun(request);
+  }
+
+  listMapRuns(request: Parameters<Operations['listMapRuns']>[0]): ReturnType<Operations['listMapRuns']> {
+    return this.operations.listMapRuns(request);
+  }
+
   validateStateMachineDefinition(
     request: Parameters<Operations['validateStateMachineDefinition']>[0],
   ): ReturnType<Operations['validateStateMachineDefinition']> {
@@ -213,20 +256,19 @@ export class StepFunctionsRuntime {
     return this.host.waitFor(find, 'status', executionArn, timeoutMs, `${executionArn} to be ${statuses.join('/')}`);
   }
 
-  /** Takes over a persisted execution: indexes its tokens and, when it is running, resumes it. */
-  private adopt(record: ExecutionRecord): boolean {
+  /** Takes over a persisted execution and indexes its tokens; a running one is returned, to be resumed. */
+  private adopt(record: ExecutionRecord): LiveExecution | undefined {
     const { host } = this;
     host.tokens.rememberClosed(record);
     const machine = host.machines.get(record.stateMachineArn);
     if (!machine) {
       host.log(`Execution ${record.executionArn} belongs to a state machine that is not loaded; left as it is`);
-      return false;
+      return undefined;
     }
     const live: LiveExecution = { record, machine, controller: new AbortController() };
     host.executions.set(record.executionArn, live);
-    if (record.status !== 'RUNNING') return false;
+    if (record.status !== 'RUNNING') return undefined;
     host.tokens.resume(live);
-    this.interpreter.launch(live);
-    return true;
+    return live;
   }
 }

@@ -5,6 +5,11 @@
  * as NDJSON, only appended to (rewriting it every step would make long loops quadratic). The state file
  * names how many history events belong to it: events appended after it (a step the stopped process did
  * not finish recording) are cut off on load, and the step is done again.
+ *
+ * The Map Runs of distributed Maps live under <dataDir>/map-runs/: per Map Run its record (replaced
+ * atomically like a state file) and the inputs of its child executions, written once before the first
+ * child starts. The child executions are executions like any other, stored under their own machine
+ * (<machine>/<label>), so a restart resumes them as it resumes every execution.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -21,7 +26,9 @@ export type Phase =
   /** A Retry back-off or a Wait state: nothing to do until `wakeAt` (epoch ms). */
   | { kind: 'sleep'; wakeAt: number; purpose: 'retry' | 'wait' }
   | InvokePhase
-  | { kind: 'children'; children: FrameRecord[]; maxConcurrency: number };
+  | { kind: 'children'; children: FrameRecord[]; maxConcurrency: number }
+  /** A distributed Map: its child executions run as the Map Run (persisted on its own) says. */
+  | { kind: 'mapRun'; mapRunArn: string };
 
 export interface InvokePhase {
   kind: 'invoke';
@@ -81,6 +88,37 @@ export interface ExecutionRecord {
   history: HistoryEventRecord[];
   /** SHA-256 of every task token that was closed, so a late SendTaskSuccess answers TaskTimedOut. */
   closedTokens: string[];
+  /** A child execution of a distributed Map: its Map Run and the execution that started it. */
+  mapRunArn?: string;
+  parentExecutionArn?: string;
+}
+
+export type MapRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+/** A distributed Map's run: its settings as evaluated when it started, and how it ended. */
+export interface MapRunRecord {
+  version: 1;
+  mapRunArn: string;
+  /** The UUID at the end of the ARN, which also names the ResultWriter's folder. */
+  id: string;
+  /** The execution whose Map state started it. */
+  executionArn: string;
+  /** The machine of its child executions: <machine>/<label>. */
+  stateMachineArn: string;
+  status: MapRunStatus;
+  startDate: number;
+  stopDate?: number;
+  /** 0 = no limit of the definition's (AWS's 10,000). */
+  maxConcurrency: number;
+  /** As the definition sets them (absent: not set; neither set tolerates no failure). */
+  toleratedFailurePercentage?: number;
+  toleratedFailureCount?: number;
+  /** Items, one child execution each. */
+  total: number;
+  /** Where the ResultWriter exports, evaluated when the Map Run started. */
+  resultWriter?: { bucket: string; prefix: string };
+  /** Child executions whose results the ResultWriter wrote. */
+  resultsWritten: number;
 }
 
 /** The state file: the record without its history, plus how many history events belong to it. */
@@ -93,8 +131,38 @@ export class ExecutionStore {
   private readonly appended = new Map<string, number>();
   private closed = false;
 
+  private readonly mapRunDirectory: string;
+
   constructor(dataDir: string) {
     this.directory = join(dataDir, 'executions');
+    this.mapRunDirectory = join(dataDir, 'map-runs');
+  }
+
+  async loadMapRuns(): Promise<MapRunRecord[]> {
+    await mkdir(this.mapRunDirectory, { recursive: true });
+    const records: MapRunRecord[] = [];
+    for (const file of await readdir(this.mapRunDirectory)) {
+      if (!file.endsWith('.run.json')) continue;
+      records.push(JSON.parse(await readFile(join(this.mapRunDirectory, file), 'utf8')) as MapRunRecord);
+    }
+    return records;
+  }
+
+  /** The inputs of a Map Run's child executions, in item order. */
+  async loadMapRunItems(record: MapRunRecord): Promise<Json[]> {
+    return JSON.parse(await readFile(join(this.mapRunDirectory, `${record.id}.items.json`), 'utf8')) as Json[];
+  }
+
+  /** Writes the child inputs, then the record: a record on disk always has its items. */
+  async createMapRun(record: MapRunRecord, items: Json[]): Promise<void> {
+    await mkdir(this.mapRunDirectory, { recursive: true });
+    await replaceFile(join(this.mapRunDirectory, `${record.id}.items.json`), JSON.stringify(items));
+    await this.saveMapRun(record);
+  }
+
+  async saveMapRun(record: MapRunRecord): Promise<void> {
+    if (this.closed) return;
+    await replaceFile(join(this.mapRunDirectory, `${record.id}.run.json`), JSON.stringify(record));
   }
 
   async loadAll(): Promise<ExecutionRecord[]> {
@@ -168,8 +236,13 @@ export class ExecutionStore {
     }
     const { history: _history, ...state } = record;
     const stored: StoredExecution = { ...state, historyLength };
-    const temporary = `${base}.json.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temporary, JSON.stringify(stored));
-    await rename(temporary, `${base}.json`);
+    await replaceFile(`${base}.json`, JSON.stringify(stored));
   }
+}
+
+/** Write-then-rename: a reader finds the previous content or the new, never half of it. */
+async function replaceFile(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, path);
 }

@@ -140,8 +140,15 @@ describe.each(FILES)('%s.asl.json', (name) => {
       expect(ALLOWED_TYPES, path).toContain(state.Type);
       if (state.Type === 'Task') expect(ALLOWED_RESOURCES, path).toContain(state.Resource);
       if (state.Type === 'Map') {
-        expect(state.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE', path).toBe('INLINE');
-        expect(state, path).not.toHaveProperty('ItemReader');
+        // Inline, or the distributed subset of local/sfn/README.md (STANDARD children, S3 objects in and out).
+        const config = state.ItemProcessor?.ProcessorConfig as { Mode?: string; ExecutionType?: string } | undefined;
+        expect(['INLINE', 'DISTRIBUTED'], path).toContain(config?.Mode ?? 'INLINE');
+        if (config?.Mode === 'DISTRIBUTED') expect(config.ExecutionType, path).toBe('STANDARD');
+        expect(state, path).not.toHaveProperty('ItemBatcher');
+        const reader = state.ItemReader as { Resource?: string } | undefined;
+        if (reader) expect(reader.Resource, path).toBe('arn:aws:states:::s3:getObject');
+        const writer = state.ResultWriter as { Resource?: string } | undefined;
+        if (writer?.Resource) expect(writer.Resource, path).toBe('arn:aws:states:::s3:putObject');
       }
     }
   });

@@ -82,13 +82,13 @@ describe('loadDefinition', () => {
     expect(message).toContain('"Put"');
   });
 
-  it('refuses a distributed Map', () => {
+  it('refuses a distributed Map of EXPRESS child executions (the distributed subset: distributed-map.test.ts)', () => {
     const message = refusal(
       machine('Fan', {
         Fan: {
           Type: 'Map',
           ItemProcessor: {
-            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
             StartAt: 'P',
             States: { P: pass },
           },
@@ -96,7 +96,7 @@ describe('loadDefinition', () => {
         },
       }),
     );
-    expect(message).toMatch(/"Fan".*DISTRIBUTED.*distributed Map/);
+    expect(message).toMatch(/"Fan".*ExecutionType EXPRESS.*not supported/);
   });
 
   it.each([
@@ -104,7 +104,7 @@ describe('loadDefinition', () => {
     ['ItemBatcher', { MaxItemsPerBatch: 10 }],
     ['ResultWriter', { Resource: 'arn:aws:states:::s3:putObject' }],
     ['ToleratedFailurePercentage', 5],
-  ])('refuses Map %s by name', (field, value) => {
+  ])('refuses Map %s on an inline Map by name', (field, value) => {
     const message = refusal(
       machine('Fan', {
         Fan: { Type: 'Map', [field]: value, ItemProcessor: { StartAt: 'P', States: { P: pass } }, End: true },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { Clock } from '#local/sfn/clock.ts';
 import { type Json, parseDefinition } from '#local/sfn/definition.ts';
-import { type LambdaInvoker, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { type LambdaInvoker, type ObjectStorage, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import type { ExecutionStatusChangeEvent } from '#local/sfn/status-events.ts';
 
 export type Handler = (payload: Json, call: { taskToken?: string; attempt: number }) => unknown;
@@ -121,6 +121,8 @@ export interface HarnessOptions {
   /** Tags of the machines, by machine name (ListTagsForResource). */
   tags?: Record<string, { key: string; value: string }[]>;
   invoker?: ScriptedInvoker;
+  /** The S3 of distributed Maps (ItemReader, ResultWriter). */
+  objects?: ObjectStorage;
   clock?: Clock;
   random?: () => number;
   dataDir?: string;
@@ -141,6 +143,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       dataDir,
       machines,
       invoker,
+      ...(options.objects ? { objects: options.objects } : {}),
       ...(clock ? { clock } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
