@@ -13,7 +13,8 @@ import type { ProposalRow } from '#core/proposal.ts';
 import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { loadDefinition } from '#local/sfn/definition.ts';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { type ExecutionDescription, type ObjectStorage, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { startTestAws, type TestAws } from './aws.ts';
 import { apiEvent } from './lambda.ts';
@@ -61,13 +62,22 @@ export async function startWorkflows(options: {
         definition: await loadDefinition(new URL(`${name}.asl.json`, STATE_MACHINES), substitutions),
       });
     }
+    // The test S3 starts after the runtime (its environment names the runtime's endpoint): distributed Maps
+    // reach it through this, once it is there.
+    let s3: ObjectStorage | undefined;
+    const objects: ObjectStorage = {
+      getObject: (request) => (s3 as ObjectStorage).getObject(request),
+      putObject: (request) => (s3 as ObjectStorage).putObject(request),
+    };
     runtime = await StepFunctionsRuntime.start({
       dataDir,
       machines,
       invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
+      objects,
     });
     api = await serveStepFunctionsApi(runtime);
     aws = await startTestAws({ sfnEndpoint: api.endpoint });
+    s3 = s3ObjectStorage(aws.clients.s3);
     const extract = 'reference/population/3371.csv';
     await aws.clients.s3.send(
       new PutObjectCommand({
