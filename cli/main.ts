@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   upload: { summary: 'upload a proposal file for a regency', load: () => import('./commands/upload.ts') },
   status: { summary: 'where proposals are, or one proposal in detail', load: () => import('./commands/status.ts') },
   tasks: { summary: "an approver's waiting tasks", load: () => import('./commands/tasks.ts') },
+  tracking: {
+    summary: "the quality control's tracking list of a regency, a moved family's tasks, an answer",
+    load: () => import('./commands/tracking.ts'),
+  },
   approve: { summary: 'approve a proposal (optionally with exclusions)', load: () => import('./commands/decide.ts') },
   reject: {
     summary: 'reject a proposal',
