@@ -61,12 +61,15 @@ export async function callApi<Body = Record<string, unknown>>(
   api: Handler,
   route: string,
   principal: Principal,
-  options: { proposalId?: string; body?: unknown } = {},
+  options: {
+    proposalId?: string;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+    body?: unknown;
+  } = {},
 ): Promise<{ status: number; body: Body; text: string }> {
-  const event = apiEvent(route, principal, {
-    pathParameters: options.proposalId ? { proposalId: options.proposalId } : undefined,
-    body: options.body,
-  });
+  const pathParameters = options.proposalId ? { proposalId: options.proposalId } : options.pathParameters;
+  const event = apiEvent(route, principal, { pathParameters, query: options.query, body: options.body });
   const result = (await api(event, lambdaContext('dtks-approvals-api'))) as APIGatewayProxyStructuredResultV2;
   const text = result.body ?? '';
   return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}'), text };

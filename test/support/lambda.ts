@@ -65,7 +65,7 @@ export function httpApiEvent(
 export function apiEvent(
   routeKey: string,
   principal: Principal,
-  options: { pathParameters?: Record<string, string>; body?: unknown } = {},
+  options: { pathParameters?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const event = httpApiEvent(routeKey, options);
   return {

@@ -24,11 +24,27 @@ export interface SfnStub {
    * (default: from now on).
    */
   failToken(taskToken: string, errorType: string, times?: number): void;
+  /**
+   * What ListExecutions answers (every state machine, filtered by statusFilter); StartExecution adds a
+   * RUNNING execution named as asked.
+   */
+  executions: StubExecution[];
   stop(): Promise<void>;
+}
+
+export interface StubExecution {
+  executionArn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  /** Epoch seconds, as the awsJson protocol carries dates. */
+  startDate: number;
+  stopDate?: number;
+  input?: string;
 }
 
 export async function startSfnStub(): Promise<SfnStub> {
   const calls: RecordedTaskCall[] = [];
+  const executions: StubExecution[] = [];
   const failures = new Map<string, { errorType: string; remaining: number }>();
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -43,6 +59,26 @@ export async function startSfnStub(): Promise<SfnStub> {
         failure.remaining--;
         response.statusCode = 400;
         response.end(JSON.stringify({ __type: failure.errorType, message: `Task ${failure.errorType}` }));
+        return;
+      }
+      if (action === 'StartExecution') {
+        const name = body.name ?? `stub-${executions.length + 1}`;
+        const execution: StubExecution = {
+          executionArn: `${body.stateMachineArn?.replace(':stateMachine:', ':execution:')}:${name}`,
+          name,
+          status: 'RUNNING',
+          startDate: Date.now() / 1000,
+          input: body.input,
+        };
+        executions.unshift(execution);
+        response.statusCode = 200;
+        response.end(JSON.stringify({ executionArn: execution.executionArn, startDate: execution.startDate }));
+        return;
+      }
+      if (action === 'ListExecutions') {
+        const listed = executions.filter(({ status }) => !body.statusFilter || status === body.statusFilter);
+        response.statusCode = 200;
+        response.end(JSON.stringify({ executions: listed.map(({ input: _input, ...item }) => item) }));
         return;
       }
       calls.push({
@@ -61,6 +97,7 @@ export async function startSfnStub(): Promise<SfnStub> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
+    executions,
     failToken: (taskToken, errorType, times = Number.POSITIVE_INFINITY) =>
       void failures.set(taskToken, { errorType, remaining: times }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
