@@ -3,14 +3,15 @@
  * workflows loaded from state-machines/, intake, the approvals API, the monthly schedule, analytics
  * and monitoring. Environment-agnostic and synthesised fully offline (no lookups).
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
-import { ApprovalsApi } from './constructs/approvals-api.ts';
+import { ApprovalsApi, CONSOLE_SCOPES, cognitoDomainUrl } from './constructs/approvals-api.ts';
+import { Console } from './constructs/console.ts';
 import { DtksFunction, type ObjectAction, type TableAction } from './constructs/dtks-function.ts';
 import { Intake } from './constructs/intake.ts';
 import { MandiriSchedule } from './constructs/mandiri-schedule.ts';
@@ -33,6 +34,18 @@ const READ_MAYBE_MISSING: readonly ObjectAction[] = ['s3:GetObject', 's3:ListBuc
 const STREAMED_WRITE: readonly ObjectAction[] = ['s3:PutObject', 's3:AbortMultipartUpload'];
 
 export interface DtksStackProps extends StackProps {
+  /** The built web console, index.html and assets/ (web/build.ts buildConsole): infra/app.ts builds it before the stack. */
+  readonly consoleAssets: string;
+  /**
+   * The user-pool domain's prefix, unique in the region (`<prefix>.auth.<region>.amazoncognito.com`).
+   * @default context `dtks:cognitoDomainPrefix`, else `<stack name>-<account id>`
+   */
+  readonly cognitoDomainPrefix?: string;
+  /**
+   * A developer's console at `http://localhost:<port>/` against this stack: added to the sign-in URLs and
+   * the CORS origins only when asked for. @default context `dtks:consoleLocalhostPort`, else none
+   */
+  readonly consoleLocalhostPort?: number;
   /** How long an approver has for a regency or province decision before the proposal EXPIRES. @default Duration.days(14) */
   readonly approvalTimeout?: Duration;
 }
@@ -46,6 +59,8 @@ export class DtksStack extends Stack {
   public readonly intake: Intake;
   public readonly stoppedProposals: StoppedProposals;
   public readonly approvalsApi: ApprovalsApi;
+  /** The web console behind CloudFront. */
+  public readonly console: Console;
   public readonly schedule: StipulationSchedule;
   /** The self-registration cut-off (mandiri-gather). */
   public readonly mandiriSchedule: MandiriSchedule;
@@ -53,7 +68,7 @@ export class DtksStack extends Stack {
   public readonly monitoring: Monitoring;
   public readonly pseudonymKey: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string, props: DtksStackProps = {}) {
+  constructor(scope: Construct, id: string, props: DtksStackProps) {
     super(scope, id, props);
     const approvalTimeout = props.approvalTimeout ?? Duration.days(14);
     const storage = new Storage(this, 'Storage');
@@ -391,10 +406,40 @@ export class DtksStack extends Stack {
       recordStoppedFunction: recordStopped,
       encryptionKey: storage.key,
     });
+    // The console first: its CloudFront origin is the API's CORS origin and the app client's URL.
+    const domainPrefix: string =
+      props.cognitoDomainPrefix ??
+      this.node.tryGetContext('dtks:cognitoDomainPrefix') ??
+      Fn.join('-', [this.stackName.toLowerCase(), Aws.ACCOUNT_ID]);
+    const signInDomain = cognitoDomainUrl(domainPrefix, Aws.REGION);
+    this.console = new Console(this, 'Console', {
+      assetsDirectory: props.consoleAssets,
+      serverAccessLogsBucket: storage.accessLogsBucket,
+      cognitoDomainUrl: signInDomain,
+    });
+    const localhostPort = props.consoleLocalhostPort ?? this.node.tryGetContext('dtks:consoleLocalhostPort');
+    const localhost = localhostPort === undefined ? [] : [`http://localhost:${Number(localhostPort)}`];
+    const consoleOrigins = [this.console.origin, ...localhost];
     this.approvalsApi = new ApprovalsApi(this, 'ApprovalsApi', {
+      console: {
+        urls: [this.console.url, ...localhost.map((origin) => `${origin}/`)],
+        origins: consoleOrigins,
+        domainPrefix,
+      },
       handler: approvalsHandler,
       registrationsHandler,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
+    });
+    // The presigned URLs of the API name the proposals bucket (uploads, reports) and the exports bucket.
+    this.console.deploy({
+      apiUrl: this.approvalsApi.httpApi.apiEndpoint,
+      cognito: {
+        domainUrl: signInDomain,
+        clientId: this.approvalsApi.userPoolClient.userPoolClientId,
+        scopes: CONSOLE_SCOPES,
+      },
+      presignedBuckets: [proposalsBucket, exportsBucket],
+      origins: consoleOrigins,
     });
     this.schedule = new StipulationSchedule(this, 'StipulationSchedule', {
       stipulationWorkflow: this.stipulationWorkflow.stateMachine,
@@ -433,6 +478,11 @@ export class DtksStack extends Stack {
     new CfnOutput(this, 'ApprovalsApiUrl', { value: this.approvalsApi.stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.approvalsApi.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.approvalsApi.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.console.url,
+      description: 'The web console (sign-in: managed login)',
+    });
+    new CfnOutput(this, 'SignInDomain', { value: signInDomain });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }

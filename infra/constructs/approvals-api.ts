@@ -3,6 +3,10 @@
  * function (which checks role and area from the token's claims). The function may answer task tokens
  * of the proposal workflow only; tokens never leave DynamoDB and the function.
  *
+ * Approvers sign in to the web console through the user pool's managed login (a Cognito-prefix domain):
+ * the authorization-code flow with PKCE for a public client, back to the console's URL only; the CLI
+ * keeps SRP on the same client. The HTTP API answers cross-origin calls from the console's origin only.
+ *
  * The same API serves the public self-registration routes (REGISTRATION_ROUTES) without an authorizer,
  * through their own function (registrations-api) and with their own, lower throttling per route.
  */
@@ -15,11 +19,31 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CONSOLE_API_CORS } from '#shared/console-cors.ts';
 import { APPROVAL_ROUTES, CLAIM_NAMES, REGISTRATION_ROUTES, registrationRouteKeyOf } from '#shared/contracts.ts';
 import { acknowledge } from './acknowledge.ts';
 import type { DtksFunction } from './dtks-function.ts';
 
+/** What the console's sign-in asks for: the ID token's identity, e-mail and profile claims. */
+export const CONSOLE_SCOPES = ['openid', 'email', 'profile'] as const;
+
+/** The address of a Cognito-prefix user-pool domain, as UserPoolDomain.baseUrl() answers it. */
+export function cognitoDomainUrl(domainPrefix: string, region: string): string {
+  return `https://${domainPrefix}.auth.${region}.amazoncognito.com`;
+}
+
+export interface ApprovalsConsoleProps {
+  /** The console's sign-in callback and sign-out addresses (`https://<distribution>/`, a developer's localhost if asked for). */
+  readonly urls: readonly string[];
+  /** The origins the HTTP API answers cross-origin calls from: the console's, nothing else. */
+  readonly origins: readonly string[];
+  /** The user-pool domain's prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique in the region. */
+  readonly domainPrefix: string;
+}
+
 export interface ApprovalsApiProps {
+  /** The web console: its managed login and its CORS origin. */
+  readonly console: ApprovalsConsoleProps;
   readonly handler: DtksFunction;
   /** Serves the public self-registration routes (no authorizer). */
   readonly registrationsHandler: DtksFunction;
@@ -42,6 +66,8 @@ export interface ApprovalsApiProps {
 export class ApprovalsApi extends Construct {
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
+  /** Managed login, the console's sign-in: a Cognito-prefix domain. */
+  public readonly userPoolDomain: cognito.UserPoolDomain;
   public readonly httpApi: apigw.HttpApi;
   public readonly stage: apigw.HttpStage;
   public readonly accessLogGroup: logs.LogGroup;
@@ -80,9 +106,20 @@ export class ApprovalsApi extends Construct {
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // One public client (no secret: a browser and a terminal cannot keep one): the CLI signs in with SRP,
+    // the console with managed login, authorization code + PKCE only (no implicit flow: tokens never in
+    // a URL), back to the console's own addresses. Short tokens; the refresh token lasts a working day.
     this.userPoolClient = this.userPool.addClient('ApprovalsClient', {
       authFlows: { userSrp: true },
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [...props.console.urls],
+        logoutUrls: [...props.console.urls],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
       generateSecret: false,
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
@@ -92,6 +129,18 @@ export class ApprovalsApi extends Construct {
         .withCustomAttributes('role', 'area'),
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ preferredUsername: true }),
     });
+
+    // Managed login (the newer pages, with MFA setup and sign-in as the pool requires), styled with
+    // Cognito's own defaults for the console's client.
+    this.userPoolDomain = this.userPool.addDomain('ManagedLogin', {
+      cognitoDomain: { domainPrefix: props.console.domainPrefix },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    new cognito.CfnManagedLoginBranding(this, 'ManagedLoginBranding', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.userPoolClient.userPoolClientId,
+      useCognitoProvidedValues: true,
+    }).node.addDependency(this.userPoolDomain);
 
     const authorizer = new HttpJwtAuthorizer(
       'CognitoJwt',
@@ -103,6 +152,14 @@ export class ApprovalsApi extends Construct {
       description: 'DTKS approvals: pending tasks, proposal check summaries, decisions',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
+      // The console's origin only; the bearer token travels in Authorization, so no credentials (cookies).
+      corsPreflight: {
+        allowOrigins: [...props.console.origins],
+        allowHeaders: [...CONSOLE_API_CORS.allowedHeaders],
+        allowMethods: CONSOLE_API_CORS.allowedMethods.map((method) => apigw.CorsHttpMethod[method]),
+        allowCredentials: false,
+        maxAge: Duration.seconds(CONSOLE_API_CORS.maxAgeSeconds),
+      },
     });
     const integration = new HttpLambdaIntegration('ApprovalsHandler', props.handler);
     // The routes of contracts.ts, which the handler dispatches on and the local server serves.

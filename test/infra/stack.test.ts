@@ -25,7 +25,8 @@ describe('storage', () => {
 
   it('blocks public access, versions and enforces TLS on every bucket', () => {
     const buckets = synth.template.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets)).toHaveLength(4);
+    // proposals, exports, access logs, Athena results, the console's files
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,

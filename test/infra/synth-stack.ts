@@ -4,6 +4,9 @@
  * they must not fail because a handler elsewhere is mid-edit. Bundling itself is covered by
  * dtks-function.test.ts and by `npm run synth`.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -16,9 +19,24 @@ export interface SynthesisedStack {
   logicalId(construct: IConstruct): string;
 }
 
-export function synthesiseStack(): SynthesisedStack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new DtksStack(app, 'Dtks');
+/**
+ * A stand-in for the built console (web/build.ts), for the same reason bundling is skipped: the template
+ * does not depend on the page's code. The real build is exercised by `npm run synth` and the browser suite.
+ */
+export function consoleStandIn(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dtks-console-test-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html>\n<html lang="id">\n<head>\n<title>Konsol DTKS</title>\n</head>\n<body></body>\n</html>\n',
+  );
+  writeFileSync(join(dir, 'assets', 'app.js'), 'export {};\n');
+  return dir;
+}
+
+export function synthesiseStack(context: Record<string, unknown> = {}): SynthesisedStack {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new DtksStack(app, 'Dtks', { consoleAssets: consoleStandIn() });
   const template = Template.fromStack(stack);
   const logicalId = (construct: IConstruct) => {
     const element = (construct.node.defaultChild ?? construct) as IConstruct & { logicalId: string };
