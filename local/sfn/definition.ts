@@ -272,6 +272,8 @@ interface Scope {
   outerVariables: Set<string>;
   /** Inside the ItemProcessor of a distributed Map (a child execution's machine). */
   insideDistributed?: boolean;
+  /** There: the parent execution's variables, which the child executions cannot read. */
+  hiddenVariables?: Set<string>;
 }
 
 /** Fields of a Map in distributed mode only (AWS refuses them on an inline Map too). */
@@ -487,7 +489,7 @@ function validateState(
   }
   if (state.Retry !== undefined && !Array.isArray(state.Retry)) throw new AslDefinitionError(`${at}: Retry not a list`);
   if (state.Catch !== undefined && !Array.isArray(state.Catch)) throw new AslDefinitionError(`${at}: Catch not a list`);
-  checkExpressions(state, at);
+  checkExpressions(state, at, scope.hiddenVariables);
 
   switch (type) {
     case 'Task':
@@ -573,7 +575,11 @@ function validateState(
       }
       const inner = innerScope(scope, assignedHere, `the ItemProcessor of "${name}"`, `/States/${name}/ItemProcessor`);
       // A child execution has a scope of its own: the parent's variables are neither read nor assigned there.
-      validateBody(processor, distributed ? { ...inner, outerVariables: new Set(), insideDistributed: true } : inner);
+      if (distributed) {
+        const own = assignedAnywhere(processor);
+        const hiddenVariables = new Set([...inner.outerVariables].filter((variable) => !own.has(variable)));
+        validateBody(processor, { ...inner, outerVariables: new Set(), insideDistributed: true, hiddenVariables });
+      } else validateBody(processor, inner);
       break;
     }
     case 'Parallel': {
@@ -771,35 +777,90 @@ function checkAssign(assign: unknown, scope: Scope, at: string): void {
  * AWS parses every JSONata expression of a definition when it is created: one that its JSONata (2.0.6)
  * does not parse is refused there, so it is refused here too, naming the field as the runtime would.
  */
-function checkExpressions(state: Record<string, unknown>, at: string): void {
-  for (const field of TEMPLATE_FIELDS) checkTemplate(state[field], field, at);
+function checkExpressions(state: Record<string, unknown>, at: string, hidden?: Set<string>): void {
+  for (const field of TEMPLATE_FIELDS) checkTemplate(state[field], field, at, hidden);
   for (const [index, rule] of arrayOf(state.Choices).entries()) {
     if (!isObject(rule)) continue;
-    checkTemplate(rule.Condition, `Choices[${index}].Condition`, at);
-    checkTemplate(rule.Assign, `Choices[${index}].Assign`, at);
+    checkTemplate(rule.Condition, `Choices[${index}].Condition`, at, hidden);
+    checkTemplate(rule.Assign, `Choices[${index}].Assign`, at, hidden);
   }
   for (const [index, catcher] of arrayOf(state.Catch).entries()) {
     if (!isObject(catcher)) continue;
-    checkTemplate(catcher.Output, `Catch[${index}].Output`, at);
-    checkTemplate(catcher.Assign, `Catch[${index}].Assign`, at);
+    checkTemplate(catcher.Output, `Catch[${index}].Output`, at, hidden);
+    checkTemplate(catcher.Assign, `Catch[${index}].Assign`, at, hidden);
   }
 }
 
-function checkTemplate(value: unknown, field: string, at: string): void {
+/**
+ * Parses the templates of a field. `hidden`: the parent's variables, inside a distributed Map's
+ * ItemProcessor, where the child executions cannot read them (they would find nothing, and the state
+ * fail with States.QueryEvaluationError): refused here, naming the variable and the way to pass it.
+ */
+function checkTemplate(value: unknown, field: string, at: string, hidden?: Set<string>): void {
   if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) checkTemplate(item, `${field}[${index}]`, at);
+    for (const [index, item] of value.entries()) checkTemplate(item, `${field}[${index}]`, at, hidden);
   } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) checkTemplate(item, `${field}.${key}`, at);
+    for (const [key, item] of Object.entries(value)) checkTemplate(item, `${field}.${key}`, at, hidden);
   } else {
     const expression = expressionOf(value);
     if (expression === undefined) return;
+    let compiled: ReturnType<typeof parseExpression>;
     try {
-      parseExpression(expression);
+      compiled = parseExpression(expression);
     } catch (error) {
       if (!(error instanceof JsonataSyntaxError)) throw error;
       throw new AslDefinitionError(`${at}: ${field}: ${error.message}`, 'INVALID_JSONATA_EXPRESSION');
     }
+    if (!hidden || hidden.size === 0) return;
+    const { read, bound } = variablesOf(compiled.ast());
+    const parent = [...read].find((name) => hidden.has(name) && !bound.has(name));
+    if (parent !== undefined) {
+      throw new AslDefinitionError(
+        `${at}: ${field} reads $${parent}, a variable of the execution that runs the distributed Map; its child ` +
+          `executions do not see the parent's variables: pass it through the Map's ItemSelector`,
+      );
+    }
   }
+}
+
+/** The variables an expression reads, and those it binds itself (`$x := …`, function parameters). */
+function variablesOf(ast: unknown): { read: Set<string>; bound: Set<string> } {
+  const read = new Set<string>();
+  const bound = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!isObject(node)) return;
+    if (node.type === 'variable' && typeof node.value === 'string') read.add(node.value);
+    if (node.type === 'bind' && isObject(node.lhs) && typeof node.lhs.value === 'string') bound.add(node.lhs.value);
+    if (node.type === 'lambda') {
+      for (const argument of arrayOf(node.arguments)) {
+        if (isObject(argument) && typeof argument.value === 'string') bound.add(argument.value);
+      }
+    }
+    for (const child of Object.values(node)) if (typeof child === 'object') visit(child);
+  };
+  visit(ast);
+  return { read, bound };
+}
+
+/** Every variable a body assigns, at any depth (its inline Maps and Parallel branches included). */
+function assignedAnywhere(body: Record<string, unknown>): Set<string> {
+  const names = new Set<string>();
+  for (const state of Object.values(isObject(body.States) ? body.States : {})) {
+    if (!isObject(state)) continue;
+    const assigns = [
+      state.Assign,
+      ...arrayOf(state.Catch).map((c) => (isObject(c) ? c.Assign : undefined)),
+      ...arrayOf(state.Choices).map((c) => (isObject(c) ? c.Assign : undefined)),
+    ];
+    for (const assign of assigns) if (isObject(assign)) for (const name of Object.keys(assign)) names.add(name);
+    const nested = [state.ItemProcessor, ...arrayOf(state.Branches)];
+    for (const inner of nested) if (isObject(inner)) for (const name of assignedAnywhere(inner)) names.add(name);
+  }
+  return names;
 }
 
 function checkErrorEquals(value: unknown, isLast: boolean, at: string): void {

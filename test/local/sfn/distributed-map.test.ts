@@ -9,10 +9,18 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  ListExecutionsCommand,
+  ListMapRunsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import { type S3Server, startS3Server } from '#local/s3/server.ts';
 import { parseDefinition } from '#local/sfn/definition.ts';
+import { serveStepFunctionsApi } from '#local/sfn/http.ts';
 import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
 import {
   callbackTask,
@@ -96,10 +104,12 @@ describe('distributed Map: items and child executions', () => {
             StartAt: 'Square',
             States: {
               Square: invokeTask('square', {
-                // The child's own scope: the parent's $factor is not there (AWS), only what ItemSelector passed.
-                Output: '{% $merge([$states.result.Payload, {"sawFactor": $exists($factor)}]) %}',
-                End: true,
+                // The child's own variables, in a scope of its own.
+                Assign: { factor: '{% $states.input.index %}' },
+                Output: '{% $states.result.Payload %}',
+                Next: 'Emit',
               }),
+              Emit: { Type: 'Pass', Output: '{% $merge([$states.input, {"own": $factor}]) %}', End: true },
             },
           },
           {
@@ -120,9 +130,9 @@ describe('distributed Map: items and child executions', () => {
     const result = await harness.run('Test', { file: 'values.json' });
     expect(result.status).toBe('SUCCEEDED');
     expect(output(result)).toEqual([
-      { value: 10, square: 100, sawFactor: false },
-      { value: 20, square: 400, sawFactor: false },
-      { value: 30, square: 900, sawFactor: false },
+      { value: 10, square: 100, own: 0 },
+      { value: 20, square: 400, own: 1 },
+      { value: 30, square: 900, own: 2 },
     ]);
     expect(harness.invoker.callsTo('square').map((call) => call.payload)).toEqual(
       expect.arrayContaining([
@@ -252,6 +262,42 @@ describe('distributed Map: items and child executions', () => {
     expect(peak).toBe(3);
     const [run] = harness.runtime.listMapRuns({ executionArn: result.executionArn }).mapRuns;
     expect(harness.runtime.describeMapRun({ mapRunArn: run!.mapRunArn }).maxConcurrency).toBe(3);
+  });
+});
+
+describe('distributed Map: the Map Run through the Step Functions API (@aws-sdk/client-sfn)', () => {
+  it('answers DescribeMapRun, ListMapRuns and ListExecutions by mapRunArn in the SDK shapes', async () => {
+    const harness = await start(
+      { Test: distributedMap(squareEach, { Items: '{% $states.input.values %}', MaxConcurrency: 2 }) },
+      { invoker: squares() },
+    );
+    const api = await serveStepFunctionsApi(harness.runtime);
+    const sfn = new SFNClient({ ...LOCAL_AWS, endpoint: api.endpoint });
+    try {
+      const result = await harness.run('Test', { values: [{ value: 1 }, { value: 2 }] });
+      const { mapRuns } = await sfn.send(new ListMapRunsCommand({ executionArn: result.executionArn }));
+      expect(mapRuns).toHaveLength(1);
+      const mapRunArn = mapRuns?.[0]?.mapRunArn;
+      const described = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+      expect(described).toMatchObject({
+        mapRunArn,
+        executionArn: result.executionArn,
+        status: 'SUCCEEDED',
+        maxConcurrency: 2,
+        itemCounts: { total: 2, succeeded: 2, failed: 0, pending: 0 },
+      });
+      expect(described.startDate).toBeInstanceOf(Date);
+      const { executions } = await sfn.send(new ListExecutionsCommand({ mapRunArn }));
+      expect(executions?.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      const child = await sfn.send(new DescribeExecutionCommand({ executionArn: executions?.[0]?.executionArn }));
+      expect(child.mapRunArn).toBe(mapRunArn);
+      await expect(
+        sfn.send(new ListExecutionsCommand({ mapRunArn, stateMachineArn: harness.runtime.stateMachineArn('Test') })),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
+    } finally {
+      sfn.destroy();
+      await api.close();
+    }
   });
 });
 
@@ -588,6 +634,22 @@ describe('distributed Map: the subset, refused by name', () => {
     [{ Label: 'has space' }, /Label must have/],
   ])('refuses %j', (fields, message) => {
     expect(refusal(fields)).toMatch(message);
+  });
+
+  it("refuses a child state reading the parent's variables (the children do not see them), naming the way to pass it", () => {
+    const reading = {
+      StartAt: 'Use',
+      States: { Use: { Type: 'Pass', Output: '{% $states.input.value * $factor %}', End: true } },
+    };
+    expect(refusal({ Items: '{% [1] %}' }, reading)).toMatch(
+      /"Use": Output reads \$factor, a variable of the execution that runs the distributed Map.*ItemSelector/,
+    );
+    // The same name bound inside the expression, or assigned by the child itself, is the child's own.
+    const own = {
+      StartAt: 'Use',
+      States: { Use: { Type: 'Pass', Output: '{% ($factor := 2; $states.input * $factor) %}', End: true } },
+    };
+    expect(() => parseDefinition(distributedMap(own, { Items: '{% [1] %}' }))).not.toThrow();
   });
 
   it('refuses a distributed Map inside a distributed Map', () => {
