@@ -13,6 +13,7 @@
  * Developer guide: "Using Map state in Distributed mode", "ItemReader (Map)", "ResultWriter (Map)".
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { isObject, type Json, type MapState, mapRunLabel } from './definition.ts';
 import { StatesError } from './errors.ts';
 import type { ExecutionHost, LiveExecution, LiveMapRun } from './execution-host.ts';
@@ -255,6 +256,8 @@ export class DistributedMapStates {
       }
     };
     const limit = record.maxConcurrency > 0 ? record.maxConcurrency : DEFAULT_MAX_CONCURRENCY;
+    // Each waiting worker listens to the parent's signal: up to `limit` listeners, not a leak.
+    setMaxListeners(0, signal);
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, record.total)) }, worker));
     // Children aborted by the threshold, whose workers had moved on: their closed records.
     for (let index = 0; index < record.total; index++) {

@@ -241,13 +241,15 @@ export class StepFunctionsOperations {
 
   /** The machine an execution runs. The local machines never change, so the version is the current one. */
   describeStateMachineForExecution(request: { executionArn: string }) {
-    const { machine } = this.execution(request.executionArn);
+    const { machine, record } = this.execution(request.executionArn);
     return {
       stateMachineArn: machine.arn,
       name: machine.name,
       definition: machine.definition.text,
       roleArn: this.host.roleArn,
       updateDate: machine.creationDate,
+      // A child execution of a distributed Map: its Map Run, and its machine is the Map Run's (AWS).
+      ...(record.mapRunArn !== undefined ? { mapRunArn: record.mapRunArn } : {}),
     };
   }
 

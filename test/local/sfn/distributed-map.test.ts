@@ -12,6 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
+  DescribeStateMachineForExecutionCommand,
   ListExecutionsCommand,
   ListMapRunsCommand,
   SFNClient,
@@ -291,6 +292,11 @@ describe('distributed Map: the Map Run through the Step Functions API (@aws-sdk/
       expect(executions?.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       const child = await sfn.send(new DescribeExecutionCommand({ executionArn: executions?.[0]?.executionArn }));
       expect(child.mapRunArn).toBe(mapRunArn);
+      const childMachine = await sfn.send(
+        new DescribeStateMachineForExecutionCommand({ executionArn: executions?.[0]?.executionArn }),
+      );
+      expect(childMachine).toMatchObject({ mapRunArn, stateMachineArn: harness.runtime.stateMachineArn('Test/fan') });
+      expect(JSON.parse(childMachine.definition ?? '{}')).toMatchObject({ StartAt: 'Square' });
       await expect(
         sfn.send(new ListExecutionsCommand({ mapRunArn, stateMachineArn: harness.runtime.stateMachineArn('Test') })),
       ).rejects.toMatchObject({ name: 'ValidationException' });
