@@ -179,12 +179,23 @@ export class DistributedMapStates {
       host.stateMachineArn(`${live.machine.name}/${mapRunLabel(frame.state, state)}`),
     );
     if (!childMachine) throw new StatesError('States.Runtime', `The child machine of "${frame.state}" is not loaded`);
-    const id = randomUUID();
+    // A Map Run saved before a stop that came before the frame named it is this entry's: taken again (no
+    // child of it started yet), not left behind RUNNING. Each entry (a retry, a loop) has a Map Run of its own.
+    await host.save(live, signal);
+    const origin = `${frame.id}|${frame.state}|${frame.enteredAt}|${frame.retryTotal}`;
+    const earlier = [...host.mapRuns.values()].find(
+      (run) =>
+        run.record.executionArn === live.record.executionArn &&
+        run.record.origin === origin &&
+        run.record.status === 'RUNNING',
+    );
+    const id = earlier?.record.id ?? randomUUID();
     const record: MapRunRecord = {
       version: 1,
       mapRunArn: host.mapRunArn(childMachine.name, id),
       id,
       executionArn: live.record.executionArn,
+      origin,
       stateMachineArn: childMachine.arn,
       status: 'RUNNING',
       startDate: host.clock.now(),

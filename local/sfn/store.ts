@@ -103,6 +103,8 @@ export interface MapRunRecord {
   id: string;
   /** The execution whose Map state started it. */
   executionArn: string;
+  /** Which entry of which state of which frame started it: the same entry, resumed, takes the same Map Run. */
+  origin: string;
   /** The machine of its child executions: <machine>/<label>. */
   stateMachineArn: string;
   status: MapRunStatus;

@@ -4,7 +4,7 @@
  * (Map)"): items read from the local S3 through the SDK, child executions with AWS's names, MaxConcurrency,
  * the tolerated failures, the ResultWriter's files, DescribeMapRun/ListMapRuns/ListExecutions, a restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -570,6 +570,35 @@ describe('distributed Map: persistence', () => {
     expect(runtime.listExecutions({ mapRunArn }).executions).toHaveLength(3);
     expect(harness.invoker.callsTo('ask')).toHaveLength(callsBefore);
     expect(runtime.describeMapRun({ mapRunArn }).status).toBe('SUCCEEDED');
+  });
+
+  it('takes the same Map Run again when stopped after saving it but before the parent named it (no orphan left RUNNING)', async () => {
+    const harness = await start({
+      Test: distributedMap(
+        { StartAt: 'Ask', States: { Ask: callbackTask('ask', { Output: '{% $states.result %}', End: true }) } },
+        { Items: '{% [1, 2] %}' },
+      ),
+    });
+    const executionArn = await harness.start('Test', {}, 'orphan');
+    while (harness.runtime.listPendingTasks().length < 2) await new Promise((resolve) => setImmediate(resolve));
+    const [run] = harness.runtime.listMapRuns({ executionArn }).mapRuns;
+    await harness.runtime.stop();
+    // The disk as a stop right after the Map Run was written leaves it: the parent still at the Map's start
+    // (its phase not yet naming the Map Run), no child started.
+    const stateFile = join(harness.dataDir, 'executions', 'Test', 'orphan.json');
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as { root: { phase: unknown }; historyLength: number };
+    state.root.phase = { kind: 'run' };
+    await writeFile(stateFile, JSON.stringify(state));
+    await rm(join(harness.dataDir, 'executions', encodeURIComponent('Test/fan')), { recursive: true });
+
+    const runtime = await harness.restart();
+    while (runtime.listPendingTasks().length < 2) await new Promise((resolve) => setImmediate(resolve));
+    expect(runtime.listMapRuns({ executionArn }).mapRuns.map((listed) => listed.mapRunArn)).toEqual([run!.mapRunArn]);
+    for (const task of runtime.listPendingTasks()) {
+      await runtime.sendTaskSuccess({ taskToken: task.taskToken, output: '"done"' });
+    }
+    expect(output(await runtime.waitForStatus(executionArn))).toEqual(['done', 'done']);
+    expect(runtime.describeMapRun({ mapRunArn: run!.mapRunArn }).status).toBe('SUCCEEDED');
   });
 
   it('stops the children and the Map Run with their parent', async () => {
