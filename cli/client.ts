@@ -10,7 +10,7 @@ import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTerminal } from '#core/lifecycle.ts';
-import { periodAt } from '#core/period.ts';
+import { closingPeriod, periodAt } from '#core/period.ts';
 import { DEFAULT_SOURCE, type ProposalSource } from '#core/source.ts';
 import type { AuditTrail } from '#shared/audit-trail.ts';
 import {
@@ -23,10 +23,13 @@ import {
   REGISTRATION_ROUTES,
 } from '#shared/contracts.ts';
 import type { DecisionsRepository } from '#shared/decisions-repository.ts';
+import type { GuardRepository, GuardTaskView } from '#shared/guard-repository.ts';
+import type { PeriodsRepository } from '#shared/periods-repository.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { CliError, connectionFailure } from './errors.ts';
 import { type AccessTier, assertEntitled, querySnapshot } from './snapshot-query.ts';
+import { type VerifyResult, verifySnapshots } from './snapshot-verify.ts';
 import type { Target } from './target.ts';
 
 /** The current month in Asia/Jakarta (YYYY-MM): the default period of an upload. */
@@ -42,7 +45,13 @@ export interface ApiAnswer<T = Record<string, unknown>> {
 export class DtksClient {
   private readonly s3: S3Client;
   private readonly sfn = new SFNClient({});
-  private repositories?: Promise<{ proposals: ProposalsRepository; audit: AuditTrail; decisions: DecisionsRepository }>;
+  private repositories?: Promise<{
+    proposals: ProposalsRepository;
+    audit: AuditTrail;
+    decisions: DecisionsRepository;
+    periods: PeriodsRepository;
+    guard: GuardRepository;
+  }>;
 
   /** `clients.s3`: another S3 client (a test's, recording its requests); by default one from the environment. */
   constructor(
@@ -59,16 +68,27 @@ export class DtksClient {
       if (!table) {
         throw new CliError({ id: 'variabel PROPOSALS_TABLE belum diisi', en: 'PROPOSALS_TABLE is not set' });
       }
-      const [{ ProposalsRepository }, { AuditTrail }, { DecisionsRepository }, { documents }] = await Promise.all([
+      const [
+        { ProposalsRepository },
+        { AuditTrail },
+        { DecisionsRepository },
+        { PeriodsRepository },
+        { GuardRepository },
+        { documents },
+      ] = await Promise.all([
         import('#shared/proposals-repository.ts'),
         import('#shared/audit-trail.ts'),
         import('#shared/decisions-repository.ts'),
+        import('#shared/periods-repository.ts'),
+        import('#shared/guard-repository.ts'),
         import('#shared/clients.ts'),
       ]);
       return {
         proposals: new ProposalsRepository(documents, table),
         audit: new AuditTrail(documents, table),
         decisions: new DecisionsRepository(documents, table),
+        periods: new PeriodsRepository(documents, table),
+        guard: new GuardRepository(documents, table),
       };
     })();
     return this.repositories;
@@ -237,10 +257,26 @@ export class DtksClient {
         input: JSON.stringify(period ? { period } : {}),
       }),
     );
+    return this.waitForExecution(executionArn!, timeoutMs);
+  }
+
+  /**
+   * The stipulation run once it ended, or once the stipulation guard holds it for the ministry's sign-off
+   * (`awaitingSignOff`: the guard task, without its token; answered with `dtks guard approve|hold`).
+   */
+  async waitForExecution(executionArn: string, timeoutMs = 600_000) {
     const deadline = Date.now() + timeoutMs;
+    // The guard task lives in the proposals table: looked at only where the CLI knows the table.
+    const guard = process.env.PROPOSALS_TABLE ? (await this.stores()).guard : undefined;
     while (Date.now() < deadline) {
       const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (execution.status !== 'RUNNING') return execution;
+      if (execution.status !== 'RUNNING') return { ...execution, awaitingSignOff: undefined };
+      // A run started with {} closes the month before its start (Asia/Jakarta), as DetermineClosingPeriod does.
+      const period =
+        (JSON.parse(execution.input ?? '{}') as { period?: string }).period ??
+        closingPeriod(execution.startDate ?? new Date());
+      const task = period && guard ? await guard.getTask(period) : undefined;
+      if (task?.state === 'OPEN' && task.executionId === executionArn) return { ...execution, awaitingSignOff: task };
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new CliError(
@@ -300,6 +336,29 @@ export class DtksClient {
       new GetObjectCommand({ Bucket: this.target.exportsBucket, Key: KEYS.manifest(period) }),
     );
     return JSON.parse(await object.Body!.transformToString()) as Record<string, unknown>;
+  }
+
+  /**
+   * Re-reads the files and the hash chain of one period (and its chain back to the first) or of every period
+   * with a manifest (cli/snapshot-verify.ts). The full tier's files are read to hash them: `user` must hold it.
+   */
+  async verifySnapshots(options: { period?: string; user?: string } = {}): Promise<VerifyResult> {
+    assertEntitled(this.target.users, options.user, 'full');
+    const { periods } = await this.stores();
+    return verifySnapshots(
+      { s3: this.s3, bucket: this.target.exportsBucket, periodRecord: (period) => periods.getPeriod(period) },
+      options.period,
+    );
+  }
+
+  /** The stipulation guard's task of a period, as clients see it (never its token); undefined when none. */
+  async guardTask(period: string): Promise<GuardTaskView | undefined> {
+    return (await this.stores()).guard.getTask(period);
+  }
+
+  /** The ministry's answer to a held stipulation: POST /periods/{period}/guard. */
+  async signOffGuard(period: string, user: string | undefined, decision: 'APPROVE' | 'HOLD', note: string) {
+    return this.api('POST', `/periods/${encodeURIComponent(period)}/guard`, user, { decision, note });
   }
 
   /**

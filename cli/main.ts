@@ -38,6 +38,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: async () => ({ run: (await import('./commands/decide.ts')).runReject }),
   },
   stipulate: { summary: "run a month's stipulation now", load: () => import('./commands/stipulate.ts') },
+  guard: {
+    summary: 'the stipulation guard: show, approve or hold a month held for the ministry',
+    load: () => import('./commands/guard.ts'),
+  },
   mandiri: {
     summary: 'self-registration: register <family.json>, status <receipt> --nik, gather',
     load: () => import('./commands/mandiri.ts'),

@@ -193,7 +193,7 @@ async function readManifest(s3: S3Client, bucket: string, period: string): Promi
 }
 
 /** The periods with files of the tier, newest first (the tier's own prefix: an analyst lists nothing else). */
-async function tierPeriods(s3: S3Client, bucket: string, tier: AccessTier): Promise<string[]> {
+export async function tierPeriods(s3: S3Client, bucket: string, tier: AccessTier): Promise<string[]> {
   const periods: string[] = [];
   const prefix = `${TIERS[tier].prefix}period=`;
   let token: string | undefined;

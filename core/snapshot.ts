@@ -22,6 +22,7 @@ import {
   QUASI_IDENTIFIERS,
   type QuasiIdentifierValues,
 } from './anonymity.ts';
+import type { ManifestChain } from './chain.ts';
 import { dateExists, twoDigits } from './dates.ts';
 import type { MasterPerson } from './proposal.ts';
 import { type ProposalSource, sourceOf } from './source.ts';
@@ -308,6 +309,8 @@ export interface SnapshotFile {
   sha256: string;
   /** Pseudonymised files only. */
   anonymity?: FileAnonymity;
+  /** A file carried forward unchanged (same bytes) from this earlier period's snapshot. */
+  carriedFrom?: string;
 }
 
 /** What the export of one regency produced (structurally the ExportPartRecord of the contracts, without its period). */
@@ -316,6 +319,8 @@ export interface SnapshotPart {
   province: string;
   records: number;
   files: readonly SnapshotFile[];
+  /** The regency had no change in the period: its files are the previous period's, copied. */
+  carriedFrom?: string;
 }
 
 export interface SnapshotManifest {
@@ -333,6 +338,11 @@ export interface SnapshotManifest {
     withheldRecords: number;
   };
   files: SnapshotFile[];
+  /**
+   * The hash chain (core/chain.ts): the manifest of the period stipulated before, by the SHA-256 of its
+   * bytes (null for the first period), and the revision. Absent on manifests written before the chain.
+   */
+  chain?: ManifestChain;
 }
 
 /** Two parts for one regency, or a part whose files disagree with its count: the export is inconsistent. */
@@ -354,6 +364,8 @@ export function buildSnapshotManifest(input: {
   carriedForward: boolean;
   sourceProposals: readonly { proposalId: string; regency: string }[];
   parts: readonly SnapshotPart[];
+  /** Where the manifest joins the hash chain (core/chain.ts chainAfter). */
+  chain?: ManifestChain;
 }): SnapshotManifest {
   const byRegency = new Map<string, number>();
   const byProvince = new Map<string, number>();
@@ -377,6 +389,7 @@ export function buildSnapshotManifest(input: {
         );
       }
       const { key, tier, bytes, sha256, anonymity } = file;
+      const carried = part.carriedFrom ? { carriedFrom: part.carriedFrom } : {};
       if (tier === 'pseudonymised') {
         // One release, one k: a file written under another setting (a rerun of some regencies only) would
         // make the manifest's promise untrue.
@@ -388,8 +401,8 @@ export function buildSnapshotManifest(input: {
         pseudonymisation.k = anonymity.k;
         pseudonymisation.suppressedRecords += anonymity.suppressed;
         pseudonymisation.withheldRecords += anonymity.withheld;
-        files.push({ key, tier, records: file.records, bytes, sha256, anonymity: { ...anonymity } });
-      } else files.push({ key, tier, records: file.records, bytes, sha256 });
+        files.push({ key, tier, records: file.records, bytes, sha256, anonymity: { ...anonymity }, ...carried });
+      } else files.push({ key, tier, records: file.records, bytes, sha256, ...carried });
     }
     byRegency.set(part.regency, part.records);
     byProvince.set(part.province, (byProvince.get(part.province) ?? 0) + part.records);
@@ -404,5 +417,6 @@ export function buildSnapshotManifest(input: {
     totals: { records, byProvince: sortedRecord(byProvince), byRegency: sortedRecord(byRegency) },
     pseudonymisation,
     files,
+    ...(input.chain ? { chain: input.chain } : {}),
   };
 }

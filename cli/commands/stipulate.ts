@@ -4,12 +4,15 @@ import { CliError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { resolveTarget, TARGET_OPTIONS } from '../target.ts';
+import { formatGuard } from './guard.ts';
 
 const HELP = `dtks stipulate [--period YYYY-MM]
 
 Runs the stipulation workflow now, as the monthly schedule would: collects the province-approved
 proposals of the period (default: the month before, Asia/Jakarta), applies them to the DTKS master,
-writes the snapshot exports and releases every waiting proposal with its outcome.`;
+writes the snapshot exports and releases every waiting proposal with its outcome. A month the
+stipulation guard holds (mass deactivations) waits for the ministry: this prints why and returns;
+answer with dtks guard approve|hold --period YYYY-MM --note "<why>".`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommand('stipulate', argv, { period: { type: 'string' }, ...TARGET_OPTIONS });
@@ -23,7 +26,12 @@ export async function run(argv: string[]): Promise<number> {
   const progress = createProgress(process.stderr);
   progress.phase(`Penetapan / stipulation ${chosen ?? '(closing month)'}`);
   const execution = await client.stipulate(chosen);
-  progress.done(execution.status ?? '');
+  progress.done(execution.awaitingSignOff ? 'WAITING' : (execution.status ?? ''));
+  if (execution.awaitingSignOff) {
+    // The stipulation guard holds the month for the ministry: nothing is applied until it answers.
+    process.stdout.write(`${formatGuard(execution.awaitingSignOff, values.lang)}\n`);
+    return 0;
+  }
   if (execution.status !== 'SUCCEEDED') {
     const why = [execution.error, execution.cause].filter(Boolean).join(' ');
     throw new CliError(

@@ -568,7 +568,14 @@ export const RECORD_PERIOD_INPUT = z
     records: COUNT.optional(),
     manifestKey: z.string().optional(),
     /** FinaliseExport's output, as the stipulation workflow passes it. */
-    export: z.object({ manifestKey: z.string().optional(), records: COUNT.optional() }).nullish(),
+    export: z
+      .object({
+        manifestKey: z.string().optional(),
+        records: COUNT.optional(),
+        /** The manifest's SHA-256 as written (the hash chain; dtks snapshot verify). */
+        manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      })
+      .nullish(),
   })
   .describe('Masukan RecordPeriod');
 export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;

@@ -368,3 +368,17 @@ export class StipulationRunningError extends DtksError {
     super(`Penetapan sedang berjalan (${executionName}); tunggu sampai selesai sebelum menjalankannya lagi`);
   }
 }
+
+/**
+ * The manifest of the period stipulated before is missing, or its bytes differ from the SHA-256 its period
+ * record keeps: it was changed after its stipulation, and a new manifest must not chain onto it.
+ */
+export class ManifestChainError extends DtksError {
+  override readonly name = 'ManifestChainError';
+  constructor(period: string, previous: string, key: string, what: string) {
+    super(
+      `Manifes periode ${previous} (${key}) ${what}: manifes periode ${period} tidak ditulis; ` +
+        'periksa dengan dtks snapshot verify dan laporkan ke Pusdatin',
+    );
+  }
+}

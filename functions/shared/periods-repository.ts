@@ -17,6 +17,11 @@ export interface PeriodRecord {
   proposals: { proposalId: string; regency: string }[];
   counts: Record<string, number>;
   manifestKey?: string;
+  /**
+   * SHA-256 of the manifest's bytes as FinaliseExport wrote them: kept here, in another store than the
+   * manifest, so that a manifest changed after the stipulation no longer matches (dtks snapshot verify).
+   */
+  manifestSha256?: string;
   /** The stipulation execution that recorded it (a retry of the same step is told apart from a rerun). */
   executionId?: string;
   /**

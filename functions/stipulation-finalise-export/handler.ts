@@ -5,20 +5,29 @@
  * records ExportRegency wrote to S3 (KEYS.exportPartRecord), one per regency the Map reports: a regency
  * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest.
  *
+ * The manifest joins the hash chain of the stipulated periods (core/chain.ts): it names the manifest of the
+ * latest period recorded before it by the SHA-256 of its bytes (none for the first period). A previous
+ * manifest whose bytes differ from the SHA-256 its period record keeps was changed after its stipulation:
+ * the step fails (ManifestChainError) rather than chain onto it. The output carries the manifest's own
+ * SHA-256, which RecordPeriod keeps on the period record (`dtks snapshot verify` compares both).
+ *
  * The manifest of a stipulated period is never rewritten: a recorded period is refused
  * (PeriodAlreadyStipulatedError), and the manifest is written with If-None-Match: * as the last line of
  * defence. An existing manifest of a period that is not recorded is a failed run's, and a rerun replaces it.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { chainAfter, type ManifestLink, sha256Hex } from '#core/chain.ts';
+import { addMonths } from '#core/period.ts';
 import { buildSnapshotManifest } from '#core/snapshot.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { FINALISE_EXPORT_INPUT, KEYS } from '#shared/contracts.ts';
-import { PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
+import { ManifestChainError, PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
 import { readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { openObject } from '#shared/staging.ts';
 
 const config = readConfig(['exportsBucket', 'proposalsTable']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
@@ -26,7 +35,15 @@ const periods = new PeriodsRepository(documents, config.proposalsTable);
 export interface FinaliseExportOutput {
   manifestKey: string;
   records: number;
+  /** SHA-256 of the manifest's bytes as written: the period record keeps it, the next manifest names it. */
+  manifestSha256: string;
 }
+
+/**
+ * How far back the chain looks for the period stipulated before: ten years of months, one GetItem each,
+ * walked only as far as the first recorded period (the month before, normally).
+ */
+const CHAIN_LOOKBACK_MONTHS = 120;
 
 export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<FinaliseExportOutput> => {
   const { period, carriedForward, proposals, regencies } = input;
@@ -39,6 +56,7 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
     carriedForward,
     sourceProposals: proposals,
     parts,
+    chain: chainAfter(await previousLink(period)),
   });
   const manifestKey = KEYS.manifest(period);
   const body = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -53,8 +71,28 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
     records: manifest.totals.records,
     files: manifest.files.length,
   });
-  return { manifestKey, records: manifest.totals.records };
+  return { manifestKey, records: manifest.totals.records, manifestSha256: sha256Hex(body) };
 });
+
+/** The manifest of the latest period recorded before `period`, by the SHA-256 of its bytes; null for the first. */
+async function previousLink(period: string): Promise<ManifestLink | null> {
+  for (let back = 1; back <= CHAIN_LOOKBACK_MONTHS; back++) {
+    const earlier = addMonths(period, -back);
+    const record = await periods.getPeriod(earlier);
+    if (!record) continue;
+    const key = record.manifestKey ?? KEYS.manifest(earlier);
+    const body = await openObject(s3, config.exportsBucket, key);
+    if (!body) throw new ManifestChainError(period, earlier, key, 'hilang');
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk));
+    const sha256 = sha256Hex(Buffer.concat(chunks));
+    if (record.manifestSha256 && record.manifestSha256 !== sha256) {
+      throw new ManifestChainError(period, earlier, key, 'diubah sesudah penetapannya');
+    }
+    return { period: earlier, key, sha256 };
+  }
+  return null;
+}
 
 async function refuseStipulated(period: string): Promise<void> {
   const recorded = await periods.getPeriod(period);

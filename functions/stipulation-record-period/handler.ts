@@ -39,6 +39,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     proposals: input.proposals,
     counts,
     ...(manifestKey ? { manifestKey } : {}),
+    ...(input.export?.manifestSha256 ? { manifestSha256: input.export.manifestSha256 } : {}),
     ...(input.executionId ? { executionId: input.executionId } : {}),
     ...(periodGuard ? { guard: periodGuard } : {}),
     ...(qualityControl ? { qualityControl } : {}),
