@@ -134,8 +134,12 @@ export async function readReviewPage(
   const start = request.next === undefined ? 0 : decodeCursor(request.next, isPosition).p;
   const matches = rowMatcher(request);
   if (request.q !== undefined) {
-    // A search has no counts to go by: the whole file, once.
-    const all = parseRows((await readText(s3, bucket, key)) ?? '').filter(matches);
+    // A search has no counts to go by: the whole file, once, each line parsed only when its text holds the
+    // needle (a name, a NIK or No. KK prefix is in the line as written, unless it needs JSON escaping).
+    const needle = request.q.toLowerCase();
+    const escaped = JSON.stringify(needle).slice(1, -1) !== needle;
+    const raw = escaped ? () => true : (line: string) => line.toLowerCase().includes(needle);
+    const all = parseRows((await readText(s3, bucket, key)) ?? '', raw).filter(matches);
     return page(all.slice(start, start + request.limit), all.length, start, request.limit);
   }
   const countOf = blockCounter(request);
@@ -189,19 +193,16 @@ function blockCounter({ code, verdict }: ReviewFilter): (block: ReviewBlock) => 
 }
 
 function rowMatcher({ code, verdict, q }: ReviewFilter): (row: StoredRow) => boolean {
-  const needle = q?.toLocaleLowerCase('id-ID');
+  const needle = q?.toLowerCase();
   return ([, nik, noKk, name, accepted, codes]) =>
     (verdict === undefined || (accepted ? ACCEPTED : RETURNED) === verdict) &&
     (code === undefined || codes.includes(code)) &&
-    (needle === undefined ||
-      nik.startsWith(needle) ||
-      noKk.startsWith(needle) ||
-      name.toLocaleLowerCase('id-ID').includes(needle));
+    (needle === undefined || nik.startsWith(needle) || noKk.startsWith(needle) || name.toLowerCase().includes(needle));
 }
 
-function parseRows(text: string): StoredRow[] {
+function parseRows(text: string, keep: (line: string) => boolean = () => true): StoredRow[] {
   const rows: StoredRow[] = [];
-  for (const line of text.split('\n')) if (line !== '') rows.push(JSON.parse(line) as StoredRow);
+  for (const line of text.split('\n')) if (line !== '' && keep(line)) rows.push(JSON.parse(line) as StoredRow);
   return rows;
 }
 
