@@ -24,6 +24,7 @@ import { formatTable } from '../table.ts';
 import { localTarget } from '../target.ts';
 import { approveKemensos, statusLine, uploadKemensos } from './demo-kemensos.ts';
 import { approveMandiri, registerAndGather, showReceipt } from './demo-mandiri.ts';
+import { changeRegistry, showQualityControl } from './demo-quality.ts';
 import { writeWorld } from './generate.ts';
 import { formatPeriod } from './stipulate.ts';
 
@@ -172,6 +173,9 @@ export async function run(argv: string[]): Promise<number> {
     await approveMandiri(client, mandiri, out);
     if (kemensos) await approveKemensos(client, kemensos, '3308', out);
 
+    step('5b. Dukcapil / the registry moves on during the month (delta feed)');
+    const registryChanges = await changeRegistry(client, environment, worlds[0]!, dataDir, out);
+
     step(`6. Penetapan / stipulation ${period}`);
     const run1 = await client.stipulate(period);
     if (run1.status !== 'SUCCEEDED') throw new CliError(`stipulation ${run1.status}: ${run1.error} ${run1.cause}`, 1);
@@ -186,6 +190,9 @@ export async function run(argv: string[]): Promise<number> {
       await client.waitForStatus(mandiri.proposalId, ['STIPULATED']);
       await showReceipt(client, mandiri, out);
     }
+
+    step('6b. Pengendalian kualitas / quality control: findings, tracking list, a moved family');
+    await showQualityControl(client, environment, registryChanges, period, out);
 
     step('7. Analis / an analyst query over the snapshot (DuckDB on the Parquet export)');
     // The analyst's tier: pseudonymised and k-anonymous; only that tier's files of the period are fetched.
