@@ -115,6 +115,8 @@ export interface RowsAnswer {
 
 export interface BoardAnswer {
   period: string;
+  /** Set once the period is stipulated. */
+  stipulatedAt?: string;
   regencies: {
     province: string;
     provinceName?: string;

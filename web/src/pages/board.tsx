@@ -17,6 +17,7 @@ export function BoardPage({ route }: { route: Route }) {
   const [confirming, setConfirming] = useState(false);
   const [started, setStarted] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
+  const [signedOff, setSignedOff] = useState<string | undefined>();
   const runs = answer.data?.runs ?? [];
   const running = runs.some((run) => run.status === 'RUNNING');
   useEffect(() => {
@@ -100,6 +101,11 @@ export function BoardPage({ route }: { route: Route }) {
               </TableScroll>
             ) : null}
           </div>
+          {answer.data.stipulatedAt ? (
+            <p class="notice" role="status">
+              {words.stipulatedOn} {formatTime(answer.data.stipulatedAt, lang)}
+            </p>
+          ) : null}
           <div class="card">
             <h2>{words.runs}</h2>
             {runs.length === 0 ? <p class="muted">{words.none}</p> : null}
@@ -169,8 +175,78 @@ export function BoardPage({ route }: { route: Route }) {
               </button>
             )}
           </div>
+          {signedOff ? (
+            <p class="notice" role="status">
+              {signedOff}
+            </p>
+          ) : null}
+          {running ? (
+            <GuardSignOff
+              period={period}
+              onAnswered={(message) => {
+                setSignedOff(message);
+                answer.reload();
+              }}
+            />
+          ) : null}
         </>
       ) : null}
     </Page>
+  );
+}
+
+/**
+ * The ministry's answer to the stipulation guard (POST /periods/{period}/guard) while a run is going: the
+ * API answers 409 with its own message when no sign-off is awaited, so the form is offered during any run.
+ */
+function GuardSignOff({ period, onAnswered }: { period: string; onAnswered: (message: string) => void }) {
+  const { words } = useApp();
+  const [decision, setDecision] = useState<'APPROVE' | 'HOLD'>('APPROVE');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>();
+
+  async function send(event: Event) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const result = await post<{ message: string }>(`/periods/${encodeURIComponent(period)}/guard`, {
+        decision,
+        note: note.trim(),
+      });
+      onAnswered(result.message);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <form class="card form" onSubmit={send}>
+      <h2>{words.guard}</h2>
+      <p class="muted">{words.guardHelp}</p>
+      <fieldset>
+        <legend>{words.decision}</legend>
+        {(['APPROVE', 'HOLD'] as const).map((kind) => (
+          <label key={kind} class="choice">
+            <input type="radio" name="guard" checked={decision === kind} onChange={() => setDecision(kind)} />{' '}
+            {kind === 'APPROVE' ? words.guardApprove : words.guardHold}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        {words.guardNote}
+        <textarea
+          name="guard-note"
+          required
+          maxLength={2000}
+          rows={2}
+          value={note}
+          onInput={(e) => setNote(e.currentTarget.value)}
+        />
+      </label>
+      <ErrorMessage error={error} />
+      <button type="submit" class="primary">
+        {words.guardSend}
+      </button>
+    </form>
   );
 }
