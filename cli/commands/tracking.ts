@@ -39,6 +39,7 @@ interface Member {
 interface Task {
   id: string;
   role: 'ORIGIN' | 'DESTINATION';
+  pairedId: string;
   originRegency: string;
   destinationRegency: string;
   noKk: string;

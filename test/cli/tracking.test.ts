@@ -14,6 +14,7 @@ const finding = {
 const task = {
   id: 'PLK-3371-ABCDEFGHIJKL',
   role: 'ORIGIN' as const,
+  pairedId: 'PLK-3308-ABCDEFGHIJKL',
   originRegency: '3371',
   destinationRegency: '3308',
   noKk: '3371010101150002',
