@@ -48,6 +48,21 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far: this one, or another by /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  if (pid === process.pid) {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
+  try {
+    // utime and stime, in clock ticks (100 per second on Linux), after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples the summed RSS of this process and the emulators' process until stopped. */
 function sampleEnvironment(emulatorsPid: number) {
   let peak = 0;
@@ -93,9 +108,15 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
     );
 
     t = performance.now();
+    const cpuBefore = { own: cpuSecondsOf(process.pid), emulators: cpuSecondsOf(environment.emulators.pid) };
     const { proposalId } = await client.upload(world.files.proposal.path, '3371', '2026-11');
     const proposal = await client.waitForStatus(proposalId, ['AWAITING_REGENCY'], 3 * 60 * 60_000);
     const seconds = (performance.now() - t) / 1000;
+    // CPU seconds of the timed part, per process: on a shared machine the wall time grows with the
+    // load, the CPU time much less; on an idle 2-core machine the wall time is about the larger one.
+    const ownCpu = cpuSecondsOf(process.pid) - cpuBefore.own;
+    const emulatorsCpu =
+      environment.emulators.pid === process.pid ? 0 : cpuSecondsOf(environment.emulators.pid) - cpuBefore.emulators;
     if (proposal.status !== 'AWAITING_REGENCY') throw new Error(`proposal ended ${proposal.status}`);
     const { peak, emulatorsPeak, ownPeak } = memory.stop();
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
@@ -109,6 +130,8 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
         mib(peak).padStart(12),
         mib(ownPeak).padStart(14),
         mib(emulatorsPeak).padStart(14),
+        ownCpu.toFixed(1).padStart(10),
+        emulatorsCpu.toFixed(1).padStart(10),
         `  ${load()}`,
       ].join('  '),
     );
@@ -121,6 +144,6 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
 
 process.stdout.write(
   `upload → AWAITING_REGENCY on the local environment (peak RSS in MiB: the whole environment, summed; each process's own)\n` +
-    `    rows   seconds    rows/s  environment  handlers' proc  emulators' proc  load average (1, 5, 15 min)\n` +
+    `    rows   seconds    rows/s  environment  handlers' proc  emulators' proc  CPU s (handlers, emulators)  load average (1, 5, 15 min)\n` +
     `${results.join('\n')}\n`,
 );

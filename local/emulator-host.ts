@@ -38,8 +38,13 @@ export interface EmulatorProcess extends Emulators {
 export async function startEmulatorProcess(options: EmulatorOptions = {}): Promise<EmulatorProcess> {
   const { log, ...childOptions } = options;
   const child: ChildProcess = fork(CHILD, [], {
-    // The child runs TypeScript through tsx's loader, found from here whatever the working directory.
-    execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+    // The child runs TypeScript through tsx's loader, found from here whatever the working directory;
+    // a profiled parent (node --cpu-prof, --heap-prof) has its emulators profiled too.
+    execArgv: [
+      '--import',
+      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      ...process.execArgv.filter((arg) => /^--(cpu|heap)-prof/.test(arg)),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const send = (request: HostRequest) => {
