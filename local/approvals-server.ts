@@ -230,7 +230,7 @@ function gatewayEvent(
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
-    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    queryStringParameters: url.search ? queryStringParameters(url.searchParams) : undefined,
     pathParameters: route.pathParameters,
     body: body || undefined,
     isBase64Encoded: false,
@@ -253,6 +253,13 @@ function gatewayEvent(
       timeEpoch: Date.now(),
     },
   };
+}
+
+/** The query as API Gateway's payload 2.0 carries it: decoded, a repeated parameter's values joined by commas. */
+function queryStringParameters(search: URLSearchParams): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of search) parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  return parameters;
 }
 
 function reply(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

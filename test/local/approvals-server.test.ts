@@ -9,10 +9,13 @@ import {
   routeKeyOf,
 } from '#shared/contracts.ts';
 
-/** The route key and path parameters the server hands to the approvals-api function. */
+/** The route key, path parameters, query and body the server hands to the approvals-api function. */
 interface Delivered {
   routeKey: string;
   pathParameters?: Record<string, string>;
+  queryStringParameters?: Record<string, string>;
+  rawQueryString?: string;
+  body?: string;
 }
 
 let server: ApprovalsServer;
@@ -21,8 +24,11 @@ beforeAll(async () => {
   // Stands in for the approvals-api function only: the server's job here is matching requests to routes.
   const functions = {
     async invoke(name: string, event: Delivered) {
-      const { routeKey, pathParameters } = event;
-      return { statusCode: 200, body: JSON.stringify({ name, routeKey, pathParameters }) };
+      const { routeKey, pathParameters, queryStringParameters, rawQueryString, body } = event;
+      return {
+        statusCode: 200,
+        body: JSON.stringify({ name, routeKey, pathParameters, queryStringParameters, rawQueryString, body }),
+      };
     },
   } as unknown as LocalFunctions;
   server = await startApprovalsServer({ functions, users: localUsers(['3371']) });
@@ -55,10 +61,37 @@ describe('the local approvals server', () => {
     }
   });
 
+  it('hands the function the query and the body as API Gateway does: decoded, repeated parameters joined by commas', async () => {
+    const listed = await fetch(
+      `${server.url}/proposals?period=2026-11&status=REJECTED&status=EXPIRED&q=siti%20aminah`,
+      {
+        headers: { authorization: 'Bearer regency-3371' },
+      },
+    );
+    const delivered = (await listed.json()) as Delivered;
+    expect(delivered.queryStringParameters).toEqual({
+      period: '2026-11',
+      status: 'REJECTED,EXPIRED',
+      q: 'siti aminah',
+    });
+    expect(delivered.rawQueryString).toBe('period=2026-11&status=REJECTED&status=EXPIRED&q=siti%20aminah');
+    const body = JSON.stringify({ period: '2026-11', fileName: 'usulan.csv', size: 10 });
+    const upload = await fetch(`${server.url}/uploads`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer regency-3371', 'content-type': 'application/json' },
+      body,
+    });
+    expect(((await upload.json()) as Delivered).body).toBe(body);
+    const plain = (await (
+      await fetch(`${server.url}/me`, { headers: { authorization: 'Bearer regency-3371' } })
+    ).json()) as Delivered;
+    expect(plain.queryStringParameters).toBeUndefined();
+  });
+
   it('answers 404 for a method or path that is no route, as API Gateway does', async () => {
     expect((await request('POST', '/tasks')).status).toBe(404);
     expect((await request('GET', '/proposals/x/decision/extra')).status).toBe(404);
-    expect(approvalRouteOf('GET /proposals')).toBeUndefined();
+    expect(approvalRouteOf('GET /decisions')).toBeUndefined();
   });
 });
 
