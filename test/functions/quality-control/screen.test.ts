@@ -168,4 +168,26 @@ describe('the quality control of one regency', () => {
       resolvedPeriod: '2027-01',
     });
   });
+
+  it('adds the regencies up for the period, and refuses a regency screened without its counts', async () => {
+    const { handler: summarise } = await import('../../../functions/quality-control-summarise/handler.ts');
+    const { PeriodsRepository } = await import('#shared/periods-repository.ts');
+    const { documents } = await import('#shared/clients.ts');
+    const run = (regencies: { regency: string; open: number }[]) =>
+      summarise({ period: '2026-11', regencies }, {} as never) as Promise<{ counts: { openTotal: number } }>;
+    await expect(
+      run([
+        { regency: REGENCY, open: truth.length },
+        { regency: '3372', open: 0 },
+      ]),
+    ).rejects.toMatchObject({
+      name: 'QualityControlIncompleteError',
+      message: expect.stringContaining('kabupaten/kota 3372'),
+    });
+    expect((await run([{ regency: REGENCY, open: truth.length }])).counts.openTotal).toBe(truth.length);
+    const stored = await new PeriodsRepository(documents, aws.names.tables.proposals).getQualityControl('2026-11');
+    expect(stored).toMatchObject({ period: '2026-11', regencies: 1, counts: { openTotal: truth.length } });
+    const published = await text(aws.names.buckets.exports, KEYS.qualityControlCounts('2026-11'));
+    for (const person of master) expect(published).not.toContain(person.nik);
+  });
 });
