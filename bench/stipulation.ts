@@ -68,6 +68,9 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // As the local environment runs the handlers (local/environment.ts): the X-Ray SDK the Tracer loads would
+  // otherwise track every promise through an async hook, several times the cost of the promise itself.
+  process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   // Each size needs fresh emulators and cold handlers: one child tsx process per size.
   if (sizes.length > 1) {

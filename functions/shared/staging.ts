@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ProposalRow } from '#core/proposal.ts';
 
@@ -199,4 +199,25 @@ export async function putText(
   contentType: string,
 ): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }));
+}
+
+/** Every key under `prefix`, a listing page (up to 1,000 keys) at a time. */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+/** A small JSON object read whole (a summary, a list), or undefined when there is none. */
+export async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
+  const body = await openObject(s3, bucket, key);
+  if (!body) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
 }

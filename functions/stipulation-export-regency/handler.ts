@@ -6,10 +6,16 @@
  * (default 5, core/anonymity.ts). Only a summary goes back to the Map: the file lists of every
  * regency would exceed Step Functions' 256 KiB payload limit. Idempotent: a rerun writes the same keys
  * with the same bytes.
+ *
+ * A regency that no applied change touched (`carryFrom`, set by ListRegencies) is carried forward: the
+ * previous period's files are copied inside S3 (carry-forward.ts), so a month's export work grows with
+ * the regencies that changed, not with the nation. When the previous part cannot stand for this one it
+ * is exported from the master, and the log says why.
  */
 import { documents, s3, secrets } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { EXPORT_REGENCY_INPUT, type ExportRegencyOutput } from '#shared/contracts.ts';
+import { carryForward } from '#shared/exports/carry-forward.ts';
 import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { writePartRecord } from '#shared/exports/part-records.ts';
 import { pseudonymKeyLoader } from '#shared/exports/pseudonym-key.ts';
@@ -24,8 +30,24 @@ const master = new DynamoDtksMaster(documents, config.masterTable);
 const pseudonymKey = pseudonymKeyLoader(secrets);
 
 export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<ExportRegencyOutput> => {
-  const { period, regency, province } = input;
+  const { period, regency, province, carryFrom } = input;
   logger.appendKeys({ period, regency });
+  if (carryFrom) {
+    const carried = await carryForward(s3, config.exportsBucket, {
+      period,
+      regency,
+      province,
+      from: carryFrom,
+      k: config.anonymityK,
+    });
+    if (carried.carried) {
+      await writePartRecord(s3, config.exportsBucket, carried.part);
+      metrics.addMetric('CarriedPersons', 'Count', carried.part.records);
+      logger.info('Regency carried forward', { from: carryFrom, records: carried.part.records });
+      return { regency, province, records: carried.part.records };
+    }
+    logger.warn('Regency not carried forward: exported from the master', { from: carryFrom, because: carried.because });
+  }
   const part = await exportRegency({
     period,
     regency,

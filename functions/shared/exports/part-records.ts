@@ -4,12 +4,13 @@
  * the 514 regencies of Indonesia come to more than Step Functions' 256 KiB payload limit, so only a
  * summary per regency (ExportRegencyOutput) travels through the state machine and the rest through S3.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { InconsistentSnapshotError } from '#core/snapshot.ts';
 import { forEachConcurrently } from '../concurrency.ts';
 import { type ExportPartRecord, type ExportRegencyOutput, KEYS, PERIOD, PROVINCE, REGENCY } from '../contracts.ts';
 import { ExportPartMissingError } from '../errors.ts';
+import { listKeys } from '../staging.ts';
 
 /** GetObjects in flight: 514 small objects read in a few seconds without meeting S3's request rates. */
 const READ_CONCURRENCY = 16;
@@ -31,6 +32,9 @@ const PART_RECORD = z.object({
       anonymity: z.object({ k: COUNT.min(2), suppressed: COUNT, withheld: COUNT }).optional(),
     }),
   ),
+  format: COUNT.optional(),
+  carriedFrom: PERIOD.optional(),
+  writtenIn: PERIOD.optional(),
 });
 
 /** Writes the record of one regency's export; a rerun overwrites it under the same key. */
@@ -68,18 +72,8 @@ export async function readPartRecords(
   const records: ExportPartRecord[] = new Array(regencies.length);
   await forEachConcurrently(regencies, READ_CONCURRENCY, async (expected, index) => {
     const key = KEYS.exportPartRecord(period, expected.regency);
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = (await object.Body?.transformToString('utf8')) ?? '';
-    let parsed: ReturnType<typeof PART_RECORD.safeParse>;
-    try {
-      parsed = PART_RECORD.safeParse(JSON.parse(text));
-    } catch (error) {
-      throw new InconsistentSnapshotError(`Catatan ekspor ${key} bukan JSON yang utuh`, { cause: error });
-    }
-    if (!parsed.success) {
-      throw new InconsistentSnapshotError(`Catatan ekspor ${key} tidak valid: ${parsed.error.message}`);
-    }
-    const record = parsed.data;
+    const record = await readPartRecord(s3, bucket, period, expected.regency);
+    if (!record) throw new ExportPartMissingError(period, [expected.regency]);
     if (
       record.period !== period ||
       record.regency !== expected.regency ||
@@ -96,14 +90,33 @@ export async function readPartRecords(
   return records;
 }
 
-/** Every key under `prefix`, a listing page (up to 1,000 keys) at a time. */
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
+/**
+ * The part record of one regency's export in `period`, or undefined when there is none; a record that is
+ * not whole or not valid is an InconsistentSnapshotError.
+ */
+export async function readPartRecord(
+  s3: S3Client,
+  bucket: string,
+  period: string,
+  regency: string,
+): Promise<ExportPartRecord | undefined> {
+  const key = KEYS.exportPartRecord(period, regency);
+  let text: string;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    text = (await object.Body?.transformToString('utf8')) ?? '';
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+  let parsed: ReturnType<typeof PART_RECORD.safeParse>;
+  try {
+    parsed = PART_RECORD.safeParse(JSON.parse(text));
+  } catch (error) {
+    throw new InconsistentSnapshotError(`Catatan ekspor ${key} bukan JSON yang utuh`, { cause: error });
+  }
+  if (!parsed.success) {
+    throw new InconsistentSnapshotError(`Catatan ekspor ${key} tidak valid: ${parsed.error.message}`);
+  }
+  return parsed.data;
 }

@@ -32,6 +32,13 @@ import { PseudonymisedTierWriter } from './pseudonymised-tier.ts';
 import { RegencyCsvWriter } from './regency-csv.ts';
 import { RegencyXlsxWriter } from './regency-xlsx.ts';
 
+/**
+ * The snapshot format: the files' columns, their order and encodings. Raise it with any change to what a
+ * file holds or how it is written, so that no regency carries files of the old format forward
+ * (carry-forward.ts): the first period after the change exports every regency from the master.
+ */
+export const SNAPSHOT_FORMAT = 1;
+
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 
@@ -102,6 +109,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
       regency,
       province,
       records,
+      format: SNAPSHOT_FORMAT,
       files: [
         { ...fullFile, records, tier: 'full' },
         { ...pseudonymisedFile, tier: 'pseudonymised' },

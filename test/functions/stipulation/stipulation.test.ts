@@ -224,9 +224,14 @@ describe('the stipulation of a period', () => {
     expect(await scanMaster()).toEqual(firstRun);
   });
 
-  it('lists the regencies to export with their province', async () => {
+  it('lists the regencies to export with their province, as items of the export Map written to S3', async () => {
     const listed = await invoke<ListRegenciesOutput>('stipulation-list-regencies', { period: PERIOD });
-    expect(listed.regencies).toEqual([{ regency: '3371', province: '33' }]);
+    // 2026-10 is not stipulated here: nothing is carried forward.
+    expect(listed.regencies).toEqual([{ period: PERIOD, regency: '3371', province: '33' }]);
+    const stored = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: listed.regenciesKey }),
+    );
+    expect(JSON.parse((await stored.Body?.transformToString()) ?? '')).toEqual(listed.regencies);
   });
 
   it('releases each waiting proposal with its outcome and takes it out of the queue', async () => {

@@ -1,0 +1,128 @@
+/**
+ * The incremental snapshot: a regency that no applied change touched in the period has the same active
+ * persons as when the previous period was stipulated, so its export is not read from the master and
+ * written again (a full index read and four encodings per regency per month) but carried forward: each
+ * file of the previous period's part is copied inside S3 (CopyObject, no bytes through the Lambda) to
+ * this period's key. Same bytes, so the same SHA-256 and size, which the new part record repeats from the
+ * previous one, marked `carriedFrom` (the manifest lists it so).
+ *
+ * A carried file keeps what it says inside: its `periode` column and Parquet metadata name the period
+ * whose export wrote it (`writtenIn`). The part is exported from the master instead when the previous
+ * one cannot stand for it: no part record there, a part of another snapshot format (SNAPSHOT_FORMAT), a
+ * pseudonymised file of another k, a tier missing, or a file whose size is not what the record says.
+ * Each source file is pinned by the version read with HeadObject, so a copy is of the object checked.
+ */
+import { CopyObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { forEachConcurrently } from '../concurrency.ts';
+import { type ExportFile, type ExportPartRecord, KEYS } from '../contracts.ts';
+import { readPartRecord } from './part-records.ts';
+import { SNAPSHOT_FORMAT } from './regency-export.ts';
+
+const TIERS: readonly ExportFile['tier'][] = ['full', 'pseudonymised', 'csv', 'xlsx'];
+
+export interface CarryForwardInput {
+  period: string;
+  regency: string;
+  province: string;
+  /** The previous period, stipulated (ListRegencies checked its record). */
+  from: string;
+  /** The k of this period's pseudonymised tier: one release, one k. */
+  k: number;
+}
+
+export type CarryForwardResult = { carried: true; part: ExportPartRecord } | { carried: false; because: string };
+
+/** The key of a tier's file of a regency in a period (the keys a full export writes). */
+export function tierKey(tier: ExportFile['tier'], period: string, province: string, regency: string): string {
+  switch (tier) {
+    case 'full':
+      return KEYS.exportPart(period, province, regency);
+    case 'pseudonymised':
+      return KEYS.pseudonymisedPart(period, province, regency);
+    case 'csv':
+      return KEYS.regencyCsv(period, regency);
+    case 'xlsx':
+      return KEYS.regencyXlsx(period, regency);
+  }
+}
+
+/** Copies the previous period's files of the regency, or says why they cannot be carried. */
+export async function carryForward(
+  s3: S3Client,
+  bucket: string,
+  input: CarryForwardInput,
+): Promise<CarryForwardResult> {
+  const { period, regency, province, from } = input;
+  const previous = await readPartRecord(s3, bucket, from, regency);
+  if (!previous) return { carried: false, because: `tidak ada catatan ekspor ${regency} periode ${from}` };
+  const refusal = whyNotCarried(previous, input);
+  if (refusal) return { carried: false, because: refusal };
+
+  const sources = new Map<ExportFile['tier'], string>();
+  for (const file of previous.files) {
+    const head = await headObject(s3, bucket, file.key);
+    if (!head || head.bytes !== file.bytes)
+      return { carried: false, because: `berkas ${file.key} tidak ada atau ukurannya tidak sesuai catatan` };
+    sources.set(file.tier, head.versionId ? `?versionId=${encodeURIComponent(head.versionId)}` : '');
+  }
+  const files: ExportFile[] = previous.files.map((file) => ({
+    ...file,
+    key: tierKey(file.tier, period, province, regency),
+  }));
+  await forEachConcurrently(previous.files, TIERS.length, async (file, index) => {
+    const target = files[index] as ExportFile;
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: target.key,
+        CopySource: `${bucket}/${encodeURIComponent(file.key)}${sources.get(file.tier) ?? ''}`,
+        MetadataDirective: 'COPY',
+      }),
+    );
+  });
+  return {
+    carried: true,
+    part: {
+      period,
+      regency,
+      province,
+      records: previous.records,
+      files,
+      format: SNAPSHOT_FORMAT,
+      carriedFrom: from,
+      writtenIn: previous.writtenIn ?? previous.period,
+    },
+  };
+}
+
+function whyNotCarried(
+  previous: ExportPartRecord,
+  { regency, province, from, k }: CarryForwardInput,
+): string | undefined {
+  if (previous.format !== SNAPSHOT_FORMAT)
+    return `ekspor ${regency} periode ${from} berformat ${previous.format ?? 'lama'}, sekarang ${SNAPSHOT_FORMAT}`;
+  if (previous.province !== province)
+    return `ekspor ${regency} periode ${from} tercatat di provinsi ${previous.province}`;
+  const tiers = previous.files.map((file) => file.tier).sort();
+  if (tiers.join() !== [...TIERS].sort().join())
+    return `ekspor ${regency} periode ${from} memuat tier ${tiers.join(', ')}`;
+  const pseudonymised = previous.files.find((file) => file.tier === 'pseudonymised');
+  if (pseudonymised?.anonymity?.k !== k)
+    return `tier tersamar ${regency} periode ${from} ditulis dengan k=${pseudonymised?.anonymity?.k}, sekarang k=${k}`;
+  return undefined;
+}
+
+async function headObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ bytes: number; versionId: string | undefined } | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { bytes: head.ContentLength ?? -1, versionId: head.VersionId };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
