@@ -108,6 +108,13 @@ describe.runIf(hasChromium() || process.env.CI === 'true')('the web console in C
     await page.goto(url);
     await page.getByRole('heading', { name: 'Pilih pengguna lokal' }).waitFor();
     await checkPage(page, 'sign-in');
+    // English on the switch, kept for the next page; back to Bahasa Indonesia for the rest of the story.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Pick a local user' }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
+    await checkPage(page, 'sign-in-en');
+    await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+    await page.getByRole('heading', { name: 'Pilih pengguna lokal' }).waitFor();
     await page.getByRole('button', { name: /^operator-3371\b/ }).click();
 
     await page.getByRole('heading', { name: 'Unggah usulan' }).waitFor();
