@@ -5,6 +5,8 @@
  * (consoleBucketCorsRule), mapped to the SDK as local provisioning maps it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,6 +22,7 @@ import { toS3CorsRule } from '#local/provision.ts';
 import { startS3Server } from '#local/s3/server.ts';
 import { consoleBucketCorsRule } from '#shared/console-cors.ts';
 import { aws, awsJson, ensureAwsCli } from '../../support/awscli.ts';
+import { hasChromium, launchBrowser } from '../../support/browser.ts';
 import { type S3Harness, startS3 } from './harness.ts';
 
 const CONSOLE = 'http://127.0.0.1:4500';
@@ -273,5 +276,56 @@ describe('the AWS CLI', () => {
     await expect(aws(['s3api', 'get-bucket-cors', '--bucket', name, ...endpoint])).rejects.toThrow(
       /NoSuchCORSConfiguration/,
     );
+  });
+});
+
+/** A page served on its own loopback origin, as the approvals server serves the console. */
+async function servePage(): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>page</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe.skipIf(!hasChromium() && !process.env.CI)('in Chromium', () => {
+  it("lets the page of an allowed origin PUT with a presigned URL and read the ETag; another origin's page is refused", async () => {
+    const allowed = await servePage();
+    const other = await servePage();
+    const name = await harness.bucket();
+    await harness.s3.send(
+      new PutBucketCorsCommand({
+        Bucket: name,
+        CORSConfiguration: { CORSRules: [toS3CorsRule(consoleBucketCorsRule([allowed.origin]))] },
+      }),
+    );
+    const target = presigned('proposals/3371/2026-12/usulan.csv').replace(`/${bucket}/`, `/${name}/`);
+    const browser = await launchBrowser();
+    try {
+      const upload = (page: Awaited<ReturnType<typeof browser.newPage>>) =>
+        page.evaluate(async (url) => {
+          try {
+            const response = await fetch(url, {
+              method: 'PUT',
+              headers: { 'content-type': 'text/csv' },
+              body: 'nik\n',
+            });
+            return { status: response.status, etag: response.headers.get('etag') };
+          } catch (error) {
+            return { error: String(error) };
+          }
+        }, target);
+      const page = await browser.newPage();
+      await page.goto(allowed.origin);
+      expect(await upload(page)).toEqual({ status: 200, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+      const elsewhere = await browser.newPage();
+      await elsewhere.goto(other.origin);
+      expect(await upload(elsewhere)).toEqual({ error: expect.stringContaining('Failed to fetch') });
+    } finally {
+      await browser.close();
+      allowed.server.close();
+      other.server.close();
+    }
   });
 });
