@@ -478,10 +478,7 @@ export class DtksStack extends Stack {
     new CfnOutput(this, 'ApprovalsApiUrl', { value: this.approvalsApi.stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.approvalsApi.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.approvalsApi.userPoolClient.userPoolClientId });
-    new CfnOutput(this, 'ConsoleUrl', {
-      value: this.console.url,
-      description: 'The web console (sign-in: managed login)',
-    });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url });
     new CfnOutput(this, 'SignInDomain', { value: signInDomain });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
