@@ -69,12 +69,23 @@ export async function screenRegency(ports: ScreeningPorts, period: string, regen
     if (entry.kind === 'PINDAH_DOMISILI') movedLines.set(entry.nik, line);
   };
 
-  for await (const page of ports.persons(regency)) {
+  // The next page's Query runs while this page's registry is read and screened.
+  const pages = ports.persons(regency)[Symbol.asyncIterator]();
+  let next = pages.next();
+  next.catch(() => undefined);
+  for (;;) {
+    const { value: page, done } = await next;
+    if (done) break;
+    next = pages.next();
+    // Awaited on the next turn; a failure of this page first must not leave it unhandled.
+    next.catch(() => undefined);
     const registry = await ports.registry(page.map((person) => person.nik));
     const writes: (() => Promise<void>)[] = [];
     for (const master of page) {
       counts.screened++;
-      const person: ScreenedPerson = { ...master, regency };
+      // Only what the rules read: the master record carries some twenty fields more.
+      const { nik, noKk, nama, kodeDesa } = master;
+      const person: ScreenedPerson = { nik, noKk, nama, kodeDesa, regency };
       for (const finding of screenPerson(person, registry.get(person.nik))) {
         moved.add(person, finding);
         record(
