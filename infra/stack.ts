@@ -216,6 +216,27 @@ export class DtksStack extends Stack {
 
     // --- the quality control (pengendalian kualitas), before anything is applied ---
     const qualityControlRegencies = new DtksFunction(this, 'QualityControlRegencies', {
+    // The stipulation guard: reads the change set and the changed persons' records (BatchGetItem, as Apply),
+    // counts the touched regencies' active persons (a COUNT Query on byRegency), writes its report beside the
+    // change set and reads it back to open the task; the period's GUARD item (PutItem of the task with its
+    // token, GetItem, UpdateItem to close it), PERIOD# partitions only: never a proposal's items.
+    const guard = new DtksFunction(this, 'Guard', { name: 'stipulation-guard', timeout: Duration.minutes(15) })
+      .bindTable({
+        table: masterTable,
+        actions: ['dynamodb:BatchGetItem'],
+        queryIndexes: [TABLES.master.regencyIndex.name],
+      })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
+        prefix: KEYS.stipulationPrefix,
+      })
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        leadingKeys: ['PERIOD#*'],
+      });
+
       name: 'quality-control-regencies',
     }).bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] });
     // Reads the regency's active persons (byRegency), their registry items (BatchGetItem) and, for the families
@@ -279,11 +300,29 @@ export class DtksStack extends Stack {
       .bindTable({
         table: proposalsTable,
         actions: [...PROPOSAL_STEPS, 'dynamodb:Query'],
-        queryIndexes: [TABLES.proposals.taskIndex.name],
+        // The console's lists: a regency's proposals, a period's (a province's, the ministry's, the board).
+        queryIndexes: [
+          TABLES.proposals.taskIndex.name,
+          TABLES.proposals.regencyIndex.name,
+          TABLES.proposals.periodIndex.name,
+        ],
       })
       // An approval's exclusions are checked against the proposal's accepted rows: those objects only, never
       // the staged file with the returned rows.
-      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.acceptedRows('*') });
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.acceptedRows('*') })
+      // The console: the checked rows beside each report (a missing index is 404, not 403: ListBucket), and the
+      // presigned links of the reports, which the browser's GET uses with these credentials.
+      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.reportsPrefix })
+      // A region operator's presigned upload (PutObject, and CreateMultipartUpload, UploadPart and
+      // CompleteMultipartUpload, which S3 authorises as PutObject) of the regency's own key, which the
+      // handler builds from the caller's claims; no other upload prefix, no read of uploads.
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.uploadPrefixOf('MUSDES') })
+      // The stipulated periods (their export folders, the manifests) and presigned links of their files by
+      // tier; the handler decides which tier a caller may have.
+      .bindBucket({ bucket: exportsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.exportsPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:GetObject'], prefix: KEYS.pseudonymisedPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:GetObject'], prefix: KEYS.regencyCsvPrefix });
+    approvalsHandler.addEnvironment(ENV.approvalTimeoutSeconds, String(approvalTimeout.toSeconds()));
     const loadPopulation = new DtksFunction(this, 'LoadPopulation', {
       name: 'load-population',
       timeout: Duration.minutes(15),
@@ -361,6 +400,7 @@ export class DtksStack extends Stack {
       'stipulation-record-period': recordPeriod,
       'approvals-api': approvalsHandler,
       'load-population': loadPopulation,
+      'stipulation-guard': guard,
       'load-population-delta': loadPopulationDelta,
       'record-stopped': recordStopped,
       'registrations-api': registrationsHandler,
@@ -385,6 +425,7 @@ export class DtksStack extends Stack {
         qualityControlSummarise,
         apply,
         listRegencies,
+        guard,
         exportRegency,
         finaliseExport,
         release,
@@ -395,6 +436,10 @@ export class DtksStack extends Stack {
     release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);
 
     this.intake = new Intake(this, 'Intake', {
+    // The ministry's sign-off answers a held run's AwaitMinistrySignOff task (POST /periods/{period}/guard).
+    approvalsHandler.allowSendTaskSuccess(this.stipulationWorkflow.stateMachine);
+    // The ministry starts (or re-runs) a period's stipulation from the console (POST /stipulations).
+    approvalsHandler.allowStartExecution(this.stipulationWorkflow.stateMachine, ENV.stipulationStateMachineArn);
       proposalsBucket,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
       loadPopulationFunction: loadPopulation,

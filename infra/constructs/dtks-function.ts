@@ -299,6 +299,21 @@ export class DtksFunction extends NodejsFunction {
     return this;
   }
 
+  /**
+   * Lets the handler start executions of the state machine and list them (to refuse a second run while one
+   * is in progress), and sets `variable` to its ARN: no DescribeExecution, StopExecution or history.
+   */
+  allowStartExecution(stateMachine: sfn.IStateMachine, variable: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions', 'states:StartExecution'],
+        resources: [stateMachine.stateMachineArn],
+      }),
+    );
+    this.addEnvironment(variable, stateMachine.stateMachineArn);
+    return this;
+  }
+
   /** The key's actions, usable only in requests that `service` makes on the handler's behalf (kms:ViaService). */
   private grantKeyThrough(key: kms.IKey, service: 'dynamodb' | 's3' | 'secretsmanager', actions: string[]): void {
     this.addToRolePolicy(

@@ -176,6 +176,18 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   },
   'stipulation-record-period': {
     // Written once (a conditional PutItem), the standing record read back on a conflict.
+  // The guard: the change set and its report under stipulation/ (the report read back, maybe missing), the
+  // changed persons' records and the regencies' active counts; the period's GUARD item (PERIOD# partitions,
+  // asserted below). No Scan, no write to the master.
+  'stipulation-guard': {
+    'table:master': ddb('BatchGetItem'),
+    'table:master/index/byRegency': ddb('Query'),
+    'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
+    'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
+    'list:proposals:stipulation/*': s3('ListBucket'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
     'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
   },
@@ -214,11 +226,27 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'table:proposals/index/byTaskScope': ddb('Query'),
     'key:dynamodb': kms('Decrypt'),
     // An approval's exclusions are checked against the accepted rows: those objects only.
+    // The console's lists and board: a regency's proposals, a period's.
+    'table:proposals/index/byRegency': ddb('Query'),
+    'table:proposals/index/byPeriod': ddb('Query'),
     'objects:proposals:staging/*/accepted.ndjson*': s3('GetObject'),
-    'key:s3': kms('Decrypt'),
+    // The console: the checked rows beside each report and presigned links of the reports.
+    'objects:proposals:reports/*': s3('GetObject'),
+    'list:proposals:reports/*': s3('ListBucket'),
+    // Presigned uploads of a region operator's own proposals/<regency>/ key (multipart is PutObject to S3).
+    'objects:proposals:proposals/*': s3('PutObject'),
+    // The stipulated periods, their manifests and presigned links of their files, by tier.
+    'objects:exports:exports/*': s3('GetObject'),
+    'list:exports:exports/*': s3('ListBucket'),
+    'objects:exports:pseudonymised/*': s3('GetObject'),
+    'objects:exports:regency-csv/*': s3('GetObject'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
     'state-machine:proposal': ['states:SendTaskSuccess'],
   },
   'load-population': {
+    // The ministry's sign-off of a run the stipulation guard holds (POST /periods/{period}/guard); starting a
+    // period's run from the console, refused while one is listed as running (POST /stipulations).
+    'state-machine:stipulation': ['states:ListExecutions', 'states:SendTaskSuccess', 'states:StartExecution'],
     'table:population': ddb('BatchWriteItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:reference/population/*': s3('GetObject'),
@@ -298,6 +326,8 @@ function grantsOf(name: FunctionName): Record<string, string[]> {
         add('state-machine:proposal', actions);
       } else add(`unexpected:${resource}`, actions);
     }
+      } else if (id === synth.logicalId(synth.stack.stipulationWorkflow.stateMachine) && rest === '') {
+        add('state-machine:stipulation', actions);
   }
   return Object.fromEntries([...grants].map(([resource, actions]) => [resource, [...actions].sort()]).sort());
 }
@@ -386,11 +416,16 @@ describe('least privilege per function', () => {
     ]);
   });
 
-  it('answers task tokens with SendTaskSuccess only, from stipulation-release and the approvals API', () => {
+  it('answers task tokens with SendTaskSuccess only, from stipulation-release and the approvals API, which alone starts a run', () => {
     const responses = everyGrant().filter(({ action }) => action.startsWith('states:'));
-    expect(responses.map(({ name, action }) => `${name} ${action}`).sort()).toEqual([
-      'approvals-api states:SendTaskSuccess',
-      'stipulation-release states:SendTaskSuccess',
+    expect(responses.map(({ name, resource, action }) => `${name} ${resource} ${action}`).sort()).toEqual([
+      'approvals-api state-machine:proposal states:SendTaskSuccess',
+      // The ministry starts a period's run from the console, refused while one is running (ListExecutions).
+      'approvals-api state-machine:stipulation states:ListExecutions',
+      // The ministry's sign-off of a run the stipulation guard holds.
+      'approvals-api state-machine:stipulation states:SendTaskSuccess',
+      'approvals-api state-machine:stipulation states:StartExecution',
+      'stipulation-release state-machine:proposal states:SendTaskSuccess',
     ]);
   });
 
@@ -432,6 +467,10 @@ describe('least privilege per function', () => {
     ]);
   });
 
+    // The stipulation guard's task and its token live on the period: it can read or write no proposal's items.
+    expect(onProposals('stipulation-guard').map((statement) => statement.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
+    ]);
   it('attaches no AWS managed policy to any function role', () => {
     for (const fn of Object.values(synth.stack.functions)) {
       const role = synth.template.findResources('AWS::IAM::Role')[synth.logicalId(fn.executionRole)];
