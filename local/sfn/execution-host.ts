@@ -116,7 +116,10 @@ export class ExecutionHost {
 
   /**
    * A new RUNNING execution (ExecutionStarted recorded), saved and announced; the caller launches it.
-   * Name and input are checked by the caller.
+   * Name and input are checked by the caller. A Map Run's child is launched without waiting for its first
+   * save: its first side effect waits for a later one (saves of an execution are written in order and
+   * coalesced, so one write covers both), and a child lost before it was saved is started again on resume
+   * under the same name.
    */
   async createExecution(
     machine: Machine,
@@ -146,8 +149,10 @@ export class ExecutionHost {
       inputDetails: { truncated: false },
       roleArn: this.roleArn,
     });
-    await this.store.save(record);
-    this.statusChanged(record);
+    const saved = this.store.save(record).then(() => this.statusChanged(record));
+    if (parent) {
+      saved.catch((error: unknown) => this.log(`Could not save ${record.executionArn}: ${String(error)}`));
+    } else await saved;
     return live;
   }
 

@@ -129,6 +129,8 @@ type StoredExecution = Omit<ExecutionRecord, 'history'> & { historyLength: numbe
 export class ExecutionStore {
   private readonly directory: string;
   private readonly slots = new Map<string, { chain: Promise<void>; queued: Promise<void> | undefined }>();
+  /** Machine folders known to exist. */
+  private readonly folders = new Set<string>();
   /** History events already appended to each execution's NDJSON file. */
   private readonly appended = new Map<string, number>();
   private closed = false;
@@ -226,7 +228,11 @@ export class ExecutionStore {
 
   private async write(record: ExecutionRecord): Promise<void> {
     const folder = join(this.directory, encodeURIComponent(record.stateMachineName));
-    await mkdir(folder, { recursive: true });
+    // Once per machine folder, not per write: a write is a handful of file operations, each a thread-pool trip.
+    if (!this.folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    }
     const base = join(folder, encodeURIComponent(record.name));
     // History first: the state file written next never names events that are not on disk.
     const historyLength = record.history.length;
