@@ -201,6 +201,8 @@ export class DtksStack extends Stack {
         prefix: KEYS.exportPartRecords('*'),
       })
       .bindBucket({ bucket: exportsBucket, actions: ['s3:PutObject'], prefix: KEYS.exportsPrefix })
+      // The previous period's manifest, whose SHA-256 the new one names (the hash chain): those objects only.
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:GetObject'], prefix: KEYS.manifest('*') })
       // The period record: the manifest of a stipulated period is never rewritten.
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
     // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
@@ -214,8 +216,6 @@ export class DtksStack extends Stack {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     });
 
-    // --- the quality control (pengendalian kualitas), before anything is applied ---
-    const qualityControlRegencies = new DtksFunction(this, 'QualityControlRegencies', {
     // The stipulation guard: reads the change set and the changed persons' records (BatchGetItem, as Apply),
     // counts the touched regencies' active persons (a COUNT Query on byRegency), writes its report beside the
     // change set and reads it back to open the task; the period's GUARD item (PutItem of the task with its
@@ -237,6 +237,8 @@ export class DtksStack extends Stack {
         leadingKeys: ['PERIOD#*'],
       });
 
+    // --- the quality control (pengendalian kualitas), before anything is applied ---
+    const qualityControlRegencies = new DtksFunction(this, 'QualityControlRegencies', {
       name: 'quality-control-regencies',
     }).bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] });
     // Reads the regency's active persons (byRegency), their registry items (BatchGetItem) and, for the families
@@ -398,9 +400,9 @@ export class DtksStack extends Stack {
       'stipulation-finalise-export': finaliseExport,
       'stipulation-release': release,
       'stipulation-record-period': recordPeriod,
+      'stipulation-guard': guard,
       'approvals-api': approvalsHandler,
       'load-population': loadPopulation,
-      'stipulation-guard': guard,
       'load-population-delta': loadPopulationDelta,
       'record-stopped': recordStopped,
       'registrations-api': registrationsHandler,
@@ -423,9 +425,9 @@ export class DtksStack extends Stack {
         qualityControlRegencies,
         qualityControlScreen,
         qualityControlSummarise,
+        guard,
         apply,
         listRegencies,
-        guard,
         exportRegency,
         finaliseExport,
         release,
@@ -434,12 +436,12 @@ export class DtksStack extends Stack {
     });
     // The monthly run releases each waiting proposal's AwaitStipulation task (SendTaskSuccess, nothing else).
     release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);
-
-    this.intake = new Intake(this, 'Intake', {
     // The ministry's sign-off answers a held run's AwaitMinistrySignOff task (POST /periods/{period}/guard).
     approvalsHandler.allowSendTaskSuccess(this.stipulationWorkflow.stateMachine);
     // The ministry starts (or re-runs) a period's stipulation from the console (POST /stipulations).
     approvalsHandler.allowStartExecution(this.stipulationWorkflow.stateMachine, ENV.stipulationStateMachineArn);
+
+    this.intake = new Intake(this, 'Intake', {
       proposalsBucket,
       proposalWorkflow: this.proposalWorkflow.stateMachine,
       loadPopulationFunction: loadPopulation,

@@ -164,6 +164,8 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:exports:exports/period=*/_parts/*': s3('GetObject'),
     'list:exports:exports/period=*/_parts/*': s3('ListBucket'),
     'objects:exports:exports/*': s3('PutObject'),
+    // The previous period's manifest, whose SHA-256 the new one names (the hash chain).
+    'objects:exports:exports/period=*/manifest.json*': s3('GetObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
     // The period record: a stipulated period's manifest is never rewritten.
     'table:proposals': ddb('GetItem'),
@@ -174,8 +176,6 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'key:dynamodb': kms('Decrypt'),
     'state-machine:proposal': ['states:SendTaskSuccess'],
   },
-  'stipulation-record-period': {
-    // Written once (a conditional PutItem), the standing record read back on a conflict.
   // The guard: the change set and its report under stipulation/ (the report read back, maybe missing), the
   // changed persons' records and the regencies' active counts; the period's GUARD item (PERIOD# partitions,
   // asserted below). No Scan, no write to the master.
@@ -188,6 +188,8 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'list:proposals:stipulation/*': s3('ListBucket'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
+  'stipulation-record-period': {
+    // Written once (a conditional PutItem), the standing record read back on a conflict.
     'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
   },
@@ -224,11 +226,11 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   'approvals-api': {
     'table:proposals': ddb('GetItem', 'PutItem', 'Query', 'UpdateItem'),
     'table:proposals/index/byTaskScope': ddb('Query'),
-    'key:dynamodb': kms('Decrypt'),
-    // An approval's exclusions are checked against the accepted rows: those objects only.
     // The console's lists and board: a regency's proposals, a period's.
     'table:proposals/index/byRegency': ddb('Query'),
     'table:proposals/index/byPeriod': ddb('Query'),
+    'key:dynamodb': kms('Decrypt'),
+    // An approval's exclusions are checked against the accepted rows: those objects only.
     'objects:proposals:staging/*/accepted.ndjson*': s3('GetObject'),
     // The console: the checked rows beside each report and presigned links of the reports.
     'objects:proposals:reports/*': s3('GetObject'),
@@ -242,11 +244,11 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:exports:regency-csv/*': s3('GetObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
     'state-machine:proposal': ['states:SendTaskSuccess'],
-  },
-  'load-population': {
     // The ministry's sign-off of a run the stipulation guard holds (POST /periods/{period}/guard); starting a
     // period's run from the console, refused while one is listed as running (POST /stipulations).
     'state-machine:stipulation': ['states:ListExecutions', 'states:SendTaskSuccess', 'states:StartExecution'],
+  },
+  'load-population': {
     'table:population': ddb('BatchWriteItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:reference/population/*': s3('GetObject'),
@@ -324,10 +326,10 @@ function grantsOf(name: FunctionName): Record<string, string[]> {
       else if (id === synth.logicalId(synth.stack.pseudonymKey) && rest === '') add('secret:pseudonym-key', actions);
       else if (id === synth.logicalId(synth.stack.proposalWorkflow.stateMachine) && rest === '') {
         add('state-machine:proposal', actions);
-      } else add(`unexpected:${resource}`, actions);
-    }
       } else if (id === synth.logicalId(synth.stack.stipulationWorkflow.stateMachine) && rest === '') {
         add('state-machine:stipulation', actions);
+      } else add(`unexpected:${resource}`, actions);
+    }
   }
   return Object.fromEntries([...grants].map(([resource, actions]) => [resource, [...actions].sort()]).sort());
 }
@@ -465,12 +467,12 @@ describe('least privilege per function', () => {
     expect(onProposals('quality-control-summarise').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
     ]);
-  });
-
     // The stipulation guard's task and its token live on the period: it can read or write no proposal's items.
     expect(onProposals('stipulation-guard').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
     ]);
+  });
+
   it('attaches no AWS managed policy to any function role', () => {
     for (const fn of Object.values(synth.stack.functions)) {
       const role = synth.template.findResources('AWS::IAM::Role')[synth.logicalId(fn.executionRole)];
