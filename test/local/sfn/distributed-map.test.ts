@@ -266,6 +266,65 @@ describe('distributed Map: items and child executions', () => {
   });
 });
 
+describe('distributed Map: empty and retried', () => {
+  it('succeeds with no items: an empty result, or a manifest naming no file', async () => {
+    await put('items/empty.jsonl', '');
+    const harness = await start({
+      Inline: distributedMap(squareEach, { Items: '{% [] %}' }),
+      Written: distributedMap(squareEach, {
+        ItemReader: {
+          Resource: 'arn:aws:states:::s3:getObject',
+          ReaderConfig: { InputType: 'JSONL' },
+          Arguments: { Bucket: BUCKET, Key: 'items/empty.jsonl' },
+        },
+        ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Arguments: { Bucket: BUCKET, Prefix: 'empty' } },
+      }),
+    });
+    expect(output(await harness.run('Inline'))).toEqual([]);
+    const written = output(await harness.run('Written')) as { ResultWriterDetails: { Key: string } };
+    expect(JSON.parse(await get(written.ResultWriterDetails.Key))).toMatchObject({
+      ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [] },
+    });
+  });
+
+  it('starts a new Map Run when the Map state is retried, and the retry runs every item again', async () => {
+    let failFirst = true;
+    const invoker = new ScriptedInvoker({
+      square: (payload) => {
+        const { value } = payload as { value: number };
+        if (value === 2 && failFirst) {
+          failFirst = false;
+          throw namedError('Flaky', 'first attempt');
+        }
+        return value * value;
+      },
+    });
+    const harness = await start(
+      {
+        Test: distributedMap(
+          {
+            StartAt: 'Square',
+            States: { Square: invokeTask('square', { Output: '{% $states.result.Payload %}', End: true }) },
+          },
+          {
+            Items: '{% [{"value": 1}, {"value": 2}] %}',
+            Retry: [{ ErrorEquals: ['States.ExceedToleratedFailureThreshold'], IntervalSeconds: 0, MaxAttempts: 1 }],
+          },
+        ),
+      },
+      { invoker },
+    );
+    const result = await harness.run('Test');
+    expect(output(result)).toEqual([1, 4]);
+    const runs = harness.runtime.listMapRuns({ executionArn: result.executionArn }).mapRuns;
+    expect(runs).toHaveLength(2);
+    expect(runs.map((run) => harness.runtime.describeMapRun({ mapRunArn: run.mapRunArn }).status).sort()).toEqual([
+      'FAILED',
+      'SUCCEEDED',
+    ]);
+  });
+});
+
 describe('distributed Map: the Map Run through the Step Functions API (@aws-sdk/client-sfn)', () => {
   it('answers DescribeMapRun, ListMapRuns and ListExecutions by mapRunArn in the SDK shapes', async () => {
     const harness = await start(
