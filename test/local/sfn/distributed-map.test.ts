@@ -767,7 +767,7 @@ describe('distributed Map: the subset, refused by name', () => {
         ToleratedFailureCount: 0,
         ResultWriter: {
           Resource: 'arn:aws:states:::s3:putObject',
-          Arguments: { Bucket: BUCKET, Prefix: 'results' },
+          Arguments: { Bucket: '{% $states.input.bucket %}', Prefix: "{% 'results/' & $factor %}" },
           WriterConfig: { OutputType: 'JSON', Transformation: 'COMPACT' },
         },
       }),
