@@ -3,7 +3,8 @@
  * straight to S3, under presigned links for the one key the intake expects of their regency
  * (KEYS.upload, proposals/<own regency>/<period>/<file>.csv): the operator names the period and the
  * file, never the regency. Up to SINGLE_UPLOAD_MAX_BYTES one PUT; above, a multipart upload whose parts
- * the browser PUTs and whose completion it asks for here (the key checked again: the operator's own).
+ * the browser PUTs (asking again with the uploadId for fresh links of the parts still to send, as each link
+ * lives five minutes) and whose completion it asks for here (the key checked again: the operator's own).
  */
 import {
   CompleteMultipartUploadCommand,
@@ -28,10 +29,11 @@ import { config, s3 } from './stores.ts';
 
 export async function createUpload(principal: Principal, event: Event): Promise<Response> {
   assertUploader(principal);
-  const { period, fileName, size } = parseBody(UPLOAD_REQUEST, event);
+  const { period, fileName, size, uploadId, partNumbers } = parseBody(UPLOAD_REQUEST, event);
   const key = KEYS.upload('MUSDES', principal.area, period, fileName);
   const bucket = config.proposalsBucket;
   if (size <= SINGLE_UPLOAD_MAX_BYTES) {
+    if (uploadId) throw new ValidationError('Berkas sekecil ini diunggah sekaligus, tanpa uploadId', ['uploadId']);
     const { url, expiresAt } = await presignedUrl(new PutObjectCommand({ Bucket: bucket, Key: key }));
     logger.info('Upload link issued', { regency: principal.area, period, bytes: size });
     return respond(200, {
@@ -43,28 +45,41 @@ export async function createUpload(principal: Principal, event: Event): Promise<
       headers: { 'content-type': 'text/csv' },
     });
   }
-  const { UploadId: uploadId } = await s3.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv' }),
-  );
-  if (!uploadId) throw new Error('CreateMultipartUpload answered no UploadId');
   const count = Math.ceil(size / UPLOAD_PART_BYTES);
+  const wanted = partNumbers ?? Array.from({ length: count }, (_, i) => i + 1);
+  const beyond = wanted.filter((partNumber) => partNumber > count);
+  if (beyond.length) {
+    throw new ValidationError(`Berkas ${fileName} hanya terdiri atas ${count} bagian`, [
+      `partNumbers: ${beyond.slice(0, 5).join(', ')} melebihi ${count}`,
+    ]);
+  }
+  // A new upload, or fresh links for the parts of one this operator started (the key is theirs: it is built
+  // from their claims, so another regency's upload id names no upload under it).
+  const id = uploadId ?? (await startMultipart(key));
   const parts = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const partNumber = i + 1;
-      const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber });
+    wanted.map(async (partNumber) => {
+      const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: partNumber });
       return { partNumber, ...(await presignedUrl(command)) };
     }),
   );
-  logger.info('Multipart upload links issued', { regency: principal.area, period, bytes: size, parts: count });
+  logger.info('Multipart upload links issued', { regency: principal.area, period, bytes: size, parts: parts.length });
   return respond(200, {
     code: 'UPLOAD_READY',
     message: `Unggah ${fileName} dalam ${count} bagian, lalu selesaikan unggahan`,
     key,
-    uploadId,
+    uploadId: id,
     partSize: UPLOAD_PART_BYTES,
     parts: parts.map(({ partNumber, url }) => ({ partNumber, url })),
     expiresAt: parts[0]?.expiresAt,
   });
+}
+
+async function startMultipart(key: string): Promise<string> {
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: config.proposalsBucket, Key: key, ContentType: 'text/csv' }),
+  );
+  if (!UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
+  return UploadId;
 }
 
 export async function completeUpload(principal: Principal, event: Event): Promise<Response> {

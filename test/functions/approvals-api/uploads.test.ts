@@ -68,9 +68,15 @@ describe('presigned uploads', () => {
     expect(status).toBe(200);
     expect(body.partSize).toBe(UPLOAD_PART_BYTES);
     expect(body.parts.map(({ partNumber }) => partNumber)).toEqual([1, 2, 3, 4, 5]);
+    // The last part's link asked for again, as a browser does once the first links have expired.
+    const again = await callApi<MultipartUpload>(api, 'POST /uploads', PRINCIPALS.operator, {
+      body: { period: '2026-11', fileName: 'usulan-besar.csv', size, uploadId: body.uploadId, partNumbers: [5] },
+    });
+    expect([again.body.uploadId, again.body.parts.map(({ partNumber }) => partNumber)]).toEqual([body.uploadId, [5]]);
+    const links = [...body.parts.slice(0, 4), ...again.body.parts];
     const full = Buffer.alloc(UPLOAD_PART_BYTES, 'a');
     const etags: { partNumber: number; etag: string }[] = [];
-    for (const { partNumber, url } of body.parts) {
+    for (const { partNumber, url } of links) {
       const part = partNumber < body.parts.length ? full : Buffer.from('b');
       const put = await fetch(url, { method: 'PUT', body: part });
       expect(put.status).toBe(200);
@@ -86,12 +92,15 @@ describe('presigned uploads', () => {
     expect(head.ContentLength).toBe(size);
   });
 
-  it('refuses a file name that is not one .csv path segment, and a file over the limit, with 400', async () => {
+  it('refuses a file name that is not one .csv path segment, a file over the limit and parts it has not, with 400', async () => {
     for (const request of [
       { period: '2026-11', fileName: '../3372/usulan.csv', size: 10 },
       { period: '2026-11', fileName: 'usulan.xlsx', size: 10 },
       { period: '2026-11', fileName: 'usulan.csv', size: 6 * 1024 ** 3 },
       { period: '11-2026', fileName: 'usulan.csv', size: 10 },
+      // Fresh links only for parts the file has (65 MiB: five).
+      { period: '2026-11', fileName: 'usulan.csv', size: SINGLE_UPLOAD_MAX_BYTES + 1, uploadId: 'u', partNumbers: [6] },
+      { period: '2026-11', fileName: 'usulan.csv', size: 10, uploadId: 'u' },
     ]) {
       const { status, body } = await callApi(api, 'POST /uploads', PRINCIPALS.operator, { body: request });
       expect([status, body.code]).toEqual([400, 'INVALID_REQUEST']);

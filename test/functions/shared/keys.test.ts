@@ -16,6 +16,8 @@ describe('the S3 keys (KEYS)', () => {
       KEYS.returnReportXlsx(REGENCY, PROPOSAL),
       KEYS.returnReportSummary(REGENCY, PROPOSAL),
       KEYS.stipulationReturn(REGENCY, PROPOSAL, PERIOD),
+      KEYS.reviewRows(REGENCY, PROPOSAL),
+      KEYS.reviewIndex(REGENCY, PROPOSAL),
     ]) {
       expect(key.startsWith(`${KEYS.reportsPrefix}${REGENCY}/${PROPOSAL}/`)).toBe(true);
     }
