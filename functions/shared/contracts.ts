@@ -946,8 +946,18 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
 /** Above this a browser upload is multipart, in parts of UPLOAD_PART_BYTES (the last one smaller). */
 export const SINGLE_UPLOAD_MAX_BYTES = 64 * 1024 ** 2;
 export const UPLOAD_PART_BYTES = 16 * 1024 ** 2;
+/**
+ * POST /uploads. With `uploadId` (of a multipart upload this request started), fresh links for the parts
+ * `partNumbers` (all when absent): a link lives PRESIGN_SECONDS, a large file on a slow line takes longer.
+ */
 export const UPLOAD_REQUEST = z
-  .object({ period: PERIOD, fileName: UPLOAD_FILE_NAME, size: z.number().int().min(1).max(MAX_UPLOAD_BYTES) })
+  .object({
+    period: PERIOD,
+    fileName: UPLOAD_FILE_NAME,
+    size: z.number().int().min(1).max(MAX_UPLOAD_BYTES),
+    uploadId: z.string().min(1).max(1024).optional(),
+    partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(10_000).optional(),
+  })
   .describe('Permintaan unggah');
 export const UPLOAD_COMPLETE_REQUEST = z
   .object({
