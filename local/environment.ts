@@ -151,6 +151,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     };
     // The handlers' cold start reads these: set before any handler module is imported.
     Object.assign(process.env, localEnvironmentVariables(endpoints));
+    // The approvals API starts this machine for the ministry and tells approvers when each task expires.
+    process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
+    process.env[ENV.approvalTimeoutSeconds] = substitutions.ApprovalTimeoutSeconds;
     // Outside Lambda the Tracer is off, but the X-Ray SDK it loads would still track every promise of the
     // handlers through an async hook (its automatic mode, cls-hooked): about a tenth of their CPU here.
     process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
@@ -158,9 +161,6 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const users = localUsers(options.regencies ?? DEFAULT_LOCAL_REGENCIES);
     const approvals: ApprovalsServer = await startApprovalsServer({
       functions,
-    // The approvals API starts this machine for the ministry and tells approvers when each task expires.
-    process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
-    process.env[ENV.approvalTimeoutSeconds] = substitutions.ApprovalTimeoutSeconds;
       users,
       port: chosen.api,
       console: { s3Endpoint: emulators.s3Endpoint },
