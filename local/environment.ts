@@ -80,6 +80,8 @@ export interface LocalEnvironmentOptions {
 /** What `dtks local up` publishes in <dataDir>/local.json so that other dtks commands can find it. */
 export interface LocalEnvironmentDescription {
   pid: number;
+  /** The emulators' own process (DynamoDB and S3), which `pid` starts and stops. */
+  emulatorsPid: number;
   region: string;
   ports: LocalPorts;
   endpoints: Required<LocalEndpoints> & { approvalsUrl: string };
@@ -236,6 +238,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     writePorts(dataDir, ports);
     const description: LocalEnvironmentDescription = {
       pid: process.pid,
+      emulatorsPid: emulators.pid,
       region: LOCAL_REGION,
       ports,
       endpoints: { ...endpoints, approvalsUrl: approvals.url },

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorExit, type EmulatorProcess, startEmulatorProcess } from '#local/emulator-host.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import type { ObjectCreated } from '#local/s3/server.ts';
+import { isAlive } from '../support/processes.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -31,15 +32,6 @@ const clients = (emulators: EmulatorProcess) => ({
   s3: new S3Client({ ...LOCAL_AWS, endpoint: emulators.s3Endpoint, forcePathStyle: true, maxAttempts: 1 }),
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const exitOf = (emulators: EmulatorProcess) =>
   new Promise<EmulatorExit>((resolve) => emulators.onExit((exit) => resolve(exit)));
 
@@ -47,7 +39,7 @@ describe('the emulators in their own process', () => {
   it('serve DynamoDB and S3 from a child, keep the data dir across a restart on the same ports, and end with stop()', async () => {
     let emulators = await startEmulatorProcess({ dataDir });
     expect(emulators.pid).not.toBe(process.pid);
-    expect(alive(emulators.pid)).toBe(true);
+    expect(isAlive(emulators.pid)).toBe(true);
     let { dynamo, s3 } = clients(emulators);
     await dynamo.send(
       new CreateTableCommand({
@@ -65,7 +57,7 @@ describe('the emulators in their own process', () => {
     s3.destroy();
     const first = emulators.pid;
     await emulators.stop();
-    expect(alive(first)).toBe(false);
+    expect(isAlive(first)).toBe(false);
 
     emulators = await startEmulatorProcess({ dataDir, dynamoPort: Number(ports.dynamo), s3Port: Number(ports.s3) });
     ({ dynamo, s3 } = clients(emulators));
@@ -112,13 +104,13 @@ describe('the emulators in their own process', () => {
     try {
       process.kill(emulators.pid, 'SIGINT');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(alive(emulators.pid)).toBe(true);
+      expect(isAlive(emulators.pid)).toBe(true);
       await s3.send(new CreateBucketCommand({ Bucket: 'still-there' }));
     } finally {
       s3.destroy();
       await emulators.stop();
     }
-    expect(alive(emulators.pid)).toBe(false);
+    expect(isAlive(emulators.pid)).toBe(false);
   });
 
   it('reports a crash of the child (log and onExit) instead of hanging: flush() and stop() still resolve', async () => {

@@ -11,6 +11,7 @@ import { banner } from '#cli/commands/local.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import { startLocalEnvironment } from '#local/environment.ts';
 import { PortTakenError } from '#local/ports.ts';
+import { isAlive } from '../support/processes.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -119,6 +120,27 @@ describe('the local environment across restarts of one data dir', () => {
       dynamo.destroy();
     } finally {
       await environment.stop();
+    }
+  });
+
+  it('runs DynamoDB and S3 in a process of its own, which stop() ends, and reports its crash instead of waiting', async () => {
+    const environment = await start();
+    const { emulatorsPid } = environment;
+    expect(emulatorsPid).not.toBe(process.pid);
+    expect(isAlive(emulatorsPid)).toBe(true);
+    await environment.stop();
+    expect(isAlive(emulatorsPid)).toBe(false);
+
+    const messages: string[] = [];
+    const crashed = await start((message) => messages.push(message));
+    try {
+      const exited = new Promise((resolve) => crashed.emulators.onExit(resolve));
+      process.kill(crashed.emulatorsPid, 'SIGKILL');
+      await exited;
+      expect(messages.join('\n')).toContain(`the emulators' process (pid ${crashed.emulatorsPid}) ended unexpectedly`);
+      await crashed.settled();
+    } finally {
+      await crashed.stop();
     }
   });
 
