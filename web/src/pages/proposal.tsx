@@ -25,6 +25,10 @@ export function ProposalPage({ proposalId }: { proposalId: string }) {
   const { words, lang, me } = useApp();
   const answer = useLoad(() => get<ProposalAnswer>(`/proposals/${encodeURIComponent(proposalId)}`), [proposalId]);
   const [picked, setPicked] = useState<Map<string, Picked>>(new Map());
+  // While the decision waits for its confirmation, the picked rows stay as they are shown there.
+  const [confirming, setConfirming] = useState(false);
+  // The API's answer to the decision, kept here: the panel goes once the proposal moves on.
+  const [decided, setDecided] = useState<string | undefined>();
   if (answer.error) {
     return (
       <Page title={words.proposals}>
@@ -77,15 +81,26 @@ export function ProposalPage({ proposalId }: { proposalId: string }) {
         proposalId={proposalId}
         codes={codes.map((c) => c.code)}
         picking={deciding}
+        locked={confirming}
         picked={picked}
         onToggle={toggle}
       />
-      {deciding ? (
+      {decided ? (
+        <div class="card">
+          <h2>{words.decision}</h2>
+          <p class="notice" role="status">
+            {decided}
+          </p>
+        </div>
+      ) : null}
+      {deciding && !decided ? (
         <DecisionPanel
           proposalId={proposalId}
           picked={picked}
           onPickedChange={setPicked}
-          onDecided={() => {
+          onConfirming={setConfirming}
+          onDecided={(message) => {
+            setDecided(message);
             setPicked(new Map());
             answer.reload();
           }}
@@ -167,6 +182,7 @@ function RowsTable(props: {
   proposalId: string;
   codes: string[];
   picking: boolean;
+  locked: boolean;
   picked: Map<string, Picked>;
   onToggle: (exclusion: Picked) => void;
 }) {
@@ -277,11 +293,13 @@ function RowsTable(props: {
 function Row({
   row,
   picking,
+  locked,
   picked,
   onToggle,
 }: {
   row: RowView;
   picking: boolean;
+  locked: boolean;
   picked: Map<string, Picked>;
   onToggle: (exclusion: Picked) => void;
 }) {
@@ -318,6 +336,7 @@ function Row({
                 <input
                   type="checkbox"
                   checked={person}
+                  disabled={locked}
                   onChange={() => onToggle({ kind: 'NIK', id: row.nik, reason: '', label: `${row.name} (${row.nik})` })}
                 />{' '}
                 {words.excludePerson}
@@ -326,6 +345,7 @@ function Row({
                 <input
                   type="checkbox"
                   checked={family}
+                  disabled={locked}
                   onChange={() =>
                     onToggle({ kind: 'KK', id: row.noKk, reason: '', label: `No. KK ${row.noKk} (${row.name})` })
                   }
@@ -344,7 +364,8 @@ function DecisionPanel(props: {
   proposalId: string;
   picked: Map<string, Picked>;
   onPickedChange: (picked: Map<string, Picked>) => void;
-  onDecided: () => void;
+  onConfirming: (confirming: boolean) => void;
+  onDecided: (message: string) => void;
 }) {
   const { words } = useApp();
   const [choice, setChoice] = useState<Choice>('APPROVE');
@@ -352,7 +373,6 @@ function DecisionPanel(props: {
   const [step, setStep] = useState<'edit' | 'confirm'>('edit');
   const [problem, setProblem] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const exclusions = [...props.picked.values()];
   const effective: Choice = choice === 'APPROVE' && exclusions.length > 0 ? 'APPROVE_WITH_EXCLUSIONS' : choice;
@@ -373,6 +393,7 @@ function DecisionPanel(props: {
       return setProblem(words.reasonRequired);
     }
     setStep('confirm');
+    props.onConfirming(true);
   }
 
   async function send() {
@@ -391,25 +412,15 @@ function DecisionPanel(props: {
         `/proposals/${encodeURIComponent(props.proposalId)}/decision`,
         body,
       );
-      setDone(answer.message || words.decided);
-      props.onDecided();
+      props.onConfirming(false);
+      props.onDecided(answer.message || words.decided);
     } catch (caught) {
       setError(caught);
       setStep('edit');
+      props.onConfirming(false);
     } finally {
       setBusy(false);
     }
-  }
-
-  if (done) {
-    return (
-      <div class="card">
-        <h2>{words.decision}</h2>
-        <p class="notice" role="status">
-          {done}
-        </p>
-      </div>
-    );
   }
 
   if (step === 'confirm') {
@@ -434,7 +445,14 @@ function DecisionPanel(props: {
           </ul>
         ) : null}
         <div class="actions">
-          <button type="button" onClick={() => setStep('edit')} disabled={busy}>
+          <button
+            type="button"
+            onClick={() => {
+              setStep('edit');
+              props.onConfirming(false);
+            }}
+            disabled={busy}
+          >
             {words.back}
           </button>
           <button type="button" class="primary" onClick={() => void send()} disabled={busy}>
