@@ -2,7 +2,7 @@
  * A proposal's checked rows and its return report, for those who may view the proposal (its region's
  * operator and approvers, the ministry): GET /proposals/{id}/rows pages what the check stored for the
  * console (review-rows.ts) with the filter applied on the server; GET /proposals/{id}/report answers a
- * short-lived link to the report file, and the download is recorded in the proposal's audit trail.
+ * short-lived link to the report file. Both are recorded in the proposal's audit trail (kind DOWNLOAD).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalStatus } from '#core/lifecycle.ts';
@@ -34,6 +34,17 @@ export async function proposalRows(principal: Principal, event: Event): Promise<
     );
   }
   const page = await readReviewPage(s3, bucket, rowsKey, index, query);
+  // The rows name persons: who opened them (a first page: the pages after it are the same reading) and
+  // with what filter. A search is recorded as one, never with what was searched (it may be a NIK).
+  if (query.next === undefined) {
+    const filter = [query.code, query.verdict, query.q === undefined ? undefined : 'pencarian'].filter(Boolean);
+    await audit.addEvent(proposal.proposalId, {
+      at: new Date().toISOString(),
+      kind: 'DOWNLOAD',
+      actor: principal.username,
+      detail: `${principal.role} ${principal.area || '-'}: baris usulan${filter.length ? ` (${filter.join(', ')})` : ''}`,
+    });
+  }
   return respond(200, { code: 'OK', message: `${page.total} baris`, ...page });
 }
 

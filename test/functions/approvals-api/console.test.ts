@@ -136,6 +136,22 @@ describe('GET /proposals/{proposalId}/rows', () => {
     }
   });
 
+  it('records who opened the rows and with what filter, a search without what was searched', async () => {
+    const opened = (await audit.listEvents(BIG)).filter(({ kind }) => kind === 'DOWNLOAD');
+    // The first page, the code's walk (its first page only), the two verdict filters, the three searches;
+    // the refused requests (400) none.
+    expect(opened.map(({ actor, detail }) => `${actor} ${detail}`)).toEqual([
+      'regency-3371 regency_approver 3371: baris usulan',
+      'regency-3371 regency_approver 3371: baris usulan (NIK_NOT_FOUND)',
+      'regency-3371 regency_approver 3371: baris usulan (DITERIMA)',
+      'regency-3371 regency_approver 3371: baris usulan (MOVED_DOMICILE, DIKEMBALIKAN)',
+      'regency-3371 regency_approver 3371: baris usulan (pencarian)',
+      'regency-3371 regency_approver 3371: baris usulan (pencarian)',
+      'regency-3371 regency_approver 3371: baris usulan (pencarian)',
+    ]);
+    expect(JSON.stringify(opened)).not.toMatch(/\d{16}|siti/i);
+  });
+
   it('answers 404 ROWS_NOT_AVAILABLE while the proposal is being checked', async () => {
     const { status, body } = await call('GET /proposals/{proposalId}/rows', 'regency', {
       pathParameters: { proposalId: '3371-2026-11-0000000uncheck' },
@@ -155,8 +171,12 @@ describe('GET /proposals/{proposalId}/report', () => {
     expect(await download.text()).toBe(`laporan ${BIG}\n`);
     expect(download.headers.get('content-disposition')).toBe('attachment; filename="laporan-pengembalian.csv"');
     const events = await audit.listEvents(BIG);
-    expect(events.filter(({ kind }) => kind === 'DOWNLOAD')).toEqual([
-      expect.objectContaining({ actor: 'operator-3371', detail: expect.stringContaining('laporan-pengembalian.csv') }),
+    expect(events.filter(({ detail }) => detail?.includes('laporan'))).toEqual([
+      expect.objectContaining({
+        kind: 'DOWNLOAD',
+        actor: 'operator-3371',
+        detail: 'region_operator 3371: laporan pengembalian laporan-pengembalian.csv',
+      }),
     ]);
     const xlsx = await call('GET /proposals/{proposalId}/report', 'operator', {
       pathParameters: { proposalId: BIG },
