@@ -85,7 +85,7 @@ describe('the console upload', () => {
       uploadId: 'u1',
       partSize: 4,
       parts: [1, 2, 3].map((partNumber) => ({ partNumber, url: `http://s3/part${partNumber}` })),
-      expiresAt: '',
+      expiresAt: new Date(Date.now() + 300_000).toISOString(),
     };
     const progress: number[] = [];
     await uploadProposal(new File(['abcdefghij'], 'b.csv'), '2026-11', (sent) => progress.push(sent));
@@ -107,5 +107,38 @@ describe('the console upload', () => {
       },
     });
     expect(progress.at(-1)).toBe(10);
+  });
+
+  it('asks for fresh links of the parts still to send when the current ones are about to expire', async () => {
+    const soon = new Date(Date.now() + 30_000).toISOString();
+    answerUpload = {
+      key: 'proposals/3371/2026-11/c.csv',
+      uploadId: 'u2',
+      partSize: 4,
+      parts: [1, 2].map((partNumber) => ({ partNumber, url: `http://s3/old${partNumber}` })),
+      expiresAt: soon,
+    };
+    const file = new File(['abcdefgh'], 'c.csv');
+    const reissued = {
+      key: 'proposals/3371/2026-11/c.csv',
+      uploadId: 'u2',
+      partSize: 4,
+      parts: [1, 2].map((partNumber) => ({ partNumber, url: `http://s3/new${partNumber}` })),
+      expiresAt: new Date(Date.now() + 300_000).toISOString(),
+    };
+    const first = answerUpload;
+    const fetchOf = globalThis.fetch;
+    globalThis.fetch = (async (path: string, init: RequestInit) => {
+      if (path === '/uploads' && posts.length > 0) answerUpload = reissued;
+      const answer = await fetchOf(path, init);
+      answerUpload = first;
+      return answer;
+    }) as typeof fetch;
+    await uploadProposal(file, '2026-11', () => undefined);
+    expect(posts[1]).toEqual({
+      path: '/uploads',
+      body: { period: '2026-11', fileName: 'c.csv', size: 8, uploadId: 'u2', partNumbers: [1, 2] },
+    });
+    expect(puts.map((put) => put.url)).toEqual(['http://s3/new1', 'http://s3/new2']);
   });
 });

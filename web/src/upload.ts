@@ -10,6 +10,9 @@ import type { UploadAnswer } from './types.ts';
 
 export type Progress = (sent: number, total: number) => void;
 
+/** Links are asked for again this long before they expire: a part's PUT must start well within its life. */
+const REISSUE_MARGIN_MS = 60_000;
+
 function put(
   url: string,
   body: Blob,
@@ -44,13 +47,29 @@ export async function uploadProposal(file: File, period: string, onProgress: Pro
     return answer.key;
   }
   const parts: { partNumber: number; etag: string }[] = [];
+  const urls = new Map(answer.parts.map((part) => [part.partNumber, part.url]));
+  let expiresAt = Date.parse(answer.expiresAt);
   let done = 0;
-  for (const part of answer.parts) {
-    const start = (part.partNumber - 1) * answer.partSize;
+  for (const { partNumber } of answer.parts) {
+    // A part link lives a few minutes and a large file on a slow line takes longer: the links of the
+    // parts still to send are asked for again (same uploadId) when the current ones are about to expire.
+    if (Date.now() > expiresAt - REISSUE_MARGIN_MS) {
+      const remaining = answer.parts.map((p) => p.partNumber).filter((n) => n >= partNumber);
+      const fresh = await post<UploadAnswer>('/uploads', {
+        period,
+        fileName: file.name,
+        size: file.size,
+        uploadId: answer.uploadId,
+        partNumbers: remaining,
+      });
+      if ('parts' in fresh) for (const p of fresh.parts) urls.set(p.partNumber, p.url);
+      expiresAt = Date.parse(fresh.expiresAt);
+    }
+    const start = (partNumber - 1) * answer.partSize;
     const chunk = file.slice(start, Math.min(start + answer.partSize, file.size));
-    const etag = await put(part.url, chunk, {}, (sent) => onProgress(done + sent, file.size));
+    const etag = await put(urls.get(partNumber) ?? '', chunk, {}, (sent) => onProgress(done + sent, file.size));
     if (!etag) throw new ApiError(0, 'UPLOAD_FAILED', 'Penyimpanan tidak mengirim ETag bagian berkas (CORS)');
-    parts.push({ partNumber: part.partNumber, etag });
+    parts.push({ partNumber, etag });
     done += chunk.size;
     onProgress(done, file.size);
   }
