@@ -13,6 +13,7 @@
  * single-threaded local stand-ins and the machine may be shared: compare figures of one run.
  */
 
+import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -33,6 +34,11 @@ const size = Number(process.argv[2] ?? 100_000);
 const REPEATS = 7;
 const proposalId = `3371-2026-11-bench${String(size).padStart(7, '0')}`;
 
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+process.stdout.write(`load average at start: ${load()}\n`);
 const emulators = await startEmulators();
 try {
   const endpoints = { dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint };
@@ -150,6 +156,7 @@ try {
       `${label.padEnd(44)} ${`${min} / ${median} / ${max}`.padStart(16)}   ${last?.body.rows?.length} / ${last?.body.total}\n`,
     );
   }
+  process.stdout.write(`load average at end: ${load()}\n`);
   s3.destroy();
 } finally {
   await emulators.stop();
