@@ -26,6 +26,7 @@ import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { apiEvent } from '../../support/lambda.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
+import { deferredObjects } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
@@ -46,7 +47,9 @@ const seeded: ProposalRow[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const { objects, connect } = deferredObjects();
   runtime = await StepFunctionsRuntime.start({
+    objects,
     dataDir,
     machines: [
       {
@@ -58,6 +61,7 @@ beforeAll(async () => {
   });
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  connect(aws);
   master = new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   guard = new GuardRepository(aws.clients.documents, aws.names.tables.proposals);
@@ -126,6 +130,16 @@ describe('the stipulation guard', () => {
     expect(await statusOf(seeded.slice(0, 1))).toEqual(['INACTIVE']);
     expect(await guard.getTask('2026-09')).toBeUndefined();
     expect((await periods.getPeriod('2026-09'))?.guard).toBeUndefined();
+  });
+
+  it('compares nothing, and asks nothing, for a month without a change set', async () => {
+    const verdict = await functions.invoke('stipulation-guard', {
+      action: 'COMPARE',
+      period: '2026-09',
+      executionId: 'carried-forward',
+      changeSetKey: 'stipulation/2026-09/none.ndjson',
+    });
+    expect(verdict).toMatchObject({ signOffRequired: false, breaches: [], totals: { deactivations: 0, adds: 0 } });
   });
 
   const held = () => seeded.slice(1, 3);
