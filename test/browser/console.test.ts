@@ -38,6 +38,7 @@ const PERIOD = '2026-11';
 const CITY = '3371';
 const OTHER = '3308';
 const STEP = 60_000;
+const PHONE = { width: 390, height: 844 };
 
 let dataDir: string;
 let environment: LocalEnvironment;
@@ -55,6 +56,16 @@ async function checkPage(page: Page, name: string): Promise<void> {
   const violations = await axeViolations(page);
   axe[name] = violations;
   expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+  // Usable on a phone: at 390 px nothing but the tables' own scrolling regions is wider than the screen.
+  const desk = page.viewportSize();
+  if (desk && desk.width > PHONE.width) {
+    await page.setViewportSize(PHONE);
+    expect({ page: name, width: await page.evaluate('document.documentElement.scrollWidth') }).toEqual({
+      page: name,
+      width: PHONE.width,
+    });
+    await page.setViewportSize(desk);
+  }
 }
 
 /** Polls `condition` until it holds (or the step's time runs out). */
@@ -152,8 +163,7 @@ describe.runIf(hasChromium() || process.env.CI === 'true')('the web console in C
     const report = await (await download).path();
     expect(readFileSync(report, 'utf8')).toContain('kode');
 
-    await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize(PHONE);
     await checkPage(page, 'operator-report-phone');
     await page.close();
   });
