@@ -4,11 +4,9 @@
  * (Map)"): items read from the local S3 through the SDK, child executions with AWS's names, MaxConcurrency,
  * the tolerated failures, the ResultWriter's files, DescribeMapRun/ListMapRuns/ListExecutions, a restart.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
@@ -17,12 +15,10 @@ import {
   ListMapRunsCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '#local/emulators.ts';
-import { type S3Server, startS3Server } from '#local/s3/server.ts';
 import { parseDefinition } from '#local/sfn/definition.ts';
 import { serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
 import {
   callbackTask,
   type HarnessOptions,
@@ -33,6 +29,7 @@ import {
   output,
   ScriptedInvoker,
 } from './harness.ts';
+import { localS3PerFile } from './local-s3.ts';
 
 const aslValidator = createRequire(import.meta.url)('asl-validator') as (
   definition: unknown,
@@ -41,34 +38,12 @@ const aslValidator = createRequire(import.meta.url)('asl-validator') as (
 
 const BUCKET = 'distributed-maps';
 const harnesses = harnessPerTest();
-let s3Root: string;
-let server: S3Server;
-let s3: S3Client;
-
-beforeAll(async () => {
-  s3Root = await mkdtemp(join(tmpdir(), 'dtks-sfn-s3-'));
-  server = await startS3Server({ root: s3Root });
-  s3 = new S3Client({ ...LOCAL_AWS, endpoint: server.endpoint, forcePathStyle: true });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-
-afterAll(async () => {
-  s3.destroy();
-  await server.close();
-  await rm(s3Root, { recursive: true, force: true });
-});
-
-async function put(key: string, body: string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-}
-
-async function get(key: string): Promise<string> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return (await response.Body?.transformToString('utf8')) ?? '';
-}
+const s3 = localS3PerFile([BUCKET]);
+const put = (key: string, body: string) => s3.put(BUCKET, key, body);
+const get = (key: string) => s3.get(BUCKET, key);
 
 function start(machines: Record<string, string>, options: Omit<HarnessOptions, 'machines'> = {}) {
-  return harnesses.start({ machines, objects: s3ObjectStorage(s3), ...options });
+  return harnesses.start({ machines, objects: s3.objects, ...options });
 }
 
 const DISTRIBUTED = { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } };
