@@ -22,6 +22,7 @@ import { currentPeriod, DtksClient } from '../client.ts';
 import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 import { localTarget } from '../target.ts';
+import { demoGuard } from './demo-guard.ts';
 import { approveKemensos, statusLine, uploadKemensos } from './demo-kemensos.ts';
 import { approveMandiri, registerAndGather, showReceipt } from './demo-mandiri.ts';
 import { changeRegistry, showQualityControl } from './demo-quality.ts';
@@ -211,6 +212,10 @@ export async function run(argv: string[]): Promise<number> {
       await client.waitForStatus(mandiri.proposalId, ['STIPULATED']);
       await showReceipt(client, mandiri, out);
     }
+
+    const guarded = nextPeriod(next);
+    step(`9. Penjagaan penetapan / ${guarded}: mass deactivations wait for the ministry's sign-off`);
+    await demoGuard(client, worlds[0]!, guarded, dataDir, out);
 
     step('Selesai / done');
     return 0;
