@@ -6,7 +6,9 @@
  * their proposals are uploaded through the S3 API. The proposal workflow checks them; the regency and
  * province approvers decide through the approvals API (one approval with exclusions, one rejection, and
  * one refused attempt by the wrong approver); the stipulation runs; an analyst queries the snapshot.
- * A second month with no new proposal shows the carried-forward stipulation. Nothing stays running.
+ * A second month with no new proposal shows the carried-forward stipulation; a third, with mass
+ * deactivations, waits for the ministry's sign-off (the stipulation guard) and ends with the hash chain of
+ * the three periods verified. Nothing stays running.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
