@@ -58,6 +58,12 @@ export interface CheckSummary {
 
 export type CheckSink = (batch: CheckedRow[]) => void | Promise<void>;
 
+/**
+ * The port codes of a batch of pass 2 (ProposalChecker.portBits), by position: the default looks them up
+ * in this thread; `dtks check` has them computed beside it, in the thread that holds the extracts.
+ */
+export type PortBitsSource = (rows: readonly ProposalRow[]) => Uint32Array | Promise<Uint32Array>;
+
 /** The submitter is not a regency/city of the official area list. */
 export class UnknownRegencyError extends Error {
   override readonly name = 'UnknownRegencyError';
@@ -265,13 +271,17 @@ export class ProposalChecker {
    * Pass 2: each batch's look-ups in the ports, joined with the file-wide verdicts; hands the rows to the
    * sink in order.
    */
-  async emit(rows: AsyncIterable<ProposalRow[]>, sink: CheckSink): Promise<CheckSummary> {
-    const ports = await this.portsReady;
+  async emit(
+    rows: AsyncIterable<ProposalRow[]>,
+    sink: CheckSink,
+    portBitsOf: PortBitsSource = (batch) => this.portBits(batch),
+  ): Promise<CheckSummary> {
+    await this.portsReady;
     const summary: CheckSummary = { rows: 0, accepted: 0, returned: 0, withWarnings: 0, codes: {} };
     const codeCounts = new Uint32Array(RESULT_CODES.length);
     const codesByBits = new Map<number, readonly ResultCode[]>();
     for await (const batch of rows) {
-      const portBits = await this.checkAgainstPorts(ports, batch);
+      const portBits = await portBitsOf(batch);
       const out: CheckedRow[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i]!;
@@ -331,9 +341,15 @@ export class ProposalChecker {
     return village;
   }
 
-  /** A NIK the registry and master can answer for: 16 digits of a real region and a real date (pass 2 reads it). */
+  /**
+   * A NIK the registry and master can answer for: 16 digits of a real region and a real date. Pass 2 reads
+   * pass 1's verdict; a row pass 1 has not seen (port codes computed on their own, in another thread) is
+   * parsed here.
+   */
   private nikValid(row: ProposalRow): boolean {
-    return row.nik !== '' && ((this.lines.bits[row.line] ?? 0) & BIT.NIK_FORMAT) === 0;
+    if (row.nik === '') return false;
+    if (row.line > this.rowsSeen) return parseNik(row.nik, this.areas).ok;
+    return ((this.lines.bits[row.line] ?? 0) & BIT.NIK_FORMAT) === 0;
   }
 
   /** Rows that take part in the identity checks (POSSIBLE_DUPLICATE_PERSON). */
@@ -433,9 +449,11 @@ export class ProposalChecker {
 
   /**
    * Criteria 1, 2 and 4 of a batch against the population registry, the DTKS master and other pending
-   * proposals: the codes of each row of the batch, by position.
+   * proposals: the codes of each row of the batch, by position. They depend on nothing but the row and
+   * the ports, so they can be computed without pass 1 (another thread's checker, on the same file).
    */
-  private async checkAgainstPorts(ports: IntegrityPorts, rows: readonly ProposalRow[]): Promise<Uint32Array> {
+  async portBits(rows: readonly ProposalRow[]): Promise<Uint32Array> {
+    const ports = await this.portsReady;
     const found = new Uint32Array(rows.length);
     const contexts: (RowContext | undefined)[] = new Array(rows.length);
     const niks: string[] = [];

@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { CsvQuoteError, CsvTokenizer, MAX_HEADER_CHARS } from '#core/csv.ts';
 import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from '#core/file-type.ts';
 import { identifierKey } from '#core/fingerprint.ts';
+import type { CheckTask } from './check-worker.ts';
 import {
   identityHash,
   type MasterState,
@@ -522,7 +523,8 @@ type JobMessage =
   | { ok: true; kind: 'master'; state: MasterState }
   | { ok: false; error: SerialisedError };
 
-interface SerialisedError {
+/** An error as a worker posts it (ExtractFormatError keeps its fields, to be rebuilt as itself). */
+export interface SerialisedError {
   name: string;
   message: string;
   extract?: ExtractKind;
@@ -544,19 +546,23 @@ export async function runExtractJob(job: ExtractJob): Promise<{ message: JobMess
     const state = (await loadMasterExtract({ path: job.path })).state();
     return { message: { ok: true, kind: 'master', state }, transfer: buffersOf(state) };
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    const serialised: SerialisedError = { name: e.name, message: e.message };
-    if (e instanceof ExtractFormatError) {
-      serialised.extract = e.extract;
-      serialised.code = e.code;
-      if (e.column !== undefined) serialised.column = e.column;
-      if (e.line !== undefined) serialised.line = e.line;
-      if (e.row !== undefined) serialised.row = e.row;
-      if (e.value !== undefined) serialised.value = e.value;
-      if (e.fileType !== undefined) serialised.fileType = e.fileType;
-    }
-    return { message: { ok: false, error: serialised }, transfer: [] };
+    return { message: { ok: false, error: serialiseError(error) }, transfer: [] };
   }
+}
+
+export function serialiseError(error: unknown): SerialisedError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const serialised: SerialisedError = { name: e.name, message: e.message };
+  if (e instanceof ExtractFormatError) {
+    serialised.extract = e.extract;
+    serialised.code = e.code;
+    if (e.column !== undefined) serialised.column = e.column;
+    if (e.line !== undefined) serialised.line = e.line;
+    if (e.row !== undefined) serialised.row = e.row;
+    if (e.value !== undefined) serialised.value = e.value;
+    if (e.fileType !== undefined) serialised.fileType = e.fileType;
+  }
+  return serialised;
 }
 
 function buffersOf(state: object): ArrayBuffer[] {
@@ -567,7 +573,7 @@ function buffersOf(state: object): ArrayBuffer[] {
   return [...buffers];
 }
 
-function rebuildError(e: SerialisedError): Error {
+export function rebuildError(e: SerialisedError): Error {
   if (e.name === 'ExtractFormatError' && e.extract && e.code) {
     return new ExtractFormatError(e.extract, e.code, {
       ...(e.column === undefined ? {} : { columns: e.column.split(', ') }),
@@ -590,7 +596,11 @@ function rebuildError(e: SerialisedError): Error {
 const WORKER_BOOT = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((tsx) => tsx.tsImport(workerData.entry, workerData.entry));`;
 
-function startWorker(jobs: readonly ExtractJob[]): Worker {
+/** What loader.worker.ts is asked to do: load extracts, or run the port checks of a proposal (check-worker.ts). */
+export type WorkerTask = { jobs: readonly ExtractJob[] } | { check: CheckTask };
+
+/** Starts loader.worker.ts on `task`; throws where no worker can run this TypeScript (no tsx to resolve). */
+export function startWorker(task: WorkerTask): Worker {
   const entry = new URL('./loader.worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   // Other flags (a profiler, a heap limit) apply to the worker too; the tsx loader comes from the boot code.
@@ -602,7 +612,7 @@ function startWorker(jobs: readonly ExtractJob[]): Worker {
     if (flag === '--import' || flag === '--require' || flag === '--max-semi-space-size') i++;
     else if (!/^--(import|require|max-semi-space-size)=/.test(flag)) execArgv.push(flag);
   }
-  return new Worker(WORKER_BOOT, { eval: true, workerData: { jobs, entry, tsx }, execArgv });
+  return new Worker(WORKER_BOOT, { eval: true, workerData: { ...task, entry, tsx }, execArgv });
 }
 
 function loadInThread(job: ExtractJob): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {
@@ -624,7 +634,7 @@ async function loadInWorker(
   try {
     messages = await new Promise<JobMessage[]>((resolve, reject) => {
       const received: JobMessage[] = [];
-      const worker = startWorker(jobs);
+      const worker = startWorker({ jobs });
       const abort = () => void worker.terminate();
       signal?.addEventListener('abort', abort, { once: true });
       worker.on('message', (m: JobMessage) => {

@@ -11,11 +11,12 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { startParallelCheck } from '#adapters/extracts/check-worker.ts';
 import { loadMemoryPortsFromFiles } from '#adapters/extracts/loader.ts';
 import { ExtractFormatError } from '#adapters/extracts/readers.ts';
 import { ReportWorkbook, SUMMARY_SHEET_NAME } from '#adapters/xlsx/report-workbook.ts';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
-import { type CheckedRow, type CheckSummary, checkProposal, UnknownRegencyError } from '#core/integrity.ts';
+import { type CheckedRow, type CheckSummary, ProposalChecker, UnknownRegencyError } from '#core/integrity.ts';
 import { type Lang, messageFor } from '#core/messages.ts';
 import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
 import { createReportWriter, type FileWarning, fileWarnings, summaryCsv, summaryPathOf } from '#core/report.ts';
@@ -41,6 +42,12 @@ Options:
   --json                 print the summary as JSON instead of a table`;
 
 const READ_CHUNK = 1 << 20;
+
+/**
+ * DTKS_CHECK_SEQUENTIAL=1 looks pass 2's port codes up in the main thread, as before the check worker:
+ * the reference the parallel path's report is compared with, byte for byte (tests, bench/check.ts).
+ */
+const SEQUENTIAL = 'DTKS_CHECK_SEQUENTIAL';
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(
@@ -110,10 +117,14 @@ export async function run(argv: string[]): Promise<number> {
   try {
     // Both extracts, one after the other in a worker thread, straight into typed-array columns
     // (adapters/extracts/loader.ts); the first pass over the proposal needs neither and runs meanwhile.
-    const loading = loadMemoryPortsFromFiles(
-      { population: values.population, ...(values.master ? { master: values.master } : {}) },
-      stopLoading.signal,
-    );
+    // That worker then computes pass 2's port codes itself (adapters/extracts/check-worker.ts), so the
+    // main thread's pass 2 only joins them and writes the report.
+    const extracts = { population: values.population, ...(values.master ? { master: values.master } : {}) };
+    const parallel =
+      process.env[SEQUENTIAL] === '1'
+        ? undefined
+        : startParallelCheck({ ...extracts, proposal: proposalPath, submitter: values.submitter }, stopLoading.signal);
+    const loading = parallel?.ports ?? loadMemoryPortsFromFiles(extracts, stopLoading.signal);
     let loaded = false;
     void loading.then(
       (ports) => {
@@ -139,19 +150,17 @@ export async function run(argv: string[]): Promise<number> {
       read = reader.info;
       return reader;
     };
-    summary = await checkProposal(
-      openRows,
-      loading,
-      {
-        submitter: values.submitter,
-        onProgress: ({ pass, rows }) =>
-          progress.update(
-            `${pass === 1 ? `Memeriksa / checking${loaded ? '' : ' (memuat referensi / loading extracts)'}` : 'Mencocokkan & menulis laporan / matching & writing report'}: ${rows.toLocaleString('en')} baris`,
-            totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
-          ),
-      },
-      (batch) => report.rows(batch),
-    );
+    const checker = new ProposalChecker(loading, {
+      submitter: values.submitter,
+      onProgress: ({ pass, rows }) =>
+        progress.update(
+          `${pass === 1 ? `Memeriksa / checking${loaded ? '' : ' (memuat referensi / loading extracts)'}` : 'Mencocokkan & menulis laporan / matching & writing report'}: ${rows.toLocaleString('en')} baris`,
+          totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
+        ),
+    });
+    for await (const batch of openRows()) checker.addBatch(batch);
+    await checker.finish();
+    summary = await checker.emit(openRows(), (batch) => report.rows(batch), parallel?.portBits);
     // How the file was read (the last pass's reader has read it all): named once, beside the report.
     warnings = read ? fileWarnings(read, lang) : [];
     await report.close(summary, warnings);
