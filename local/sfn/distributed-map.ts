@@ -60,28 +60,32 @@ export class DistributedMapStates {
           ? { record: child }
           : { pending: { input: run.items[index] ?? null, stateMachineArn: record.stateMachineArn } },
       );
-      const key = await writeResults(this.objects(), record, record.resultWriter, outcomes, writer);
+      let key: string;
+      try {
+        key = await writeResults(this.objects(), record, record.resultWriter, outcomes, writer);
+      } catch (error) {
+        // States.ResultWriterFailed: the Map Run fails with it (a retry of the state starts a new one).
+        if (error instanceof StatesError) await this.failMapRun(live, record, error);
+        throw error;
+      }
       record.resultsWritten = children.filter((child) => child !== undefined).length;
       result = { MapRunArn: record.mapRunArn, ResultWriterDetails: { Bucket: record.resultWriter.bucket, Key: key } };
     } else if (!exceeded) {
       result = inlineResults(children as ExecutionRecord[], writer);
     } else result = null;
 
-    record.status = exceeded ? 'FAILED' : 'SUCCEEDED';
-    record.stopDate = host.clock.now();
-    await host.store.saveMapRun(record);
     if (exceeded) {
       const cause =
         `The Map Run exceeded its tolerated failures: ${failed} of ${record.total} child executions failed ` +
         `(ToleratedFailureCount ${record.toleratedFailureCount ?? 'not set'}, ToleratedFailurePercentage ` +
         `${record.toleratedFailurePercentage ?? 'not set'})`;
-      host.addEvent(live.record, 'MapRunFailed', 'mapRunFailedEventDetails', {
-        error: 'States.ExceedToleratedFailureThreshold',
-        cause,
-      });
-      host.addEvent(live.record, 'MapStateFailed');
-      throw new StatesError('States.ExceedToleratedFailureThreshold', cause);
+      const error = new StatesError('States.ExceedToleratedFailureThreshold', cause);
+      await this.failMapRun(live, record, error);
+      throw error;
     }
+    record.status = 'SUCCEEDED';
+    record.stopDate = host.clock.now();
+    await host.store.saveMapRun(record);
     host.addEvent(live.record, 'MapRunSucceeded');
     host.addEvent(live.record, 'MapStateSucceeded');
     checkPayloadSize(result, `the result of the Map state "${frame.state}"`);
@@ -277,6 +281,19 @@ export class DistributedMapStates {
       if (child && child.record.status !== 'RUNNING') closed[index] = child.record;
     }
     return closed;
+  }
+
+  /** The Map Run ends FAILED with `error`, recorded in the parent's history (MapRunFailed, MapStateFailed). */
+  private async failMapRun(live: LiveExecution, record: MapRunRecord, error: StatesError): Promise<void> {
+    const { host } = this;
+    record.status = 'FAILED';
+    record.stopDate = host.clock.now();
+    await host.store.saveMapRun(record);
+    host.addEvent(live.record, 'MapRunFailed', 'mapRunFailedEventDetails', {
+      error: error.error,
+      cause: error.causeText,
+    });
+    host.addEvent(live.record, 'MapStateFailed');
   }
 
   private objects() {

@@ -539,6 +539,26 @@ describe('distributed Map: ResultWriter', () => {
     ]);
   });
 
+  it('fails with States.ResultWriterFailed when the results cannot be written, the Map Run FAILED', async () => {
+    const harness = await start({
+      Test: distributedMap(squareEach, {
+        Items: '{% [] %}',
+        ResultWriter: {
+          Resource: 'arn:aws:states:::s3:putObject',
+          Arguments: { Bucket: 'no-such-bucket', Prefix: 'results' },
+        },
+      }),
+    });
+    const result = await harness.run('Test');
+    expect({ status: result.status, error: result.error }).toEqual({
+      status: 'FAILED',
+      error: 'States.ResultWriterFailed',
+    });
+    expect(result.cause).toContain('NoSuchBucket');
+    const [run] = harness.runtime.listMapRuns({ executionArn: result.executionArn }).mapRuns;
+    expect(harness.runtime.describeMapRun({ mapRunArn: run!.mapRunArn }).status).toBe('FAILED');
+  });
+
   it('keeps the 256 KiB limit for the results of a Map without ResultWriter', async () => {
     const harness = await start({
       Test: distributedMap(
