@@ -22,9 +22,12 @@ import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { type DriftTruth, generateWorld } from '#synthetic/generator.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { deferredObjects } from '../../support/workflows.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
 const REGENCY = '3371';
+/** A whole stipulation run (two passes over the 514 regencies' index, the screening, the exports) on a busy machine. */
+const RUN_TIMEOUT_MS = 170_000;
 
 let aws: TestAws;
 let runtime: StepFunctionsRuntime;
@@ -38,7 +41,9 @@ let truth: readonly DriftTruth[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const { objects, connect } = deferredObjects();
   runtime = await StepFunctionsRuntime.start({
+    objects,
     dataDir,
     machines: [
       {
@@ -50,6 +55,7 @@ beforeAll(async () => {
   });
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  connect(aws);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   const world = generateWorld({
     regency: REGENCY,
@@ -81,7 +87,7 @@ async function stipulate(period: string): Promise<ExecutionDescription> {
     stateMachineArn: runtime.stateMachineArn('stipulation'),
     input: JSON.stringify({ period }),
   });
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + RUN_TIMEOUT_MS;
   for (;;) {
     const description = runtime.describeExecution({ executionArn });
     if (description.status !== 'RUNNING') return description;
@@ -114,7 +120,7 @@ describe('the quality control in the stipulation workflow', () => {
       master.map((person) => person.nik),
     );
     expect([...records.values()].filter((person) => person.status !== 'ACTIVE')).toEqual([]);
-  });
+  }, 180_000);
 
   it('publishes the list per person in the full tier and only counts in the pseudonymised tier', async () => {
     const full = await text(aws.names.buckets.exports, KEYS.qualityControlFull('2026-10', REGENCY));
@@ -140,5 +146,5 @@ describe('the quality control in the stipulation workflow', () => {
       new: 0,
       resolved: 1,
     });
-  });
+  }, 180_000);
 });
