@@ -44,6 +44,15 @@ const NAVIGATION: Record<Role, { parts: string[]; label: (w: Words) => string }[
   analyst: [{ parts: ['periode'], label: (w) => w.periods }],
 };
 
+/** `#/` goes to the role's first page, replacing the history entry (Back does not bounce here again). */
+function Home({ me }: { me: Me }) {
+  useEffect(() => {
+    const home = NAVIGATION[me.role]?.[0];
+    if (home) location.replace(href(home.parts));
+  }, [me]);
+  return null;
+}
+
 function Screen({ route, me, words }: { route: Route; me: Me; words: Words }) {
   const [first, second] = route.parts;
   switch (first) {
@@ -57,11 +66,8 @@ function Screen({ route, me, words }: { route: Route; me: Me; words: Words }) {
       return <BoardPage route={route} />;
     case 'periode':
       return second ? <PeriodPage period={second} /> : <PeriodsPage />;
-    case undefined: {
-      const home = NAVIGATION[me.role]?.[0];
-      if (home) location.replace(href(home.parts));
-      return null;
-    }
+    case undefined:
+      return <Home me={me} />;
     default:
       return <p>{words.notFound}</p>;
   }
