@@ -48,6 +48,10 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError({ id: 'sebutkan --period YYYY-MM', en: 'give --period YYYY-MM' });
   }
   const period = periodOption(values.period);
+  const note = values.note?.trim() ?? '';
+  if (verb !== 'show' && !note) {
+    throw new CliError({ id: '--note wajib diisi: tulis alasannya', en: '--note is required: say why' });
+  }
   const { DtksClient } = await import('../client.ts');
   const client = new DtksClient(resolveTarget(values));
   const lang = values.lang;
@@ -55,10 +59,6 @@ export async function run(argv: string[]): Promise<number> {
     const task = await client.guardTask(period);
     process.stdout.write(`${task ? formatGuard(task, lang) : noGuard(period, lang)}\n`);
     return 0;
-  }
-  const note = values.note?.trim() ?? '';
-  if (!note) {
-    throw new CliError({ id: '--note wajib diisi: tulis alasannya', en: '--note is required: say why' });
   }
   const task = await client.guardTask(period);
   const answer = await client.signOffGuard(
