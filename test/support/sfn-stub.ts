@@ -26,9 +26,14 @@ export interface SfnStub {
   failToken(taskToken: string, errorType: string, times?: number): void;
   /**
    * What ListExecutions answers (every state machine, filtered by statusFilter); StartExecution adds a
-   * RUNNING execution named as asked.
+   * RUNNING execution named as asked (a name in use answers as AWS does: see StartExecution below).
    */
   executions: StubExecution[];
+  /**
+   * When set (epoch seconds), ListExecutions leaves out the executions started since: AWS's listing is
+   * eventually consistent, and two callers may both list before either has started its run.
+   */
+  listedAsOf?: number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,7 @@ export async function startSfnStub(): Promise<SfnStub> {
   const calls: RecordedTaskCall[] = [];
   const executions: StubExecution[] = [];
   const failures = new Map<string, { errorType: string; remaining: number }>();
+  const stub = {} as SfnStub;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -63,8 +69,24 @@ export async function startSfnStub(): Promise<SfnStub> {
       }
       if (action === 'StartExecution') {
         const name = body.name ?? `stub-${executions.length + 1}`;
+        const executionArn = `${body.stateMachineArn?.replace(':stateMachine:', ':execution:')}:${name}`;
+        // AWS's rule for a name in use: the same input while it runs is the same start (idempotent success,
+        // the original answer); another input, or an execution that has ended, is ExecutionAlreadyExists.
+        const existing = executions.find((candidate) => candidate.executionArn === executionArn);
+        if (existing) {
+          const same = existing.status === 'RUNNING' && existing.input === body.input;
+          response.statusCode = same ? 200 : 400;
+          response.end(
+            JSON.stringify(
+              same
+                ? { executionArn, startDate: existing.startDate }
+                : { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${executionArn}'` },
+            ),
+          );
+          return;
+        }
         const execution: StubExecution = {
-          executionArn: `${body.stateMachineArn?.replace(':stateMachine:', ':execution:')}:${name}`,
+          executionArn,
           name,
           status: 'RUNNING',
           startDate: Date.now() / 1000,
@@ -76,7 +98,10 @@ export async function startSfnStub(): Promise<SfnStub> {
         return;
       }
       if (action === 'ListExecutions') {
-        const listed = executions.filter(({ status }) => !body.statusFilter || status === body.statusFilter);
+        const asOf = stub.listedAsOf ?? Number.POSITIVE_INFINITY;
+        const listed = executions.filter(
+          ({ status, startDate }) => (!body.statusFilter || status === body.statusFilter) && startDate < asOf,
+        );
         response.statusCode = 200;
         response.end(JSON.stringify({ executions: listed.map(({ input: _input, ...item }) => item) }));
         return;
@@ -94,12 +119,13 @@ export async function startSfnStub(): Promise<SfnStub> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  Object.assign(stub, {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     executions,
     failToken: (taskToken, errorType, times = Number.POSITIVE_INFINITY) =>
       void failures.set(taskToken, { errorType, remaining: times }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
+  return stub;
 }

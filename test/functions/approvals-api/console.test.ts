@@ -301,8 +301,8 @@ describe('the ministry’s board and POST /stipulations', () => {
   it('starts a period’s stipulation, refuses a second while it runs, and shows the run on the board', async () => {
     const started = await call('POST /stipulations', 'ministry', { body: { period: '2026-11' } });
     expect([started.status, started.body.code, started.body.period]).toEqual([202, 'STIPULATION_STARTED', '2026-11']);
-    expect(started.body.name).toMatch(/^console-2026-11-\d+$/);
-    expect(aws.sfn?.executions[0]?.input).toBe('{"period":"2026-11"}');
+    expect(started.body.name).toBe('console-2026-11-1');
+    expect(JSON.parse(aws.sfn?.executions[0]?.input ?? '{}')).toMatchObject({ period: '2026-11' });
     const again = await call('POST /stipulations', 'ministry', { body: { period: '2026-11' } });
     expect([again.status, again.body.code]).toEqual([409, 'STIPULATION_RUNNING']);
     expect(await audit.listPeriodEvents('2026-11')).toEqual([
@@ -339,5 +339,30 @@ describe('the ministry’s board and POST /stipulations', () => {
         period: '2026-11',
       }),
     ]);
+  });
+
+  it('lets only one of two simultaneous starts through: the other is 409', async () => {
+    // The run above failed; two ministry operators re-run the period at the same moment, and both list the
+    // runs before either has started (AWS's ListExecutions is eventually consistent).
+    for (const execution of aws.sfn?.executions ?? []) execution.status = 'FAILED';
+    const sfn = aws.sfn as NonNullable<typeof aws.sfn>;
+    const before = sfn.executions.length;
+    sfn.listedAsOf = Date.now() / 1000;
+    try {
+      const first = await call('POST /stipulations', 'ministry', { body: { period: '2026-11' } });
+      const second = await call('POST /stipulations', 'ministry', { body: { period: '2026-11' } });
+      expect([first.status, first.body.code, first.body.name]).toEqual([
+        202,
+        'STIPULATION_STARTED',
+        'console-2026-11-2',
+      ]);
+      expect([second.status, second.body.code]).toEqual([409, 'STIPULATION_RUNNING']);
+      expect(second.body.message).toContain('console-2026-11-2');
+    } finally {
+      sfn.listedAsOf = undefined;
+    }
+    expect(sfn.executions.length).toBe(before + 1);
+    // The machine reads only the period of its input: the request id makes each request's start its own.
+    expect(JSON.parse(sfn.executions[0]?.input ?? '{}')).toEqual({ period: '2026-11', requestId: expect.any(String) });
   });
 });
