@@ -92,6 +92,10 @@ describe('layering', () => {
 
   it('reads the imports it checks: the integrity engine imports its own modules', () => {
     expect(importsOf(join('core', 'integrity.ts'))).toContain('./area.ts');
-    expect(importsOf(join('adapters', 'extracts', 'loader.worker.ts'))).toEqual(['node:worker_threads', './loader.ts']);
+    expect(importsOf(join('adapters', 'extracts', 'loader.worker.ts'))).toEqual([
+      'node:worker_threads',
+      './check-worker.ts',
+      './loader.ts',
+    ]);
   });
 });
