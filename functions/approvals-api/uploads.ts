@@ -34,7 +34,11 @@ export async function createUpload(principal: Principal, event: Event): Promise<
   const bucket = config.proposalsBucket;
   if (size <= SINGLE_UPLOAD_MAX_BYTES) {
     if (uploadId) throw new ValidationError('Berkas sekecil ini diunggah sekaligus, tanpa uploadId', ['uploadId']);
-    const { url, expiresAt } = await presignedUrl(new PutObjectCommand({ Bucket: bucket, Key: key }));
+    // The size is signed (content-length): S3 takes through this link only the file that was declared, never
+    // a larger one that should have gone in parts, and the browser sends that header itself.
+    const { url, expiresAt } = await presignedUrl(
+      new PutObjectCommand({ Bucket: bucket, Key: key, ContentLength: size }),
+    );
     logger.info('Upload link issued', { regency: principal.area, period, bytes: size });
     return respond(200, {
       code: 'UPLOAD_READY',
@@ -58,7 +62,15 @@ export async function createUpload(principal: Principal, event: Event): Promise<
   const id = uploadId ?? (await startMultipart(key));
   const parts = await Promise.all(
     wanted.map(async (partNumber) => {
-      const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: partNumber });
+      // Each part's own size is signed, as the single PUT's: the last part is the remainder.
+      const bytes = Math.min(UPLOAD_PART_BYTES, size - (partNumber - 1) * UPLOAD_PART_BYTES);
+      const command = new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: id,
+        PartNumber: partNumber,
+        ContentLength: bytes,
+      });
       return { partNumber, ...(await presignedUrl(command)) };
     }),
   );

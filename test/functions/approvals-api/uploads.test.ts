@@ -92,6 +92,25 @@ describe('presigned uploads', () => {
     expect(head.ContentLength).toBe(size);
   });
 
+  it('signs the declared size into every link, so S3 takes no other size through it', async () => {
+    // S3 checks each header X-Amz-SignedHeaders names against the signature: a file larger than it was
+    // declared (the declaration chose one PUT over parts) is refused, and so is a part of another size.
+    const signed = (url: string) => new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';');
+    const single = await callApi<SingleUpload>(api, 'POST /uploads', PRINCIPALS.operator, {
+      body: { period: '2026-11', fileName: 'usulan-kecil.csv', size: 1234 },
+    });
+    expect(signed(single.body.url)).toEqual(['content-length', 'host']);
+    const size = 2 * UPLOAD_PART_BYTES + SINGLE_UPLOAD_MAX_BYTES + 7;
+    const multi = await callApi<MultipartUpload>(api, 'POST /uploads', PRINCIPALS.operator, {
+      body: { period: '2026-11', fileName: 'usulan-besar-2.csv', size },
+    });
+    expect(multi.body.parts.map(({ url }) => signed(url))).toEqual(
+      multi.body.parts.map(() => ['content-length', 'host']),
+    );
+    // (The local S3 checks a link's shape and expiry, not its signature: the PUTs above show that a part or
+    // a file of its declared size goes through a link that names its length.)
+  });
+
   it('refuses a file name that is not one .csv path segment, a file over the limit and parts it has not, with 400', async () => {
     for (const request of [
       { period: '2026-11', fileName: '../3372/usulan.csv', size: 10 },
