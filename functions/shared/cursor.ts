@@ -18,7 +18,12 @@ export function decodeCursor<T>(next: string, isPosition: (value: unknown) => va
     value = undefined;
   }
   if (isPosition(value)) return value;
-  throw new ValidationError('Penanda halaman (next) tidak valid; muat ulang daftar dari halaman pertama', [
+  throw invalidCursor();
+}
+
+/** The refusal of a cursor that is not one this list handed out (also when its shape decodes but its key does not). */
+export function invalidCursor(): ValidationError {
+  return new ValidationError('Penanda halaman (next) tidak valid; muat ulang daftar dari halaman pertama', [
     'next: tidak valid',
   ]);
 }

@@ -15,6 +15,7 @@ import type { ProposalSource } from '#core/source.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { StipulationRelease } from './contracts.ts';
 import { TABLES } from './contracts.ts';
+import { invalidCursor } from './cursor.ts';
 import { ProposalNotFoundError } from './errors.ts';
 import { isConditionFailure, META, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
 
@@ -377,6 +378,9 @@ export class ProposalsRepository {
   async listPage(query: ProposalPageQuery): Promise<{ proposals: ProposalRecord[]; last?: Record<string, unknown> }> {
     const index = 'regency' in query.by ? regencyIndex : periodIndex;
     const value = 'regency' in query.by ? query.by.regency : query.by.period;
+    // The client hands `after` back from an opaque cursor: only a key of this very query resumes it (DynamoDB
+    // would refuse any other with a ValidationException, which is the client's fault, not the system's).
+    if (query.after !== undefined && !isPageKey(query.after, index.partitionKey, value)) throw invalidCursor();
     const names: Record<string, string> = { '#key': index.partitionKey };
     const values: Record<string, unknown> = { ':key': value };
     const filters: string[] = [];
@@ -422,4 +426,14 @@ export class ProposalsRepository {
         : undefined;
     return { proposals: found.map((item) => stripKeys<ProposalRecord>(item)), ...(last ? { last } : {}) };
   }
+}
+
+/** A page's `last` as listPage hands it out for the index `partitionKey` = `value`: those four strings, nothing else. */
+function isPageKey(key: Record<string, unknown>, partitionKey: string, value: string): boolean {
+  const names = ['pk', 'sk', partitionKey, 'receivedAt'];
+  return (
+    Object.keys(key).length === names.length &&
+    names.every((name) => typeof key[name] === 'string') &&
+    key[partitionKey] === value
+  );
 }

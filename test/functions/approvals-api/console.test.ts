@@ -199,6 +199,29 @@ describe('GET /proposals', () => {
     expect(first.body.proposals[0]).not.toHaveProperty('executionId');
   });
 
+  it('refuses a forged cursor with 400: another regency’s key, a key of another shape, a huge or broken one', async () => {
+    const first = await call('GET /proposals', 'operator', { query: { limit: '1' } });
+    const key = JSON.parse(Buffer.from(first.body.next, 'base64url').toString('utf8'));
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = [
+      forge(JSON.parse(JSON.stringify(key).replaceAll('3371', '3372'))),
+      forge({ pk: key.pk }),
+      forge({ ...key, extra: 'x' }),
+      forge({}),
+      forge([]),
+      'bm90IGpzb24',
+      '!!!',
+    ];
+    for (const next of forged) {
+      const answer = await call('GET /proposals', 'operator', { query: { limit: '1', next } });
+      expect([next, answer.status, answer.body.code]).toEqual([next, 400, 'INVALID_REQUEST']);
+    }
+    // A key of the caller's own list, however made up, only moves where the page starts within it.
+    const within = await call('GET /proposals', 'operator', { query: { next: forge({ ...key, pk: 'PERIOD#x' }) } });
+    expect(within.status).toBe(200);
+    expect(within.body.proposals.every((p: Body) => p.regency === '3371')).toBe(true);
+  });
+
   it('narrows by period and status', async () => {
     const rejected = await call('GET /proposals', 'regency', { query: { period: '2026-11', status: 'REJECTED' } });
     expect(rejected.body.proposals.map((p: Body) => p.proposalId)).toEqual(['3371-2026-11-00000000older']);
