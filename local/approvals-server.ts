@@ -126,7 +126,14 @@ export async function startApprovalsServer(options: {
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const route = matchRoute(request.method ?? 'GET', url.pathname);
+    let route: MatchedRoute | undefined;
+    try {
+      route = matchRoute(request.method ?? 'GET', url.pathname);
+    } catch (error) {
+      // A path parameter that does not decode (a lone or broken %-escape) is the client's fault.
+      if (!(error instanceof URIError)) throw error;
+      return send(response, 400, { code: 'INVALID_REQUEST', message: 'Alamat permintaan tidak valid (penyandian %)' });
+    }
     if (!route && (await serveConsole?.(request, response, url.pathname))) return;
     if (!route) return send(response, 404, { code: 'NOT_FOUND', message: 'Not Found' });
     if (route.public) return handlePublic(request, response, url, route);

@@ -149,4 +149,11 @@ describe('the public registration routes of the local server', () => {
     expect(approvals.status).toBe(201);
     await limited.stop();
   });
+
+  it('answers a path whose percent-encoding is broken with 400, not a 500', async () => {
+    for (const path of ['/proposals/%E0%A4%A', '/proposals/%/rows', '/registrations/%zz']) {
+      const answer = await request('GET', path);
+      expect([path, answer.status, answer.body.code]).toEqual([path, 400, 'INVALID_REQUEST']);
+    }
+  });
 });
