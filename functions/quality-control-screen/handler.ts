@@ -6,9 +6,15 @@
  * Nothing is deactivated: the findings are for the regency to decide. A rerun of the period writes the
  * same entries and files again (rerun-safe: an entry first seen in this period stays new).
  */
+import { createHash } from 'node:crypto';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { KEYS, QUALITY_CONTROL_SCREEN_INPUT, type QualityControlScreenOutput } from '#shared/contracts.ts';
+import {
+  type ExportFile,
+  KEYS,
+  QUALITY_CONTROL_SCREEN_INPUT,
+  type QualityControlScreenOutput,
+} from '#shared/contracts.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -36,14 +42,21 @@ export const handler = lambda(QUALITY_CONTROL_SCREEN_INPUT, async (input): Promi
     regency,
   );
   const csv = 'text/csv; charset=utf-8';
-  await putText(s3, config.exportsBucket, KEYS.trackingList(period, regency), result.csv, csv);
-  await putText(s3, config.exportsBucket, KEYS.qualityControlFull(period, regency), result.csv, csv);
+  const lists = [
+    { key: KEYS.trackingList(period, regency), tier: 'csv' },
+    { key: KEYS.qualityControlFull(period, regency), tier: 'full' },
+  ] as const;
+  for (const { key } of lists) await putText(s3, config.exportsBucket, key, result.csv, csv);
+  // What a manifest lists of each file (ExportFile): the same bytes in both, with their SHA-256.
+  const bytes = Buffer.byteLength(result.csv, 'utf8');
+  const sha256 = createHash('sha256').update(result.csv, 'utf8').digest('hex');
+  const files: ExportFile[] = lists.map(({ key, tier }) => ({ key, tier, sha256, bytes, records: result.lines }));
   // Last: the summary reads only regencies whose files are complete.
   await putText(
     s3,
     config.proposalsBucket,
     KEYS.qualityControlRegency(period, regency),
-    JSON.stringify({ period, regency, counts: result.counts }),
+    JSON.stringify({ period, regency, counts: result.counts, files }),
     'application/json',
   );
   metrics.addMetric('ScreenedPersons', 'Count', result.counts.screened);

@@ -4,11 +4,12 @@
  * copies it onto PERIOD#<period>) and published in the pseudonymised tier (KEYS.qualityControlCounts) as
  * counts by regency and kind only. A regency the Map reported without its counts fails the step.
  */
+import { createHash } from 'node:crypto';
 import { addCounts, emptyCounts, type QualityControlCounts } from '#core/quality-control.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import { KEYS, QUALITY_CONTROL_SUMMARISE_INPUT } from '#shared/contracts.ts';
+import { type ExportFile, KEYS, QUALITY_CONTROL_SUMMARISE_INPUT } from '#shared/contracts.ts';
 import { QualityControlIncompleteError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -21,6 +22,7 @@ const periods = new PeriodsRepository(documents, config.proposalsTable);
 export const handler = lambda(QUALITY_CONTROL_SUMMARISE_INPUT, async (input): Promise<QualityControlSummary> => {
   const { period, regencies } = input;
   const byRegency = new Map<string, QualityControlCounts>();
+  const files: ExportFile[] = [];
   const missing: string[] = [];
   await forEachConcurrently(regencies, 16, async ({ regency }) => {
     const body = await openObject(s3, config.proposalsBucket, KEYS.qualityControlRegency(period, regency));
@@ -30,32 +32,38 @@ export const handler = lambda(QUALITY_CONTROL_SUMMARISE_INPUT, async (input): Pr
     }
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk));
-    byRegency.set(
-      regency,
-      (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { counts: QualityControlCounts }).counts,
-    );
+    const screened = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      counts: QualityControlCounts;
+      files?: ExportFile[];
+    };
+    byRegency.set(regency, screened.counts);
+    files.push(...(screened.files ?? []));
   });
   if (missing.length) throw new QualityControlIncompleteError(period, missing.sort());
   const counts = emptyCounts();
   for (const regencyCounts of byRegency.values()) addCounts(counts, regencyCounts);
-  const summary: QualityControlSummary = {
-    period,
-    screenedAt: new Date().toISOString(),
-    regencies: byRegency.size,
-    counts,
-  };
   const published = {
     period,
     national: counts,
     regencies: Object.fromEntries([...byRegency].sort(([a], [b]) => a.localeCompare(b))),
   };
-  await putText(
-    s3,
-    config.exportsBucket,
-    KEYS.qualityControlCounts(period),
-    `${JSON.stringify(published, null, 2)}\n`,
-    'application/json',
-  );
+  const text = `${JSON.stringify(published, null, 2)}\n`;
+  const countsKey = KEYS.qualityControlCounts(period);
+  await putText(s3, config.exportsBucket, countsKey, text, 'application/json');
+  files.push({
+    key: countsKey,
+    tier: 'pseudonymised',
+    sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
+    bytes: Buffer.byteLength(text, 'utf8'),
+    records: byRegency.size,
+  });
+  const summary: QualityControlSummary = {
+    period,
+    screenedAt: new Date().toISOString(),
+    regencies: byRegency.size,
+    counts,
+    files: files.sort((a, b) => a.key.localeCompare(b.key)),
+  };
   await periods.putQualityControl(summary);
   logger.info('Quality control summarised', { period, regencies: summary.regencies, open: counts.openTotal });
   return summary;

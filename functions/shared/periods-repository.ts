@@ -4,7 +4,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { QualityControlCounts } from '#core/quality-control.ts';
-import type { GuardSignOff, GuardVerdictSummary } from './contracts.ts';
+import type { ExportFile, GuardSignOff, GuardVerdictSummary } from './contracts.ts';
 import { COLLECTION, isConditionFailure, META, periodPk, stripKeys } from './proposals-table.ts';
 
 /** The quality control's item of a period (sk QUALITY_CONTROL): replaced by each run until the period is recorded. */
@@ -42,6 +42,11 @@ export interface QualityControlSummary {
   screenedAt: string;
   regencies: number;
   counts: QualityControlCounts;
+  /**
+   * The files the quality control released for the period (the tracking lists, the full tier per person,
+   * the pseudonymised counts) with their SHA-256, as a manifest lists files: for the period's manifest.
+   */
+  files?: ExportFile[];
 }
 
 /** The guard on the period record: the verdict the ministry answered, and its answers. */

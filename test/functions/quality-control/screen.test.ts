@@ -189,5 +189,19 @@ describe('the quality control of one regency', () => {
     expect(stored).toMatchObject({ period: '2026-11', regencies: 1, counts: { openTotal: truth.length } });
     const published = await text(aws.names.buckets.exports, KEYS.qualityControlCounts('2026-11'));
     for (const person of master) expect(published).not.toContain(person.nik);
+    // Each file it released, as a manifest lists it: the SHA-256 of the bytes in the bucket.
+    const { createHash } = await import('node:crypto');
+    const keys = [KEYS.qualityControlFull, KEYS.trackingList].map((key) => key('2026-11', REGENCY));
+    expect(stored?.files?.map((file) => [file.key, file.tier])).toEqual(
+      [
+        [keys[0], 'full'],
+        [KEYS.qualityControlCounts('2026-11'), 'pseudonymised'],
+        [keys[1], 'csv'],
+      ].sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+    for (const file of stored?.files ?? []) {
+      const bytes = await text(aws.names.buckets.exports, file.key);
+      expect(file.sha256).toBe(createHash('sha256').update(bytes, 'utf8').digest('hex'));
+    }
   });
 });
