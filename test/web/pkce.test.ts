@@ -87,6 +87,19 @@ describe('PKCE sign-in', () => {
     }
   });
 
+  it('shows of the login page’s error only a code RFC 6749 defines, never text a crafted link brings', async () => {
+    const lure = 'Akun Anda diblokir, hubungi 0812-0000-0000';
+    const answers: [Record<string, string>, RegExp][] = [
+      [{ error: 'access_denied', error_description: lure }, /^Masuk gagal \(access_denied\); silakan masuk lagi$/],
+      [{ error: lure }, /^Masuk gagal \(galat tidak dikenal\); silakan masuk lagi$/],
+    ];
+    for (const [fields, message] of answers) {
+      const store = memoryStore();
+      const url = await beginSignIn(SETTINGS, store);
+      expect(() => completeSignIn(callback(url, fields), store)).toThrow(message);
+    }
+  });
+
   it('exchanges the code at /oauth2/token with the verifier and no secret', async () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const fakeFetch = (async (url: string, init: RequestInit) => {

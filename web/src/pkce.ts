@@ -70,6 +70,17 @@ export async function beginSignIn(settings: CognitoSettings, store: KeyValueStor
   return `${domainUrl(settings)}/oauth2/authorize?${query}`;
 }
 
+/** The authorization endpoint's error codes (RFC 6749, 4.1.2.1). */
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+]);
+
 export class SignInError extends Error {
   override name = 'SignInError';
 }
@@ -83,7 +94,12 @@ export function completeSignIn(query: URLSearchParams, store: KeyValueStore): { 
   const pending = store.getItem(PENDING_KEY);
   store.removeItem(PENDING_KEY);
   const error = query.get('error');
-  if (error) throw new SignInError(`Masuk gagal: ${query.get('error_description') ?? error}`);
+  // Anyone can send a link to this address with any error text: only a code RFC 6749 defines is shown,
+  // never error_description, so the console's page cannot be made to say what a phisher wrote.
+  if (error)
+    throw new SignInError(
+      `Masuk gagal (${OAUTH_ERRORS.has(error) ? error : 'galat tidak dikenal'}); silakan masuk lagi`,
+    );
   if (!pending) throw new SignInError('Tidak ada proses masuk yang sedang berjalan di tab ini; silakan masuk lagi');
   const { state, verifier } = JSON.parse(pending) as { state?: string; verifier?: string };
   const code = query.get('code');

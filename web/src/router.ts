@@ -13,7 +13,16 @@ export interface Route {
 export function parseHash(hash: string): Route {
   const text = hash.replace(/^#\/?/, '');
   const [path = '', search = ''] = text.split('?', 2);
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(search) };
+  return { parts: path.split('/').filter(Boolean).map(decodeSegment), query: new URLSearchParams(search) };
+}
+
+/** A segment as href wrote it; one whose %-escape is broken (a crafted link) is taken as written, not thrown. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function href(parts: readonly string[], query: Record<string, string | undefined> = {}): string {
