@@ -1,0 +1,123 @@
+/**
+ * npx tsx bench/guard.ts [persons]      (default 5000)
+ *
+ * The stipulation guard's COMPARE (functions/stipulation-guard) on the local emulators (in this process, so
+ * the peak RSS includes dynalite's): a master of `persons` active persons in one regency (3371), seeded
+ * through the master repository (not measured), and a change set of as many lines as Resolve writes them —
+ * 10% deactivations (HAPUS MENINGGAL), 20% updates with a decile change, 70% new persons — compared with
+ * the master by the production handler. Prints changes/s and the peak RSS. dynalite answers ~10^3
+ * BatchGetItem keys/s on these machines, far below DynamoDB; on AWS the compare reads each changed person
+ * once (BatchGetItem of 100), as Apply does.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { encodeKk } from '#core/kk.ts';
+import { encodeNik } from '#core/nik.ts';
+import type { ProposalRow } from '#core/proposal.ts';
+import { applyChange, changeFromRow, type StipulationChange } from '#core/stipulation.ts';
+import { startEmulators } from '#local/emulators.ts';
+import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
+import { type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
+
+const PERIOD = '2026-11';
+const persons = Number(process.argv[2] ?? 5000);
+if (!Number.isInteger(persons) || persons <= 0) throw new Error(`persons must be a positive integer: ${persons}`);
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
+
+function row(i: number, overrides: Partial<ProposalRow> = {}): ProposalRow {
+  const district = '337101';
+  const birthDate = new Date(Date.UTC(1950, 0, 1) + (i % 20_000) * 86_400_000).toISOString().slice(0, 10);
+  const sex = i % 2 ? 'P' : 'L';
+  const family = Math.floor(i / 4);
+  const issueDate = new Date(Date.UTC(2010, 0, 1) + Math.floor(family / 9999) * 86_400_000).toISOString().slice(0, 10);
+  return {
+    line: i + 2,
+    aksi: 'TAMBAH',
+    alasan: '',
+    nik: encodeNik({ district, birthDate, sex, serial: Math.floor(i / 20_000) + 1 }),
+    noKk: encodeKk({ district, issueDate, serial: (family % 9999) + 1 }),
+    nama: `Warga ${i}`,
+    jenisKelamin: sex,
+    tempatLahir: 'Magelang',
+    tanggalLahir: birthDate,
+    namaIbuKandung: `Ibu ${family}`,
+    hubunganKeluarga: i % 4 === 0 ? 'KEPALA_KELUARGA' : 'ANAK',
+    statusPerkawinan: i % 4 === 0 ? 'KAWIN' : 'BELUM_KAWIN',
+    alamat: `Jl. Pahlawan No. ${family % 500}`,
+    rt: '001',
+    rw: '002',
+    kodeDesa: `${district}${String(1001 + (family % 12))}`,
+    pekerjaan: '',
+    penghasilanBulanan: '',
+    desil: String((i % 9) + 1),
+    ...overrides,
+  };
+}
+
+const emulators = await startEmulators();
+try {
+  const endpoints = { dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint };
+  await provisionLocal(endpoints, LOCAL_RESOURCES);
+  Object.assign(process.env, localEnvironmentVariables(endpoints, LOCAL_RESOURCES));
+  const { documents, s3 } = await import('#shared/clients.ts');
+  const { DynamoDtksMaster } = await import('#shared/master-repository.ts');
+  const { forEachConcurrently } = await import('#shared/concurrency.ts');
+  const { handler } = await import('../functions/stipulation-guard/handler.ts');
+  const master = new DynamoDtksMaster(documents, LOCAL_RESOURCES.tables.master);
+
+  const seeding = performance.now();
+  await forEachConcurrently(
+    Array.from({ length: persons }, (_, i) => i),
+    32,
+    async (i) => {
+      const record = applyChange(undefined, changeFromRow(row(i), 'seed', '2026-10'));
+      if (record !== 'UNCHANGED') await master.putRecord(record, undefined);
+    },
+  );
+  console.log(
+    `node ${process.version}: ${persons.toLocaleString('en')} master persons seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s`,
+  );
+
+  const changes: StipulationChange[] = [];
+  for (let i = 0; i < persons; i++) {
+    const kind = i % 10;
+    const proposed =
+      kind === 0
+        ? row(i, { aksi: 'HAPUS', alasan: 'MENINGGAL' })
+        : kind < 3
+          ? row(i, { aksi: 'UBAH', desil: String(((i % 9) + 2) % 10 || 1) })
+          : row(persons + i);
+    changes.push(changeFromRow(proposed, 'bench', PERIOD));
+  }
+  const changeSetKey = KEYS.changeSet(PERIOD);
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: LOCAL_RESOURCES.buckets.proposals,
+      Key: changeSetKey,
+      Body: changes.map((change) => `${JSON.stringify(change)}\n`).join(''),
+    }),
+  );
+
+  let peakRss = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const started = performance.now();
+  const verdict = (await handler({ action: 'COMPARE', period: PERIOD, executionId: 'bench', changeSetKey }, {
+    getRemainingTimeInMillis: () => 900_000,
+  } as never)) as GuardVerdictSummary;
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  console.log(
+    `compare: ${persons.toLocaleString('en')} changes in ${(ms / 1000).toFixed(1)} s: ` +
+      `${Math.round(persons / (ms / 1000)).toLocaleString('en')} changes/s, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB ` +
+      '(this process, dynalite and the local S3 included)',
+  );
+  console.log(`verdict: signOffRequired ${verdict.signOffRequired}; ${verdict.breaches.join('; ')}`);
+  console.log(`totals: ${JSON.stringify(verdict.totals)}`);
+} finally {
+  await emulators.stop();
+}
