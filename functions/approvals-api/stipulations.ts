@@ -6,8 +6,9 @@
  * Who started it is recorded in the period's audit trail.
  */
 import { type ExecutionListItem, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { periodAt } from '#core/period.ts';
 import { type Principal, STIPULATION_REQUEST } from '#shared/contracts.ts';
-import { ForbiddenError, StipulatedPeriodError, StipulationRunningError } from '#shared/errors.ts';
+import { ForbiddenError, StipulatedPeriodError, StipulationRunningError, ValidationError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { type Event, parseBody, type Response, respond } from './http.ts';
 import { listRuns } from './runs.ts';
@@ -21,6 +22,15 @@ export async function startStipulation(principal: Principal, event: Event): Prom
     throw new ForbiddenError('Hanya operator Kementerian Sosial yang dapat menjalankan penetapan');
   }
   const { period } = parseBody(STIPULATION_REQUEST, event);
+  // A stipulated month is never rewritten, so a typo for a month still to come (2062-11 for 2026-11) would
+  // stand for good, and its run would take every proposal waiting up to that month: refused before it runs.
+  const current = periodAt(new Date());
+  if (period > current) {
+    throw new ValidationError(
+      `Periode ${period} belum dimulai (sekarang ${current}); hanya bulan yang sudah berjalan yang dapat ditetapkan`,
+      [`period: paling lambat ${current}`],
+    );
+  }
   const record = await periods.getPeriod(period);
   if (record) throw new StipulatedPeriodError(period, record.recordedAt);
   const runs = await listRuns();

@@ -4,6 +4,7 @@
  * expiry, the stipulated periods by tier (links audited), the ministry's board and starting a stipulation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextPeriod, periodAt } from '#core/period.ts';
 import { AuditTrail } from '#shared/audit-trail.ts';
 import { PERIOD } from '#shared/contracts.ts';
 import { approvalHandlers, callApi, type Handler } from '../../support/approvals.ts';
@@ -362,6 +363,15 @@ describe('the ministry’s board and POST /stipulations', () => {
         period: '2026-11',
       }),
     ]);
+  });
+
+  it('refuses a period still to come with 400, before any run starts', async () => {
+    const before = aws.sfn?.executions.length;
+    const future = nextPeriod(periodAt(new Date()));
+    const answer = await call('POST /stipulations', 'ministry', { body: { period: future } });
+    expect([answer.status, answer.body.code]).toEqual([400, 'INVALID_REQUEST']);
+    expect(answer.body.message).toContain(`Periode ${future} belum dimulai`);
+    expect(aws.sfn?.executions.length).toBe(before);
   });
 
   it('lets only one of two simultaneous starts through: the other is 409', async () => {
