@@ -159,7 +159,8 @@ export class Interpreter {
           frame.phase = { kind: 'run' };
         }
       }
-      host.saveLater(live, signal);
+      // The end of the whole execution is saved by launch() right after, with its status: no write of its own.
+      if (!(frame.result && frame === live.record.root)) host.saveLater(live, signal);
       // A long run of pure states (Pass, Choice) would otherwise never let I/O and the API in.
       if (++steps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
