@@ -60,13 +60,7 @@ export const S3_DIR = 's3-store';
  * to keep. Until dynalite closes them itself, its iterators get a return() that closes them.
  */
 function closeDynaliteIterators(): void {
-  const from = (module: string, require: NodeJS.Require) => createRequire(require.resolve(module));
-  const level = from('level', from('dynalite', createRequire(import.meta.url)));
-  const { AbstractValueIterator } = from('classic-level', level)('abstract-level') as {
-    AbstractValueIterator: { prototype: object };
-  };
-  // The common base of abstract-level's iterators, values(), keys() and iterator() alike.
-  const base = Object.getPrototypeOf(AbstractValueIterator.prototype) as { return?: unknown; close(): Promise<void> };
+  const base = dynaliteIteratorBase();
   if (typeof base.return === 'function') return;
   Object.defineProperty(base, 'return', {
     configurable: true,
@@ -75,6 +69,16 @@ function closeDynaliteIterators(): void {
       return this.close();
     },
   });
+}
+
+/** The common base of the iterators of dynalite's database (values(), keys() and iterator() alike). */
+export function dynaliteIteratorBase(): { return?: unknown; close(): Promise<void> } {
+  const from = (module: string, require: NodeJS.Require) => createRequire(require.resolve(module));
+  const level = from('level', from('dynalite', createRequire(import.meta.url)));
+  const { AbstractValueIterator } = from('classic-level', level)('abstract-level') as {
+    AbstractValueIterator: { prototype: object };
+  };
+  return Object.getPrototypeOf(AbstractValueIterator.prototype);
 }
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
