@@ -43,6 +43,8 @@ describe('unknown options and bad numbers', () => {
     ['reject', 'p'],
     ['stipulate'],
     ['snapshot', 'query', 'SELECT 1'],
+    ['snapshot', 'verify'],
+    ['guard', 'show', '--period', '2026-11'],
     ['demo'],
   ];
 
