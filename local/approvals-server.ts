@@ -98,6 +98,9 @@ function matchRoute(method: string, path: string): MatchedRoute | undefined {
   return undefined;
 }
 
+/** The names a browser on this machine reaches the loopback server by (the Host it sends, with the port). */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
 export interface ApprovalsServer {
   url: string;
   server: Server;
@@ -125,6 +128,12 @@ export async function startApprovalsServer(options: {
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Sign-in here is a username: a site whose name an attacker points at 127.0.0.1 (DNS rebinding) would be
+    // this origin to the browser and could act as any local user. Its requests carry its own name as Host.
+    const { port } = server.address() as AddressInfo;
+    if (!LOOPBACK_NAMES.some((name) => request.headers.host === `${name}:${port}`)) {
+      return send(response, 403, { code: 'FORBIDDEN', message: 'Server lokal hanya melayani 127.0.0.1 dan localhost' });
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     let route: MatchedRoute | undefined;
     try {

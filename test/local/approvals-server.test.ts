@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApprovalsServer, localUsers, startApprovalsServer } from '#local/approvals-server.ts';
 import type { LocalFunctions } from '#local/functions.ts';
@@ -155,5 +156,25 @@ describe('the public registration routes of the local server', () => {
       const answer = await request('GET', path);
       expect([path, answer.status, answer.body.code]).toEqual([path, 400, 'INVALID_REQUEST']);
     }
+  });
+
+  it('refuses a request whose Host is not this loopback server (DNS rebinding) with 403', async () => {
+    const { port } = new URL(server.url);
+    const ask = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = httpRequest(
+          { host: '127.0.0.1', port, path: '/tasks', headers: { host, authorization: 'Bearer regency-3371' } },
+          (answer) => {
+            answer.resume();
+            resolve(answer.statusCode ?? 0);
+          },
+        );
+        sent.on('error', reject);
+        sent.end();
+      });
+    // A page of another site whose name the attacker has pointed at 127.0.0.1 calls with its own name as Host.
+    expect(await ask(`rebound.example:${port}`)).toBe(403);
+    expect(await ask('rebound.example')).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) expect(await ask(host)).toBe(200);
   });
 });
