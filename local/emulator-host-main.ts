@@ -28,8 +28,12 @@ const send = (report: HostReport) => process.send?.(report);
 let emulators: Emulators | undefined;
 let closing: Promise<void> | undefined;
 
+/** How long closing may take before the process ends anyway (LevelDB's log keeps what was written). */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 function close(code: number): Promise<void> {
   closing ??= (async () => {
+    setTimeout(() => process.exit(code), CLOSE_TIMEOUT_MS).unref();
     await emulators?.stop().catch((error: unknown) => process.stderr.write(`emulators: stop: ${String(error)}\n`));
     process.exit(code);
   })();
