@@ -33,6 +33,9 @@ const READ_MAYBE_MISSING: readonly ObjectAction[] = ['s3:GetObject', 's3:ListBuc
 /** A stream written with @aws-sdk/lib-storage Upload: PutObject and its parts, aborted on failure. */
 const STREAMED_WRITE: readonly ObjectAction[] = ['s3:PutObject', 's3:AbortMultipartUpload'];
 
+/** An export written as a stream, or copied from the month before by version (carry-forward.ts). */
+const CARRIED_WRITE: readonly ObjectAction[] = [...STREAMED_WRITE, ...READ_MAYBE_MISSING, 's3:GetObjectVersion'];
+
 export interface DtksStackProps extends StackProps {
   /** The built web console, index.html and assets/ (web/build.ts buildConsole): infra/app.ts builds it before the stack. */
   readonly consoleAssets: string;
@@ -160,11 +163,14 @@ export class DtksStack extends Stack {
     // The stipulation queue is an index: Collect reads nothing else of the proposals table.
     // The queue index; the period record (GetItem: a stipulated period is refused) and the period's collection
     // (a conditional PutItem, GetItem on a rerun, with a GetItem of each proposal then).
-    const collect = new DtksFunction(this, 'Collect', { name: 'stipulation-collect' }).bindTable({
-      table: proposalsTable,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-      queryIndexes: [TABLES.proposals.stipulationIndex.name],
-    });
+    // The collected list goes to S3 (KEYS.proposalList), where the later steps and the release Map read it.
+    const collect = new DtksFunction(this, 'Collect', { name: 'stipulation-collect' })
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        queryIndexes: [TABLES.proposals.stipulationIndex.name],
+      })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.stipulationPrefix });
     const resolve = new DtksFunction(this, 'Resolve', {
       name: 'stipulation-resolve',
       timeout: Duration.minutes(15),
@@ -173,24 +179,44 @@ export class DtksStack extends Stack {
       // require (GetItem), exclusionsOf (Query), update with the counts (UpdateItem): no audit event.
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] })
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stagingPrefix })
-      .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.stipulationPrefix })
+      // Reads Collect's list of proposals; writes the change set and its summary.
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
+        prefix: KEYS.stipulationPrefix,
+      })
       .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.reportsPrefix });
     // The master is never erased: Apply reads records in batches and puts whole records conditionally.
     const apply = new DtksFunction(this, 'Apply', { name: 'stipulation-apply', timeout: Duration.minutes(15) })
       .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stipulationPrefix });
+      // Reads the change set; writes the moved-from markers (KEYS.movedFromMarker) beside it.
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
+        prefix: KEYS.stipulationPrefix,
+      });
+    // Reads the change set's summary and the moved-from markers (ListBucket), writes the export Map's items;
+    // the month before's period record (GetItem): a regency is carried forward only from a stipulated month.
     const listRegencies = new DtksFunction(this, 'ListRegencies', { name: 'stipulation-list-regencies' })
       .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
-      .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stipulationPrefix });
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
+        prefix: KEYS.stipulationPrefix,
+      })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
     const exportRegency = new DtksFunction(this, 'ExportRegency', {
       name: 'stipulation-export-regency',
       timeout: Duration.minutes(15),
       memorySize: 2048,
     })
       .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.exportsPrefix })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.pseudonymisedPrefix })
-      .bindBucket({ bucket: exportsBucket, actions: STREAMED_WRITE, prefix: KEYS.regencyCsvPrefix })
+      // Writes the regency's files; a regency carried forward reads the month before's part record and copies
+      // its files (CopyObject reads the source by version: GetObjectVersion; HeadObject of a missing one is
+      // 404 only with ListBucket). The files it reads are the ones it would write: the same tiers.
+      .bindBucket({ bucket: exportsBucket, actions: CARRIED_WRITE, prefix: KEYS.exportsPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: CARRIED_WRITE, prefix: KEYS.pseudonymisedPrefix })
+      .bindBucket({ bucket: exportsBucket, actions: CARRIED_WRITE, prefix: KEYS.regencyCsvPrefix })
       .bindSecret({ secret: this.pseudonymKey, variable: ENV.pseudonymKeySecretArn });
     // Reads the part records (KEYS.exportPartRecord, under exports/period=<period>/_parts/ of every period) and
     // writes the manifest; never reads the Parquet files, which hold NIKs and names.
@@ -204,17 +230,19 @@ export class DtksStack extends Stack {
       // The previous period's manifest, whose SHA-256 the new one names (the hash chain): those objects only.
       .bindBucket({ bucket: exportsBucket, actions: ['s3:GetObject'], prefix: KEYS.manifest('*') })
       // The period record: the manifest of a stipulated period is never rewritten.
-      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] })
+      // Collect's list of proposals and the export Map's list of regencies, always written before: no listing.
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.stipulationPrefix });
     // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
     const release = new DtksFunction(this, 'Release', { name: 'stipulation-release' }).bindTable({
       table: proposalsTable,
       actions: PROPOSAL_STEPS,
     });
     // A conditional PutItem (a recorded period is never rewritten) and GetItem of the record that stands.
-    const recordPeriod = new DtksFunction(this, 'RecordPeriod', { name: 'stipulation-record-period' }).bindTable({
-      table: proposalsTable,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    });
+    // Reads Collect's list of proposals (the period record names them), always written before: no listing.
+    const recordPeriod = new DtksFunction(this, 'RecordPeriod', { name: 'stipulation-record-period' })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.stipulationPrefix });
 
     // The stipulation guard: reads the change set and the changed persons' records (BatchGetItem, as Apply),
     // counts the touched regencies' active persons (a COUNT Query on byRegency), writes its report beside the
@@ -433,6 +461,12 @@ export class DtksStack extends Stack {
         release,
         recordPeriod,
       ],
+      // ExportRegencies and ReleaseProposals: items from ListRegencies' and Collect's lists, results beside them.
+      distributedMaps: {
+        bucket: proposalsBucket,
+        itemKeys: [KEYS.exportList('*'), KEYS.proposalList('*')],
+        resultPrefixes: [`${KEYS.exportResults('*')}/`, `${KEYS.releaseResults('*')}/`],
+      },
     });
     // The monthly run releases each waiting proposal's AwaitStipulation task (SendTaskSuccess, nothing else).
     release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);

@@ -140,6 +140,9 @@ export const KEYS = {
   exportList: (period: string) => `${STIPULATION}${period}/regencies.json`,
   /** The period's proposals (JSON array of {proposalId, regency}), written by Collect, read by Resolve and the release Map. */
   proposalList: (period: string) => `${STIPULATION}${period}/proposals.json`,
+  /** Where the ExportRegencies and ReleaseProposals distributed Maps write their results (ResultWriter Prefix). */
+  exportResults: (period: string) => `${STIPULATION}${period}/export-results`,
+  releaseResults: (period: string) => `${STIPULATION}${period}/release-results`,
   /**
    * The stipulation guard's diff report of one run (GuardReport as JSON: counts per regency, no NIK), beside
    * the change set it describes; one per execution, so the report a sign-off answered is never overwritten.
@@ -443,13 +446,35 @@ export interface RecordDecisionInput {
 // ---------------------------------------------------------------------------------------------
 export const COLLECT_INPUT = z.object({ period: PERIOD }).describe('Masukan Collect');
 export type CollectInput = z.infer<typeof COLLECT_INPUT>;
+/**
+ * The collected proposals travel through S3, not the payload (a period may hold any number of them): the
+ * list (JSON array of {proposalId, regency}, KEYS.proposalList) is where Resolve, the release Map's
+ * ItemReader, FinaliseExport and RecordPeriod read it.
+ */
 export interface CollectOutput {
   period: string;
-  proposals: { proposalId: string; regency: string }[];
+  /** Bucket and key of the list (named also when the period was stipulated already, and nothing written). */
+  proposalsBucket: string;
+  proposalsKey: string;
+  proposalCount: number;
   /** Set when the period was stipulated already (its record's time): nothing is collected, the run ends refused. */
   stipulatedAt?: string;
 }
-export const RESOLVE_INPUT = z.object({ period: PERIOD, proposals: PROPOSAL_REFS }).describe('Masukan Resolve');
+/** A list of proposals given inline (`proposals`, a test or an operator) or by its key in S3 (`proposalsKey`). */
+const PROPOSALS_INLINE_OR_BY_KEY = {
+  proposals: PROPOSAL_REFS.optional(),
+  /** KEYS.proposalList in the proposals bucket, as CollectOutput names it. */
+  proposalsKey: ID.optional(),
+};
+const oneProposalList = {
+  check: (input: { proposals?: unknown; proposalsKey?: unknown }) =>
+    (input.proposals === undefined) !== (input.proposalsKey === undefined),
+  message: { path: ['proposalsKey'], message: 'berikan tepat satu dari proposals atau proposalsKey' },
+};
+export const RESOLVE_INPUT = z
+  .object({ period: PERIOD, ...PROPOSALS_INLINE_OR_BY_KEY })
+  .refine(oneProposalList.check, oneProposalList.message)
+  .describe('Masukan Resolve');
 export type ResolveInput = z.infer<typeof RESOLVE_INPUT>;
 export interface ResolveOutput {
   period: string;
@@ -542,13 +567,23 @@ export interface ExportPartRecord {
 /** What ExportRegency returns and the Map collects; FinaliseExport validates its input with it. */
 export const EXPORT_REGENCY_OUTPUT = z.object({ regency: REGENCY, province: PROVINCE, records: COUNT });
 export type ExportRegencyOutput = z.infer<typeof EXPORT_REGENCY_OUTPUT>;
-/** `regencies` is the ExportRegencies Map result; FinaliseExport reads their part records from S3. */
+/**
+ * The regencies exported: inline (`regencies`, with the counts each export reported) or the export Map's
+ * item list in S3 (`regenciesKey`, KEYS.exportList, as ListRegencies wrote it); FinaliseExport reads their
+ * part records from S3. The proposals likewise, inline or by key.
+ */
 export const FINALISE_EXPORT_INPUT = z
   .object({
     period: PERIOD,
     carriedForward: z.boolean(),
-    proposals: PROPOSAL_REFS,
-    regencies: z.array(EXPORT_REGENCY_OUTPUT),
+    ...PROPOSALS_INLINE_OR_BY_KEY,
+    regencies: z.array(EXPORT_REGENCY_OUTPUT).optional(),
+    regenciesKey: ID.optional(),
+  })
+  .refine(oneProposalList.check, oneProposalList.message)
+  .refine((input) => (input.regencies === undefined) !== (input.regenciesKey === undefined), {
+    path: ['regenciesKey'],
+    message: 'berikan tepat satu dari regencies atau regenciesKey',
   })
   .describe('Masukan FinaliseExport');
 export type FinaliseExportInput = z.infer<typeof FINALISE_EXPORT_INPUT>;
@@ -562,6 +597,8 @@ export const RECORD_PERIOD_INPUT = z
     executionId: ID.optional(),
     carriedForward: z.boolean().optional(),
     proposals: PROPOSAL_REFS.default([]),
+    /** The period's proposals by their list in S3 (CollectOutput), in place of `proposals`. */
+    proposalsKey: ID.optional(),
     changes: COUNT.optional(),
     applied: COUNT.optional(),
     returnedRows: COUNT.optional(),
@@ -573,7 +610,10 @@ export const RECORD_PERIOD_INPUT = z
         manifestKey: z.string().optional(),
         records: COUNT.optional(),
         /** The manifest's SHA-256 as written (the hash chain; dtks snapshot verify). */
-        manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+        manifestSha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
       })
       .nullish(),
   })
@@ -611,7 +651,14 @@ export interface GuardVerdictSummary {
   signOffRequired: boolean;
   /** Why, in Bahasa Indonesia (core/guard.ts describeBreach): at most MAX_GUARD_BREACHES_SHOWN, then a count. */
   breaches: string[];
-  totals: { adds: number; reactivations: number; updates: number; moves: number; deactivations: number; decileChanges: number };
+  totals: {
+    adds: number;
+    reactivations: number;
+    updates: number;
+    moves: number;
+    deactivations: number;
+    decileChanges: number;
+  };
   thresholds: { regencyShare: number; nationalDeactivations: number };
 }
 export const MAX_GUARD_BREACHES_SHOWN = 20;

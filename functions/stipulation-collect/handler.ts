@@ -8,17 +8,21 @@
  * run stipulates the same proposals, those the failed run already released (and so took out of the queue)
  * included, and the period's record and manifest name every one of them. A proposal of the collection
  * that ended meanwhile without being released (FAILED, say) is left out.
+ *
+ * The collected list goes to S3 (KEYS.proposalList, proposal-list.ts), not into the payload: only its key
+ * and count travel through the workflow, so a period may hold any number of proposals.
  */
-import { documents } from '#shared/clients.ts';
+import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import { COLLECT_INPUT, type CollectOutput } from '#shared/contracts.ts';
+import { COLLECT_INPUT, type CollectOutput, KEYS } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { writeProposalList } from '#shared/proposal-list.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 
-const config = readConfig(['proposalsTable']);
+const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
 
@@ -29,7 +33,14 @@ export const handler = lambda(COLLECT_INPUT, async (input): Promise<CollectOutpu
   const stipulated = await periods.getPeriod(period);
   if (stipulated) {
     logger.warn('Period already stipulated: nothing collected', { period, recordedAt: stipulated.recordedAt });
-    return { period, proposals: [], stipulatedAt: stipulated.recordedAt };
+    const proposalsKey = KEYS.proposalList(period);
+    return {
+      period,
+      proposalsBucket: config.proposalsBucket,
+      proposalsKey,
+      proposalCount: 0,
+      stipulatedAt: stipulated.recordedAt,
+    };
   }
   const queue = await proposals.listStipulationQueue(period);
   const { first, collection } = await periods.fixCollection({
@@ -38,8 +49,9 @@ export const handler = lambda(COLLECT_INPUT, async (input): Promise<CollectOutpu
     proposals: queue.map(({ proposalId, regency }) => ({ proposalId, regency })),
   });
   const collected = first ? collection.proposals : await stillInPeriod(period, collection.proposals);
+  const proposalsKey = await writeProposalList(s3, config.proposalsBucket, period, collected);
   logger.info('Stipulation queue collected', { period, proposals: collected.length, rerun: !first });
-  return { period, proposals: collected };
+  return { period, proposalsBucket: config.proposalsBucket, proposalsKey, proposalCount: collected.length };
 });
 
 /** The collection's proposals that still wait for stipulation, or that this period released already. */

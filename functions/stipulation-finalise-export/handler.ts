@@ -21,15 +21,21 @@ import { addMonths } from '#core/period.ts';
 import { buildSnapshotManifest } from '#core/snapshot.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { FINALISE_EXPORT_INPUT, KEYS } from '#shared/contracts.ts';
-import { ManifestChainError, PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
+import { type ExportRegencyInput, FINALISE_EXPORT_INPUT, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
+import {
+  ExportPartMissingError,
+  ManifestChainError,
+  PeriodAlreadyStipulatedError,
+  TransientError,
+} from '#shared/errors.ts';
 import { readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
-import { openObject } from '#shared/staging.ts';
+import { proposalsOf } from '#shared/proposal-list.ts';
+import { openObject, readJson } from '#shared/staging.ts';
 
-const config = readConfig(['exportsBucket', 'proposalsTable']);
+const config = readConfig(['exportsBucket', 'proposalsTable', 'proposalsBucket']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 export interface FinaliseExportOutput {
@@ -46,10 +52,11 @@ export interface FinaliseExportOutput {
 const CHAIN_LOOKBACK_MONTHS = 120;
 
 export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<FinaliseExportOutput> => {
-  const { period, carriedForward, proposals, regencies } = input;
+  const { period, carriedForward } = input;
   logger.appendKeys({ period });
   await refuseStipulated(period);
-  const parts = await readPartRecords(s3, config.exportsBucket, period, regencies);
+  const proposals = await proposalsOf(s3, config.proposalsBucket, input);
+  const parts = await readPartRecords(s3, config.exportsBucket, period, await exportedRegencies(input));
   const manifest = buildSnapshotManifest({
     period,
     generatedAt: new Date().toISOString(),
@@ -73,6 +80,20 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
   });
   return { manifestKey, records: manifest.totals.records, manifestSha256: sha256Hex(body) };
 });
+
+/**
+ * The regencies of the export: as the caller reported them, or the export Map's item list ListRegencies
+ * wrote (the distributed Map's results stay in S3; each regency's part record is its result).
+ */
+async function exportedRegencies(
+  input: FinaliseExportInput,
+): Promise<{ regency: string; province: string; records?: number }[]> {
+  if (input.regencies) return input.regencies;
+  const key = input.regenciesKey as string;
+  const items = await readJson<ExportRegencyInput[]>(s3, config.proposalsBucket, key);
+  if (!items) throw new ExportPartMissingError(input.period, [`(daftar ${key})`]);
+  return items.map(({ regency, province }) => ({ regency, province }));
+}
 
 /** The manifest of the latest period recorded before `period`, by the SHA-256 of its bytes; null for the first. */
 async function previousLink(period: string): Promise<ManifestLink | null> {

@@ -5,7 +5,7 @@
  * never rewritten, so recording it again is a PeriodAlreadyStipulatedError, unless it is this execution's
  * own retry of the step (the same executionId), which is answered with the record that stands.
  */
-import { documents } from '#shared/clients.ts';
+import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { RECORD_PERIOD_INPUT } from '#shared/contracts.ts';
 import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
@@ -13,13 +13,18 @@ import { GuardRepository } from '#shared/guard-repository.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { type PeriodGuard, type PeriodRecord, PeriodsRepository } from '#shared/periods-repository.ts';
+import { proposalsOf } from '#shared/proposal-list.ts';
 
-const config = readConfig(['proposalsTable']);
+const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
 const guard = new GuardRepository(documents, config.proposalsTable);
 
 export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
-  const counts: Record<string, number> = { proposals: input.proposals.length };
+  // The workflow names the period's list in S3 (CollectOutput): a period of any number of proposals.
+  const proposals = input.proposalsKey
+    ? await proposalsOf(s3, config.proposalsBucket, { proposalsKey: input.proposalsKey })
+    : input.proposals;
+  const counts: Record<string, number> = { proposals: proposals.length };
   const records = input.records ?? input.export?.records;
   if (records !== undefined) counts.records = records;
   for (const name of ['changes', 'applied', 'returnedRows'] as const) {
@@ -36,7 +41,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     period: input.period,
     recordedAt: new Date().toISOString(),
     carriedForward: input.carriedForward ?? (input.changes ?? input.applied ?? 0) === 0,
-    proposals: input.proposals,
+    proposals,
     counts,
     ...(manifestKey ? { manifestKey } : {}),
     ...(input.export?.manifestSha256 ? { manifestSha256: input.export.manifestSha256 } : {}),

@@ -16,12 +16,14 @@ import {
   type StipulationChange,
 } from '#core/stipulation.ts';
 import { documents, s3 } from '#shared/clients.ts';
+import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
 import { type ChangeSetSummary, KEYS, RESOLVE_INPUT, type ResolveOutput } from '#shared/contracts.ts';
 import { DecisionsRepository } from '#shared/decisions-repository.ts';
 import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
+import { proposalsOf } from '#shared/proposal-list.ts';
 import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { type StipulationReturn, stipulationReturnLines } from '#shared/return-report.ts';
 import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
@@ -29,11 +31,17 @@ import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
 const decisions = new DecisionsRepository(documents, config.proposalsTable);
+/** Proposal records read at once: a period of thousands of proposals is read in seconds, not all at once. */
+const READ_CONCURRENCY = 16;
 
 export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutput> => {
   const { period } = input;
   const bucket = config.proposalsBucket;
-  const records = await Promise.all(input.proposals.map(({ proposalId }) => proposals.require(proposalId)));
+  const refs = await proposalsOf(s3, bucket, input);
+  const records = new Array<ProposalRecord>(refs.length);
+  await forEachConcurrently(refs, READ_CONCURRENCY, async ({ proposalId }, index) => {
+    records[index] = await proposals.require(proposalId);
+  });
   // Approval order decides conflicts, whatever order the caller listed the proposals in.
   records.sort((a, b) => approvalOrder(a).localeCompare(approvalOrder(b)));
 

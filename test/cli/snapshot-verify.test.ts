@@ -22,6 +22,7 @@ import { formatVerification } from '../../cli/commands/snapshot.ts';
 import { verifySnapshots } from '../../cli/snapshot-verify.ts';
 import { startTestAws, type TestAws } from '../support/aws.ts';
 import { provinceApprovedProposal } from '../support/proposals.ts';
+import { deferredObjects } from '../support/workflows.ts';
 import { World } from '../support/world.ts';
 
 const STATE_MACHINES = new URL('../../state-machines/', import.meta.url);
@@ -36,7 +37,9 @@ const world = new World();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const { objects, connect } = deferredObjects();
   runtime = await StepFunctionsRuntime.start({
+    objects,
     dataDir,
     machines: [
       {
@@ -48,6 +51,7 @@ beforeAll(async () => {
   });
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  connect(aws);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });
 

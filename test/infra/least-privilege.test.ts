@@ -124,13 +124,18 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'table:proposals': ddb('GetItem', 'PutItem'),
     'table:proposals/index/byStipulationQueue': ddb('Query'),
     'key:dynamodb': kms('Decrypt'),
+    // The collected list (KEYS.proposalList), which the later steps and the release Map read.
+    'objects:proposals:stipulation/*': s3('PutObject'),
+    'key:s3': kms('GenerateDataKey'),
   },
   'stipulation-resolve': {
     'table:proposals': ddb('GetItem', 'Query', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:staging/*': s3('GetObject'),
     'list:proposals:staging/*': s3('ListBucket'),
-    'objects:proposals:stipulation/*': s3('PutObject', 'AbortMultipartUpload'),
+    // Reads Collect's list; writes the change set and its summary.
+    'objects:proposals:stipulation/*': s3('AbortMultipartUpload', 'GetObject', 'PutObject'),
+    'list:proposals:stipulation/*': s3('ListBucket'),
     'objects:proposals:reports/*': s3('PutObject', 'AbortMultipartUpload'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
@@ -138,23 +143,32 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // Conditional PutItem of whole records after a BatchGetItem: never UpdateItem, DeleteItem or a batch write.
     'table:master': ddb('BatchGetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
-    'objects:proposals:stipulation/*': s3('GetObject'),
+    // Reads the change set; writes the moved-from markers beside it.
+    'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
-    'key:s3': kms('Decrypt'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   'stipulation-list-regencies': {
     'table:master/index/byRegency': ddb('Query'),
+    // The month before's period record: a regency is carried forward only from a stipulated month.
+    'table:proposals': ddb('GetItem'),
     'key:dynamodb': kms('Decrypt'),
-    'objects:proposals:stipulation/*': s3('GetObject'),
+    // The change set's summary and the moved-from markers; writes the export Map's items.
+    'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
-    'key:s3': kms('Decrypt'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   'stipulation-export-regency': {
     'table:master/index/byRegency': ddb('Query'),
     'key:dynamodb': kms('Decrypt'),
-    'objects:exports:exports/*': s3('PutObject', 'AbortMultipartUpload'),
-    'objects:exports:pseudonymised/*': s3('PutObject', 'AbortMultipartUpload'),
-    'objects:exports:regency-csv/*': s3('PutObject', 'AbortMultipartUpload'),
+    // Its own tiers, written, or copied from the month before by version (HeadObject, CopyObject, the part
+    // record): the same files it would write; ListBucket so that a missing one is 404, not 403.
+    'objects:exports:exports/*': s3('AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'),
+    'list:exports:exports/*': s3('ListBucket'),
+    'objects:exports:pseudonymised/*': s3('AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'),
+    'list:exports:pseudonymised/*': s3('ListBucket'),
+    'objects:exports:regency-csv/*': s3('AbortMultipartUpload', 'GetObject', 'GetObjectVersion', 'PutObject'),
+    'list:exports:regency-csv/*': s3('ListBucket'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
     'secret:pseudonym-key': ['secretsmanager:GetSecretValue'],
     'key:secretsmanager': kms('Decrypt'),
@@ -170,6 +184,8 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // The period record: a stipulated period's manifest is never rewritten.
     'table:proposals': ddb('GetItem'),
     'key:dynamodb': kms('Decrypt'),
+    // Collect's list of proposals and ListRegencies' list of regencies (no listing: both always written).
+    'objects:proposals:stipulation/*': s3('GetObject'),
   },
   'stipulation-release': {
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
@@ -192,6 +208,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // Written once (a conditional PutItem), the standing record read back on a conflict.
     'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
+    // Collect's list of proposals, which the record names.
+    'objects:proposals:stipulation/*': s3('GetObject'),
+    'key:s3': kms('Decrypt'),
   },
   // The quality control: the regencies with active persons (byRegency, Limit 1 each), nothing else.
   'quality-control-regencies': {
@@ -523,9 +542,13 @@ describe('cdk-nag AwsSolutions', () => {
     };
     visit(synth.stack);
     // Object key patterns of one bucket (a prefix, or the same file of every period; a prefix may name the
-    // caller's own regency through its principal tag) and Resource "*" for X-Ray and log delivery; never an
-    // action wildcard (kms:*…) nor a table's index/*.
+    // caller's own regency through its principal tag) and Resource "*" for X-Ray and log delivery, and a state
+    // machine's own child executions (its distributed Maps'); never an action wildcard (kms:*…) nor a table's
+    // index/*.
+    const ownExecutions =
+      /IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<[A-Za-z0-9]+\.Name>\/\*\]$/;
     for (const id of wildcards) {
+      if (ownExecutions.test(id)) continue;
       expect(id).toMatch(
         /IAM5\[(Resource::\*|Resource::<[A-Za-z0-9]+\.Arn>\/(?!index\/)(?:[A-Za-z0-9_.=/-]|<aws:PrincipalTag\/[a-z-]+>)*\*[A-Za-z0-9_.=/*-]*)\]$/,
       );

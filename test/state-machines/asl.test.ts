@@ -310,10 +310,28 @@ describe('stipulation workflow', () => {
     expect(States.ApplyChangesToMaster?.Next).toBe('IsTheChangeSetApplied');
   });
 
-  it('exports regencies and releases proposals as bounded inline Maps', () => {
-    for (const name of ['ExportRegencies', 'ReleaseProposals']) {
-      expect(States[name]?.Type).toBe('Map');
-      expect(States[name]?.MaxConcurrency).toBe(10);
+  it('exports regencies and releases proposals as bounded distributed Maps over lists in S3, results to S3', () => {
+    const lists = { ExportRegencies: '{% $regenciesKey %}', ReleaseProposals: '{% $proposalsKey %}' };
+    for (const [name, key] of Object.entries(lists)) {
+      const state = States[name] as unknown as {
+        ItemProcessor: { ProcessorConfig: unknown };
+        ItemReader: unknown;
+        ResultWriter: { Resource: string };
+        ToleratedFailurePercentage: number;
+        MaxConcurrency: number;
+        Items?: unknown;
+      };
+      expect(state.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+      expect(state.ItemReader).toEqual({
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Arguments: { Bucket: '{% $proposalsBucket %}', Key: key },
+      });
+      expect(state.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
+      expect(state.ToleratedFailurePercentage).toBe(0);
+      expect(state.MaxConcurrency).toBeGreaterThan(0);
+      expect(state.MaxConcurrency).toBeLessThanOrEqual(50);
+      expect(state.Items).toBeUndefined();
     }
   });
 
@@ -337,11 +355,12 @@ describe('stipulation workflow', () => {
     expect(evaluated).toEqual({ regency: '3371', province: '33', records: 120 });
   });
 
-  it('hands FinaliseExport the regencies exported, not their parts (the 256 KiB payload limit)', () => {
+  it('hands FinaliseExport the keys of the regencies and proposals lists, never a list (the 256 KiB payload limit)', () => {
     const payload = States.FinaliseExport?.Arguments?.Payload as Record<string, string>;
-    expect(Object.keys(payload).sort()).toEqual(['carriedForward', 'period', 'proposals', 'regencies']);
-    expect(payload.regencies).toBe('{% $exportedRegencies %}');
-    expect(States.ExportRegencies?.Assign).toEqual({ exportedRegencies: '{% $states.result %}' });
+    expect(Object.keys(payload).sort()).toEqual(['carriedForward', 'period', 'proposalsKey', 'regenciesKey']);
+    // No state's arguments carry the collected proposals themselves.
+    expect(JSON.stringify(States)).not.toContain('$proposals ');
+    expect(JSON.stringify(States)).not.toContain('$proposals %');
   });
 
   it('ends a rerun of a stipulated period right after Collect, before anything is resolved, applied or exported', () => {

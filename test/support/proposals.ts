@@ -4,7 +4,7 @@
  * and still CHECKING. A test names only what its case turns on. And the proposals the stipulation takes
  * up, approved by their province.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalRow } from '#core/proposal.ts';
 import { LOCAL_RESOURCES } from '#local/provision.ts';
 import { type ApprovalDecision, KEYS } from '#shared/contracts.ts';
@@ -72,4 +72,16 @@ export async function provinceApprovedProposal(
     note: '',
     exclusions,
   });
+}
+
+/** The proposals a stipulation-collect answer names: its list in S3 (the workflow's payload has only the key). */
+export async function collectedProposals(
+  aws: TestAws,
+  collected: { proposalsKey?: string },
+): Promise<{ proposalId: string; regency: string }[]> {
+  if (!collected.proposalsKey) return [];
+  const object = await aws.clients.s3.send(
+    new GetObjectCommand({ Bucket: aws.names.buckets.proposals, Key: collected.proposalsKey }),
+  );
+  return JSON.parse((await object.Body?.transformToString()) ?? '[]');
 }

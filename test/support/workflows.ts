@@ -22,6 +22,28 @@ import { populationCsv, proposalCsv, registered } from './world.ts';
 
 const STATE_MACHINES = new URL('../../state-machines/', import.meta.url);
 
+/**
+ * The S3 of a runtime's distributed Maps (ItemReader, ResultWriter), for a runtime started before the test
+ * AWS: the test S3 starts after it (its environment names the runtime's endpoint), so the runtime reaches
+ * it through this once `connect` is called.
+ */
+export function deferredObjects(): { objects: ObjectStorage; connect(aws: TestAws): void } {
+  let s3: ObjectStorage | undefined;
+  const connected = () => {
+    if (!s3) throw new Error('the test S3 is not connected yet');
+    return s3;
+  };
+  return {
+    objects: {
+      getObject: (request) => connected().getObject(request),
+      putObject: (request) => connected().putObject(request),
+    },
+    connect(aws) {
+      s3 = s3ObjectStorage(aws.clients.s3);
+    },
+  };
+}
+
 export interface Workflows {
   aws: TestAws;
   runtime: StepFunctionsRuntime;
@@ -62,13 +84,7 @@ export async function startWorkflows(options: {
         definition: await loadDefinition(new URL(`${name}.asl.json`, STATE_MACHINES), substitutions),
       });
     }
-    // The test S3 starts after the runtime (its environment names the runtime's endpoint): distributed Maps
-    // reach it through this, once it is there.
-    let s3: ObjectStorage | undefined;
-    const objects: ObjectStorage = {
-      getObject: (request) => (s3 as ObjectStorage).getObject(request),
-      putObject: (request) => (s3 as ObjectStorage).putObject(request),
-    };
+    const { objects, connect } = deferredObjects();
     runtime = await StepFunctionsRuntime.start({
       dataDir,
       machines,
@@ -77,7 +93,7 @@ export async function startWorkflows(options: {
     });
     api = await serveStepFunctionsApi(runtime);
     aws = await startTestAws({ sfnEndpoint: api.endpoint });
-    s3 = s3ObjectStorage(aws.clients.s3);
+    connect(aws);
     const extract = 'reference/population/3371.csv';
     await aws.clients.s3.send(
       new PutObjectCommand({

@@ -54,14 +54,14 @@ export async function writePartRecord(s3: S3Client, bucket: string, record: Expo
 /**
  * The part records of the regencies the Map exported, in their order. Every regency must have one
  * (ExportPartMissingError names those without), and each must agree with what its export reported to
- * the Map (InconsistentSnapshotError otherwise). Records of regencies not in the list (left by an
+ * the Map, when that is given (InconsistentSnapshotError otherwise). Records of regencies not in the list (left by an
  * earlier run of the period) are not read.
  */
 export async function readPartRecords(
   s3: S3Client,
   bucket: string,
   period: string,
-  regencies: readonly ExportRegencyOutput[],
+  regencies: readonly (Omit<ExportRegencyOutput, 'records'> & { records?: number })[],
 ): Promise<ExportPartRecord[]> {
   const stored = await listKeys(s3, bucket, KEYS.exportPartRecords(period));
   const missing = regencies
@@ -78,7 +78,7 @@ export async function readPartRecords(
       record.period !== period ||
       record.regency !== expected.regency ||
       record.province !== expected.province ||
-      record.records !== expected.records
+      (expected.records !== undefined && record.records !== expected.records)
     ) {
       throw new InconsistentSnapshotError(
         `Catatan ekspor ${key} (periode ${record.period}, ${record.regency}/${record.province}, ${record.records} baris) ` +

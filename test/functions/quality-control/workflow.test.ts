@@ -22,6 +22,7 @@ import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { type DriftTruth, generateWorld } from '#synthetic/generator.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { deferredObjects } from '../../support/workflows.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
 const REGENCY = '3371';
@@ -40,7 +41,9 @@ let truth: readonly DriftTruth[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const { objects, connect } = deferredObjects();
   runtime = await StepFunctionsRuntime.start({
+    objects,
     dataDir,
     machines: [
       {
@@ -52,6 +55,7 @@ beforeAll(async () => {
   });
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  connect(aws);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   const world = generateWorld({
     regency: REGENCY,

@@ -21,7 +21,7 @@ import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
-import { provinceApprovedProposal } from '../../support/proposals.ts';
+import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
 import { downloadObject } from '../exports/objects.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -92,11 +92,17 @@ async function stipulate(period: string): Promise<PeriodRun> {
   const finalised = await invoke<{ manifestKey: string }>('stipulation-finalise-export', {
     period,
     carriedForward: resolved.changes === 0,
-    proposals: collected.proposals,
+    proposalsKey: collected.proposalsKey,
     regencies: exported,
   });
-  for (const { proposalId } of collected.proposals) await invoke('stipulation-release', { period, proposalId });
-  await invoke('stipulation-record-period', { period, proposals: collected.proposals, changes: resolved.changes });
+  for (const { proposalId } of await collectedProposals(aws, collected)) {
+    await invoke('stipulation-release', { period, proposalId });
+  }
+  await invoke('stipulation-record-period', {
+    period,
+    proposalsKey: collected.proposalsKey,
+    changes: resolved.changes,
+  });
   const parts = new Map<string, ExportPartRecord>();
   for (const { regency } of listed.regencies) {
     parts.set(regency, JSON.parse((await download(KEYS.exportPartRecord(period, regency))).toString('utf8')));

@@ -22,6 +22,7 @@ import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
+import { deferredObjects } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
@@ -79,7 +80,9 @@ const ids = (refs: readonly { proposalId: string }[] | undefined) => (refs ?? []
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  const { objects, connect } = deferredObjects();
   runtime = await StepFunctionsRuntime.start({
+    objects,
     dataDir,
     machines: [
       {
@@ -97,6 +100,7 @@ beforeAll(async () => {
   });
   api = await serveStepFunctionsApi(runtime);
   aws = await startTestAws({ sfnEndpoint: api.endpoint });
+  connect(aws);
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });

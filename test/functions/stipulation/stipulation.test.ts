@@ -10,12 +10,13 @@ import type {
   ResolveOutput,
   StipulationRelease,
 } from '#shared/contracts.ts';
+import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
-import { provinceApprovedProposal } from '../../support/proposals.ts';
+import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -168,7 +169,8 @@ describe('the stipulation of a period', () => {
 
   it('collects the waiting proposals of the closing period and earlier, in approval order', async () => {
     const collected = await invoke<CollectOutput>('stipulation-collect', { period: PERIOD });
-    expect(collected.proposals).toEqual([
+    expect(collected.proposalCount).toBe(2);
+    expect(await collectedProposals(aws, collected)).toEqual([
       { proposalId: '3371-2026-11-first0000000', regency: '3371' },
       { proposalId: '3371-2026-11-second000000', regency: '3371' },
     ]);
@@ -259,7 +261,7 @@ describe('the stipulation of a period', () => {
     // the run stipulates them again (idempotently), so the period's record and manifest keep them.
     expect((await proposals.listStipulationQueue(PERIOD)).map((p) => p.proposalId)).toEqual([]);
     const collected = await invoke<CollectOutput>('stipulation-collect', { period: PERIOD });
-    expect(collected.proposals.map((p) => p.proposalId)).toEqual([
+    expect((await collectedProposals(aws, collected)).map((p) => p.proposalId)).toEqual([
       '3371-2026-11-first0000000',
       '3371-2026-11-second000000',
     ]);
@@ -286,7 +288,9 @@ describe('the stipulation of a period', () => {
     const recorded = await periods.getPeriod(PERIOD);
     expect(await invoke<CollectOutput>('stipulation-collect', { period: PERIOD })).toEqual({
       period: PERIOD,
-      proposals: [],
+      proposalsBucket: aws.names.buckets.proposals,
+      proposalsKey: KEYS.proposalList(PERIOD),
+      proposalCount: 0,
       stipulatedAt: recorded?.recordedAt,
     });
   });

@@ -219,3 +219,19 @@ export function harnessPerTest(): HarnessPerTest {
   };
   return perTest;
 }
+
+/** S3 in memory, for the distributed Maps' ItemReader and ResultWriter and the scripted functions. */
+export function memoryObjects(): ObjectStorage & { objects: Map<string, string> } {
+  const objects = new Map<string, string>();
+  return {
+    objects,
+    async getObject({ bucket, key }) {
+      const body = objects.get(`${bucket}/${key}`);
+      if (body === undefined) throw Object.assign(new Error(`NoSuchKey ${key}`), { name: 'NoSuchKey' });
+      return body;
+    },
+    async putObject({ bucket, key, body }) {
+      objects.set(`${bucket}/${key}`, body);
+    },
+  };
+}
