@@ -126,6 +126,6 @@ export async function startSfnStub(): Promise<SfnStub> {
     failToken: (taskToken, errorType, times = Number.POSITIVE_INFINITY) =>
       void failures.set(taskToken, { errorType, remaining: times }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
+  } satisfies Omit<SfnStub, 'listedAsOf'>);
   return stub;
 }
