@@ -179,12 +179,20 @@ const results: Measure[] = [];
 for (const families of values.world ? [0] : familySizes) {
   const world = values.world ? await givenWorld(values.world) : await worldFor(families);
   const runs: Measure['runs'] = [];
+  const measure = async (name: string, run: Promise<Run>) => {
+    const done = await run;
+    runs.push({ name, run: done });
+    // As it comes: a run on a loaded machine can take minutes.
+    process.stderr.write(
+      `${name}: ${done.seconds.toFixed(1)} s wall, ${done.cpuSeconds.toFixed(1)} s CPU, ${done.peakRssMiB.toFixed(0)} MiB (${new Date().toISOString()})\n`,
+    );
+  };
   // Interleaved, so that a change of the machine's load hits every contender alike.
-  runs.push({ name: 'dtks check', run: await runCheck(world.dir, false) });
-  runs.push({ name: 'dtks check, look-ups on one thread', run: await runCheck(world.dir, true) });
+  await measure('dtks check', runCheck(world.dir, false));
+  await measure('dtks check, look-ups on one thread', runCheck(world.dir, true));
   if (!values['no-duckdb']) {
-    runs.push({ name: 'DuckDB peer, threads=2', run: await runDuckdb(world.dir, 2) });
-    runs.push({ name: 'DuckDB peer, threads=1', run: await runDuckdb(world.dir, 1) });
+    await measure('DuckDB peer, threads=2', runDuckdb(world.dir, 2));
+    await measure('DuckDB peer, threads=1', runDuckdb(world.dir, 1));
   }
   const parsed = await timeParse(join(world.dir, 'proposal.csv'));
   if (parsed.rows !== world.rows) throw new Error(`csv-parse read ${parsed.rows} rows, expected ${world.rows}`);
