@@ -46,7 +46,9 @@ export function errorResponse(error: unknown): Response {
     if (error.httpStatus >= 500) logger.warn('Approvals API unavailable', { errorName: name });
     return respond(error.httpStatus, { code: error.apiCode, message, ...issues });
   }
-  logger.error('Approvals API failure', { errorName: name, errorMessage: (error as Error | undefined)?.message });
+  // JSON.parse's message quotes the start of the text it failed on, which may be a stored row (a name, a NIK).
+  const errorMessage = error instanceof SyntaxError ? undefined : (error as Error | undefined)?.message;
+  logger.error('Approvals API failure', { errorName: name, errorMessage });
   return respond(500, { code: 'INTERNAL', message: 'Terjadi kesalahan pada sistem; silakan coba lagi' });
 }
 

@@ -4,7 +4,10 @@
  * schema's. Every answer is a client error with a stable code and a message, never a 500 or a file outside
  * the caller's area, and no answer echoes a NIK the caller did not send.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KEYS } from '#shared/contracts.ts';
+import { logger } from '#shared/logger.ts';
 import { approvalHandlers, callApi, type Handler } from '../../support/approvals.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { checkedProposal, checkedRow, PRINCIPALS, type RoleName, stipulatedPeriod } from '../../support/console.ts';
@@ -157,5 +160,33 @@ describe('hostile input to the approvals API', () => {
     expect(answer.status, answer.text).toBeLessThan(500);
     expect(answer.body).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
     expect(answer.text).not.toMatch(/33710\d{11}/);
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('is an opaque 500 whose log line quotes none of the stored text (a JSON.parse error would)', async () => {
+    // A rows file damaged in storage: JSON.parse's message quotes the start of what it failed on.
+    const broken = '3371-2026-11-0000000broken';
+    await checkedProposal(aws, { proposalId: broken }, [checkedRow(1)]);
+    const line = 'SITI AMINAH 3371010101800001\n';
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: KEYS.reviewRows('3371', broken), Body: line }),
+    );
+    const logged = vi.spyOn(logger, 'error');
+    try {
+      const answer = await callApi(api, 'GET /proposals/{proposalId}/rows', PRINCIPALS.regency, {
+        pathParameters: { proposalId: broken },
+        query: { q: 'siti' },
+      });
+      expect([answer.status, answer.body.code]).toEqual([500, 'INTERNAL']);
+      expect(answer.text).not.toMatch(/SITI|3371010/);
+      expect(logged).toHaveBeenCalledWith(
+        'Approvals API failure',
+        expect.objectContaining({ errorName: 'SyntaxError' }),
+      );
+      expect(JSON.stringify(logged.mock.calls)).not.toMatch(/SITI|3371010/);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
