@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import type { Principal } from '#shared/contracts.ts';
 import { DtksError, ValidationError } from '#shared/errors.ts';
-import { logger } from '#shared/logger.ts';
+import { loggableMessage, logger } from '#shared/logger.ts';
 import { parseInput } from '#shared/middleware.ts';
 
 export type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -46,9 +46,7 @@ export function errorResponse(error: unknown): Response {
     if (error.httpStatus >= 500) logger.warn('Approvals API unavailable', { errorName: name });
     return respond(error.httpStatus, { code: error.apiCode, message, ...issues });
   }
-  // JSON.parse's message quotes the start of the text it failed on, which may be a stored row (a name, a NIK).
-  const errorMessage = error instanceof SyntaxError ? undefined : (error as Error | undefined)?.message;
-  logger.error('Approvals API failure', { errorName: name, errorMessage });
+  logger.error('Approvals API failure', { errorName: name, errorMessage: loggableMessage(error) });
   return respond(500, { code: 'INTERNAL', message: 'Terjadi kesalahan pada sistem; silakan coba lagi' });
 }
 

@@ -14,3 +14,11 @@ export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Dtks',
 });
+
+/**
+ * An error's message as a log line may carry it: none for a SyntaxError, whose message (JSON.parse's) quotes
+ * the start of the text it failed on, and that text may be a stored row naming a person.
+ */
+export function loggableMessage(error: unknown): string | undefined {
+  return error instanceof SyntaxError ? undefined : (error as Error | undefined)?.message;
+}

@@ -18,7 +18,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import indonesian from 'zod/v4/locales/id.js';
 import { isTransientAwsError, TransientError, ValidationError } from './errors.ts';
-import { logger, metrics } from './logger.ts';
+import { loggableMessage, logger, metrics } from './logger.ts';
 
 /** zod's own messages (a wrong enum value or type, a too long text) in Bahasa Indonesia, like ours. */
 const INDONESIAN = indonesian().localeError;
@@ -42,8 +42,9 @@ function errorNames(): MiddlewareObj {
           cause: error,
         });
       }
-      // Name and message only: an SDK error's request parameters could include a task token.
-      logger.error('Step failed', { errorName: request.error?.name, errorMessage: request.error?.message });
+      // Name and message only (an SDK error's request parameters could include a task token), and not even the
+      // message of a SyntaxError, which quotes the text it failed on (loggableMessage).
+      logger.error('Step failed', { errorName: request.error?.name, errorMessage: loggableMessage(request.error) });
     },
   };
 }

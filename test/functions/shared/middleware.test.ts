@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { EXPORT_REGENCY_INPUT, INGEST_INPUT, REQUEST_APPROVAL_INPUT } from '#shared/contracts.ts';
 import { ProposalNotFoundError, ValidationError } from '#shared/errors.ts';
+import { logger } from '#shared/logger.ts';
 import { lambda, parseInput } from '#shared/middleware.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 
@@ -32,6 +33,18 @@ describe('the handler wrapper', () => {
         throw error;
       });
       await expect(handler({}, lambdaContext())).rejects.toMatchObject({ name: 'TransientError', cause: error });
+    }
+  });
+
+  it('logs a failed step’s error without the text a SyntaxError quotes (a stored row may name a person)', async () => {
+    const handler = lambda(ANY, async () => JSON.parse('SITI AMINAH 3371010101800001'));
+    const logged = vi.spyOn(logger, 'error');
+    try {
+      await expect(handler({}, lambdaContext())).rejects.toMatchObject({ name: 'SyntaxError' });
+      expect(logged).toHaveBeenCalledWith('Step failed', expect.objectContaining({ errorName: 'SyntaxError' }));
+      expect(JSON.stringify(logged.mock.calls)).not.toMatch(/SITI|3371010/);
+    } finally {
+      logged.mockRestore();
     }
   });
 
