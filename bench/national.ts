@@ -748,6 +748,13 @@ function printLevers(national: NationalFigures, stages: readonly StageInput[]): 
       name: "take the quality control out of the stipulation's critical path (it deactivates nobody: screen during the month, on the registry's delta)",
       change: (stage) => (stage.name === 'quality control' ? undefined : stage),
     },
+    {
+      name: "let the guard take each regency's active persons from the previous period's manifest (its records per regency) instead of a COUNT query, which reads the regency's whole index",
+      change: (stage) =>
+        stage.name === 'guard'
+          ? { ...stage, tables: stage.tables.filter((traffic) => traffic.table !== 'master byRegency') }
+          : stage,
+    },
   ];
   console.log('\nWhat would change it (the same model, one design change after another, cumulative; none built):');
   let quotas: Quotas = DEFAULT_QUOTAS;
