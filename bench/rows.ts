@@ -131,8 +131,12 @@ try {
   process.stdout.write(
     `cold start, first page: ${cold.ms.toFixed(0)} ms (${cold.body.rows?.length} of ${cold.body.total} rows)\n`,
   );
-  // The cursor of the last page of NIK_NOT_FOUND (size / 10 matches, 50 per page).
-  const lastPage = Buffer.from(JSON.stringify({ p: Math.floor((size / 10 - 1) / 50) * 50 })).toString('base64url');
+  // The cursor of the last page of NIK_NOT_FOUND (size / 10 matches, 50 per page): the first page's cursor
+  // (it names the audit record of that opening, which the API checks) moved to the last page's position.
+  const opened = (await call({ code: 'NIK_NOT_FOUND' })).body.next ?? '';
+  const cursor = JSON.parse(Buffer.from(opened, 'base64url').toString('utf8')) as { n: string; a: string };
+  const position = Buffer.from(JSON.stringify({ p: Math.floor((size / 10 - 1) / 50) * 50 })).toString('base64url');
+  const lastPage = Buffer.from(JSON.stringify({ ...cursor, n: position })).toString('base64url');
   const queries: [string, Record<string, string>][] = [
     ['first page (no filter)', {}],
     ['code=NIK_NOT_FOUND, first page', { code: 'NIK_NOT_FOUND' }],

@@ -7,6 +7,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalStatus } from '#core/lifecycle.ts';
 import { KEYS, type Principal, REPORT_QUERY, ROWS_QUERY } from '#shared/contracts.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '#shared/cursor.ts';
 import { NotFoundError, RowsNotAvailableError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { presignedUrl } from '#shared/presign.ts';
@@ -33,20 +34,42 @@ export async function proposalRows(principal: Principal, event: Event): Promise<
         'unduh laporan pengembaliannya',
     );
   }
-  const page = await readReviewPage(s3, bucket, rowsKey, index, query);
-  // The rows name persons: who opened them (a first page: the pages after it are the same reading) and
-  // with what filter. A search is recorded as one, never with what was searched (it may be a NIK).
-  if (query.next === undefined) {
-    const filter = [query.code, query.verdict, query.q === undefined ? undefined : 'pencarian'].filter(Boolean);
-    await audit.addEvent(proposal.proposalId, {
+  // The rows name persons: who opened them and with what filter is recorded when a table is opened (a
+  // search as one, never with what was searched: it may be a NIK). The pages after it are the same reading,
+  // so their cursor names that record, and a cursor whose record is not this reader's with this filter is
+  // refused: a cursor made up to start past the first page (or another reader's) would read unrecorded.
+  const detail = `${principal.role} ${principal.area || '-'}: baris usulan${filterLabel(query)}`;
+  const cursor = query.next === undefined ? undefined : decodeCursor(query.next, isRowsCursor);
+  if (cursor) {
+    const opened = await audit.getEvent(proposal.proposalId, cursor.a);
+    if (opened?.kind !== 'DOWNLOAD' || opened.actor !== principal.username || opened.detail !== detail) {
+      throw invalidCursor();
+    }
+  }
+  const page = await readReviewPage(s3, bucket, rowsKey, index, { ...query, next: cursor?.n });
+  const openedKey =
+    cursor?.a ??
+    (await audit.addEvent(proposal.proposalId, {
       at: new Date().toISOString(),
       kind: 'DOWNLOAD',
       actor: principal.username,
-      detail: `${principal.role} ${principal.area || '-'}: baris usulan${filter.length ? ` (${filter.join(', ')})` : ''}`,
-    });
-  }
-  return respond(200, { code: 'OK', message: `${page.total} baris`, ...page });
+      detail,
+    }));
+  const next = page.next === undefined ? {} : { next: encodeCursor({ n: page.next, a: openedKey }) };
+  return respond(200, { code: 'OK', message: `${page.total} baris`, ...page, ...next });
 }
+
+function filterLabel(query: { code?: string; verdict?: string; q?: string }): string {
+  const filter = [query.code, query.verdict, query.q === undefined ? undefined : 'pencarian'].filter(Boolean);
+  return filter.length ? ` (${filter.join(', ')})` : '';
+}
+
+/** The rows' cursor: the position review-rows.ts answered (`n`) and the audit record of the opened table (`a`). */
+const isRowsCursor = (value: unknown): value is { n: string; a: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { n?: unknown }).n === 'string' &&
+  typeof (value as { a?: unknown }).a === 'string';
 
 export async function proposalReport(principal: Principal, event: Event): Promise<Response> {
   const proposal = await viewableProposal(principal, event);

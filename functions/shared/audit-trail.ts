@@ -4,7 +4,7 @@
  * its export files and who started its stipulation. An event names who, what and when, never a NIK.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_PREFIX, periodPk, proposalPk, queryAll, stripKeys } from './proposals-table.ts';
 
 export type AuditKind = 'STATUS' | 'TASK_OPENED' | 'TASK_CLOSED' | 'DECISION' | 'REFUSED' | 'NOTE' | 'DOWNLOAD';
@@ -26,22 +26,25 @@ export class AuditTrail {
   ) {}
 
   /**
-   * Appends an audit event. `eventKey` makes the event's key deterministic (a retried step rewrites the
-   * same event); without it every call is a new event.
+   * Appends an audit event and answers its key. `eventKey` makes the key deterministic (a retried step
+   * rewrites the same event); without it every call is a new event.
    */
-  async addEvent(proposalId: string, event: Omit<AuditEvent, 'proposalId'> & { eventKey?: string }): Promise<void> {
+  async addEvent(proposalId: string, event: Omit<AuditEvent, 'proposalId'> & { eventKey?: string }): Promise<string> {
     const { eventKey, ...rest } = event;
+    const sk = `${EVENT_PREFIX}${rest.at}#${eventKey ?? `${rest.kind}#${randomUUID()}`}`;
     await this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: proposalPk(proposalId),
-          sk: `${EVENT_PREFIX}${rest.at}#${eventKey ?? `${rest.kind}#${randomUUID()}`}`,
-          proposalId,
-          ...rest,
-        },
-      }),
+      new PutCommand({ TableName: this.tableName, Item: { pk: proposalPk(proposalId), sk, proposalId, ...rest } }),
     );
+    return sk;
+  }
+
+  /** One event of the proposal's trail by the key addEvent answered; undefined when there is none. */
+  async getEvent(proposalId: string, eventSk: string): Promise<AuditEvent | undefined> {
+    if (!eventSk.startsWith(EVENT_PREFIX)) return undefined;
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: proposalPk(proposalId), sk: eventSk } }),
+    );
+    return Item ? stripKeys<AuditEvent>(Item) : undefined;
   }
 
   /** An event of a period's trail (a download of its files, a stipulation started from the console). */

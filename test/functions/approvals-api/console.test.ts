@@ -153,6 +153,25 @@ describe('GET /proposals/{proposalId}/rows', () => {
     expect(JSON.stringify(opened)).not.toMatch(/\d{16}|siti/i);
   });
 
+  it('reads past the first page only with the cursor of a recorded opening by the same reader and filter', async () => {
+    const page = (role: 'regency' | 'operator', query: Record<string, string>) =>
+      call('GET /proposals/{proposalId}/rows', role, { pathParameters: { proposalId: BIG }, query });
+    const events = async () => (await audit.listEvents(BIG)).length;
+    const before = await events();
+    // Made up to start at row 60 without opening the table: it would read rows and leave no record.
+    const made = Buffer.from(JSON.stringify({ p: 60 })).toString('base64url');
+    expect([(await page('regency', { next: made })).status]).toEqual([400]);
+    const opened = await page('regency', { code: 'NIK_NOT_FOUND', limit: '60' });
+    const second = await page('regency', { code: 'NIK_NOT_FOUND', limit: '60', next: opened.body.next });
+    expect([second.status, second.body.rows[0].line]).toEqual([200, 610]);
+    expect(await events()).toBe(before + 1);
+    // Another reader of the regency with that cursor, or the cursor under another filter (a search): refused.
+    const other = await page('operator', { code: 'NIK_NOT_FOUND', limit: '60', next: opened.body.next });
+    const search = await page('regency', { q: '3371', limit: '60', next: opened.body.next });
+    expect([other.status, other.body.code, search.status]).toEqual([400, 'INVALID_REQUEST', 400]);
+    expect(await events()).toBe(before + 1);
+  });
+
   it('answers 404 ROWS_NOT_AVAILABLE while the proposal is being checked', async () => {
     const { status, body } = await call('GET /proposals/{proposalId}/rows', 'regency', {
       pathParameters: { proposalId: '3371-2026-11-0000000uncheck' },
