@@ -408,7 +408,11 @@ describe('stipulation-finalise-export', () => {
 
   it('writes the manifest from the part records in S3 with totals, source proposals and every file with its checksum', async () => {
     const output = await finaliseExport(input(), lambdaContext());
-    expect(output).toEqual({ manifestKey: KEYS.manifest(PERIOD), records: SIZE_3371 + 8 });
+    expect(output).toEqual({
+      manifestKey: KEYS.manifest(PERIOD),
+      records: SIZE_3371 + 8,
+      manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const written = await manifest();
     expect(written.period).toBe(PERIOD);
     expect(written.carriedForward).toBe(false);

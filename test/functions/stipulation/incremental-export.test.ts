@@ -89,7 +89,7 @@ async function stipulate(period: string): Promise<PeriodRun> {
   const exported: ExportRegencyOutput[] = [];
   for (const item of listed.regencies)
     exported.push(await invoke<ExportRegencyOutput>('stipulation-export-regency', item));
-  const finalised = await invoke<{ manifestKey: string }>('stipulation-finalise-export', {
+  const finalised = await invoke<{ manifestKey: string; manifestSha256: string }>('stipulation-finalise-export', {
     period,
     carriedForward: resolved.changes === 0,
     proposalsKey: collected.proposalsKey,
@@ -102,6 +102,8 @@ async function stipulate(period: string): Promise<PeriodRun> {
     period,
     proposalsKey: collected.proposalsKey,
     changes: resolved.changes,
+    // FinaliseExport's output, as the workflow passes it: the record keeps the manifest's SHA-256 (hash chain).
+    export: finalised,
   });
   const parts = new Map<string, ExportPartRecord>();
   for (const { regency } of listed.regencies) {
@@ -178,7 +180,7 @@ beforeAll(async () => {
   // January and February: no proposal at all.
   january = await stipulate('2027-01');
   february = await stipulate('2027-02');
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await aws?.stop();
