@@ -50,7 +50,12 @@ describe('DtksFunction bundling', () => {
   it('loads as an ES module on Node and exports the handler', () => {
     const probe = `const m = await import(${JSON.stringify(join(bundleDir, 'index.mjs'))}); console.log(typeof m.handler);`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
-      env: { ...process.env, PROPOSALS_TABLE: 'dtks-proposals', AWS_REGION: 'ap-southeast-3' },
+      env: {
+        ...process.env,
+        PROPOSALS_TABLE: 'dtks-proposals',
+        PROPOSALS_BUCKET: 'dtks-proposals',
+        AWS_REGION: 'ap-southeast-3',
+      },
       encoding: 'utf8',
     });
     expect(output.trim()).toBe('function');

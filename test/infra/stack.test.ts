@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { athenaColumns, FULL_SNAPSHOT_COLUMNS, PSEUDONYMISED_SNAPSHOT_COLUMNS } from '#core/snapshot.ts';
-import { FUNCTIONS, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import {
+  APPROVAL_ROUTES,
+  type ApprovalRoute,
+  FUNCTIONS,
+  type FunctionName,
+  KEYS,
+  REGISTRATION_ROUTES,
+  routeKeyOf,
+  TABLES,
+} from '#shared/contracts.ts';
 import { exportRegency } from '#shared/exports/regency-export.ts';
 import { provinceCodes } from '../../infra/constructs/analytics.ts';
 import { repositoryPath } from '../../infra/repository.ts';
@@ -137,6 +146,7 @@ describe('storage', () => {
         gsi(TABLES.proposals.taskIndex),
         gsi(TABLES.proposals.stipulationIndex),
         gsi(TABLES.proposals.regencyIndex),
+        gsi(TABLES.proposals.periodIndex),
       ],
     });
   });
@@ -432,15 +442,19 @@ describe('self-registration cut-off', () => {
 });
 
 describe('approvals API', () => {
-  it('serves the three routes through the approvals handler behind the Cognito JWT authorizer', () => {
-    for (const routeKey of ['GET /tasks', 'GET /proposals/{proposalId}', 'POST /proposals/{proposalId}/decision']) {
+  it('serves every approvals route through the approvals handler behind the Cognito JWT authorizer', () => {
+    const approvalRoutes = Object.keys(APPROVAL_ROUTES) as ApprovalRoute[];
+    for (const route of approvalRoutes) {
       synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-        RouteKey: routeKey,
+        RouteKey: routeKeyOf(route),
         AuthorizationType: 'JWT',
         AuthorizerId: Match.anyValue(),
       });
     }
-    synth.template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+    synth.template.resourceCountIs(
+      'AWS::ApiGatewayV2::Route',
+      approvalRoutes.length + Object.keys(REGISTRATION_ROUTES).length,
+    );
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: {
