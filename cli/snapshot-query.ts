@@ -99,7 +99,12 @@ export async function querySnapshot(s3: S3Client, bucket: string, query: Snapsho
   if (!manifest) throw missingPeriod(period, periods);
 
   // The release is what the manifest lists: a stray object under the prefix (from an abandoned run) is not read.
-  const released = new Map(manifest.files.filter((file) => file.tier === tier).map((file) => [file.key, file]));
+  // Its Parquet files only: the tier also holds the quality control's CSV and counts, which are not rows of persons.
+  const released = new Map(
+    manifest.files
+      .filter((file) => file.tier === tier && file.key.endsWith('.parquet'))
+      .map((file) => [file.key, file]),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'dtks-snapshot-'));
   try {
     const files: string[] = [];

@@ -366,6 +366,12 @@ export function buildSnapshotManifest(input: {
   parts: readonly SnapshotPart[];
   /** Where the manifest joins the hash chain (core/chain.ts chainAfter). */
   chain?: ManifestChain;
+  /**
+   * Files released for the period beside the regencies' exports (the quality control's tracking lists, its
+   * full tier per person and its pseudonymised counts), each with its tier: listed, hashed and chained like
+   * the others, but neither persons of the snapshot (not in the totals) nor anonymised rows (no k).
+   */
+  otherFiles?: readonly SnapshotFile[];
 }): SnapshotManifest {
   const byRegency = new Map<string, number>();
   const byProvince = new Map<string, number>();
@@ -407,6 +413,12 @@ export function buildSnapshotManifest(input: {
     byRegency.set(part.regency, part.records);
     byProvince.set(part.province, (byProvince.get(part.province) ?? 0) + part.records);
     records += part.records;
+  }
+  const listed = new Set(files.map((file) => file.key));
+  for (const { key, tier, records: rows, bytes, sha256 } of input.otherFiles ?? []) {
+    if (listed.has(key)) throw new InconsistentSnapshotError(`Berkas ${key} tercantum lebih dari sekali`);
+    listed.add(key);
+    files.push({ key, tier, records: rows, bytes, sha256 });
   }
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {

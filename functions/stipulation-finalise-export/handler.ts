@@ -3,7 +3,10 @@
  * every file with its tier, record count, size and SHA-256, the totals by province and regency, the
  * source proposals and whether the previous snapshot was carried forward. The files come from the part
  * records ExportRegency wrote to S3 (KEYS.exportPartRecord), one per regency the Map reports: a regency
- * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest.
+ * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest. The
+ * quality control's files of the period (tracking lists, full tier per person, pseudonymised counts) are
+ * listed too, from its summary on the period (PeriodsRepository.getQualityControl), so that the hash chain
+ * and `dtks snapshot verify` cover them.
  *
  * The manifest joins the hash chain of the stipulated periods (core/chain.ts): it names the manifest of the
  * latest period recorded before it by the SHA-256 of its bytes (none for the first period). A previous
@@ -64,6 +67,8 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
     sourceProposals: proposals,
     parts,
     chain: chainAfter(await previousLink(period)),
+    // The quality control's files of this run (its summary, written before the stipulation's exports).
+    otherFiles: (await periods.getQualityControl(period))?.files ?? [],
   });
   const manifestKey = KEYS.manifest(period);
   const body = `${JSON.stringify(manifest, null, 2)}\n`;

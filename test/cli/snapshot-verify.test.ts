@@ -128,6 +128,28 @@ describe('the hash chain of stipulated periods', () => {
     expect(formatVerification(result, 'en')).toContain('nothing was changed after the stipulation');
   });
 
+  it('covers the quality control’s files: the manifest names them with their tier, a changed tracking list is reported', async () => {
+    const manifest = JSON.parse(Buffer.from(await read(KEYS.manifest('2026-12'))).toString('utf8')) as SnapshotManifest;
+    const tracking = KEYS.trackingList('2026-12', '3371');
+    expect(
+      manifest.files.filter((file) => !file.key.endsWith('.parquet')).map(({ key, tier }) => ({ key, tier })),
+    ).toEqual(
+      expect.arrayContaining([
+        { key: tracking, tier: 'csv' },
+        { key: KEYS.qualityControlFull('2026-12', '3371'), tier: 'full' },
+        { key: KEYS.qualityControlCounts('2026-12'), tier: 'pseudonymised' },
+      ]),
+    );
+    const original = await read(tracking);
+    await put(tracking, Buffer.concat([Buffer.from(original), Buffer.from('3371,tambahan\r\n')]));
+    const result = await verify('2026-12');
+    expect(result.intact).toBe(false);
+    expect(result.periods[0]?.problems).toEqual([{ kind: 'FILE_CHANGED', period: '2026-12', key: tracking }]);
+    expect(formatVerification(result)).toContain(`berkas ${tracking} diubah`);
+    await put(tracking, original);
+    expect((await verify('2026-12')).intact).toBe(true);
+  });
+
   it('names a changed file and a missing file of the period', async () => {
     const [changed, removed] = first.files.map((file) => file.key);
     if (!changed || !removed) throw new Error('the manifest lists too few files');

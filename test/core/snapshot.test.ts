@@ -263,6 +263,36 @@ describe('buildSnapshotManifest', () => {
     expect(() => manifestOf([stripped])).toThrow(InconsistentSnapshotError);
   });
 
+  it('lists the files released beside the exports with their tier, outside the totals and the k', () => {
+    const tracking = file('regency-csv/period=2026-11/pelacakan-3371-2026-11.csv', 'csv', 4);
+    const counts = file('pseudonymised/period=2026-11/pengendalian-kualitas.json', 'pseudonymised', 1);
+    const manifest = buildSnapshotManifest({
+      period: '2026-11',
+      generatedAt: 'x',
+      carriedForward: false,
+      sourceProposals: [],
+      parts: [part('3371', 7)],
+      otherFiles: [tracking, counts],
+    });
+    expect(manifest.files).toHaveLength(5);
+    expect(manifest.files).toContainEqual(tracking);
+    expect(manifest.files).toContainEqual(counts);
+    expect(manifest.files.map((f) => f.key)).toEqual([...manifest.files.map((f) => f.key)].sort());
+    expect(manifest.totals.records).toBe(7);
+    expect(manifest.pseudonymisation).toMatchObject({ k: 5, suppressedRecords: 1 });
+    const again = part('3371', 7).files[0] as SnapshotFile;
+    expect(() =>
+      buildSnapshotManifest({
+        period: '2026-11',
+        generatedAt: 'x',
+        carriedForward: false,
+        sourceProposals: [],
+        parts: [part('3371', 7)],
+        otherFiles: [again],
+      }),
+    ).toThrow(InconsistentSnapshotError);
+  });
+
   it('refuses a regency exported twice', () => {
     expect(() =>
       buildSnapshotManifest({

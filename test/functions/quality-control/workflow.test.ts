@@ -5,6 +5,7 @@
  * publishes the tracking list, the full tier per person and the pseudonymised tier as counts only; the
  * next month carries the open findings and counts the resolved one.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAreas } from '#core/area.ts';
 import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
+import type { SnapshotManifest } from '#core/snapshot.ts';
 import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { seedMaster } from '#local/seed.ts';
 import { loadDefinition } from '#local/sfn/definition.ts';
@@ -21,7 +23,9 @@ import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { type DriftTruth, generateWorld } from '#synthetic/generator.ts';
+import { approvalHandlers, callApi } from '../../support/approvals.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
+import { PRINCIPALS } from '../../support/console.ts';
 import { deferredObjects } from '../../support/workflows.ts';
 
 const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
@@ -130,6 +134,36 @@ describe('the quality control in the stipulation workflow', () => {
     expect(JSON.parse(counts)).toMatchObject({ national: { openTotal: truth.length }, regencies: { [REGENCY]: {} } });
     const identifying = [...master.flatMap((person) => [person.nik, person.noKk, person.nama])];
     for (const value of identifying) expect(counts).not.toContain(value);
+  });
+
+  it('lists its files in the period manifest with their tier and SHA-256, and shows an analyst only the counts of them', async () => {
+    const qualityControl = (await periods.getPeriod('2026-10'))?.qualityControl;
+    const manifest = JSON.parse(await text(aws.names.buckets.exports, KEYS.manifest('2026-10'))) as SnapshotManifest;
+    const expected = [
+      { key: KEYS.trackingList('2026-10', REGENCY), tier: 'csv' },
+      { key: KEYS.qualityControlFull('2026-10', REGENCY), tier: 'full' },
+      { key: KEYS.qualityControlCounts('2026-10'), tier: 'pseudonymised' },
+    ];
+    for (const { key, tier } of expected) {
+      const kept = qualityControl?.files?.find((file) => file.key === key);
+      const listed = manifest.files.find((file) => file.key === key);
+      expect(listed, key).toEqual({ key, tier, records: kept?.records, bytes: kept?.bytes, sha256: kept?.sha256 });
+      const bytes = Buffer.from(await text(aws.names.buckets.exports, key), 'utf8');
+      expect(listed?.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    const { api } = await approvalHandlers();
+    const view = (role: 'analyst' | 'ministry') =>
+      callApi<{ files: { key: string; tier: string }[] }>(api, 'GET /periods/{period}', PRINCIPALS[role], {
+        pathParameters: { period: '2026-10' },
+      });
+    const analyst = await view('analyst');
+    expect(analyst.status).toBe(200);
+    expect(analyst.body.files.map((file) => file.tier)).toEqual(analyst.body.files.map(() => 'pseudonymised'));
+    expect(analyst.body.files.map((file) => file.key)).toContain(KEYS.qualityControlCounts('2026-10'));
+    expect(analyst.text).not.toContain(KEYS.trackingList('2026-10', REGENCY));
+    expect(analyst.text).not.toContain(KEYS.qualityControlFull('2026-10', REGENCY));
+    const ministry = (await view('ministry')).body.files.map((file) => file.key);
+    for (const { key } of expected) expect(ministry).toContain(key);
   });
 
   it('carries the open findings into the next month and counts the one resolved', async () => {
