@@ -10,7 +10,6 @@
  * reading the master again (carry-forward.ts). The list is written to S3 (KEYS.exportList), where the
  * export Map reads its items.
  */
-import { loadAreas } from '#core/area.ts';
 import { previousPeriod } from '#core/period.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
@@ -26,6 +25,7 @@ import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { officialRegencies } from '#shared/regencies.ts';
 import { listKeys, putText, readJson } from '#shared/staging.ts';
 
 const config = readConfig(['masterTable', 'proposalsBucket', 'proposalsTable']);
@@ -39,7 +39,7 @@ export const handler = lambda(LIST_REGENCIES_INPUT, async (input): Promise<ListR
   const changed = await changedRegencies(period);
   const regencies = new Set<string>(changed ?? []);
   // One Limit-1 query per official regency (514) on the sparse byRegency index: no scan of the master.
-  await forEachConcurrently(allRegencies(), QUERY_CONCURRENCY, async (regency) => {
+  await forEachConcurrently(officialRegencies(), QUERY_CONCURRENCY, async (regency) => {
     if (!regencies.has(regency) && (await master.hasActivePersons(regency))) regencies.add(regency);
   });
   // Only the month just before: a month in between that is not stipulated may have changed the master.
@@ -62,16 +62,6 @@ export const handler = lambda(LIST_REGENCIES_INPUT, async (input): Promise<ListR
   logger.info('Regencies to export', { period, ...counts, carryFrom });
   return { period, regenciesKey, counts, regencies: items };
 });
-
-function allRegencies(): string[] {
-  const areas = loadAreas();
-  const regencies: string[] = [];
-  for (let province = 11; province <= 99; province++) {
-    const code = String(province);
-    if (areas.isProvince(code)) regencies.push(...areas.regenciesOf(code));
-  }
-  return regencies;
-}
 
 /** The regencies the change set writes to, and those its persons moved out of (Apply's markers). */
 async function changedRegencies(period: string): Promise<Set<string> | undefined> {
