@@ -5,7 +5,8 @@
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnapshotManifest } from '#core/snapshot.ts';
+import { sha256Hex } from '#core/chain.ts';
+import { buildSnapshotManifest, type SnapshotFile } from '#core/snapshot.ts';
 import { localUsers } from '#local/approvals-server.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import { KEYS } from '#shared/contracts.ts';
@@ -38,12 +39,23 @@ async function exportPeriod(period: Period): Promise<void> {
     k: 5,
     openFile: (key, contentType) => new S3ObjectSink(aws.clients.s3, bucket, key, contentType),
   });
+  // The quality control's files sit in both tiers beside the Parquet files, listed by the manifest too.
+  const otherFiles: SnapshotFile[] = [];
+  for (const [key, tier] of [
+    [KEYS.qualityControlFull(period, '3371'), 'full'],
+    [KEYS.qualityControlCounts(period), 'pseudonymised'],
+  ] as const) {
+    const body = `${key}\n`;
+    await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    otherFiles.push({ key, tier, records: 1, bytes: body.length, sha256: sha256Hex(body) });
+  }
   const manifest = buildSnapshotManifest({
     period,
     generatedAt: new Date().toISOString(),
     carriedForward: false,
     sourceProposals: [],
     parts: [part],
+    otherFiles,
   });
   await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: KEYS.manifest(period), Body: JSON.stringify(manifest) }),
