@@ -355,7 +355,9 @@ export class StipulatedPeriodError extends DtksError {
     readonly period: string,
     recordedAt: string,
   ) {
-    super(`Periode ${period} sudah ditetapkan pada ${recordedAt}; penetapan yang sudah ditetapkan tidak dijalankan ulang`);
+    super(
+      `Periode ${period} sudah ditetapkan pada ${recordedAt}; penetapan yang sudah ditetapkan tidak dijalankan ulang`,
+    );
   }
 }
 

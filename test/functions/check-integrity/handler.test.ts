@@ -142,7 +142,7 @@ describe('check-integrity', () => {
     expect(lines[3]).toContain('ALREADY_IN_DTKS|FAMILY_OVERLAP');
   });
 
-  it("keeps the rows for the console beside the report: one compact line per row and an index of counts per verdict and code", async () => {
+  it('keeps the rows for the console beside the report: one compact line per row and an index of counts per verdict and code', async () => {
     const index = JSON.parse(await text(KEYS.reviewIndex('3371', proposalId)));
     expect(index).toMatchObject({ version: 1, rows: 3 });
     expect(index.blocks).toEqual([
@@ -158,7 +158,10 @@ describe('check-integrity', () => {
         },
       }),
     ]);
-    const rows = (await text(KEYS.reviewRows('3371', proposalId))).trim().split('\n').map((line) => JSON.parse(line));
+    const rows = (await text(KEYS.reviewRows('3371', proposalId)))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows).toEqual([
       [1, clean.nik, clean.noKk, clean.nama, 1, []],
       [2, unknown.nik, unknown.noKk, unknown.nama, 0, ['NIK_NOT_FOUND']],
