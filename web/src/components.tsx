@@ -1,4 +1,7 @@
-/** Small pieces every page uses: loading an answer, showing the API's message, a status, a scrolling table. */
+/**
+ * Small pieces every page uses: loading an answer (and reloading it while work goes on), showing the API's
+ * message, a status, a scrolling table or "none", a pager.
+ */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
@@ -44,6 +47,16 @@ export function ErrorMessage({ error }: { error: unknown }) {
   );
 }
 
+/** An answer's error, and "loading" until its first data: the top of every loaded section. */
+export function LoadState({ answer }: { answer: Loaded<unknown> }) {
+  return (
+    <>
+      <ErrorMessage error={answer.error} />
+      {answer.loading && !answer.data ? <Loading /> : null}
+    </>
+  );
+}
+
 export function Loading() {
   const { words } = useApp();
   return (
@@ -66,6 +79,51 @@ export function TableScroll({ label, children }: { label: string; children: Comp
       {children}
     </section>
   );
+}
+
+/** "None" when there are no rows, else the table (its `<thead>` and `<tbody>` are the children) in a TableScroll. */
+export function DataTable({ label, count, children }: { label: string; count: number; children: ComponentChildren }) {
+  const { words } = useApp();
+  if (count === 0) return <p class="muted">{words.none}</p>;
+  return (
+    <TableScroll label={label}>
+      <table>{children}</table>
+    </TableScroll>
+  );
+}
+
+/** Previous / next over a cursor-paged list: `cursors` is the stack of `next` cursors followed so far. */
+export function Pager({
+  label,
+  cursors,
+  next,
+  onCursors,
+}: {
+  label: string;
+  cursors: string[];
+  next?: string;
+  onCursors: (cursors: string[]) => void;
+}) {
+  const { words } = useApp();
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" disabled={cursors.length === 0} onClick={() => onCursors(cursors.slice(0, -1))}>
+        {words.previous}
+      </button>
+      <button type="button" disabled={!next} onClick={() => next && onCursors([...cursors, next])}>
+        {words.next}
+      </button>
+    </nav>
+  );
+}
+
+/** Reloads the answer every 1.5 s while `active` (a check or a stipulation run still going). */
+export function useReloadWhile(active: unknown, answer: Loaded<unknown>): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(answer.reload, 1500);
+    return () => clearTimeout(timer);
+  }, [active, answer.data, answer.error]);
 }
 
 export function Page({ title, children }: { title: string; children: ComponentChildren }) {

@@ -2,10 +2,10 @@
  * The ministry's board of a month: the proposals of each province and regency by status, the period's
  * stipulation runs, and the button that starts (or re-runs) the stipulation, behind a confirmation.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { get, post } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { currentPeriod, ErrorMessage, Loading, Page, TableScroll, useLoad } from '../components.tsx';
+import { currentPeriod, DataTable, ErrorMessage, LoadState, Page, useLoad, useReloadWhile } from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import { href, navigate, type Route } from '../router.ts';
 import { type BoardAnswer, STATUSES } from '../types.ts';
@@ -20,11 +20,7 @@ export function BoardPage({ route }: { route: Route }) {
   const [signedOff, setSignedOff] = useState<string | undefined>();
   const runs = answer.data?.runs ?? [];
   const running = runs.some((run) => run.status === 'RUNNING');
-  useEffect(() => {
-    if (!running) return;
-    const timer = setTimeout(answer.reload, 1500);
-    return () => clearTimeout(timer);
-  }, [running, answer.data]);
+  useReloadWhile(running, answer);
 
   async function start() {
     setError(undefined);
@@ -57,49 +53,43 @@ export function BoardPage({ route }: { route: Route }) {
         <button type="submit">{words.filter}</button>
         <a href={href(['periode', period])}>{words.manifest}</a>
       </form>
-      <ErrorMessage error={answer.error} />
-      {answer.loading && !answer.data ? <Loading /> : null}
+      <LoadState answer={answer} />
       {answer.data ? (
         <>
           <div class="card">
             <h2>{words.proposals}</h2>
-            {regencies.length === 0 ? <p class="muted">{words.none}</p> : null}
-            {regencies.length > 0 ? (
-              <TableScroll label={words.proposals}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{words.province}</th>
-                      <th scope="col">{words.regency}</th>
-                      {shown.map((status) => (
-                        <th scope="col" class="number" key={status}>
-                          {words.statuses[status]}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {regencies.map((r) => (
-                      <tr key={r.regency}>
-                        <td>
-                          {r.province} {r.provinceName ?? ''}
-                        </td>
-                        <td>
-                          <a href={href(['usulan'], { period, regency: r.regency })}>
-                            {r.regency} {r.regencyName ?? ''}
-                          </a>
-                        </td>
-                        {shown.map((status) => (
-                          <td class="number" key={status}>
-                            {formatNumber(r.counts[status] ?? 0, lang)}
-                          </td>
-                        ))}
-                      </tr>
+            <DataTable label={words.proposals} count={regencies.length}>
+              <thead>
+                <tr>
+                  <th scope="col">{words.province}</th>
+                  <th scope="col">{words.regency}</th>
+                  {shown.map((status) => (
+                    <th scope="col" class="number" key={status}>
+                      {words.statuses[status]}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {regencies.map((r) => (
+                  <tr key={r.regency}>
+                    <td>
+                      {r.province} {r.provinceName ?? ''}
+                    </td>
+                    <td>
+                      <a href={href(['usulan'], { period, regency: r.regency })}>
+                        {r.regency} {r.regencyName ?? ''}
+                      </a>
+                    </td>
+                    {shown.map((status) => (
+                      <td class="number" key={status}>
+                        {formatNumber(r.counts[status] ?? 0, lang)}
+                      </td>
                     ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-            ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </DataTable>
           </div>
           {answer.data.stipulatedAt ? (
             <p class="notice" role="status">
@@ -108,49 +98,44 @@ export function BoardPage({ route }: { route: Route }) {
           ) : null}
           <div class="card">
             <h2>{words.runs}</h2>
-            {runs.length === 0 ? <p class="muted">{words.none}</p> : null}
-            {runs.length > 0 ? (
-              <TableScroll label={words.runs}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{words.name}</th>
-                      <th scope="col">{words.status}</th>
-                      <th scope="col">{words.startedAt}</th>
-                      <th scope="col">{words.stoppedAt}</th>
-                      <th scope="col" class="number">
-                        {words.applied}
-                      </th>
-                      <th scope="col">{words.carriedForward}</th>
-                      <th scope="col">{words.failure}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {runs.map((run) => (
-                      <tr key={run.name}>
-                        <td>{run.name}</td>
-                        <td>
-                          <span class={`status run-${run.status.toLowerCase()}`}>{run.status}</span>
-                        </td>
-                        <td>{formatTime(run.startedAt, lang)}</td>
-                        <td>{formatTime(run.stoppedAt, lang)}</td>
-                        <td class="number">{formatNumber(run.applied, lang)}</td>
-                        <td>
-                          {run.carriedForward === undefined
-                            ? '–'
-                            : typeof run.carriedForward === 'number'
-                              ? formatNumber(run.carriedForward, lang)
-                              : run.carriedForward
-                                ? words.yes
-                                : words.no}
-                        </td>
-                        <td>{run.error ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-            ) : null}
+            <DataTable label={words.runs} count={runs.length}>
+              <thead>
+                <tr>
+                  <th scope="col">{words.name}</th>
+                  <th scope="col">{words.status}</th>
+                  <th scope="col">{words.startedAt}</th>
+                  <th scope="col">{words.stoppedAt}</th>
+                  <th scope="col" class="number">
+                    {words.applied}
+                  </th>
+                  <th scope="col">{words.carriedForward}</th>
+                  <th scope="col">{words.failure}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((run) => (
+                  <tr key={run.name}>
+                    <td>{run.name}</td>
+                    <td>
+                      <span class={`status run-${run.status.toLowerCase()}`}>{run.status}</span>
+                    </td>
+                    <td>{formatTime(run.startedAt, lang)}</td>
+                    <td>{formatTime(run.stoppedAt, lang)}</td>
+                    <td class="number">{formatNumber(run.applied, lang)}</td>
+                    <td>
+                      {run.carriedForward === undefined
+                        ? '–'
+                        : typeof run.carriedForward === 'number'
+                          ? formatNumber(run.carriedForward, lang)
+                          : run.carriedForward
+                            ? words.yes
+                            : words.no}
+                    </td>
+                    <td>{run.error ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </DataTable>
             {started ? (
               <p class="notice" role="status">
                 {started}

@@ -7,7 +7,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { downloadUrl, get, post } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { ErrorMessage, Loading, Page, TableScroll, useLoad } from '../components.tsx';
+import { DataTable, ErrorMessage, LoadState, Page, useLoad } from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import { href } from '../router.ts';
 import type { PeriodAnswer, PeriodSummary } from '../types.ts';
@@ -18,40 +18,36 @@ export function PeriodsPage() {
   const periods = answer.data?.periods ?? [];
   return (
     <Page title={words.periods}>
-      <ErrorMessage error={answer.error} />
-      {answer.loading && !answer.data ? <Loading /> : null}
-      {answer.data && periods.length === 0 ? <p class="muted">{words.none}</p> : null}
-      {periods.length > 0 ? (
-        <TableScroll label={words.periods}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{words.period}</th>
-                <th scope="col">{words.stipulatedAt}</th>
-                <th scope="col" class="number">
-                  {words.persons}
-                </th>
-                <th scope="col" class="number">
-                  {words.files}
-                </th>
-                <th scope="col">{words.carriedForward}</th>
+      <LoadState answer={answer} />
+      {answer.data ? (
+        <DataTable label={words.periods} count={periods.length}>
+          <thead>
+            <tr>
+              <th scope="col">{words.period}</th>
+              <th scope="col">{words.stipulatedAt}</th>
+              <th scope="col" class="number">
+                {words.persons}
+              </th>
+              <th scope="col" class="number">
+                {words.files}
+              </th>
+              <th scope="col">{words.carriedForward}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {periods.map((p) => (
+              <tr key={p.period}>
+                <td>
+                  <a href={href(['periode', p.period])}>{p.period}</a>
+                </td>
+                <td>{formatTime(p.stipulatedAt, lang)}</td>
+                <td class="number">{formatNumber(p.persons, lang)}</td>
+                <td class="number">{formatNumber(p.files, lang)}</td>
+                <td>{p.carriedForward === undefined ? '–' : p.carriedForward ? words.yes : words.no}</td>
               </tr>
-            </thead>
-            <tbody>
-              {periods.map((p) => (
-                <tr key={p.period}>
-                  <td>
-                    <a href={href(['periode', p.period])}>{p.period}</a>
-                  </td>
-                  <td>{formatTime(p.stipulatedAt, lang)}</td>
-                  <td class="number">{formatNumber(p.persons, lang)}</td>
-                  <td class="number">{formatNumber(p.files, lang)}</td>
-                  <td>{p.carriedForward === undefined ? '–' : p.carriedForward ? words.yes : words.no}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+            ))}
+          </tbody>
+        </DataTable>
       ) : null}
     </Page>
   );
@@ -93,59 +89,53 @@ export function PeriodPage({ period }: { period: string }) {
 
   return (
     <Page title={`${words.period} ${period}`}>
-      <ErrorMessage error={answer.error} />
-      {answer.loading && !answer.data ? <Loading /> : null}
+      <LoadState answer={answer} />
       {answer.data ? (
         <>
           <div class="card">
             <h2>{words.files}</h2>
             <ErrorMessage error={error} />
-            {answer.data.files.length === 0 ? <p class="muted">{words.none}</p> : null}
-            {answer.data.files.length > 0 ? (
-              <TableScroll label={words.files}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{words.file}</th>
-                      <th scope="col">{words.tier}</th>
-                      <th scope="col" class="number">
-                        {words.rows}
-                      </th>
-                      <th scope="col" class="number">
-                        {words.bytes}
-                      </th>
-                      <th scope="col">SHA-256</th>
-                      <th scope="col">{words.download}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {answer.data.files.map((file) => (
-                      <tr key={file.key}>
-                        <td>
-                          <code>{file.key}</code>
-                        </td>
-                        <td>{words.tiers[file.tier] ?? file.tier}</td>
-                        <td class="number">{formatNumber(file.rows, lang)}</td>
-                        <td class="number">{formatNumber(file.bytes, lang)}</td>
-                        <td>
-                          <code class="hash">{file.sha256?.slice(0, 16) ?? '–'}</code>
-                        </td>
-                        <td>
-                          <button
-                            type="button"
-                            disabled={busy === file.key}
-                            onClick={() => void download(file.key)}
-                            aria-label={`${words.download} ${file.key}`}
-                          >
-                            {words.download}
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-            ) : null}
+            <DataTable label={words.files} count={answer.data.files.length}>
+              <thead>
+                <tr>
+                  <th scope="col">{words.file}</th>
+                  <th scope="col">{words.tier}</th>
+                  <th scope="col" class="number">
+                    {words.rows}
+                  </th>
+                  <th scope="col" class="number">
+                    {words.bytes}
+                  </th>
+                  <th scope="col">SHA-256</th>
+                  <th scope="col">{words.download}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {answer.data.files.map((file) => (
+                  <tr key={file.key}>
+                    <td>
+                      <code>{file.key}</code>
+                    </td>
+                    <td>{words.tiers[file.tier] ?? file.tier}</td>
+                    <td class="number">{formatNumber(file.rows, lang)}</td>
+                    <td class="number">{formatNumber(file.bytes, lang)}</td>
+                    <td>
+                      <code class="hash">{file.sha256?.slice(0, 16) ?? '–'}</code>
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        disabled={busy === file.key}
+                        onClick={() => void download(file.key)}
+                        aria-label={`${words.download} ${file.key}`}
+                      >
+                        {words.download}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </DataTable>
           </div>
           <div class="card">
             <h2>{words.manifest}</h2>

@@ -7,7 +7,17 @@
 import { useState } from 'preact/hooks';
 import { downloadUrl, get, post } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { ErrorMessage, Loading, Page, StatusBadge, TableScroll, useLoad } from '../components.tsx';
+import {
+  DataTable,
+  ErrorMessage,
+  Loading,
+  LoadState,
+  Page,
+  Pager,
+  StatusBadge,
+  TableScroll,
+  useLoad,
+} from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import type { Decision, Exclusion, ProposalAnswer, RowsAnswer, RowView } from '../types.ts';
 import { fileNameOf } from './proposals.tsx';
@@ -116,33 +126,28 @@ function CodeTotals({ codes }: { codes: ProposalAnswer['codes'] }) {
   return (
     <div class="card">
       <h2>{words.codes}</h2>
-      {codes.length === 0 ? <p class="muted">{words.none}</p> : null}
-      {codes.length > 0 ? (
-        <TableScroll label={words.codes}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{words.code}</th>
-                <th scope="col">{words.message}</th>
-                <th scope="col" class="number">
-                  {words.count}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {codes.map((code) => (
-                <tr key={code.code} class={VERIFY_CODES.has(code.code) ? 'verify' : undefined}>
-                  <td>
-                    <code>{code.code}</code>
-                  </td>
-                  <td>{code.message}</td>
-                  <td class="number">{formatNumber(code.rows, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      ) : null}
+      <DataTable label={words.codes} count={codes.length}>
+        <thead>
+          <tr>
+            <th scope="col">{words.code}</th>
+            <th scope="col">{words.message}</th>
+            <th scope="col" class="number">
+              {words.count}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {codes.map((code) => (
+            <tr key={code.code} class={VERIFY_CODES.has(code.code) ? 'verify' : undefined}>
+              <td>
+                <code>{code.code}</code>
+              </td>
+              <td>{code.message}</td>
+              <td class="number">{formatNumber(code.rows, lang)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </DataTable>
     </div>
   );
 }
@@ -242,8 +247,7 @@ function RowsTable(props: {
         </label>
         <button type="submit">{words.filter}</button>
       </form>
-      <ErrorMessage error={answer.error} />
-      {answer.loading && !answer.data ? <Loading /> : null}
+      <LoadState answer={answer} />
       {answer.data ? (
         <p class="muted" aria-live="polite">
           {rows.length > 0 ? `${first}–${first + rows.length - 1} ${words.ofTotal} ` : ''}
@@ -274,18 +278,7 @@ function RowsTable(props: {
           </table>
         </TableScroll>
       ) : null}
-      <nav class="pager" aria-label={words.results}>
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          {words.previous}
-        </button>
-        <button
-          type="button"
-          disabled={!answer.data?.next}
-          onClick={() => answer.data?.next && setCursors([...cursors, answer.data.next])}
-        >
-          {words.next}
-        </button>
-      </nav>
+      <Pager label={words.results} cursors={cursors} next={answer.data?.next} onCursors={setCursors} />
     </div>
   );
 }

@@ -3,10 +3,10 @@
  * operator's regency, the approver's regency or province, every regency for the ministry. While a
  * proposal is still being checked the list refreshes itself.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { get } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { ErrorMessage, Loading, Page, StatusBadge, TableScroll, useLoad } from '../components.tsx';
+import { DataTable, LoadState, Page, Pager, StatusBadge, useLoad, useReloadWhile } from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import { href, navigate, type Route } from '../router.ts';
 import { type Proposal, STATUSES } from '../types.ts';
@@ -31,11 +31,7 @@ export function ProposalsPage({ route }: { route: Route }) {
   );
   const proposals = answer.data?.proposals ?? [];
   const checking = proposals.some((p) => IN_PROGRESS.has(p.status)) || (uploaded && proposals.length === 0);
-  useEffect(() => {
-    if (!checking) return;
-    const timer = setTimeout(answer.reload, 1500);
-    return () => clearTimeout(timer);
-  }, [checking, answer.data, answer.error]);
+  useReloadWhile(checking, answer);
 
   function filter(event: Event) {
     event.preventDefault();
@@ -80,65 +76,50 @@ export function ProposalsPage({ route }: { route: Route }) {
         ) : null}
         <button type="submit">{words.filter}</button>
       </form>
-      <ErrorMessage error={answer.error} />
-      {answer.loading && !answer.data ? <Loading /> : null}
-      {answer.data && proposals.length === 0 ? <p class="muted">{words.none}</p> : null}
-      {proposals.length > 0 ? (
-        <TableScroll label={words.proposals}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{words.fileName}</th>
-                <th scope="col">{words.period}</th>
-                <th scope="col">{words.regency}</th>
-                <th scope="col">{words.source}</th>
-                <th scope="col">{words.status}</th>
-                <th scope="col" class="number">
-                  {words.rows}
-                </th>
-                <th scope="col" class="number">
-                  {words.accepted}
-                </th>
-                <th scope="col" class="number">
-                  {words.returned}
-                </th>
-                <th scope="col">{words.received}</th>
+      <LoadState answer={answer} />
+      {answer.data ? (
+        <DataTable label={words.proposals} count={proposals.length}>
+          <thead>
+            <tr>
+              <th scope="col">{words.fileName}</th>
+              <th scope="col">{words.period}</th>
+              <th scope="col">{words.regency}</th>
+              <th scope="col">{words.source}</th>
+              <th scope="col">{words.status}</th>
+              <th scope="col" class="number">
+                {words.rows}
+              </th>
+              <th scope="col" class="number">
+                {words.accepted}
+              </th>
+              <th scope="col" class="number">
+                {words.returned}
+              </th>
+              <th scope="col">{words.received}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {proposals.map((proposal) => (
+              <tr key={proposal.proposalId}>
+                <td>
+                  <a href={href(['usulan', proposal.proposalId])}>{fileNameOf(proposal)}</a>
+                </td>
+                <td>{proposal.period}</td>
+                <td>{proposal.regency}</td>
+                <td>{proposal.sourceName ?? proposal.source ?? '–'}</td>
+                <td>
+                  <StatusBadge status={proposal.status} />
+                </td>
+                <td class="number">{formatNumber(proposal.summary?.rows, lang)}</td>
+                <td class="number">{formatNumber(proposal.summary?.accepted, lang)}</td>
+                <td class="number">{formatNumber(proposal.summary?.returned, lang)}</td>
+                <td>{formatTime(proposal.receivedAt, lang)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {proposals.map((proposal) => (
-                <tr key={proposal.proposalId}>
-                  <td>
-                    <a href={href(['usulan', proposal.proposalId])}>{fileNameOf(proposal)}</a>
-                  </td>
-                  <td>{proposal.period}</td>
-                  <td>{proposal.regency}</td>
-                  <td>{proposal.sourceName ?? proposal.source ?? '–'}</td>
-                  <td>
-                    <StatusBadge status={proposal.status} />
-                  </td>
-                  <td class="number">{formatNumber(proposal.summary?.rows, lang)}</td>
-                  <td class="number">{formatNumber(proposal.summary?.accepted, lang)}</td>
-                  <td class="number">{formatNumber(proposal.summary?.returned, lang)}</td>
-                  <td>{formatTime(proposal.receivedAt, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+            ))}
+          </tbody>
+        </DataTable>
       ) : null}
-      <nav class="pager" aria-label={words.proposals}>
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          {words.previous}
-        </button>
-        <button
-          type="button"
-          disabled={!answer.data?.next}
-          onClick={() => answer.data?.next && setCursors([...cursors, answer.data.next])}
-        >
-          {words.next}
-        </button>
-      </nav>
+      <Pager label={words.proposals} cursors={cursors} next={answer.data?.next} onCursors={setCursors} />
     </Page>
   );
 }
