@@ -19,6 +19,7 @@ import { StatesError } from './errors.ts';
 import type { ExecutionHost, LiveExecution, LiveMapRun } from './execution-host.ts';
 import type { Interpreter, OuterScopes } from './interpreter.ts';
 import { evaluateTemplate, nonNegativeInteger } from './jsonata.ts';
+import { itemInputs } from './map-parallel.ts';
 import { type ChildOutcome, inlineResults, readItems, writeResults } from './map-run-files.ts';
 import { checkPayloadSize } from './quotas.ts';
 import { type Step, transition } from './step.ts';
@@ -132,23 +133,9 @@ export class DistributedMapStates {
     } else {
       items = state.Items !== undefined ? await evaluateTemplate(state.Items, bindings, 'Items') : frame.input;
     }
-    if (!Array.isArray(items)) {
-      throw new StatesError('States.QueryEvaluationError', `Items of "${frame.state}" must be an array`);
-    }
-    const inputs: Json[] = [];
-    for (const [index, item] of items.entries()) {
-      if (state.ItemSelector === undefined) {
-        inputs.push(item);
-        continue;
-      }
-      const itemBindings = interpreter.bindings(live, frame, outer, {
-        input: frame.input,
-        mapItem: { Index: index, Value: item },
-      });
-      const input = await evaluateTemplate(state.ItemSelector, itemBindings, 'ItemSelector');
-      checkPayloadSize(input, `the input of item ${index} of "${frame.state}"`);
-      inputs.push(input);
-    }
+    const inputs = await itemInputs(interpreter, live, frame, outer, state, items, (input, index) =>
+      checkPayloadSize(input, `the input of item ${index} of "${frame.state}"`),
+    );
     const setting = (field: 'MaxConcurrency' | 'ToleratedFailureCount' | 'ToleratedFailurePercentage') => {
       const template = state[field];
       return template === undefined ? undefined : evaluateTemplate(template, bindings, field);

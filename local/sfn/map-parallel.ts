@@ -11,6 +11,40 @@ import { evaluateTemplate, nonNegativeInteger } from './jsonata.ts';
 import { type Step, transition } from './step.ts';
 import type { Failure, FrameRecord } from './store.ts';
 
+/**
+ * The inputs of a Map's children, inline or distributed: each item as it is, or ItemSelector evaluated in
+ * the parent's scope with the item as $states.context.Map.Item. `check` sees each selected input as it is
+ * made (the distributed Map's payload quota, in item order).
+ */
+export async function itemInputs(
+  interpreter: Pick<Interpreter, 'bindings'>,
+  live: LiveExecution,
+  frame: FrameRecord,
+  outer: OuterScopes,
+  state: MapState,
+  items: Json,
+  check?: (input: Json, index: number) => void,
+): Promise<Json[]> {
+  if (!Array.isArray(items)) {
+    throw new StatesError('States.QueryEvaluationError', `Items of "${frame.state}" must be an array`);
+  }
+  const inputs: Json[] = [];
+  for (const [index, item] of items.entries()) {
+    if (state.ItemSelector === undefined) {
+      inputs.push(item);
+      continue;
+    }
+    const itemBindings = interpreter.bindings(live, frame, outer, {
+      input: frame.input,
+      mapItem: { Index: index, Value: item },
+    });
+    const input = await evaluateTemplate(state.ItemSelector, itemBindings, 'ItemSelector');
+    check?.(input, index);
+    inputs.push(input);
+  }
+  return inputs;
+}
+
 export class MapAndParallelStates {
   constructor(
     private readonly host: ExecutionHost,
@@ -91,21 +125,7 @@ export class MapAndParallelStates {
     let bodies: { path: string[]; body: StateMachineBody }[];
     if (state.Type === 'Map') {
       const items = state.Items !== undefined ? await evaluateTemplate(state.Items, bindings, 'Items') : frame.input;
-      if (!Array.isArray(items)) {
-        throw new StatesError('States.QueryEvaluationError', `Items of "${frame.state}" must be an array`);
-      }
-      inputs = [];
-      for (const [index, item] of items.entries()) {
-        if (state.ItemSelector === undefined) {
-          inputs.push(item);
-          continue;
-        }
-        const itemBindings = interpreter.bindings(live, frame, outer, {
-          input: frame.input,
-          mapItem: { Index: index, Value: item },
-        });
-        inputs.push(await evaluateTemplate(state.ItemSelector, itemBindings, 'ItemSelector'));
-      }
+      inputs = await itemInputs(interpreter, live, frame, outer, state, items);
       if (state.MaxConcurrency !== undefined) {
         maxConcurrency = nonNegativeInteger(
           await evaluateTemplate(state.MaxConcurrency, bindings, 'MaxConcurrency'),
