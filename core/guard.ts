@@ -63,17 +63,20 @@ export type GuardBreach =
   | { kind: 'REGENCY_SHARE'; regency: string; deactivations: number; active: number; share: number; limit: number }
   | { kind: 'NATIONAL_COUNT'; deactivations: number; limit: number };
 
+/** What a stipulation would change, summed over the regencies: the verdict's and the workflow summary's totals. */
+export interface GuardTotals {
+  adds: number;
+  reactivations: number;
+  updates: number;
+  moves: number;
+  deactivations: number;
+  decileChanges: number;
+}
+
 export interface GuardVerdict {
   signOffRequired: boolean;
   breaches: GuardBreach[];
-  totals: {
-    adds: number;
-    reactivations: number;
-    updates: number;
-    moves: number;
-    deactivations: number;
-    decileChanges: number;
-  };
+  totals: GuardTotals;
 }
 
 function decileChange(before: string | undefined, after: string | undefined): DecileChange | undefined {

@@ -8,6 +8,7 @@
  * type cannot drift. The schema's description names the input in the ValidationError of a bad payload.
  */
 import { z } from 'zod';
+import type { GuardTotals } from '#core/guard.ts';
 import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type TerminalStatus } from '#core/lifecycle.ts';
 import { PERIOD_PATTERN } from '#core/period.ts';
 import { TASK_ANSWERS } from '#core/quality-control.ts';
@@ -651,14 +652,7 @@ export interface GuardVerdictSummary {
   signOffRequired: boolean;
   /** Why, in Bahasa Indonesia (core/guard.ts describeBreach): at most MAX_GUARD_BREACHES_SHOWN, then a count. */
   breaches: string[];
-  totals: {
-    adds: number;
-    reactivations: number;
-    updates: number;
-    moves: number;
-    deactivations: number;
-    decileChanges: number;
-  };
+  totals: GuardTotals;
   thresholds: { regencyShare: number; nationalDeactivations: number };
 }
 export const MAX_GUARD_BREACHES_SHOWN = 20;
