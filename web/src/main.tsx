@@ -22,20 +22,22 @@ import { href, type Route, useRoute } from './router.ts';
 import type { Me } from './types.ts';
 import './styles.css';
 
+type Navigation = { parts: string[]; label: (w: Words) => string }[];
+
+/** Both approvers' pages: the inbox of their level, and the proposals of their area. */
+const APPROVER: Navigation = [
+  { parts: ['tugas'], label: (w) => w.inbox },
+  { parts: ['usulan'], label: (w) => w.proposals },
+];
+
 /** The pages each role has in its navigation; the first is its home. */
-const NAVIGATION: Record<Role, { parts: string[]; label: (w: Words) => string }[]> = {
+const NAVIGATION: Record<Role, Navigation> = {
   region_operator: [
     { parts: ['unggah'], label: (w) => w.upload },
     { parts: ['usulan'], label: (w) => w.proposals },
   ],
-  regency_approver: [
-    { parts: ['tugas'], label: (w) => w.inbox },
-    { parts: ['usulan'], label: (w) => w.proposals },
-  ],
-  province_approver: [
-    { parts: ['tugas'], label: (w) => w.inbox },
-    { parts: ['usulan'], label: (w) => w.proposals },
-  ],
+  regency_approver: APPROVER,
+  province_approver: APPROVER,
   ministry_operator: [
     { parts: ['papan'], label: (w) => w.board },
     { parts: ['usulan'], label: (w) => w.proposals },
