@@ -4,7 +4,13 @@
  * sees active persons only. Implements the DtksMaster port of core/ports.ts and the writes of
  * stipulation (conditional on the record not having changed since it was read).
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { DtksMaster, MasterMember } from '#core/ports.ts';
 import type { MasterRecord } from '#core/stipulation.ts';
 import { batchGet } from './batch-writer.ts';
@@ -110,15 +116,7 @@ export class DynamoDtksMaster implements DtksMaster {
   /** True when the regency has at least one active person. */
   async hasActivePersons(regency: string): Promise<boolean> {
     const { Items } = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: regencyIndex.name,
-        KeyConditionExpression: '#regency = :regency',
-        ProjectionExpression: 'nik',
-        ExpressionAttributeNames: { '#regency': regencyIndex.partitionKey },
-        ExpressionAttributeValues: { ':regency': regency },
-        Limit: 1,
-      }),
+      new QueryCommand({ ...this.byRegency(regency), ProjectionExpression: 'nik', Limit: 1 }),
     );
     return (Items?.length ?? 0) > 0;
   }
@@ -126,49 +124,37 @@ export class DynamoDtksMaster implements DtksMaster {
   /** How many active persons a regency has (the stipulation guard's base): a COUNT query, no item read out. */
   async countActiveInRegency(regency: string): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: regencyIndex.name,
-          KeyConditionExpression: '#regency = :regency',
-          ExpressionAttributeNames: { '#regency': regencyIndex.partitionKey },
-          ExpressionAttributeValues: { ':regency': regency },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of this.pages({ ...this.byRegency(regency), Select: 'COUNT' })) count += page.Count ?? 0;
     return count;
   }
 
   /** Active persons of a regency in NIK order, a page at a time (for exports). */
   async *activeInRegency(regency: string): AsyncGenerator<MasterRecord[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: regencyIndex.name,
-          KeyConditionExpression: '#regency = :regency',
-          ExpressionAttributeNames: { '#regency': regencyIndex.partitionKey },
-          ExpressionAttributeValues: { ':regency': regency },
-          ExclusiveStartKey: start,
-        }),
-      );
+    for await (const page of this.pages(this.byRegency(regency))) {
       if (page.Items?.length) yield page.Items as MasterRecord[];
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
+  }
+
+  /** The regency index holds active persons only: a query of it by regency reads that regency's active persons. */
+  private byRegency(regency: string): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      IndexName: regencyIndex.name,
+      KeyConditionExpression: '#regency = :regency',
+      ExpressionAttributeNames: { '#regency': regencyIndex.partitionKey },
+      ExpressionAttributeValues: { ':regency': regency },
+    };
   }
 
   private async *query(input: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
+    for await (const page of this.pages(input)) yield* page.Items ?? [];
+  }
+
+  private async *pages(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) yield item;
+      yield page;
       start = page.LastEvaluatedKey;
     } while (start);
   }
