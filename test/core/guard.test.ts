@@ -9,31 +9,9 @@ import {
 } from '#core/guard.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
+import { proposalRow } from '../support/rows.ts';
 
-function row(overrides: Partial<ProposalRow> = {}): ProposalRow {
-  return {
-    line: 1,
-    aksi: 'TAMBAH',
-    alasan: '',
-    nik: '3371015708900001',
-    noKk: '3371010101200001',
-    nama: 'Siti Aminah',
-    jenisKelamin: 'P',
-    tempatLahir: 'Magelang',
-    tanggalLahir: '17-08-1990',
-    namaIbuKandung: 'Sri Rahayu',
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'CERAI_MATI',
-    alamat: 'Jl. Pahlawan 3',
-    rt: '001',
-    rw: '002',
-    kodeDesa: '33.71.01.1001',
-    pekerjaan: 'Pedagang',
-    penghasilanBulanan: '1500000',
-    desil: '2',
-    ...overrides,
-  };
-}
+const row = proposalRow;
 
 const change = (overrides: Partial<ProposalRow> = {}, period = '2026-11') =>
   changeFromRow(row(overrides), 'p1', period);
