@@ -10,13 +10,12 @@
  * once (BatchGetItem of 100), as Apply does.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { encodeKk } from '#core/kk.ts';
-import { encodeNik } from '#core/nik.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type StipulationChange } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import { type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
+import { syntheticPerson } from './synthetic-person.ts';
 
 const PERIOD = '2026-11';
 const persons = Number(process.argv[2] ?? 5000);
@@ -28,28 +27,13 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
 function row(i: number, overrides: Partial<ProposalRow> = {}): ProposalRow {
-  const district = '337101';
-  const birthDate = new Date(Date.UTC(1950, 0, 1) + (i % 20_000) * 86_400_000).toISOString().slice(0, 10);
-  const sex = i % 2 ? 'P' : 'L';
-  const family = Math.floor(i / 4);
-  const issueDate = new Date(Date.UTC(2010, 0, 1) + Math.floor(family / 9999) * 86_400_000).toISOString().slice(0, 10);
   return {
     line: i + 2,
     aksi: 'TAMBAH',
     alasan: '',
-    nik: encodeNik({ district, birthDate, sex, serial: Math.floor(i / 20_000) + 1 }),
-    noKk: encodeKk({ district, issueDate, serial: (family % 9999) + 1 }),
-    nama: `Warga ${i}`,
-    jenisKelamin: sex,
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${family}`,
-    hubunganKeluarga: i % 4 === 0 ? 'KEPALA_KELUARGA' : 'ANAK',
-    statusPerkawinan: i % 4 === 0 ? 'KAWIN' : 'BELUM_KAWIN',
-    alamat: `Jl. Pahlawan No. ${family % 500}`,
+    ...syntheticPerson(i, '337101'),
     rt: '001',
     rw: '002',
-    kodeDesa: `${district}${String(1001 + (family % 12))}`,
     pekerjaan: '',
     penghasilanBulanan: '',
     desil: String((i % 9) + 1),

@@ -28,13 +28,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeKk } from '#core/kk.ts';
-import { encodeNik } from '#core/nik.ts';
 import type { StipulationChange } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import type { ApplyOutput, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
+import { familyOf, syntheticPerson } from './synthetic-person.ts';
 
 const PERIOD = '2026-11';
 const REGENCY_SIZE = 250_000;
@@ -229,28 +228,11 @@ function printSizes(parts: readonly ExportPartRecord[]): void {
 
 /** Person i as a TAMBAH change: NIKs unique over (birth date, serial), four persons per family. */
 function change(i: number, regency: string): StipulationChange {
-  const district = `${regency}01`;
-  const day = i % 20_000;
-  const serial = Math.floor(i / 20_000) + 1;
-  const birthDate = new Date(Date.UTC(1950, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
-  const sex = i % 2 ? 'P' : 'L';
-  const family = Math.floor(i / 4);
-  // A card serial runs to 9999 per district and issue day: the next 9999 families get the next day.
-  const issueDate = new Date(Date.UTC(2010, 0, 1) + Math.floor(family / 9999) * 86_400_000).toISOString().slice(0, 10);
+  const family = familyOf(i);
   const person = {
-    nik: encodeNik({ district, birthDate, sex, serial }),
-    noKk: encodeKk({ district, issueDate, serial: (family % 9999) + 1 }),
-    nama: `Warga ${i}`,
-    jenisKelamin: sex,
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${family}`,
-    hubunganKeluarga: i % 4 === 0 ? 'KEPALA_KELUARGA' : 'ANAK',
-    statusPerkawinan: i % 4 === 0 ? 'KAWIN' : 'BELUM_KAWIN',
-    alamat: `Jl. Pahlawan No. ${family % 500}`,
+    ...syntheticPerson(i, `${regency}01`),
     rt: String((family % 20) + 1).padStart(3, '0'),
     rw: String((family % 9) + 1).padStart(3, '0'),
-    kodeDesa: `${district}${String(1001 + (family % 12))}`,
     pekerjaan: i % 3 ? 'PETANI' : '',
     penghasilanBulanan: i % 5 ? String(250_000 + (i % 40) * 50_000) : '',
     desil: i % 7 ? String((i % 10) + 1) : '',
