@@ -5,61 +5,35 @@
  * passes them untouched and names a changed file, a missing file, a changed manifest and the broken chain
  * it leaves; and FinaliseExport refuses to chain a new period onto a manifest changed after its stipulation.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '#core/chain.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { LocalFunctions } from '#local/functions.ts';
+import type { ExecutionDescription } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { formatVerification } from '../../cli/commands/snapshot.ts';
 import { verifySnapshots } from '../../cli/snapshot-verify.ts';
-import { startTestAws, type TestAws } from '../support/aws.ts';
+import type { TestAws } from '../support/aws.ts';
 import { provinceApprovedProposal } from '../support/proposals.ts';
-import { deferredObjects } from '../support/workflows.ts';
+import { type StipulationRuntime, startStipulationRuntime } from '../support/workflows.ts';
 import { World } from '../support/world.ts';
 
-const STATE_MACHINES = new URL('../../state-machines/', import.meta.url);
-
 let aws: TestAws;
-let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
+let stipulation: StipulationRuntime;
 let periods: PeriodsRepository;
 const functions = new LocalFunctions();
 const world = new World();
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const { objects, connect } = deferredObjects();
-  runtime = await StepFunctionsRuntime.start({
-    objects,
-    dataDir,
-    machines: [
-      {
-        name: 'stipulation',
-        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
-      },
-    ],
-    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
-  });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
-  connect(aws);
+  stipulation = await startStipulationRuntime({ functions });
+  ({ aws } = stipulation);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stipulation?.stop();
 });
 
 async function stipulate(period: string): Promise<ExecutionDescription> {
@@ -67,17 +41,7 @@ async function stipulate(period: string): Promise<ExecutionDescription> {
   const rows = [world.row({ line: 2 }), world.row({ line: 3 })];
   await provinceApprovedProposal(aws, { proposalId, period, approvedAt: `${period}-20T01:00:00.000Z`, rows });
   await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
-  const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('stipulation'),
-    input: JSON.stringify({ period }),
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return stipulation.stipulate(period);
 }
 
 const bucket = () => aws.names.buckets.exports;

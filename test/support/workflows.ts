@@ -13,7 +13,12 @@ import type { ProposalRow } from '#core/proposal.ts';
 import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { loadDefinition } from '#local/sfn/definition.ts';
 import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, type ObjectStorage, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import {
+  type ExecutionDescription,
+  type LambdaInvoker,
+  type ObjectStorage,
+  StepFunctionsRuntime,
+} from '#local/sfn/runtime.ts';
 import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { startTestAws, type TestAws } from './aws.ts';
@@ -110,15 +115,7 @@ export async function startWorkflows(options: {
   }
   return {
     ...started,
-    async settled(executionArn) {
-      const deadline = Date.now() + options.settleTimeoutMs;
-      for (;;) {
-        const description = started.runtime.describeExecution({ executionArn });
-        if (description.status !== 'RUNNING') return description;
-        if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    },
+    settled: (executionArn) => settle(started.runtime, executionArn, options.settleTimeoutMs),
     async decide(principal, proposalId, body) {
       const event = apiEvent('POST /proposals/{proposalId}/decision', principal, {
         pathParameters: { proposalId },
@@ -143,4 +140,85 @@ export async function startWorkflows(options: {
     },
     stop,
   };
+}
+
+/** The execution once it is no longer RUNNING; throws after `timeoutMs`. */
+async function settle(
+  runtime: StepFunctionsRuntime,
+  executionArn: string,
+  timeoutMs: number,
+): Promise<ExecutionDescription> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const description = runtime.describeExecution({ executionArn });
+    if (description.status !== 'RUNNING') return description;
+    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface StipulationRuntime {
+  aws: TestAws;
+  runtime: StepFunctionsRuntime;
+  /** Starts the stipulation workflow of `period`: its execution ARN. */
+  start(period: string): Promise<string>;
+  /** The execution once it is no longer RUNNING; throws after the settle timeout. */
+  settled(executionArn: string): Promise<ExecutionDescription>;
+  /** Runs the stipulation workflow of `period` to its end. */
+  stipulate(period: string): Promise<ExecutionDescription>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The stipulation workflow alone (state-machines/stipulation.asl.json with the local substitutions) on the
+ * local runtime, its HTTP API as the Step Functions endpoint of the test AWS, no population extract loaded:
+ * for the tests that seed the master and the proposals themselves.
+ */
+export async function startStipulationRuntime(options: {
+  functions: LocalFunctions;
+  /** Stands between the runtime and the handlers (to inject failures); the handlers themselves by default. */
+  invoke?: LambdaInvoker['invoke'];
+  settleTimeoutMs?: number;
+}): Promise<StipulationRuntime> {
+  const { functions, settleTimeoutMs = 120_000 } = options;
+  const dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  let runtime: StepFunctionsRuntime | undefined;
+  let api: StepFunctionsApiServer | undefined;
+  let aws: TestAws | undefined;
+  const stop = async () => {
+    await runtime?.stop();
+    await api?.close();
+    await aws?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const { objects, connect } = deferredObjects();
+    runtime = await StepFunctionsRuntime.start({
+      objects,
+      dataDir,
+      machines: [
+        {
+          name: 'stipulation',
+          definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
+        },
+      ],
+      invoker: { invoke: options.invoke ?? ((functionArn, payload) => functions.invoke(functionArn, payload)) },
+    });
+    api = await serveStepFunctionsApi(runtime);
+    aws = await startTestAws({ sfnEndpoint: api.endpoint });
+    connect(aws);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const started = { aws, runtime };
+  const start = async (period: string) => {
+    const { executionArn } = await started.runtime.startExecution({
+      stateMachineArn: started.runtime.stateMachineArn('stipulation'),
+      input: JSON.stringify({ period }),
+    });
+    return executionArn;
+  };
+  const settled = (executionArn: string) => settle(started.runtime, executionArn, settleTimeoutMs);
+  return { ...started, start, settled, stipulate: async (period) => settled(await start(period)), stop };
 }

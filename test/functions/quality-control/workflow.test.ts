@@ -6,37 +6,29 @@
  * next month carries the open findings and counts the resolved one.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAreas } from '#core/area.ts';
 import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
+import { LocalFunctions } from '#local/functions.ts';
 import { seedMaster } from '#local/seed.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import type { ExecutionDescription } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { type DriftTruth, generateWorld } from '#synthetic/generator.ts';
 import { approvalHandlers, callApi } from '../../support/approvals.ts';
-import { startTestAws, type TestAws } from '../../support/aws.ts';
+import type { TestAws } from '../../support/aws.ts';
 import { PRINCIPALS } from '../../support/console.ts';
-import { deferredObjects } from '../../support/workflows.ts';
+import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 
-const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
 const REGENCY = '3371';
 /** A whole stipulation run (two passes over the 514 regencies' index, the screening, the exports) on a busy machine. */
 const RUN_TIMEOUT_MS = 170_000;
 
 let aws: TestAws;
-let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
+let stipulation: StipulationRuntime;
 let periods: PeriodsRepository;
 const functions = new LocalFunctions();
 const master: MasterPerson[] = [];
@@ -44,22 +36,8 @@ const registry: PopulationPerson[] = [];
 let truth: readonly DriftTruth[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const { objects, connect } = deferredObjects();
-  runtime = await StepFunctionsRuntime.start({
-    objects,
-    dataDir,
-    machines: [
-      {
-        name: 'stipulation',
-        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
-      },
-    ],
-    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
-  });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
-  connect(aws);
+  stipulation = await startStipulationRuntime({ functions, settleTimeoutMs: RUN_TIMEOUT_MS });
+  ({ aws } = stipulation);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   const world = generateWorld({
     regency: REGENCY,
@@ -80,25 +58,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stipulation?.stop();
 });
 
-async function stipulate(period: string): Promise<ExecutionDescription> {
-  const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('stipulation'),
-    input: JSON.stringify({ period }),
-  });
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const stipulate = (period: string): Promise<ExecutionDescription> => stipulation.stipulate(period);
 
 async function text(bucket: string, key: string): Promise<string> {
   const { Body } = await aws.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -7,36 +7,29 @@
  * refused and applies nothing; the ministry's sign-off applies the month and goes on the period record; a
  * rerun of the stipulated period is still refused.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { LocalFunctions } from '#local/functions.ts';
+import type { ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import type { Principal } from '#shared/contracts.ts';
 import { GuardRepository } from '#shared/guard-repository.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
-import { startTestAws, type TestAws } from '../../support/aws.ts';
+import type { TestAws } from '../../support/aws.ts';
 import { apiEvent } from '../../support/lambda.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
-import { deferredObjects } from '../../support/workflows.ts';
+import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
-const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
 const MINISTRY: Principal = { username: 'ministry', role: 'ministry_operator', area: '' };
 const REGENCY_APPROVER: Principal = { username: 'regency-3371', role: 'regency_approver', area: '3371' };
 
 let aws: TestAws;
 let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
+let stipulation: StipulationRuntime;
 let master: DynamoDtksMaster;
 let periods: PeriodsRepository;
 let guard: GuardRepository;
@@ -46,22 +39,8 @@ const world = new World();
 const seeded: ProposalRow[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const { objects, connect } = deferredObjects();
-  runtime = await StepFunctionsRuntime.start({
-    objects,
-    dataDir,
-    machines: [
-      {
-        name: 'stipulation',
-        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
-      },
-    ],
-    invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
-  });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
-  connect(aws);
+  stipulation = await startStipulationRuntime({ functions });
+  ({ aws, runtime } = stipulation);
   master = new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
   guard = new GuardRepository(aws.clients.documents, aws.names.tables.proposals);
@@ -75,10 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stipulation?.stop();
 });
 
 /** A province-approved proposal of `period` waiting for stipulation: `deactivate` seeded persons (MENINGGAL) and one new family. */
@@ -91,23 +67,8 @@ async function monthWith(proposalId: string, period: string, deactivate: readonl
   await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
 }
 
-async function start(period: string): Promise<string> {
-  const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('stipulation'),
-    input: JSON.stringify({ period }),
-  });
-  return executionArn;
-}
-
-async function settled(executionArn: string): Promise<ExecutionDescription> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const start = (period: string): Promise<string> => stipulation.start(period);
+const settled = (executionArn: string): Promise<ExecutionDescription> => stipulation.settled(executionArn);
 
 /** Posts the guard decision to the approvals API as `principal`: the status and the body. */
 async function signOff(principal: Principal, period: string, body: unknown) {

@@ -6,31 +6,22 @@
  * a failed run (proposals already released, period not recorded) completes the period with every one of
  * its proposals.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
-import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
-import { loadDefinition } from '#local/sfn/definition.ts';
-import { type StepFunctionsApiServer, serveStepFunctionsApi } from '#local/sfn/http.ts';
-import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
+import { LocalFunctions } from '#local/functions.ts';
+import type { ExecutionDescription } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
-import { startTestAws, type TestAws } from '../../support/aws.ts';
+import type { TestAws } from '../../support/aws.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
-import { deferredObjects } from '../../support/workflows.ts';
+import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
-const STATE_MACHINES = new URL('../../../state-machines/', import.meta.url);
-
 let aws: TestAws;
-let runtime: StepFunctionsRuntime;
-let api: StepFunctionsApiServer;
-let dataDir: string;
+let stipulation: StipulationRuntime;
 let proposals: ProposalsRepository;
 let periods: PeriodsRepository;
 const functions = new LocalFunctions();
@@ -50,19 +41,7 @@ async function awaitingProposal(proposalId: string, period: string, approvedAt: 
   return row;
 }
 
-async function stipulate(period: string): Promise<ExecutionDescription> {
-  const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('stipulation'),
-    input: JSON.stringify({ period }),
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const description = runtime.describeExecution({ executionArn });
-    if (description.status !== 'RUNNING') return description;
-    if (Date.now() > deadline) throw new Error(`still running: ${executionArn}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const stipulate = (period: string): Promise<ExecutionDescription> => stipulation.stipulate(period);
 
 async function manifestText(period: string): Promise<string> {
   const object = await aws.clients.s3.send(
@@ -79,37 +58,21 @@ async function scanMaster(): Promise<unknown[]> {
 const ids = (refs: readonly { proposalId: string }[] | undefined) => (refs ?? []).map((ref) => ref.proposalId);
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  const { objects, connect } = deferredObjects();
-  runtime = await StepFunctionsRuntime.start({
-    objects,
-    dataDir,
-    machines: [
-      {
-        name: 'stipulation',
-        definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
-      },
-    ],
-    invoker: {
-      invoke: (functionArn, payload) => {
-        const name = functions.resolve(functionArn);
-        if (failOnce.delete(name)) throw new InjectedFailure(`${name} failed`);
-        return functions.invoke(functionArn, payload);
-      },
+  stipulation = await startStipulationRuntime({
+    functions,
+    invoke: (functionArn, payload) => {
+      const name = functions.resolve(functionArn);
+      if (failOnce.delete(name)) throw new InjectedFailure(`${name} failed`);
+      return functions.invoke(functionArn, payload);
     },
   });
-  api = await serveStepFunctionsApi(runtime);
-  aws = await startTestAws({ sfnEndpoint: api.endpoint });
-  connect(aws);
+  ({ aws } = stipulation);
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
   periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals);
 });
 
 afterAll(async () => {
-  await runtime?.stop();
-  await api?.close();
-  await aws?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stipulation?.stop();
 });
 
 describe('a stipulated period', () => {
