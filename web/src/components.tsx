@@ -81,6 +81,27 @@ export function TableScroll({ label, children }: { label: string; children: Comp
   );
 }
 
+/**
+ * An action the user starts (a download, a sign-off): its last error, cleared when one starts again, and
+ * `busy`, the key of the action going on.
+ */
+export function useAction() {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState<string | undefined>();
+  const run = useCallback(async (key: string, action: () => Promise<void>) => {
+    setError(undefined);
+    setBusy(key);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(undefined);
+    }
+  }, []);
+  return { error, busy, run };
+}
+
 /** "None" when there are no rows, else the table (its `<thead>` and `<tbody>` are the children) in a TableScroll. */
 export function DataTable({ label, count, children }: { label: string; count: number; children: ComponentChildren }) {
   const { words } = useApp();

@@ -5,7 +5,16 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { currentPeriod, DataTable, ErrorMessage, LoadState, Page, useLoad, useReloadWhile } from '../components.tsx';
+import {
+  currentPeriod,
+  DataTable,
+  ErrorMessage,
+  LoadState,
+  Page,
+  useAction,
+  useLoad,
+  useReloadWhile,
+} from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import { href, navigate, type Route } from '../router.ts';
 import { type BoardAnswer, STATUSES } from '../types.ts';
@@ -16,22 +25,19 @@ export function BoardPage({ route }: { route: Route }) {
   const answer = useLoad(() => get<BoardAnswer>('/board', { period }), [period]);
   const [confirming, setConfirming] = useState(false);
   const [started, setStarted] = useState<string | undefined>();
-  const [error, setError] = useState<unknown>();
+  const starting = useAction();
   const [signedOff, setSignedOff] = useState<string | undefined>();
   const runs = answer.data?.runs ?? [];
   const running = runs.some((run) => run.status === 'RUNNING');
   useReloadWhile(running, answer);
 
-  async function start() {
-    setError(undefined);
+  function start() {
     setConfirming(false);
-    try {
+    return starting.run('start', async () => {
       const result = await post<{ name: string; message?: string }>('/stipulations', { period });
       setStarted(`${words.started}: ${result.name}`);
       answer.reload();
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   const regencies = answer.data?.regencies ?? [];
@@ -141,7 +147,7 @@ export function BoardPage({ route }: { route: Route }) {
                 {started}
               </p>
             ) : null}
-            <ErrorMessage error={error} />
+            <ErrorMessage error={starting.error} />
             {confirming ? (
               <section class="confirm" aria-labelledby="stipulation-confirm">
                 <p id="stipulation-confirm">{words.confirmStipulation}</p>
@@ -188,20 +194,17 @@ function GuardSignOff({ period, onAnswered }: { period: string; onAnswered: (mes
   const { words } = useApp();
   const [decision, setDecision] = useState<'APPROVE' | 'HOLD'>('APPROVE');
   const [note, setNote] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
 
-  async function send(event: Event) {
+  function send(event: Event) {
     event.preventDefault();
-    setError(undefined);
-    try {
+    return run('guard', async () => {
       const result = await post<{ message: string }>(`/periods/${encodeURIComponent(period)}/guard`, {
         decision,
         note: note.trim(),
       });
       onAnswered(result.message);
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
 
   return (

@@ -4,10 +4,9 @@
  * the pseudonymised tier only, and a link to another tier is never in the page to begin with.
  */
 import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
 import { downloadUrl, get, post } from '../api.ts';
 import { useApp } from '../app-context.ts';
-import { DataTable, ErrorMessage, LoadState, Page, useLoad } from '../components.tsx';
+import { DataTable, ErrorMessage, LoadState, Page, useAction, useLoad } from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
 import { href } from '../router.ts';
 import type { PeriodAnswer, PeriodSummary } from '../types.ts';
@@ -71,20 +70,13 @@ function facts(manifest: Record<string, unknown>): [string, string][] {
 export function PeriodPage({ period }: { period: string }) {
   const { words, lang } = useApp();
   const answer = useLoad(() => get<PeriodAnswer>(`/periods/${encodeURIComponent(period)}`), [period]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState<string | undefined>();
+  const { error, busy, run } = useAction();
 
-  async function download(key: string) {
-    setError(undefined);
-    setBusy(key);
-    try {
+  function download(key: string) {
+    return run(key, async () => {
       const { url } = await post<{ url: string }>(`/periods/${encodeURIComponent(period)}/downloads`, { key });
       await downloadUrl(url, key.split('/').pop() ?? key);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(undefined);
-    }
+    });
   }
 
   return (

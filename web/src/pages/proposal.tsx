@@ -16,6 +16,7 @@ import {
   Pager,
   StatusBadge,
   TableScroll,
+  useAction,
   useLoad,
 } from '../components.tsx';
 import { formatNumber, formatTime } from '../i18n.ts';
@@ -154,18 +155,15 @@ function CodeTotals({ codes }: { codes: ProposalAnswer['codes'] }) {
 
 function ReportDownloads({ proposalId }: { proposalId: string }) {
   const { words } = useApp();
-  const [error, setError] = useState<unknown>();
-  async function download(format: 'csv' | 'xlsx') {
-    setError(undefined);
-    try {
+  const { error, run } = useAction();
+  function download(format: 'csv' | 'xlsx') {
+    return run(format, async () => {
       const answer = await get<{ url: string; fileName?: string }>(
         `/proposals/${encodeURIComponent(proposalId)}/report`,
         { format },
       );
       await downloadUrl(answer.url, answer.fileName ?? `laporan-${proposalId}.${format}`);
-    } catch (caught) {
-      setError(caught);
-    }
+    });
   }
   return (
     <div class="card">
