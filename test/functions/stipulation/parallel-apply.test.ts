@@ -5,7 +5,6 @@
  * the second run writes nothing and the master is as the first run left it.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNik } from '#core/nik.ts';
 import type { MasterPerson } from '#core/proposal.ts';
@@ -14,6 +13,7 @@ import { batchWrite } from '#shared/batch-writer.ts';
 import { type ApplyOutput, KEYS } from '#shared/contracts.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { scanMaster } from '../../support/master.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -60,19 +60,6 @@ function change(line: number, kind: 'TAMBAH' | 'UBAH' | 'HAPUS', changed: Master
     line,
     period: PERIOD,
   };
-}
-
-async function scanMaster(): Promise<MasterRecord[]> {
-  const items: MasterRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.clients.documents.send(
-      new ScanCommand({ TableName: aws.names.tables.master, ExclusiveStartKey: start }),
-    );
-    items.push(...((page.Items ?? []) as MasterRecord[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => a.nik.localeCompare(b.nik));
 }
 
 async function applyAll(): Promise<{ applied: number; slices: number }> {
@@ -147,7 +134,7 @@ describe('stipulation-apply with concurrent workers', () => {
     const { applied, slices } = await applyAll();
     expect({ applied, slices }).toEqual({ applied: NEW + SEEDED, slices: 3 });
     expect(throttled).toBeGreaterThan(100);
-    firstRun = await scanMaster();
+    firstRun = await scanMaster(aws);
     expect(firstRun).toHaveLength(NEW + SEEDED);
     const byNik = new Map(firstRun.map((record) => [record.nik, record]));
     for (let i = 0; i < NEW + SEEDED; i++) {
@@ -161,6 +148,6 @@ describe('stipulation-apply with concurrent workers', () => {
   it('changes nothing when the change set is applied again', async () => {
     const { applied } = await applyAll();
     expect(applied).toBe(0);
-    expect(await scanMaster()).toEqual(firstRun);
+    expect(await scanMaster(aws)).toEqual(firstRun);
   }, 120_000);
 });

@@ -7,7 +7,6 @@
  * its proposals.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { LocalFunctions } from '#local/functions.ts';
@@ -16,6 +15,7 @@ import { KEYS } from '#shared/contracts.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import type { TestAws } from '../../support/aws.ts';
+import { scanMaster } from '../../support/master.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
 import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
@@ -48,11 +48,6 @@ async function manifestText(period: string): Promise<string> {
     new GetObjectCommand({ Bucket: aws.names.buckets.exports, Key: KEYS.manifest(period) }),
   );
   return (await object.Body?.transformToString()) ?? '';
-}
-
-async function scanMaster(): Promise<unknown[]> {
-  const page = await aws.clients.documents.send(new ScanCommand({ TableName: aws.names.tables.master }));
-  return (page.Items ?? []).sort((a, b) => String(a.nik).localeCompare(String(b.nik)));
 }
 
 const ids = (refs: readonly { proposalId: string }[] | undefined) => (refs ?? []).map((ref) => ref.proposalId);
@@ -93,7 +88,7 @@ describe('a stipulated period', () => {
 
   it('refuses a rerun before touching the master or the exports, and leaves a later approval to the next period', async () => {
     const period = await periods.getPeriod('2026-11');
-    const master = await scanMaster();
+    const master = await scanMaster(aws);
     await awaitingProposal('3371-2026-11-cccccccccccc', '2026-11', '2026-12-02T01:00:00.000Z');
     const rerun = await stipulate('2026-11');
     expect({ status: rerun.status, error: rerun.error }).toEqual({
@@ -103,7 +98,7 @@ describe('a stipulated period', () => {
     expect(rerun.cause).toContain('Periode 2026-11 sudah ditetapkan');
     expect(await periods.getPeriod('2026-11')).toEqual(period);
     expect(await manifestText('2026-11')).toBe(manifest);
-    expect(await scanMaster()).toEqual(master);
+    expect(await scanMaster(aws)).toEqual(master);
     expect(await proposals.require('3371-2026-11-cccccccccccc')).toMatchObject({ status: 'AWAITING_STIPULATION' });
 
     const next = await stipulate('2026-12');

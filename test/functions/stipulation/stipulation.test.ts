@@ -1,5 +1,4 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
@@ -16,6 +15,7 @@ import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { scanMaster } from '../../support/master.ts';
 import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -108,19 +108,6 @@ async function runPeriod(period: string): Promise<{ resolved: ResolveOutput; app
   return { resolved, applied, slices };
 }
 
-async function scanMaster(): Promise<MasterRecord[]> {
-  const items: MasterRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.clients.documents.send(
-      new ScanCommand({ TableName: aws.names.tables.master, ExclusiveStartKey: start }),
-    );
-    items.push(...((page.Items ?? []) as MasterRecord[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items.sort((a, b) => a.nik.localeCompare(b.nik));
-}
-
 beforeAll(async () => {
   // Small slices, so that the loop over the change set is exercised.
   aws = await startTestAws({ env: { APPLY_SLICE_CHANGES: '2' } });
@@ -181,7 +168,7 @@ describe('the stipulation of a period', () => {
     expect(resolved).toMatchObject({ period: PERIOD, changes: 4, returnedRows: 2 });
     expect(applied).toBe(4);
     expect(slices).toBe(2);
-    firstRun = await scanMaster();
+    firstRun = await scanMaster(aws);
     const byNik = new Map(firstRun.map((record) => [record.nik, record]));
     expect(byNik.get(NIK_NEW)).toMatchObject({
       status: 'ACTIVE',
@@ -223,7 +210,7 @@ describe('the stipulation of a period', () => {
     const { resolved, applied } = await runPeriod(PERIOD);
     expect(resolved.changes).toBe(4);
     expect(applied).toBe(0);
-    expect(await scanMaster()).toEqual(firstRun);
+    expect(await scanMaster(aws)).toEqual(firstRun);
   });
 
   it('lists the regencies to export with their province, as items of the export Map written to S3', async () => {
