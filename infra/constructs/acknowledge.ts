@@ -16,6 +16,23 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
   Validations.of(scope).acknowledge({ id: `AwsSolutions-${id}`, reason });
 }
 
+/**
+ * CDK's own stack-level provider Lambda whose id starts with `idPrefix` (one per stack, made by CDK for a
+ * custom resource), with its IAM4 finding acknowledged: AWS's basic execution policy only writes its logs.
+ * Undefined when the stack has none.
+ */
+export function acknowledgeCdkProvider(scope: IConstruct, idPrefix: string, purpose: string): IConstruct | undefined {
+  const provider = Stack.of(scope).node.children.find((child) => child.node.id.startsWith(idPrefix));
+  if (provider) {
+    acknowledge(
+      provider,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      `CDK's deployment-time custom resource that ${purpose}; AWS's basic execution policy only lets it write its own logs.`,
+    );
+  }
+  return provider;
+}
+
 /** Acknowledges one IAM5 (wildcard) finding, e.g. `Action::kms:GenerateDataKey*` or `Resource::*`. */
 export function acknowledgeWildcard(scope: IConstruct, finding: string, reason: string): void {
   acknowledge(scope, `IAM5[${finding}]`, reason);

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,7 +22,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { type BucketCorsRule, consoleBucketCorsRule } from '#shared/console-cors.ts';
-import { acknowledge, acknowledgeWildcard, arnReference } from './acknowledge.ts';
+import { acknowledge, acknowledgeCdkProvider, acknowledgeWildcard, arnReference } from './acknowledge.ts';
 
 export interface ConsoleProps {
   /** The built console: index.html and assets/ (web/build.ts `buildConsole`). */
@@ -232,15 +232,12 @@ export class Console extends Construct {
       logGroup,
       memoryLimit: 256,
     });
-    const provider = Stack.of(this).node.children.find((child) =>
-      child.node.id.startsWith('Custom::CDKBucketDeployment'),
+    const provider = acknowledgeCdkProvider(
+      this,
+      'Custom::CDKBucketDeployment',
+      "copies the console's files into its bucket",
     );
     if (provider) {
-      acknowledge(
-        provider,
-        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        "CDK's deployment-time custom resource that copies the console's files into its bucket; AWS's basic execution policy only lets it write its own logs.",
-      );
       // Its role's grants are CDK's own (Source.asset's grantRead, the destination's grantReadWrite, the
       // invalidation); each wildcard is named here with what it reaches.
       const copying =

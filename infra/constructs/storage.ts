@@ -3,13 +3,13 @@
  * tables of functions/shared/contracts.ts (TABLES), each with the protections fixed once: KMS, TLS only,
  * no public access, versioning, point-in-time recovery.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ENV, KEYS, TABLES } from '#shared/contracts.ts';
-import { acknowledge } from './acknowledge.ts';
+import { acknowledge, acknowledgeCdkProvider } from './acknowledge.ts';
 
 export interface DtksBucketProps {
   readonly encryptionKey: kms.IKey;
@@ -184,16 +184,11 @@ export class Storage extends Construct {
       ],
     });
     // eventBridgeEnabled deploys CDK's own notification-configuration custom resource at stack level.
-    const notificationsHandler = Stack.of(this).node.children.find((child) =>
-      child.node.id.startsWith('BucketNotificationsHandler'),
+    acknowledgeCdkProvider(
+      this,
+      'BucketNotificationsHandler',
+      'turns on EventBridge notifications for the proposals bucket',
     );
-    if (notificationsHandler) {
-      acknowledge(
-        notificationsHandler,
-        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        "CDK's deployment-time custom resource that turns on EventBridge notifications for the proposals bucket; AWS's basic execution policy only lets it write its own logs.",
-      );
-    }
     this.exportsBucket = new DtksBucket(this, 'Exports', {
       encryptionKey: this.key,
       serverAccessLogsBucket: this.accessLogsBucket,
