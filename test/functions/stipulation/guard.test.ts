@@ -19,13 +19,13 @@ import { GuardRepository } from '#shared/guard-repository.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import type { TestAws } from '../../support/aws.ts';
+import { PRINCIPALS } from '../../support/console.ts';
 import { apiEvent } from '../../support/lambda.ts';
 import { provinceApprovedProposal } from '../../support/proposals.ts';
 import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
-const MINISTRY: Principal = { username: 'ministry', role: 'ministry_operator', area: '' };
-const REGENCY_APPROVER: Principal = { username: 'regency-3371', role: 'regency_approver', area: '3371' };
+const { ministry: MINISTRY, regency: REGENCY_APPROVER } = PRINCIPALS;
 
 let aws: TestAws;
 let runtime: StepFunctionsRuntime;
