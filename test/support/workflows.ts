@@ -69,36 +69,13 @@ export async function startWorkflows(options: {
   settleTimeoutMs: number;
 }): Promise<Workflows> {
   const functions = new LocalFunctions();
-  const dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  let runtime: StepFunctionsRuntime | undefined;
-  let api: StepFunctionsApiServer | undefined;
-  let aws: TestAws | undefined;
-  let started: { aws: TestAws; runtime: StepFunctionsRuntime };
-  const stop = async () => {
-    await runtime?.stop();
-    await api?.close();
-    await aws?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  const started = await startRuntime({
+    machines: options.machines,
+    substitutions: { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' },
+    invoke: (functionArn, payload) => functions.invoke(functionArn, payload),
+  });
+  const { aws, stop } = started;
   try {
-    const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '86400' };
-    const machines = [];
-    for (const name of options.machines) {
-      machines.push({
-        name,
-        definition: await loadDefinition(new URL(`${name}.asl.json`, STATE_MACHINES), substitutions),
-      });
-    }
-    const { objects, connect } = deferredObjects();
-    runtime = await StepFunctionsRuntime.start({
-      dataDir,
-      machines,
-      invoker: { invoke: (functionArn, payload) => functions.invoke(functionArn, payload) },
-      objects,
-    });
-    api = await serveStepFunctionsApi(runtime);
-    aws = await startTestAws({ sfnEndpoint: api.endpoint });
-    connect(aws);
     const extract = 'reference/population/3371.csv';
     await aws.clients.s3.send(
       new PutObjectCommand({
@@ -108,13 +85,13 @@ export async function startWorkflows(options: {
       }),
     );
     await functions.invoke('load-population', { bucket: aws.names.buckets.proposals, key: extract });
-    started = { aws, runtime };
   } catch (error) {
     await stop();
     throw error;
   }
   return {
-    ...started,
+    aws,
+    runtime: started.runtime,
     settled: (executionArn) => settle(started.runtime, executionArn, options.settleTimeoutMs),
     async decide(principal, proposalId, body) {
       const event = apiEvent('POST /proposals/{proposalId}/decision', principal, {
@@ -140,6 +117,46 @@ export async function startWorkflows(options: {
     },
     stop,
   };
+}
+
+/**
+ * The state machines `machines` (by file name) on the local runtime invoking the handlers through `invoke`,
+ * its HTTP API as the Step Functions endpoint of the test AWS; `stop` ends all three and removes the
+ * runtime's data directory (also when the start fails half-way).
+ */
+async function startRuntime(options: {
+  machines: readonly string[];
+  substitutions: Record<string, string>;
+  invoke: LambdaInvoker['invoke'];
+}): Promise<{ aws: TestAws; runtime: StepFunctionsRuntime; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
+  let runtime: StepFunctionsRuntime | undefined;
+  let api: StepFunctionsApiServer | undefined;
+  let aws: TestAws | undefined;
+  const stop = async () => {
+    await runtime?.stop();
+    await api?.close();
+    await aws?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const machines = [];
+    for (const name of options.machines) {
+      machines.push({
+        name,
+        definition: await loadDefinition(new URL(`${name}.asl.json`, STATE_MACHINES), options.substitutions),
+      });
+    }
+    const { objects, connect } = deferredObjects();
+    runtime = await StepFunctionsRuntime.start({ dataDir, machines, invoker: { invoke: options.invoke }, objects });
+    api = await serveStepFunctionsApi(runtime);
+    aws = await startTestAws({ sfnEndpoint: api.endpoint });
+    connect(aws);
+    return { aws, runtime, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** The execution once it is no longer RUNNING; throws after `timeoutMs`. */
@@ -181,37 +198,11 @@ export async function startStipulationRuntime(options: {
   settleTimeoutMs?: number;
 }): Promise<StipulationRuntime> {
   const { functions, settleTimeoutMs = 120_000 } = options;
-  const dataDir = await mkdtemp(join(tmpdir(), 'dtks-sfn-'));
-  let runtime: StepFunctionsRuntime | undefined;
-  let api: StepFunctionsApiServer | undefined;
-  let aws: TestAws | undefined;
-  const stop = async () => {
-    await runtime?.stop();
-    await api?.close();
-    await aws?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const { objects, connect } = deferredObjects();
-    runtime = await StepFunctionsRuntime.start({
-      objects,
-      dataDir,
-      machines: [
-        {
-          name: 'stipulation',
-          definition: await loadDefinition(new URL('stipulation.asl.json', STATE_MACHINES), localSubstitutions()),
-        },
-      ],
-      invoker: { invoke: options.invoke ?? ((functionArn, payload) => functions.invoke(functionArn, payload)) },
-    });
-    api = await serveStepFunctionsApi(runtime);
-    aws = await startTestAws({ sfnEndpoint: api.endpoint });
-    connect(aws);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const started = { aws, runtime };
+  const started = await startRuntime({
+    machines: ['stipulation'],
+    substitutions: localSubstitutions(),
+    invoke: options.invoke ?? ((functionArn, payload) => functions.invoke(functionArn, payload)),
+  });
   const start = async (period: string) => {
     const { executionArn } = await started.runtime.startExecution({
       stateMachineArn: started.runtime.stateMachineArn('stipulation'),
@@ -220,5 +211,12 @@ export async function startStipulationRuntime(options: {
     return executionArn;
   };
   const settled = (executionArn: string) => settle(started.runtime, executionArn, settleTimeoutMs);
-  return { ...started, start, settled, stipulate: async (period) => settled(await start(period)), stop };
+  return {
+    aws: started.aws,
+    runtime: started.runtime,
+    start,
+    settled,
+    stipulate: async (period) => settled(await start(period)),
+    stop: started.stop,
+  };
 }
