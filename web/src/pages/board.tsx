@@ -160,7 +160,8 @@ export function BoardPage({ route }: { route: Route }) {
                   </button>
                 </div>
               </section>
-            ) : (
+            ) : answer.data.stipulatedAt ? null : (
+              // A stipulated month is never run again (the API answers 409): nothing to start.
               <button type="button" class="primary" disabled={running} onClick={() => setConfirming(true)}>
                 {runs.length > 0 ? words.rerunStipulation : words.startStipulation}
               </button>
