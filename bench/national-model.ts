@@ -289,16 +289,19 @@ export interface StageMeasurement {
   peakRssMb: number;
 }
 
-export type StageName =
-  | 'collect'
-  | 'resolve'
-  | 'quality control'
-  | 'guard'
-  | 'apply'
-  | 'export'
-  | 'carry-forward'
-  | 'release'
-  | 'record';
+/** The stipulation's stages, in the order a month runs them. */
+export const STAGE_NAMES = [
+  'collect',
+  'resolve',
+  'quality control',
+  'guard',
+  'apply',
+  'export',
+  'carry-forward',
+  'release',
+  'record',
+] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
 
 export interface Measurements {
   stages: Record<StageName, StageMeasurement>;

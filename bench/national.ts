@@ -52,6 +52,7 @@ import {
   type Prices,
   projectMonth,
   type Quotas,
+  STAGE_NAMES,
   type StageInput,
   type StageMeasurement,
   type StageName,
@@ -164,7 +165,7 @@ function stageOf(functionName: string, payload: Record<string, unknown>): StageN
 }
 
 /** Which stage a state of the workflow (or of a Map's child) belongs to. */
-const STATE_STAGES: Record<string, StageName> = {
+const STATE_STAGE_NAMES: Record<string, StageName> = {
   DetermineClosingPeriod: 'collect',
   CollectApprovedProposals: 'collect',
   WasThePeriodStipulatedBefore: 'collect',
@@ -190,18 +191,6 @@ const STATE_STAGES: Record<string, StageName> = {
   PeriodStipulated: 'record',
 };
 
-const STAGES: readonly StageName[] = [
-  'collect',
-  'resolve',
-  'quality control',
-  'guard',
-  'apply',
-  'export',
-  'carry-forward',
-  'release',
-  'record',
-];
-
 interface StageRun {
   records: number;
   /** The unit transitions scale with (regencies screened/exported/carried, proposals released, changes). */
@@ -216,7 +205,7 @@ interface StageRun {
 
 /** Times the invocations of each stage: CPU and wall while at least one of its functions runs, peak RSS. */
 class StageMeter {
-  readonly runs = new Map<StageName, StageRun>(STAGES.map((stage) => [stage, emptyRun()]));
+  readonly runs = new Map<StageName, StageRun>(STAGE_NAMES.map((stage) => [stage, emptyRun()]));
   private readonly active = new Map<StageName, { count: number; cpu: number; wall: number }>();
   private enabled = false;
   private readonly sampler = setInterval(() => {
@@ -382,7 +371,7 @@ async function main(): Promise<void> {
 
     // State transitions from the histories: the parent's, and every Map Run's children.
     const runs = meter.runs;
-    for (const stage of STAGES) {
+    for (const stage of STAGE_NAMES) {
       const run = runs.get(stage) as StageRun;
       run.records = records.get(stage) ?? 0;
       run.items = items.get(stage) ?? 0;
@@ -535,7 +524,7 @@ function countTransitions(runtime: StepFunctionsRuntime, executionArn: string, r
   // The states entered once per item of a stage (the inline Map's iterations, the apply loop).
   const perItemStates = new Set(['ScreenRegency', 'ApplyChangesToMaster', 'IsTheChangeSetApplied']);
   for (const name of statesEntered(runtime, executionArn)) {
-    const stage = STATE_STAGES[name];
+    const stage = STATE_STAGE_NAMES[name];
     if (stage) add(stage, perItemStates.has(name));
   }
   for (const mapRun of runtime.listMapRuns({ executionArn }).mapRuns) {
@@ -576,7 +565,7 @@ async function itemSizes(): Promise<{ master: number; registry: number }> {
 
 function measurementsFrom(runs: Map<StageName, StageRun>, sizes: { master: number; registry: number }): Measurements {
   const stages = {} as Record<StageName, StageMeasurement>;
-  for (const stage of STAGES) {
+  for (const stage of STAGE_NAMES) {
     const run = runs.get(stage) as StageRun;
     stages[stage] = {
       recordsPerSecond: run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1,
@@ -615,7 +604,7 @@ function printMeasured(runs: Map<StageName, StageRun>, measured: Measurements): 
         'transitions',
         'per item',
       ],
-      STAGES.map((stage) => {
+      STAGE_NAMES.map((stage) => {
         const run = runs.get(stage) as StageRun;
         const m = measured.stages[stage];
         return [

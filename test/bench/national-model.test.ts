@@ -12,8 +12,8 @@ import {
   type Prices,
   projectMonth,
   projectStage,
+  STAGE_NAMES,
   type StageInput,
-  type StageName,
   tokenBucketSeconds,
 } from '../../bench/national-model.ts';
 
@@ -114,20 +114,9 @@ describe('the national projection model', () => {
       applySlice: 20_000,
       applyWriteUnitsPerSecond: 4000,
     };
-    const names: StageName[] = [
-      'collect',
-      'resolve',
-      'quality control',
-      'guard',
-      'apply',
-      'export',
-      'carry-forward',
-      'release',
-      'record',
-    ];
     const measured: Measurements = {
       stages: Object.fromEntries(
-        names.map((name) => [
+        STAGE_NAMES.map((name) => [
           name,
           { recordsPerSecond: 10_000, transitionsPerRecord: 1, fixedTransitions: 2, peakRssMb: 100 },
         ]),
