@@ -18,6 +18,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { isPeriod } from '#core/period.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { KEYS, type Principal, type Role } from '#shared/contracts.ts';
+import { listKeys } from '#shared/staging.ts';
 import { CliError } from './errors.ts';
 
 export const ACCESS_TIERS = ['pseudonymised', 'full'] as const;
@@ -238,18 +239,6 @@ function missingPeriod(period: string, available: readonly string[]): CliError {
     },
     1,
   );
-}
-
-/** Every key under `prefix`, a listing page at a time. */
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
 }
 
 /** S3's AccessDenied (an IAM principal without the tier's grant), said as what it means. */

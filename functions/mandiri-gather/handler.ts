@@ -14,7 +14,6 @@
  * id, the registrations the file holds that a crashed run had not marked yet.
  */
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { loadAreas } from '#core/area.ts';
 import { readProposal } from '#core/proposal-reader.ts';
 import { gatheringPeriod, mandiriFileName, mandiriProposalCsv } from '#core/registration.ts';
 import { documents, s3 } from '#shared/clients.ts';
@@ -22,6 +21,7 @@ import { readConfig } from '#shared/config.ts';
 import { KEYS, MANDIRI_GATHER_INPUT, type MandiriGathered, type MandiriGatherOutput } from '#shared/contracts.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
+import { officialRegencies } from '#shared/regencies.ts';
 import { type RegistrationRecord, RegistrationsRepository } from '#shared/registrations-repository.ts';
 import { openObject } from '#shared/staging.ts';
 import { proposalIdFor } from '#shared/uploads.ts';
@@ -32,24 +32,13 @@ const registrations = new RegistrationsRepository(documents, config.registration
 export const handler = lambda(MANDIRI_GATHER_INPUT, async (input): Promise<MandiriGatherOutput> => {
   const period = input.period ?? gatheringPeriod(new Date(), config.mandiriCutoffDay);
   const gathered: MandiriGathered[] = [];
-  for (const regency of input.regency ? [input.regency] : everyRegency()) {
+  for (const regency of input.regency ? [input.regency] : officialRegencies()) {
     const result = await gatherRegency(regency, period);
     if (result) gathered.push(result);
   }
   logger.info('Registrations gathered', { period, regencies: gathered.length });
   return { period, gathered };
 });
-
-/** The 514 regencies of the area lists: the gathering index is keyed by regency, so each is asked. */
-function everyRegency(): string[] {
-  const areas = loadAreas();
-  const regencies: string[] = [];
-  for (let code = 11; code <= 99; code++) {
-    const province = String(code);
-    if (areas.isProvince(province)) regencies.push(...areas.regenciesOf(province));
-  }
-  return regencies;
-}
 
 async function gatherRegency(regency: string, period: string): Promise<MandiriGathered | undefined> {
   const found: RegistrationRecord[] = [];
