@@ -83,6 +83,8 @@ async function signIn(username: string): Promise<Page> {
   await page.goto(url);
   await page.getByRole('button', { name: new RegExp(`^${username}\\b`) }).click();
   await page.getByText(username, { exact: true }).first().waitFor();
+  // Signed in means landed on the role's home page (`#/` is replaced by it), so a page the test opens next stays.
+  await page.waitForURL((address) => address.hash.length > 2);
   return page;
 }
 

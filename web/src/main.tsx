@@ -18,7 +18,7 @@ import { ProposalPage } from './pages/proposal.tsx';
 import { ProposalsPage } from './pages/proposals.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { UploadPage } from './pages/upload.tsx';
-import { href, type Route, useRoute } from './router.ts';
+import { href, parseHash, type Route, useRoute } from './router.ts';
 import type { Me } from './types.ts';
 import './styles.css';
 
@@ -50,7 +50,8 @@ const NAVIGATION: Record<Role, Navigation> = {
 function Home({ me }: { me: Me }) {
   useEffect(() => {
     const home = NAVIGATION[me.role]?.[0];
-    if (home) location.replace(href(home.parts));
+    // The effect runs after the paint: a page asked for in between (a link, a typed address) stays.
+    if (home && parseHash(location.hash).parts.length === 0) location.replace(href(home.parts));
   }, [me]);
   return null;
 }
