@@ -5,6 +5,7 @@
  *  - conflict resolution across proposals: one person, one change per period, and the earlier approval
  *    wins (Pasal 8 ayat 3 huruf a and d: one person, one record, one family);
  *  - the approvers' exclusions (a person by NIK, or a whole family by No. KK);
+ *  - the NIK shard of a person, by which the change set is resolved and applied in parallel;
  *  - the merge rule that turns a master record and a change into the new record, idempotently: a change
  *    already applied, or one older than the record's last stipulation, changes nothing.
  * Records are never erased: HAPUS deactivates ("ditidurkan") with the reason and the period.
@@ -127,6 +128,19 @@ export class ConflictResolver {
     this.owners.set(key, change.proposalId);
     return { admitted: true };
   }
+}
+
+/**
+ * The NIK shard of a person, 0 to `shards` - 1: FNV-1a (32-bit) of the NIK's characters modulo `shards`.
+ * The stipulation resolves and applies its change set by shard (Resolve's and Apply's distributed Maps), so
+ * a person falls in the same shard at every step and each shard holds about 1/shards of the month's changes.
+ * The ConflictResolver keys a person by identifierKey, which is equal exactly when the NIK strings are equal:
+ * every row that can conflict over a person lands in the same shard.
+ */
+export function shardOf(nik: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < nik.length; i++) hash = Math.imul(hash ^ nik.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
 }
 
 /** The approvers' exclusions of one proposal, as a look-up: by NIK, or a whole family by No. KK. */

@@ -7,6 +7,7 @@ import {
   ExclusionList,
   type MasterRecord,
   type StipulationChange,
+  shardOf,
 } from '#core/stipulation.ts';
 import { proposalRow } from '../support/rows.ts';
 
@@ -174,5 +175,28 @@ describe('ExclusionList', () => {
       'No. KK 3371010101200002: data ganda',
     );
     expect(list.match({ nik: '3371015708900009', noKk: '3371010101200001' })).toBeUndefined();
+  });
+});
+
+describe('shardOf', () => {
+  it('is FNV-1a (32-bit) of the NIK modulo the shard count', () => {
+    // The published FNV-1a value of "a" (0xe40c292c): the hash itself, with a modulus above it.
+    expect(shardOf('a', 2 ** 32)).toBe(0xe40c292c);
+    expect(shardOf('3371010101100003', 2 ** 32)).toBe(3086381204);
+  });
+
+  it('gives stable shards, the same for a person at every step', () => {
+    expect(shardOf('3371010101100003', 64)).toBe(20);
+    expect(shardOf('9171010101100003', 64)).toBe(40);
+    expect(shardOf('3371011203500001', 64)).toBe(4);
+    expect(shardOf('3371011203500001', 16)).toBe(4);
+    expect(shardOf('3371011203500001', 1)).toBe(0);
+  });
+
+  it('spreads NIKs evenly over the shards', () => {
+    const counts = new Array<number>(64).fill(0);
+    for (let i = 0; i < 64_000; i++) counts[shardOf(`33710101${String(i).padStart(8, '0')}`, 64)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(800);
+    expect(Math.max(...counts)).toBeLessThan(1200);
   });
 });
