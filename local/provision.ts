@@ -196,6 +196,8 @@ export function localEnvironmentVariables(
     [ENV.exportsBucket]: names.buckets.exports,
     [ENV.pseudonymKey]: LOCAL_PSEUDONYM_KEY,
     [ENV.reportLanguage]: 'id',
+    // Few shards locally, so the local tests stay fast (AWS: 64, infra/stack.ts); the results are the same.
+    [ENV.stipulationShards]: '4',
     // The local runtime's stipulation machine (local/environment.ts LOCAL_STATE_MACHINES, whose ARN it sets again).
     [ENV.stipulationStateMachineArn]: `arn:aws:states:${LOCAL_AWS.region}:000000000000:stateMachine:dtks-stipulation`,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,

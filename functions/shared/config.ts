@@ -33,6 +33,8 @@ const SCHEMA = {
   // A share of a regency's active persons, above 0 (0 would hold every month with a deactivation) up to 1.
   guardRegencyShare: z.coerce.number().gt(0).max(1),
   guardNationalDeactivations: z.coerce.number().int().nonnegative(),
+  // The stipulation's NIK shards: one is enough, and above 1,024 a shard would hold too little to pay its reads.
+  stipulationShards: z.coerce.number().int().min(1).max(1024),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */

@@ -71,6 +71,11 @@ const UPLOAD_PREFIXES: Readonly<Record<ProposalSource, string>> = {
 const returnReportStem = (regency: string, proposalId: string) =>
   `${REPORTS}${regency}/${proposalId}/laporan-pengembalian`;
 
+/** A shard's number in a key, two digits at least (shard-07), so that the keys of 64 shards list in order. */
+function shardNumber(shard: number): string {
+  return String(shard).padStart(2, '0');
+}
+
 /**
  * Every S3 key and prefix of the pipeline. The proposals bucket holds uploads, Dukcapil extracts,
  * staged rows, return reports and change sets; the exports bucket the snapshots of each period.
@@ -128,6 +133,29 @@ export const KEYS = {
     `${REPORTS}${regency}/${proposalId}/pengembalian-penetapan-${period}.csv`,
   /** The resolved change set of a stipulation period (NDJSON of StipulationChange). */
   changeSet: (period: string) => `${STIPULATION}${period}/changes.ndjson`,
+  /** The change set's NIK shard (core/stipulation.ts shardOf): written by one ResolveShards child, one change per NIK. */
+  changeSetShard: (period: string, shard: number) =>
+    `${STIPULATION}${period}/changes/shard-${shardNumber(shard)}.ndjson`,
+  /**
+   * The shards with changes (JSON array of ChangeSetShard), the item list of the Compare and Apply Maps,
+   * written by ResolveSummary.
+   */
+  shardList: (period: string) => `${STIPULATION}${period}/shards.json`,
+  /**
+   * Resolve's plan (ResolutionPlan): the proposals in approval order with their source and exclusions, read
+   * once by each ResolveShards child instead of 64 children reading the proposals table.
+   */
+  resolutionPlan: (period: string) => `${STIPULATION}${period}/resolution/plan.json`,
+  /** The ResolveShards Map's items (JSON array of {shard}), written with the plan. */
+  resolutionItems: (period: string) => `${STIPULATION}${period}/resolution/items.json`,
+  /** Where the ResolveShards distributed Map writes its results (ResultWriter Prefix). */
+  resolutionResults: (period: string) => `${STIPULATION}${period}/resolution/results`,
+  /** One shard's ResolveShardSummary: its counts per proposal, read by ResolveSummary. */
+  resolutionShardSummary: (period: string, shard: number) =>
+    `${STIPULATION}${period}/resolution/shard-${shardNumber(shard)}.json`,
+  /** One shard's rows returned of one proposal (NDJSON of StipulationReturn), joined into its return report. */
+  resolutionReturnPart: (period: string, proposalId: string, shard: number) =>
+    `${STIPULATION}${period}/resolution/returns/${proposalId}/shard-${shardNumber(shard)}.ndjson`,
   /** The ChangeSetSummary Resolve leaves next to the change set, read by the later steps. */
   changeSetSummary: (period: string) => `${STIPULATION}${period}/summary.json`,
   /**
@@ -472,16 +500,77 @@ const oneProposalList = {
     (input.proposals === undefined) !== (input.proposalsKey === undefined),
   message: { path: ['proposalsKey'], message: 'berikan tepat satu dari proposals atau proposalsKey' },
 };
-export const RESOLVE_INPUT = z
+/**
+ * Resolve runs in three steps so that it scales with the nation: the plan (the proposals in approval
+ * order with their source and exclusions, KEYS.resolutionPlan), one child of the ResolveShards Map per NIK
+ * shard (each reads every proposal's accepted rows and keeps its own shard's), and the summary that joins
+ * the shards' counts and returned rows.
+ */
+export const RESOLVE_PLAN_INPUT = z
   .object({ period: PERIOD, ...PROPOSALS_INLINE_OR_BY_KEY })
   .refine(oneProposalList.check, oneProposalList.message)
-  .describe('Masukan Resolve');
-export type ResolveInput = z.infer<typeof RESOLVE_INPUT>;
+  .describe('Masukan ResolvePlan');
+export type ResolvePlanInput = z.infer<typeof RESOLVE_PLAN_INPUT>;
+export interface ResolvePlanOutput {
+  period: string;
+  planKey: string;
+  /** The ResolveShards Map's items (KEYS.resolutionItems): one {shard} per shard, 0 to shards - 1. */
+  itemsKey: string;
+  shards: number;
+  proposalCount: number;
+}
+/** A proposal of the plan, in approval order: all a shard needs to resolve its rows. */
+export interface PlannedProposal {
+  proposalId: string;
+  regency: string;
+  source: ProposalSource;
+  exclusions: Exclusion[];
+}
+export interface ResolutionPlan {
+  period: string;
+  proposals: PlannedProposal[];
+}
+const SHARD_COUNT = z.number().int().positive().max(1024);
+export const RESOLVE_SHARD_INPUT = z
+  .object({ period: PERIOD, shard: COUNT, shards: SHARD_COUNT, planKey: ID })
+  .refine((input) => input.shard < input.shards, { path: ['shard'], message: 'harus kurang dari shards' })
+  .describe('Masukan ResolveShard');
+export type ResolveShardInput = z.infer<typeof RESOLVE_SHARD_INPUT>;
+/** One proposal's counts in one shard (or, summed, in the period). */
+export interface ResolvedCounts {
+  changes: number;
+  conflicts: number;
+  excluded: number;
+}
+/** What one shard resolved (KEYS.resolutionShardSummary): only proposals with a row in the shard are named. */
+export interface ResolveShardSummary {
+  period: string;
+  shard: number;
+  changeSetKey: string;
+  changes: number;
+  returnedRows: number;
+  proposals: Record<string, ResolvedCounts>;
+  /** Regencies (4 digits) with at least one change in the shard. */
+  regencies: string[];
+}
+export type ResolveShardOutput = Pick<ResolveShardSummary, 'period' | 'shard' | 'changes' | 'returnedRows'>;
+export const RESOLVE_SUMMARY_INPUT = z
+  .object({ period: PERIOD, shards: SHARD_COUNT, planKey: ID })
+  .describe('Masukan ResolveSummary');
+export type ResolveSummaryInput = z.infer<typeof RESOLVE_SUMMARY_INPUT>;
+/** A shard with changes: an item of the Compare and Apply Maps (KEYS.shardList). */
+export interface ChangeSetShard {
+  shard: number;
+  changeSetKey: string;
+  changes: number;
+}
 export interface ResolveOutput {
   period: string;
   changeSetKey: string;
   changes: number;
   returnedRows: number;
+  /** KEYS.shardList: the shards with changes. */
+  shardsKey: string;
 }
 /** Apply runs in a loop of bounded slices so that a Lambda never meets its 15-minute limit. */
 export const APPLY_INPUT = z
@@ -760,6 +849,8 @@ export const ENV = {
   stipulationStateMachineArn: 'STIPULATION_STATE_MACHINE_ARN',
   /** The approval tasks' TimeoutSeconds (the ASL's ApprovalTimeoutSeconds), for each task's expiresAt in GET /tasks. */
   approvalTimeoutSeconds: 'APPROVAL_TIMEOUT_SECONDS',
+  /** The stipulation's NIK shards (core/stipulation.ts shardOf): 64 in AWS, 4 locally; results are the same for any count. */
+  stipulationShards: 'STIPULATION_SHARDS',
 } as const;
 
 /**
@@ -774,7 +865,10 @@ export const FUNCTIONS = {
   'record-outcome': { placeholder: 'RecordOutcomeFunctionArn' },
   'verify-decision': { placeholder: 'VerifyDecisionFunctionArn' },
   'stipulation-collect': { placeholder: 'CollectFunctionArn' },
+  /** Resolve: the plan, one NIK shard (a ResolveShards child), the summary (RESOLVE_*). */
+  'stipulation-resolve-plan': { placeholder: 'ResolvePlanFunctionArn' },
   'stipulation-resolve': { placeholder: 'ResolveFunctionArn' },
+  'stipulation-resolve-summary': { placeholder: 'ResolveSummaryFunctionArn' },
   'stipulation-apply': { placeholder: 'ApplyFunctionArn' },
   'stipulation-list-regencies': { placeholder: 'ListRegenciesFunctionArn' },
   'stipulation-export-regency': { placeholder: 'ExportRegencyFunctionArn' },

@@ -384,3 +384,20 @@ export class ManifestChainError extends DtksError {
     );
   }
 }
+
+/**
+ * A shard of the ResolveShards Map left no summary or returned-rows part (its child did not finish, or the
+ * object was removed): a change set without it would silently drop that shard's persons.
+ */
+export class ResolutionShardMissingError extends DtksError {
+  override readonly name = 'ResolutionShardMissingError';
+  constructor(
+    readonly period: string,
+    readonly shards: readonly number[],
+  ) {
+    super(
+      `Hasil penyelesaian konflik periode ${period} tidak lengkap (shard ${shards.join(', ')} tidak ditemukan); ` +
+        'jalankan ulang penetapan periode ini',
+    );
+  }
+}

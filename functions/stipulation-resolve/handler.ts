@@ -1,12 +1,16 @@
 /**
- * Resolve: the period's proposals, re-checked against each other, become one change set. In approval
- * order, the first proposal to change a person keeps the change; a later proposal's row for the same
- * person is returned to its region (one person, one record, one family across proposals), and rows an
- * approver excluded (a NIK, or a whole family by No. KK) are removed. Writes the change set (NDJSON of
- * StipulationChange, KEYS.changeSet), per-proposal counts on each proposal, and a report of the
- * returned rows for each region concerned.
+ * Resolve, one NIK shard (a child of the ResolveShards distributed Map): the period's proposals, re-checked
+ * against each other for the persons of this shard, become the shard's change set. In approval order (the
+ * plan's, KEYS.resolutionPlan), the first proposal to change a person keeps the change; a later proposal's
+ * row for the same person is returned to its region (one person, one record, one family across proposals),
+ * and rows an approver excluded (a NIK, or a whole family by No. KK) are removed. A person is in exactly one
+ * shard (shardOf), so the shards together decide every row as one pass over all of them would.
+ *
+ * Writes the shard's change set (NDJSON of StipulationChange, KEYS.changeSetShard), each proposal's returned
+ * rows of the shard (KEYS.resolutionReturnPart, only where there are some) and the shard's counts
+ * (ResolveShardSummary, KEYS.resolutionShardSummary), which ResolveSummary joins. A rerun writes the same
+ * objects again.
  */
-import { createReportWriter } from '#core/report.ts';
 import { sourceOf } from '#core/source.ts';
 import {
   type ChangeVerdict,
@@ -15,117 +19,113 @@ import {
   ExclusionList,
   type StipulationChange,
 } from '#core/stipulation.ts';
-import { documents, s3 } from '#shared/clients.ts';
-import { forEachConcurrently } from '#shared/concurrency.ts';
+import { s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { type ChangeSetSummary, KEYS, RESOLVE_INPUT, type ResolveOutput } from '#shared/contracts.ts';
-import { DecisionsRepository } from '#shared/decisions-repository.ts';
+import {
+  KEYS,
+  type PlannedProposal,
+  RESOLVE_SHARD_INPUT,
+  type ResolutionPlan,
+  type ResolvedCounts,
+  type ResolveShardOutput,
+  type ResolveShardSummary,
+} from '#shared/contracts.ts';
 import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { proposalsOf } from '#shared/proposal-list.ts';
-import { type ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
-import { type StipulationReturn, stipulationReturnLines } from '#shared/return-report.ts';
-import { NdjsonWriter, openRows, putText, S3ObjectWriter } from '#shared/staging.ts';
+import type { StipulationReturn } from '#shared/return-report.ts';
+import { NdjsonWriter, openObject, putText, readJson } from '#shared/staging.ts';
+import { rowsOfShard } from './shard-rows.ts';
 
-const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
-const proposals = new ProposalsRepository(documents, config.proposalsTable);
-const decisions = new DecisionsRepository(documents, config.proposalsTable);
-/** Proposal records read at once: a period of thousands of proposals is read in seconds, not all at once. */
-const READ_CONCURRENCY = 16;
+const config = readConfig(['proposalsBucket']);
+/**
+ * Proposals whose accepted rows are opened ahead of the one being read: the rows are decided in approval
+ * order, but 1,542 GETs one after the other would each wait for S3's first byte.
+ */
+const OPEN_AHEAD = 4;
 
-export const handler = lambda(RESOLVE_INPUT, async (input): Promise<ResolveOutput> => {
-  const { period } = input;
+export const handler = lambda(RESOLVE_SHARD_INPUT, async ({ period, shard, shards, planKey }) => {
   const bucket = config.proposalsBucket;
-  const refs = await proposalsOf(s3, bucket, input);
-  const records = new Array<ProposalRecord>(refs.length);
-  await forEachConcurrently(refs, READ_CONCURRENCY, async ({ proposalId }, index) => {
-    records[index] = await proposals.require(proposalId);
-  });
-  // Approval order decides conflicts, whatever order the caller listed the proposals in.
-  records.sort((a, b) => approvalOrder(a).localeCompare(approvalOrder(b)));
+  const plan = await readJson<ResolutionPlan>(s3, bucket, planKey);
+  if (!plan) throw new StagedRowsMissingError(`rencana penetapan ${planKey}`);
 
-  const changeSetKey = KEYS.changeSet(period);
+  const changeSetKey = KEYS.changeSetShard(period, shard);
   const changeSet = new NdjsonWriter<StipulationChange>(s3, bucket, changeSetKey);
   const resolver = new ConflictResolver();
   const regencies = new Set<string>();
+  const counted: Record<string, ResolvedCounts> = {};
   let returnedRows = 0;
-  for (const proposal of records) {
+  for await (const { proposal, body } of acceptedRowsInOrder(plan.proposals)) {
     const { proposalId } = proposal;
-    const exclusions = new ExclusionList(await decisions.exclusionsOf(proposalId));
-    const rows = await openRows(s3, bucket, KEYS.acceptedRows(proposalId));
-    if (!rows) throw new StagedRowsMissingError(proposalId);
-    const returns = new ReturnReport(proposal, period);
-    let changes = 0;
-    let conflicts = 0;
-    let excluded = 0;
-    for await (const batch of rows) {
+    const exclusions = new ExclusionList(proposal.exclusions);
+    const source = sourceOf(proposal);
+    // Opened at the proposal's first returned row of the shard: most proposals return none here.
+    let returns: NdjsonWriter<StipulationReturn> | undefined;
+    const counts: ResolvedCounts = { changes: 0, conflicts: 0, excluded: 0 };
+    for await (const batch of rowsOfShard(body, shard, shards)) {
       const admitted: StipulationChange[] = [];
       const returned: StipulationReturn[] = [];
       for (const row of batch) {
-        const change = changeFromRow(row, proposalId, period, sourceOf(proposal));
+        const change = changeFromRow(row, proposalId, period, source);
         const verdict: ChangeVerdict = resolver.admit(change, exclusions.match(row));
         if (verdict.admitted) {
           admitted.push(change);
           regencies.add(change.person.kodeDesa.slice(0, 4));
         } else if (verdict.because === 'CONFLICT') {
-          conflicts++;
+          counts.conflicts++;
           returned.push({ row, because: 'CONFLICT', winner: verdict.winner, period });
         } else {
-          excluded++;
+          counts.excluded++;
           returned.push({ row, because: 'EXCLUDED', exclusion: verdict.exclusion });
         }
       }
-      changes += admitted.length;
+      counts.changes += admitted.length;
       await changeSet.write(admitted);
-      await returns.add(returned);
+      if (returned.length) {
+        returns ??= new NdjsonWriter(s3, bucket, KEYS.resolutionReturnPart(period, proposalId, shard));
+        await returns.write(returned);
+      }
     }
-    const reportKey = await returns.end();
-    returnedRows += conflicts + excluded;
-    await proposals.update(proposalId, {
-      stipulation: { period, changes, conflicts, excluded, ...(reportKey ? { reportKey } : {}) },
-    });
-    logger.info('Proposal resolved', { proposalId, changes, conflicts, excluded });
+    await returns?.end();
+    // Only proposals with a row in the shard: ResolveSummary reads the returned parts these counts name.
+    returnedRows += counts.conflicts + counts.excluded;
+    if (counts.changes || counts.conflicts || counts.excluded) counted[proposalId] = counts;
   }
   await changeSet.end();
-  const summary: ChangeSetSummary = {
+  const summary: ResolveShardSummary = {
     period,
-    proposals: records.map(({ proposalId, regency }) => ({ proposalId, regency })),
+    shard,
+    changeSetKey,
     changes: changeSet.records,
     returnedRows,
+    proposals: counted,
     regencies: [...regencies].sort(),
   };
-  await putText(s3, bucket, KEYS.changeSetSummary(period), JSON.stringify(summary), 'application/json');
-  logger.info('Change set written', { period, changes: changeSet.records, returnedRows });
-  return { period, changeSetKey, changes: changeSet.records, returnedRows };
+  await putText(s3, bucket, KEYS.resolutionShardSummary(period, shard), JSON.stringify(summary), 'application/json');
+  logger.info('Shard resolved', { period, shard, changes: changeSet.records, returnedRows });
+  return { period, shard, changes: changeSet.records, returnedRows } satisfies ResolveShardOutput;
 });
 
-function approvalOrder(proposal: ProposalRecord): string {
-  return `${proposal.approvedAt ?? ''}#${proposal.proposalId}`;
-}
-
-/** The stipulation return report of one proposal, opened only if a row is returned. */
-class ReturnReport {
-  private writer: S3ObjectWriter | undefined;
-  private readonly key: string;
-
-  constructor(proposal: ProposalRecord, period: string) {
-    this.key = KEYS.stipulationReturn(proposal.regency, proposal.proposalId, period);
-  }
-
-  async add(returns: readonly StipulationReturn[]): Promise<void> {
-    if (!returns.length) return;
-    if (!this.writer) {
-      this.writer = new S3ObjectWriter(s3, config.proposalsBucket, this.key, 'text/csv; charset=utf-8');
-      await this.writer.write(createReportWriter(config.reportLanguage).header());
+/** Each proposal of the plan with its accepted rows' body, in the plan's order, OPEN_AHEAD opened at a time. */
+async function* acceptedRowsInOrder(
+  proposals: readonly PlannedProposal[],
+): AsyncGenerator<{ proposal: PlannedProposal; body: AsyncIterable<Uint8Array> }> {
+  const opening: Promise<AsyncIterable<Uint8Array> | undefined>[] = [];
+  let next = 0;
+  for (const proposal of proposals) {
+    while (opening.length < OPEN_AHEAD && next < proposals.length) {
+      const body = openObject(
+        s3,
+        config.proposalsBucket,
+        KEYS.acceptedRows((proposals[next] as PlannedProposal).proposalId),
+      );
+      // Handled here, awaited in turn below: an error of a proposal not reached yet is not unhandled meanwhile.
+      body.catch(() => undefined);
+      opening.push(body);
+      next++;
     }
-    await this.writer.write(stipulationReturnLines(returns, config.reportLanguage));
-  }
-
-  /** The report's key, or undefined when nothing was returned. */
-  async end(): Promise<string | undefined> {
-    if (!this.writer) return undefined;
-    await this.writer.end();
-    return this.key;
+    const body = await opening.shift();
+    if (!body) throw new StagedRowsMissingError(proposal.proposalId);
+    yield { proposal, body };
   }
 }

@@ -195,7 +195,10 @@ describe('shardOf', () => {
 
   it('spreads NIKs evenly over the shards', () => {
     const counts = new Array<number>(64).fill(0);
-    for (let i = 0; i < 64_000; i++) counts[shardOf(`33710101${String(i).padStart(8, '0')}`, 64)]++;
+    for (let i = 0; i < 64_000; i++) {
+      const shard = shardOf(`33710101${String(i).padStart(8, '0')}`, 64);
+      counts[shard] = (counts[shard] ?? 0) + 1;
+    }
     expect(Math.min(...counts)).toBeGreaterThan(800);
     expect(Math.max(...counts)).toBeLessThan(1200);
   });
