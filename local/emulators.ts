@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
+import { dynaliteWithTransactions } from './dynamo-transactions.ts';
 import { type ObjectCreated, type S3Server, startS3Server } from './s3/server.ts';
 
 export interface EmulatorOptions {
@@ -95,8 +95,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     );
   }
 
-  // createTableMs 0: tables are ACTIVE at once, as a fresh local environment should be.
-  const dynamo: Server = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // createTableMs 0: tables are ACTIVE at once, as a fresh local environment should be. dynalite has
+  // no transactions of its own: local/dynamo-transactions.ts adds TransactWriteItems.
+  const dynamo: Server = dynaliteWithTransactions({
+    path: dynamoPath,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
     dynamo.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());

@@ -1,18 +1,20 @@
 /**
  * NIK claims of pending proposals (TABLES.claims): Pasal 8 ayat 3 huruf d, one person, one family —
  * and so one pending family per person across proposals. A claim is taken with a conditional write
- * (`attribute_not_exists(nik) OR proposalId = :me`), which makes the race between two proposals atomic
- * without transactions; a retried step re-takes its own claims harmlessly. Claims are released when the
- * proposal ends (RETURNED, REJECTED, EXPIRED, FAILED) and after it is stipulated, when the master
- * itself holds the person's family.
+ * (`attribute_not_exists(nik) OR proposalId = :me`), which makes the race between two proposals atomic;
+ * a retried step re-takes its own claims harmlessly. The conditional writes go 100 per TransactWriteItems
+ * (batch-writer.ts conditionalWrites), each claim still decided on its own: a claim another proposal
+ * holds is set aside with its holder, the others are taken. Claims are released when the proposal ends
+ * (RETURNED, REJECTED, EXPIRED, FAILED) and after it is stipulated, when the master itself holds the
+ * person's family.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClaimRegistry, NikClaim } from '#core/ports.ts';
-import { batchGet } from './batch-writer.ts';
-import { forEachConcurrently } from './concurrency.ts';
-import { TransientError } from './errors.ts';
+import { batchGet, conditionalWrites } from './batch-writer.ts';
 
-const CONCURRENCY = 16;
+/** Transactions of 100 claims in flight at once. */
+const CONCURRENCY = 4;
 
 interface ClaimItem extends NikClaim {
   claimedAt: string;
@@ -43,55 +45,49 @@ export class DynamoClaimRegistry implements ClaimRegistry {
    * by NIK; every other claim is now held by `proposalId`.
    */
   async take(proposalId: string, claims: readonly { nik: string; noKk: string }[]): Promise<Map<string, NikClaim>> {
-    const lost = new Map<string, NikClaim>();
     const claimedAt = new Date().toISOString();
-    await forEachConcurrently(claims, CONCURRENCY, async ({ nik, noKk }) => {
-      // A claim released between our write and our read is free again: try it a few times.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        if (await this.put({ nik, noKk, proposalId, claimedAt })) return;
-        const holder = (await this.findClaims([nik], proposalId)).get(nik);
-        if (holder) return void lost.set(nik, holder);
-      }
-      throw new TransientError(`Klaim NIK ${nik} berubah terus-menerus; langkah ini akan diulang`);
-    });
-    return lost;
-  }
-
-  private async put(item: ClaimItem): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new PutCommand({
+    // One action per item in a transaction: a NIK named twice is claimed once (the later row's family).
+    const items = [...new Map(claims.map(({ nik, noKk }) => [nik, { nik, noKk, proposalId, claimedAt }])).values()];
+    const held = await conditionalWrites(
+      this.documents,
+      items.map((item) => ({
+        Put: {
           TableName: this.tableName,
           Item: item,
           ConditionExpression: 'attribute_not_exists(nik) OR proposalId = :me',
-          ExpressionAttributeValues: { ':me': item.proposalId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
+          ExpressionAttributeValues: { ':me': proposalId },
+        },
+      })),
+      { concurrency: CONCURRENCY },
+    );
+    const lost = new Map<string, NikClaim>();
+    for (const [index, holder] of held) {
+      const { nik } = items[index] as ClaimItem;
+      // The condition failed, so the item exists and names another proposal.
+      lost.set(nik, { nik, noKk: stringOf(holder?.noKk), proposalId: stringOf(holder?.proposalId) });
     }
+    return lost;
   }
 
   /** Releases this proposal's claims on these NIKs; claims held by other proposals are left alone. */
   async release(proposalId: string, niks: readonly string[]): Promise<number> {
-    let released = 0;
-    await forEachConcurrently([...new Set(niks)], CONCURRENCY, async (nik) => {
-      try {
-        await this.documents.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: { nik },
-            ConditionExpression: 'proposalId = :me',
-            ExpressionAttributeValues: { ':me': proposalId },
-          }),
-        );
-        released++;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    });
-    return released;
+    const unique = [...new Set(niks)];
+    const notOurs = await conditionalWrites(
+      this.documents,
+      unique.map((nik) => ({
+        Delete: {
+          TableName: this.tableName,
+          Key: { nik },
+          ConditionExpression: 'proposalId = :me',
+          ExpressionAttributeValues: { ':me': proposalId },
+        },
+      })),
+      { concurrency: CONCURRENCY },
+    );
+    return unique.length - notOurs.size;
   }
+}
+
+function stringOf(value: AttributeValue | undefined): string {
+  return value?.S ?? '';
 }

@@ -55,4 +55,45 @@ describe('claims of accepted rows (the race the check cannot see)', () => {
     expect(await claims.release('mine', [tambah.row.nik])).toBe(1);
     expect((await claims.findClaims([tambah.row.nik], 'someone-else')).size).toBe(0);
   });
+
+  it('decides each claim on its own in batches of more than one transaction: only the held ones are lost', async () => {
+    const people = Array.from({ length: 250 }, () => ({ nik: world.nik(), noKk: world.kk() }));
+    // Another proposal holds every eighth person, under its own family for them.
+    const held = people.filter((_, i) => i % 8 === 3).map(({ nik }) => ({ nik, noKk: world.kk() }));
+    expect(await claims.take('holder', held)).toEqual(new Map());
+    const lost = await claims.take('taker', people);
+    expect([...lost.values()].sort((a, b) => a.nik.localeCompare(b.nik))).toEqual(
+      held.map((claim) => ({ ...claim, proposalId: 'holder' })).sort((a, b) => a.nik.localeCompare(b.nik)),
+    );
+    const all = await claims.findClaims(
+      people.map(({ nik }) => nik),
+      'nobody',
+    );
+    expect([...all.values()].filter(({ proposalId }) => proposalId === 'taker')).toHaveLength(250 - held.length);
+    // A retry takes its own claims again and loses the same ones.
+    expect((await claims.take('taker', people)).size).toBe(held.length);
+    // Release frees the taker's claims only.
+    expect(await claims.release('taker', [...people.map(({ nik }) => nik), people[0]!.nik])).toBe(250 - held.length);
+    const left = await claims.findClaims(
+      people.map(({ nik }) => nik),
+      'nobody',
+    );
+    expect([...left.keys()].sort()).toEqual(held.map(({ nik }) => nik).sort());
+  });
+
+  it('gives every person to exactly one of two proposals claiming them at the same moment', async () => {
+    const people = Array.from({ length: 300 }, () => ({ nik: world.nik(), noKk: world.kk() }));
+    const reversed = [...people].reverse();
+    const [lostByA, lostByB] = await Promise.all([claims.take('A', people), claims.take('B', reversed)]);
+    const holders = await claims.findClaims(
+      people.map(({ nik }) => nik),
+      'nobody',
+    );
+    expect(holders.size).toBe(300);
+    for (const { nik } of people) {
+      const holder = holders.get(nik)?.proposalId;
+      expect(lostByA.has(nik)).toBe(holder === 'B');
+      expect(lostByB.has(nik)).toBe(holder === 'A');
+    }
+  });
 });
