@@ -15,13 +15,13 @@ import type {
   ExportPartRecord,
   ExportRegencyOutput,
   ListRegenciesOutput,
-  ResolveOutput,
 } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
+import { RESOLVE_FUNCTIONS, resolvePeriod } from '../../support/resolve.ts';
 import { downloadObject } from '../exports/objects.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -70,7 +70,7 @@ interface PeriodRun {
 /** The stipulation workflow's steps for one period, in its order, with the export of every listed regency. */
 async function stipulate(period: string): Promise<PeriodRun> {
   const collected = await invoke<CollectOutput>('stipulation-collect', { period });
-  const resolved = await invoke<ResolveOutput>('stipulation-resolve', collected);
+  const resolved = await resolvePeriod(invoke, collected);
   let slice: ApplyOutput = {
     period,
     changeSetKey: resolved.changeSetKey,
@@ -134,7 +134,7 @@ beforeAll(async () => {
   for (const name of [
     'await-stipulation',
     'stipulation-collect',
-    'stipulation-resolve',
+    ...RESOLVE_FUNCTIONS,
     'stipulation-apply',
     'stipulation-list-regencies',
     'stipulation-export-regency',

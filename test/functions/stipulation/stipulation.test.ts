@@ -17,6 +17,7 @@ import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { scanMaster } from '../../support/master.ts';
 import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
+import { RESOLVE_FUNCTIONS, resolvePeriod } from '../../support/resolve.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -92,7 +93,7 @@ async function invoke<T>(name: string, event: unknown): Promise<T> {
 /** collect → resolve → apply until done, as the stipulation workflow runs them. */
 async function runPeriod(period: string): Promise<{ resolved: ResolveOutput; applied: number; slices: number }> {
   const collected = await invoke<CollectOutput>('stipulation-collect', { period });
-  const resolved = await invoke<ResolveOutput>('stipulation-resolve', collected);
+  const resolved = await resolvePeriod(invoke, collected);
   let slice: ApplyOutput = { period, changeSetKey: resolved.changeSetKey, offset: 0, done: false, applied: 0 };
   let applied = 0;
   let slices = 0;
@@ -117,7 +118,7 @@ beforeAll(async () => {
   for (const name of [
     'await-stipulation',
     'stipulation-collect',
-    'stipulation-resolve',
+    ...RESOLVE_FUNCTIONS,
     'stipulation-apply',
     'stipulation-release',
     'stipulation-record-period',
