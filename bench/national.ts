@@ -4,18 +4,23 @@
  *   npx tsx bench/national.ts [--regencies 20] [--persons 1000] [--changed 0.02] [--proposals 3]
  *                             [--changed-regencies 0.5] [--national-changed-regencies 514]
  *
- * 1. Runs the stipulation workflow (state-machines/stipulation.asl.json through the local runtime, the
- *    production handlers, dynalite and the local S3 in their own process) over `--regencies` regencies of
- *    about `--persons` persons each (synthetic/generator.ts; their registry loaded too): a first month with
- *    nothing proposed (every regency exported from the master, the handlers warmed up), then a month in
- *    which `--changed` of all persons change (UBAH, an address) in `--proposals` proposals per changed
- *    regency, the changes in the first `--changed-regencies` share of the regencies, so that the others are
- *    carried forward.
- * 2. Measures, on the second month, per stage: records, the handlers' process CPU seconds and wall seconds
- *    while the stage's functions run, their peak RSS, the Lambda invocations, and the state transitions
- *    counted from the execution histories (GetExecutionHistory of the parent and of every child execution
- *    of the distributed Maps' Map Runs: every *StateEntered event, as Step Functions bills them).
- * 3. Projects the AWS month (bench/national-model.ts) for 289,060,513 persons, 95,006,179 families and 514
+ * 1. Reads the design as built: the distributed Maps and their MaxConcurrency from
+ *    state-machines/stipulation.asl.json and quality-control.asl.json, the shard count, Apply's write pace,
+ *    the export unit size and each table's warm throughput from the synthesised CDK stack. A lever that has
+ *    not landed is modelled as the workflow runs without it.
+ * 2. Runs the workflows through the local runtime (the production handlers, dynalite and the local S3 in a
+ *    process of their own) over `--regencies` regencies of about `--persons` persons each
+ *    (synthetic/generator.ts; their registry loaded too): a first month with nothing proposed (every regency
+ *    exported from the master, the handlers warmed up), then the quality-control machine for the second
+ *    month (off the stipulation's path, as the stack runs it), then a month in which `--changed` of all
+ *    persons change (UBAH, an address) in `--proposals` proposals per changed regency, the changes in the
+ *    first `--changed-regencies` share of the regencies, so that the others are carried forward.
+ * 3. Measures, per stage: records, the handlers' process CPU seconds and wall seconds while the stage's
+ *    functions run, their peak RSS, the Lambda invocations, the DynamoDB and S3 requests the handlers send,
+ *    and the state transitions counted from the execution histories (GetExecutionHistory of the parent and
+ *    of every child execution of the distributed Maps' Map Runs: every *StateEntered event, as Step
+ *    Functions bills them).
+ * 4. Projects the AWS month (bench/national-model.ts) for 289,060,513 persons, 95,006,179 families and 514
  *    regencies with 2% of persons changed, from the quotas and prices below (published; not measured) and
  *    the rates measured here (records per CPU second of one invocation: the handlers run in one process
  *    here, the emulators in another, so the CPU is the handlers', the SDK's and the local runtime's — on
@@ -24,14 +29,17 @@
  * The local wall times are dynalite's (single-threaded, on a shared 2-core machine) and are printed for
  * reference only; the projection uses the CPU rates and the services' published limits.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadAreas } from '#core/area.ts';
 import type { MasterPerson, ProposalRow } from '#core/proposal.ts';
 import { startEmulatorProcess } from '#local/emulator-host.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
+import { LOCAL_STATE_MACHINES } from '#local/environment.ts';
 import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import { seedMaster } from '#local/seed.ts';
@@ -39,23 +47,34 @@ import { loadDefinition } from '#local/sfn/definition.ts';
 import { serveStepFunctionsApi } from '#local/sfn/http.ts';
 import { StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
-import { KEYS } from '#shared/contracts.ts';
+import { ENV, FUNCTIONS, type FunctionName, KEYS } from '#shared/contracts.ts';
 import { officialRegencies } from '#shared/regencies.ts';
 import { generateWorld } from '#synthetic/generator.ts';
 import {
+  type Capacity,
+  costOf,
   DEFAULT_QUOTAS,
   type Design,
+  MEASURED_STAGES,
+  type MeasuredStage,
   type Measurements,
   type MonthProjection,
   type NationalFigures,
   nationalStages,
   type Prices,
   projectMonth,
-  type Quotas,
-  STAGE_NAMES,
-  type StageInput,
+  projectStage,
+  QUALITY_CONTROL,
+  qualityControlStage,
   type StageMeasurement,
-  type StageName,
+  type StageProjection,
+  TABLES,
+  TARGET_SECONDS,
+  type TableName,
+  totalsOf,
+  type WarmThroughputs,
+  warmThroughputAboveQuota,
+  warmThroughputCost,
 } from './national-model.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +89,7 @@ const LARGEST_REGENCY_PERSONS = 5_700_000;
 const QUOTA_SOURCES = [
   'Step Functions (ap-southeast-3, standard): StateTransition 800 burst / 500 per s refill; SendTaskSuccess/Failure/Heartbeat 1,500 burst / 300 per s; distributed Map 10,000 parallel child executions — AWS Step Functions developer guide, "Step Functions service quotas" (as quoted in issue 12; read 2026-12-02)',
   'Lambda: 1,000 concurrent executions per Region (default), 900 s per invocation — AWS Lambda developer guide, "Lambda quotas" (read 2026-12-02)',
-  'DynamoDB on demand: a new table or GSI sustains 4,000 writes/s and 12,000 reads/s (warm throughput); 1,000 WCU / 3,000 RCU per partition — Amazon DynamoDB developer guide, "Understanding DynamoDB warm throughput" and "Pre-warming a table for on-demand capacity mode"; 40,000 RRU and WRU per table by default ("DynamoDB maximum throughput for on-demand tables", table-level quota) (read 2026-12-02)',
+  'DynamoDB on demand: a new table or GSI sustains 4,000 writes/s and 12,000 reads/s (warm throughput) unless pre-warmed; 1,000 WCU / 3,000 RCU per partition; 40,000 RRU and WRU per table by default (table-level quota) — Amazon DynamoDB developer guide, "Understanding DynamoDB warm throughput", "Pre-warming a table for on-demand capacity mode", "Service quotas: throughput default quotas" (read 2026-12-02)',
   'S3: 3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD per s per partitioned prefix — Amazon S3 user guide, "Best practices design patterns: optimizing Amazon S3 performance" (read 2026-12-02)',
 ];
 
@@ -78,7 +97,7 @@ const QUOTA_SOURCES = [
  * On-demand prices. No ap-southeast-3 (Jakarta) price was found in the stored pages: these are the US East
  * (N. Virginia) prices, which the pricing pages show as their reference Region. Read 2026-12-02.
  */
-const PRICES: Prices & { source: string } = {
+const PRICES: Prices & { source: string; warmSource: string } = {
   perMillionStateTransitions: 25, // aws.amazon.com/step-functions/pricing: $0.025 per 1,000 (US East)
   perMillionLambdaRequests: 0.2, // aws.amazon.com/lambda/pricing: $0.20 per 1M requests (US East)
   perLambdaGbSecond: 0.0000166667, // x86, first tier (US East)
@@ -88,24 +107,26 @@ const PRICES: Prices & { source: string } = {
   perThousandS3Gets: 0.0004, // GET/SELECT (US East)
   source:
     'US East (N. Virginia) on-demand prices (no ap-southeast-3 price found in the stored pages; Jakarta is usually higher): Step Functions $0.025/1,000 transitions; Lambda $0.20/1M requests + $0.0000166667/GB-s (x86); DynamoDB $0.625/1M WRU, $0.125/1M RRU; S3 Standard $0.005/1,000 PUT, $0.0004/1,000 GET. Read 2026-12-02. Storage and data transfer not included.',
+  warmSource:
+    'Warm throughput: "available by default for all tables and secondary indexes at no cost"; raising it (pre-warming) "you will be charged for those requests" — Amazon DynamoDB developer guide, "Understanding DynamoDB warm throughput" (read 2026-12-02), which refers to the DynamoDB pricing page for the figure; no per-unit price for pre-warming was found in the stored pages (docs and pricing pages searched 2026-12-02), so the one-time charge is NOT included in the cost below. It is paid once per raise (warm throughput is never lowered), not monthly.',
 };
 
-/** The design's constants (state-machines/stipulation.asl.json, functions/stipulation-apply). */
-const DESIGN: Design = {
-  screeningConcurrency: 10,
-  exportConcurrency: 40,
-  releaseConcurrency: 50,
-  applySlice: 20_000,
-  applyWriteUnitsPerSecond: 4000,
-};
 /** Assumed, not measured: a Lambda invocation's own cost besides its records (warm start, the Task round trip). */
 const SECONDS_PER_INVOCATION = 0.1;
 const MEMORY_MB = 1769;
+/** Assumed, not measured: what one invocation moves to or from S3 per second (within the Region). */
+const S3_BYTES_PER_SECOND_PER_INVOCATION = 80e6;
+/** Changes per apply invocation: the apply handler's APPLY_SLICE_CHANGES default (functions/stipulation-apply). */
+const APPLY_SLICE_CHANGES = 20_000;
+/** DynamoDB's BatchWriteItem takes at most 25 items a request (what Apply sends). */
+const BATCH_WRITE_ITEMS = 25;
 
 // ---------------------------------------------------------------------------------------------
 
 const FIRST = '2026-10';
 const SECOND = '2026-11';
+const STIPULATION_ASL = new URL('../state-machines/stipulation.asl.json', import.meta.url);
+const QUALITY_CONTROL_ASL = new URL('../state-machines/quality-control.asl.json', import.meta.url);
 
 interface Options {
   regencies: number;
@@ -135,65 +156,258 @@ function options(): Options {
   };
 }
 
-/** Which stage a function's invocation belongs to (`carryFrom` tells a carried export apart). */
-function stageOf(functionName: string, payload: Record<string, unknown>): StageName | undefined {
-  switch (functionName) {
+// ---------------------------------------------------------------------------------------------
+// The design as built.
+// ---------------------------------------------------------------------------------------------
+
+interface AslState {
+  Type: string;
+  MaxConcurrency?: number;
+  Label?: string;
+  Arguments?: { FunctionName?: string; Payload?: unknown };
+  Parameters?: { FunctionName?: string };
+  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+}
+
+interface Asl {
+  States: Record<string, AslState>;
+}
+
+function readAsl(url: URL): Asl | undefined {
+  const path = fileURLToPath(url);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Asl) : undefined;
+}
+
+/** The function a Task state invokes (its ${…FunctionArn} placeholder), by FUNCTIONS' placeholders. */
+function functionOf(state: AslState): FunctionName | undefined {
+  const arn = state.Arguments?.FunctionName ?? state.Parameters?.FunctionName;
+  if (typeof arn !== 'string') return undefined;
+  const placeholder = /\$\{(\w+)\}/.exec(arn)?.[1];
+  const entry = Object.entries(FUNCTIONS).find(([, value]) => value.placeholder === placeholder);
+  return entry?.[0] as FunctionName | undefined;
+}
+
+function mapChildren(state: AslState): Record<string, AslState> {
+  return state.ItemProcessor?.States ?? state.Iterator?.States ?? {};
+}
+
+/** A Map's MaxConcurrency when it is distributed (undefined when the state is absent or inline). */
+function distributedConcurrency(asl: Asl, name: string): number | undefined {
+  const state = asl.States[name];
+  if (state?.Type !== 'Map' || state.ItemProcessor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') return undefined;
+  return state.MaxConcurrency;
+}
+
+/** What the CDK stack sets: function environment values and each table's (and index's) warm throughput. */
+interface StackFigures {
+  environment: Record<string, string>;
+  warm: WarmThroughputs;
+  note?: string;
+}
+
+async function stackFigures(): Promise<StackFigures> {
+  try {
+    const { synthesiseStack } = await import('../test/infra/synth-stack.ts');
+    const { template } = synthesiseStack();
+    const environment: Record<string, string> = {};
+    for (const resource of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const variables = (resource.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(variables)) {
+        if (typeof value === 'string') environment[name] = value;
+      }
+    }
+    const warm: WarmThroughputs = {};
+    const set = (table: TableName, value: unknown) => {
+      const throughput = value as { ReadUnitsPerSecond?: number; WriteUnitsPerSecond?: number } | undefined;
+      if (throughput?.ReadUnitsPerSecond || throughput?.WriteUnitsPerSecond) {
+        warm[table] = {
+          read: throughput.ReadUnitsPerSecond ?? DEFAULT_QUOTAS.newTableReadUnitsPerSecond,
+          write: throughput.WriteUnitsPerSecond ?? DEFAULT_QUOTAS.newTableWriteUnitsPerSecond,
+        };
+      }
+    };
+    for (const [id, resource] of Object.entries(template.findResources('AWS::DynamoDB::Table'))) {
+      const properties = resource.Properties ?? {};
+      const indexes = (properties.GlobalSecondaryIndexes ?? []) as { IndexName: string; WarmThroughput?: unknown }[];
+      const isMaster = indexes.some((index) => index.IndexName === 'byIdentity');
+      const table: TableName | undefined = isMaster
+        ? 'master'
+        : id.includes('Population')
+          ? 'population'
+          : id.includes('Proposals')
+            ? 'proposals'
+            : undefined;
+      if (!table) continue;
+      set(table, properties.WarmThroughput);
+      if (isMaster) {
+        for (const index of indexes) {
+          const name = `master ${index.IndexName}`;
+          if ((TABLES as readonly string[]).includes(name)) set(name as TableName, index.WarmThroughput);
+        }
+      }
+    }
+    return { environment, warm };
+  } catch (error) {
+    return {
+      environment: {},
+      warm: {},
+      note: `the stack did not synthesise (${(error as Error).message.split('\n')[0]}): shard count, write pace and warm throughput taken as a new table's defaults`,
+    };
+  }
+}
+
+interface DesignAsBuilt {
+  design: Omit<Design, 'activeFromManifest'>;
+  /** What was read where, for the printout. */
+  notes: string[];
+}
+
+async function designAsBuilt(): Promise<DesignAsBuilt> {
+  const stipulation = readAsl(STIPULATION_ASL) as Asl;
+  const qualityControl = readAsl(QUALITY_CONTROL_ASL);
+  const stack = await stackFigures();
+  const notes: string[] = [];
+  if (stack.note) notes.push(stack.note);
+  const number = (variable: string, fallback: number, what: string) => {
+    const value = Number(stack.environment[variable]);
+    if (Number.isFinite(value) && value > 0) return value;
+    notes.push(`${variable} not set in the stack: ${what} ${fmt(fallback)}`);
+    return fallback;
+  };
+  const inlineScreening = stipulation.States.ScreenRegenciesAgainstRegistry;
+  const qualityControlMap = qualityControl
+    ? Object.values(qualityControl.States).find((state) => state.Type === 'Map')
+    : undefined;
+  const design: Omit<Design, 'activeFromManifest'> = {
+    shards: number(ENV.stipulationShards, 64, "the design's shard count"),
+    resolveConcurrency: distributedConcurrency(stipulation, 'ResolveShards'),
+    ...(inlineScreening?.Type === 'Map'
+      ? { inlineQualityControlConcurrency: inlineScreening.MaxConcurrency ?? 40 }
+      : {}),
+    qualityControlConcurrency: qualityControlMap?.MaxConcurrency ?? inlineScreening?.MaxConcurrency ?? 1,
+    compareConcurrency: distributedConcurrency(stipulation, 'CompareShards'),
+    lease: 'TakeMasterWriteLease' in stipulation.States,
+    applyConcurrency: distributedConcurrency(stipulation, 'ApplyShards'),
+    applySlice: number('APPLY_SLICE_CHANGES', APPLY_SLICE_CHANGES, "the apply handler's default slice"),
+    applyWriteUnitsPerSecond: number(ENV.masterWriteUnits, 4000, "the config's default (a new table's)"),
+    batchWriteItems: BATCH_WRITE_ITEMS,
+    exportConcurrency: stipulation.States.ExportRegencies?.MaxConcurrency ?? 1,
+    exportUnitMaxPersons: await exportUnitMaxPersons(stack),
+    releaseConcurrency: stipulation.States.ReleaseProposals?.MaxConcurrency ?? 1,
+    warm: stack.warm,
+  };
+  for (const [lever, built] of [
+    ['ResolveShards (distributed Map over NIK shards)', design.resolveConcurrency !== undefined],
+    [
+      'the quality control off the critical path (IncludeQualityControl)',
+      design.inlineQualityControlConcurrency === undefined,
+    ],
+    ['CompareShards (distributed Map)', design.compareConcurrency !== undefined],
+    ['the master write lease', design.lease],
+    ['ApplyShards (distributed Map)', design.applyConcurrency !== undefined],
+    ['export units (NIK ranges of large regencies)', design.exportUnitMaxPersons !== undefined],
+    ['warm throughput in the stack', Object.keys(design.warm).length > 0],
+  ] as const) {
+    if (!built) notes.push(`NOT BUILT: ${lever} — modelled as the workflow runs without it`);
+  }
+  return { design, notes };
+}
+
+/** EXPORT_UNIT_MAX_PERSONS as the stack sets it, or the config's default where export units exist. */
+async function exportUnitMaxPersons(stack: StackFigures): Promise<number | undefined> {
+  const set = Number(stack.environment[ENV.exportUnitMaxPersons]);
+  if (Number.isFinite(set) && set > 0) return set;
+  const snapshot = (await import('#core/snapshot.ts')) as { DEFAULT_EXPORT_UNIT_MAX_PERSONS?: number };
+  return snapshot.DEFAULT_EXPORT_UNIT_MAX_PERSONS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which stage a function and a state belong to.
+// ---------------------------------------------------------------------------------------------
+
+/** The stage of a function's invocation (the guard's action tells a shard's comparison from the summary). */
+function stageOfFunction(
+  name: FunctionName,
+  payload: Record<string, unknown>,
+  inMap: boolean,
+): MeasuredStage | undefined {
+  switch (name) {
     case 'stipulation-collect':
       return 'collect';
     case 'stipulation-resolve':
-      return 'resolve';
+      return 'resolve shards';
     case 'quality-control-regencies':
     case 'quality-control-screen':
     case 'quality-control-summarise':
-      return 'quality control';
+      return QUALITY_CONTROL;
     case 'stipulation-guard':
-      return 'guard';
+      return inMap || payload.action === 'COMPARE_SHARD' ? 'compare shards' : 'guard summary';
     case 'stipulation-apply':
-      return 'apply';
+      return 'apply shards';
     case 'stipulation-list-regencies':
-      return 'export';
+      return 'export units';
     case 'stipulation-export-regency':
-      return payload.carryFrom ? 'carry-forward' : 'export';
+      return payload.carryFrom ? 'carry-forward' : 'export units';
+    case 'stipulation-finalise-export':
+      return 'finalise';
     case 'stipulation-release':
       return 'release';
-    case 'stipulation-finalise-export':
     case 'stipulation-record-period':
       return 'record';
     default:
+      // The functions the levers add (named by the helpers building them).
+      if (name.includes('resolve-plan')) return 'plan resolution';
+      if (name.includes('resolve-summar')) return 'summarise resolution';
+      if (name.includes('quality-control-include')) return 'include QC';
+      if (name.includes('lease')) return 'lease';
       return undefined;
   }
 }
 
-/** Which stage a state of the workflow (or of a Map's child) belongs to. */
-const STATE_STAGE_NAMES: Record<string, StageName> = {
-  DetermineClosingPeriod: 'collect',
-  CollectApprovedProposals: 'collect',
-  WasThePeriodStipulatedBefore: 'collect',
-  ResolveConflictsAcrossProposals: 'resolve',
-  ListRegenciesToScreen: 'quality control',
-  ScreenRegenciesAgainstRegistry: 'quality control',
-  ScreenRegency: 'quality control',
-  SummariseQualityControl: 'quality control',
-  CompareChangesWithMaster: 'guard',
-  IsASignOffRequired: 'guard',
-  AwaitMinistrySignOff: 'guard',
-  VerifyMinistrySignOff: 'guard',
-  DidTheMinistrySignOff: 'guard',
-  IsThereAnythingToApply: 'apply',
-  ApplyChangesToMaster: 'apply',
-  IsTheChangeSetApplied: 'apply',
-  ListRegencies: 'export',
-  ExportRegencies: 'export',
-  FinaliseExport: 'record',
-  ReleaseProposals: 'release',
-  ReleaseProposal: 'release',
-  RecordPeriod: 'record',
-  PeriodStipulated: 'record',
-};
+/**
+ * Each state of a definition → its stage: a Task by the function it invokes, a Map by its children's, any
+ * other state (Pass, Choice, Wait, Fail, Succeed) by the Task before it in the definition (the one whose
+ * outcome it decides), or the first Task's if it comes before them all.
+ */
+function stateStages(asl: Asl, fallback: MeasuredStage): Map<string, MeasuredStage> {
+  const stages = new Map<string, MeasuredStage>();
+  const stageOfState = (state: AslState, inMap: boolean): MeasuredStage | undefined => {
+    if (state.Type === 'Task') {
+      const name = functionOf(state);
+      return name ? stageOfFunction(name, {}, inMap) : undefined;
+    }
+    if (state.Type === 'Map') {
+      for (const child of Object.values(mapChildren(state))) {
+        const stage = stageOfState(child, true);
+        if (stage) return stage;
+      }
+    }
+    return undefined;
+  };
+  const walk = (states: Record<string, AslState>, inMap: boolean, before: MeasuredStage | undefined) => {
+    const entries = Object.entries(states);
+    let current = before ?? entries.map(([, state]) => stageOfState(state, inMap)).find(Boolean) ?? fallback;
+    for (const [name, state] of entries) {
+      current = stageOfState(state, inMap) ?? current;
+      stages.set(name, current);
+      if (state.Type === 'Map') {
+        stages.set(state.Label ?? name, current);
+        walk(mapChildren(state), true, current);
+      }
+    }
+  };
+  walk(asl.States, false, undefined);
+  return stages;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+// ---------------------------------------------------------------------------------------------
 
 interface StageRun {
   records: number;
-  /** The unit transitions scale with (regencies screened/exported/carried, proposals released, changes). */
+  /** What transitions scale with: the children of the stage's Map Runs. */
   items: number;
   invocations: number;
   cpuMs: number;
@@ -201,12 +415,14 @@ interface StageRun {
   peakRss: number;
   transitions: number;
   itemTransitions: number;
+  /** SDK commands the handlers sent while the stage ran (DynamoDB and S3), by name. */
+  requests: Record<string, number>;
 }
 
 /** Times the invocations of each stage: CPU and wall while at least one of its functions runs, peak RSS. */
 class StageMeter {
-  readonly runs = new Map<StageName, StageRun>(STAGE_NAMES.map((stage) => [stage, emptyRun()]));
-  private readonly active = new Map<StageName, { count: number; cpu: number; wall: number }>();
+  readonly runs = new Map<MeasuredStage, StageRun>(MEASURED_STAGES.map((stage) => [stage, emptyRun()]));
+  private readonly active = new Map<MeasuredStage, { count: number; cpu: number; wall: number }>();
   private enabled = false;
   private readonly sampler = setInterval(() => {
     const rss = process.memoryUsage().rss;
@@ -220,7 +436,16 @@ class StageMeter {
     this.enabled = true;
   }
 
-  async around<T>(stage: StageName | undefined, call: () => Promise<T>): Promise<T> {
+  /** A request sent by a handler: counted against the stage that runs (the workflow runs one at a time). */
+  request(name: string): void {
+    if (!this.enabled) return;
+    for (const stage of this.active.keys()) {
+      const run = this.runs.get(stage) as StageRun;
+      run.requests[name] = (run.requests[name] ?? 0) + 1;
+    }
+  }
+
+  async around<T>(stage: MeasuredStage | undefined, call: () => Promise<T>): Promise<T> {
     if (!this.enabled || !stage) return call();
     const run = this.runs.get(stage) as StageRun;
     run.invocations++;
@@ -249,12 +474,39 @@ class StageMeter {
 }
 
 function emptyRun(): StageRun {
-  return { records: 0, items: 0, invocations: 0, cpuMs: 0, wallMs: 0, peakRss: 0, transitions: 0, itemTransitions: 0 };
+  return {
+    records: 0,
+    items: 0,
+    invocations: 0,
+    cpuMs: 0,
+    wallMs: 0,
+    peakRss: 0,
+    transitions: 0,
+    itemTransitions: 0,
+    requests: {},
+  };
 }
 
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/** Counts the handlers' SDK commands (the shared clients of functions/shared/clients.ts) by name. */
+async function countRequests(meter: StageMeter): Promise<void> {
+  const { dynamo, s3 } = await import('#shared/clients.ts');
+  const counter =
+    (service: string) =>
+    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const command = (context.commandName ?? 'Command').replace(/Command$/, '');
+      meter.request(`${service} ${command}${args.input.Select === 'COUNT' ? ' (COUNT)' : ''}`);
+      return next(args);
+    };
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types differ per client; this one only counts.
+  dynamo.middlewareStack.add(counter('DynamoDB') as any, { step: 'initialize', name: 'nationalBenchCount' });
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  s3.middlewareStack.add(counter('S3') as any, { step: 'initialize', name: 'nationalBenchCount' });
 }
 
 async function main(): Promise<void> {
@@ -273,6 +525,9 @@ async function main(): Promise<void> {
     `scaled-down run: ${opts.regencies} regencies × ~${opts.persons} persons, ${opts.changed * 100}% of persons changed ` +
       `in ${Math.round(opts.changedRegencies * 100)}% of the regencies, ${opts.proposals} proposals per changed regency`,
   );
+  const built = await designAsBuilt();
+  const stipulationAsl = readAsl(STIPULATION_ASL) as Asl;
+  const qualityControlAsl = readAsl(QUALITY_CONTROL_ASL);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'dtks-national-'));
   const emulators = await startEmulatorProcess({ dataDir: join(dataDir, 'emulators') });
@@ -283,42 +538,51 @@ async function main(): Promise<void> {
   const runtimeS3 = new S3Client({ ...LOCAL_AWS, endpoint: emulators.s3Endpoint, forcePathStyle: true });
   try {
     await provisionLocal(emulators, LOCAL_RESOURCES);
-    // What each invocation did, for the records of its stage.
-    const records = new Map<StageName, number>();
-    const items = new Map<StageName, number>();
-    const count = (stage: StageName, recordsDone: number, itemsDone: number) => {
-      records.set(stage, (records.get(stage) ?? 0) + recordsDone);
-      items.set(stage, (items.get(stage) ?? 0) + itemsDone);
-    };
+    const exportRecords = new Map<MeasuredStage, number>();
     const personsOf = new Map<string, number>();
+    const machines = [
+      {
+        name: LOCAL_STATE_MACHINES.stipulation,
+        definition: await loadDefinition(STIPULATION_ASL, localSubstitutions()),
+      },
+      ...(qualityControlAsl
+        ? [
+            {
+              name: LOCAL_STATE_MACHINES['quality-control'],
+              definition: await loadDefinition(QUALITY_CONTROL_ASL, localSubstitutions()),
+            },
+          ]
+        : []),
+    ];
     runtime = await StepFunctionsRuntime.start({
       dataDir: join(dataDir, 'stepfunctions'),
-      machines: [
-        {
-          name: 'stipulation',
-          definition: await loadDefinition(
-            new URL('../state-machines/stipulation.asl.json', import.meta.url),
-            localSubstitutions(),
-          ),
-        },
-      ],
+      machines,
       objects: s3ObjectStorage(runtimeS3),
       invoker: {
         invoke: async (functionArn, payload) => {
           const name = functions.resolve(functionArn);
           const input = (payload ?? {}) as Record<string, unknown>;
-          const stage = stageOf(name, input);
+          const stage = stageOfFunction(name, input, false);
+          if (!stage) console.warn(`(a function of no stage: ${name})`);
           const output = (await meter.around(stage, () => functions.invoke(functionArn, payload))) as Record<
             string,
             unknown
           >;
-          if (stage) tally(stage, name, input, output ?? {}, count, personsOf);
+          // An export's records are what it read from the master; a carried unit counts once.
+          if (stage === 'export units' && name === 'stipulation-export-regency') {
+            const records =
+              typeof output?.records === 'number' ? output.records : (personsOf.get(String(input.regency)) ?? 0);
+            exportRecords.set(stage, (exportRecords.get(stage) ?? 0) + records);
+          }
           return output;
         },
       },
     });
     api = await serveStepFunctionsApi(runtime);
     Object.assign(process.env, localEnvironmentVariables({ ...emulators, sfnEndpoint: api.endpoint }, LOCAL_RESOURCES));
+    process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
+    process.env[ENV.qualityControlStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES['quality-control']);
+    await countRequests(meter);
 
     // The master and the registry of every regency (not timed beyond the log line).
     const regencies = officialRegencies().slice(0, opts.regencies);
@@ -351,51 +615,92 @@ async function main(): Promise<void> {
     );
 
     // Month 1: nothing proposed; every regency exported from the master (and every handler loaded).
-    const first = await stipulate(runtime, FIRST);
+    const first = await execute(runtime, LOCAL_STATE_MACHINES.stipulation, { period: FIRST });
     console.log(`${FIRST}: ${first.status} in ${seconds(first.ms)} (warm-up: every regency exported from the master)`);
     if (first.status !== 'SUCCEEDED') throw new Error(`${FIRST}: ${first.error} ${first.cause}`);
 
     // Month 2: the changes, queued as province-approved proposals with their accepted rows staged.
     const changes = Math.round(totalPersons * opts.changed);
-    const proposalIds = await queueProposals(changedRegencies, masterOf, changes, opts.proposals);
-    records.clear();
-    items.clear();
+    const queued = await queueProposals(changedRegencies, masterOf, changes, opts.proposals);
     meter.enable();
-    const second = await stipulate(runtime, SECOND);
+    // The quality control of month 2, on its own machine, before the stipulation (as the stack starts it after
+    // the registry is loaded); the stipulation then only includes its results.
+    let qualityControl: Awaited<ReturnType<typeof execute>> | undefined;
+    if (qualityControlAsl) {
+      qualityControl = await execute(runtime, LOCAL_STATE_MACHINES['quality-control'], { period: SECOND });
+      console.log(
+        `quality control ${SECOND}: ${qualityControl.status} in ${seconds(qualityControl.ms)} (its own machine)`,
+      );
+      if (qualityControl.status !== 'SUCCEEDED') {
+        throw new Error(`quality control ${SECOND}: ${qualityControl.error} ${qualityControl.cause}`);
+      }
+    }
+    const second = await execute(runtime, LOCAL_STATE_MACHINES.stipulation, { period: SECOND });
     meter.stop();
     console.log(
-      `${SECOND}: ${second.status} in ${seconds(second.ms)} (${changes} changes in ${proposalIds.length} proposals, ` +
+      `${SECOND}: ${second.status} in ${seconds(second.ms)} (${queued.rows} changes in ${queued.ids.length} proposals, ` +
         `${changedRegencies.length} regencies changed, ${regencies.length - changedRegencies.length} carried forward)`,
     );
     if (second.status !== 'SUCCEEDED') throw new Error(`${SECOND}: ${second.error} ${second.cause}`);
 
-    // State transitions from the histories: the parent's, and every Map Run's children.
+    // Records per stage: what each stage goes over, known from what was queued (the Resolve children each scan
+    // every accepted row; the guard and Apply every change); the exports' from what they read.
     const runs = meter.runs;
-    for (const stage of STAGE_NAMES) {
-      const run = runs.get(stage) as StageRun;
-      run.records = records.get(stage) ?? 0;
-      run.items = items.get(stage) ?? 0;
-    }
-    // The guard compares and Apply applies every change (Resolve's count); FinaliseExport and RecordPeriod go
-    // over every regency.
-    (runs.get('guard') as StageRun).records = records.get('resolve') ?? 0;
-    (runs.get('record') as StageRun).records = regencies.length;
-    (runs.get('apply') as StageRun).records = records.get('resolve') ?? 0;
-    countTransitions(runtime, second.executionArn, runs);
+    const run = (stage: MeasuredStage) => runs.get(stage) as StageRun;
+    const resolveScans = Math.max(1, run('resolve shards').invocations);
+    const recordsOf: Record<MeasuredStage, number> = {
+      collect: queued.ids.length,
+      'plan resolution': queued.ids.length,
+      'resolve shards': queued.rows * resolveScans,
+      'summarise resolution': queued.ids.length,
+      'include QC': regencies.length,
+      'compare shards': queued.rows,
+      'guard summary': changedRegencies.length,
+      lease: 1,
+      'apply shards': queued.rows,
+      'export units': exportRecords.get('export units') ?? 0,
+      'carry-forward': run('carry-forward').invocations,
+      finalise: regencies.length,
+      release: queued.ids.length,
+      record: 1,
+      [QUALITY_CONTROL]: totalPersons,
+    };
+    for (const stage of MEASURED_STAGES) run(stage).records = recordsOf[stage];
 
-    const measurements = measurementsFrom(runs, await itemSizes());
+    // State transitions from the histories: the executions', and every Map Run's children.
+    countTransitions(runtime, second.executionArn, stateStages(stipulationAsl, 'collect'), runs);
+    if (qualityControl && qualityControlAsl) {
+      countTransitions(runtime, qualityControl.executionArn, stateStages(qualityControlAsl, QUALITY_CONTROL), runs);
+    }
+
+    const measurements = measurementsFrom(runs, await itemSizes(), queued.bytes / Math.max(1, queued.rows));
+    // The guard counted a regency's active persons with a COUNT query, or took them from the previous manifest.
+    const countQueries =
+      requestsMatching(run('guard summary'), '(COUNT)') + requestsMatching(run('compare shards'), '(COUNT)');
+    const design: Design = { ...built.design, activeFromManifest: countQueries === 0 };
+    if (!design.activeFromManifest) {
+      built.notes.push(
+        `NOT BUILT: the guard's active persons from the previous manifest — it sent ${countQueries} COUNT queries in the measured month`,
+      );
+    }
     printMeasured(runs, measurements);
     const national: NationalFigures = {
       ...NATION,
       changedShare: 0.02,
       changedRegencies: Math.min(NATION.regencies, opts.nationalChangedRegencies),
-      proposals: Math.round((proposalIds.length / changedRegencies.length) * NATION.regencies),
+      proposals: Math.round((queued.ids.length / changedRegencies.length) * NATION.regencies),
       largestRegencyPersons: LARGEST_REGENCY_PERSONS,
     };
-    const stages = nationalStages(national, DESIGN, measurements);
-    const projection = projectMonth(stages, DEFAULT_QUOTAS, PRICES);
+    const capacity: Capacity = {
+      quotas: DEFAULT_QUOTAS,
+      warm: design.warm,
+      assumptions: { s3BytesPerSecondPerInvocation: S3_BYTES_PER_SECOND_PER_INVOCATION },
+    };
+    printDesign(design, built.notes);
+    const projection = projectMonth(nationalStages(national, design, measurements), capacity, PRICES);
     printProjection(national, projection);
-    printLevers(national, stages);
+    printQualityControl(projectStage(qualityControlStage(national, design, measurements), capacity), design);
+    printSources(design);
   } finally {
     meter.stop();
     await runtime?.stop();
@@ -406,27 +711,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** Adds an invocation's records (and items, what its transitions scale with) to its stage. */
-function tally(
-  stage: StageName,
-  name: string,
-  input: Record<string, unknown>,
-  output: Record<string, unknown>,
-  count: (stage: StageName, records: number, items: number) => void,
-  personsOf: ReadonlyMap<string, number>,
-): void {
-  const number = (value: unknown) => (typeof value === 'number' ? value : 0);
-  const done: Record<string, () => [number, number]> = {
-    'stipulation-collect': () => [number(output.proposalCount), 0],
-    'stipulation-resolve': () => [number(output.changes), 0],
-    'quality-control-screen': () => [personsOf.get(String(input.regency)) ?? 0, 1],
-    // A slice's changes are counted from the change set (Resolve's count) once the loop is done.
-    'stipulation-apply': () => [0, 1],
-    'stipulation-export-regency': () => (stage === 'carry-forward' ? [1, 1] : [number(output.records), 1]),
-    'stipulation-release': () => [1, 1],
-  };
-  const [records, items] = done[name]?.() ?? [0, 0];
-  count(stage, records, items);
+function requestsMatching(run: StageRun, fragment: string): number {
+  return Object.entries(run.requests)
+    .filter(([name]) => name.includes(fragment))
+    .reduce((total, [, count]) => total + count, 0);
+}
+
+interface Queued {
+  ids: string[];
+  /** Accepted rows staged (one change each) and their bytes as NDJSON. */
+  rows: number;
+  bytes: number;
 }
 
 async function queueProposals(
@@ -434,7 +729,7 @@ async function queueProposals(
   masterOf: ReadonlyMap<string, MasterPerson[]>,
   changes: number,
   perRegency: number,
-): Promise<string[]> {
+): Promise<Queued> {
   const { batchWrite } = await import('#shared/batch-writer.ts');
   const { documents, s3 } = await import('#shared/clients.ts');
   const { ProposalsRepository } = await import('#shared/proposals-repository.ts');
@@ -442,6 +737,8 @@ async function queueProposals(
   const { proposalRecord } = await import('../test/support/proposals.ts');
   const ids: string[] = [];
   const items = [];
+  let rowCount = 0;
+  let bytes = 0;
   const perChangedRegency = Math.ceil(changes / regencies.length);
   let left = changes;
   for (const regency of regencies) {
@@ -452,11 +749,14 @@ async function queueProposals(
       const rows: ProposalRow[] = persons
         .filter((_, i) => i % perRegency === p)
         .map((person, i) => ({ ...person, line: i + 2, aksi: 'UBAH', alasan: '', alamat: `${person.alamat} (baru)` }));
+      const body = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+      rowCount += rows.length;
+      bytes += Buffer.byteLength(body);
       await s3.send(
         new PutObjectCommand({
           Bucket: LOCAL_RESOURCES.buckets.proposals,
           Key: KEYS.acceptedRows(proposalId),
-          Body: rows.map((row) => `${JSON.stringify(row)}\n`).join(''),
+          Body: body,
         }),
       );
       const approvedAt = new Date(Date.UTC(2026, 10, 20) + ids.length * 1000).toISOString();
@@ -480,14 +780,14 @@ async function queueProposals(
     }
   }
   await batchWrite(documents, LOCAL_RESOURCES.tables.proposals, items);
-  return ids;
+  return { ids, rows: rowCount, bytes };
 }
 
-async function stipulate(runtime: StepFunctionsRuntime, period: string) {
+async function execute(runtime: StepFunctionsRuntime, machine: string, input: Record<string, unknown>) {
   const started = performance.now();
   const { executionArn } = await runtime.startExecution({
-    stateMachineArn: runtime.stateMachineArn('stipulation'),
-    input: JSON.stringify({ period }),
+    stateMachineArn: runtime.stateMachineArn(machine),
+    input: JSON.stringify(input),
   });
   for (;;) {
     const description = runtime.describeExecution({ executionArn });
@@ -515,19 +815,25 @@ function statesEntered(runtime: StepFunctionsRuntime, executionArn: string): str
   return names;
 }
 
-function countTransitions(runtime: StepFunctionsRuntime, executionArn: string, runs: Map<StageName, StageRun>): void {
-  const add = (stage: StageName, perItem: boolean) => {
-    const run = runs.get(stage) as StageRun;
-    run.transitions++;
-    if (perItem) run.itemTransitions++;
-  };
-  // The states entered once per item of a stage (the inline Map's iterations, the apply loop).
-  const perItemStates = new Set(['ScreenRegency', 'ApplyChangesToMaster', 'IsTheChangeSetApplied']);
+/**
+ * The transitions of an execution and of its Map Runs' children, by stage. A child counts as one item of the
+ * stage of its Map (a carried export's child as carry-forward's).
+ */
+function countTransitions(
+  runtime: StepFunctionsRuntime,
+  executionArn: string,
+  stages: ReadonlyMap<string, MeasuredStage>,
+  runs: Map<MeasuredStage, StageRun>,
+): void {
+  const unmapped = new Set<string>();
   for (const name of statesEntered(runtime, executionArn)) {
-    const stage = STATE_STAGE_NAMES[name];
-    if (stage) add(stage, perItemStates.has(name));
+    const stage = stages.get(name);
+    if (stage) (runs.get(stage) as StageRun).transitions++;
+    else unmapped.add(name);
   }
   for (const mapRun of runtime.listMapRuns({ executionArn }).mapRuns) {
+    // arn:…:mapRun:<machine>/<label>:<id>
+    const label = mapRun.mapRunArn.split(':mapRun:')[1]?.split(':')[0]?.split('/').pop() ?? '';
     let nextToken: string | undefined;
     do {
       const page = runtime.listExecutions({
@@ -536,17 +842,25 @@ function countTransitions(runtime: StepFunctionsRuntime, executionArn: string, r
         ...(nextToken ? { nextToken } : {}),
       });
       for (const child of page.executions) {
-        const entered = statesEntered(runtime, child.executionArn);
-        let stage: StageName = mapRun.mapRunArn.includes('/ReleaseProposal:') ? 'release' : 'export';
-        if (stage === 'export') {
+        let stage = stages.get(label);
+        if (stage === 'export units') {
           const input = runtime.describeExecution({ executionArn: child.executionArn }).input ?? '{}';
           if ((JSON.parse(input) as { carryFrom?: string }).carryFrom) stage = 'carry-forward';
         }
-        for (const _ of entered) add(stage, true);
+        if (!stage) {
+          unmapped.add(label);
+          continue;
+        }
+        const run = runs.get(stage) as StageRun;
+        const entered = statesEntered(runtime, child.executionArn).length;
+        run.items++;
+        run.transitions += entered;
+        run.itemTransitions += entered;
       }
       nextToken = page.nextToken;
     } while (nextToken);
   }
+  if (unmapped.size > 0) console.warn(`(states of no stage: ${[...unmapped].join(', ')})`);
 }
 
 /** Bytes of a master item and of a registry item, as DynamoDB sizes them (attribute names + values). */
@@ -563,33 +877,33 @@ async function itemSizes(): Promise<{ master: number; registry: number }> {
   return { master: await size(LOCAL_RESOURCES.tables.master), registry: await size(LOCAL_RESOURCES.tables.population) };
 }
 
-function measurementsFrom(runs: Map<StageName, StageRun>, sizes: { master: number; registry: number }): Measurements {
-  const stages = {} as Record<StageName, StageMeasurement>;
-  for (const stage of STAGE_NAMES) {
+function measurementsFrom(
+  runs: Map<MeasuredStage, StageRun>,
+  sizes: { master: number; registry: number },
+  acceptedRowBytes: number,
+): Measurements {
+  const stages = {} as Record<MeasuredStage, StageMeasurement>;
+  for (const stage of MEASURED_STAGES) {
     const run = runs.get(stage) as StageRun;
     stages[stage] = {
-      recordsPerSecond: run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1,
-      transitionsPerRecord: run.items > 0 ? run.itemTransitions / run.items : 0,
+      recordsPerSecond: run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1e6,
+      transitionsPerItem: run.items > 0 ? run.itemTransitions / run.items : 0,
       fixedTransitions: run.transitions - run.itemTransitions,
       peakRssMb: run.peakRss / 1024 / 1024,
     };
   }
-  // The apply loop's transitions scale with the slices, not the changes: two a slice (ApplyChangesToMaster,
-  // IsTheChangeSetApplied); the scaled-down month fits one slice.
-  const apply = runs.get('apply') as StageRun;
-  const slices = Math.max(1, apply.invocations);
-  stages.apply.transitionsPerRecord = apply.itemTransitions / slices / DESIGN.applySlice;
   return {
     stages,
     masterItemBytes: sizes.master,
     registryItemBytes: sizes.registry,
+    acceptedRowBytes: Math.round(acceptedRowBytes),
     filesPerRegency: 4,
     secondsPerInvocation: SECONDS_PER_INVOCATION,
     memoryMb: MEMORY_MB,
   };
 }
 
-function printMeasured(runs: Map<StageName, StageRun>, measured: Measurements): void {
+function printMeasured(runs: Map<MeasuredStage, StageRun>, measured: Measurements): void {
   console.log("\nMeasured here (the second month; local wall times are the emulators', for reference only):");
   console.log(
     table(
@@ -603,8 +917,9 @@ function printMeasured(runs: Map<StageName, StageRun>, measured: Measurements): 
         'peak RSS MiB',
         'transitions',
         'per item',
+        'requests sent',
       ],
-      STAGE_NAMES.map((stage) => {
+      MEASURED_STAGES.map((stage) => {
         const run = runs.get(stage) as StageRun;
         const m = measured.stages[stage];
         return [
@@ -613,15 +928,47 @@ function printMeasured(runs: Map<StageName, StageRun>, measured: Measurements): 
           fmt(run.invocations),
           (run.cpuMs / 1000).toFixed(1),
           (run.wallMs / 1000).toFixed(1),
-          fmt(Math.round(m.recordsPerSecond)),
+          run.invocations ? fmt(Math.round(m.recordsPerSecond)) : '-',
           m.peakRssMb.toFixed(0),
           fmt(run.transitions),
-          run.items ? (run.itemTransitions / run.items).toFixed(stage === 'apply' ? 5 : 2) : '-',
+          run.items ? (run.itemTransitions / run.items).toFixed(2) : '-',
+          Object.entries(run.requests)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, count]) => `${name} ${count}`)
+            .join(', '),
         ];
       }),
     ),
   );
-  console.log(`master item ~${measured.masterItemBytes} B, registry item ~${measured.registryItemBytes} B`);
+  console.log(
+    `master item ~${measured.masterItemBytes} B, registry item ~${measured.registryItemBytes} B, accepted row ~${measured.acceptedRowBytes} B`,
+  );
+}
+
+function printDesign(design: Design, notes: readonly string[]): void {
+  console.log('\nThe design as built (stipulation.asl.json, quality-control.asl.json, the synthesised stack):');
+  console.log(
+    `  shards ${design.shards}; MaxConcurrency: ResolveShards ${design.resolveConcurrency ?? '— (one Resolve)'}, ` +
+      `CompareShards ${design.compareConcurrency ?? '— (one guard)'}, ApplyShards ${design.applyConcurrency ?? '— (one loop)'}, ` +
+      `ExportRegencies ${design.exportConcurrency}, ReleaseProposals ${design.releaseConcurrency}, quality control ${design.qualityControlConcurrency}` +
+      `${design.inlineQualityControlConcurrency === undefined ? ' (its own machine)' : ' (INLINE in the stipulation)'}`,
+  );
+  console.log(
+    `  Apply: slices of ${fmt(design.applySlice)} changes, BatchWriteItem of ${design.batchWriteItems}, ` +
+      `${fmt(design.applyWriteUnitsPerSecond)} WRU/s shared by the children in flight; lease ${design.lease ? 'yes' : 'no'}; ` +
+      `guard's active persons ${design.activeFromManifest ? 'from the previous manifest' : 'by COUNT query'}; ` +
+      `export units ${design.exportUnitMaxPersons === undefined ? 'none (a regency per invocation)' : `of at most ${fmt(design.exportUnitMaxPersons)} persons`}`,
+  );
+  console.log(
+    `  warm throughput: ${TABLES.map((table) => {
+      const warm = design.warm[table];
+      return `${table} ${warm ? `${fmt(warm.read)} RRU/${fmt(warm.write)} WRU` : 'a new table’s (12,000/4,000)'}`;
+    }).join('; ')}`,
+  );
+  const above = warmThroughputAboveQuota(design.warm, DEFAULT_QUOTAS);
+  if (above.length > 0)
+    console.log(`  (!) warm throughput above the 40,000 table quota (a raise): ${above.join(', ')}`);
+  for (const note of notes) console.log(`  - ${note}`);
 }
 
 function printProjection(national: NationalFigures, projection: MonthProjection): void {
@@ -631,132 +978,100 @@ function printProjection(national: NationalFigures, projection: MonthProjection)
       `(${fmt(Math.round(national.persons * national.changedShare))} changes), ${national.changedRegencies} regencies ` +
       `re-exported, ${national.regencies - national.changedRegencies} carried forward, ${fmt(national.proposals)} proposals`,
   );
-  console.log(
-    table(
-      [
-        'stage',
-        'records',
-        'wall',
-        'binding limit',
-        'invocations',
-        'GB-s',
-        'transitions',
-        'RRU',
-        'WRU',
-        'S3 PUT',
-        'S3 GET',
-      ],
-      projection.stages.map((stage) => [
-        stage.name,
-        `${fmt(stage.records)} ${stage.unit}`,
-        duration(stage.seconds) + (stage.exceedsLambdaTimeout ? ' (!)' : ''),
-        stage.binding.name,
-        fmt(stage.invocations),
-        fmt(Math.round(stage.lambdaGbSeconds)),
-        fmt(stage.stateTransitions),
-        fmt(Math.round(stage.readUnits)),
-        fmt(Math.round(stage.writeUnits)),
-        fmt(stage.s3Puts),
-        fmt(stage.s3Gets),
-      ]),
-    ),
-  );
+  console.log(stageTable(projection.stages));
   for (const stage of projection.stages.filter((each) => each.exceedsLambdaTimeout)) {
     console.log(
       `(!) ${stage.name}: its largest invocation would take ${duration(stage.largestInvocationSeconds)}, above Lambda's 15 minutes`,
     );
   }
+  for (const stage of projection.stages.filter((each) => each.exceedsTarget)) {
+    console.log(`(>15) ${stage.name}: ${duration(stage.seconds)} alone, above the month's 15 minutes`);
+  }
   const t = projection.totals;
   console.log(
-    `\nCritical path: every stage, one after another (the workflow is a chain): ${projection.stages.map((s) => `${s.name} ${duration(s.seconds)}`).join(' → ')}`,
+    `\nCritical path: every stage, one after another (the workflow is a chain; the ministry's sign-off wait, when the guard asks for one, is not counted): ${projection.stages
+      .filter((s) => s.seconds > 0)
+      .map((s) => `${s.name} ${duration(s.seconds)}`)
+      .join(' → ')}`,
   );
   console.log(
-    `Projected wall time: ${duration(projection.seconds)} (target 15 min: ${projection.seconds <= 900 ? 'met' : `missed by ${duration(projection.seconds - 900)}`})`,
+    `Projected wall time: ${duration(projection.seconds)} (target ${duration(TARGET_SECONDS)}: ${projection.meetsTarget ? `met, ${duration(TARGET_SECONDS - projection.seconds)} to spare` : `MISSED by ${duration(projection.seconds - TARGET_SECONDS)}`})`,
   );
   console.log(
     `Binding limit: ${projection.binding.stage}, ${projection.binding.limit.name} (${duration(projection.binding.limit.seconds)})`,
   );
+  const peak = Math.max(...projection.stages.map((stage) => stage.inFlight));
   console.log(
-    `Requests: ${fmt(t.invocations)} Lambda invocations, ${fmt(Math.round(t.lambdaGbSeconds))} GB-s, ${fmt(t.stateTransitions)} state transitions, ` +
-      `${fmt(Math.round(t.readUnits))} RRU, ${fmt(Math.round(t.writeUnits))} WRU, ${fmt(t.s3Puts)} S3 PUT/COPY, ${fmt(t.s3Gets)} S3 GET/HEAD`,
+    `Requests: ${fmt(t.invocations)} Lambda invocations (at most ${peak} in flight, of Lambda's ${fmt(DEFAULT_QUOTAS.lambdaConcurrency)}), ${fmt(Math.round(t.lambdaGbSeconds))} GB-s, ` +
+      `${fmt(t.stateTransitions)} state transitions, ${fmt(Math.round(t.readUnits))} RRU, ${fmt(Math.round(t.writeUnits))} WRU, ` +
+      `${fmt(t.s3Puts)} S3 PUT/COPY, ${fmt(t.s3Gets)} S3 GET/HEAD; ${Object.entries(t.requests)
+        .map(([name, count]) => `${fmt(count)} ${name}`)
+        .join(', ')}`,
   );
-  const c = projection.cost;
+  printCost('Monthly cost (USD, requests only)', projection.cost);
+}
+
+function printQualityControl(screening: StageProjection, design: Design): void {
+  const where =
+    design.inlineQualityControlConcurrency === undefined
+      ? 'its own state machine, OFF the critical path (run after the registry is loaded, before the stipulation)'
+      : 'INLINE in the stipulation (its row above is the same screening)';
+  console.log(`\nQuality control (${where}):`);
+  console.log(stageTable([screening]));
   console.log(
-    `Monthly cost (USD): Step Functions ${c.stepFunctions.toFixed(2)}, Lambda ${c.lambda.toFixed(2)}, DynamoDB ${c.dynamodb.toFixed(2)}, ` +
-      `S3 ${c.s3.toFixed(2)}; total ${c.total.toFixed(2)}`,
+    `  wall ${duration(screening.seconds)}, bound by ${screening.binding.name}; ${fmt(screening.invocations)} invocations, ` +
+      `${fmt(Math.round(screening.readUnits))} RRU${screening.exceedsLambdaTimeout ? `; (!) its largest invocation ${duration(screening.largestInvocationSeconds)}` : ''}`,
   );
-  console.log(`\nPrices: ${PRICES.source}`);
-  console.log('Quotas (published defaults, none raised):');
-  for (const source of QUOTA_SOURCES) console.log(`  - ${source}`);
+  printCost('  its monthly cost (USD)', costOf(totalsOf([screening]), PRICES));
+}
+
+function printCost(title: string, cost: ReturnType<typeof costOf>): void {
   console.log(
-    `Assumed: ${SECONDS_PER_INVOCATION} s per invocation besides its records, ${MEMORY_MB} MB (one vCPU), the largest regency ${fmt(LARGEST_REGENCY_PERSONS)} persons, proposals per regency as in the scaled-down run; every limit of a stage overlaps perfectly with the others (a best case).`,
+    `${title}: Step Functions ${cost.stepFunctions.toFixed(2)}, Lambda ${cost.lambda.toFixed(2)}, DynamoDB ${cost.dynamodb.toFixed(2)}, ` +
+      `S3 ${cost.s3.toFixed(2)}; total ${cost.total.toFixed(2)}`,
   );
 }
 
-/**
- * What would change it: the same model with one design change after another (cumulative), each named. None
- * of them is built; none raises a quota (40,000 is DynamoDB's default table-level quota for on-demand).
- */
-function printLevers(national: NationalFigures, stages: readonly StageInput[]): void {
-  const changes = Math.round(national.persons * national.changedShare);
-  const largestShare = national.largestRegencyPersons / national.persons;
-  const levers: { name: string; quotas?: Partial<Quotas>; change?: (stage: StageInput) => StageInput | undefined }[] = [
-    {
-      name: "pre-warm the master, its byRegency index and the population table to 40,000 RRU/WRU per second (UpdateTable WarmThroughput, paid; DynamoDB's default table-level quota, not raised)",
-      quotas: { tableReadUnitsPerSecond: 40_000, tableWriteUnitsPerSecond: 40_000 },
-    },
-    {
-      name: 'fan every per-regency stage out to 500 at once (distributed Maps; MaxConcurrency 500 < Lambda 1,000), and run Resolve, the guard and Apply per regency (a distributed Map of 514) instead of one function or one sequential loop',
-      change: (stage) => {
-        if (['quality control', 'export', 'carry-forward'].includes(stage.name)) return { ...stage, concurrency: 500 };
-        if (['resolve', 'guard', 'apply'].includes(stage.name)) {
-          return {
-            ...stage,
-            invocations: national.regencies,
-            concurrency: 500,
-            largestInvocationRecords: Math.ceil(changes * largestShare),
-          };
-        }
-        return stage;
-      },
-    },
-    {
-      name: 'split the work below the regency (by district: about 7,300 districts, the largest some 300,000 persons), so that no invocation is longer than a district',
-      change: (stage) => {
-        if (!['quality control', 'export', 'resolve', 'guard', 'apply'].includes(stage.name)) return stage;
-        const parts = 7300;
-        const largest = 300_000 / national.largestRegencyPersons;
-        return {
-          ...stage,
-          invocations: Math.max(stage.invocations, parts),
-          largestInvocationRecords: Math.ceil(stage.largestInvocationRecords * largest),
-        };
-      },
-    },
-    {
-      name: "take the quality control out of the stipulation's critical path (it deactivates nobody: screen during the month, on the registry's delta)",
-      change: (stage) => (stage.name === 'quality control' ? undefined : stage),
-    },
-    {
-      name: "let the guard take each regency's active persons from the previous period's manifest (its records per regency) instead of a COUNT query, which reads the regency's whole index",
-      change: (stage) =>
-        stage.name === 'guard'
-          ? { ...stage, tables: stage.tables.filter((traffic) => traffic.table !== 'master byRegency') }
-          : stage,
-    },
-  ];
-  console.log('\nWhat would change it (the same model, one design change after another, cumulative; none built):');
-  let quotas: Quotas = DEFAULT_QUOTAS;
-  let current: StageInput[] = [...stages];
-  for (const [index, lever] of levers.entries()) {
-    quotas = { ...quotas, ...lever.quotas };
-    const change = lever.change;
-    if (change) current = current.flatMap((stage) => change(stage) ?? []);
-    const month = projectMonth(current, quotas, PRICES);
-    console.log(
-      `  ${index + 1}. ${lever.name}: ${duration(month.seconds)}, bound by ${month.binding.stage} — ${month.binding.limit.name} (${duration(month.binding.limit.seconds)})`,
-    );
-  }
+function printSources(design: Design): void {
+  console.log(`\nPrices: ${PRICES.source}`);
+  const warm = warmThroughputCost(design.warm, DEFAULT_QUOTAS, PRICES);
+  console.log(`${PRICES.warmSource}${warm === undefined ? '' : ` One-time: $${warm.toFixed(2)}.`}`);
+  console.log('Quotas (published defaults, none raised):');
+  for (const source of QUOTA_SOURCES) console.log(`  - ${source}`);
+  console.log(
+    `Assumed: ${SECONDS_PER_INVOCATION} s per invocation besides its records, ${MEMORY_MB} MB (one vCPU), ${S3_BYTES_PER_SECOND_PER_INVOCATION / 1e6} MB/s of S3 per invocation, the largest regency ${fmt(LARGEST_REGENCY_PERSONS)} persons (one byRegency key: one partition's 3,000 RRU / 1,000 WRU per s), changes spread evenly over the persons, export units an upper bound (one per regency plus one per full unit), proposals per regency as in the scaled-down run; every limit of a stage overlaps perfectly with the others (a best case).`,
+  );
+}
+
+function stageTable(stages: readonly StageProjection[]): string {
+  return table(
+    [
+      'stage',
+      'records',
+      'wall',
+      'binding limit',
+      'invocations',
+      'GB-s',
+      'transitions',
+      'RRU',
+      'WRU',
+      'S3 PUT',
+      'S3 GET',
+    ],
+    stages.map((stage) => [
+      stage.name,
+      `${fmt(stage.records)} ${stage.unit}`,
+      duration(stage.seconds) + (stage.exceedsLambdaTimeout ? ' (!)' : '') + (stage.exceedsTarget ? ' (>15)' : ''),
+      stage.invocations === 0 ? '— (not in the workflow as built)' : stage.binding.name,
+      fmt(stage.invocations),
+      fmt(Math.round(stage.lambdaGbSeconds)),
+      fmt(stage.stateTransitions),
+      fmt(Math.round(stage.readUnits)),
+      fmt(Math.round(stage.writeUnits)),
+      fmt(stage.s3Puts),
+      fmt(stage.s3Gets),
+    ]),
+  );
 }
 
 function table(header: string[], rows: string[][]): string {
