@@ -313,7 +313,10 @@ export interface SnapshotFile {
   carriedFrom?: string;
 }
 
-/** What the export of one regency produced (structurally the ExportPartRecord of the contracts, without its period). */
+/**
+ * What the export of one regency, or of one unit of it, produced (structurally the ExportPartRecord of
+ * the contracts, without its period).
+ */
 export interface SnapshotPart {
   regency: string;
   province: string;
@@ -321,6 +324,8 @@ export interface SnapshotPart {
   files: readonly SnapshotFile[];
   /** The regency had no change in the period: its files are the previous period's, copied. */
   carriedFrom?: string;
+  /** One NIK range of a regency exported in units (planExportUnits); absent: the whole regency. */
+  unit?: ExportUnitRange & { part: number; parts: number };
 }
 
 export interface SnapshotManifest {
@@ -384,7 +389,7 @@ export function buildSnapshotManifest(input: {
   };
   let records = 0;
   for (const part of input.parts) {
-    if (byRegency.has(part.regency)) {
+    if (byRegency.has(part.regency) && !part.unit) {
       throw new InconsistentSnapshotError(`Kabupaten/kota ${part.regency} diekspor lebih dari sekali`);
     }
     for (const file of part.files) {
@@ -410,10 +415,12 @@ export function buildSnapshotManifest(input: {
         files.push({ key, tier, records: file.records, bytes, sha256, anonymity: { ...anonymity }, ...carried });
       } else files.push({ key, tier, records: file.records, bytes, sha256, ...carried });
     }
-    byRegency.set(part.regency, part.records);
+    // A regency exported in units counts once, its units summed (the guard reads its persons here).
+    byRegency.set(part.regency, (byRegency.get(part.regency) ?? 0) + part.records);
     byProvince.set(part.province, (byProvince.get(part.province) ?? 0) + part.records);
     records += part.records;
   }
+  assertUnitsWhole(input.parts);
   const listed = new Set(files.map((file) => file.key));
   for (const { key, tier, records: rows, bytes, sha256 } of input.otherFiles ?? []) {
     if (listed.has(key)) throw new InconsistentSnapshotError(`Berkas ${key} tercantum lebih dari sekali`);
@@ -431,4 +438,127 @@ export function buildSnapshotManifest(input: {
     files,
     ...(input.chain ? { chain: input.chain } : {}),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export units: a large regency exported by NIK range
+// ---------------------------------------------------------------------------------------------
+/**
+ * A regency whose previous export held more persons than this is exported in several units (NIK ranges
+ * of the byRegency index), each its own invocation: at the ~5,800 persons per CPU-second measured for one
+ * export, a million persons is about 3 minutes, where Kabupaten Bogor whole (~5.7 million) is ~16, above
+ * Lambda's 15. EXPORT_UNIT_MAX_PERSONS overrides it (the tests use 50).
+ */
+export const DEFAULT_EXPORT_UNIT_MAX_PERSONS = 1_000_000;
+/** The largest setting: two million persons is ~6 minutes of one export, still well inside Lambda's 15. */
+export const MAX_EXPORT_UNIT_MAX_PERSONS = 2_000_000;
+/**
+ * Runs per unit's worth of persons: an export records the first NIK of every tenth of
+ * EXPORT_UNIT_MAX_PERSONS (its `runs`), so the next period's split lands within a tenth of the balance.
+ */
+const RUNS_PER_UNIT = 10;
+
+/** One run of a part's persons in NIK order: its first NIK and how many persons it holds. */
+export interface NikRun {
+  nik: string;
+  persons: number;
+}
+
+/** The NIK range of a unit: fromNik <= nik < toNik, an absent end open. */
+export interface ExportUnitRange {
+  fromNik?: string;
+  toNik?: string;
+}
+
+/** Persons per run of an export under EXPORT_UNIT_MAX_PERSONS `maxPersons`. */
+export function runLength(maxPersons: number): number {
+  return Math.max(1, Math.ceil(maxPersons / RUNS_PER_UNIT));
+}
+
+/** Collects the runs of an export as its persons are written, in NIK order (the byRegency index's). */
+export class NikRuns {
+  private readonly collected: NikRun[] = [];
+  private last: string | undefined;
+  private ordered = true;
+  constructor(private readonly length: number) {}
+
+  add(nik: string): void {
+    if (this.last !== undefined && nik <= this.last) this.ordered = false;
+    this.last = nik;
+    const run = this.collected.at(-1);
+    if (!run || run.persons >= this.length) this.collected.push({ nik, persons: 1 });
+    else run.persons++;
+  }
+
+  /** The runs; undefined when the persons did not come in NIK order (no split point can be taken from them). */
+  get runs(): NikRun[] | undefined {
+    return this.ordered ? this.collected : undefined;
+  }
+}
+
+/**
+ * The units of a regency's export this period, from the runs its previous export recorded (every unit's,
+ * in unit order): one unit (the whole regency, `[{}]`) up to `maxPersons` persons, otherwise
+ * ceil(persons / maxPersons) units cut at the run starts nearest the even split. The runs are a tenth of
+ * `maxPersons` at most, so each unit is within a tenth of it of the balance, never nearly empty (a unit of
+ * fewer than k persons would withhold them from the pseudonymised tier). Consecutive units share their
+ * boundary (toNik of one is fromNik of the next), so together they are the regency once, whatever NIKs
+ * the month added or removed.
+ */
+export function planExportUnits(runs: readonly NikRun[], maxPersons: number): ExportUnitRange[] {
+  const total = runs.reduce((sum, run) => sum + run.persons, 0);
+  const parts = Math.ceil(total / maxPersons);
+  if (parts <= 1) return [{}];
+  // Where each run starts, counted in persons: starts[j] is the position of runs[j].nik.
+  const starts: number[] = [];
+  let position = 0;
+  for (const run of runs) {
+    starts.push(position);
+    position += run.persons;
+  }
+  const cuts: string[] = [];
+  let after = 0;
+  for (let i = 1; i < parts; i++) {
+    const target = (i * total) / parts;
+    let best = -1;
+    for (let j = after + 1; j < runs.length; j++) {
+      if (best < 0 || Math.abs((starts[j] as number) - target) < Math.abs((starts[best] as number) - target)) best = j;
+      if ((starts[j] as number) > target) break;
+    }
+    if (best < 0) break;
+    cuts.push((runs[best] as NikRun).nik);
+    after = best;
+  }
+  return [undefined, ...cuts].map((fromNik, index) => ({
+    ...(fromNik ? { fromNik } : {}),
+    ...(cuts[index] ? { toNik: cuts[index] } : {}),
+  }));
+}
+
+/**
+ * The units of each regency exported in units are all there, once each, and meet at their boundaries
+ * (no gap, no overlap); a regency is exported either whole or in units, not both.
+ */
+function assertUnitsWhole(parts: readonly SnapshotPart[]): void {
+  const byRegency = new Map<string, SnapshotPart[]>();
+  for (const part of parts) byRegency.set(part.regency, [...(byRegency.get(part.regency) ?? []), part]);
+  for (const [regency, regencyParts] of byRegency) {
+    const units = regencyParts.map((part) => part.unit);
+    if (units.length === 1 && !units[0]) continue;
+    const sorted = units.filter((unit) => unit !== undefined).sort((a, b) => a.part - b.part);
+    const whole =
+      sorted.length === units.length &&
+      sorted.every(
+        (unit, index) =>
+          unit.part === index + 1 &&
+          unit.parts === sorted.length &&
+          unit.fromNik === (index === 0 ? undefined : sorted[index - 1]?.toNik) &&
+          (index < sorted.length - 1 || unit.toNik === undefined),
+      );
+    if (!whole) {
+      throw new InconsistentSnapshotError(
+        `Bagian ekspor kabupaten/kota ${regency} tidak utuh: ${units.map((unit) => (unit ? `${unit.part}/${unit.parts}` : 'utuh')).join(', ')}`,
+      );
+    }
+  }
 }

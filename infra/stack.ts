@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import { MASTER_LEASE_PK } from '#shared/master-lease.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi, CONSOLE_SCOPES, cognitoDomainUrl } from './constructs/approvals-api.ts';
@@ -16,6 +17,7 @@ import { DtksFunction, type ObjectAction, type TableAction } from './constructs/
 import { Intake } from './constructs/intake.ts';
 import { MandiriSchedule } from './constructs/mandiri-schedule.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { QualityControlWorkflow } from './constructs/quality-control.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
 import { StoppedProposals } from './constructs/stopped-proposals.ts';
 import { Storage } from './constructs/storage.ts';
@@ -26,6 +28,9 @@ import { Workflow } from './constructs/workflow.ts';
  * from a conflict), create, openTask, putDecision and the audit events (PutItem), require (GetItem).
  */
 const PROPOSAL_STEPS: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** The stipulation's NIK shards in AWS (STIPULATION_SHARDS): Resolve's, Compare's and Apply's Map items. */
+const STIPULATION_SHARDS = 64;
 
 /** Reading a key that may be missing (openObject answers undefined): ListBucket makes S3 say 404, not 403. */
 const READ_MAYBE_MISSING: readonly ObjectAction[] = ['s3:GetObject', 's3:ListBucket'];
@@ -59,6 +64,7 @@ export class DtksStack extends Stack {
   public readonly functions: Readonly<Record<FunctionName, DtksFunction>>;
   public readonly proposalWorkflow: Workflow;
   public readonly stipulationWorkflow: Workflow;
+  public readonly qualityControlWorkflow: QualityControlWorkflow;
   public readonly intake: Intake;
   public readonly stoppedProposals: StoppedProposals;
   public readonly approvalsApi: ApprovalsApi;
@@ -164,31 +170,66 @@ export class DtksStack extends Stack {
     // The queue index; the period record (GetItem: a stipulated period is refused) and the period's collection
     // (a conditional PutItem, GetItem on a rerun, with a GetItem of each proposal then).
     // The collected list goes to S3 (KEYS.proposalList), where the later steps and the release Map read it.
+    // The collection's own list (KEYS.periodProposals), written before its item and read back on a rerun.
     const collect = new DtksFunction(this, 'Collect', { name: 'stipulation-collect' })
       .bindTable({
         table: proposalsTable,
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         queryIndexes: [TABLES.proposals.stipulationIndex.name],
       })
-      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.stipulationPrefix });
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.stipulationPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject', 's3:PutObject'], prefix: KEYS.periodsPrefix });
+    // Resolve in three steps, by NIK shard (64): the plan, one invocation per shard (the ResolveShards Map),
+    // the summary. The plan reads each proposal (GetItem) and its decisions' exclusions (Query), reads Collect's
+    // list and writes the plan and the Map's items (small objects: PutObject).
+    const resolvePlan = new DtksFunction(this, 'ResolvePlan', {
+      name: 'stipulation-resolve-plan',
+      timeout: Duration.minutes(5),
+      environment: { [ENV.stipulationShards]: String(STIPULATION_SHARDS) },
+    })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:Query'] })
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
+        prefix: KEYS.stipulationPrefix,
+      });
+    // One shard: no table at all. Reads the plan and every proposal's accepted rows; writes the shard's change
+    // set, its returned rows and its summary (streamed). 1,769 MB is one full vCPU: the scan is one thread.
     const resolve = new DtksFunction(this, 'Resolve', {
       name: 'stipulation-resolve',
       timeout: Duration.minutes(15),
-      memorySize: 3008,
+      memorySize: 1769,
     })
-      // require (GetItem), exclusionsOf (Query), update with the counts (UpdateItem): no audit event.
-      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] })
       .bindBucket({ bucket: proposalsBucket, actions: READ_MAYBE_MISSING, prefix: KEYS.stagingPrefix })
-      // Reads Collect's list of proposals; writes the change set and its summary.
+      .bindBucket({
+        bucket: proposalsBucket,
+        actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
+        prefix: KEYS.stipulationPrefix,
+      });
+    // The summary: each proposal's counts (UpdateItem; GetItem names a missing proposal), the shards' summaries
+    // and returned rows read, the change set summary, the list of shards and the joined change set written; the
+    // return reports beside each proposal's check report.
+    const resolveSummary = new DtksFunction(this, 'ResolveSummary', {
+      name: 'stipulation-resolve-summary',
+      timeout: Duration.minutes(15),
+    })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
       .bindBucket({
         bucket: proposalsBucket,
         actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
         prefix: KEYS.stipulationPrefix,
       })
       .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.reportsPrefix });
-    // The master is never erased: Apply reads records in batches and puts whole records conditionally.
+    // The master is never erased: Apply reads records in batches and writes whole records back with
+    // BatchWriteItem (puts only), under the execution's master write lease, which each slice renews first
+    // (a conditional UpdateItem of LEASE#MASTER; a GetItem names the holder when it is another's).
     const apply = new DtksFunction(this, 'Apply', { name: 'stipulation-apply', timeout: Duration.minutes(15) })
-      .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] })
+      .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] })
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        leadingKeys: [MASTER_LEASE_PK],
+      })
       // Reads the change set; writes the moved-from markers (KEYS.movedFromMarker) beside it.
       .bindBucket({
         bucket: proposalsBucket,
@@ -204,7 +245,13 @@ export class DtksStack extends Stack {
         actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
         prefix: KEYS.stipulationPrefix,
       })
-      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] });
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] })
+      // The month before's part records (their units and NIK runs), where a large regency is split: no data.
+      .bindBucket({
+        bucket: exportsBucket,
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        prefix: KEYS.exportPartRecords('*'),
+      });
     const exportRegency = new DtksFunction(this, 'ExportRegency', {
       name: 'stipulation-export-regency',
       timeout: Duration.minutes(15),
@@ -239,15 +286,19 @@ export class DtksStack extends Stack {
       actions: PROPOSAL_STEPS,
     });
     // A conditional PutItem (a recorded period is never rewritten) and GetItem of the record that stands.
-    // Reads Collect's list of proposals (the period record names them), always written before: no listing.
+    // Reads Collect's list of proposals, always written before: no listing; keeps it for the record
+    // (KEYS.periodProposals, PutObject If-None-Match: *), written before the record that names it.
     const recordPeriod = new DtksFunction(this, 'RecordPeriod', { name: 'stipulation-record-period' })
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
-      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.stipulationPrefix });
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.stipulationPrefix })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.periodsPrefix });
 
-    // The stipulation guard: reads the change set and the changed persons' records (BatchGetItem, as Apply),
-    // counts the touched regencies' active persons (a COUNT Query on byRegency), writes its report beside the
-    // change set and reads it back to open the task; the period's GUARD item (PutItem of the task with its
-    // token, GetItem, UpdateItem to close it), PERIOD# partitions only: never a proposal's items.
+    // The stipulation guard: per shard, reads the shard's changes and the changed persons' records
+    // (BatchGetItem, as Apply) and writes its tally beside them; the summary reads the tallies, takes the
+    // touched regencies' active persons from the previous period's manifest (its record: GetItem; the
+    // manifest: GetObject) or, for a regency no manifest names, a COUNT Query on byRegency, writes its report
+    // and reads it back to open the task; the period's GUARD item (PutItem of the task with its token,
+    // GetItem, UpdateItem to close it), PERIOD# partitions only: never a proposal's items.
     const guard = new DtksFunction(this, 'Guard', { name: 'stipulation-guard', timeout: Duration.minutes(15) })
       .bindTable({
         table: masterTable,
@@ -259,16 +310,30 @@ export class DtksStack extends Stack {
         actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
         prefix: KEYS.stipulationPrefix,
       })
+      .bindBucket({ bucket: exportsBucket, actions: ['s3:GetObject'], prefix: KEYS.manifest('*') })
       .bindTable({
         table: proposalsTable,
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['PERIOD#*'],
       });
 
-    // --- the quality control (pengendalian kualitas), before anything is applied ---
+    // The master write lease (functions/shared/master-lease.ts): a conditional PutItem takes it, a GetItem
+    // names another holder, a conditional DeleteItem gives it back; LEASE#MASTER only.
+    const masterLease = new DtksFunction(this, 'MasterLease', { name: 'stipulation-master-lease' }).bindTable({
+      table: proposalsTable,
+      actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+      leadingKeys: [MASTER_LEASE_PK],
+    });
+
+    // --- the quality control (pengendalian kualitas): its own workflow, off the stipulation's critical path ---
+    // The regencies with active persons (byRegency), written as the screening Map's items; the period record
+    // (GetItem: a stipulated period is refused).
     const qualityControlRegencies = new DtksFunction(this, 'QualityControlRegencies', {
       name: 'quality-control-regencies',
-    }).bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] });
+    })
+      .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'], leadingKeys: ['PERIOD#*'] })
+      .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.qualityControlList('*') });
     // Reads the regency's active persons (byRegency), their registry items (BatchGetItem) and, for the families
     // that moved here, their master records (BatchGetItem); writes the tracking entries of the proposals table
     // (TRACKING#<regency> partitions only: the LeadingKeys condition below) and the regency's files.
@@ -303,7 +368,8 @@ export class DtksStack extends Stack {
         actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         leadingKeys: ['TRACKING#*'],
       });
-    // Reads the regencies' counts, writes the pseudonymised counts and the period's QUALITY_CONTROL item.
+    // Reads the Map's item list and the regencies' counts, writes the pseudonymised counts and the period's
+    // QUALITY_CONTROL item.
     const qualityControlSummarise = new DtksFunction(this, 'QualityControlSummarise', {
       name: 'quality-control-summarise',
     })
@@ -318,6 +384,15 @@ export class DtksStack extends Stack {
         prefix: `${KEYS.pseudonymisedPrefix}period=*/pengendalian-kualitas.json`,
       })
       .bindTable({ table: proposalsTable, actions: ['dynamodb:PutItem'], leadingKeys: ['PERIOD#*'] });
+    // The stipulation's IncludeQualityControl: the period's QUALITY_CONTROL item (GetItem), or its note that
+    // the period was not screened (PutItem).
+    const qualityControlInclude = new DtksFunction(this, 'QualityControlInclude', {
+      name: 'quality-control-include',
+    }).bindTable({
+      table: proposalsTable,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      leadingKeys: ['PERIOD#*'],
+    });
 
     // --- outside the workflows ---
     const approvalsHandler = new DtksFunction(this, 'ApprovalsHandler', {
@@ -421,7 +496,9 @@ export class DtksStack extends Stack {
       'record-outcome': recordOutcome,
       'verify-decision': verifyDecision,
       'stipulation-collect': collect,
+      'stipulation-resolve-plan': resolvePlan,
       'stipulation-resolve': resolve,
+      'stipulation-resolve-summary': resolveSummary,
       'stipulation-apply': apply,
       'stipulation-list-regencies': listRegencies,
       'stipulation-export-regency': exportRegency,
@@ -429,6 +506,7 @@ export class DtksStack extends Stack {
       'stipulation-release': release,
       'stipulation-record-period': recordPeriod,
       'stipulation-guard': guard,
+      'stipulation-master-lease': masterLease,
       'approvals-api': approvalsHandler,
       'load-population': loadPopulation,
       'load-population-delta': loadPopulationDelta,
@@ -438,6 +516,7 @@ export class DtksStack extends Stack {
       'quality-control-regencies': qualityControlRegencies,
       'quality-control-screen': qualityControlScreen,
       'quality-control-summarise': qualityControlSummarise,
+      'quality-control-include': qualityControlInclude,
     };
 
     this.proposalWorkflow = new Workflow(this, 'ProposalWorkflow', {
@@ -449,11 +528,12 @@ export class DtksStack extends Stack {
       definitionFile: 'stipulation.asl.json',
       functions: [
         collect,
+        resolvePlan,
         resolve,
-        qualityControlRegencies,
-        qualityControlScreen,
-        qualityControlSummarise,
+        resolveSummary,
+        qualityControlInclude,
         guard,
+        masterLease,
         apply,
         listRegencies,
         exportRegency,
@@ -461,13 +541,26 @@ export class DtksStack extends Stack {
         release,
         recordPeriod,
       ],
-      // ExportRegencies and ReleaseProposals: items from ListRegencies' and Collect's lists, results beside them.
+      // ExportRegencies and ReleaseProposals: items from ListRegencies' and Collect's lists, results beside them;
+      // CompareShards and ApplyShards: items from SummariseResolution's list of shards (CompareShards' results).
       distributedMaps: {
         bucket: proposalsBucket,
-        itemKeys: [KEYS.exportList('*'), KEYS.proposalList('*')],
-        resultPrefixes: [`${KEYS.exportResults('*')}/`, `${KEYS.releaseResults('*')}/`],
+        itemKeys: [KEYS.resolutionItems('*'), KEYS.exportList('*'), KEYS.proposalList('*'), KEYS.shardList('*')],
+        resultPrefixes: [
+          `${KEYS.resolutionResults('*')}/`,
+          `${KEYS.exportResults('*')}/`,
+          `${KEYS.releaseResults('*')}/`,
+          `${KEYS.guardResults('*')}/`,
+        ],
       },
     });
+    // The quality control: screened after each registry load (the loaders start it) and on demand.
+    this.qualityControlWorkflow = new QualityControlWorkflow(this, 'QualityControlWorkflow', {
+      functions: [qualityControlRegencies, qualityControlScreen, qualityControlSummarise],
+      bucket: proposalsBucket,
+    });
+    this.qualityControlWorkflow.allowStartFrom(loadPopulation);
+    this.qualityControlWorkflow.allowStartFrom(loadPopulationDelta);
     // The monthly run releases each waiting proposal's AwaitStipulation task (SendTaskSuccess, nothing else).
     release.allowSendTaskSuccess(this.proposalWorkflow.stateMachine);
     // The ministry's sign-off answers a held run's AwaitMinistrySignOff task (POST /periods/{period}/guard).
@@ -540,6 +633,7 @@ export class DtksStack extends Stack {
       workflows: {
         Proposal: this.proposalWorkflow.stateMachine,
         Stipulation: this.stipulationWorkflow.stateMachine,
+        QualityControl: this.qualityControlWorkflow.stateMachine,
       },
       functions: Object.values(this.functions),
     });
@@ -553,6 +647,10 @@ export class DtksStack extends Stack {
     new CfnOutput(this, 'StipulationStateMachineArn', {
       value: this.stipulationWorkflow.stateMachine.stateMachineArn,
       description: 'DTKS_STIPULATION_STATE_MACHINE_ARN',
+    });
+    new CfnOutput(this, 'QualityControlStateMachineArn', {
+      value: this.qualityControlWorkflow.stateMachine.stateMachineArn,
+      description: 'DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN',
     });
     new CfnOutput(this, 'ProposalsBucketName', { value: proposalsBucket.bucketName });
     new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucketName });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_ANONYMITY_K } from '#core/anonymity.ts';
 import { DEFAULT_GUARD_NATIONAL_DEACTIVATIONS, DEFAULT_GUARD_REGENCY_SHARE } from '#core/guard.ts';
 import { DEFAULT_CUTOFF_DAY, MAX_CUTOFF_DAY } from '#core/registration.ts';
+import { DEFAULT_EXPORT_UNIT_MAX_PERSONS, MAX_EXPORT_UNIT_MAX_PERSONS } from '#core/snapshot.ts';
 import { ENV } from './contracts.ts';
 import { ConfigurationError } from './errors.ts';
 
@@ -29,12 +30,16 @@ const SCHEMA = {
   // Below 2 the pseudonymised tier would single people out again; above 100 it would blank nearly everything.
   anonymityK: z.coerce.number().int().min(2).max(100),
   stipulationStateMachineArn: nonEmpty,
+  qualityControlStateMachineArn: nonEmpty,
   approvalTimeoutSeconds: z.coerce.number().int().positive(),
   // A share of a regency's active persons, above 0 (0 would hold every month with a deactivation) up to 1.
   guardRegencyShare: z.coerce.number().gt(0).max(1),
   guardNationalDeactivations: z.coerce.number().int().nonnegative(),
   // The stipulation's NIK shards: one is enough, and above 1,024 a shard would hold too little to pay its reads.
   stipulationShards: z.coerce.number().int().min(1).max(1024),
+  // At least 2 (a run holds half of it); at most what one invocation exports well inside Lambda's 15 minutes.
+  exportUnitMaxPersons: z.coerce.number().int().min(2).max(MAX_EXPORT_UNIT_MAX_PERSONS),
+  masterWriteUnits: z.coerce.number().int().positive(),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 /** Defaults where the contracts allow one (REPORT_LANGUAGE: Bahasa Indonesia unless told otherwise). */
@@ -46,6 +51,9 @@ const DEFAULTS: Partial<Record<ConfigKey, string>> = {
   approvalTimeoutSeconds: String(14 * 24 * 60 * 60),
   guardRegencyShare: String(DEFAULT_GUARD_REGENCY_SHARE),
   guardNationalDeactivations: String(DEFAULT_GUARD_NATIONAL_DEACTIVATIONS),
+  exportUnitMaxPersons: String(DEFAULT_EXPORT_UNIT_MAX_PERSONS),
+  // A new on-demand table's initial write throughput (4,000 write units/s).
+  masterWriteUnits: '4000',
 };
 
 export type Config = { [K in ConfigKey]: z.infer<(typeof SCHEMA)[K]> };

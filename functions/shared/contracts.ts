@@ -55,6 +55,7 @@ export type TaskAnswer = Omit<ApprovalDecision, 'exclusions'>;
 const STAGING = 'staging/';
 const REPORTS = 'reports/';
 const STIPULATION = 'stipulation/';
+const PERIODS = 'periods/';
 const EXPORTS = 'exports/';
 const PSEUDONYMISED = 'pseudonymised/';
 const REGENCY_CSV = 'regency-csv/';
@@ -70,6 +71,11 @@ const UPLOAD_PREFIXES: Readonly<Record<ProposalSource, string>> = {
 /** The return report's folder and file stem: the CSV, its .xlsx form and its summary sit side by side. */
 const returnReportStem = (regency: string, proposalId: string) =>
   `${REPORTS}${regency}/${proposalId}/laporan-pengembalian`;
+/**
+ * The unit of a split regency's export in its file names (EXPORT_UNIT): `-bagian-01` … for the units of a
+ * regency exported by NIK range; nothing for a regency exported whole, whose keys are as they always were.
+ */
+const unitSuffix = (unit?: { part: number }) => (unit ? `-bagian-${String(unit.part).padStart(2, '0')}` : '');
 
 /** A shard's number in a key, two digits at least (shard-07), so that the keys of 64 shards list in order. */
 function shardNumber(shard: number): string {
@@ -169,6 +175,13 @@ export const KEYS = {
   exportList: (period: string) => `${STIPULATION}${period}/regencies.json`,
   /** The period's proposals (JSON array of {proposalId, regency}), written by Collect, read by Resolve and the release Map. */
   proposalList: (period: string) => `${STIPULATION}${period}/proposals.json`,
+  /** A period's kept lists of proposals (functions/shared/proposal-list.ts): never expired, unlike stipulation/. */
+  periodsPrefix: PERIODS,
+  /**
+   * A list of proposals a period's item names (its collection, its record), written once under the SHA-256
+   * of its bytes (JSON array of {proposalId, regency}).
+   */
+  periodProposals: (period: string, sha256: string) => `${PERIODS}${period}/proposals-${sha256}.json`,
   /** Where the ExportRegencies and ReleaseProposals distributed Maps write their results (ResultWriter Prefix). */
   exportResults: (period: string) => `${STIPULATION}${period}/export-results`,
   releaseResults: (period: string) => `${STIPULATION}${period}/release-results`,
@@ -177,22 +190,35 @@ export const KEYS = {
    * the change set it describes; one per execution, so the report a sign-off answered is never overwritten.
    */
   guardReport: (period: string, executionName: string) => `${STIPULATION}${period}/guard/${executionName}.json`,
+  /**
+   * One shard's guard tally of one run (RegencyDiff[] as JSON without the active counts: counts only, no
+   * NIK), written by a CompareShards child and merged by CompareChangesWithMaster. Per execution, as the report.
+   */
+  guardShardTally: (period: string, executionName: string, shard: number) =>
+    `${STIPULATION}${period}/guard/${executionName}/shard-${shardNumber(shard)}.json`,
+  /** Where the CompareShards distributed Map writes its results (ResultWriter Prefix). */
+  guardResults: (period: string) => `${STIPULATION}${period}/guard-results`,
   /** Exports bucket, full tier (ministry operators): Parquet, manifests and part records. */
   exportsPrefix: EXPORTS,
   /** Exports bucket, pseudonymised tier (general analysts). */
   pseudonymisedPrefix: PSEUDONYMISED,
   /** Exports bucket, the Dinas Sosial files per regency. */
   regencyCsvPrefix: REGENCY_CSV,
-  /** Parquet per period/province/regency (full tier). */
-  exportPart: (period: string, province: string, regency: string) =>
-    `${EXPORTS}period=${period}/province=${province}/regency-${regency}.parquet`,
-  /** Pseudonymised tier for general analysts. */
-  pseudonymisedPart: (period: string, province: string, regency: string) =>
-    `${PSEUDONYMISED}period=${period}/province=${province}/regency-${regency}.parquet`,
-  /** Per-regency CSV for the Dinas Sosial. */
-  regencyCsv: (period: string, regency: string) => `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}.csv`,
+  /**
+   * Parquet per period/province/regency (full tier); a split regency has one per unit in the same folder
+   * (`regency-RRRR-bagian-NN.parquet`), which Athena and DuckDB read as one partition like any other.
+   */
+  exportPart: (period: string, province: string, regency: string, unit?: { part: number }) =>
+    `${EXPORTS}period=${period}/province=${province}/regency-${regency}${unitSuffix(unit)}.parquet`,
+  /** Pseudonymised tier for general analysts (per unit likewise). */
+  pseudonymisedPart: (period: string, province: string, regency: string, unit?: { part: number }) =>
+    `${PSEUDONYMISED}period=${period}/province=${province}/regency-${regency}${unitSuffix(unit)}.parquet`,
+  /** Per-regency CSV for the Dinas Sosial; a split regency's in parts (`dtks-RRRR-YYYY-MM-bagian-NN.csv`). */
+  regencyCsv: (period: string, regency: string, unit?: { part: number }) =>
+    `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}${unitSuffix(unit)}.csv`,
   /** The same as an Excel workbook (NIK, No. KK, codes and RT/RW as text cells), beside the CSV. */
-  regencyXlsx: (period: string, regency: string) => `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}.xlsx`,
+  regencyXlsx: (period: string, regency: string, unit?: { part: number }) =>
+    `${REGENCY_CSV}period=${period}/dtks-${regency}-${period}${unitSuffix(unit)}.xlsx`,
   /** The snapshot manifest of a period (`*` for the period: the pattern of every manifest). */
   manifest: (period: string) => `${EXPORTS}period=${period}/manifest.json`,
   /**
@@ -202,7 +228,8 @@ export const KEYS = {
    * (partition projection), `dtks snapshot query` only `.parquet` objects, and Hive-style readers skip
    * `_`-prefixed paths.
    */
-  exportPartRecord: (period: string, regency: string) => `${EXPORTS}period=${period}/_parts/regency-${regency}.json`,
+  exportPartRecord: (period: string, regency: string, unit?: { part: number }) =>
+    `${EXPORTS}period=${period}/_parts/regency-${regency}${unitSuffix(unit)}.json`,
   /** The folder of a period's part records (FinaliseExport lists it). */
   exportPartRecords: (period: string) => `${EXPORTS}period=${period}/_parts/`,
   /**
@@ -219,6 +246,13 @@ export const KEYS = {
     `${EXPORTS}period=${period}/pengendalian-kualitas/regency-${regency}.csv`,
   /** The period's counts by regency and kind in the pseudonymised tier: counts only, no person. */
   qualityControlCounts: (period: string) => `${PSEUDONYMISED}period=${period}/pengendalian-kualitas.json`,
+  /**
+   * The items of the quality control's distributed Map (JSON array of QualityControlScreenInput), written by
+   * QualityControlRegencies, read by the Map and by QualityControlSummarise.
+   */
+  qualityControlList: (period: string) => `${STIPULATION}${period}/quality-control/regencies.json`,
+  /** The screening Map's ResultWriter prefix (the children's open totals). */
+  qualityControlResults: (period: string) => `${STIPULATION}${period}/quality-control/screen-results`,
 } as const;
 
 /**
@@ -572,10 +606,17 @@ export interface ResolveOutput {
   /** KEYS.shardList: the shards with changes. */
   shardsKey: string;
 }
-/** Apply runs in a loop of bounded slices so that a Lambda never meets its 15-minute limit. */
+/**
+ * Apply runs per NIK shard (a child of the ApplyShards distributed Map), in a loop of bounded slices so
+ * that a Lambda never meets its 15-minute limit, under the execution's master write lease.
+ */
 export const APPLY_INPUT = z
   .object({
     period: PERIOD,
+    /** The stipulation execution: the holder of the master write lease (functions/shared/master-lease.ts). */
+    executionId: ID,
+    shard: COUNT,
+    /** The shard's change set (KEYS.changeSetShard). */
     changeSetKey: ID,
     /** Byte offset into the change set (NDJSON) where this slice starts: 0 for the first. */
     offset: COUNT,
@@ -584,12 +625,19 @@ export const APPLY_INPUT = z
 export type ApplyInput = z.infer<typeof APPLY_INPUT>;
 export interface ApplyOutput {
   period: string;
+  executionId: string;
+  shard: number;
   changeSetKey: string;
   /** Byte offset where the next slice starts. */
   offset: number;
   done: boolean;
   applied: number;
 }
+/** TakeMasterWriteLease and ReleaseMasterWriteLease (functions/stipulation-master-lease). */
+export const MASTER_LEASE_INPUT = z
+  .object({ action: z.enum(['TAKE', 'RELEASE']), period: PERIOD, executionId: ID })
+  .describe('Masukan izin tulis master');
+export type MasterLeaseInput = z.infer<typeof MASTER_LEASE_INPUT>;
 export const LIST_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan ListRegencies');
 export type ListRegenciesInput = z.infer<typeof LIST_REGENCIES_INPUT>;
 export interface ListRegenciesOutput {
@@ -597,9 +645,41 @@ export interface ListRegenciesOutput {
   /** The export Map's items, also written to S3 at `regenciesKey` (KEYS.exportList). */
   regencies: ExportRegencyInput[];
   regenciesKey: string;
-  /** Regencies to export, those exported from the master (changed) and those carried forward. */
-  counts: { regencies: number; changed: number; carried: number };
+  /**
+   * Regencies to export, those exported from the master (changed) and those carried forward, and the
+   * export units they come to (the Map's items: more than the regencies when a large one is split).
+   */
+  counts: { regencies: number; changed: number; carried: number; units: number };
 }
+/**
+ * One unit of a regency exported by NIK range: a regency whose previous export held more than
+ * EXPORT_UNIT_MAX_PERSONS persons is exported as `parts` units, so that no invocation comes near Lambda's
+ * 15 minutes (Kabupaten Bogor, ~5.7 million persons, is ~16 minutes whole). Unit `part` holds the active
+ * persons with fromNik <= nik < toNik on the byRegency index (sort key nik); the first unit has no fromNik,
+ * the last no toNik, and each unit's toNik is the next one's fromNik: together exactly the regency, once.
+ */
+export const EXPORT_UNIT = z
+  .object({
+    part: z.number().int().min(1),
+    parts: z.number().int().min(2),
+    fromNik: z
+      .string()
+      .regex(/^\d{16}$/)
+      .optional(),
+    toNik: z
+      .string()
+      .regex(/^\d{16}$/)
+      .optional(),
+  })
+  .refine(
+    ({ part, parts, fromNik, toNik }) =>
+      part <= parts &&
+      (part === 1) === (fromNik === undefined) &&
+      (part === parts) === (toNik === undefined) &&
+      (fromNik === undefined || toNik === undefined || fromNik < toNik),
+    { message: 'bagian ekspor tidak utuh: bagian pertama tanpa fromNik, terakhir tanpa toNik, fromNik < toNik' },
+  );
+export type ExportUnit = z.infer<typeof EXPORT_UNIT>;
 export const EXPORT_REGENCY_INPUT = z
   .object({
     period: PERIOD,
@@ -611,6 +691,8 @@ export const EXPORT_REGENCY_INPUT = z
      * instead of being read from the master again. Absent: the regency is exported from the master.
      */
     carryFrom: PERIOD.optional(),
+    /** Set for one NIK range of a regency exported in units (EXPORT_UNIT); absent: the whole regency. */
+    unit: EXPORT_UNIT.optional(),
   })
   .refine((input) => input.regency.startsWith(input.province), {
     path: ['regency'],
@@ -649,13 +731,27 @@ export interface ExportPartRecord {
    */
   carriedFrom?: string;
   writtenIn?: string;
+  /** The unit of a regency exported in units (EXPORT_UNIT); absent on a regency exported whole. */
+  unit?: ExportUnit;
+  /**
+   * The part's persons in NIK order as runs of at most EXPORT_UNIT_MAX_PERSONS / 2: each run's first NIK and
+   * its persons (summing to `records`). The next period's ListRegencies splits the regency at run starts
+   * (core/snapshot.ts planExportUnits). Absent on parts written before units: such a regency is one unit.
+   */
+  runs?: { nik: string; persons: number }[];
 }
 /**
  * What ExportRegency returns to the Map: a summary of a few dozen bytes, so that the Map result for the
  * 514 regencies of Indonesia stays far below the 256 KiB payload limit. The files are in the part record.
  */
 /** What ExportRegency returns and the Map collects; FinaliseExport validates its input with it. */
-export const EXPORT_REGENCY_OUTPUT = z.object({ regency: REGENCY, province: PROVINCE, records: COUNT });
+export const EXPORT_REGENCY_OUTPUT = z.object({
+  regency: REGENCY,
+  province: PROVINCE,
+  records: COUNT,
+  /** The unit exported, for a regency exported in units: FinaliseExport reads that unit's part record. */
+  unit: z.object({ part: z.number().int().min(1), parts: z.number().int().min(2) }).optional(),
+});
 export type ExportRegencyOutput = z.infer<typeof EXPORT_REGENCY_OUTPUT>;
 /**
  * The regencies exported: inline (`regencies`, with the counts each export reported) or the export Map's
@@ -718,7 +814,10 @@ export type RecordPeriodInput = z.input<typeof RECORD_PERIOD_INPUT>;
  */
 export const GUARD_INPUT = z
   .discriminatedUnion('action', [
-    z.object({ action: z.literal('COMPARE'), period: PERIOD, executionId: ID, changeSetKey: ID }),
+    /** One NIK shard (a CompareShards child): its tally goes to KEYS.guardShardTally. */
+    z.object({ action: z.literal('COMPARE_SHARD'), period: PERIOD, executionId: ID, shard: COUNT, changeSetKey: ID }),
+    /** The summary: the shards' tallies merged (the shards of KEYS.shardList), the verdict and the report. */
+    z.object({ action: z.literal('COMPARE'), period: PERIOD, executionId: ID, shardsKey: ID }),
     z.object({
       action: z.literal('REQUEST_SIGN_OFF'),
       period: PERIOD,
@@ -779,13 +878,16 @@ export interface ChangeSetSummary {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The quality control (pengendalian kualitas) of the stipulation workflow, core/quality-control.ts
+// The quality control (pengendalian kualitas): its own workflow (state-machines/quality-control.asl.json), core/quality-control.ts
 // ---------------------------------------------------------------------------------------------
 export const QUALITY_CONTROL_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan QualityControlRegencies');
 export interface QualityControlRegenciesOutput {
   period: string;
-  /** Regencies with active persons in the master (byRegency index). */
-  regencies: { regency: string }[];
+  /** The Map's items in the proposals bucket (KEYS.qualityControlList): the regencies with active persons. */
+  regenciesBucket: string;
+  regenciesKey: string;
+  /** How many regencies the list holds. */
+  regencies: number;
 }
 export const QUALITY_CONTROL_SCREEN_INPUT = z
   .object({ period: PERIOD, regency: REGENCY })
@@ -794,9 +896,23 @@ export type QualityControlScreenInput = z.infer<typeof QUALITY_CONTROL_SCREEN_IN
 /** What one screening returns to the Map: its open total; the counts by kind wait in S3 (KEYS.qualityControlRegency). */
 export const QUALITY_CONTROL_SCREEN_OUTPUT = z.object({ regency: REGENCY, open: COUNT });
 export type QualityControlScreenOutput = z.infer<typeof QUALITY_CONTROL_SCREEN_OUTPUT>;
+/** The regencies come from the Map's item list in S3 (KEYS.qualityControlList), not from its results. */
 export const QUALITY_CONTROL_SUMMARISE_INPUT = z
-  .object({ period: PERIOD, regencies: z.array(QUALITY_CONTROL_SCREEN_OUTPUT) })
+  .object({ period: PERIOD, regenciesKey: z.string().min(1) })
   .describe('Masukan QualityControlSummarise');
+/** The stipulation's IncludeQualityControl: the period it closes. */
+export const QUALITY_CONTROL_INCLUDE_INPUT = z.object({ period: PERIOD }).describe('Masukan IncludeQualityControl');
+/** What the stipulation takes of the period's quality control: whether it was screened, and its open total. */
+export interface QualityControlIncluded {
+  period: string;
+  screened: boolean;
+  /** When the quality control workflow summarised the period (absent when it was not screened). */
+  screenedAt?: string;
+  regencies: number;
+  open: number;
+  /** Files the period's manifest will list (FinaliseExport reads them from the period's summary). */
+  files: number;
+}
 /** The query of GET /tracking: the regency's list, open entries only unless `resolved=true`. */
 export const TRACKING_QUERY = z
   .object({ regency: REGENCY, resolved: z.enum(['true', 'false']).default('false') })
@@ -845,12 +961,24 @@ export const ENV = {
   guardRegencyShare: 'GUARD_REGENCY_SHARE',
   /** The stipulation guard: national deactivations above this count (default 100,000). */
   guardNationalDeactivations: 'GUARD_NATIONAL_DEACTIVATIONS',
+  /**
+   * The master table's write throughput in write units per second that stipulation-apply may use: the CDK
+   * stack sets the table's warm throughput; default 4,000 (what a new on-demand table takes at first).
+   */
+  masterWriteUnits: 'MASTER_WRITE_UNITS',
   /** The stipulation state machine the approvals API starts for the ministry (POST /stipulations). */
   stipulationStateMachineArn: 'STIPULATION_STATE_MACHINE_ARN',
+  /** The quality control state machine the population loaders start once the registry is loaded (optional). */
+  qualityControlStateMachineArn: 'QUALITY_CONTROL_STATE_MACHINE_ARN',
   /** The approval tasks' TimeoutSeconds (the ASL's ApprovalTimeoutSeconds), for each task's expiresAt in GET /tasks. */
   approvalTimeoutSeconds: 'APPROVAL_TIMEOUT_SECONDS',
   /** The stipulation's NIK shards (core/stipulation.ts shardOf): 64 in AWS, 4 locally; results are the same for any count. */
   stipulationShards: 'STIPULATION_SHARDS',
+  /**
+   * A regency whose previous export held more persons than this is exported in units by NIK range
+   * (EXPORT_UNIT; default 1,000,000, core/snapshot.ts DEFAULT_EXPORT_UNIT_MAX_PERSONS). Tests set it small.
+   */
+  exportUnitMaxPersons: 'EXPORT_UNIT_MAX_PERSONS',
 } as const;
 
 /**
@@ -877,10 +1005,14 @@ export const FUNCTIONS = {
   'stipulation-record-period': { placeholder: 'RecordPeriodFunctionArn' },
   /** The stipulation guard: compare with the master, wait for a ministry sign-off, verify it (GUARD_INPUT). */
   'stipulation-guard': { placeholder: 'GuardFunctionArn' },
+  /** The master write lease: TakeMasterWriteLease before ApplyShards, ReleaseMasterWriteLease after (MASTER_LEASE_INPUT). */
+  'stipulation-master-lease': { placeholder: 'MasterLeaseFunctionArn' },
   /** The quality control: the regencies to screen, one regency's screening, the period's summary (QUALITY_CONTROL_*). */
   'quality-control-regencies': { placeholder: 'QualityControlRegenciesFunctionArn' },
   'quality-control-screen': { placeholder: 'QualityControlScreenFunctionArn' },
   'quality-control-summarise': { placeholder: 'QualityControlSummariseFunctionArn' },
+  /** The stipulation's IncludeQualityControl: the period's results, or a plain record that it was not screened. */
+  'quality-control-include': { placeholder: 'QualityControlIncludeFunctionArn' },
   /** Not in a state machine: behind the approvals HTTP API. */
   'approvals-api': { placeholder: null },
   /** Not in a state machine: loads a Dukcapil extract placed under reference/population/ into the population table. */

@@ -11,7 +11,13 @@
  * previous period's files are copied inside S3 (carry-forward.ts), so a month's export work grows with
  * the regencies that changed, not with the nation. When the previous part cannot stand for this one it
  * is exported from the master, and the log says why.
+ *
+ * An item with a `unit` (a large regency, split by ListRegencies) exports or carries that NIK range only
+ * (unit-persons.ts), to its own `…-bagian-NN` files and part record, so that no invocation nears Lambda's
+ * 15 minutes; its output names the unit, for FinaliseExport.
  */
+
+import { runLength } from '#core/snapshot.ts';
 import { documents, s3, secrets } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { EXPORT_REGENCY_INPUT, type ExportRegencyOutput } from '#shared/contracts.ts';
@@ -20,18 +26,25 @@ import { S3ObjectSink } from '#shared/exports/object-sink.ts';
 import { writePartRecord } from '#shared/exports/part-records.ts';
 import { pseudonymKeyLoader } from '#shared/exports/pseudonym-key.ts';
 import { exportRegency } from '#shared/exports/regency-export.ts';
+import { activeInUnit } from '#shared/exports/unit-persons.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 
 // ANONYMITY_K is read (and refused when invalid) at cold start, not at the first regency exported.
-const config = readConfig(['masterTable', 'exportsBucket', 'anonymityK']);
+const config = readConfig(['masterTable', 'exportsBucket', 'anonymityK', 'exportUnitMaxPersons']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
 const pseudonymKey = pseudonymKeyLoader(secrets);
 
 export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<ExportRegencyOutput> => {
-  const { period, regency, province, carryFrom } = input;
-  logger.appendKeys({ period, regency });
+  const { period, regency, province, carryFrom, unit } = input;
+  logger.appendKeys({ period, regency, ...(unit ? { unit: `${unit.part}/${unit.parts}` } : {}) });
+  const summary = (records: number): ExportRegencyOutput => ({
+    regency,
+    province,
+    records,
+    ...(unit ? { unit: { part: unit.part, parts: unit.parts } } : {}),
+  });
   if (carryFrom) {
     const carried = await carryForward(s3, config.exportsBucket, {
       period,
@@ -39,12 +52,13 @@ export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<Expor
       province,
       from: carryFrom,
       k: config.anonymityK,
+      ...(unit ? { unit } : {}),
     });
     if (carried.carried) {
       await writePartRecord(s3, config.exportsBucket, carried.part);
       metrics.addMetric('CarriedPersons', 'Count', carried.part.records);
       logger.info('Regency carried forward', { from: carryFrom, records: carried.part.records });
-      return { regency, province, records: carried.part.records };
+      return summary(carried.part.records);
     }
     logger.warn('Regency not carried forward: exported from the master', { from: carryFrom, because: carried.because });
   }
@@ -52,8 +66,11 @@ export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<Expor
     period,
     regency,
     province,
+    ...(unit ? { unit } : {}),
+    runLength: runLength(config.exportUnitMaxPersons),
     // Two passes over the regency index: the pseudonymised tier's class counts, then the files.
-    persons: () => master.activeInRegency(regency),
+    persons: () =>
+      unit ? activeInUnit(documents, config.masterTable, regency, unit) : master.activeInRegency(regency),
     pseudonymKey: await pseudonymKey(),
     k: config.anonymityK,
     openFile: (key, contentType) => new S3ObjectSink(s3, config.exportsBucket, key, contentType),
@@ -63,5 +80,5 @@ export const handler = lambda(EXPORT_REGENCY_INPUT, async (input): Promise<Expor
   metrics.addMetric('ExportedPersons', 'Count', part.records);
   const anonymity = part.files.find((file) => file.anonymity)?.anonymity;
   logger.info('Regency exported', { records: part.records, bytes: part.files.map((file) => file.bytes), anonymity });
-  return { regency: part.regency, province: part.province, records: part.records };
+  return summary(part.records);
 });

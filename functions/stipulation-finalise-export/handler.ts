@@ -2,8 +2,10 @@
  * FinaliseExport: after the Map over regencies, the period's manifest (exports/period=…/manifest.json):
  * every file with its tier, record count, size and SHA-256, the totals by province and regency, the
  * source proposals and whether the previous snapshot was carried forward. The files come from the part
- * records ExportRegency wrote to S3 (KEYS.exportPartRecord), one per regency the Map reports: a regency
- * without one fails the step (ExportPartMissingError) rather than leaving it out of the manifest. The
+ * records ExportRegency wrote to S3 (KEYS.exportPartRecord), one per regency the Map reports (one per unit
+ * of a regency exported in units): a regency without one fails the step (ExportPartMissingError) rather
+ * than leaving it out of the manifest. The manifest's `totals.byRegency` is each regency's persons, its
+ * units summed (the stipulation guard reads a regency's active persons there); its `files` every unit's. The
  * quality control's files of the period (tracking lists, full tier per person, pseudonymised counts) are
  * listed too, from its summary on the period (PeriodsRepository.getQualityControl), so that the hash chain
  * and `dtks snapshot verify` cover them.
@@ -92,12 +94,16 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
  */
 async function exportedRegencies(
   input: FinaliseExportInput,
-): Promise<{ regency: string; province: string; records?: number }[]> {
+): Promise<{ regency: string; province: string; records?: number; unit?: { part: number; parts: number } }[]> {
   if (input.regencies) return input.regencies;
   const key = input.regenciesKey as string;
   const items = await readJson<ExportRegencyInput[]>(s3, config.proposalsBucket, key);
   if (!items) throw new ExportPartMissingError(input.period, [`(daftar ${key})`]);
-  return items.map(({ regency, province }) => ({ regency, province }));
+  return items.map(({ regency, province, unit }) => ({
+    regency,
+    province,
+    ...(unit ? { unit: { part: unit.part, parts: unit.parts } } : {}),
+  }));
 }
 
 /** The manifest of the latest period recorded before `period`, by the SHA-256 of its bytes; null for the first. */

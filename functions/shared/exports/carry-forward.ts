@@ -11,12 +11,17 @@
  * one cannot stand for it: no part record there, a part of another snapshot format (SNAPSHOT_FORMAT), a
  * pseudonymised file of another k, a tier missing, or a file whose size is not what the record says.
  * Each source file is pinned by the version read with HeadObject, so a copy is of the object checked.
+ *
+ * A regency the previous period exported in units (EXPORT_UNIT) is carried unit by unit: ListRegencies
+ * lists the previous units, same NIK ranges, and each copies its own part's files (together every file of
+ * the regency, whatever units they came from); a unit that cannot be carried is exported from the master
+ * over its range, which the previous export sized to fit one invocation.
  */
 import { CopyObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { forEachConcurrently } from '../concurrency.ts';
-import { type ExportFile, type ExportPartRecord, KEYS } from '../contracts.ts';
+import type { ExportFile, ExportPartRecord, ExportUnit } from '../contracts.ts';
 import { readPartRecord } from './part-records.ts';
-import { SNAPSHOT_FORMAT } from './regency-export.ts';
+import { SNAPSHOT_FORMAT, tierKey } from './regency-export.ts';
 
 const TIERS: readonly ExportFile['tier'][] = ['full', 'pseudonymised', 'csv', 'xlsx'];
 
@@ -28,23 +33,11 @@ export interface CarryForwardInput {
   from: string;
   /** The k of this period's pseudonymised tier: one release, one k. */
   k: number;
+  /** The unit carried, as the previous period exported it; absent: a regency exported whole. */
+  unit?: ExportUnit;
 }
 
 export type CarryForwardResult = { carried: true; part: ExportPartRecord } | { carried: false; because: string };
-
-/** The key of a tier's file of a regency in a period (the keys a full export writes). */
-export function tierKey(tier: ExportFile['tier'], period: string, province: string, regency: string): string {
-  switch (tier) {
-    case 'full':
-      return KEYS.exportPart(period, province, regency);
-    case 'pseudonymised':
-      return KEYS.pseudonymisedPart(period, province, regency);
-    case 'csv':
-      return KEYS.regencyCsv(period, regency);
-    case 'xlsx':
-      return KEYS.regencyXlsx(period, regency);
-  }
-}
 
 /** Copies the previous period's files of the regency, or says why they cannot be carried. */
 export async function carryForward(
@@ -52,8 +45,8 @@ export async function carryForward(
   bucket: string,
   input: CarryForwardInput,
 ): Promise<CarryForwardResult> {
-  const { period, regency, province, from } = input;
-  const previous = await readPartRecord(s3, bucket, from, regency);
+  const { period, regency, province, from, unit } = input;
+  const previous = await readPartRecord(s3, bucket, from, regency, unit);
   if (!previous) return { carried: false, because: `tidak ada catatan ekspor ${regency} periode ${from}` };
   const refusal = whyNotCarried(previous, input);
   if (refusal) return { carried: false, because: refusal };
@@ -67,7 +60,7 @@ export async function carryForward(
   }
   const files: ExportFile[] = previous.files.map((file) => ({
     ...file,
-    key: tierKey(file.tier, period, province, regency),
+    key: tierKey(file.tier, { period, province, regency, unit }),
   }));
   await forEachConcurrently(previous.files, TIERS.length, async (file, index) => {
     const target = files[index] as ExportFile;
@@ -91,14 +84,24 @@ export async function carryForward(
       format: SNAPSHOT_FORMAT,
       carriedFrom: from,
       writtenIn: previous.writtenIn ?? previous.period,
+      ...(unit ? { unit } : {}),
+      ...(previous.runs ? { runs: previous.runs } : {}),
     },
   };
 }
 
 function whyNotCarried(
   previous: ExportPartRecord,
-  { regency, province, from, k }: CarryForwardInput,
+  { regency, province, from, k, unit }: CarryForwardInput,
 ): string | undefined {
+  const [was, asked] = [previous.unit, unit];
+  if (
+    was?.part !== asked?.part ||
+    was?.parts !== asked?.parts ||
+    was?.fromNik !== asked?.fromNik ||
+    was?.toNik !== asked?.toNik
+  )
+    return `bagian ekspor ${regency} periode ${from} tidak sama dengan bagian yang diminta`;
   if (previous.format !== SNAPSHOT_FORMAT)
     return `ekspor ${regency} periode ${from} berformat ${previous.format ?? 'lama'}, sekarang ${SNAPSHOT_FORMAT}`;
   if (previous.province !== province)

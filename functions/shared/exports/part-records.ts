@@ -3,12 +3,21 @@
  * once its files are complete, FinaliseExport reads them back to write the manifest. The file lists of
  * the 514 regencies of Indonesia come to more than Step Functions' 256 KiB payload limit, so only a
  * summary per regency (ExportRegencyOutput) travels through the state machine and the rest through S3.
+ * A regency exported in units (EXPORT_UNIT) has one record per unit (KEYS.exportPartRecord with the unit).
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { InconsistentSnapshotError } from '#core/snapshot.ts';
 import { forEachConcurrently } from '../concurrency.ts';
-import { type ExportPartRecord, type ExportRegencyOutput, KEYS, PERIOD, PROVINCE, REGENCY } from '../contracts.ts';
+import {
+  EXPORT_UNIT,
+  type ExportPartRecord,
+  type ExportRegencyOutput,
+  KEYS,
+  PERIOD,
+  PROVINCE,
+  REGENCY,
+} from '../contracts.ts';
 import { ExportPartMissingError } from '../errors.ts';
 import { listKeys } from '../staging.ts';
 
@@ -35,11 +44,13 @@ const PART_RECORD = z.object({
   format: COUNT.optional(),
   carriedFrom: PERIOD.optional(),
   writtenIn: PERIOD.optional(),
+  unit: EXPORT_UNIT.optional(),
+  runs: z.array(z.object({ nik: z.string().regex(/^\d{16}$/), persons: COUNT.min(1) })).optional(),
 });
 
 /** Writes the record of one regency's export; a rerun overwrites it under the same key. */
 export async function writePartRecord(s3: S3Client, bucket: string, record: ExportPartRecord): Promise<string> {
-  const key = KEYS.exportPartRecord(record.period, record.regency);
+  const key = KEYS.exportPartRecord(record.period, record.regency, record.unit);
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -65,19 +76,21 @@ export async function readPartRecords(
 ): Promise<ExportPartRecord[]> {
   const stored = await listKeys(s3, bucket, KEYS.exportPartRecords(period));
   const missing = regencies
-    .filter(({ regency }) => !stored.has(KEYS.exportPartRecord(period, regency)))
-    .map(({ regency }) => regency);
+    .filter(({ regency, unit }) => !stored.has(KEYS.exportPartRecord(period, regency, unit)))
+    .map(({ regency, unit }) => (unit ? `${regency} bagian ${unit.part}/${unit.parts}` : regency));
   if (missing.length > 0) throw new ExportPartMissingError(period, missing);
 
   const records: ExportPartRecord[] = new Array(regencies.length);
   await forEachConcurrently(regencies, READ_CONCURRENCY, async (expected, index) => {
-    const key = KEYS.exportPartRecord(period, expected.regency);
-    const record = await readPartRecord(s3, bucket, period, expected.regency);
+    const key = KEYS.exportPartRecord(period, expected.regency, expected.unit);
+    const record = await readPartRecord(s3, bucket, period, expected.regency, expected.unit);
     if (!record) throw new ExportPartMissingError(period, [expected.regency]);
     if (
       record.period !== period ||
       record.regency !== expected.regency ||
       record.province !== expected.province ||
+      record.unit?.part !== expected.unit?.part ||
+      record.unit?.parts !== expected.unit?.parts ||
       (expected.records !== undefined && record.records !== expected.records)
     ) {
       throw new InconsistentSnapshotError(
@@ -91,7 +104,7 @@ export async function readPartRecords(
 }
 
 /**
- * The part record of one regency's export in `period`, or undefined when there is none; a record that is
+ * The part record of one regency's export (or of one unit of it) in `period`, or undefined when there is none; a record that is
  * not whole or not valid is an InconsistentSnapshotError.
  */
 export async function readPartRecord(
@@ -99,8 +112,9 @@ export async function readPartRecord(
   bucket: string,
   period: string,
   regency: string,
+  unit?: { part: number },
 ): Promise<ExportPartRecord | undefined> {
-  const key = KEYS.exportPartRecord(period, regency);
+  const key = KEYS.exportPartRecord(period, regency, unit);
   let text: string;
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -13,19 +13,32 @@
  * (TransientError: the state machine retries it) instead of publishing a class smaller than k.
  * The other files' rows are in NIK order (the regency index's sort key) and the writers add no
  * timestamps, so a rerun of the same period over the same master writes byte-identical files.
+ *
+ * A large regency is exported in units (contracts' EXPORT_UNIT, core/snapshot.ts planExportUnits): each
+ * unit is one NIK range and one invocation, writing its own four files (`…-bagian-NN`) and part record.
+ * Why the Dinas Sosial's CSV and workbook come in parts too rather than being assembled: a workbook is a
+ * zip and cannot be concatenated, so one regency file would mean one invocation re-reading and encoding
+ * the whole regency, the very 15-minute limit the units avoid; the manifest lists every part with its
+ * checksum, and each part is a complete file with its header. Each unit's pseudonymised file is
+ * k-anonymous on its own: a class of the regency is the sum of its classes in the units, so their union is
+ * k-anonymous too (a class split across units may be suppressed where the whole regency would not be).
+ * Every export records its persons' NIK runs (core/snapshot.ts NikRuns): the next period splits there.
  */
 
 import { XLSX_CONTENT_TYPE } from '#adapters/xlsx/writer.ts';
 import { EquivalenceClassCounts } from '#core/anonymity.ts';
 import {
   createPseudonymiser,
+  DEFAULT_EXPORT_UNIT_MAX_PERSONS,
   FULL_SNAPSHOT_COLUMNS,
   type FullSnapshotRow,
+  NikRuns,
   quasiIdentifiersOf,
+  runLength,
   type SnapshotPerson,
   toFullSnapshotRow,
 } from '#core/snapshot.ts';
-import { type ExportPartRecord, KEYS } from '../contracts.ts';
+import { type ExportFile, type ExportPartRecord, type ExportUnit, KEYS } from '../contracts.ts';
 import type { ByteSink } from './object-sink.ts';
 import { ParquetStreamWriter } from './parquet-stream.ts';
 import { PseudonymisedTierWriter } from './pseudonymised-tier.ts';
@@ -46,7 +59,11 @@ export interface RegencyExportInput {
   period: string;
   regency: string;
   province: string;
-  /** Reads the regency's active persons, a page at a time; called twice (counting, then writing). */
+  /** One NIK range of a regency exported in units; absent: the whole regency. */
+  unit?: ExportUnit;
+  /** Persons per recorded NIK run (core/snapshot.ts runLength of EXPORT_UNIT_MAX_PERSONS). @default runLength(1,000,000) */
+  runLength?: number;
+  /** Reads the regency's (or unit's) active persons, a page at a time; called twice (counting, then writing). */
   persons(): AsyncIterable<readonly SnapshotPerson[]>;
   /** The HMAC key of the pseudonymised tier (the same in every period). */
   pseudonymKey: string;
@@ -60,15 +77,11 @@ export interface RegencyExportInput {
 }
 
 export async function exportRegency(input: RegencyExportInput): Promise<ExportPartRecord> {
-  const { period, regency, province } = input;
+  const { period, regency, province, unit } = input;
   const pseudonymise = createPseudonymiser(input.pseudonymKey);
   const counts = await countClasses(input.persons());
-  const keys = {
-    full: KEYS.exportPart(period, province, regency),
-    pseudonymised: KEYS.pseudonymisedPart(period, province, regency),
-    csv: KEYS.regencyCsv(period, regency),
-    xlsx: KEYS.regencyXlsx(period, regency),
-  };
+  const key = (tier: ExportFile['tier']) => tierKey(tier, { period, province, regency, unit });
+  const keys = { full: key('full'), pseudonymised: key('pseudonymised'), csv: key('csv'), xlsx: key('xlsx') };
   const sinks = {
     full: input.openFile(keys.full, PARQUET_CONTENT_TYPE),
     pseudonymised: input.openFile(keys.pseudonymised, PARQUET_CONTENT_TYPE),
@@ -88,6 +101,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
   });
   const csv = new RegencyCsvWriter(sinks.csv);
   const xlsx = new RegencyXlsxWriter(sinks.xlsx, regency);
+  const runs = new NikRuns(input.runLength ?? runLength(DEFAULT_EXPORT_UNIT_MAX_PERSONS));
 
   try {
     for await (const page of readingAhead(input.persons())) {
@@ -97,6 +111,7 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
         if (person.status !== 'ACTIVE') continue;
         fullRows.push(toFullSnapshotRow(person, period));
         pseudonymised.take(person);
+        runs.add(person.nik);
       }
       await Promise.all([full.write(fullRows), csv.write(fullRows), xlsx.write(fullRows)]);
     }
@@ -110,6 +125,8 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
       province,
       records,
       format: SNAPSHOT_FORMAT,
+      ...(unit ? { unit } : {}),
+      ...(runs.runs ? { runs: runs.runs } : {}),
       files: [
         { ...fullFile, records, tier: 'full' },
         { ...pseudonymisedFile, tier: 'pseudonymised' },
@@ -120,6 +137,23 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
   } catch (error) {
     await Promise.all(Object.values(sinks).map((sink) => sink.abort()));
     throw error;
+  }
+}
+
+/** The key of a tier's file of a regency (or of one unit of it) in a period: the keys an export writes. */
+export function tierKey(
+  tier: ExportFile['tier'],
+  { period, province, regency, unit }: { period: string; province: string; regency: string; unit?: ExportUnit },
+): string {
+  switch (tier) {
+    case 'full':
+      return KEYS.exportPart(period, province, regency, unit);
+    case 'pseudonymised':
+      return KEYS.pseudonymisedPart(period, province, regency, unit);
+    case 'csv':
+      return KEYS.regencyCsv(period, regency, unit);
+    case 'xlsx':
+      return KEYS.regencyXlsx(period, regency, unit);
   }
 }
 
