@@ -102,6 +102,17 @@ export class StagedRowsMissingError extends DtksError {
 }
 
 /**
+ * A list of proposals a period's item names (functions/shared/proposal-list.ts) is missing, or its bytes or
+ * count differ from what the item keeps: it was changed or removed after it was written.
+ */
+export class ProposalListChangedError extends DtksError {
+  override readonly name = 'ProposalListChangedError';
+  constructor(key: string, what: string) {
+    super(`Daftar usulan periode (${key}) ${what}: penetapan dihentikan; laporkan ke Pusdatin`);
+  }
+}
+
+/**
  * A regency that ExportRegency reported as exported has no part record in S3 (removed, or written to
  * another bucket): a manifest without it would silently leave the regency's files out of the snapshot.
  */

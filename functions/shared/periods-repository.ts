@@ -1,20 +1,25 @@
 /**
  * The stipulation periods (PERIOD#<YYYY-MM>): the period's record, written once (a stipulated month is
- * never rewritten), and the collection its first run fixed.
+ * never rewritten), and the collection its first run fixed. Neither item holds its list of proposals, which
+ * grows with the period (6,000 of them filled DynamoDB's 400 KB item): each names its list in S3
+ * (proposal-list.ts, StoredProposalList), written before the item; an item written before keeps its list inline.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { QualityControlCounts } from '#core/quality-control.ts';
 import type { ExportFile, GuardSignOff, GuardVerdictSummary } from './contracts.ts';
+import { ConfigurationError } from './errors.ts';
+import { type ListedProposals, listedProposals, type ProposalRef, storeProposalList } from './proposal-list.ts';
 import { COLLECTION, isConditionFailure, META, periodPk, stripKeys } from './proposals-table.ts';
 
 /** The quality control's item of a period (sk QUALITY_CONTROL): replaced by each run until the period is recorded. */
 const QUALITY_CONTROL = 'QUALITY_CONTROL';
 
-export interface PeriodRecord {
+/** A period's record as stored: its proposals by their list in S3 (ListedProposals; periods.listedProposals reads them). */
+export interface PeriodRecord extends ListedProposals {
   period: string;
   recordedAt: string;
   carriedForward: boolean;
-  proposals: { proposalId: string; regency: string }[];
   counts: Record<string, number>;
   manifestKey?: string;
   /**
@@ -36,10 +41,21 @@ export interface PeriodRecord {
   qualityControl?: QualityControlSummary;
 }
 
+/** A period's record to write, with its proposals, which putPeriod keeps in S3. */
+export type NewPeriodRecord = Omit<PeriodRecord, keyof ListedProposals> & { proposals: readonly ProposalRef[] };
+
 /** What a period's quality control found, nationally (per regency: the tracking lists and KEYS.qualityControlCounts). */
 export interface QualityControlSummary {
   period: string;
-  screenedAt: string;
+  /**
+   * False when the period's stipulation found no quality control run of the period (IncludeQualityControl
+   * noted it, at notedAt): the period was stipulated unscreened, and its counts are zero for want of a
+   * screening, not for want of findings. Absent on a summary of the quality control workflow (screened).
+   */
+  screened?: false;
+  notedAt?: string;
+  /** When the quality control workflow summarised the period (absent when it was not screened). */
+  screenedAt?: string;
   regencies: number;
   counts: QualityControlCounts;
   /**
@@ -63,25 +79,35 @@ export type PeriodGuard = Omit<GuardVerdictSummary, 'period' | 'executionId'> & 
 export interface PeriodCollection {
   period: string;
   collectedAt: string;
-  proposals: { proposalId: string; regency: string }[];
+  proposals: ProposalRef[];
+}
+
+/** Where the period's lists of proposals are kept (the proposals bucket): needed to write an item, or read its list. */
+export interface ProposalLists {
+  s3: S3Client;
+  bucket: string;
 }
 
 export class PeriodsRepository {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly lists?: ProposalLists,
   ) {}
 
   /**
    * Records a stipulated period, once: a stipulated month is never rewritten. When the period is recorded
-   * already the existing record is returned instead and nothing is written.
+   * already the existing record is returned instead and nothing is written (but perhaps the list, once more).
    */
-  async putPeriod(record: PeriodRecord): Promise<{ recorded: true } | { recorded: false; existing: PeriodRecord }> {
+  async putPeriod(record: NewPeriodRecord): Promise<{ recorded: true } | { recorded: false; existing: PeriodRecord }> {
+    const { s3, bucket } = this.requireLists();
+    const { proposals, ...facts } = record;
+    const proposalList = await storeProposalList(s3, bucket, record.period, proposals);
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: periodPk(record.period), sk: META, ...record },
+          Item: { pk: periodPk(record.period), sk: META, ...facts, proposalList },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -94,14 +120,20 @@ export class PeriodsRepository {
     }
   }
 
-  /** Stores the period's collection unless one exists; returns the one that stands (the first). */
+  /**
+   * Stores the period's collection unless one exists; returns the one that stands (the first), its list read
+   * back from S3 (or inline, as an earlier version stored it).
+   */
   async fixCollection(collection: PeriodCollection): Promise<{ first: boolean; collection: PeriodCollection }> {
+    const { s3, bucket } = this.requireLists();
     const key = { pk: periodPk(collection.period), sk: COLLECTION };
+    const { proposals, ...facts } = collection;
+    const proposalList = await storeProposalList(s3, bucket, collection.period, proposals);
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, ...collection },
+          Item: { ...key, ...facts, proposalList },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -112,8 +144,17 @@ export class PeriodsRepository {
         new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
       if (!Item) throw error;
-      return { first: false, collection: stripKeys<PeriodCollection>(Item) };
+      const standing = stripKeys<Omit<PeriodCollection, 'proposals'> & ListedProposals>(Item);
+      const { proposalList: _list, proposals: _inline, ...rest } = standing;
+      return { first: false, collection: { ...rest, proposals: await listedProposals(s3, bucket, standing) } };
     }
+  }
+
+  /** The proposals a period's record (or collection) names: its list in S3, checked; inline on an older item. */
+  async listedProposals(item: ListedProposals): Promise<ProposalRef[]> {
+    if (!item.proposalList) return item.proposals ?? [];
+    const { s3, bucket } = this.requireLists();
+    return listedProposals(s3, bucket, item);
   }
 
   /** Stores the period's quality control summary (each run replaces it; RecordPeriod copies it onto the record). */
@@ -142,5 +183,10 @@ export class PeriodsRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: periodPk(period), sk: META }, ConsistentRead: true }),
     );
     return Item ? stripKeys<PeriodRecord>(Item) : undefined;
+  }
+
+  private requireLists(): ProposalLists {
+    if (!this.lists) throw new ConfigurationError(['PeriodsRepository: bucket daftar usulan periode tidak diberikan']);
+    return this.lists;
   }
 }

@@ -7,7 +7,8 @@
  * The first run of a period fixes its collection (PERIOD#<period>, COLLECTION): a rerun after a failed
  * run stipulates the same proposals, those the failed run already released (and so took out of the queue)
  * included, and the period's record and manifest name every one of them. A proposal of the collection
- * that ended meanwhile without being released (FAILED, say) is left out.
+ * that ended meanwhile without being released (FAILED, say) is left out. The collection's item names its
+ * list in S3 (periods-repository.ts), as the period's record does: neither grows with the period.
  *
  * The collected list goes to S3 (KEYS.proposalList, proposal-list.ts), not into the payload: only its key
  * and count travel through the workflow, so a period may hold any number of proposals.
@@ -24,7 +25,7 @@ import { ProposalsRepository } from '#shared/proposals-repository.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
-const periods = new PeriodsRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable, { s3, bucket: config.proposalsBucket });
 
 const READ_CONCURRENCY = 16;
 

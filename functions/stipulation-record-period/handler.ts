@@ -3,7 +3,8 @@
  * whether the previous snapshot was carried forward because nothing changed (Permensos 3/2021: a month
  * without change re-stipulates the last DTKS). Written once (a conditional put): a stipulated month is
  * never rewritten, so recording it again is a PeriodAlreadyStipulatedError, unless it is this execution's
- * own retry of the step (the same executionId), which is answered with the record that stands.
+ * own retry of the step (the same executionId), which is answered with the record that stands. The record
+ * names its proposals by a list kept in S3 (periods-repository.ts): a period may hold any number of them.
  */
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
@@ -12,11 +13,11 @@ import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
 import { GuardRepository } from '#shared/guard-repository.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import { type PeriodGuard, type PeriodRecord, PeriodsRepository } from '#shared/periods-repository.ts';
+import { type NewPeriodRecord, type PeriodGuard, PeriodsRepository } from '#shared/periods-repository.ts';
 import { proposalsOf } from '#shared/proposal-list.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket']);
-const periods = new PeriodsRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable, { s3, bucket: config.proposalsBucket });
 const guard = new GuardRepository(documents, config.proposalsTable);
 
 export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
@@ -37,7 +38,7 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
   if (qualityControl) counts.qualityControlOpen = qualityControl.counts.openTotal;
   // The guard's sign-off of this run, when it asked (read back as recorded, never from the payload).
   const periodGuard = await guardOf(input.period, input.executionId);
-  const record: PeriodRecord = {
+  const record: NewPeriodRecord = {
     period: input.period,
     recordedAt: new Date().toISOString(),
     carriedForward: input.carriedForward ?? (input.changes ?? input.applied ?? 0) === 0,

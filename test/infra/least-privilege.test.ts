@@ -126,7 +126,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'key:dynamodb': kms('Decrypt'),
     // The collected list (KEYS.proposalList), which the later steps and the release Map read.
     'objects:proposals:stipulation/*': s3('PutObject'),
-    'key:s3': kms('GenerateDataKey'),
+    // The collection's list (KEYS.periodProposals), written once, read back on a rerun.
+    'objects:proposals:periods/*': s3('GetObject', 'PutObject'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   'stipulation-resolve': {
     'table:proposals': ddb('GetItem', 'Query', 'UpdateItem'),
@@ -208,9 +210,10 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // Written once (a conditional PutItem), the standing record read back on a conflict.
     'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
-    // Collect's list of proposals, which the record names.
+    // Collect's list of proposals, kept for the record (KEYS.periodProposals), written once.
     'objects:proposals:stipulation/*': s3('GetObject'),
-    'key:s3': kms('Decrypt'),
+    'objects:proposals:periods/*': s3('PutObject'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   // The quality control: the regencies with active persons (byRegency, Limit 1 each), nothing else.
   'quality-control-regencies': {

@@ -109,7 +109,10 @@ export async function stipulatedPeriod(aws: TestAws, period: string): Promise<vo
   await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: KEYS.manifest(period), Body: JSON.stringify(manifest) }),
   );
-  await new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals).putPeriod({
+  await new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals, {
+    s3: aws.clients.s3,
+    bucket: aws.names.buckets.proposals,
+  }).putPeriod({
     period,
     recordedAt: `${period}-28T01:00:00.000Z`,
     carriedForward: false,
