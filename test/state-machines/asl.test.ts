@@ -367,7 +367,7 @@ describe('stipulation workflow', () => {
     expect(States.CollectApprovedProposals?.Next).toBe('WasThePeriodStipulatedBefore');
     const route = States.WasThePeriodStipulatedBefore;
     expect(route?.Choices?.map((choice) => choice.Next)).toEqual(['PeriodAlreadyStipulated']);
-    expect(route?.Default).toBe('ResolveConflictsAcrossProposals');
+    expect(route?.Default).toBe('PlanResolution');
     expect(States.PeriodAlreadyStipulated).toMatchObject({ Type: 'Fail', Error: 'PeriodAlreadyStipulated' });
     // RecordPeriod tells its own retry from a rerun by the execution.
     expect((States.RecordPeriod?.Arguments?.Payload as { executionId?: string } | undefined)?.executionId).toBe(

@@ -9,6 +9,7 @@ import { ManualClock } from '#local/sfn/clock.ts';
 import type { Json } from '#local/sfn/definition.ts';
 import { type ExportRegencyInput, KEYS } from '#shared/contracts.ts';
 import { harnessPerTest, memoryObjects, ScriptedInvoker } from './harness.ts';
+import { scriptedResolve } from './scripted-resolve.ts';
 
 const harnesses = harnessPerTest();
 
@@ -163,7 +164,7 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       },
       'dtks-quality-control-regencies': () => ({ regencies: [] }),
       'dtks-quality-control-summarise': () => ({ counts: { openTotal: 0 } }),
-      'dtks-stipulation-resolve': () => ({ changeSetKey: 'stipulation/2026-11/changes.ndjson', changes: 3 }),
+      ...scriptedResolve(storage, bucket, '2026-11'),
       // Below the guard's thresholds: no sign-off asked (test/functions/stipulation/guard.test.ts has the hold).
       'dtks-stipulation-guard': () => ({ signOffRequired: false }),
       'dtks-stipulation-apply': (payload) => {

@@ -11,6 +11,7 @@ import { localSubstitutions } from '#local/functions.ts';
 import type { Json } from '#local/sfn/definition.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { harnessPerTest, memoryObjects, ScriptedInvoker } from './harness.ts';
+import { scriptedResolve } from './scripted-resolve.ts';
 
 const harnesses = harnessPerTest();
 const PERIOD = '2026-11';
@@ -39,7 +40,7 @@ function stipulationFunctions(storage: ReturnType<typeof memoryObjects>, proposa
       await storage.putObject({ bucket: BUCKET, key: proposalsKey, body: JSON.stringify(refs), contentType: '' });
       return { period: PERIOD, proposalsBucket: BUCKET, proposalsKey, proposalCount: refs.length };
     },
-    'dtks-stipulation-resolve': () => ({ changeSetKey: KEYS.changeSet(PERIOD), changes: 3 }),
+    ...scriptedResolve(storage, BUCKET, PERIOD),
     'dtks-quality-control-regencies': () => ({ regencies: [] }),
     'dtks-quality-control-summarise': () => ({ counts: { openTotal: 0 } }),
     'dtks-stipulation-guard': () => ({ signOffRequired: false }),
@@ -82,10 +83,19 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
     const result = await harness.runtime.waitForStatus(executionArn, undefined, 280_000);
     expect({ status: result.status, error: result.error, cause: result.cause }).toMatchObject({ status: 'SUCCEEDED' });
 
-    // Resolve, FinaliseExport and RecordPeriod get the list's key, never the list.
-    expect(invoker.callsTo('dtks-stipulation-resolve')[0]?.payload).toEqual({
+    // Resolve's plan, FinaliseExport and RecordPeriod get the list's key, never the list; the shards the plan's key.
+    expect(invoker.callsTo('dtks-stipulation-resolve-plan')[0]?.payload).toEqual({
       period: PERIOD,
       proposalsKey: KEYS.proposalList(PERIOD),
+    });
+    const shards = invoker.callsTo('dtks-stipulation-resolve').map((call) => call.payload as { shard: number });
+    expect(shards.sort((a, b) => a.shard - b.shard)).toEqual(
+      [0, 1, 2, 3].map((shard) => ({ period: PERIOD, shard, shards: 4, planKey: KEYS.resolutionPlan(PERIOD) })),
+    );
+    expect(invoker.callsTo('dtks-stipulation-resolve-summary')[0]?.payload).toEqual({
+      period: PERIOD,
+      shards: 4,
+      planKey: KEYS.resolutionPlan(PERIOD),
     });
     expect(invoker.callsTo('dtks-stipulation-finalise-export')[0]?.payload).toEqual({
       period: PERIOD,
@@ -113,7 +123,7 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
     expect(releases[0]).toEqual({ period: PERIOD, proposalId: expect.stringMatching(/^P-3371-2026-11-/) });
 
     const { mapRuns } = harness.runtime.listMapRuns({ executionArn });
-    expect(mapRuns).toHaveLength(2);
+    expect(mapRuns).toHaveLength(3);
     for (const { mapRunArn } of mapRuns) {
       const run = harness.runtime.describeMapRun({ mapRunArn });
       expect(run).toMatchObject({ status: 'SUCCEEDED', toleratedFailurePercentage: 0 });
@@ -123,12 +133,14 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
     expect(results.map((key) => key.split('/').slice(1, 4).join('/')).sort()).toEqual([
       `stipulation/${PERIOD}/export-results`,
       `stipulation/${PERIOD}/release-results`,
+      `stipulation/${PERIOD}/resolution`,
     ]);
     expect(
       results.every(
         (key) =>
           key.startsWith(`${BUCKET}/${KEYS.exportResults(PERIOD)}/`) ||
-          key.startsWith(`${BUCKET}/${KEYS.releaseResults(PERIOD)}/`),
+          key.startsWith(`${BUCKET}/${KEYS.releaseResults(PERIOD)}/`) ||
+          key.startsWith(`${BUCKET}/${KEYS.resolutionResults(PERIOD)}/`),
       ),
     ).toBe(true);
 
