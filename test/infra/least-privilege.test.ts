@@ -130,12 +130,26 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:proposals:periods/*': s3('GetObject', 'PutObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
-  'stipulation-resolve': {
-    'table:proposals': ddb('GetItem', 'Query', 'UpdateItem'),
+  // Resolve by NIK shard: the plan (each proposal and its exclusions; Collect's list read, the plan written).
+  'stipulation-resolve-plan': {
+    'table:proposals': ddb('GetItem', 'Query'),
     'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
+    'list:proposals:stipulation/*': s3('ListBucket'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
+  // One shard: no table; every proposal's accepted rows read, the shard's change set, returned rows and summary written.
+  'stipulation-resolve': {
     'objects:proposals:staging/*': s3('GetObject'),
     'list:proposals:staging/*': s3('ListBucket'),
-    // Reads Collect's list; writes the change set and its summary.
+    'objects:proposals:stipulation/*': s3('AbortMultipartUpload', 'GetObject', 'PutObject'),
+    'list:proposals:stipulation/*': s3('ListBucket'),
+    'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
+  // The summary: each proposal's counts, the shards' objects read, the summaries and the return reports written.
+  'stipulation-resolve-summary': {
+    'table:proposals': ddb('GetItem', 'UpdateItem'),
+    'key:dynamodb': kms('Decrypt'),
     'objects:proposals:stipulation/*': s3('AbortMultipartUpload', 'GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
     'objects:proposals:reports/*': s3('PutObject', 'AbortMultipartUpload'),
