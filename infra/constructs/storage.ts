@@ -11,6 +11,27 @@ import { Construct } from 'constructs';
 import { ENV, KEYS, TABLES } from '#shared/contracts.ts';
 import { acknowledge, acknowledgeCdkProvider } from './acknowledge.ts';
 
+/**
+ * The warm throughput of the tables the monthly stipulation reads and writes at full rate: the master
+ * (ApplyShards writes, CompareShards and the export units read its byRegency index) and the population
+ * registry (the quality control's BatchGetItem, the delta loads' writes). A new on-demand table serves
+ * 12,000 read and 4,000 write units per second at once and doubles towards its previous peak only over
+ * about 30 minutes; a month's work (289 million persons) is over before it has scaled, so it would meet
+ * throttling instead of the rate the Map concurrencies are sized for. 40,000 units per second each way is
+ * the on-demand per-table maximum of an account by default (no quota raise), and what ExportRegencies'
+ * MaxConcurrency and Apply's write pacing are sized to.
+ *
+ * Cost: warm throughput is free up to the values a table has reached by itself; raising it (pre-warming)
+ * is charged once, for the increase, when CloudFormation sets it (DynamoDB pricing, "warm throughput",
+ * not among the sources at hand here: confirm the ap-southeast-3 figure before the first deploy). A warm
+ * value never decreases and the tables stay on-demand, billed per request: the recurring monthly cost of
+ * this setting is $0; the month's reads and writes are billed as requests whether the table is warm or not.
+ */
+export const MONTHLY_WARM_THROUGHPUT: dynamodb.WarmThroughput = {
+  readUnitsPerSecond: 40_000,
+  writeUnitsPerSecond: 40_000,
+};
+
 export interface DtksBucketProps {
   readonly encryptionKey: kms.IKey;
   /** Where S3 server access logs go; the bucket's own logs land under `<id>/`. */
@@ -62,6 +83,8 @@ export interface DtksTableIndex {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  /** Units per second the index serves at once (pre-warmed). @default DynamoDB's default for a new index */
+  readonly warmThroughput?: dynamodb.WarmThroughput;
 }
 
 export interface DtksTableProps {
@@ -77,6 +100,8 @@ export interface DtksTableProps {
   readonly timeToLiveAttribute?: string;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** Units per second the table serves at once (pre-warmed). @default DynamoDB's default for a new table */
+  readonly warmThroughput?: dynamodb.WarmThroughput;
 }
 
 /** An on-demand table with customer-managed KMS encryption, point-in-time recovery and deletion protection. */
@@ -95,6 +120,7 @@ export class DtksTable extends dynamodb.Table {
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       ...(props.timeToLiveAttribute ? { timeToLiveAttribute: props.timeToLiveAttribute } : {}),
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
     });
     for (const index of props.indexes ?? []) {
       this.addGlobalSecondaryIndex({
@@ -102,6 +128,7 @@ export class DtksTable extends dynamodb.Table {
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
         projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.warmThroughput ? { warmThroughput: index.warmThroughput } : {}),
       });
     }
     this.environmentVariable = props.environmentVariable;
@@ -200,7 +227,20 @@ export class Storage extends Construct {
       encryptionKey: this.key,
       environmentVariable: ENV.masterTable,
       partitionKey: TABLES.master.partitionKey,
-      indexes: [TABLES.master.familyIndex, TABLES.master.regencyIndex, TABLES.master.identityIndex],
+      // Every index takes the apply's writes (an index that throttles holds back the table's writes too);
+      // byRegency is also read at full rate, by the export units and the shards' comparison.
+      indexes: [
+        {
+          ...TABLES.master.familyIndex,
+          warmThroughput: { writeUnitsPerSecond: MONTHLY_WARM_THROUGHPUT.writeUnitsPerSecond },
+        },
+        { ...TABLES.master.regencyIndex, warmThroughput: MONTHLY_WARM_THROUGHPUT },
+        {
+          ...TABLES.master.identityIndex,
+          warmThroughput: { writeUnitsPerSecond: MONTHLY_WARM_THROUGHPUT.writeUnitsPerSecond },
+        },
+      ],
+      warmThroughput: MONTHLY_WARM_THROUGHPUT,
       removalPolicy,
     });
     this.proposalsTable = new DtksTable(this, 'ProposalsTable', {
@@ -230,6 +270,7 @@ export class Storage extends Construct {
       encryptionKey: this.key,
       environmentVariable: ENV.populationTable,
       partitionKey: TABLES.population.partitionKey,
+      warmThroughput: MONTHLY_WARM_THROUGHPUT,
       removalPolicy,
     });
     // A table of its own, not items of the proposals table: the public endpoint's role writes here and

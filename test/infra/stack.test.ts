@@ -136,6 +136,37 @@ describe('storage', () => {
     });
   });
 
+  it('pre-warms the master, its indexes and the population table to 40,000 units per second for the month', () => {
+    const warm = { ReadUnitsPerSecond: 40_000, WriteUnitsPerSecond: 40_000 };
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: TABLES.master.partitionKey, KeyType: 'HASH' }],
+      WarmThroughput: warm,
+      GlobalSecondaryIndexes: [
+        { IndexName: TABLES.master.familyIndex.name, WarmThroughput: { WriteUnitsPerSecond: 40_000 } },
+        // The export units and the shards' comparison read byRegency at the table's rate.
+        { IndexName: TABLES.master.regencyIndex.name, WarmThroughput: warm },
+        { IndexName: TABLES.master.identityIndex.name, WarmThroughput: { WriteUnitsPerSecond: 40_000 } },
+      ],
+    });
+    synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: TABLES.population.partitionKey, KeyType: 'HASH' }],
+      WarmThroughput: warm,
+    });
+    // No more than the on-demand per-table default maximum: no quota raise is needed.
+    for (const [id, table] of Object.entries(synth.template.findResources('AWS::DynamoDB::Table'))) {
+      const units = [
+        table.Properties.WarmThroughput,
+        ...(table.Properties.GlobalSecondaryIndexes ?? []).map(
+          (index: { WarmThroughput?: unknown }) => index.WarmThroughput,
+        ),
+      ];
+      for (const each of units as ({ ReadUnitsPerSecond?: number; WriteUnitsPerSecond?: number } | undefined)[]) {
+        expect(each?.ReadUnitsPerSecond ?? 0, id).toBeLessThanOrEqual(40_000);
+        expect(each?.WriteUnitsPerSecond ?? 0, id).toBeLessThanOrEqual(40_000);
+      }
+    }
+  });
+
   it('keys the proposals table by pk/sk with the task, stipulation-queue and regency indexes', () => {
     synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -214,6 +245,7 @@ describe('workflows', () => {
   const cases = [
     ['proposal.asl.json', () => synth.stack.proposalWorkflow],
     ['stipulation.asl.json', () => synth.stack.stipulationWorkflow],
+    ['quality-control.asl.json', () => synth.stack.qualityControlWorkflow.workflow],
   ] as const;
 
   it.each(cases)('%s: substitutes every placeholder, leaving none unresolved', (file, workflow) => {
@@ -259,9 +291,9 @@ describe('workflows', () => {
     });
   });
 
-  it('logs only errors, without execution data (personal data), and traces both workflows', () => {
+  it('logs only errors, without execution data (personal data), and traces every workflow', () => {
     const machines = synth.template.findResources('AWS::StepFunctions::StateMachine');
-    expect(Object.keys(machines)).toHaveLength(2);
+    expect(Object.keys(machines)).toHaveLength(3);
     for (const machine of Object.values(machines)) {
       expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
@@ -409,6 +441,38 @@ describe('stopped proposal executions', () => {
         SourceArn: getAtt(rule),
       },
     ]);
+  });
+});
+
+describe('quality control', () => {
+  const machine = () => ref(synth.logicalId(synth.stack.qualityControlWorkflow.stateMachine));
+
+  it('is started by the population loaders, which know its ARN and may start it (nothing else of it)', () => {
+    for (const name of ['load-population', 'load-population-delta'] as const) {
+      const fn = synth.stack.functions[name];
+      const properties = synth.template.findResources('AWS::Lambda::Function')[synth.logicalId(fn)]?.Properties;
+      expect(properties?.Environment?.Variables?.[ENV.qualityControlStateMachineArn]).toEqual(machine());
+    }
+    synth.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: machine() }]),
+      }),
+    });
+  });
+
+  it('is off the stipulation: the stipulation invokes only IncludeQualityControl of it', () => {
+    const substitutions = synth.template.findResources('AWS::StepFunctions::StateMachine')[
+      synth.logicalId(synth.stack.stipulationWorkflow.stateMachine)
+    ]?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const placeholders = Object.keys(substitutions).filter((name) => name.startsWith('QualityControl'));
+    expect(placeholders).toEqual([FUNCTIONS['quality-control-include'].placeholder]);
+  });
+
+  it('tells the dtks command its ARN (DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN)', () => {
+    synth.template.hasOutput('QualityControlStateMachineArn', {
+      Value: machine(),
+      Description: 'DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN',
+    });
   });
 });
 
@@ -709,10 +773,14 @@ describe('analytics', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on failed and timed-out executions of both workflows and on every function error', () => {
+  it('alarms on failed and timed-out executions of every workflow and on every function error', () => {
     const topic = ref(synth.logicalId(synth.stack.monitoring.alarmTopic));
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
-      for (const workflow of [synth.stack.proposalWorkflow, synth.stack.stipulationWorkflow]) {
+      for (const workflow of [
+        synth.stack.proposalWorkflow,
+        synth.stack.stipulationWorkflow,
+        synth.stack.qualityControlWorkflow,
+      ]) {
         synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           MetricName: metric,
           Namespace: 'AWS/States',
