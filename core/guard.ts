@@ -175,6 +175,28 @@ export class GuardTally {
     return [...this.diffs.keys()].sort();
   }
 
+  /** The counts per regency without the active persons: one NIK shard's part, which `merge` adds up. */
+  counts(): RegencyDiff[] {
+    return this.diffsWith(new Map());
+  }
+
+  /** Adds the counts of another tally (a shard's, as its `counts` gave them). */
+  merge(counts: readonly RegencyDiff[]): void {
+    for (const part of counts) {
+      const diff = this.of(part.regency);
+      diff.adds += part.adds;
+      diff.reactivations += part.reactivations;
+      diff.updates += part.updates;
+      diff.movedIn += part.movedIn;
+      diff.movedOut += part.movedOut;
+      diff.deactivations += part.deactivations;
+      for (const [reason, count] of Object.entries(part.deactivationsByReason))
+        diff.deactivationsByReason[reason] = (diff.deactivationsByReason[reason] ?? 0) + count;
+      for (const [kind, count] of Object.entries(part.decileChanges) as [DecileChange, number][])
+        diff.decileChanges[kind] += count;
+    }
+  }
+
   /** The diffs with each regency's active persons before the month (absent from `active`: none). */
   diffsWith(active: ReadonlyMap<string, number>): RegencyDiff[] {
     return this.regencies().map((regency) => {

@@ -223,7 +223,13 @@ export class DtksStack extends Stack {
     // The master is never erased: Apply reads records in batches and writes whole records back with
     // BatchWriteItem (puts only), under the execution's master write lease, which each slice renews first
     // (a conditional UpdateItem of LEASE#MASTER; a GetItem names the holder when it is another's).
-    const apply = new DtksFunction(this, 'Apply', { name: 'stipulation-apply', timeout: Duration.minutes(15) })
+    // Its share of the master's write throughput: MASTER_WRITE_UNITS (default 4,000, a new on-demand table's)
+    // over the ApplyShards Map's 16 children, or fewer when there are fewer shards.
+    const apply = new DtksFunction(this, 'Apply', {
+      name: 'stipulation-apply',
+      timeout: Duration.minutes(15),
+      environment: { [ENV.stipulationShards]: String(STIPULATION_SHARDS) },
+    })
       .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] })
       .bindTable({
         table: proposalsTable,

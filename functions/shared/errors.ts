@@ -412,3 +412,20 @@ export class ResolutionShardMissingError extends DtksError {
     );
   }
 }
+
+/**
+ * Another stipulation execution holds the master write lease (functions/shared/master-lease.ts): this one
+ * writes nothing to the master. Names the holder's period only (never its execution or anything secret).
+ */
+export class MasterWriteLeaseHeldError extends DtksError {
+  override readonly name = 'MasterWriteLeaseHeldError';
+  constructor(period: string, holderPeriod: string | undefined, expiresAt: string | undefined) {
+    super(
+      holderPeriod
+        ? `Master DTKS sedang ditulis oleh penetapan periode ${holderPeriod} (izin tulis berlaku sampai ${expiresAt}); ` +
+            `penetapan periode ${period} tidak menulis apa pun. Jalankan ulang penetapan ${period} setelah penetapan itu selesai`
+        : `Izin tulis master DTKS untuk penetapan periode ${period} sudah tidak dipegang (dilepas atau diambil alih); ` +
+            `tidak ada lagi yang ditulis. Jalankan ulang penetapan ${period}`,
+    );
+  }
+}

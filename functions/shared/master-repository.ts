@@ -2,7 +2,8 @@
  * The DTKS master (TABLES.master): one item per person ever stipulated, keyed by NIK. Deactivated
  * persons stay (status INACTIVE) and leave the sparse indexes, so every look-up of the integrity checks
  * sees active persons only. Implements the DtksMaster port of core/ports.ts and the writes of
- * stipulation (conditional on the record not having changed since it was read).
+ * stipulation: BatchWriteItem of whole records (putRecords), unconditional, so only under the master write
+ * lease (master-lease.ts) that keeps every other writer away; putRecord's conditional single put seeds tests.
  */
 import {
   type DynamoDBDocumentClient,
@@ -13,9 +14,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DtksMaster, MasterMember } from '#core/ports.ts';
 import type { MasterRecord } from '#core/stipulation.ts';
-import { batchGet } from './batch-writer.ts';
+import { batchGet, batchWrite } from './batch-writer.ts';
 import { forEachConcurrently } from './concurrency.ts';
 import { TABLES } from './contracts.ts';
+import type { WriteThrottle } from './write-throttle.ts';
 
 const { familyIndex, regencyIndex, identityIndex } = TABLES.master;
 const QUERY_CONCURRENCY = 16;
@@ -111,6 +113,19 @@ export class DynamoDtksMaster implements DtksMaster {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
+  }
+
+  /**
+   * Writes whole records, 25 per BatchWriteItem, at `throttle`'s pace (a record's write units: 1 per KB,
+   * near enough its JSON's length). Unconditional: the caller holds the master write lease.
+   */
+  async putRecords(records: readonly MasterRecord[], throttle: WriteThrottle): Promise<void> {
+    await batchWrite(
+      this.documents,
+      this.tableName,
+      records.map((record) => ({ PutRequest: { Item: record as unknown as Record<string, unknown> } })),
+      { throttle, unitsOf: (request) => Math.ceil(JSON.stringify(request).length / 1024) },
+    );
   }
 
   /** True when the regency has at least one active person. */

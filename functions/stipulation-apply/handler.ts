@@ -1,19 +1,28 @@
 /**
- * Apply: one bounded slice of the period's change set applied to the DTKS master. The state machine
- * loops until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES
- * changes. `offset` is the byte offset in the change set where the next slice starts (0 for the first).
+ * Apply: one bounded slice of one NIK shard's change set (KEYS.changeSetShard) applied to the DTKS master.
+ * A child of the ApplyShards distributed Map runs its shard's slices in a loop (ApplySlice → IsTheSliceDone)
+ * until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES changes.
+ * `offset` is the byte offset in the shard's change set where the next slice starts (0 for the first).
  *
- * Within a slice the changes are partitioned by a hash of the NIK and applied by WORKERS concurrent
- * workers, each reading its records a BatchGetItem of 100 at a time and writing them back with
- * conditional PutItems. Sized from DynamoDB's limits: a new on-demand table takes 4,000 write units/s
- * at first (1,000 per partition, which the table's own hash of the NIK spreads evenly), so the workers
- * share a pace of WRITE_UNITS_PER_SECOND (write-throttle.ts) that halves when DynamoDB throttles and
- * recovers as writes succeed; about 4,000 writes/s at ~10 ms each is some 40 in flight.
+ * Before it writes, a slice renews the execution's master write lease (functions/shared/master-lease.ts,
+ * a conditional write: a consistent check that the lease is still this execution's); another holder's
+ * lease fails the slice with MasterWriteLeaseHeldError and nothing is written. Under the lease nobody else
+ * writes the master, so the records go back unconditionally with BatchWriteItem, 25 per request, which
+ * costs DynamoDB and this function a fraction of a conditional PutItem per record.
  *
- * Idempotent: each write goes through the merge rule (core/stipulation.ts applyChange), which skips a
- * change already applied (lastChange = <period>#<proposalId>#<line>) or older than the record, and is
- * conditional on the record being as read. Running a period twice changes nothing the second time. The
- * change set holds one change per person (resolve admits one), so no two workers meet on a NIK.
+ * Within a slice the changes are read a BatchGetItem of 100 at a time, merged, and written, CHUNKS_IN_FLIGHT
+ * chunks at once. Sized from DynamoDB's limits: the master takes MASTER_WRITE_UNITS write units/s (the
+ * table's warm throughput; 4,000 for a new on-demand table, 1,000 per partition, which the table's own hash
+ * of the NIK spreads evenly) and ApplyShards runs at most APPLY_SHARDS_IN_PARALLEL children (16; fewer when
+ * there are fewer STIPULATION_SHARDS), so each child paces its writes at MASTER_WRITE_UNITS / 16: 250 write
+ * units/s on a new table, 2,500 at a warm throughput of 40,000 (write-throttle.ts), a pace that halves
+ * when DynamoDB throttles (a refused request, or items handed back unprocessed, which are retried with
+ * backoff and jitter) and recovers as writes succeed.
+ *
+ * Idempotent: each record goes through the merge rule (core/stipulation.ts applyChange), which skips a
+ * change already applied (lastChange = <period>#<proposalId>#<line>) or older than the record: running a
+ * period twice changes nothing the second time. Each NIK is in one shard and once in it (Resolve admits one
+ * change per person), so no two children, and no two chunks, meet on a person.
  *
  * A change that moves a person out of a regency (another village's regency, or a deactivation) leaves
  * a marker for that regency (KEYS.movedFromMarker) before the write: the regency's export must be
@@ -24,38 +33,52 @@ import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
 import { APPLY_INPUT, type ApplyOutput, KEYS } from '#shared/contracts.ts';
-import { StagedRowsMissingError, TransientError, ValidationError } from '#shared/errors.ts';
+import { StagedRowsMissingError, ValidationError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/logger.ts';
+import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { lines, openObject, putText } from '#shared/staging.ts';
-import { isThrottling, WriteThrottle } from '#shared/write-throttle.ts';
+import { WriteThrottle } from '#shared/write-throttle.ts';
 
-const config = readConfig(['masterTable', 'proposalsBucket']);
+const config = readConfig([
+  'masterTable',
+  'proposalsTable',
+  'proposalsBucket',
+  'masterWriteUnits',
+  'stipulationShards',
+]);
 const master = new DynamoDtksMaster(documents, config.masterTable);
+const lease = new MasterLeaseRepository(documents, config.proposalsTable);
 
 /** Changes per slice: ~20 MB of changes in memory, a few minutes of writes even at a throttled pace. */
 const MAX_CHANGES = Number(process.env.APPLY_SLICE_CHANGES ?? 20_000);
-/** Partitions of a slice, one worker each. */
-const WORKERS = 8;
-/** Conditional writes in flight per worker: WORKERS × 6 ≈ 4,000 writes/s × ~10 ms, Little's law. */
-const WRITES_PER_WORKER = 6;
-/** A new on-demand table's initial write throughput (write units of 1 KB per second). */
-const WRITE_UNITS_PER_SECOND = 4000;
+/**
+ * The ApplyShards Map's MaxConcurrency (state-machines/stipulation.asl.json; a test holds them equal): the
+ * children that share the master's write throughput.
+ */
+export const APPLY_SHARDS_IN_PARALLEL = 16;
 /** BatchGetItem takes at most 100 keys: one read per chunk. */
 const CHUNK = 100;
-/** Attempts of one write under throttling before the slice is given back to the state machine's retry. */
-const THROTTLED_ATTEMPTS = 8;
+/**
+ * Chunks read, merged and written at once: a chunk is one BatchGetItem then four BatchWriteItems of
+ * ~10 ms each, so four in flight keep a child's share (250–2,500 writes/s) busy without queueing on it.
+ */
+const CHUNKS_IN_FLIGHT = 4;
 
-const throttle = new WriteThrottle(WRITE_UNITS_PER_SECOND);
+/** This child's share of the master's writes: fewer shards than the Map's concurrency share among fewer. */
+const throttle = new WriteThrottle(
+  config.masterWriteUnits / Math.min(APPLY_SHARDS_IN_PARALLEL, config.stipulationShards),
+);
 
 export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> => {
-  const { period, changeSetKey, offset } = input;
+  const { period, executionId, shard, changeSetKey, offset } = input;
   const started = Date.now();
+  await lease.renew(executionId, period);
   const body = await openObject(s3, config.proposalsBucket, changeSetKey, { start: offset });
   if (!body) throw new StagedRowsMissingError(`penetapan ${period}`);
 
-  const partitions: StipulationChange[][] = Array.from({ length: WORKERS }, () => []);
+  const chunks: StipulationChange[][] = [];
   let nextOffset = offset;
   let taken = 0;
   let done = true;
@@ -67,16 +90,21 @@ export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> =
     const change = JSON.parse(line.text) as StipulationChange;
     if (change.period !== period)
       throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
-    partitions[partitionOf(change.nik)]?.push(change);
+    if (taken % CHUNK === 0) chunks.push([]);
+    chunks[chunks.length - 1]?.push(change);
     nextOffset = line.end;
     taken++;
   }
   const markers = new MovedFromMarkers(period);
-  const writes = await Promise.all(partitions.map((changes) => applyPartition(changes, markers)));
-  const applied = writes.reduce((sum, count) => sum + count, 0);
+  let applied = 0;
+  await forEachConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
+    const written = await applyChunk(chunk, markers);
+    applied += written;
+  });
   metrics.addMetric('masterChangesApplied', 'Count', applied);
   logger.info('Change set slice applied', {
     period,
+    shard,
     offset,
     nextOffset,
     taken,
@@ -85,61 +113,21 @@ export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> =
     pace: Math.round(throttle.pace),
     ms: Date.now() - started,
   });
-  return { period, changeSetKey, offset: nextOffset, done, applied };
+  return { period, executionId, shard, changeSetKey, offset: nextOffset, done, applied };
 });
 
-/** FNV-1a of the NIK, modulo WORKERS: the same person always falls to the same worker. */
-function partitionOf(nik: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < nik.length; i++) hash = Math.imul(hash ^ nik.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % WORKERS;
-}
-
-/** One worker: its partition a chunk at a time; returns the writes made. */
-async function applyPartition(changes: readonly StipulationChange[], markers: MovedFromMarkers): Promise<number> {
-  let written = 0;
-  for (let i = 0; i < changes.length; i += CHUNK) written += await applyChunk(changes.slice(i, i + CHUNK), markers);
-  return written;
-}
-
-/** Applies a chunk of changes (distinct NIKs); returns the writes made. */
+/** Applies a chunk of changes (distinct NIKs); returns the records written. */
 async function applyChunk(changes: readonly StipulationChange[], markers: MovedFromMarkers): Promise<number> {
   const existing = await master.getRecords(changes.map((change) => change.nik));
   const planned = changes.map((change) => ({ change, current: existing.get(change.nik) }));
   await markers.leave(planned);
-  let written = 0;
-  await forEachConcurrently(planned, WRITES_PER_WORKER, async ({ change, current: read }) => {
-    let current: MasterRecord | undefined = read;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const next = applyChange(current, change);
-      if (next === 'UNCHANGED') return;
-      if (await putPaced(next, current?.lastChange)) {
-        written++;
-        return;
-      }
-      // Written by someone else since the read: merge again onto what is there now.
-      current = (await master.getRecords([change.nik])).get(change.nik);
-    }
-    throw new TransientError(`Data DTKS NIK ${change.nik} berubah terus-menerus saat penetapan; langkah akan diulang`);
-  });
-  return written;
-}
-
-/** A conditional put at the shared pace, waiting out DynamoDB's throttling. */
-async function putPaced(record: MasterRecord, previousChange: string | undefined): Promise<boolean> {
-  // Write units: 1 per KB of item, rounded up (attribute names and values, near enough the JSON's length).
-  const units = Math.ceil(JSON.stringify(record).length / 1024);
-  for (let attempt = 0; ; attempt++) {
-    await throttle.take(units);
-    try {
-      const put = await master.putRecord(record, previousChange);
-      throttle.succeeded();
-      return put;
-    } catch (error) {
-      if (!isThrottling(error) || attempt + 1 === THROTTLED_ATTEMPTS) throw error;
-      await throttle.throttled(attempt);
-    }
+  const records: MasterRecord[] = [];
+  for (const { change, current } of planned) {
+    const next = applyChange(current, change);
+    if (next !== 'UNCHANGED') records.push(next);
   }
+  await master.putRecords(records, throttle);
+  return records.length;
 }
 
 /** The regencies persons leave in this slice, each marked once (an empty object) before its first move. */

@@ -3,11 +3,17 @@
  * master as it stands, and a month that deactivates far more people than usual waits for the ministry.
  * Three steps of the stipulation workflow, one function (GUARD_INPUT):
  *
- *  - COMPARE streams the change set, reads each changed person's record (BatchGetItem, as Apply does),
- *    counts per regency what the merge rule will write (core/guard.ts), counts each touched regency's
- *    active persons, and writes the diff report (KEYS.guardReport, counts only, no NIK). Its verdict says
- *    whether a sign-off is required: a regency over GUARD_REGENCY_SHARE of its active persons, or the
- *    country over GUARD_NATIONAL_DEACTIVATIONS.
+ *  - COMPARE_SHARD (a child of the CompareShards distributed Map, one per NIK shard with changes) streams
+ *    the shard's change set, reads each changed person's record (BatchGetItem, as Apply does), counts per
+ *    regency what the merge rule will write (core/guard.ts GuardTally) and writes the counts to S3
+ *    (KEYS.guardShardTally, counts only, no NIK).
+ *  - COMPARE (CompareChangesWithMaster) merges the tallies of the shards in KEYS.shardList, takes each
+ *    touched regency's active persons from the manifest of the period stipulated before (its records per
+ *    regency: the master as that stipulation left it, since only stipulations write the master, under
+ *    the write lease), asking the byRegency index (a COUNT query) only for a regency no such manifest
+ *    names, and writes the diff report (KEYS.guardReport). Its verdict says whether a sign-off is
+ *    required: a regency over GUARD_REGENCY_SHARE of its active persons, or the country over
+ *    GUARD_NATIONAL_DEACTIVATIONS.
  *  - REQUEST_SIGN_OFF runs as lambda:invoke.waitForTaskToken: it stores the token with the verdict and the
  *    report's SHA-256 read back from S3 (what the ministry will answer), never logs it, and returns.
  *  - VERIFY_SIGN_OFF runs after the wait. The task output is only a claim (whoever holds the token can
@@ -15,13 +21,22 @@
  *    report, or fails with SignOffNotRecordedError, and the run applies nothing.
  */
 import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { describeBreach, effectOf, evaluateGuard, GuardTally, type GuardThresholds } from '#core/guard.ts';
+import {
+  describeBreach,
+  effectOf,
+  evaluateGuard,
+  GuardTally,
+  type GuardThresholds,
+  type RegencyDiff,
+} from '#core/guard.ts';
+import { addMonths } from '#core/period.ts';
+import type { SnapshotManifest } from '#core/snapshot.ts';
 import type { StipulationChange } from '#core/stipulation.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
 import {
+  type ChangeSetShard,
   GUARD_INPUT,
   type GuardInput,
   type GuardSignOff,
@@ -34,64 +49,89 @@ import { GuardRepository } from '#shared/guard-repository.ts';
 import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
-import { lines, openObject } from '#shared/staging.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { openObject, putText, readJson, readNdjson } from '#shared/staging.ts';
 
 const config = readConfig([
   'masterTable',
   'proposalsTable',
   'proposalsBucket',
+  'exportsBucket',
   'guardRegencyShare',
   'guardNationalDeactivations',
 ]);
 const master = new DynamoDtksMaster(documents, config.masterTable);
 const guard = new GuardRepository(documents, config.proposalsTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable);
 const thresholds: GuardThresholds = {
   regencyShare: config.guardRegencyShare,
   nationalDeactivations: config.guardNationalDeactivations,
 };
 
-/** BatchGetItem takes at most 100 keys: one read per chunk, as Apply reads them. */
-const CHUNK = 100;
+/** Changes read at once: ten BatchGetItems of 100 keys, eight in flight (batch-writer.ts batchGet). */
+const READ_BATCH = 1000;
 const COUNT_CONCURRENCY = 16;
+/** Tally objects read at once by the summary: 64 shards in a few round trips. */
+const TALLY_READS = 16;
+/** How far back the previous stipulated period is looked for (FinaliseExport's hash chain looks as far). */
+const PREVIOUS_PERIOD_LOOKBACK_MONTHS = 120;
 /** What the sign-off binds, compared with the task output field by field. */
 const SIGN_OFF_FIELDS = ['decision', 'period', 'executionId', 'decidedBy', 'decidedAt', 'reportSha256'] as const;
 
+type CompareShard = Extract<GuardInput, { action: 'COMPARE_SHARD' }>;
 type Compare = Extract<GuardInput, { action: 'COMPARE' }>;
 type Request = Extract<GuardInput, { action: 'REQUEST_SIGN_OFF' }>;
 type Verify = Extract<GuardInput, { action: 'VERIFY_SIGN_OFF' }>;
 
 export const handler = lambda(GUARD_INPUT, async (input) => {
   logger.appendKeys({ period: input.period, guardStep: input.action });
+  if (input.action === 'COMPARE_SHARD') return compareShard(input);
   if (input.action === 'COMPARE') return compare(input);
   if (input.action === 'REQUEST_SIGN_OFF') return request(input);
   return verify(input);
 });
 
-async function compare(input: Compare): Promise<GuardVerdictSummary> {
-  const { period, executionId, changeSetKey } = input;
-  // A month without changes may have no change set object: nothing to compare. (With changes, Apply fails on
-  // a missing change set after this step, so a vanished one lets nothing through.)
-  const body = (await openObject(s3, config.proposalsBucket, changeSetKey)) ?? noChanges();
+async function compareShard(input: CompareShard): Promise<{ shard: number; compared: number; regencies: number }> {
+  const { period, executionId, shard, changeSetKey } = input;
+  // Only shards with changes are items of the Map: a missing change set is lost, not empty.
+  const body = await openObject(s3, config.proposalsBucket, changeSetKey);
+  if (!body) throw new StagedRowsMissingError(`shard ${shard} penetapan ${period}`);
   const tally = new GuardTally();
-  let chunk: StipulationChange[] = [];
-  const flush = async () => {
-    const existing = await master.getRecords(chunk.map((change) => change.nik));
-    for (const change of chunk) tally.add(effectOf(existing.get(change.nik), change));
-    chunk = [];
-  };
-  for await (const line of lines(body)) {
-    const change = JSON.parse(line.text) as StipulationChange;
-    if (change.period !== period)
-      throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
-    chunk.push(change);
-    if (chunk.length === CHUNK) await flush();
+  let compared = 0;
+  for await (const changes of readNdjson<StipulationChange>(body, READ_BATCH)) {
+    for (const change of changes) {
+      if (change.period !== period)
+        throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
+    }
+    const existing = await master.getRecords(changes.map((change) => change.nik));
+    for (const change of changes) tally.add(effectOf(existing.get(change.nik), change));
+    compared += changes.length;
   }
-  if (chunk.length) await flush();
+  const counts = tally.counts();
+  await putText(
+    s3,
+    config.proposalsBucket,
+    KEYS.guardShardTally(period, executionNameOf(executionId), shard),
+    JSON.stringify(counts),
+    'application/json',
+  );
+  logger.info('Guard compared a shard with the master', { shard, compared, regencies: counts.length });
+  return { shard, compared, regencies: counts.length };
+}
 
-  const active = new Map<string, number>();
-  await forEachConcurrently(tally.regencies(), COUNT_CONCURRENCY, async (regency) => {
-    active.set(regency, await master.countActiveInRegency(regency));
+async function compare(input: Compare): Promise<GuardVerdictSummary> {
+  const { period, executionId, shardsKey } = input;
+  const shards = await readJson<ChangeSetShard[]>(s3, config.proposalsBucket, shardsKey);
+  if (!shards) throw new StagedRowsMissingError(`daftar shard penetapan ${period}`);
+  const tally = new GuardTally();
+  await forEachConcurrently(shards, TALLY_READS, async ({ shard }) => {
+    const key = KEYS.guardShardTally(period, executionNameOf(executionId), shard);
+    const counts = await readJson<RegencyDiff[]>(s3, config.proposalsBucket, key);
+    // A shard the Map did not compare in this run must not pass as a shard without effect.
+    if (!counts) throw new StagedRowsMissingError(`penjagaan shard ${shard} penetapan ${period}`);
+    tally.merge(counts);
   });
+  const active = await activeBefore(period, tally.regencies());
   const regencies = tally.diffsWith(active);
   const verdict = evaluateGuard(regencies, thresholds);
   const described = verdict.breaches.map(describeBreach);
@@ -100,7 +140,7 @@ async function compare(input: Compare): Promise<GuardVerdictSummary> {
     period,
     executionId,
     generatedAt: new Date().toISOString(),
-    changeSetKey,
+    shardsKey,
     thresholds,
     signOffRequired: verdict.signOffRequired,
     breaches: verdict.breaches.map((breach, i) => ({ ...breach, description: described[i] })),
@@ -108,14 +148,7 @@ async function compare(input: Compare): Promise<GuardVerdictSummary> {
     regencies,
   };
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: config.proposalsBucket,
-      Key: reportKey,
-      Body: text,
-      ContentType: 'application/json',
-    }),
-  );
+  await putText(s3, config.proposalsBucket, reportKey, text, 'application/json');
   logger.info('Guard compared the change set with the master', {
     regencies: regencies.length,
     signOffRequired: verdict.signOffRequired,
@@ -189,7 +222,40 @@ async function verify(input: Verify): Promise<GuardSignOff> {
   return recorded;
 }
 
-async function* noChanges(): AsyncGenerator<Uint8Array> {}
+/**
+ * Each regency's active persons before the month: the records per regency of the latest stipulated
+ * period's manifest, a COUNT query of the byRegency index (which reads the regency's whole index) only for
+ * a regency no such manifest names, or when no period was stipulated before.
+ */
+async function activeBefore(period: string, regencies: readonly string[]): Promise<Map<string, number>> {
+  const byRegency = (await previousManifest(period))?.totals.byRegency ?? {};
+  const active = new Map<string, number>();
+  const counted: string[] = [];
+  for (const regency of regencies) {
+    const records = byRegency[regency];
+    if (records === undefined) counted.push(regency);
+    else active.set(regency, records);
+  }
+  await forEachConcurrently(counted, COUNT_CONCURRENCY, async (regency) => {
+    active.set(regency, await master.countActiveInRegency(regency));
+  });
+  logger.info('Guard took the active persons', {
+    fromManifest: regencies.length - counted.length,
+    counted: counted.length,
+  });
+  return active;
+}
+
+/** The manifest of the latest period recorded before `period` (its record names the key); none for the first. */
+async function previousManifest(period: string): Promise<SnapshotManifest | undefined> {
+  for (let back = 1; back <= PREVIOUS_PERIOD_LOOKBACK_MONTHS; back++) {
+    const earlier = addMonths(period, -back);
+    const record = await periods.getPeriod(earlier);
+    if (!record) continue;
+    return readJson<SnapshotManifest>(s3, config.exportsBucket, record.manifestKey ?? KEYS.manifest(earlier));
+  }
+  return undefined;
+}
 
 /** The execution's name: the last part of its ARN (the local runtime's ids are ARNs too). */
 function executionNameOf(executionId: string): string {

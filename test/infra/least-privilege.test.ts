@@ -156,8 +156,12 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   'stipulation-apply': {
-    // Conditional PutItem of whole records after a BatchGetItem: never UpdateItem, DeleteItem or a batch write.
-    'table:master': ddb('BatchGetItem', 'PutItem'),
+    // Whole records written back with BatchWriteItem (puts only: IAM cannot tell a batch's puts from its
+    // deletes, so the handler's putRecords is the one writer and sends PutRequests alone) after a
+    // BatchGetItem, under the master write lease; never UpdateItem or DeleteItem on the master.
+    'table:master': ddb('BatchGetItem', 'BatchWriteItem'),
+    // Renews the execution's lease before each slice (conditional UpdateItem; GetItem names another holder).
+    'table:proposals': ddb('GetItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
     // Reads the change set; writes the moved-from markers beside it.
     'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
@@ -213,12 +217,21 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   // asserted below). No Scan, no write to the master.
   'stipulation-guard': {
     'table:master': ddb('BatchGetItem'),
+    // Only for a touched regency that no previous manifest names.
     'table:master/index/byRegency': ddb('Query'),
     'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
+    // The previous stipulated period's manifest (its records per regency): the manifests only, no data.
+    'objects:exports:exports/period=*/manifest.json*': s3('GetObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
+  },
+  // The master write lease (LEASE#MASTER only): taken with a conditional PutItem, its holder read (GetItem),
+  // given back with a DeleteItem conditional on the execution holding it.
+  'stipulation-master-lease': {
+    'table:proposals': ddb('DeleteItem', 'GetItem', 'PutItem'),
+    'key:dynamodb': kms('Decrypt'),
   },
   'stipulation-record-period': {
     // Written once (a conditional PutItem), the standing record read back on a conflict.
@@ -426,13 +439,15 @@ describe('least privilege per function', () => {
     expect(refused).toEqual([]);
   });
 
-  it('lets no function delete from the master, and stipulation-apply only read and put whole records', () => {
+  it('lets no function delete from the master, and only stipulation-apply batch-write whole records', () => {
     const onMaster = everyGrant().filter(({ resource }) => resource.startsWith('table:master'));
-    const deletes = onMaster.filter(({ action }) =>
-      ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'].includes(action),
+    const writes = onMaster.filter(({ action }) =>
+      ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'].includes(action),
     );
-    expect(deletes).toEqual([]);
-    expect(grantsOf('stipulation-apply')['table:master']).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem']);
+    expect(writes.map(({ name, action }) => `${name} ${action}`)).toEqual([
+      'stipulation-apply dynamodb:BatchWriteItem',
+    ]);
+    expect(grantsOf('stipulation-apply')['table:master']).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']);
   });
 
   it('gives the internet-facing approvals API no Scan, DeleteItem or batch on any table', () => {
@@ -446,11 +461,12 @@ describe('least privilege per function', () => {
     }
   });
 
-  it('gives DeleteItem only on the claims table, to the two functions that end a proposal', () => {
+  it('gives DeleteItem only on the claims table, to the two functions that end a proposal, and on the master write lease', () => {
     const deletes = everyGrant().filter(({ action }) => action === 'dynamodb:DeleteItem');
     expect(deletes.map(({ name, resource }) => `${name} ${resource}`).sort()).toEqual([
       'record-outcome table:claims',
       'record-stopped table:claims',
+      'stipulation-master-lease table:proposals',
     ]);
   });
 
@@ -507,6 +523,12 @@ describe('least privilege per function', () => {
     expect(onProposals('stipulation-guard').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
     ]);
+    // The master write lease is one item: its function, and Apply's renewal, reach nothing else of the table.
+    for (const name of ['stipulation-master-lease', 'stipulation-apply'] as const) {
+      expect(onProposals(name).map((statement) => statement.Condition)).toEqual([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEASE#MASTER'] } },
+      ]);
+    }
   });
 
   it('attaches no AWS managed policy to any function role', () => {

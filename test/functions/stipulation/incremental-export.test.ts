@@ -9,15 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { applyChange, changeFromRow } from '#core/stipulation.ts';
-import type {
-  ApplyOutput,
-  CollectOutput,
-  ExportPartRecord,
-  ExportRegencyOutput,
-  ListRegenciesOutput,
-} from '#shared/contracts.ts';
+import type { CollectOutput, ExportPartRecord, ExportRegencyOutput, ListRegenciesOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
+import { APPLY_FUNCTIONS, applyPeriod } from '../../support/apply.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { collectedProposals, provinceApprovedProposal } from '../../support/proposals.ts';
@@ -71,20 +66,7 @@ interface PeriodRun {
 async function stipulate(period: string): Promise<PeriodRun> {
   const collected = await invoke<CollectOutput>('stipulation-collect', { period });
   const resolved = await resolvePeriod(invoke, collected);
-  let slice: ApplyOutput = {
-    period,
-    changeSetKey: resolved.changeSetKey,
-    offset: 0,
-    done: resolved.changes === 0,
-    applied: 0,
-  };
-  while (!slice.done) {
-    slice = await invoke<ApplyOutput>('stipulation-apply', {
-      period,
-      changeSetKey: slice.changeSetKey,
-      offset: slice.offset,
-    });
-  }
+  await applyPeriod(invoke, { s3: aws.clients.s3, bucket: aws.names.buckets.proposals }, resolved);
   const listed = await invoke<ListRegenciesOutput>('stipulation-list-regencies', { period });
   const exported: ExportRegencyOutput[] = [];
   for (const item of listed.regencies)
@@ -135,7 +117,7 @@ beforeAll(async () => {
     'await-stipulation',
     'stipulation-collect',
     ...RESOLVE_FUNCTIONS,
-    'stipulation-apply',
+    ...APPLY_FUNCTIONS,
     'stipulation-list-regencies',
     'stipulation-export-regency',
     'stipulation-finalise-export',

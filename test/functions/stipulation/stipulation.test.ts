@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
 import type {
-  ApplyOutput,
+  ChangeSetShard,
   CollectOutput,
   ListRegenciesOutput,
   ResolveOutput,
@@ -13,6 +13,8 @@ import { KEYS } from '#shared/contracts.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { readJson } from '#shared/staging.ts';
+import { APPLY_FUNCTIONS, applyPeriod } from '../../support/apply.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { scanMaster } from '../../support/master.ts';
@@ -90,22 +92,15 @@ async function invoke<T>(name: string, event: unknown): Promise<T> {
   return (await handler(event, lambdaContext(`dtks-${name}`))) as T;
 }
 
-/** collect → resolve → apply until done, as the stipulation workflow runs them. */
+/** collect → resolve → apply each shard until done, as the stipulation workflow runs them. */
 async function runPeriod(period: string): Promise<{ resolved: ResolveOutput; applied: number; slices: number }> {
   const collected = await invoke<CollectOutput>('stipulation-collect', { period });
   const resolved = await resolvePeriod(invoke, collected);
-  let slice: ApplyOutput = { period, changeSetKey: resolved.changeSetKey, offset: 0, done: false, applied: 0 };
-  let applied = 0;
-  let slices = 0;
-  while (!slice.done) {
-    slice = await invoke<ApplyOutput>('stipulation-apply', {
-      period,
-      changeSetKey: slice.changeSetKey,
-      offset: slice.offset,
-    });
-    applied += slice.applied;
-    slices++;
-  }
+  const { applied, slices } = await applyPeriod(
+    invoke,
+    { s3: aws.clients.s3, bucket: aws.names.buckets.proposals },
+    resolved,
+  );
   return { resolved, applied, slices };
 }
 
@@ -119,7 +114,7 @@ beforeAll(async () => {
     'await-stipulation',
     'stipulation-collect',
     ...RESOLVE_FUNCTIONS,
-    'stipulation-apply',
+    ...APPLY_FUNCTIONS,
     'stipulation-release',
     'stipulation-record-period',
     'stipulation-list-regencies',
@@ -168,7 +163,9 @@ describe('the stipulation of a period', () => {
     const { resolved, applied, slices } = await runPeriod(PERIOD);
     expect(resolved).toMatchObject({ period: PERIOD, changes: 4, returnedRows: 2 });
     expect(applied).toBe(4);
-    expect(slices).toBe(2);
+    // Each shard's change set in slices of two.
+    const shards = await readJson<ChangeSetShard[]>(aws.clients.s3, aws.names.buckets.proposals, resolved.shardsKey);
+    expect(slices).toBe((shards ?? []).reduce((sum, { changes }) => sum + Math.ceil(changes / 2), 0));
     firstRun = await scanMaster(aws);
     const byNik = new Map(firstRun.map((record) => [record.nik, record]));
     expect(byNik.get(NIK_NEW)).toMatchObject({
