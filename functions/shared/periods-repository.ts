@@ -122,11 +122,14 @@ export class PeriodsRepository {
 
   /**
    * Stores the period's collection unless one exists; returns the one that stands (the first), its list read
-   * back from S3 (or inline, as an earlier version stored it).
+   * back from S3 (or inline, as an earlier version stored it). A rerun writes no list: the standing one is
+   * read first, so the period's folder holds the lists its items name (and at most one a crash left behind).
    */
   async fixCollection(collection: PeriodCollection): Promise<{ first: boolean; collection: PeriodCollection }> {
     const { s3, bucket } = this.requireLists();
     const key = { pk: periodPk(collection.period), sk: COLLECTION };
+    const standing = await this.standingCollection(key);
+    if (standing) return { first: false, collection: standing };
     const { proposals, ...facts } = collection;
     const proposalList = await storeProposalList(s3, bucket, collection.period, proposals);
     try {
@@ -140,14 +143,20 @@ export class PeriodsRepository {
       return { first: true, collection };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      if (!Item) throw error;
-      const standing = stripKeys<Omit<PeriodCollection, 'proposals'> & ListedProposals>(Item);
-      const { proposalList: _list, proposals: _inline, ...rest } = standing;
-      return { first: false, collection: { ...rest, proposals: await listedProposals(s3, bucket, standing) } };
+      // Another run fixed it in between: its collection stands.
+      const first = await this.standingCollection(key);
+      if (!first) throw error;
+      return { first: false, collection: first };
     }
+  }
+
+  private async standingCollection(key: { pk: string; sk: string }): Promise<PeriodCollection | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { proposalList: _list, proposals: _inline, ...facts } = stripKeys<PeriodCollection & ListedProposals>(Item);
+    return { ...facts, proposals: await this.listedProposals(stripKeys<ListedProposals>(Item)) };
   }
 
   /** The proposals a period's record (or collection) names: its list in S3, checked; inline on an older item. */

@@ -14,6 +14,7 @@ import { PeriodsRepository } from '#shared/periods-repository.ts';
 import type { ListedProposals, ProposalRef } from '#shared/proposal-list.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { COLLECTION, META, periodPk, proposalPk } from '#shared/proposals-table.ts';
+import { listKeys } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { collectedProposals, proposalRecord } from '../../support/proposals.ts';
@@ -118,6 +119,10 @@ describe(`a period of ${MANY} proposals`, () => {
     const list = await collectedProposals(aws, again);
     expect(list).toEqual(queued);
     expect(list).not.toContainEqual(late);
+    // The rerun wrote no list of its own: the period's folder holds the one its collection names.
+    const { proposalList } = (await rawItem(PERIOD, COLLECTION)) as ListedProposals;
+    const kept = await listKeys(aws.clients.s3, aws.names.buckets.proposals, `periods/${PERIOD}/`);
+    expect([...kept]).toEqual([proposalList?.key]);
   }, 180_000);
 
   it('is recorded: the record names its list in S3 with its count, and a retry of the step keeps it', async () => {
@@ -139,6 +144,8 @@ describe(`a period of ${MANY} proposals`, () => {
     const record = await periods.getPeriod(PERIOD);
     expect(record?.proposalList?.count).toBe(MANY);
     expect(await periods.listedProposals(record ?? {})).toEqual(queued);
+    // The same proposals as the collection: the same bytes, so the same object (its key is their SHA-256).
+    expect(record?.proposalList).toEqual((await rawItem(PERIOD, COLLECTION))?.proposalList);
 
     // The same execution's retry of the step (a lost answer): the record that stands, nothing rewritten.
     expect(await invoke('stipulation-record-period', input)).toEqual(recorded);
