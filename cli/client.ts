@@ -7,7 +7,13 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  ListMapRunsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
 import { isTerminal } from '#core/lifecycle.ts';
 import { closingPeriod, periodAt } from '#core/period.ts';
@@ -24,7 +30,7 @@ import {
 } from '#shared/contracts.ts';
 import type { DecisionsRepository } from '#shared/decisions-repository.ts';
 import type { GuardRepository, GuardTaskView } from '#shared/guard-repository.ts';
-import type { PeriodsRepository } from '#shared/periods-repository.ts';
+import type { PeriodsRepository, QualityControlSummary } from '#shared/periods-repository.ts';
 import type { ProposalRecord, ProposalsRepository } from '#shared/proposals-repository.ts';
 import { parseUploadKey, proposalIdFor } from '#shared/uploads.ts';
 import { CliError, connectionFailure } from './errors.ts';
@@ -258,6 +264,60 @@ export class DtksClient {
       }),
     );
     return this.waitForExecution(executionArn!, timeoutMs);
+  }
+
+  /**
+   * Starts the quality control workflow (for `period`, or the open month it derives: the one the next
+   * stipulation closes) and waits for it to end; `onProgress` hears the regencies screened so far (its
+   * distributed Map Run's item counts). The period's summary once it succeeded.
+   */
+  async runQualityControl(
+    period: string | undefined,
+    onProgress?: (screened: number, total: number) => void,
+    timeoutMs = 3_600_000,
+  ) {
+    if (!this.target.qualityControlStateMachineArn) {
+      throw new CliError({
+        id: 'ARN alur kerja pengendalian kualitas tidak diketahui (DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN)',
+        en: 'the quality control state machine ARN is not known (DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN)',
+      });
+    }
+    const { executionArn } = await this.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: this.target.qualityControlStateMachineArn,
+        name: `manual-${period ?? 'open'}-${Date.now()}`,
+        input: JSON.stringify(period ? { period } : {}),
+      }),
+    );
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const execution = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (execution.status !== 'RUNNING') {
+        const screened =
+          (JSON.parse(execution.input ?? '{}') as { period?: string }).period ??
+          periodAt(execution.startDate ?? new Date());
+        const summary: QualityControlSummary | undefined =
+          execution.status === 'SUCCEEDED'
+            ? await (await this.stores()).periods.getQualityControl(screened)
+            : undefined;
+        return { ...execution, period: screened, summary };
+      }
+      if (onProgress) {
+        const [mapRun] = (await this.sfn.send(new ListMapRunsCommand({ executionArn }))).mapRuns ?? [];
+        if (mapRun?.mapRunArn) {
+          const { itemCounts } = await this.sfn.send(new DescribeMapRunCommand({ mapRunArn: mapRun.mapRunArn }));
+          onProgress(itemCounts?.succeeded ?? 0, itemCounts?.total ?? 0);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new CliError(
+      {
+        id: `pengendalian kualitas ${executionArn} masih berjalan setelah ${timeoutMs / 1000} detik`,
+        en: `the quality control run ${executionArn} is still running after ${timeoutMs / 1000} s`,
+      },
+      1,
+    );
   }
 
   /**

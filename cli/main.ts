@@ -38,6 +38,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: async () => ({ run: (await import('./commands/decide.ts')).runReject }),
   },
   stipulate: { summary: "run a month's stipulation now", load: () => import('./commands/stipulate.ts') },
+  'quality-control': {
+    summary: 'quality-control run: screen the DTKS against the registry for the open month now',
+    load: () => import('./commands/quality-control.ts'),
+  },
   guard: {
     summary: 'the stipulation guard: show, approve or hold a month held for the ministry',
     load: () => import('./commands/guard.ts'),

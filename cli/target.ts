@@ -21,6 +21,7 @@ export interface Target {
   exportsBucket: string;
   proposalStateMachineArn: string;
   stipulationStateMachineArn: string;
+  qualityControlStateMachineArn: string;
   approvalsUrl: string;
   /** How a user authenticates to the approvals API: local username, or the Cognito ID token on AWS. */
   bearerFor(user: string | undefined): string;
@@ -78,6 +79,7 @@ export function localTarget(dataDir: string, description = readLocalDescription(
     exportsBucket: description.names.buckets.exports,
     proposalStateMachineArn: description.stateMachines.proposal,
     stipulationStateMachineArn: description.stateMachines.stipulation,
+    qualityControlStateMachineArn: description.stateMachines.qualityControl,
     approvalsUrl: description.endpoints.approvalsUrl,
     users: description.users,
     bearerFor(user) {
@@ -100,6 +102,7 @@ export const AWS_TARGET_VARIABLES = {
   exportsBucket: ENV.exportsBucket,
   proposalStateMachine: 'DTKS_PROPOSAL_STATE_MACHINE_ARN',
   stipulationStateMachine: 'DTKS_STIPULATION_STATE_MACHINE_ARN',
+  qualityControlStateMachine: 'DTKS_QUALITY_CONTROL_STATE_MACHINE_ARN',
   approvalsUrl: 'DTKS_APPROVALS_URL',
   idToken: 'DTKS_ID_TOKEN',
 } as const;
@@ -122,6 +125,7 @@ function awsTarget(profile: string | undefined): Target {
     exportsBucket: read(AWS_TARGET_VARIABLES.exportsBucket),
     proposalStateMachineArn: process.env[AWS_TARGET_VARIABLES.proposalStateMachine] ?? '',
     stipulationStateMachineArn: process.env[AWS_TARGET_VARIABLES.stipulationStateMachine] ?? '',
+    qualityControlStateMachineArn: process.env[AWS_TARGET_VARIABLES.qualityControlStateMachine] ?? '',
     approvalsUrl: process.env[AWS_TARGET_VARIABLES.approvalsUrl] ?? '',
     bearerFor: () => read(AWS_TARGET_VARIABLES.idToken),
   };

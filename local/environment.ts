@@ -48,7 +48,11 @@ import type { ExecutionStatusChangeEvent } from './sfn/status-events.ts';
 
 const STATE_MACHINES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'state-machines');
 
-export const LOCAL_STATE_MACHINES = { proposal: 'dtks-proposal', stipulation: 'dtks-stipulation' } as const;
+export const LOCAL_STATE_MACHINES = {
+  proposal: 'dtks-proposal',
+  stipulation: 'dtks-stipulation',
+  'quality-control': 'dtks-quality-control',
+} as const;
 
 /** Regencies with local users by default: the demo's two regencies of Central Java (province 33). */
 export const DEFAULT_LOCAL_REGENCIES = ['3371', '3308'];
@@ -86,7 +90,7 @@ export interface LocalEnvironmentDescription {
   ports: LocalPorts;
   endpoints: Required<LocalEndpoints> & { approvalsUrl: string };
   names: LocalResourceNames;
-  stateMachines: { proposal: string; stipulation: string };
+  stateMachines: { proposal: string; stipulation: string; qualityControl: string };
   users: Principal[];
 }
 
@@ -155,6 +159,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     Object.assign(process.env, localEnvironmentVariables(endpoints));
     // The approvals API starts this machine for the ministry and tells approvers when each task expires.
     process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
+    // The population loaders start the quality control once the registry is loaded, as in the stack.
+    process.env[ENV.qualityControlStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES['quality-control']);
     process.env[ENV.approvalTimeoutSeconds] = substitutions.ApprovalTimeoutSeconds;
     // Outside Lambda the Tracer is off, but the X-Ray SDK it loads would still track every promise of the
     // handlers through an async hook (its automatic mode, cls-hooked): about a tenth of their CPU here.
@@ -174,6 +180,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const stateMachines = {
       proposal: runtime.stateMachineArn(LOCAL_STATE_MACHINES.proposal),
       stipulation: runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation),
+      qualityControl: runtime.stateMachineArn(LOCAL_STATE_MACHINES['quality-control']),
     };
 
     // S3 → EventBridge rules → targets. Deliveries are tracked so callers can wait for them.

@@ -2,7 +2,9 @@
  * The demo's quality control (pengendalian kualitas). During the month Dukcapil's delta feed brings what
  * the registry learnt about people already in the DTKS of Kota Magelang — a death, a deactivated NIK, a
  * new name, a new family card, a whole family moved to Kabupaten Magelang — and one NIK it no longer
- * knows; the month's stipulation screens the master before applying anything. Then: one finding of each
+ * knows; the quality control workflow screens the master against it before the month's stipulation, off
+ * its critical path (the loader starts a run after each load; the demo runs it once more on demand, as
+ * `dtks quality-control run` does, and the stipulation includes its results). Then: one finding of each
  * kind, the city's tracking list (daftar pelacakan) as its Dinas Sosial downloads it, and the moved
  * family's paired tasks, seen and answered by the origin and the destination (and refused to others).
  */
@@ -15,7 +17,9 @@ import { FINDING_KINDS } from '#core/quality-control.ts';
 import { LOCAL_AWS } from '#local/emulators.ts';
 import type { LocalEnvironment } from '#local/environment.ts';
 import { KEYS } from '#shared/contracts.ts';
+import { CliError } from '../errors.ts';
 import { formatTable } from '../table.ts';
+import { formatQualityControl } from './quality-control.ts';
 import { formatTasks, formatTracking } from './tracking.ts';
 
 type Client = import('../client.ts').DtksClient;
@@ -124,6 +128,34 @@ export async function changeRegistry(
       'MENINGGAL, NONAKTIF, dua UBAH) dan satu NIK tidak lagi terdaftar — belum ada usulan yang menyebut mereka',
   );
   return { movedFamily: moved[0]?.no_kk };
+}
+
+/**
+ * The quality control of the open month, on demand, once the runs the loaders started have ended (a run of
+ * the period started after them is the one whose summary stands): its progress and outcome as the
+ * operator's `dtks quality-control run` prints them.
+ */
+export async function screenRegistry(
+  client: Client,
+  environment: LocalEnvironment,
+  period: string,
+  out: Out,
+): Promise<void> {
+  const stateMachineArn = environment.stateMachines.qualityControl;
+  const started = environment.runtime.listExecutions({ stateMachineArn }).executions;
+  out(`${started.length} run pengendalian kualitas dimulai oleh pemuat data Dukcapil (satu per ekstrak dan delta)`);
+  while (environment.runtime.listExecutions({ stateMachineArn, statusFilter: 'RUNNING' }).executions.length) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  let shown = -1;
+  const run = await client.runQualityControl(period, (screened, total) => {
+    if (screened !== shown) out(`  ${screened} dari ${total} kabupaten/kota disaring`);
+    shown = screened;
+  });
+  if (run.status !== 'SUCCEEDED' || !run.summary) {
+    throw new CliError(`quality control ${run.status}: ${run.error} ${run.cause}`, 1);
+  }
+  out(formatQualityControl(run.summary));
 }
 
 /** After the stipulation: a finding of each kind, the city's tracking list, the moved family's paired tasks. */

@@ -27,7 +27,7 @@ import { localTarget } from '../target.ts';
 import { demoGuard } from './demo-guard.ts';
 import { approveKemensos, statusLine, uploadKemensos } from './demo-kemensos.ts';
 import { approveMandiri, registerAndGather, showReceipt } from './demo-mandiri.ts';
-import { changeRegistry, showQualityControl } from './demo-quality.ts';
+import { changeRegistry, screenRegistry, showQualityControl } from './demo-quality.ts';
 import { writeWorld } from './generate.ts';
 import { formatPeriod } from './stipulate.ts';
 
@@ -178,6 +178,8 @@ export async function run(argv: string[]): Promise<number> {
 
     step('5b. Dukcapil / the registry moves on during the month (delta feed)');
     const registryChanges = await changeRegistry(client, environment, worlds[0]!, dataDir, out);
+    step(`5c. Pengendalian kualitas / quality control of ${period}: its own workflow, before the stipulation`);
+    await screenRegistry(client, environment, period, out);
 
     step(`6. Penetapan / stipulation ${period}`);
     const run1 = await client.stipulate(period);

@@ -111,6 +111,7 @@ export function banner(
     `  users           ${environment.users.map((u) => u.username).join(', ')}`,
     `  proposal workflow     ${environment.stateMachines.proposal}`,
     `  stipulation workflow  ${environment.stateMachines.stipulation}`,
+    `  quality control       ${environment.stateMachines.qualityControl}`,
     `  ports           DynamoDB ${p.dynamo}, S3 ${p.s3}, Step Functions ${p.sfn}, approvals API ${p.api} (the next start reuses them)`,
     `  credentials     any access key and secret work locally; region ${environment.region}`,
     '',

@@ -15,6 +15,8 @@
  *   the newer truth, and a delta dated before its cut-off must not be placed after it.
  * - The counts per `perubahan` are returned and written to KEYS.populationDeltaSummary(file); skipped
  *   lines are named by line, never by NIK, there and in the log.
+ * - Once applied (or found applied: a second delivery after a failed start), the quality control workflow
+ *   is started for the open period (functions/shared/quality-control-run.ts), one run per period and file.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readPopulationDelta } from '#adapters/extracts/delta-reader.ts';
@@ -44,6 +46,7 @@ import {
   type StoredPopulationPerson,
   type StoredVersion,
 } from '#shared/population-repository.ts';
+import { type RegistryLoad, startQualityControl } from '#shared/quality-control-run.ts';
 
 const config = readConfig(['populationTable']);
 const deltas = new DynamoPopulationDeltas(documents, config.populationTable);
@@ -74,6 +77,7 @@ export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key 
   const applied = await deltas.appliedFile(identity);
   if (applied) {
     logger.info('Population delta already applied', { appliedAt: applied.appliedAt });
+    await startQualityControl(loadOf(identity));
     return { ...(applied.summary as Omit<LoadPopulationDeltaOutput, 'duplicate'>), duplicate: true };
   }
 
@@ -105,8 +109,14 @@ export const handler = lambda(LOAD_POPULATION_DELTA_INPUT, async ({ bucket, key 
     skippedLines: summary.skippedLines.slice(0, 20).map(({ line }) => line),
     ms: Date.now() - started,
   });
+  await startQualityControl(loadOf(identity));
   return { ...summary, duplicate: false };
 });
+
+/** The delta file as the quality control's run names it: by its version, else its ETag (the ledger's identity). */
+function loadOf(identity: { bucket: string; key: string; etag: string; version: string }): RegistryLoad {
+  return { kind: 'delta', bucket: identity.bucket, key: identity.key, version: identity.version || identity.etag };
+}
 
 /** The object's ETag and version (HeadObject): what the ledger knows a delivered file by. */
 async function identify(bucket: string, key: string): Promise<{ etag: string; version: string }> {

@@ -1,23 +1,42 @@
 /**
- * QualityControlRegencies: the regencies the quality control screens (the Map over regencies of the
- * stipulation workflow): every regency with active persons in the master, before anything is applied.
+ * QualityControlRegencies, the first step of the quality control workflow (state-machines/
+ * quality-control.asl.json): the regencies it screens, every regency with active persons in the master as
+ * the last stipulation left it, written to S3 (KEYS.qualityControlList) as the items of the screening's
+ * distributed Map, so that only the list's key travels. A period that is stipulated already is refused: its
+ * record, its manifest and its tracking lists are final (a stipulated month is never rewritten).
  */
-import { documents } from '#shared/clients.ts';
+import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { QUALITY_CONTROL_REGENCIES_INPUT, type QualityControlRegenciesOutput } from '#shared/contracts.ts';
+import {
+  KEYS,
+  QUALITY_CONTROL_REGENCIES_INPUT,
+  type QualityControlRegenciesOutput,
+  type QualityControlScreenInput,
+} from '#shared/contracts.ts';
+import { PeriodAlreadyStipulatedError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { regenciesWithActivePersons } from '#shared/regencies.ts';
+import { putText } from '#shared/staging.ts';
 
-const config = readConfig(['masterTable']);
+const config = readConfig(['masterTable', 'proposalsTable', 'proposalsBucket']);
 const master = new DynamoDtksMaster(documents, config.masterTable);
+const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 export const handler = lambda(
   QUALITY_CONTROL_REGENCIES_INPUT,
   async ({ period }): Promise<QualityControlRegenciesOutput> => {
-    const regencies = (await regenciesWithActivePersons(master)).map((regency) => ({ regency }));
-    logger.info('Regencies to screen', { period, regencies: regencies.length });
-    return { period, regencies };
+    const stipulated = await periods.getPeriod(period);
+    if (stipulated) throw new PeriodAlreadyStipulatedError(period, stipulated.recordedAt);
+    const items: QualityControlScreenInput[] = (await regenciesWithActivePersons(master)).map((regency) => ({
+      period,
+      regency,
+    }));
+    const regenciesKey = KEYS.qualityControlList(period);
+    await putText(s3, config.proposalsBucket, regenciesKey, JSON.stringify(items), 'application/json');
+    logger.info('Regencies to screen', { period, regencies: items.length });
+    return { period, regenciesBucket: config.proposalsBucket, regenciesKey, regencies: items.length };
   },
 );

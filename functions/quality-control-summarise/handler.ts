@@ -1,41 +1,48 @@
 /**
- * QualityControlSummarise: after the Map over regencies, the period's quality control in numbers: the
- * regencies' counts (KEYS.qualityControlRegency) added up, stored for the period record (RecordPeriod
- * copies it onto PERIOD#<period>) and published in the pseudonymised tier (KEYS.qualityControlCounts) as
- * counts by regency and kind only. A regency the Map reported without its counts fails the step.
+ * QualityControlSummarise: after the quality control workflow's Map over regencies, the period's quality
+ * control in numbers: the counts (KEYS.qualityControlRegency) of every regency of the Map's item list
+ * (KEYS.qualityControlList) added up, stored for the period's stipulation (IncludeQualityControl says it
+ * was screened, FinaliseExport lists its files, RecordPeriod copies it onto PERIOD#<period>) and published
+ * in the pseudonymised tier (KEYS.qualityControlCounts) as counts by regency and kind only. A regency of
+ * the list without its counts fails the step.
  */
 import { createHash } from 'node:crypto';
 import { addCounts, emptyCounts, type QualityControlCounts } from '#core/quality-control.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
 import { readConfig } from '#shared/config.ts';
-import { type ExportFile, KEYS, QUALITY_CONTROL_SUMMARISE_INPUT } from '#shared/contracts.ts';
+import {
+  type ExportFile,
+  KEYS,
+  QUALITY_CONTROL_SUMMARISE_INPUT,
+  type QualityControlScreenInput,
+} from '#shared/contracts.ts';
 import { QualityControlIncompleteError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository, type QualityControlSummary } from '#shared/periods-repository.ts';
-import { openObject, putText } from '#shared/staging.ts';
+import { putText, readJson } from '#shared/staging.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'exportsBucket']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
 
 export const handler = lambda(QUALITY_CONTROL_SUMMARISE_INPUT, async (input): Promise<QualityControlSummary> => {
-  const { period, regencies } = input;
+  const { period, regenciesKey } = input;
+  const regencies = await readJson<QualityControlScreenInput[]>(s3, config.proposalsBucket, regenciesKey);
+  if (!regencies) throw new QualityControlIncompleteError(period, []);
   const byRegency = new Map<string, QualityControlCounts>();
   const files: ExportFile[] = [];
   const missing: string[] = [];
   await forEachConcurrently(regencies, 16, async ({ regency }) => {
-    const body = await openObject(s3, config.proposalsBucket, KEYS.qualityControlRegency(period, regency));
-    if (!body) {
+    const screened = await readJson<{ counts: QualityControlCounts; files?: ExportFile[] }>(
+      s3,
+      config.proposalsBucket,
+      KEYS.qualityControlRegency(period, regency),
+    );
+    if (!screened) {
       missing.push(regency);
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk));
-    const screened = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      counts: QualityControlCounts;
-      files?: ExportFile[];
-    };
     byRegency.set(regency, screened.counts);
     files.push(...(screened.files ?? []));
   });

@@ -299,8 +299,8 @@ export class SignOffNotAwaitedError extends DtksError {
 }
 
 /**
- * A regency the quality control's Map reported as screened left no counts in S3: a summary without it would
- * undercount the period's open findings.
+ * A regency of the quality control's list left no counts in S3 (or the list itself is gone): a summary
+ * without it would undercount the period's open findings.
  */
 export class QualityControlIncompleteError extends DtksError {
   override readonly name = 'QualityControlIncompleteError';
@@ -311,8 +311,8 @@ export class QualityControlIncompleteError extends DtksError {
     const shown = regencies.slice(0, 10).join(', ');
     const more = regencies.length > 10 ? ` dan ${regencies.length - 10} lainnya` : '';
     super(
-      `Hasil pengendalian kualitas periode ${period} tidak ditemukan untuk kabupaten/kota ${shown}${more}; ` +
-        'jalankan ulang penetapan periode ini',
+      `${regencies.length ? `Hasil pengendalian kualitas periode ${period} tidak ditemukan untuk kabupaten/kota ${shown}${more}` : `Daftar kabupaten/kota pengendalian kualitas periode ${period} tidak ditemukan`}; ` +
+        `jalankan ulang pengendalian kualitas periode ini (dtks quality-control run --period ${period})`,
     );
   }
 }

@@ -69,6 +69,7 @@ function target(): Target {
     exportsBucket: aws.names.buckets.exports,
     proposalStateMachineArn: '',
     stipulationStateMachineArn: '',
+    qualityControlStateMachineArn: '',
     approvalsUrl: '',
     users: localUsers(['3371']),
     bearerFor: (user) => user ?? '',

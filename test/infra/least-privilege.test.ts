@@ -242,10 +242,14 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:proposals:periods/*': s3('PutObject'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
-  // The quality control: the regencies with active persons (byRegency, Limit 1 each), nothing else.
+  // The quality control workflow's first step: the regencies with active persons (byRegency, Limit 1 each), the
+  // period record (a stipulated period is refused) and the Map's item list.
   'quality-control-regencies': {
     'table:master/index/byRegency': ddb('Query'),
+    'table:proposals': ddb('GetItem'),
     'key:dynamodb': kms('Decrypt'),
+    'objects:proposals:stipulation/*/quality-control/regencies.json*': s3('PutObject'),
+    'key:s3': kms('GenerateDataKey'),
   },
   // One regency's screening: its active persons (byRegency), their registry items and the master records of
   // the families moved in (BatchGetItem); the tracking entries (TRACKING#* partitions only, asserted below:
@@ -268,6 +272,11 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:exports:pseudonymised/period=*/pengendalian-kualitas.json*': s3('PutObject'),
     'table:proposals': ddb('PutItem'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
+    'key:dynamodb': kms('Decrypt'),
+  },
+  // The stipulation's IncludeQualityControl: the period's QUALITY_CONTROL item read, or its "not screened" note.
+  'quality-control-include': {
+    'table:proposals': ddb('GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
   },
   // Internet-facing: reads one proposal's items and the open-task index, writes decisions, task closes and
@@ -297,7 +306,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // period's run from the console, refused while one is listed as running (POST /stipulations).
     'state-machine:stipulation': ['states:ListExecutions', 'states:SendTaskSuccess', 'states:StartExecution'],
   },
+  // Once loaded, the quality control's run of the open period: StartExecution on that state machine only.
   'load-population': {
+    'state-machine:quality-control': ['states:StartExecution'],
     'table:population': ddb('BatchWriteItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:reference/population/*': s3('GetObject'),
@@ -306,6 +317,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   },
   // Each person's write is a conditional PutItem (BatchWriteItem takes no condition); no delete, no Scan.
   'load-population-delta': {
+    'state-machine:quality-control': ['states:StartExecution'],
     'table:population': ddb('BatchGetItem', 'GetItem', 'PutItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:reference/population-delta/*': s3('GetObject'),
@@ -377,6 +389,8 @@ function grantsOf(name: FunctionName): Record<string, string[]> {
         add('state-machine:proposal', actions);
       } else if (id === synth.logicalId(synth.stack.stipulationWorkflow.stateMachine) && rest === '') {
         add('state-machine:stipulation', actions);
+      } else if (id === synth.logicalId(synth.stack.qualityControlWorkflow.stateMachine) && rest === '') {
+        add('state-machine:quality-control', actions);
       } else add(`unexpected:${resource}`, actions);
     }
   }
@@ -470,7 +484,7 @@ describe('least privilege per function', () => {
     ]);
   });
 
-  it('answers task tokens with SendTaskSuccess only, from stipulation-release and the approvals API, which alone starts a run', () => {
+  it('answers task tokens with SendTaskSuccess only, from stipulation-release and the approvals API, which alone starts a stipulation (the loaders start only the quality control)', () => {
     const responses = everyGrant().filter(({ action }) => action.startsWith('states:'));
     expect(responses.map(({ name, resource, action }) => `${name} ${resource} ${action}`).sort()).toEqual([
       'approvals-api state-machine:proposal states:SendTaskSuccess',
@@ -479,6 +493,9 @@ describe('least privilege per function', () => {
       // The ministry's sign-off of a run the stipulation guard holds.
       'approvals-api state-machine:stipulation states:SendTaskSuccess',
       'approvals-api state-machine:stipulation states:StartExecution',
+      // The population loaders start the quality control once the registry is loaded: nothing else of it.
+      'load-population state-machine:quality-control states:StartExecution',
+      'load-population-delta state-machine:quality-control states:StartExecution',
       'stipulation-release state-machine:proposal states:SendTaskSuccess',
     ]);
   });
@@ -516,9 +533,11 @@ describe('least privilege per function', () => {
     expect(onProposals('quality-control-screen').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TRACKING#*'] } },
     ]);
-    expect(onProposals('quality-control-summarise').map((statement) => statement.Condition)).toEqual([
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
-    ]);
+    for (const name of ['quality-control-regencies', 'quality-control-summarise', 'quality-control-include'] as const) {
+      expect(onProposals(name).map((statement) => statement.Condition)).toEqual([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
+      ]);
+    }
     // The stipulation guard's task and its token live on the period: it can read or write no proposal's items.
     expect(onProposals('stipulation-guard').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },

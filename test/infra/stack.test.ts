@@ -5,6 +5,7 @@ import { athenaColumns, FULL_SNAPSHOT_COLUMNS, PSEUDONYMISED_SNAPSHOT_COLUMNS } 
 import {
   APPROVAL_ROUTES,
   type ApprovalRoute,
+  ENV,
   FUNCTIONS,
   type FunctionName,
   KEYS,

@@ -34,7 +34,7 @@ interface Machine {
   QueryLanguage?: string;
 }
 
-const FILES = ['proposal', 'stipulation'] as const;
+const FILES = ['proposal', 'stipulation', 'quality-control'] as const;
 /** `${Name}`, as the files spell a placeholder (built, not written, to keep the linter's template check meaningful). */
 const placeholder = (name: string) => ['$', '{', name, '}'].join('');
 const sourceOf = (name: string) =>

@@ -183,13 +183,16 @@ export interface StipulationRuntime {
   settled(executionArn: string): Promise<ExecutionDescription>;
   /** Runs the stipulation workflow of `period` to its end. */
   stipulate(period: string): Promise<ExecutionDescription>;
+  /** Runs the quality control workflow (state-machines/quality-control.asl.json) of `period` to its end. */
+  screen(period: string): Promise<ExecutionDescription>;
   stop(): Promise<void>;
 }
 
 /**
- * The stipulation workflow alone (state-machines/stipulation.asl.json with the local substitutions) on the
- * local runtime, its HTTP API as the Step Functions endpoint of the test AWS, no population extract loaded:
- * for the tests that seed the master and the proposals themselves.
+ * The stipulation workflow (state-machines/stipulation.asl.json with the local substitutions) and the quality
+ * control workflow whose results it includes, on the local runtime, its HTTP API as the Step Functions
+ * endpoint of the test AWS, no population extract loaded: for the tests that seed the master and the
+ * proposals themselves.
  */
 export async function startStipulationRuntime(options: {
   functions: LocalFunctions;
@@ -199,7 +202,7 @@ export async function startStipulationRuntime(options: {
 }): Promise<StipulationRuntime> {
   const { functions, settleTimeoutMs = 120_000 } = options;
   const started = await startRuntime({
-    machines: ['stipulation'],
+    machines: ['stipulation', 'quality-control'],
     substitutions: localSubstitutions(),
     invoke: options.invoke ?? ((functionArn, payload) => functions.invoke(functionArn, payload)),
   });
@@ -217,6 +220,13 @@ export async function startStipulationRuntime(options: {
     start,
     settled,
     stipulate: async (period) => settled(await start(period)),
+    async screen(period) {
+      const { executionArn } = await started.runtime.startExecution({
+        stateMachineArn: started.runtime.stateMachineArn('quality-control'),
+        input: JSON.stringify({ period }),
+      });
+      return settled(executionArn);
+    },
     stop: started.stop,
   };
 }

@@ -5,7 +5,7 @@
  * nothing on a clean person; the next month carries the open findings (since their first period) and
  * closes the resolved one; the moved family's paired task and notice; a rerun of a month changes nothing.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAreas } from '#core/area.ts';
 import type { MasterPerson, PopulationPerson } from '#core/proposal.ts';
@@ -173,18 +173,23 @@ describe('the quality control of one regency', () => {
     const { handler: summarise } = await import('../../../functions/quality-control-summarise/handler.ts');
     const { PeriodsRepository } = await import('#shared/periods-repository.ts');
     const { documents } = await import('#shared/clients.ts');
-    const run = (regencies: { regency: string; open: number }[]) =>
-      summarise({ period: '2026-11', regencies }, {} as never) as Promise<{ counts: { openTotal: number } }>;
-    await expect(
-      run([
-        { regency: REGENCY, open: truth.length },
-        { regency: '3372', open: 0 },
-      ]),
-    ).rejects.toMatchObject({
+    // The regencies come from the Map's item list in S3, as QualityControlRegencies wrote it.
+    const regenciesKey = KEYS.qualityControlList('2026-11');
+    const run = async (regencies: string[]) => {
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: aws.names.buckets.proposals,
+          Key: regenciesKey,
+          Body: JSON.stringify(regencies.map((regency) => ({ period: '2026-11', regency }))),
+        }),
+      );
+      return summarise({ period: '2026-11', regenciesKey }, {} as never) as Promise<{ counts: { openTotal: number } }>;
+    };
+    await expect(run([REGENCY, '3372'])).rejects.toMatchObject({
       name: 'QualityControlIncompleteError',
       message: expect.stringContaining('kabupaten/kota 3372'),
     });
-    expect((await run([{ regency: REGENCY, open: truth.length }])).counts.openTotal).toBe(truth.length);
+    expect((await run([REGENCY])).counts.openTotal).toBe(truth.length);
     const stored = await new PeriodsRepository(documents, aws.names.tables.proposals).getQualityControl('2026-11');
     expect(stored).toMatchObject({ period: '2026-11', regencies: 1, counts: { openTotal: truth.length } });
     const published = await text(aws.names.buckets.exports, KEYS.qualityControlCounts('2026-11'));

@@ -1,9 +1,11 @@
 /**
- * The quality control under the real stipulation workflow (state-machines/stipulation.asl.json) on the
- * local runtime, the real handlers against the emulators: a month with nothing proposed still screens the
- * master before the stipulation, deactivates nobody, counts the open findings on the period record and
- * publishes the tracking list, the full tier per person and the pseudonymised tier as counts only; the
- * next month carries the open findings and counts the resolved one.
+ * The quality control workflow (state-machines/quality-control.asl.json) and the stipulation workflow that
+ * includes its results (state-machines/stipulation.asl.json) on the local runtime, the real handlers against
+ * the emulators: the quality control alone screens the master, deactivates nobody and leaves the tracking
+ * list, the full tier per person and the pseudonymised counts; the month's stipulation, run after it, counts
+ * the open findings on the period record and lists the files in its manifest; the next month carries the
+ * open findings and counts the resolved one; a month nobody screened is stipulated all the same and says
+ * plainly that it was not screened; a stipulated month is not screened again.
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -24,7 +26,7 @@ import { PRINCIPALS } from '../../support/console.ts';
 import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 
 const REGENCY = '3371';
-/** A whole stipulation run (two passes over the 514 regencies' index, the screening, the exports) on a busy machine. */
+/** A whole run (the passes over the 514 regencies' index, the screening or the exports) on a busy machine. */
 const RUN_TIMEOUT_MS = 170_000;
 
 let aws: TestAws;
@@ -62,14 +64,33 @@ afterAll(async () => {
 });
 
 const stipulate = (period: string): Promise<ExecutionDescription> => stipulation.stipulate(period);
+const screen = (period: string): Promise<ExecutionDescription> => stipulation.screen(period);
 
 async function text(bucket: string, key: string): Promise<string> {
   const { Body } = await aws.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await Body?.transformToString('utf8')) ?? '';
 }
 
-describe('the quality control in the stipulation workflow', () => {
-  it('screens the master before a month with nothing proposed, deactivating nobody, and counts the open findings on the period record', async () => {
+describe('the quality control workflow, and the stipulation that includes it', () => {
+  it('screens the master on its own, deactivating nobody, and leaves the tracking list and the summary for the period', async () => {
+    const run = await screen('2026-10');
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    // Nothing is stipulated by it: the period is not recorded, its summary waits for the stipulation.
+    expect(await periods.getPeriod('2026-10')).toBeUndefined();
+    expect(await periods.getQualityControl('2026-10')).toMatchObject({
+      period: '2026-10',
+      regencies: 1,
+      counts: { screened: master.length, openTotal: truth.length },
+    });
+    const list = await text(aws.names.buckets.exports, KEYS.trackingList('2026-10', REGENCY));
+    for (const finding of truth) expect(list).toContain(finding.nik);
+    const records = await new DynamoDtksMaster(aws.clients.documents, aws.names.tables.master).getRecords(
+      master.map((person) => person.nik),
+    );
+    expect([...records.values()].filter((person) => person.status !== 'ACTIVE')).toEqual([]);
+  }, 180_000);
+
+  it("is included by the month's stipulation, which counts the open findings on the period record", async () => {
     const run = await stipulate('2026-10');
     expect(run.status, run.cause).toBe('SUCCEEDED');
     const record = await periods.getPeriod('2026-10');
@@ -136,6 +157,8 @@ describe('the quality control in the stipulation workflow', () => {
     await new DynamoPopulationRegistry(aws.clients.documents, aws.names.tables.population).put([
       { ...person, statusHidup: 'HIDUP' },
     ]);
+    const screened = await screen('2026-11');
+    expect(screened.status, screened.cause).toBe('SUCCEEDED');
     const run = await stipulate('2026-11');
     expect(run.status, run.cause).toBe('SUCCEEDED');
     expect((await periods.getPeriod('2026-11'))?.qualityControl?.counts).toMatchObject({
@@ -143,5 +166,24 @@ describe('the quality control in the stipulation workflow', () => {
       new: 0,
       resolved: 1,
     });
+  }, 180_000);
+
+  it('stipulates a month nobody screened all the same, and records plainly that it was not screened', async () => {
+    const run = await stipulate('2026-12');
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    const record = await periods.getPeriod('2026-12');
+    expect(record?.carriedForward).toBe(true);
+    expect(record?.qualityControl).toMatchObject({ period: '2026-12', screened: false, notedAt: expect.any(String) });
+    // No tracking file of the month is listed: none was written.
+    const manifest = JSON.parse(await text(aws.names.buckets.exports, KEYS.manifest('2026-12'))) as SnapshotManifest;
+    expect(manifest.files.map((file) => file.key)).not.toContain(KEYS.trackingList('2026-12', REGENCY));
+    expect(manifest.files.map((file) => file.key)).not.toContain(KEYS.qualityControlCounts('2026-12'));
+  }, 180_000);
+
+  it('refuses to screen a month that is stipulated: its record and manifest are final', async () => {
+    const run = await screen('2026-10');
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('PeriodAlreadyStipulatedError');
+    expect((await periods.getPeriod('2026-10'))?.qualityControl?.counts.openTotal).toBe(truth.length);
   }, 180_000);
 });

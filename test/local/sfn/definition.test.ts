@@ -16,9 +16,9 @@ function refusal(text: string, substitutions: Record<string, string> = {}): stri
 }
 
 describe('loadDefinition', () => {
-  it('loads both state machines of state-machines/ with the local substitutions', async () => {
+  it('loads every state machine of state-machines/ with the local substitutions', async () => {
     const substitutions = { ...localSubstitutions(), ApprovalTimeoutSeconds: '1209600' };
-    for (const file of ['proposal.asl.json', 'stipulation.asl.json']) {
+    for (const file of ['proposal.asl.json', 'stipulation.asl.json', 'quality-control.asl.json']) {
       const definition = await loadDefinition(
         new URL(`../../../state-machines/${file}`, import.meta.url),
         substitutions,

@@ -162,8 +162,7 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
         await storage.putObject({ bucket, key: KEYS.proposalList('2026-11'), body, contentType: '' });
         return { proposalsBucket: bucket, proposalsKey: KEYS.proposalList('2026-11'), proposalCount: 2 };
       },
-      'dtks-quality-control-regencies': () => ({ regencies: [] }),
-      'dtks-quality-control-summarise': () => ({ counts: { openTotal: 0 } }),
+      'dtks-quality-control-include': (payload) => ({ ...(payload as object), screened: true, open: 0 }),
       ...scriptedResolve(storage, bucket, '2026-11'),
       // Below the guard's thresholds: no sign-off asked (test/functions/stipulation/guard.test.ts has the hold).
       'dtks-stipulation-guard': () => ({ signOffRequired: false }),
@@ -224,5 +223,81 @@ describe('state-machines/stipulation.asl.json on the local runtime', () => {
       changes: 3,
       applied: 3,
     });
+  });
+});
+
+describe('state-machines/quality-control.asl.json on the local runtime', () => {
+  it('derives the open period in Asia/Jakarta, screens each regency of the list in a child execution and summarises from the list', async () => {
+    // 1 December 2026 00:05 in Jakarta (UTC+7): the open month is December, the one the next stipulation closes.
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 17, 5));
+    const storage = memoryObjects();
+    const bucket = 'dtks-proposals';
+    const invoker = new ScriptedInvoker({
+      'dtks-quality-control-regencies': async (payload) => {
+        const { period } = payload as { period: string };
+        const items = ['3371', '3372', '3308'].map((regency) => ({ period, regency }));
+        const regenciesKey = KEYS.qualityControlList(period);
+        await storage.putObject({ bucket, key: regenciesKey, body: JSON.stringify(items), contentType: '' });
+        return { period, regenciesBucket: bucket, regenciesKey, regencies: items.length };
+      },
+      'dtks-quality-control-screen': (payload) => ({ ...(payload as { regency: string }), open: 1, extra: 'x' }),
+      'dtks-quality-control-summarise': (payload) => ({ ...(payload as object), counts: { openTotal: 3 } }),
+    });
+    const harness = await harnesses.start({
+      machines: { QualityControl: await definitionText('quality-control.asl.json') },
+      invoker,
+      clock,
+      objects: storage,
+    });
+    const result = await harness.run('QualityControl', {});
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toEqual({ period: '2026-12' });
+    // The distributed Map's children run in any order within MaxConcurrency: compared as sets.
+    expect(
+      invoker
+        .callsTo('dtks-quality-control-screen')
+        .map((call) => (call.payload as { regency: string }).regency)
+        .sort(),
+    ).toEqual(['3308', '3371', '3372']);
+    expect(invoker.callsTo('dtks-quality-control-screen')[0]?.payload).toMatchObject({ period: '2026-12' });
+    expect(invoker.callsTo('dtks-quality-control-summarise')[0]?.payload).toEqual({
+      period: '2026-12',
+      regenciesKey: KEYS.qualityControlList('2026-12'),
+    });
+    // The children's open totals went to S3 (ResultWriter), beside the list.
+    const written = [...storage.objects.keys()].filter((key) =>
+      key.startsWith(`${bucket}/${KEYS.qualityControlResults('2026-12')}`),
+    );
+    expect(written.length).toBeGreaterThan(0);
+  });
+
+  it('fails the run when a regency fails (tolerated failures 0), and screens an operator-given period', async () => {
+    const storage = memoryObjects();
+    const bucket = 'dtks-proposals';
+    const invoker = new ScriptedInvoker({
+      'dtks-quality-control-regencies': async (payload) => {
+        const { period } = payload as { period: string };
+        const regenciesKey = KEYS.qualityControlList(period);
+        const items = ['3371', '3372'].map((regency) => ({ period, regency }));
+        await storage.putObject({ bucket, key: regenciesKey, body: JSON.stringify(items), contentType: '' });
+        return { period, regenciesBucket: bucket, regenciesKey, regencies: 2 };
+      },
+      'dtks-quality-control-screen': (payload) => {
+        if ((payload as { regency: string }).regency === '3372') {
+          throw Object.assign(new Error('tabel tidak dapat dibaca'), { name: 'ValidationError' });
+        }
+        return { regency: '3371', open: 0 };
+      },
+      'dtks-quality-control-summarise': () => ({ counts: { openTotal: 0 } }),
+    });
+    const harness = await harnesses.start({
+      machines: { QualityControl: await definitionText('quality-control.asl.json') },
+      invoker,
+      objects: storage,
+    });
+    const result = await harness.run('QualityControl', { period: '2027-01' });
+    expect(result.status).toBe('FAILED');
+    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toEqual({ period: '2027-01' });
+    expect(invoker.callsTo('dtks-quality-control-summarise')).toHaveLength(0);
   });
 });

@@ -41,8 +41,7 @@ function stipulationFunctions(storage: ReturnType<typeof memoryObjects>, proposa
       return { period: PERIOD, proposalsBucket: BUCKET, proposalsKey, proposalCount: refs.length };
     },
     ...scriptedResolve(storage, BUCKET, PERIOD),
-    'dtks-quality-control-regencies': () => ({ regencies: [] }),
-    'dtks-quality-control-summarise': () => ({ counts: { openTotal: 0 } }),
+    'dtks-quality-control-include': (payload) => ({ ...(payload as object), screened: true, open: 0 }),
     'dtks-stipulation-guard': () => ({ signOffRequired: false }),
     'dtks-stipulation-apply': (payload) => {
       const { offset } = payload as { offset: number };
