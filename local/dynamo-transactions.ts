@@ -20,9 +20,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import dynalite from 'dynalite';
+import {
+  type AttributeMap,
+  type BatchOperation,
+  type DynaliteStore,
+  type DynamoError,
+  db,
+  type Table,
+  validationOf,
+  validations,
+} from './dynamo-internals.ts';
 
 const TARGET = 'DynamoDB_20120810.TransactWriteItems';
 /** TransactWriteItems: at most 100 actions per call. */
@@ -31,72 +39,9 @@ const MAX_ACTIONS = 100;
 const TOKEN_TTL_MS = 10 * 60_000;
 /** dynalite's own limit on a request body. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
-
-type AttributeMap = Record<string, Record<string, unknown>>;
-
-interface Table {
-  TableName: string;
-  KeySchema: unknown[];
-  LocalSecondaryIndexes?: unknown[];
-  GlobalSecondaryIndexes?: unknown[];
-}
-
-interface IndexAction {
-  index: string;
-  key: string;
-  item?: AttributeMap;
-}
-
-type DynamoError = Error & { statusCode?: number; body?: Record<string, unknown> };
-
-/** What this file uses of the database dynalite creates (node_modules/dynalite/db/index.js). */
-interface DynaliteStore {
-  db: { batch(operations: BatchOperation[], callback: (error?: Error | null) => void): void };
-  getTable(name: string, callback: (error: DynamoError | null, table: Table) => void): void;
-  getItemDb(name: string): {
-    get(key: string, callback: (error: Error | null, item?: AttributeMap) => void): void;
-    lock(keys: string[], callback: (release: (done: () => void) => () => void) => void): void;
-  };
-}
-
-type BatchOperation = { type: 'put'; key: string; value: AttributeMap } | { type: 'del'; key: string };
-
-interface DynaliteDb {
-  create(options: object): DynaliteStore;
-  validateItem(item: AttributeMap, table: Table): DynamoError | undefined;
-  validateKey(key: AttributeMap, table: Table): DynamoError | undefined;
-  createKey(item: AttributeMap, table: Table): string;
-  checkConditional(action: object, existing: AttributeMap | undefined): DynamoError | null | undefined;
-  getIndexActions(
-    indexes: unknown[],
-    existing: AttributeMap | undefined,
-    item: AttributeMap | undefined,
-    table: Table,
-  ): { puts: IndexAction[]; deletes: IndexAction[] };
-  validationError(message: string): DynamoError;
-}
-
-interface ActionValidation {
-  types: Record<string, unknown>;
-  custom: (data: object, store: DynaliteStore) => string | undefined;
-}
-
-interface DynaliteValidations {
-  checkTypes(data: object, types: Record<string, unknown>): Record<string, unknown>;
-  checkValidations(
-    data: object,
-    types: Record<string, unknown>,
-    custom: ActionValidation['custom'],
-    store: DynaliteStore,
-  ): void;
-}
-
-const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
-const db = fromDynalite('./db') as DynaliteDb;
-const validations = fromDynalite('./validations') as DynaliteValidations;
-/** The validations of PutItem and DeleteItem: a transactional Put, Delete or ConditionCheck takes the same parameters. */
-const PUT = fromDynalite('./validations/putItem') as ActionValidation;
-const DELETE = fromDynalite('./validations/deleteItem') as ActionValidation;
+/** A transactional Put, Delete or ConditionCheck takes the parameters of PutItem or DeleteItem. */
+const PUT = validationOf('putItem');
+const DELETE = validationOf('deleteItem');
 
 /** The parameters each kind of action takes (the API reference's Put, Delete and ConditionCheck). */
 const PARAMETERS = {
@@ -116,31 +61,15 @@ interface Action {
   key: string;
 }
 
-export type DynaliteOptions = Parameters<typeof dynalite>[0];
-
-/** dynalite's server, with TransactWriteItems added to the operations it answers. */
-export function dynaliteWithTransactions(options: DynaliteOptions): Server {
-  // dynalite keeps its database to itself: the store it creates for this server is caught on the way.
-  let store: DynaliteStore | undefined;
-  const create = db.create;
-  db.create = (createOptions) => {
-    store = create(createOptions);
-    return store;
-  };
-  let server: Server;
-  try {
-    server = dynalite(options);
-  } finally {
-    db.create = create;
-  }
-  const transactions = new Transactions(store as DynaliteStore);
+/** Adds TransactWriteItems to the operations dynalite's server answers from this store. */
+export function addTransactions(server: Server, store: DynaliteStore): void {
+  const transactions = new Transactions(store);
   const [dynaliteHandler] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST' && req.headers['x-amz-target'] === TARGET) void transactions.handle(req, res);
     else dynaliteHandler?.(req, res);
   });
-  return server;
 }
 
 class Transactions {
@@ -207,6 +136,7 @@ class Transactions {
     }
     const actions: Action[] = [];
     const keys = new Set<string>();
+    const tables = new Map<string, Promise<Table>>();
     for (const [i, item] of (items as Record<string, Record<string, unknown> | null>[]).entries()) {
       const given = Object.keys(item ?? {}).filter((name) => item?.[name] != null);
       const kind = given[0];
@@ -219,7 +149,7 @@ class Transactions {
         );
       }
       if (!(kind in PARAMETERS)) throw db.validationError(`TransactItems.${i + 1}: unknown action ${kind}`);
-      const action = await this.validateAction(kind as Kind, item?.[kind] as Record<string, unknown>);
+      const action = await this.validateAction(kind as Kind, item?.[kind] as Record<string, unknown>, tables);
       const identity = `${action.table.TableName}\u0000${action.key}`;
       if (keys.has(identity)) {
         throw db.validationError('Transaction request cannot include multiple operations on one item');
@@ -230,7 +160,11 @@ class Transactions {
     return actions;
   }
 
-  private async validateAction(kind: Kind, given: Record<string, unknown>): Promise<Action> {
+  private async validateAction(
+    kind: Kind,
+    given: Record<string, unknown>,
+    tables: Map<string, Promise<Table>>,
+  ): Promise<Action> {
     const onFailure = given.ReturnValuesOnConditionCheckFailure;
     if (onFailure !== undefined && onFailure !== 'ALL_OLD' && onFailure !== 'NONE') {
       throw db.validationError(
@@ -246,9 +180,15 @@ class Transactions {
     );
     const data = validations.checkTypes(parameters, types) as Action['data'];
     validations.checkValidations(data, types, custom, this.store);
-    const table = await new Promise<Table>((resolve, reject) =>
-      this.store.getTable(data.TableName, (error, found) => (error ? reject(error) : resolve(found))),
-    );
+    // Each table once per request (a hundred claims name the same one).
+    let found = tables.get(data.TableName);
+    if (!found) {
+      found = new Promise<Table>((resolve, reject) =>
+        this.store.getTable(data.TableName, (error, table) => (error ? reject(error) : resolve(table))),
+      );
+      tables.set(data.TableName, found);
+    }
+    const table = await found;
     const item = (kind === 'Put' ? data.Item : data.Key) as AttributeMap;
     const invalid = kind === 'Put' ? db.validateItem(item, table) : db.validateKey(item, table);
     if (invalid) throw invalid;

@@ -7,12 +7,13 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dynaliteWithTransactions } from './dynamo-transactions.ts';
+import { dynaliteWithStore } from './dynamo-internals.ts';
+import { cacheTableDescriptions } from './dynamo-tables.ts';
+import { addTransactions } from './dynamo-transactions.ts';
 import { type ObjectCreated, type S3Server, startS3Server } from './s3/server.ts';
 
 export interface EmulatorOptions {
@@ -95,14 +96,17 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     );
   }
 
-  // createTableMs 0: tables are ACTIVE at once, as a fresh local environment should be. dynalite has
-  // no transactions of its own: local/dynamo-transactions.ts adds TransactWriteItems.
-  const dynamo: Server = dynaliteWithTransactions({
+  // createTableMs 0: tables are ACTIVE at once, as a fresh local environment should be. dynalite reads
+  // a table's description from LevelDB at every request (local/dynamo-tables.ts keeps them in memory)
+  // and has no transactions (local/dynamo-transactions.ts adds TransactWriteItems).
+  const { server: dynamo, store } = dynaliteWithStore({
     path: dynamoPath,
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  cacheTableDescriptions(store);
+  addTransactions(dynamo, store);
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
     dynamo.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
