@@ -363,6 +363,38 @@ describe('stipulation workflow', () => {
     expect(JSON.stringify(States)).not.toContain('$proposals %');
   });
 
+  it('resolves in three steps: the plan, a distributed Map over the NIK shards, the summary with the shards list', () => {
+    expect(States.PlanResolution?.Next).toBe('ResolveShards');
+    expect(States.PlanResolution?.Assign).toMatchObject({ planKey: expect.any(String), shards: expect.any(String) });
+    const map = States.ResolveShards as unknown as {
+      ItemProcessor: { ProcessorConfig: unknown; States: Record<string, { Arguments: { FunctionName: string } }> };
+      ItemReader: { Arguments: unknown };
+      ItemSelector: Record<string, string>;
+      ResultWriter: { Resource: string };
+      ToleratedFailurePercentage: number;
+      MaxConcurrency: number;
+      Next: string;
+    };
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.ItemReader.Arguments).toEqual({ Bucket: '{% $proposalsBucket %}', Key: '{% $resolutionItemsKey %}' });
+    // The children do not see this execution's variables: the shard count and the plan come through ItemSelector.
+    expect(map.ItemSelector).toEqual({
+      period: '{% $period %}',
+      shard: '{% $states.context.Map.Item.Value.shard %}',
+      shards: '{% $shards %}',
+      planKey: '{% $planKey %}',
+    });
+    expect(map.ItemProcessor.States.ResolveShard?.Arguments.FunctionName).toBe('${ResolveFunctionArn}');
+    expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
+    expect(map.ToleratedFailurePercentage).toBe(0);
+    expect(map.MaxConcurrency).toBe(64);
+    expect(map.Next).toBe('SummariseResolution');
+    // The later states read the same variables as before the change set was sharded, and the shards' list.
+    expect(Object.keys(States.SummariseResolution?.Assign ?? {})).toEqual(
+      expect.arrayContaining(['changeSetKey', 'shardsKey', 'changes', 'carriedForward']),
+    );
+  });
+
   it('ends a rerun of a stipulated period right after Collect, before anything is resolved, applied or exported', () => {
     expect(States.CollectApprovedProposals?.Next).toBe('WasThePeriodStipulatedBefore');
     const route = States.WasThePeriodStipulatedBefore;
