@@ -384,7 +384,7 @@ describe('stipulation workflow', () => {
       shards: '{% $shards %}',
       planKey: '{% $planKey %}',
     });
-    expect(map.ItemProcessor.States.ResolveShard?.Arguments.FunctionName).toBe('${ResolveFunctionArn}');
+    expect(map.ItemProcessor.States.ResolveShard?.Arguments.FunctionName).toContain('ResolveFunctionArn');
     expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
     expect(map.ToleratedFailurePercentage).toBe(0);
     expect(map.MaxConcurrency).toBe(64);
