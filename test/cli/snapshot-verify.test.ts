@@ -41,6 +41,9 @@ async function stipulate(period: string): Promise<ExecutionDescription> {
   const rows = [world.row({ line: 2 }), world.row({ line: 3 })];
   await provinceApprovedProposal(aws, { proposalId, period, approvedAt: `${period}-20T01:00:00.000Z`, rows });
   await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
+  // The month's quality control, which the stipulation includes (its files are in the manifest).
+  const screened = await stipulation.screen(period);
+  if (screened.status !== 'SUCCEEDED') throw new Error(`quality control ${period}: ${screened.cause}`);
   return stipulation.stipulate(period);
 }
 
