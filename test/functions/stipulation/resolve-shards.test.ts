@@ -10,7 +10,7 @@ import type { ProposalRow } from '#core/proposal.ts';
 import { createReportWriter } from '#core/report.ts';
 import { ConflictResolver, changeFromRow, ExclusionList, shardOf } from '#core/stipulation.ts';
 import { type ChangeSetShard, type CollectOutput, KEYS } from '#shared/contracts.ts';
-import { ProposalsRepository } from '#shared/proposals-repository.ts';
+import { ProposalsRepository, type StipulationCounts } from '#shared/proposals-repository.ts';
 import { type StipulationReturn, stipulationReturnLines } from '#shared/return-report.ts';
 import { rowsOfShard } from '../../../functions/stipulation-resolve/shard-rows.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
@@ -124,7 +124,8 @@ async function resolution(shards: number) {
   for (const { proposalId } of PROPOSALS) {
     const { stipulation } = await repository.require(proposalId);
     if (!stipulation) throw new Error(`no stipulation counts on ${proposalId}`);
-    const { reportKey, period, ...counts } = stipulation;
+    // The report's key is kept beside the counts (StipulationCounts does not declare it).
+    const { reportKey, period, ...counts } = stipulation as StipulationCounts & { reportKey?: string };
     expect(period).toBe(PERIOD);
     perProposal[proposalId] = { counts, ...(reportKey ? { report: await text(reportKey) } : {}) };
   }
