@@ -7,7 +7,7 @@
  * refused and applies nothing; the ministry's sign-off applies the month and goes on the period record; a
  * rerun of the stipulated period is still refused.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
@@ -94,11 +94,16 @@ describe('the stipulation guard', () => {
   });
 
   it('compares nothing, and asks nothing, for a month without a change set', async () => {
+    // SummariseResolution's list of a month without changes: no shard, so CompareShards runs no child.
+    const shardsKey = 'stipulation/2026-09/no-shards.json';
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: shardsKey, Body: '[]' }),
+    );
     const verdict = await functions.invoke('stipulation-guard', {
       action: 'COMPARE',
       period: '2026-09',
       executionId: 'carried-forward',
-      changeSetKey: 'stipulation/2026-09/none.ndjson',
+      shardsKey,
     });
     expect(verdict).toMatchObject({ signOffRequired: false, breaches: [], totals: { deactivations: 0, adds: 0 } });
   });
