@@ -176,6 +176,9 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     // The change set's summary and the moved-from markers; writes the export Map's items.
     'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
+    // The month before's part records (export units and NIK runs): no data file.
+    'objects:exports:exports/period=*/_parts/*': s3('GetObject'),
+    'list:exports:exports/period=*/_parts/*': s3('ListBucket'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   'stipulation-export-regency': {
