@@ -182,7 +182,7 @@ describe('the incremental snapshot', () => {
       { period: '2026-11', regency: '3371', province: '33' },
       { period: '2026-11', regency: '3372', province: '33', carryFrom: '2026-10' },
     ]);
-    expect(november.listed.counts).toEqual({ regencies: 2, changed: 1, carried: 1 });
+    expect(november.listed.counts).toEqual({ regencies: 2, changed: 1, carried: 1, units: 2 });
   });
 
   it("carries the unchanged regency's files with the previous period's bytes and checksums", async () => {
@@ -230,7 +230,7 @@ describe('the incremental snapshot', () => {
 
   it('carries every regency of a month without change, onward from a carried period, keeping who wrote the bytes', () => {
     expect(january.manifest.carriedForward).toBe(true);
-    expect(february.listed.counts).toEqual({ regencies: 2, changed: 0, carried: 2 });
+    expect(february.listed.counts).toEqual({ regencies: 2, changed: 0, carried: 2, units: 2 });
     for (const regency of ['3371', '3372']) {
       expect(february.parts.get(regency)).toMatchObject({ carriedFrom: '2027-01', writtenIn: '2026-12' });
       expect(checksums(february.parts.get(regency))).toEqual(checksums(december.parts.get(regency)));
