@@ -1,20 +1,21 @@
 /**
  * npx tsx bench/guard.ts [persons]      (default 5000)
  *
- * The stipulation guard's COMPARE (functions/stipulation-guard) on the local emulators (in this process, so
- * the peak RSS includes dynalite's): a master of `persons` active persons in one regency (3371), seeded
- * through the master repository (not measured), and a change set of as many lines as Resolve writes them —
- * 10% deactivations (HAPUS MENINGGAL), 20% updates with a decile change, 70% new persons — compared with
- * the master by the production handler. Prints changes/s and the peak RSS. dynalite answers ~10^3
+ * The stipulation guard (functions/stipulation-guard) on the local emulators (in this process, so the peak
+ * RSS includes dynalite's): a master of `persons` active persons in one regency (3371), seeded through the
+ * master repository (not measured), and a change set of as many lines split by NIK shard as ResolveShards
+ * writes them — 10% deactivations (HAPUS MENINGGAL), 20% updates with a decile change, 70% new persons —
+ * compared with the master by the production handler as the workflow runs it: COMPARE_SHARD for every
+ * shard at once (the CompareShards Map), then the COMPARE summary. Prints changes/s and the peak RSS. dynalite answers ~10^3
  * BatchGetItem keys/s on these machines, far below DynamoDB; on AWS the compare reads each changed person
  * once (BatchGetItem of 100), as Apply does.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalRow } from '#core/proposal.ts';
-import { applyChange, changeFromRow, type StipulationChange } from '#core/stipulation.ts';
+import { applyChange, changeFromRow, type StipulationChange, shardOf } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
-import { type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
+import { type ChangeSetShard, type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
 import { syntheticPerson } from './synthetic-person.ts';
 
 const PERIOD = '2026-11';
@@ -76,23 +77,42 @@ try {
           : row(persons + i);
     changes.push(changeFromRow(proposed, 'bench', PERIOD));
   }
-  const changeSetKey = KEYS.changeSet(PERIOD);
+  const { readConfig } = await import('#shared/config.ts');
+  const { stipulationShards } = readConfig(['stipulationShards']);
+  const shards: ChangeSetShard[] = [];
+  for (let shard = 0; shard < stipulationShards; shard++) {
+    const own = changes.filter((change) => shardOf(change.nik, stipulationShards) === shard);
+    if (!own.length) continue;
+    const changeSetKey = KEYS.changeSetShard(PERIOD, shard);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: LOCAL_RESOURCES.buckets.proposals,
+        Key: changeSetKey,
+        Body: own.map((change) => `${JSON.stringify(change)}\n`).join(''),
+      }),
+    );
+    shards.push({ shard, changeSetKey, changes: own.length });
+  }
+  const shardsKey = KEYS.shardList(PERIOD);
   await s3.send(
-    new PutObjectCommand({
-      Bucket: LOCAL_RESOURCES.buckets.proposals,
-      Key: changeSetKey,
-      Body: changes.map((change) => `${JSON.stringify(change)}\n`).join(''),
-    }),
+    new PutObjectCommand({ Bucket: LOCAL_RESOURCES.buckets.proposals, Key: shardsKey, Body: JSON.stringify(shards) }),
   );
+  const context = { getRemainingTimeInMillis: () => 900_000 } as never;
 
   let peakRss = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   const started = performance.now();
-  const verdict = (await handler({ action: 'COMPARE', period: PERIOD, executionId: 'bench', changeSetKey }, {
-    getRemainingTimeInMillis: () => 900_000,
-  } as never)) as GuardVerdictSummary;
+  await Promise.all(
+    shards.map(({ shard, changeSetKey }) =>
+      handler({ action: 'COMPARE_SHARD', period: PERIOD, executionId: 'bench', shard, changeSetKey }, context),
+    ),
+  );
+  const verdict = (await handler(
+    { action: 'COMPARE', period: PERIOD, executionId: 'bench', shardsKey },
+    context,
+  )) as GuardVerdictSummary;
   const ms = performance.now() - started;
   clearInterval(timer);
   console.log(

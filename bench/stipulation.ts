@@ -1,15 +1,19 @@
 /**
- * npx tsx bench/stipulation.ts [records...]      (default 100000; e.g. `100000 1000000`)
+ * npx tsx bench/stipulation.ts [--no-export] [records...]      (default 100000; e.g. `100000 1000000`)
  *
  * For each size, on fresh local emulators (dynalite and the local S3 in a child process, so their memory is
  * not counted as the handlers'):
- *  1. apply: a generated change set of `records` TAMBAH changes (NDJSON at KEYS.changeSet, as Resolve
- *     writes it) applied to the DTKS master by the stipulation-apply handler, slice after slice until
- *     done, as the stipulation workflow loops it;
- *  2. export: the stipulation-export-regency handler for every regency (one after another, as one
- *     Lambda each would), then stipulation-finalise-export for the manifest.
- * Prints records/s and the peak RSS of this process (sampled every 50 ms) per phase, and the sizes of
- * the files. The handlers are the production ones, with the SDK clients pointed at the emulators.
+ *  1. apply: a generated change set of `records` TAMBAH changes, split by NIK shard (core shardOf over
+ *     STIPULATION_SHARDS, 4 locally) into the shards' change sets and their list as SummariseResolution
+ *     writes them, applied to the DTKS master by the stipulation-apply handler under the master write lease:
+ *     every shard at once, each slice after slice until done, as the ApplyShards Map's children loop them;
+ *  2. compare: the guard by shard over the applied master (COMPARE_SHARD for every shard at once, as the
+ *     CompareShards Map runs them, then the COMPARE summary), every changed person's record present;
+ *  3. export (unless --no-export): the stipulation-export-regency handler for every regency (one after
+ *     another, as one Lambda each would), then stipulation-finalise-export for the manifest.
+ * Prints records/s and the peak RSS of this process (sampled every 50 ms) per phase, the CPU time per change
+ * of this process (the handlers and the SDK) and of the emulators' process, the load average, and the sizes
+ * of the files. The handlers are the production ones, with the SDK clients pointed at the emulators.
  *
  * Persons are spread over regencies of 250,000 at most (a large kabupaten/kota holds 10^4–10^6).
  * Above 200,000 records dynalite keeps its data on disk (LevelDB in a temporary directory) instead of
@@ -25,13 +29,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StipulationChange } from '#core/stipulation.ts';
+import { type StipulationChange, shardOf } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
-import type { ApplyOutput, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
+import type { ApplyOutput, ChangeSetShard, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
 import { familyOf, syntheticPerson } from './synthetic-person.ts';
 
@@ -49,6 +53,7 @@ if (process.argv[2] === '--emulators') {
   process.send?.({ dynamoEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint });
   process.on('message', (message) => {
     if (message === 'rss') process.send?.({ rss: process.memoryUsage().rss });
+    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
     if (message === 'stop') void emulators.stop().then(() => process.exit(0));
   });
   // The benchmark ended without stopping us (it failed): do not outlive it.
@@ -60,7 +65,10 @@ if (process.argv[2] === '--emulators') {
 }
 
 async function main(): Promise<void> {
-  const sizes = (process.argv.length > 2 ? process.argv.slice(2) : ['100000']).map(Number);
+  const args = process.argv.slice(2);
+  const exporting = !args.includes('--no-export');
+  const numbers = args.filter((arg) => arg !== '--no-export');
+  const sizes = (numbers.length ? numbers : ['100000']).map(Number);
   for (const size of sizes) {
     if (!Number.isInteger(size) || size <= 0) throw new Error(`records must be positive integers: ${sizes.join(' ')}`);
   }
@@ -74,16 +82,18 @@ async function main(): Promise<void> {
   // Each size needs fresh emulators and cold handlers: one child tsx process per size.
   if (sizes.length > 1) {
     for (const size of sizes) {
-      const child = fork(fileURLToPath(import.meta.url), [String(size)], { stdio: 'inherit' });
+      const child = fork(fileURLToPath(import.meta.url), [...(exporting ? [] : ['--no-export']), String(size)], {
+        stdio: 'inherit',
+      });
       const [code] = (await once(child, 'exit')) as [number];
       if (code !== 0) process.exitCode = code;
     }
     return;
   }
-  await benchmark(sizes[0] as number);
+  await benchmark(sizes[0] as number, exporting);
 }
 
-async function benchmark(records: number): Promise<void> {
+async function benchmark(records: number, exporting: boolean): Promise<void> {
   const dataDir = records > 200_000 ? await mkdtemp(join(tmpdir(), 'dtks-bench-')) : undefined;
   const emulators = await startEmulatorProcess(dataDir);
   try {
@@ -91,10 +101,15 @@ async function benchmark(records: number): Promise<void> {
     await provisionLocal(endpoints, LOCAL_RESOURCES);
     Object.assign(process.env, localEnvironmentVariables(endpoints, LOCAL_RESOURCES));
     const { handler: apply } = await import('../functions/stipulation-apply/handler.ts');
+    const { handler: guard } = await import('../functions/stipulation-guard/handler.ts');
+    const { handler: masterLease } = await import('../functions/stipulation-master-lease/handler.ts');
+    const { readConfig } = await import('#shared/config.ts');
+    const { stipulationShards: shardCount } = readConfig(['stipulationShards']);
     const { handler: exportRegency } = await import('../functions/stipulation-export-regency/handler.ts');
     const { handler: finaliseExport } = await import('../functions/stipulation-finalise-export/handler.ts');
     const { S3ObjectSink } = await import('#shared/exports/object-sink.ts');
     const { s3 } = await import('#shared/clients.ts');
+    const { putText } = await import('#shared/staging.ts');
 
     const regencies = REGENCIES.slice(0, Math.ceil(records / REGENCY_SIZE));
     if (regencies.length < Math.ceil(records / REGENCY_SIZE)) throw new Error('too many records for the regency list');
@@ -103,46 +118,95 @@ async function benchmark(records: number): Promise<void> {
         `dynalite ${dataDir ? `on disk in ${dataDir}` : 'in memory'} ==`,
     );
 
-    // The change set, as Resolve writes it (not measured).
+    // The shards' change sets and their list, as ResolveShards and SummariseResolution write them (not measured).
     const started = Date.now();
-    const changeSetKey = KEYS.changeSet(PERIOD);
-    const sink = new S3ObjectSink(s3, LOCAL_RESOURCES.buckets.proposals, changeSetKey, 'application/x-ndjson');
+    const sinks = Array.from(
+      { length: shardCount },
+      (_, shard) =>
+        new S3ObjectSink(
+          s3,
+          LOCAL_RESOURCES.buckets.proposals,
+          KEYS.changeSetShard(PERIOD, shard),
+          'application/x-ndjson',
+        ),
+    );
+    const counts = new Array<number>(shardCount).fill(0);
     const encoder = new TextEncoder();
     for (let from = 0; from < records; from += 10_000) {
-      let text = '';
+      const texts = new Array<string>(shardCount).fill('');
       for (let i = from; i < Math.min(records, from + 10_000); i++) {
-        text += `${JSON.stringify(change(i, regencies[Math.floor(i / REGENCY_SIZE)] as string))}\n`;
+        const each = change(i, regencies[Math.floor(i / REGENCY_SIZE)] as string);
+        const shard = shardOf(each.nik, shardCount);
+        texts[shard] += `${JSON.stringify(each)}\n`;
+        counts[shard] = (counts[shard] ?? 0) + 1;
       }
-      await sink.write(encoder.encode(text));
+      for (const [shard, text] of texts.entries()) if (text) await sinks[shard]?.write(encoder.encode(text));
     }
-    const changeSet = await sink.close();
-    console.log(`change set: ${mb(changeSet.bytes)} written in ${seconds(Date.now() - started)}`);
+    let bytes = 0;
+    for (const sink of sinks) bytes += (await sink.close()).bytes;
+    const shards: ChangeSetShard[] = counts.flatMap((changes, shard) =>
+      changes ? [{ shard, changeSetKey: KEYS.changeSetShard(PERIOD, shard), changes }] : [],
+    );
+    const shardsKey = KEYS.shardList(PERIOD);
+    await putText(s3, LOCAL_RESOURCES.buckets.proposals, shardsKey, JSON.stringify(shards), 'application/json');
+    console.log(
+      `change set: ${mb(bytes)} in ${shards.length} shards written in ${seconds(Date.now() - started)}; ` +
+        `load average ${loadavg()
+          .map((load) => load.toFixed(1))
+          .join(' ')}`,
+    );
 
-    // Phase 1: apply.
+    // Phase 1: apply, every shard at once (the ApplyShards Map's children), under the master write lease.
     const context = lambdaContext();
+    const executionId = 'arn:aws:states:ap-southeast-3:000000000000:execution:stipulation:bench';
+    await masterLease({ action: 'TAKE', period: PERIOD, executionId }, context);
     let applied = 0;
     let slices = 0;
     const applyStarted = performance.now();
-    const applyPhase = await measure(async () => {
-      let slice: ApplyOutput = { period: PERIOD, changeSetKey, offset: 0, done: false, applied: 0 };
-      while (!slice.done) {
-        slice = await apply({ period: PERIOD, changeSetKey, offset: slice.offset }, context);
-        applied += slice.applied;
-        slices++;
-        if (applied % 100_000 < slice.applied && applied < records) {
-          const elapsed = performance.now() - applyStarted;
-          console.log(
-            `  … ${applied.toLocaleString('en')} applied, ${Math.round(applied / (elapsed / 1000))} records/s so far`,
-          );
-        }
-      }
+    const applyPhase = await measure(emulators, async () => {
+      await Promise.all(
+        shards.map(async ({ shard, changeSetKey }) => {
+          let slice: Pick<ApplyOutput, 'offset' | 'done'> = { offset: 0, done: false };
+          while (!slice.done) {
+            const output = await apply(
+              { period: PERIOD, executionId, shard, changeSetKey, offset: slice.offset },
+              context,
+            );
+            slice = output;
+            applied += output.applied;
+            slices++;
+            if (applied % 100_000 < output.applied && applied < records) {
+              const elapsed = performance.now() - applyStarted;
+              console.log(
+                `  … ${applied.toLocaleString('en')} applied, ${Math.round(applied / (elapsed / 1000))} records/s so far`,
+              );
+            }
+          }
+        }),
+      );
     });
-    report('apply', applied, applyPhase, `${slices} slices`);
+    await masterLease({ action: 'RELEASE', period: PERIOD, executionId }, context);
+    report('apply', applied, applyPhase, `${shards.length} shards at once, ${slices} slices`);
     if (applied !== records) throw new Error(`applied ${applied} of ${records}`);
+
+    // Phase 2: the guard by shard over the applied master (every changed person has a record to read).
+    const comparePhase = await measure(emulators, async () => {
+      await Promise.all(
+        shards.map(({ shard, changeSetKey }) =>
+          guard({ action: 'COMPARE_SHARD', period: PERIOD, executionId, shard, changeSetKey }, context),
+        ),
+      );
+      await guard({ action: 'COMPARE', period: PERIOD, executionId, shardsKey }, context);
+    });
+    report('compare', records, comparePhase, `${shards.length} shards at once, then the summary`);
+    if (!exporting) {
+      console.log(`emulators' process RSS at the end: ${mb(await emulators.rss())}`);
+      return;
+    }
 
     // Phase 2: export.
     const exportedRegencies: ExportRegencyOutput[] = [];
-    const exportPhase = await measure(async () => {
+    const exportPhase = await measure(emulators, async () => {
       for (const regency of regencies) {
         exportedRegencies.push(
           await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context),
@@ -182,7 +246,7 @@ async function writersBenchmark(records: number): Promise<void> {
       `\n== export writers: ${records.toLocaleString('en')} generated master records, ${regencies.length} regencies ==`,
     );
     const parts: ExportPartRecord[] = [];
-    const phase = await measure(async () => {
+    const phase = await measure(emulators, async () => {
       for (const [index, regency] of regencies.entries()) {
         const first = index * REGENCY_SIZE;
         const last = Math.min(records, first + REGENCY_SIZE);
@@ -253,10 +317,16 @@ interface Phase {
   ms: number;
   peakRss: number;
   startRss: number;
+  /** CPU time (user + system) of this process and of the emulators' process during the phase. */
+  cpuMs: number;
+  emulatorCpuMs: number;
+  load: number;
 }
 
-async function measure(run: () => Promise<void>): Promise<Phase> {
+async function measure(emulators: EmulatorProcess, run: () => Promise<void>): Promise<Phase> {
   const startRss = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const emulatorCpu = await emulators.cpu();
   let peakRss = startRss;
   const timer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -268,7 +338,11 @@ async function measure(run: () => Promise<void>): Promise<Phase> {
     clearInterval(timer);
   }
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  return { ms: performance.now() - started, peakRss, startRss };
+  const ms = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  const emulatorNow = await emulators.cpu();
+  const emulatorCpuMs = (emulatorNow.user - emulatorCpu.user + emulatorNow.system - emulatorCpu.system) / 1000;
+  return { ms, peakRss, startRss, cpuMs: (user + system) / 1000, emulatorCpuMs, load: loadavg()[0] ?? 0 };
 }
 
 function report(name: string, records: number, phase: Phase, detail: string): void {
@@ -276,6 +350,12 @@ function report(name: string, records: number, phase: Phase, detail: string): vo
   console.log(
     `${name.padEnd(7)} ${records.toLocaleString('en')} records in ${seconds(phase.ms)}: ` +
       `${rate.toLocaleString('en')} records/s, peak RSS ${mb(phase.peakRss)} (at start ${mb(phase.startRss)}; ${detail})`,
+  );
+  // Per change: the handlers' CPU (what a Lambda child pays) and the emulators' (what DynamoDB and S3 do).
+  console.log(
+    `        CPU ${(phase.cpuMs / records).toFixed(3)} ms/record in the handlers' process ` +
+      `(${Math.round(records / (phase.cpuMs / 1000)).toLocaleString('en')} records per CPU-second), ` +
+      `${(phase.emulatorCpuMs / records).toFixed(3)} ms/record in the emulators'; load average ${phase.load.toFixed(1)}`,
   );
 }
 
@@ -291,6 +371,7 @@ interface EmulatorProcess {
   dynamoEndpoint: string;
   s3Endpoint: string;
   rss(): Promise<number>;
+  cpu(): Promise<NodeJS.CpuUsage>;
   stop(): Promise<void>;
 }
 
@@ -304,6 +385,11 @@ async function startEmulatorProcess(dataDir?: string): Promise<EmulatorProcess> 
       child.send('rss');
       const [reply] = (await once(child, 'message')) as [{ rss: number }];
       return reply.rss;
+    },
+    async cpu() {
+      child.send('cpu');
+      const [reply] = (await once(child, 'message')) as [{ cpu: NodeJS.CpuUsage }];
+      return reply.cpu;
     },
     async stop() {
       child.send('stop');
