@@ -207,8 +207,8 @@ export class DtksStack extends Stack {
         prefix: KEYS.stipulationPrefix,
       });
     // The summary: each proposal's counts (UpdateItem; GetItem names a missing proposal), the shards' summaries
-    // and returned rows read, the change set summary, the list of shards and the joined change set written; the
-    // return reports beside each proposal's check report.
+    // and returned rows read, the change set summary and the list of shards written (small objects: PutObject);
+    // the return reports (streamed) beside each proposal's check report.
     const resolveSummary = new DtksFunction(this, 'ResolveSummary', {
       name: 'stipulation-resolve-summary',
       timeout: Duration.minutes(15),
@@ -216,7 +216,7 @@ export class DtksStack extends Stack {
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
       .bindBucket({
         bucket: proposalsBucket,
-        actions: [...READ_MAYBE_MISSING, ...STREAMED_WRITE],
+        actions: [...READ_MAYBE_MISSING, 's3:PutObject'],
         prefix: KEYS.stipulationPrefix,
       })
       .bindBucket({ bucket: proposalsBucket, actions: STREAMED_WRITE, prefix: KEYS.reportsPrefix });

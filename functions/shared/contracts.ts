@@ -600,10 +600,9 @@ export interface ChangeSetShard {
 }
 export interface ResolveOutput {
   period: string;
-  changeSetKey: string;
   changes: number;
   returnedRows: number;
-  /** KEYS.shardList: the shards with changes. */
+  /** KEYS.shardList: the shards with changes, each with its change set (KEYS.changeSetShard). */
   shardsKey: string;
 }
 /**

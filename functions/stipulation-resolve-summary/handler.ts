@@ -5,8 +5,8 @@
  *  - each proposal's stipulation counts on its record, and its return report (KEYS.stipulationReturn) of
  *    the rows the shards returned, in the proposal's row order;
  *  - the change set's summary (ChangeSetSummary, KEYS.changeSetSummary), read by the later steps;
- *  - the shards with changes (KEYS.shardList), the items of the Compare and Apply Maps;
- *  - for the steps that still read one change set, the shards' change sets joined (KEYS.changeSet).
+ *  - the shards with changes (KEYS.shardList), the items of the Compare and Apply Maps, which read the
+ *    shards' change sets themselves (the period's change set is never joined into one object).
  * A rerun writes the same objects and counts again.
  */
 import { createReportWriter } from '#core/report.ts';
@@ -29,7 +29,7 @@ import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import { type StipulationReturn, stipulationReturnLines } from '#shared/return-report.ts';
-import { lines, openObject, putText, readJson, readNdjson, S3ObjectWriter } from '#shared/staging.ts';
+import { openObject, putText, readJson, readNdjson, S3ObjectWriter } from '#shared/staging.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'reportLanguage']);
 const proposals = new ProposalsRepository(documents, config.proposalsTable);
@@ -81,10 +81,9 @@ export const handler = lambda(RESOLVE_SUMMARY_INPUT, async ({ period, shards, pl
     .map(({ shard, changeSetKey, changes: count }) => ({ shard, changeSetKey, changes: count }));
   const shardsKey = KEYS.shardList(period);
   await putText(s3, bucket, shardsKey, JSON.stringify(withChanges), 'application/json');
-  const changeSetKey = await joinShards(period, summaries);
   await putText(s3, bucket, KEYS.changeSetSummary(period), JSON.stringify(summary), 'application/json');
   logger.info('Change set written', { period, changes, returnedRows, shards: withChanges.length });
-  return { period, changeSetKey, changes, returnedRows, shardsKey };
+  return { period, changes, returnedRows, shardsKey };
 });
 
 /** Every shard's summary, in shard order. */
@@ -126,30 +125,5 @@ async function writeReturnReport(
   await report.write(createReportWriter(config.reportLanguage).header());
   await report.write(stipulationReturnLines(returned, config.reportLanguage));
   await report.end();
-  return key;
-}
-
-/**
- * The shards' change sets joined into the period's one change set (KEYS.changeSet), for the guard and
- * Apply while they read one; to be removed once they read the shards (KEYS.shardList).
- */
-async function joinShards(period: string, summaries: readonly ResolveShardSummary[]): Promise<string> {
-  const key = KEYS.changeSet(period);
-  const joined = new S3ObjectWriter(s3, config.proposalsBucket, key, 'application/x-ndjson');
-  for (const { shard, changeSetKey, changes } of summaries) {
-    if (!changes) continue;
-    const body = await openObject(s3, config.proposalsBucket, changeSetKey);
-    if (!body) throw new ResolutionShardMissingError(period, [shard]);
-    let text = '';
-    for await (const line of lines(body)) {
-      text += `${line.text}\n`;
-      if (text.length >= 1 << 20) {
-        await joined.write(text);
-        text = '';
-      }
-    }
-    await joined.write(text);
-  }
-  await joined.end();
   return key;
 }

@@ -150,7 +150,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   'stipulation-resolve-summary': {
     'table:proposals': ddb('GetItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
-    'objects:proposals:stipulation/*': s3('AbortMultipartUpload', 'GetObject', 'PutObject'),
+    'objects:proposals:stipulation/*': s3('GetObject', 'PutObject'),
     'list:proposals:stipulation/*': s3('ListBucket'),
     'objects:proposals:reports/*': s3('PutObject', 'AbortMultipartUpload'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),

@@ -28,7 +28,7 @@ export function scriptedResolve(
       const shardsKey = KEYS.shardList(period);
       const withChanges = changes ? [{ shard: 0, changeSetKey: KEYS.changeSetShard(period, 0), changes }] : [];
       await storage.putObject({ bucket, key: shardsKey, body: JSON.stringify(withChanges), contentType: '' });
-      return { period, changeSetKey: KEYS.changeSet(period), changes, returnedRows: 0, shardsKey };
+      return { period, changes, returnedRows: 0, shardsKey };
     },
   };
 }

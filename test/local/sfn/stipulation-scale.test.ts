@@ -122,7 +122,8 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
     expect(releases[0]).toEqual({ period: PERIOD, proposalId: expect.stringMatching(/^P-3371-2026-11-/) });
 
     const { mapRuns } = harness.runtime.listMapRuns({ executionArn });
-    expect(mapRuns).toHaveLength(3);
+    // ResolveShards, CompareShards, ApplyShards, ExportRegencies, ReleaseProposals.
+    expect(mapRuns).toHaveLength(5);
     for (const { mapRunArn } of mapRuns) {
       const run = harness.runtime.describeMapRun({ mapRunArn });
       expect(run).toMatchObject({ status: 'SUCCEEDED', toleratedFailurePercentage: 0 });
@@ -131,6 +132,7 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
     const results = [...storage.objects.keys()].filter((key) => key.endsWith('/manifest.json'));
     expect(results.map((key) => key.split('/').slice(1, 4).join('/')).sort()).toEqual([
       `stipulation/${PERIOD}/export-results`,
+      `stipulation/${PERIOD}/guard-results`,
       `stipulation/${PERIOD}/release-results`,
       `stipulation/${PERIOD}/resolution`,
     ]);
@@ -139,7 +141,8 @@ describe('state-machines/stipulation.asl.json at national scale on the local run
         (key) =>
           key.startsWith(`${BUCKET}/${KEYS.exportResults(PERIOD)}/`) ||
           key.startsWith(`${BUCKET}/${KEYS.releaseResults(PERIOD)}/`) ||
-          key.startsWith(`${BUCKET}/${KEYS.resolutionResults(PERIOD)}/`),
+          key.startsWith(`${BUCKET}/${KEYS.resolutionResults(PERIOD)}/`) ||
+          key.startsWith(`${BUCKET}/${KEYS.guardResults(PERIOD)}/`),
       ),
     ).toBe(true);
 
