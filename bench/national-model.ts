@@ -445,6 +445,8 @@ export interface Design {
   /** Persons of an export unit at most (a larger regency is split by NIK range); undefined: one unit per regency. */
   exportUnitMaxPersons?: number;
   releaseConcurrency: number;
+  /** State transitions a released proposal's own workflow takes after SendTaskSuccess (same account quota). */
+  proposalTransitionsPerRelease: number;
   warm: WarmThroughputs;
 }
 
@@ -457,6 +459,13 @@ export interface StageMeasurement {
   /** State transitions of the stage that do not grow with the items (its fixed states). */
   fixedTransitions: number;
   peakRssMb: number;
+  /**
+   * CPU seconds an invocation costs whatever its records (start, SDK set-up, its fixed requests), fitted from
+   * two measured months of different sizes; 0 where not fitted (then `recordsPerSecond` carries it).
+   */
+  secondsPerInvocation: number;
+  /** CPU seconds per proposal an invocation reads (a Resolve child GETs every proposal's rows); 0 elsewhere. */
+  secondsPerProposal: number;
 }
 
 /** The stipulation's stages, in the order a month runs them (the critical path). */
@@ -496,6 +505,32 @@ export interface Measurements {
   /** Seconds an invocation costs besides its records on Lambda (assumed, not measured locally). */
   secondsPerInvocation: number;
   memoryMb: number;
+}
+
+/** A stage's invocations, records and CPU seconds in one measured month. */
+export interface CostSample {
+  invocations: number;
+  records: number;
+  cpuSeconds: number;
+}
+
+/**
+ * CPU = invocations × a + records × b, from two months of as many invocations and different records: b the
+ * cost of a record, a an invocation's own (start, SDK set-up, its fixed requests), which a scaled-down run
+ * (a few dozen records an invocation) cannot otherwise tell from the records'. Undefined when the months
+ * cannot tell them apart (other invocation counts, equal records, noise making a or b negative).
+ */
+export function fitCost(
+  small: CostSample,
+  large: CostSample,
+): { recordsPerSecond: number; secondsPerInvocation: number } | undefined {
+  if (small.invocations === 0 || small.invocations !== large.invocations || large.records <= small.records) {
+    return undefined;
+  }
+  const perRecord = (large.cpuSeconds - small.cpuSeconds) / (large.records - small.records);
+  const perInvocation = (small.cpuSeconds - perRecord * small.records) / small.invocations;
+  if (perRecord <= 0 || perInvocation < 0) return undefined;
+  return { recordsPerSecond: 1 / perRecord, secondsPerInvocation: perInvocation };
 }
 
 /** Read units of an eventually consistent read of `items` items of `bytes` each, one at a time (GetItem, BatchGetItem). */
@@ -540,9 +575,13 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   };
   const transitions = (stage: MeasuredStage, items: number) =>
     Math.round(m[stage].fixedTransitions + m[stage].transitionsPerItem * items);
+  /** The Task's round trip (assumed) and the invocation's own fixed CPU (fitted). */
+  const perInvocation = (stage: MeasuredStage) =>
+    measured.secondsPerInvocation + m[stage].secondsPerInvocation + m[stage].secondsPerProposal * national.proposals;
   /** One invocation over `records` (a Task that is not a fan-out). */
   const single = (stage: StageName, unit: string, records: number) => ({
     ...base,
+    secondsPerInvocation: perInvocation(stage),
     name: stage,
     unit,
     records,
@@ -574,6 +613,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
         }
       : {
           ...base,
+          secondsPerInvocation: perInvocation('resolve shards'),
           name: 'resolve shards',
           // Every child scans every proposal's accepted rows and keeps its shard's: rows scanned.
           unit: 'rows scanned',
@@ -612,6 +652,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
         }
       : {
           ...base,
+          secondsPerInvocation: perInvocation('compare shards'),
           name: 'compare shards',
           unit: 'changes',
           records: changes,
@@ -690,6 +731,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const applyShare = design.applyWriteUnitsPerSecond / applyChildren;
   const apply: StageInput = {
     ...base,
+    secondsPerInvocation: perInvocation('apply shards'),
     name: 'apply shards',
     unit: 'changes',
     records: changes,
@@ -714,6 +756,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
 
   const exportStage: StageInput = {
     ...base,
+    secondsPerInvocation: perInvocation('export units'),
     name: 'export units',
     unit: 'persons',
     records: exportedPersons,
@@ -746,6 +789,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
 
   const carryForward: StageInput = {
     ...base,
+    secondsPerInvocation: perInvocation('carry-forward'),
     name: 'carry-forward',
     unit: 'regencies',
     records: carried,
@@ -773,6 +817,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
 
   const release: StageInput = {
     ...base,
+    secondsPerInvocation: perInvocation('release'),
     name: 'release',
     unit: 'proposals',
     records: national.proposals,
@@ -781,7 +826,9 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     chainRecords: 1,
     largestInvocationRecords: 1,
     recordsPerSecond: m.release.recordsPerSecond,
-    stateTransitions: transitions('release', national.proposals),
+    // The Map's children, and each released proposal's own workflow going on to its end (the same quota).
+    stateTransitions:
+      transitions('release', national.proposals) + national.proposals * design.proposalTransitionsPerRelease,
     sendTasks: national.proposals,
     // The proposal, its release decision, the queue keys removed, the audit entry.
     tables: [{ table: 'proposals', readUnits: national.proposals * 2, writeUnits: national.proposals * 4 }],
@@ -872,7 +919,7 @@ export function qualityControlStage(
     chainInvocations: 1,
     largestInvocationRecords: national.largestRegencyPersons,
     recordsPerSecond: m.recordsPerSecond,
-    secondsPerInvocation: measured.secondsPerInvocation,
+    secondsPerInvocation: measured.secondsPerInvocation + m.secondsPerInvocation,
     memoryMb: measured.memoryMb,
     stateTransitions: Math.round(m.fixedTransitions + m.transitionsPerItem * national.regencies),
     sendTasks: 0,

@@ -2,7 +2,7 @@
  * The national projection of the monthly stipulation:
  *
  *   npx tsx bench/national.ts [--regencies 20] [--persons 1000] [--changed 0.02] [--proposals 3]
- *                             [--changed-regencies 0.5] [--national-changed-regencies 514]
+ *                             [--changed-regencies 0.5] [--national-changed-regencies 514] [--shards <the stack's>]
  *
  * 1. Reads the design as built: the distributed Maps and their MaxConcurrency from
  *    state-machines/stipulation.asl.json and quality-control.asl.json, the shard count, Apply's write pace,
@@ -55,6 +55,7 @@ import {
   costOf,
   DEFAULT_QUOTAS,
   type Design,
+  fitCost,
   MEASURED_STAGES,
   type MeasuredStage,
   type Measurements,
@@ -125,6 +126,14 @@ const BATCH_WRITE_ITEMS = 25;
 
 const FIRST = '2026-10';
 const SECOND = '2026-11';
+/** A third month, FIT_FACTOR times the second's changes over the same proposals and shards: the fit's other point. */
+const THIRD = '2026-12';
+const FIT_FACTOR = 4;
+/**
+ * The proposal workflow's states after its AwaitStipulation task is released (VerifyStipulationRelease,
+ * WasAnythingStipulated, RecordStipulated, Stipulated: proposal.asl.json), the same account's transitions.
+ */
+const PROPOSAL_TRANSITIONS_PER_RELEASE = 4;
 const STIPULATION_ASL = new URL('../state-machines/stipulation.asl.json', import.meta.url);
 const QUALITY_CONTROL_ASL = new URL('../state-machines/quality-control.asl.json', import.meta.url);
 
@@ -135,6 +144,8 @@ interface Options {
   proposals: number;
   changedRegencies: number;
   nationalChangedRegencies: number;
+  /** NIK shards of the measured run: the stack's by default, so a Resolve child keeps the share it keeps in AWS. */
+  shards?: number;
 }
 
 function options(): Options {
@@ -153,6 +164,7 @@ function options(): Options {
     proposals: value('proposals', 3),
     changedRegencies: value('changed-regencies', 0.5),
     nationalChangedRegencies: value('national-changed-regencies', NATION.regencies),
+    ...(args.includes('--shards') ? { shards: value('shards', 4) } : {}),
   };
 }
 
@@ -295,6 +307,7 @@ async function designAsBuilt(): Promise<DesignAsBuilt> {
     exportConcurrency: stipulation.States.ExportRegencies?.MaxConcurrency ?? 1,
     exportUnitMaxPersons: await exportUnitMaxPersons(stack),
     releaseConcurrency: stipulation.States.ReleaseProposals?.MaxConcurrency ?? 1,
+    proposalTransitionsPerRelease: PROPOSAL_TRANSITIONS_PER_RELEASE,
     warm: stack.warm,
   };
   for (const [lever, built] of [
@@ -493,14 +506,14 @@ function cpuMs(): number {
 }
 
 /** Counts the handlers' SDK commands (the shared clients of functions/shared/clients.ts) by name. */
-async function countRequests(meter: StageMeter): Promise<void> {
+async function countRequests(meter: () => StageMeter): Promise<void> {
   const { dynamo, s3 } = await import('#shared/clients.ts');
   const counter =
     (service: string) =>
     (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
       const command = (context.commandName ?? 'Command').replace(/Command$/, '');
-      meter.request(`${service} ${command}${args.input.Select === 'COUNT' ? ' (COUNT)' : ''}`);
+      meter().request(`${service} ${command}${args.input.Select === 'COUNT' ? ' (COUNT)' : ''}`);
       return next(args);
     };
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types differ per client; this one only counts.
@@ -532,7 +545,8 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dtks-national-'));
   const emulators = await startEmulatorProcess({ dataDir: join(dataDir, 'emulators') });
   const functions = new LocalFunctions();
-  const meter = new StageMeter();
+  // One meter per measured month (the second, then the third for the fit).
+  let meter = new StageMeter();
   let runtime: StepFunctionsRuntime | undefined;
   let api: Awaited<ReturnType<typeof serveStepFunctionsApi>> | undefined;
   const runtimeS3 = new S3Client({ ...LOCAL_AWS, endpoint: emulators.s3Endpoint, forcePathStyle: true });
@@ -582,7 +596,12 @@ async function main(): Promise<void> {
     Object.assign(process.env, localEnvironmentVariables({ ...emulators, sfnEndpoint: api.endpoint }, LOCAL_RESOURCES));
     process.env[ENV.stipulationStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES.stipulation);
     process.env[ENV.qualityControlStateMachineArn] = runtime.stateMachineArn(LOCAL_STATE_MACHINES['quality-control']);
-    await countRequests(meter);
+    // The stack's shard count (not the local 4): each Resolve child scans every row and keeps 1/shards of them,
+    // so its rate per row scanned depends on the count.
+    const localShards = opts.shards ?? built.design.shards;
+    process.env[ENV.stipulationShards] = String(localShards);
+    console.log(`measured with ${localShards} NIK shards (STIPULATION_SHARDS)`);
+    await countRequests(() => meter);
 
     // The master and the registry of every regency (not timed beyond the log line).
     const regencies = officialRegencies().slice(0, opts.regencies);
@@ -621,7 +640,7 @@ async function main(): Promise<void> {
 
     // Month 2: the changes, queued as province-approved proposals with their accepted rows staged.
     const changes = Math.round(totalPersons * opts.changed);
-    const queued = await queueProposals(changedRegencies, masterOf, changes, opts.proposals);
+    const queued = await queueProposals(SECOND, changedRegencies, masterOf, changes, opts.proposals);
     meter.enable();
     // The quality control of month 2, on its own machine, before the stipulation (as the stack starts it after
     // the registry is loaded); the stipulation then only includes its results.
@@ -642,38 +661,52 @@ async function main(): Promise<void> {
         `${changedRegencies.length} regencies changed, ${regencies.length - changedRegencies.length} carried forward)`,
     );
     if (second.status !== 'SUCCEEDED') throw new Error(`${SECOND}: ${second.error} ${second.cause}`);
-
-    // Records per stage: what each stage goes over, known from what was queued (the Resolve children each scan
-    // every accepted row; the guard and Apply every change); the exports' from what they read.
     const runs = meter.runs;
-    const run = (stage: MeasuredStage) => runs.get(stage) as StageRun;
-    const resolveScans = Math.max(1, run('resolve shards').invocations);
-    const recordsOf: Record<MeasuredStage, number> = {
-      collect: queued.ids.length,
-      'plan resolution': queued.ids.length,
-      'resolve shards': queued.rows * resolveScans,
-      'summarise resolution': queued.ids.length,
-      'include QC': regencies.length,
-      'compare shards': queued.rows,
-      'guard summary': changedRegencies.length,
-      lease: 1,
-      'apply shards': queued.rows,
-      'export units': exportRecords.get('export units') ?? 0,
-      'carry-forward': run('carry-forward').invocations,
-      finalise: regencies.length,
-      release: queued.ids.length,
-      record: 1,
-      [QUALITY_CONTROL]: totalPersons,
-    };
-    for (const stage of MEASURED_STAGES) run(stage).records = recordsOf[stage];
-
+    setRecords(
+      runs,
+      queued,
+      regencies.length,
+      changedRegencies.length,
+      totalPersons,
+      exportRecords.get('export units') ?? 0,
+    );
     // State transitions from the histories: the executions', and every Map Run's children.
     countTransitions(runtime, second.executionArn, stateStages(stipulationAsl, 'collect'), runs);
     if (qualityControl && qualityControlAsl) {
       countTransitions(runtime, qualityControl.executionArn, stateStages(qualityControlAsl, QUALITY_CONTROL), runs);
     }
 
-    const measurements = measurementsFrom(runs, await itemSizes(), queued.bytes / Math.max(1, queued.rows));
+    // Month 3: FIT_FACTOR times the changes over the same proposals, regencies and shards (its quality control
+    // run first, unmeasured). The shard stages' CPU of the two months splits into a cost per invocation and a
+    // cost per record, which the scaled-down run alone cannot tell apart (a child here has a few dozen records,
+    // in AWS some 90,000).
+    exportRecords.clear();
+    meter = new StageMeter();
+    const queuedThird = await queueProposals(THIRD, changedRegencies, masterOf, changes * FIT_FACTOR, opts.proposals);
+    if (qualityControlAsl) await execute(runtime, LOCAL_STATE_MACHINES['quality-control'], { period: THIRD });
+    meter.enable();
+    const third = await execute(runtime, LOCAL_STATE_MACHINES.stipulation, { period: THIRD });
+    meter.stop();
+    console.log(`${THIRD}: ${third.status} in ${seconds(third.ms)} (${queuedThird.rows} changes, for the fit)`);
+    if (third.status !== 'SUCCEEDED') throw new Error(`${THIRD}: ${third.error} ${third.cause}`);
+    const runsThird = meter.runs;
+    setRecords(
+      runsThird,
+      queuedThird,
+      regencies.length,
+      changedRegencies.length,
+      totalPersons,
+      exportRecords.get('export units') ?? 0,
+    );
+
+    const measurements = measurementsFrom(
+      runs,
+      runsThird,
+      await itemSizes(),
+      queued.bytes / Math.max(1, queued.rows),
+      queued.ids.length,
+    );
+    const run = (stage: MeasuredStage) => runs.get(stage) as StageRun;
     // The guard counted a regency's active persons with a COUNT query, or took them from the previous manifest.
     const countQueries =
       requestsMatching(run('guard summary'), '(COUNT)') + requestsMatching(run('compare shards'), '(COUNT)');
@@ -711,6 +744,40 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Records per stage: what each stage goes over, known from what was queued (the Resolve children each scan
+ * every accepted row; the guard and Apply every change); the exports' from what they read.
+ */
+function setRecords(
+  runs: Map<MeasuredStage, StageRun>,
+  queued: Queued,
+  regencies: number,
+  changedRegencies: number,
+  persons: number,
+  exported: number,
+): void {
+  const run = (stage: MeasuredStage) => runs.get(stage) as StageRun;
+  const resolveScans = Math.max(1, run('resolve shards').invocations);
+  const recordsOf: Record<MeasuredStage, number> = {
+    collect: queued.ids.length,
+    'plan resolution': queued.ids.length,
+    'resolve shards': queued.rows * resolveScans,
+    'summarise resolution': queued.ids.length,
+    'include QC': regencies,
+    'compare shards': queued.rows,
+    'guard summary': changedRegencies,
+    lease: 1,
+    'apply shards': queued.rows,
+    'export units': exported,
+    'carry-forward': run('carry-forward').invocations,
+    finalise: regencies,
+    release: queued.ids.length,
+    record: 1,
+    [QUALITY_CONTROL]: persons,
+  };
+  for (const stage of MEASURED_STAGES) run(stage).records = recordsOf[stage];
+}
+
 function requestsMatching(run: StageRun, fragment: string): number {
   return Object.entries(run.requests)
     .filter(([name]) => name.includes(fragment))
@@ -725,6 +792,7 @@ interface Queued {
 }
 
 async function queueProposals(
+  period: string,
   regencies: readonly string[],
   masterOf: ReadonlyMap<string, MasterPerson[]>,
   changes: number,
@@ -745,7 +813,7 @@ async function queueProposals(
     const persons = (masterOf.get(regency) ?? []).slice(0, Math.min(left, perChangedRegency));
     left -= persons.length;
     for (let p = 0; p < perRegency; p++) {
-      const proposalId = `${regency}-${SECOND}-national${String(p).padStart(10, '0')}`;
+      const proposalId = `${regency}-${period}-national${String(p).padStart(10, '0')}`;
       const rows: ProposalRow[] = persons
         .filter((_, i) => i % perRegency === p)
         .map((person, i) => ({ ...person, line: i + 2, aksi: 'UBAH', alasan: '', alamat: `${person.alamat} (baru)` }));
@@ -759,7 +827,8 @@ async function queueProposals(
           Body: body,
         }),
       );
-      const approvedAt = new Date(Date.UTC(2026, 10, 20) + ids.length * 1000).toISOString();
+      const [year, month] = period.split('-').map(Number) as [number, number];
+      const approvedAt = new Date(Date.UTC(year, month - 1, 20) + ids.length * 1000).toISOString();
       items.push({
         PutRequest: {
           Item: {
@@ -767,10 +836,10 @@ async function queueProposals(
             sk: META,
             ...proposalRecord(proposalId, {
               status: 'AWAITING_STIPULATION',
-              period: SECOND,
+              period,
               regency,
               province: regency.slice(0, 2),
-              key: `proposals/${regency}/${SECOND}/${proposalId}.csv`,
+              key: `proposals/${regency}/${period}/${proposalId}.csv`,
             }),
             ...ProposalsRepository.stipulationQueueAttributes(proposalId, approvedAt),
           },
@@ -877,19 +946,37 @@ async function itemSizes(): Promise<{ master: number; registry: number }> {
   return { master: await size(LOCAL_RESOURCES.tables.master), registry: await size(LOCAL_RESOURCES.tables.population) };
 }
 
+/** The shard stages: as many invocations in both months, their records FIT_FACTOR times more in the third. */
+const FITTED: readonly MeasuredStage[] = ['resolve shards', 'compare shards', 'apply shards'];
+
 function measurementsFrom(
   runs: Map<MeasuredStage, StageRun>,
+  runsThird: Map<MeasuredStage, StageRun>,
   sizes: { master: number; registry: number },
   acceptedRowBytes: number,
+  proposals: number,
 ): Measurements {
   const stages = {} as Record<MeasuredStage, StageMeasurement>;
   for (const stage of MEASURED_STAGES) {
     const run = runs.get(stage) as StageRun;
+    const third = runsThird.get(stage) as StageRun;
+    const fitted = FITTED.includes(stage)
+      ? fitCost(
+          { invocations: run.invocations, records: run.records, cpuSeconds: run.cpuMs / 1000 },
+          { invocations: third.invocations, records: third.records, cpuSeconds: third.cpuMs / 1000 },
+        )
+      : undefined;
+    const lumped = run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1e6;
+    // A Resolve child's own cost is mostly its GETs of every proposal's rows: per proposal, so that it grows
+    // with the nation's proposals.
+    const perProposal = stage === 'resolve shards' && fitted ? fitted.secondsPerInvocation / Math.max(1, proposals) : 0;
     stages[stage] = {
-      recordsPerSecond: run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1e6,
+      recordsPerSecond: fitted?.recordsPerSecond ?? lumped,
       transitionsPerItem: run.items > 0 ? run.itemTransitions / run.items : 0,
       fixedTransitions: run.transitions - run.itemTransitions,
       peakRssMb: run.peakRss / 1024 / 1024,
+      secondsPerInvocation: stage === 'resolve shards' ? 0 : (fitted?.secondsPerInvocation ?? 0),
+      secondsPerProposal: perProposal,
     };
   }
   return {
@@ -917,6 +1004,7 @@ function printMeasured(runs: Map<MeasuredStage, StageRun>, measured: Measurement
         'peak RSS MiB',
         'transitions',
         'per item',
+        'fitted: records/CPU-s + CPU ms/invocation',
         'requests sent',
       ],
       MEASURED_STAGES.map((stage) => {
@@ -928,10 +1016,13 @@ function printMeasured(runs: Map<MeasuredStage, StageRun>, measured: Measurement
           fmt(run.invocations),
           (run.cpuMs / 1000).toFixed(1),
           (run.wallMs / 1000).toFixed(1),
-          run.invocations ? fmt(Math.round(m.recordsPerSecond)) : '-',
+          run.invocations && run.cpuMs > 0 ? fmt(Math.round(run.records / (run.cpuMs / 1000))) : '-',
           m.peakRssMb.toFixed(0),
           fmt(run.transitions),
           run.items ? (run.itemTransitions / run.items).toFixed(2) : '-',
+          m.secondsPerInvocation > 0 || m.secondsPerProposal > 0
+            ? `${fmt(Math.round(m.recordsPerSecond))} + ${(m.secondsPerInvocation * 1000).toFixed(1)}${m.secondsPerProposal > 0 ? ` (${(m.secondsPerProposal * 1000).toFixed(2)} per proposal)` : ''}`
+            : '-',
           Object.entries(run.requests)
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([name, count]) => `${name} ${count}`)

@@ -9,6 +9,7 @@ import {
   DEFAULT_QUOTAS,
   type Design,
   exportUnits,
+  fitCost,
   MEASURED_STAGES,
   type Measurements,
   type NationalFigures,
@@ -82,6 +83,7 @@ const BUILT: Design = {
   exportConcurrency: 200,
   exportUnitMaxPersons: 1_000_000,
   releaseConcurrency: 50,
+  proposalTransitionsPerRelease: 4,
   warm: {
     master: { read: 40_000, write: 40_000 },
     'master byRegency': { read: 40_000, write: 40_000 },
@@ -103,6 +105,7 @@ const UNBUILT: Design = {
   batchWriteItems: 25,
   exportConcurrency: 40,
   releaseConcurrency: 50,
+  proposalTransitionsPerRelease: 4,
   warm: {},
 };
 
@@ -110,7 +113,14 @@ const MEASURED: Measurements = {
   stages: Object.fromEntries(
     MEASURED_STAGES.map((name) => [
       name,
-      { recordsPerSecond: 10_000, transitionsPerItem: 1, fixedTransitions: 2, peakRssMb: 100 },
+      {
+        recordsPerSecond: 10_000,
+        transitionsPerItem: 1,
+        fixedTransitions: 2,
+        peakRssMb: 100,
+        secondsPerInvocation: 0,
+        secondsPerProposal: 0,
+      },
     ]),
   ) as Measurements['stages'],
   masterItemBytes: 700,
@@ -270,6 +280,23 @@ describe('the national projection model', () => {
     ]);
   });
 
+  it("splits an invocation's own CPU from its records' from two months of the same invocations", () => {
+    // 64 invocations of 50 ms each, and 0.1 ms a record: 1,000 and 4,000 records.
+    const fitted = fitCost(
+      { invocations: 64, records: 1000, cpuSeconds: 64 * 0.05 + 1000 * 0.0001 },
+      { invocations: 64, records: 4000, cpuSeconds: 64 * 0.05 + 4000 * 0.0001 },
+    );
+    expect(fitted?.recordsPerSecond).toBeCloseTo(10_000, 6);
+    expect(fitted?.secondsPerInvocation).toBeCloseTo(0.05, 9);
+    // Other invocation counts, or noise that makes a cost negative: no fit.
+    expect(
+      fitCost({ invocations: 4, records: 10, cpuSeconds: 1 }, { invocations: 8, records: 40, cpuSeconds: 2 }),
+    ).toBe(undefined);
+    expect(
+      fitCost({ invocations: 4, records: 10, cpuSeconds: 2 }, { invocations: 4, records: 40, cpuSeconds: 1 }),
+    ).toBeUndefined();
+  });
+
   it('splits a large regency into export units (an upper bound: one per regency and one per full unit)', () => {
     expect(exportUnits(514, 289_000_000, undefined)).toBe(514);
     expect(exportUnits(514, 289_000_000, 1_000_000)).toBe(803);
@@ -322,6 +349,29 @@ describe('the national projection model', () => {
     // The quality control is no stage of the stipulation here: including its results is one small read.
     expect(named.get('include QC')?.records).toBe(100);
     expect(named.get('include QC')?.tables).toEqual([]);
+  });
+
+  it("adds an invocation's fitted fixed cost, a Resolve child's per proposal it reads, and the released proposals' own transitions", () => {
+    const fitted: Measurements = {
+      ...MEASURED,
+      secondsPerInvocation: 0.1,
+      stages: {
+        ...MEASURED.stages,
+        'resolve shards': {
+          ...MEASURED.stages['resolve shards'],
+          secondsPerInvocation: 0.5,
+          secondsPerProposal: 0.002,
+        },
+        'apply shards': { ...MEASURED.stages['apply shards'], secondsPerInvocation: 0.05 },
+      },
+    };
+    const named = byName(nationalStages(NATION, BUILT, fitted));
+    // 0.1 s round trip + 0.5 s + 300 proposals × 2 ms.
+    expect(named.get('resolve shards')?.secondsPerInvocation).toBeCloseTo(1.2, 9);
+    expect(named.get('apply shards')?.secondsPerInvocation).toBeCloseTo(0.15, 9);
+    expect(named.get('collect')?.secondsPerInvocation).toBeCloseTo(0.1, 9);
+    // 2 fixed + 1 per child for 300 children, and 4 per proposal of the proposal workflow.
+    expect(named.get('release')?.stateTransitions).toBe(2 + 300 + 300 * 4);
   });
 
   it('projects the quality control apart, on its own machine: every person screened once', () => {
