@@ -303,11 +303,18 @@ describe('stipulation workflow', () => {
     }
   });
 
-  it('skips Apply when nothing changed and loops Apply until done', () => {
+  it('skips Apply when nothing changed, applies under the master write lease and loops each shard until done', () => {
     expect(States.IsThereAnythingToApply?.Choices?.[0]?.Next).toBe('ListRegencies');
-    expect(States.IsThereAnythingToApply?.Default).toBe('ApplyChangesToMaster');
-    expect(States.IsTheChangeSetApplied?.Default).toBe('ApplyChangesToMaster');
-    expect(States.ApplyChangesToMaster?.Next).toBe('IsTheChangeSetApplied');
+    expect(States.IsThereAnythingToApply?.Default).toBe('TakeMasterWriteLease');
+    expect(States.TakeMasterWriteLease?.Next).toBe('ApplyShards');
+    expect(States.ApplyShards?.Next).toBe('ReleaseMasterWriteLease');
+    expect(States.ReleaseMasterWriteLease?.Next).toBe('ListRegencies');
+    // A failed Map gives the lease back on its way to StipulationFailed.
+    expect(States.ApplyShards?.Catch?.[0]?.Next).toBe('ReleaseMasterWriteLeaseAfterFailure');
+    expect(States.ReleaseMasterWriteLeaseAfterFailure?.Next).toBe('StipulationFailed');
+    const child = States.ApplyShards?.ItemProcessor?.States ?? {};
+    expect(child.IsTheSliceDone?.Default).toBe('ApplySlice');
+    expect(child.ApplySlice?.Next).toBe('IsTheSliceDone');
   });
 
   it('exports regencies and releases proposals as bounded distributed Maps over lists in S3, results to S3', () => {
