@@ -6,11 +6,10 @@
  *  - the CSV for the regency's Dinas Sosial (regency-csv/period=…/…),
  *  - the same as an Excel workbook beside it (regency-xlsx.ts: NIK and RT as text cells).
  * Each file is streamed to S3 and its SHA-256 and size come back in the part record, for the manifest.
- * The pseudonymised tier is k-anonymous (core/anonymity.ts): a first pass over the persons counts the
- * equivalence classes (a few thousand counters, not the rows), the second writes the files; its rows
- * are in nik_hash order (pseudonymised-tier.ts: a large regency is read once more per further hash
- * range). If the master changed in between, the plan no longer holds and the export fails
- * (TransientError: the state machine retries it) instead of publishing a class smaller than k.
+ * The master is read once: the pass that writes the other files hands each person to the pseudonymised
+ * tier, which is k-anonymous (core/anonymity.ts) over exactly the persons this export wrote, its rows in
+ * nik_hash order (pseudonymised-tier.ts keeps them, serialised, until the pass has counted every class).
+ * Reading once matters at national scale: the master's read throughput bounds the month's exports.
  * The other files' rows are in NIK order (the regency index's sort key) and the writers add no
  * timestamps, so a rerun of the same period over the same master writes byte-identical files.
  *
@@ -26,14 +25,12 @@
  */
 
 import { XLSX_CONTENT_TYPE } from '#adapters/xlsx/writer.ts';
-import { EquivalenceClassCounts } from '#core/anonymity.ts';
 import {
   createPseudonymiser,
   DEFAULT_EXPORT_UNIT_MAX_PERSONS,
   FULL_SNAPSHOT_COLUMNS,
   type FullSnapshotRow,
   NikRuns,
-  quasiIdentifiersOf,
   runLength,
   type SnapshotPerson,
   toFullSnapshotRow,
@@ -63,14 +60,12 @@ export interface RegencyExportInput {
   unit?: ExportUnit;
   /** Persons per recorded NIK run (core/snapshot.ts runLength of EXPORT_UNIT_MAX_PERSONS). @default runLength(1,000,000) */
   runLength?: number;
-  /** Reads the regency's (or unit's) active persons, a page at a time; called twice (counting, then writing). */
+  /** Reads the regency's (or unit's) active persons, a page at a time; called once. */
   persons(): AsyncIterable<readonly SnapshotPerson[]>;
   /** The HMAC key of the pseudonymised tier (the same in every period). */
   pseudonymKey: string;
   /** The k of the pseudonymised tier's k-anonymity. */
   k: number;
-  /** Pseudonymised rows sorted in memory at once (pseudonymised-tier.ts). @default 200,000 */
-  maxBufferedRows?: number;
   /** Opens the file at `key` (an S3 multipart upload in the handler). */
   openFile(key: string, contentType: string): ByteSink;
   rowGroupSize?: number;
@@ -79,7 +74,6 @@ export interface RegencyExportInput {
 export async function exportRegency(input: RegencyExportInput): Promise<ExportPartRecord> {
   const { period, regency, province, unit } = input;
   const pseudonymise = createPseudonymiser(input.pseudonymKey);
-  const counts = await countClasses(input.persons());
   const key = (tier: ExportFile['tier']) => tierKey(tier, { period, province, regency, unit });
   const keys = { full: key('full'), pseudonymised: key('pseudonymised'), csv: key('csv'), xlsx: key('xlsx') };
   const sinks = {
@@ -91,13 +85,11 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
   const options = { rowGroupSize: input.rowGroupSize, metadata: { period, province, regency } };
   const full = new ParquetStreamWriter<FullSnapshotRow>(sinks.full, FULL_SNAPSHOT_COLUMNS, options);
   const pseudonymised = new PseudonymisedTierWriter(sinks.pseudonymised, {
-    counts,
     k: input.k,
     period,
     regency,
     pseudonymise,
     parquet: options,
-    maxBufferedRows: input.maxBufferedRows,
   });
   const csv = new RegencyCsvWriter(sinks.csv);
   const xlsx = new RegencyXlsxWriter(sinks.xlsx, regency);
@@ -115,9 +107,12 @@ export async function exportRegency(input: RegencyExportInput): Promise<ExportPa
       }
       await Promise.all([full.write(fullRows), csv.write(fullRows), xlsx.write(fullRows)]);
     }
-    // First: it may read the master again, and fails (leaving no file) if the master changed.
-    const pseudonymisedFile = await pseudonymised.close(input.persons);
-    const [fullFile, csvFile, xlsxFile] = await Promise.all([full.close(), csv.close(), xlsx.close()]);
+    const [pseudonymisedFile, fullFile, csvFile, xlsxFile] = await Promise.all([
+      pseudonymised.close(),
+      full.close(),
+      csv.close(),
+      xlsx.close(),
+    ]);
     const records = full.records;
     return {
       period,
@@ -155,15 +150,6 @@ export function tierKey(
     case 'xlsx':
       return KEYS.regencyXlsx(period, regency, unit);
   }
-}
-
-/** The first pass: the persons of each equivalence class of the pseudonymised tier. */
-async function countClasses(pages: AsyncIterable<readonly SnapshotPerson[]>): Promise<EquivalenceClassCounts> {
-  const counts = new EquivalenceClassCounts();
-  for await (const page of readingAhead(pages)) {
-    for (const person of page) if (person.status === 'ACTIVE') counts.add(quasiIdentifiersOf(person));
-  }
-  return counts;
 }
 
 /**
