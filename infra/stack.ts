@@ -20,7 +20,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { QualityControlWorkflow } from './constructs/quality-control.ts';
 import { StipulationSchedule } from './constructs/stipulation-schedule.ts';
 import { StoppedProposals } from './constructs/stopped-proposals.ts';
-import { Storage } from './constructs/storage.ts';
+import { MONTHLY_WARM_THROUGHPUT, Storage } from './constructs/storage.ts';
 import { Workflow } from './constructs/workflow.ts';
 
 /**
@@ -223,12 +223,15 @@ export class DtksStack extends Stack {
     // The master is never erased: Apply reads records in batches and writes whole records back with
     // BatchWriteItem (puts only), under the execution's master write lease, which each slice renews first
     // (a conditional UpdateItem of LEASE#MASTER; a GetItem names the holder when it is another's).
-    // Its share of the master's write throughput: MASTER_WRITE_UNITS (default 4,000, a new on-demand table's)
-    // over the ApplyShards Map's 16 children, or fewer when there are fewer shards.
+    // Its share of the master's write throughput: MASTER_WRITE_UNITS (the master's warm throughput; the
+    // handler's default is a new on-demand table's 4,000) over the ApplyShards Map's 16 children.
     const apply = new DtksFunction(this, 'Apply', {
       name: 'stipulation-apply',
       timeout: Duration.minutes(15),
-      environment: { [ENV.stipulationShards]: String(STIPULATION_SHARDS) },
+      environment: {
+        [ENV.stipulationShards]: String(STIPULATION_SHARDS),
+        [ENV.masterWriteUnits]: String(MONTHLY_WARM_THROUGHPUT.writeUnitsPerSecond),
+      },
     })
       .bindTable({ table: masterTable, actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] })
       .bindTable({
