@@ -13,6 +13,7 @@ import { PROPOSAL_STATUSES, type ProposalStatus, TERMINAL_STATUSES, type Termina
 import { PERIOD_PATTERN } from '#core/period.ts';
 import { TASK_ANSWERS } from '#core/quality-control.ts';
 import type { ProposalSource } from '#core/source.ts';
+import type { StipulationReturn } from './return-report.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and decisions (DESIGN.md "Contracts")
@@ -159,9 +160,12 @@ export const KEYS = {
   /** One shard's ResolveShardSummary: its counts per proposal, read by ResolveSummary. */
   resolutionShardSummary: (period: string, shard: number) =>
     `${STIPULATION}${period}/resolution/shard-${shardNumber(shard)}.json`,
-  /** One shard's rows returned of one proposal (NDJSON of StipulationReturn), joined into its return report. */
-  resolutionReturnPart: (period: string, proposalId: string, shard: number) =>
-    `${STIPULATION}${period}/resolution/returns/${proposalId}/shard-${shardNumber(shard)}.ndjson`,
+  /**
+   * One shard's returned rows, of every proposal (NDJSON of ResolutionReturn, in approval and row order): one
+   * object per shard, not one per proposal and shard (98,000 PUTs for 1,542 proposals and 64 shards).
+   */
+  resolutionReturns: (period: string, shard: number) =>
+    `${STIPULATION}${period}/resolution/returns-${shardNumber(shard)}.ndjson`,
   /** The ChangeSetSummary Resolve leaves next to the change set, read by the later steps. */
   changeSetSummary: (period: string) => `${STIPULATION}${period}/summary.json`,
   /**
@@ -583,10 +587,14 @@ export interface ResolveShardSummary {
   changeSetKey: string;
   changes: number;
   returnedRows: number;
+  /** KEYS.resolutionReturns, when the shard returned a row. */
+  returnsKey?: string;
   proposals: Record<string, ResolvedCounts>;
   /** Regencies (4 digits) with at least one change in the shard. */
   regencies: string[];
 }
+/** A row a shard returned (KEYS.resolutionReturns): the return report's entry, with its proposal. */
+export type ResolutionReturn = StipulationReturn & { proposalId: string };
 export type ResolveShardOutput = Pick<ResolveShardSummary, 'period' | 'shard' | 'changes' | 'returnedRows'>;
 export const RESOLVE_SUMMARY_INPUT = z
   .object({ period: PERIOD, shards: SHARD_COUNT, planKey: ID })

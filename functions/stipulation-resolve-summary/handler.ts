@@ -3,7 +3,7 @@
  * (KEYS.resolutionShardSummary, one per shard; a shard without one fails the step rather than leave its
  * changes out) into what one pass over the period gave before the change set was sharded:
  *  - each proposal's stipulation counts on its record, and its return report (KEYS.stipulationReturn) of
- *    the rows the shards returned, in the proposal's row order;
+ *    the rows the shards returned (KEYS.resolutionReturns, one object per shard), in the proposal's row order;
  *  - the change set's summary (ChangeSetSummary, KEYS.changeSetSummary), read by the later steps;
  *  - the shards with changes (KEYS.shardList), the items of the Compare and Apply Maps, which read the
  *    shards' change sets themselves (the period's change set is never joined into one object).
@@ -20,6 +20,7 @@ import {
   type PlannedProposal,
   RESOLVE_SUMMARY_INPUT,
   type ResolutionPlan,
+  type ResolutionReturn,
   type ResolvedCounts,
   type ResolveOutput,
   type ResolveShardSummary,
@@ -41,6 +42,7 @@ export const handler = lambda(RESOLVE_SUMMARY_INPUT, async ({ period, shards, pl
   const plan = await readJson<ResolutionPlan>(s3, bucket, planKey);
   if (!plan) throw new StagedRowsMissingError(`rencana penetapan ${planKey}`);
   const summaries = await shardSummaries(period, shards);
+  const returned = await returnedByProposal(period, summaries);
 
   await forEachConcurrently(plan.proposals, CONCURRENCY, async (proposal) => {
     const inShards = summaries.flatMap((summary) => {
@@ -53,14 +55,15 @@ export const handler = lambda(RESOLVE_SUMMARY_INPUT, async ({ period, shards, pl
       counts.conflicts += shard.conflicts;
       counts.excluded += shard.excluded;
     }
-    const returnedFrom = inShards.filter(({ counts: shard }) => shard.conflicts + shard.excluded > 0);
-    const reportKey = returnedFrom.length
-      ? await writeReturnReport(
-          period,
-          proposal,
-          returnedFrom.map(({ shard }) => shard),
-        )
-      : undefined;
+    const rows = returned.get(proposal.proposalId) ?? [];
+    // The shards' returned rows must be those their counts name: a shard's object replaced or cut short fails.
+    if (rows.length !== counts.conflicts + counts.excluded) {
+      throw new ResolutionShardMissingError(
+        period,
+        inShards.map(({ shard }) => shard),
+      );
+    }
+    const reportKey = rows.length ? await writeReturnReport(period, proposal, rows) : undefined;
     await proposals.update(proposal.proposalId, {
       stipulation: { period, ...counts, ...(reportKey ? { reportKey } : {}) },
     });
@@ -103,27 +106,40 @@ async function shardSummaries(period: string, shards: number): Promise<ResolveSh
 }
 
 /**
- * The proposal's return report from the parts of the shards that returned rows of it, in the proposal's
- * row order (`baris`), as one pass over the proposal wrote it. Returned rows are few (conflicts and
- * exclusions), so the parts are joined in memory.
+ * The rows the shards returned, by proposal. Returned rows are few (conflicts and exclusions, a small share
+ * of the month's rows), so each shard's object is read whole, one after the other.
  */
+async function returnedByProposal(
+  period: string,
+  summaries: readonly ResolveShardSummary[],
+): Promise<Map<string, StipulationReturn[]>> {
+  const byProposal = new Map<string, StipulationReturn[]>();
+  for (const { shard, returnsKey } of summaries) {
+    if (!returnsKey) continue;
+    const body = await openObject(s3, config.proposalsBucket, returnsKey);
+    if (!body) throw new ResolutionShardMissingError(period, [shard]);
+    for await (const batch of readNdjson<ResolutionReturn>(body)) {
+      for (const { proposalId, ...entry } of batch) {
+        const rows = byProposal.get(proposalId) ?? [];
+        if (!rows.length) byProposal.set(proposalId, rows);
+        rows.push(entry as StipulationReturn);
+      }
+    }
+  }
+  return byProposal;
+}
+
+/** The proposal's return report, its rows in the proposal's row order (`baris`), as one pass wrote them. */
 async function writeReturnReport(
   period: string,
   proposal: PlannedProposal,
-  shards: readonly number[],
+  rows: StipulationReturn[],
 ): Promise<string> {
-  const returned: StipulationReturn[] = [];
-  for (const shard of shards) {
-    const part = KEYS.resolutionReturnPart(period, proposal.proposalId, shard);
-    const body = await openObject(s3, config.proposalsBucket, part);
-    if (!body) throw new ResolutionShardMissingError(period, [shard]);
-    for await (const batch of readNdjson<StipulationReturn>(body)) returned.push(...batch);
-  }
-  returned.sort((a, b) => a.row.line - b.row.line);
+  rows.sort((a, b) => a.row.line - b.row.line);
   const key = KEYS.stipulationReturn(proposal.regency, proposal.proposalId, period);
   const report = new S3ObjectWriter(s3, config.proposalsBucket, key, 'text/csv; charset=utf-8');
   await report.write(createReportWriter(config.reportLanguage).header());
-  await report.write(stipulationReturnLines(returned, config.reportLanguage));
+  await report.write(stipulationReturnLines(rows, config.reportLanguage));
   await report.end();
   return key;
 }

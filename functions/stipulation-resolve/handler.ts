@@ -6,8 +6,8 @@
  * and rows an approver excluded (a NIK, or a whole family by No. KK) are removed. A person is in exactly one
  * shard (shardOf), so the shards together decide every row as one pass over all of them would.
  *
- * Writes the shard's change set (NDJSON of StipulationChange, KEYS.changeSetShard), each proposal's returned
- * rows of the shard (KEYS.resolutionReturnPart, only where there are some) and the shard's counts
+ * Writes the shard's change set (NDJSON of StipulationChange, KEYS.changeSetShard), the rows it returned of
+ * every proposal in one object (KEYS.resolutionReturns, only when there are some) and the shard's counts
  * (ResolveShardSummary, KEYS.resolutionShardSummary), which ResolveSummary joins. A rerun writes the same
  * objects again.
  */
@@ -26,6 +26,7 @@ import {
   type PlannedProposal,
   RESOLVE_SHARD_INPUT,
   type ResolutionPlan,
+  type ResolutionReturn,
   type ResolvedCounts,
   type ResolveShardOutput,
   type ResolveShardSummary,
@@ -33,7 +34,6 @@ import {
 import { StagedRowsMissingError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
-import type { StipulationReturn } from '#shared/return-report.ts';
 import { NdjsonWriter, openObject, putText, readJson } from '#shared/staging.ts';
 import { rowsOfShard } from './shard-rows.ts';
 
@@ -54,17 +54,17 @@ export const handler = lambda(RESOLVE_SHARD_INPUT, async ({ period, shard, shard
   const resolver = new ConflictResolver();
   const regencies = new Set<string>();
   const counted: Record<string, ResolvedCounts> = {};
+  // Opened at the shard's first returned row: most shards of a month return few rows, some none.
+  let returns: NdjsonWriter<ResolutionReturn> | undefined;
   let returnedRows = 0;
   for await (const { proposal, body } of acceptedRowsInOrder(plan.proposals)) {
     const { proposalId } = proposal;
     const exclusions = new ExclusionList(proposal.exclusions);
     const source = sourceOf(proposal);
-    // Opened at the proposal's first returned row of the shard: most proposals return none here.
-    let returns: NdjsonWriter<StipulationReturn> | undefined;
     const counts: ResolvedCounts = { changes: 0, conflicts: 0, excluded: 0 };
     for await (const batch of rowsOfShard(body, shard, shards)) {
       const admitted: StipulationChange[] = [];
-      const returned: StipulationReturn[] = [];
+      const returned: ResolutionReturn[] = [];
       for (const row of batch) {
         const change = changeFromRow(row, proposalId, period, source);
         const verdict: ChangeVerdict = resolver.admit(change, exclusions.match(row));
@@ -73,31 +73,32 @@ export const handler = lambda(RESOLVE_SHARD_INPUT, async ({ period, shard, shard
           regencies.add(change.person.kodeDesa.slice(0, 4));
         } else if (verdict.because === 'CONFLICT') {
           counts.conflicts++;
-          returned.push({ row, because: 'CONFLICT', winner: verdict.winner, period });
+          returned.push({ proposalId, row, because: 'CONFLICT', winner: verdict.winner, period });
         } else {
           counts.excluded++;
-          returned.push({ row, because: 'EXCLUDED', exclusion: verdict.exclusion });
+          returned.push({ proposalId, row, because: 'EXCLUDED', exclusion: verdict.exclusion });
         }
       }
       counts.changes += admitted.length;
       await changeSet.write(admitted);
       if (returned.length) {
-        returns ??= new NdjsonWriter(s3, bucket, KEYS.resolutionReturnPart(period, proposalId, shard));
+        returns ??= new NdjsonWriter(s3, bucket, KEYS.resolutionReturns(period, shard));
         await returns.write(returned);
       }
     }
-    await returns?.end();
-    // Only proposals with a row in the shard: ResolveSummary reads the returned parts these counts name.
+    // Only proposals with a row in the shard: the summary of 64 shards stays small.
     returnedRows += counts.conflicts + counts.excluded;
     if (counts.changes || counts.conflicts || counts.excluded) counted[proposalId] = counts;
   }
   await changeSet.end();
+  await returns?.end();
   const summary: ResolveShardSummary = {
     period,
     shard,
     changeSetKey,
     changes: changeSet.records,
     returnedRows,
+    ...(returns ? { returnsKey: KEYS.resolutionReturns(period, shard) } : {}),
     proposals: counted,
     regencies: [...regencies].sort(),
   };

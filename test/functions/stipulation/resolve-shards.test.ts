@@ -4,7 +4,7 @@
  * summary are what one pass over the proposals in approval order gives (ConflictResolver and ExclusionList
  * over every row, as Resolve ran before it was sharded), and a rerun writes the same.
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import { createReportWriter } from '#core/report.ts';
@@ -200,6 +200,15 @@ describe('Resolve by NIK shard', () => {
   it('writes the same on a rerun of the period', async () => {
     const rerun = await resolution(4);
     expect(rerun).toEqual(results.get(4));
+  });
+
+  it('fails the summary when a shard left no summary, rather than drop its persons', async () => {
+    const bucket = aws.names.buckets.proposals;
+    await aws.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: KEYS.resolutionShardSummary(PERIOD, 2) }));
+    const planKey = KEYS.resolutionPlan(PERIOD);
+    await expect(invoke('stipulation-resolve-summary', { period: PERIOD, shards: 4, planKey })).rejects.toMatchObject({
+      name: 'ResolutionShardMissingError',
+    });
   });
 });
 
