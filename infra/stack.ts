@@ -341,7 +341,12 @@ export class DtksStack extends Stack {
       name: 'quality-control-regencies',
     })
       .bindTable({ table: masterTable, actions: [], queryIndexes: [TABLES.master.regencyIndex.name] })
-      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'], leadingKeys: ['PERIOD#*'] })
+      // The period's run lease (QUALITY_CONTROL_RUN: conditional UpdateItems, a GetItem to tell busy from superseded).
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        leadingKeys: ['PERIOD#*'],
+      })
       .bindBucket({ bucket: proposalsBucket, actions: ['s3:PutObject'], prefix: KEYS.qualityControlList('*') });
     // Reads the regency's active persons (byRegency), their registry items (BatchGetItem) and, for the families
     // that moved here, their master records (BatchGetItem); writes the tracking entries of the proposals table
@@ -378,7 +383,7 @@ export class DtksStack extends Stack {
         leadingKeys: ['TRACKING#*'],
       });
     // Reads the Map's item list and the regencies' counts, writes the pseudonymised counts and the period's
-    // QUALITY_CONTROL item.
+    // QUALITY_CONTROL item, gives the run's lease back (UpdateItem of QUALITY_CONTROL_RUN).
     const qualityControlSummarise = new DtksFunction(this, 'QualityControlSummarise', {
       name: 'quality-control-summarise',
     })
@@ -392,7 +397,11 @@ export class DtksStack extends Stack {
         actions: ['s3:PutObject'],
         prefix: `${KEYS.pseudonymisedPrefix}period=*/pengendalian-kualitas.json`,
       })
-      .bindTable({ table: proposalsTable, actions: ['dynamodb:PutItem'], leadingKeys: ['PERIOD#*'] });
+      .bindTable({
+        table: proposalsTable,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        leadingKeys: ['PERIOD#*'],
+      });
     // The stipulation's IncludeQualityControl: the period's QUALITY_CONTROL item (GetItem), or its note that
     // the period was not screened (PutItem).
     const qualityControlInclude = new DtksFunction(this, 'QualityControlInclude', {

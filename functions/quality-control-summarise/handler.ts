@@ -4,9 +4,11 @@
  * (KEYS.qualityControlList) added up, stored for the period's stipulation (IncludeQualityControl says it
  * was screened, FinaliseExport lists its files, RecordPeriod copies it onto PERIOD#<period>) and published
  * in the pseudonymised tier (KEYS.qualityControlCounts) as counts by regency and kind only. A regency of
- * the list without its counts fails the step.
+ * the list without its counts fails the step. Last, the run's lease of the period is given back
+ * (functions/shared/quality-control-runs.ts); after a failed run the workflow calls it with `release` alone.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { addCounts, emptyCounts, type QualityControlCounts } from '#core/quality-control.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
@@ -14,6 +16,7 @@ import { readConfig } from '#shared/config.ts';
 import {
   type ExportFile,
   KEYS,
+  QUALITY_CONTROL_RELEASE_INPUT,
   QUALITY_CONTROL_SUMMARISE_INPUT,
   type QualityControlScreenInput,
 } from '#shared/contracts.ts';
@@ -21,13 +24,22 @@ import { QualityControlIncompleteError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository, type QualityControlSummary } from '#shared/periods-repository.ts';
+import { QualityControlRuns } from '#shared/quality-control-runs.ts';
 import { putText, readJson } from '#shared/staging.ts';
 
 const config = readConfig(['proposalsTable', 'proposalsBucket', 'exportsBucket']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
+const runs = new QualityControlRuns(documents, config.proposalsTable);
 
-export const handler = lambda(QUALITY_CONTROL_SUMMARISE_INPUT, async (input): Promise<QualityControlSummary> => {
-  const { period, regenciesKey } = input;
+const INPUT = z.union([QUALITY_CONTROL_RELEASE_INPUT, QUALITY_CONTROL_SUMMARISE_INPUT]);
+
+export const handler = lambda(INPUT, async (input): Promise<QualityControlSummary | { released: true }> => {
+  if ('release' in input) {
+    await runs.release(input);
+    logger.warn('Quality control run failed: its lease of the period given back', { period: input.period });
+    return { released: true };
+  }
+  const { period, regenciesKey, executionId } = input;
   const regencies = await readJson<QualityControlScreenInput[]>(s3, config.proposalsBucket, regenciesKey);
   if (!regencies) throw new QualityControlIncompleteError(period, []);
   const byRegency = new Map<string, QualityControlCounts>();
@@ -72,6 +84,7 @@ export const handler = lambda(QUALITY_CONTROL_SUMMARISE_INPUT, async (input): Pr
     files: files.sort((a, b) => a.key.localeCompare(b.key)),
   };
   await periods.putQualityControl(summary);
+  if (executionId) await runs.release({ period, executionId });
   logger.info('Quality control summarised', { period, regencies: summary.regencies, open: counts.openTotal });
   return summary;
 });

@@ -887,9 +887,20 @@ export interface ChangeSetSummary {
 // ---------------------------------------------------------------------------------------------
 // The quality control (pengendalian kualitas): its own workflow (state-machines/quality-control.asl.json), core/quality-control.ts
 // ---------------------------------------------------------------------------------------------
-export const QUALITY_CONTROL_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan QualityControlRegencies');
+/**
+ * The workflow names its run (execution id and StartTime) so that runs of a period never overlap and the
+ * newest is the one that screens (functions/shared/quality-control-runs.ts); without them (a direct
+ * invocation) the list is simply written.
+ */
+const QUALITY_CONTROL_RUN = { executionId: z.string().min(1), startedAt: z.string().min(1) };
+export const QUALITY_CONTROL_REGENCIES_INPUT = z
+  .object({ period: PERIOD, ...QUALITY_CONTROL_RUN })
+  .partial({ executionId: true, startedAt: true })
+  .describe('Masukan QualityControlRegencies');
 export interface QualityControlRegenciesOutput {
   period: string;
+  /** A newer run of the period was started: this one ends without screening (the newer one screens). */
+  superseded: boolean;
   /** The Map's items in the proposals bucket (KEYS.qualityControlList): the regencies with active persons. */
   regenciesBucket: string;
   regenciesKey: string;
@@ -905,8 +916,12 @@ export const QUALITY_CONTROL_SCREEN_OUTPUT = z.object({ regency: REGENCY, open: 
 export type QualityControlScreenOutput = z.infer<typeof QUALITY_CONTROL_SCREEN_OUTPUT>;
 /** The regencies come from the Map's item list in S3 (KEYS.qualityControlList), not from its results. */
 export const QUALITY_CONTROL_SUMMARISE_INPUT = z
-  .object({ period: PERIOD, regenciesKey: z.string().min(1) })
+  .object({ period: PERIOD, regenciesKey: z.string().min(1), executionId: z.string().min(1).optional() })
   .describe('Masukan QualityControlSummarise');
+/** After a failed run: its run lease given back, so that the next run of the period need not wait it out. */
+export const QUALITY_CONTROL_RELEASE_INPUT = z
+  .object({ period: PERIOD, executionId: z.string().min(1), release: z.literal(true) })
+  .describe('Masukan QualityControlSummarise (pelepasan)');
 /** The stipulation's IncludeQualityControl: the period it closes. */
 export const QUALITY_CONTROL_INCLUDE_INPUT = z.object({ period: PERIOD }).describe('Masukan IncludeQualityControl');
 /** What the stipulation takes of the period's quality control: whether it was screened, and its open total. */

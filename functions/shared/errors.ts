@@ -317,6 +317,19 @@ export class QualityControlIncompleteError extends DtksError {
   }
 }
 
+/**
+ * Another quality control run of the period holds its run lease (functions/shared/quality-control-runs.ts):
+ * this newer one waits (the workflow retries it) instead of screening the same regencies at the same time.
+ */
+export class QualityControlRunningError extends DtksError {
+  override readonly name = 'QualityControlRunningError';
+  constructor(readonly period: string) {
+    super(
+      `Pengendalian kualitas periode ${period} sedang dijalankan oleh run lain; run ini menunggu sampai run itu selesai`,
+    );
+  }
+}
+
 /** A tracking task (daftar pelacakan) that does not exist, or that the principal may not see. */
 export class TrackingTaskNotFoundError extends DtksError {
   override readonly name = 'TrackingTaskNotFoundError';

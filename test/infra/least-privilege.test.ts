@@ -249,7 +249,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   // period record (a stipulated period is refused) and the Map's item list.
   'quality-control-regencies': {
     'table:master/index/byRegency': ddb('Query'),
-    'table:proposals': ddb('GetItem'),
+    'table:proposals': ddb('GetItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:stipulation/*/quality-control/regencies.json*': s3('PutObject'),
     'key:s3': kms('GenerateDataKey'),
@@ -268,12 +268,12 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:exports:exports/period=*/pengendalian-kualitas/*': s3('PutObject'),
     'key:s3': kms('GenerateDataKey'),
   },
-  // The period's counts: the regencies' counts read, the pseudonymised counts and PERIOD#* written.
+  // The period's counts: the regencies' counts read, the pseudonymised counts and PERIOD#* written, the run's lease given back.
   'quality-control-summarise': {
     'objects:proposals:stipulation/*/quality-control/*': s3('GetObject'),
     'list:proposals:stipulation/*/quality-control/*': s3('ListBucket'),
     'objects:exports:pseudonymised/period=*/pengendalian-kualitas.json*': s3('PutObject'),
-    'table:proposals': ddb('PutItem'),
+    'table:proposals': ddb('PutItem', 'UpdateItem'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
     'key:dynamodb': kms('Decrypt'),
   },

@@ -251,7 +251,7 @@ describe('state-machines/quality-control.asl.json on the local runtime', () => {
     });
     const result = await harness.run('QualityControl', {});
     expect(result.status, result.cause).toBe('SUCCEEDED');
-    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toEqual({ period: '2026-12' });
+    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toMatchObject({ period: '2026-12' });
     // The distributed Map's children run in any order within MaxConcurrency: compared as sets.
     expect(
       invoker
@@ -263,6 +263,7 @@ describe('state-machines/quality-control.asl.json on the local runtime', () => {
     expect(invoker.callsTo('dtks-quality-control-summarise')[0]?.payload).toEqual({
       period: '2026-12',
       regenciesKey: KEYS.qualityControlList('2026-12'),
+      executionId: result.executionArn,
     });
     // The children's open totals went to S3 (ResultWriter), beside the list.
     const written = [...storage.objects.keys()].filter((key) =>
@@ -297,7 +298,37 @@ describe('state-machines/quality-control.asl.json on the local runtime', () => {
     });
     const result = await harness.run('QualityControl', { period: '2027-01' });
     expect(result.status).toBe('FAILED');
-    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toEqual({ period: '2027-01' });
+    expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
+    expect(invoker.callsTo('dtks-quality-control-regencies')[0]?.payload).toMatchObject({ period: '2027-01' });
+    // Nothing summarised; the run's lease of the period given back.
+    expect(invoker.callsTo('dtks-quality-control-summarise').map((call) => call.payload)).toEqual([
+      { period: '2027-01', executionId: result.executionArn, release: true },
+    ]);
+  });
+
+  it('ends a run superseded by a newer run of the period without screening anything', async () => {
+    const invoker = new ScriptedInvoker({
+      'dtks-quality-control-regencies': (payload) => ({
+        period: (payload as { period: string }).period,
+        superseded: true,
+        regenciesBucket: 'dtks-proposals',
+        regenciesKey: KEYS.qualityControlList('2027-01'),
+        regencies: 0,
+      }),
+    });
+    const harness = await harnesses.start({
+      machines: { QualityControl: await definitionText('quality-control.asl.json') },
+      invoker,
+    });
+    const result = await harness.run('QualityControl', { period: '2027-01' });
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const [listed] = invoker.callsTo('dtks-quality-control-regencies');
+    expect(listed?.payload).toEqual({
+      period: '2027-01',
+      executionId: result.executionArn,
+      startedAt: expect.any(String),
+    });
+    expect(invoker.callsTo('dtks-quality-control-screen')).toHaveLength(0);
     expect(invoker.callsTo('dtks-quality-control-summarise')).toHaveLength(0);
   });
 });
