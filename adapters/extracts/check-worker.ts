@@ -1,20 +1,26 @@
 /**
- * `dtks check` on two threads. The worker (loader.worker.ts) loads both reference extracts, hands the
- * main thread a copy of the master's columns (pass 1 ends with the family verdicts, which read it), then
- * reads the proposal itself and computes every row's port codes (registry, master, claims: what
- * ProposalChecker.portBits looks up), handing them back batch by batch as transferred Uint32Arrays.
- * Meanwhile the main thread runs pass 1 and then pass 2, which joins those codes with its own and writes
- * the report: the look-ups, most of pass 2's work, no longer run on the thread that writes.
+ * `dtks check` on two threads. The worker (loader.worker.ts) loads both reference extracts and copies their
+ * columns into SharedArrayBuffers, so the main thread reads the very same registry and master (loaded once,
+ * no copy per thread). Then both threads compute pass 2's port codes (registry, master, claims: what
+ * ProposalChecker.portBits looks up): the worker reads the proposal itself and computes the codes of the
+ * batches it claims, handing them back as transferred Uint32Arrays; the main thread, which runs pass 1
+ * meanwhile and then pass 2 (joining the codes, writing the report), computes those of the batches the
+ * worker left to it.
+ *
+ * Who computes a batch is settled per batch by a compare-and-swap on a shared claim table, so the split
+ * follows the two threads' actual speed on a machine shared with other work: the worker claims a batch
+ * only while the main thread is at least CLAIM_LEAD batches behind it (it works ahead of the writer, never
+ * on the batch the writer is about to need), else it only reads it and moves on; the main thread claims
+ * whatever it reaches unclaimed.
  *
  * The port codes depend on nothing but the row and the extracts, so the report is the one the
  * sequential path writes (test/adapters/extracts/check-worker.test.ts compares them byte for byte).
  */
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import type { PortBitsSource } from '#core/integrity.ts';
 import { ProposalChecker } from '#core/integrity.ts';
-import type { PopulationRegistry, RegistryPerson } from '#core/ports.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { readProposal } from '#core/proposal-reader.ts';
 import {
@@ -25,7 +31,13 @@ import {
   serialiseError,
   startWorker,
 } from './loader.ts';
-import { type MasterState, MemoryClaimRegistry, MemoryDtksMaster } from './memory-ports.ts';
+import {
+  type MasterState,
+  MemoryClaimRegistry,
+  MemoryDtksMaster,
+  MemoryPopulationRegistry,
+  type PopulationState,
+} from './memory-ports.ts';
 
 /** What the check worker is given. */
 export interface CheckTask {
@@ -33,33 +45,109 @@ export interface CheckTask {
   master?: string;
   proposal: string;
   submitter: string;
+  /** The claim table and the main thread's position (see BatchClaims), shared with the main thread. */
+  claims: SharedArrayBuffer;
 }
 
 type CheckMessage =
-  | { type: 'ports'; populationSize: number; master: MasterState }
+  | { type: 'ports'; population: PopulationState; master: MasterState }
   | { type: 'bits'; line: number; bits: Uint32Array }
   | { type: 'done' }
   | { type: 'error'; stage: 'ports' | 'bits'; error: SerialisedError };
 
 /** Same reads as the CLI's own (1 MiB). */
 const READ_CHUNK = 1 << 20;
+/** readProposal's batch size: a file of n bytes has at most n / BATCH_ROWS + 1 batches (a row has a byte at least). */
+const BATCH_ROWS = 2048;
+/**
+ * The worker claims a batch only this many batches ahead of the main thread's, so the main thread
+ * never waits for a batch the worker has only just begun: it computes those itself.
+ */
+const CLAIM_LEAD = 2;
+const UNCLAIMED = 0;
+const BY_MAIN = 1;
+const BY_WORKER = 2;
 
-/** The worker's side: posts the ports message, then one bits message per batch, then done. */
+/**
+ * Who computes each batch's port codes, by the batch's ordinal in the file: Int32 0 is the ordinal the
+ * main thread has reached (-CLAIM_LEAD before its pass 2), Int32 1 + k the claim of batch k. Both threads
+ * read the same file with the same reader, so they count the same batches.
+ */
+class BatchClaims {
+  private readonly cells: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.cells = new Int32Array(buffer);
+  }
+
+  static buffer(proposalBytes: number): SharedArrayBuffer {
+    const batches = Math.ceil(proposalBytes / BATCH_ROWS) + 1;
+    const buffer = new SharedArrayBuffer((1 + batches) * Int32Array.BYTES_PER_ELEMENT);
+    new Int32Array(buffer)[0] = -CLAIM_LEAD;
+    return buffer;
+  }
+
+  /** The main thread reached batch k: true when it is to compute it (the worker has not claimed it). */
+  mainTakes(k: number): boolean {
+    Atomics.store(this.cells, 0, k);
+    if (k + 1 >= this.cells.length) return true;
+    return Atomics.compareExchange(this.cells, k + 1, UNCLAIMED, BY_MAIN) === UNCLAIMED;
+  }
+
+  /** The worker reached batch k: true when it is to compute it (far enough ahead of the main thread). */
+  workerTakes(k: number): boolean {
+    if (k + 1 >= this.cells.length || k - Atomics.load(this.cells, 0) < CLAIM_LEAD) return false;
+    return Atomics.compareExchange(this.cells, k + 1, UNCLAIMED, BY_WORKER) === UNCLAIMED;
+  }
+}
+
+/**
+ * The columns of a loaded extract in SharedArrayBuffers: posted to another thread they are shared, not
+ * copied, so both threads read one registry and one master. The loaders fill shared columns already; a
+ * column that is not (the slow path's, an empty master's) is copied into one here.
+ */
+function shared<T extends object>(state: T): T {
+  const copy = { ...state } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(copy)) {
+    if (!ArrayBuffer.isView(value) || value.buffer instanceof SharedArrayBuffer) continue;
+    const column = value as unknown as Uint8Array;
+    const make = column.constructor as new (buffer: SharedArrayBuffer) => Uint8Array;
+    const into = new make(new SharedArrayBuffer(column.byteLength));
+    into.set(column);
+    copy[name] = into;
+  }
+  return copy as T;
+}
+
+/** The worker's side: posts the ports message, then one bits message per batch it claims, then done. */
 export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<void> {
   let stage: 'ports' | 'bits' = 'ports';
   try {
-    const population = await loadPopulationExtract({ path: task.population });
-    const master = task.master ? await loadMasterExtract({ path: task.master }) : new MemoryDtksMaster();
-    // A copy, not a transfer: this thread goes on reading the master for the port codes.
-    port.postMessage({ type: 'ports', populationSize: population.size, master: master.state() });
+    const claims = new BatchClaims(task.claims);
+    const population = new MemoryPopulationRegistry(
+      shared((await loadPopulationExtract({ path: task.population }, { shared: true })).state()),
+    );
+    const master = new MemoryDtksMaster(
+      shared(
+        (task.master
+          ? await loadMasterExtract({ path: task.master }, { shared: true })
+          : new MemoryDtksMaster()
+        ).state(),
+      ),
+    );
+    // Shared memory: the main thread reads the same columns.
+    port.postMessage({ type: 'ports', population: population.state(), master: master.state() });
     stage = 'bits';
     const checker = new ProposalChecker(
       { population, master, claims: new MemoryClaimRegistry() },
       { submitter: task.submitter },
     );
+    let k = 0;
     for await (const batch of readProposal(createReadStream(task.proposal, { highWaterMark: READ_CHUNK }))) {
-      const bits = await checker.portBits(batch);
-      port.postMessage({ type: 'bits', line: batch[0]!.line, bits }, [bits.buffer as ArrayBuffer]);
+      if (claims.workerTakes(k++)) {
+        const bits = await checker.portBits(batch);
+        port.postMessage({ type: 'bits', line: batch[0]!.line, bits }, [bits.buffer as ArrayBuffer]);
+      }
     }
     port.postMessage({ type: 'done' });
   } catch (error) {
@@ -67,31 +155,31 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
   }
 }
 
-/** The main thread holds no registry: its look-ups are answered in the worker (portBits). */
-class WorkerPopulation implements PopulationRegistry {
-  constructor(readonly size: number) {}
-
-  findByNik(_niks: readonly string[]): Promise<Map<string, RegistryPerson>> {
-    return Promise.reject(new Error('the population registry is held by the check worker'));
-  }
-}
-
 export interface ParallelCheck {
-  /** The master (a copy) and the registry's size: what the main thread's checker reads. */
-  ports: Promise<{ population: WorkerPopulation; master: MemoryDtksMaster; claims: MemoryClaimRegistry }>;
-  /** Pass 2's port codes of a batch, from the worker. */
-  portBits: PortBitsSource;
+  /** The registry and the master, in memory shared with the worker: what the main thread's checker reads. */
+  ports: Promise<{ population: MemoryPopulationRegistry; master: MemoryDtksMaster; claims: MemoryClaimRegistry }>;
+  /**
+   * Pass 2's port codes of a batch: the worker's where it claimed the batch, else `own` (the main
+   * thread's checker's portBits). Batches must be asked for in file order, each once.
+   */
+  portBits(own: PortBitsSource): PortBitsSource;
+  /** Stops the worker (pass 2 is over: what it still reads is no longer needed). */
+  close(): void;
+  /** How many batches' port codes each thread computed so far. */
+  readonly taken: { main: number; worker: number };
 }
 
 /**
  * Starts the worker for `task`; undefined where no worker can run (the caller then checks in one
  * thread). Aborting `signal` stops the worker.
  */
-export function startParallelCheck(task: CheckTask, signal?: AbortSignal): ParallelCheck | undefined {
+export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: AbortSignal): ParallelCheck | undefined {
   signal?.throwIfAborted();
+  const buffer = BatchClaims.buffer(statSync(task.proposal).size);
+  const claims = new BatchClaims(buffer);
   let worker: ReturnType<typeof startWorker>;
   try {
-    worker = startWorker({ check: task });
+    worker = startWorker({ check: { ...task, claims: buffer } });
   } catch {
     return undefined;
   }
@@ -129,7 +217,7 @@ export function startParallelCheck(task: CheckTask, signal?: AbortSignal): Paral
       case 'ports':
         portsSettled = true;
         resolvePorts({
-          population: new WorkerPopulation(message.populationSize),
+          population: new MemoryPopulationRegistry(message.population),
           master: new MemoryDtksMaster(message.master),
           claims: new MemoryClaimRegistry(),
         });
@@ -159,7 +247,7 @@ export function startParallelCheck(task: CheckTask, signal?: AbortSignal): Paral
     if (!done) fail(new Error(`check worker exited with code ${code}`));
   });
 
-  const portBits = (rows: readonly ProposalRow[]): Promise<Uint32Array> => {
+  const fromWorker = (rows: readonly ProposalRow[]): Promise<Uint32Array> => {
     const line = rows[0]!.line;
     const check = (bits: Uint32Array) => {
       // Both threads read the same file with the same reader: the same batches.
@@ -174,5 +262,22 @@ export function startParallelCheck(task: CheckTask, signal?: AbortSignal): Paral
     if (ended) return Promise.reject(ended);
     return new Promise<Uint32Array>((resolve, reject) => waiting.set(line, { resolve, reject })).then(check);
   };
-  return { ports, portBits };
+  const taken = { main: 0, worker: 0 };
+  const portBits = (own: PortBitsSource): PortBitsSource => {
+    let k = 0;
+    return (rows) => {
+      if (claims.mainTakes(k++)) {
+        taken.main++;
+        return own(rows);
+      }
+      taken.worker++;
+      return fromWorker(rows);
+    };
+  };
+  const close = () => {
+    done = true;
+    signal?.removeEventListener('abort', stop);
+    void worker.terminate();
+  };
+  return { ports, portBits, close, taken };
 }

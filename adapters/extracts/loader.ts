@@ -498,16 +498,22 @@ function* chunksOf(input: ExtractInput): Generator<Uint8Array> {
   }
 }
 
-/** Loads a population registry (Dukcapil) extract; throws ExtractFormatError as adapters/extracts/readers.ts does. */
-export async function loadPopulationExtract(input: ExtractInput): Promise<MemoryPopulationRegistry> {
-  const registry = new MemoryPopulationRegistry();
+/**
+ * Loads a population registry (Dukcapil) extract; throws ExtractFormatError as adapters/extracts/readers.ts does.
+ * `shared`: into columns in shared memory (the fast path; the slow one loads into ordinary columns).
+ */
+export async function loadPopulationExtract(
+  input: ExtractInput,
+  { shared = false } = {},
+): Promise<MemoryPopulationRegistry> {
+  const registry = new MemoryPopulationRegistry(undefined, { shared });
   if (await scan('population', input, populationSink(registry))) return registry;
   return MemoryPopulationRegistry.fromExtract(readPopulationExtract(chunksOf(input)));
 }
 
-/** Loads a DTKS master extract; throws ExtractFormatError as adapters/extracts/readers.ts does. */
-export async function loadMasterExtract(input: ExtractInput): Promise<MemoryDtksMaster> {
-  const master = new MemoryDtksMaster();
+/** Loads a DTKS master extract; throws ExtractFormatError as adapters/extracts/readers.ts does. `shared` as above. */
+export async function loadMasterExtract(input: ExtractInput, { shared = false } = {}): Promise<MemoryDtksMaster> {
+  const master = new MemoryDtksMaster(undefined, { shared });
   if (await scan('master', input, masterSink(master))) return master;
   return MemoryDtksMaster.fromExtract(readMasterExtract(chunksOf(input)));
 }
@@ -603,20 +609,34 @@ export type WorkerTask = { jobs: readonly ExtractJob[] } | { check: CheckTask };
 export function startWorker(task: WorkerTask): Worker {
   const entry = new URL('./loader.worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
-  // Other flags (a profiler, a heap limit) apply to the worker too; the tsx loader comes from the boot code.
-  // The CLI's larger young generation is not passed on: in two loader threads at once it made loading
-  // almost twice as slow (9.5 s instead of 5.1 s for the 250,000-family world).
-  const execArgv: string[] = [];
-  // The check worker keeps it: parsing the proposal makes short-lived row objects, and with the default young
-  // generation they were promoted (worker GC, +260 MiB peak RSS; 0.5-1.5 CPU s more on the 250,000-family world).
-  const keepSemiSpace = 'check' in task;
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const flag = process.execArgv[i]!;
-    if (keepSemiSpace && flag.startsWith('--max-semi-space-size')) execArgv.push(flag);
-    else if (flag === '--import' || flag === '--require' || flag === '--max-semi-space-size') i++;
-    else if (!/^--(import|require|max-semi-space-size)=/.test(flag)) execArgv.push(flag);
+  return new Worker(WORKER_BOOT, { eval: true, workerData: { ...task, entry, tsx }, ...workerFlags(task) });
+}
+
+/**
+ * The worker's flags from this thread's: other flags (a profiler, a heap limit) apply to the worker too; the
+ * tsx loader comes from the boot code. The CLI's larger young generation (bin/dtks.js runs node with
+ * --max-semi-space-size=64) is not passed on to a loader: in two loader threads at once it made loading
+ * almost twice as slow (9.5 s instead of 5.1 s for the 250,000-family world). The check worker keeps it:
+ * parsing the proposal makes short-lived row objects. Node refuses --max-semi-space-size in a worker's
+ * execArgv (ERR_WORKER_INVALID_EXEC_ARGV, which sent `dtks check` silently down the one-thread path), so
+ * it becomes the worker's young generation limit, three semi-spaces as V8 sizes it.
+ */
+export function workerFlags(
+  task: WorkerTask,
+  execArgv: readonly string[] = process.execArgv,
+): { execArgv: string[]; resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const flags: string[] = [];
+  let semiSpaceMb = 0;
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    const semiSpace = /^--max-semi-space-size=(\d+)$/.exec(flag);
+    if (semiSpace) semiSpaceMb = Number(semiSpace[1]);
+    else if (flag === '--max-semi-space-size') semiSpaceMb = Number(execArgv[++i]);
+    else if (flag === '--import' || flag === '--require') i++;
+    else if (!/^--(import|require)=/.test(flag)) flags.push(flag);
   }
-  return new Worker(WORKER_BOOT, { eval: true, workerData: { ...task, entry, tsx }, execArgv });
+  if (!('check' in task) || !(semiSpaceMb > 0)) return { execArgv: flags };
+  return { execArgv: flags, resourceLimits: { maxYoungGenerationSizeMb: 3 * semiSpaceMb } };
 }
 
 function loadInThread(job: ExtractJob): Promise<MemoryPopulationRegistry | MemoryDtksMaster> {

@@ -27,9 +27,25 @@ import { type MasterPerson, type PopulationPerson, RELATIONSHIPS } from '#core/p
 
 const INITIAL_ROWS = 1 << 12;
 
-function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(column: T, length: number): T {
-  const next = new (column.constructor as new (length: number) => T)(length);
-  next.set(column);
+type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
+type ColumnType<T extends Column> = {
+  new (length: number): T;
+  new (buffer: SharedArrayBuffer): T;
+  BYTES_PER_ELEMENT: number;
+};
+
+/**
+ * A new column of `length` elements, in a SharedArrayBuffer when `shared`: the check worker loads the
+ * extracts into shared memory, which the main thread then reads too (adapters/extracts/check-worker.ts).
+ */
+function column<T extends Column>(type: ColumnType<T>, length: number, shared: boolean): T {
+  return shared ? new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT)) : new type(length);
+}
+
+/** `old` copied into a longer column, shared where `old` is. */
+function grown<T extends Column>(old: T, length: number): T {
+  const next = column(old.constructor as ColumnType<T>, length, old.buffer instanceof SharedArrayBuffer);
+  next.set(old);
   return next;
 }
 
@@ -111,7 +127,7 @@ export class RowTable {
 
   private rehash(keys: Float64Array, length: number): void {
     const old = this.slots;
-    const slots = new Int32Array(length);
+    const slots = column(Int32Array, length, old.buffer instanceof SharedArrayBuffer);
     const mask = slots.length - 1;
     for (let i = 0; i < old.length; i++) {
       const row = old[i]!;
@@ -164,15 +180,16 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
   private readonly villageIndex = new Map<string, number>();
   private namesView: Buffer | undefined;
 
-  constructor(state?: PopulationState) {
+  /** `shared`: an empty registry whose columns grow in shared memory. */
+  constructor(state?: PopulationState, { shared = false } = {}) {
     this.s = state ?? {
       size: 0,
-      keys: new Float64Array(INITIAL_ROWS),
-      records: new Int32Array(INITIAL_ROWS * RECORD),
-      names: new Uint8Array(INITIAL_ROWS * 16),
+      keys: column(Float64Array, INITIAL_ROWS, shared),
+      records: column(Int32Array, INITIAL_ROWS * RECORD, shared),
+      names: column(Uint8Array, INITIAL_ROWS * 16, shared),
       namesUsed: 0,
       villages: [],
-      table: new Int32Array(INITIAL_ROWS * 2),
+      table: column(Int32Array, INITIAL_ROWS * 2, shared),
       tableCount: 0,
       otherNiks: new Map(),
     };
@@ -352,20 +369,21 @@ export class MemoryDtksMaster implements DtksMaster {
   private readonly familyTable: RowTable;
   private readonly identityTable: RowTable;
 
-  constructor(state?: MasterState) {
+  /** `shared`: an empty master whose columns grow in shared memory. */
+  constructor(state?: MasterState, { shared = false } = {}) {
     this.s = state ?? {
       size: 0,
-      keys: new Float64Array(INITIAL_ROWS),
-      noKks: new Float64Array(INITIAL_ROWS),
-      relationships: new Uint8Array(INITIAL_ROWS),
-      familyPrevious: new Int32Array(INITIAL_ROWS),
-      identities: new Float64Array(INITIAL_ROWS),
-      identityPrevious: new Int32Array(INITIAL_ROWS),
-      table: new Int32Array(INITIAL_ROWS * 2),
+      keys: column(Float64Array, INITIAL_ROWS, shared),
+      noKks: column(Float64Array, INITIAL_ROWS, shared),
+      relationships: column(Uint8Array, INITIAL_ROWS, shared),
+      familyPrevious: column(Int32Array, INITIAL_ROWS, shared),
+      identities: column(Float64Array, INITIAL_ROWS, shared),
+      identityPrevious: column(Int32Array, INITIAL_ROWS, shared),
+      table: column(Int32Array, INITIAL_ROWS * 2, shared),
       tableCount: 0,
-      familyTable: new Int32Array(INITIAL_ROWS * 2),
+      familyTable: column(Int32Array, INITIAL_ROWS * 2, shared),
       familyCount: 0,
-      identityTable: new Int32Array(INITIAL_ROWS * 2),
+      identityTable: column(Int32Array, INITIAL_ROWS * 2, shared),
       identityCount: 0,
       otherNiks: new Map(),
       otherNikText: new Map(),

@@ -115,10 +115,10 @@ export async function run(argv: string[]): Promise<number> {
   // checked leaves an earlier report as it was.
   const partPath = `${outPath}.part`;
   try {
-    // Both extracts, one after the other in a worker thread, straight into typed-array columns
-    // (adapters/extracts/loader.ts); the first pass over the proposal needs neither and runs meanwhile.
-    // That worker then computes pass 2's port codes itself (adapters/extracts/check-worker.ts), so the
-    // main thread's pass 2 only joins them and writes the report.
+    // Both extracts, one after the other in a worker thread, straight into typed-array columns in shared
+    // memory (adapters/extracts/loader.ts, check-worker.ts); the first pass over the proposal needs neither
+    // and runs meanwhile. Then both threads compute pass 2's port codes, batch by batch as each claims
+    // them, and the main thread joins them and writes the report.
     const extracts = { population: values.population, ...(values.master ? { master: values.master } : {}) };
     const parallel =
       process.env[SEQUENTIAL] === '1'
@@ -160,7 +160,12 @@ export async function run(argv: string[]): Promise<number> {
     });
     for await (const batch of openRows()) checker.addBatch(batch);
     await checker.finish();
-    summary = await checker.emit(openRows(), (batch) => report.rows(batch), parallel?.portBits);
+    const portBits = parallel?.portBits((batch) => checker.portBits(batch));
+    try {
+      summary = await checker.emit(openRows(), (batch) => report.rows(batch), portBits);
+    } finally {
+      parallel?.close();
+    }
     // How the file was read (the last pass's reader has read it all): named once, beside the report.
     warnings = read ? fileWarnings(read, lang) : [];
     await report.close(summary, warnings);

@@ -32,9 +32,15 @@ describe('dtks check, parallel and sequential', () => {
 
   const check = async (report: string, env: NodeJS.ProcessEnv) => {
     const { DTKS_CHECK_SEQUENTIAL: _, ...inherited } = process.env;
-    const args = ['tsx', 'cli/main.ts', 'check', files.proposal.path, '--submitter', '3371'];
-    args.push('--population', files.population.path, '--master', files.master.path, '--out', report, '--json');
-    const { stdout } = await promisify(execFile)('npx', args, { env: { ...inherited, ...env }, maxBuffer: 16 << 20 });
+    // Node's flags as bin/dtks.js gives them: with --max-semi-space-size in the worker's execArgv the two-thread
+    // path could not start, and the CLI quietly checked on one thread.
+    const args = ['--max-semi-space-size=64', '--import', 'tsx', 'cli/main.ts', 'check', files.proposal.path];
+    args.push('--submitter', '3371', '--population', files.population.path, '--master', files.master.path);
+    args.push('--out', report, '--json');
+    const { stdout } = await promisify(execFile)(process.execPath, args, {
+      env: { ...inherited, ...env },
+      maxBuffer: 16 << 20,
+    });
     return JSON.parse(stdout) as { rows: number; returned: number; codes: Record<string, number> };
   };
 
