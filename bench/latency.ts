@@ -4,19 +4,23 @@
  *
  *   npx tsx bench/latency.ts [rows ...]        (default: 10000 100000)
  *
- * For each size: a fresh local environment, a generated world (families ≈ rows / 3.6), the Dukcapil
- * extract loaded through the load-population function and the master seeded (not timed), then the
- * upload through the S3 API and the wait until the proposal awaits its regency approval (timed).
+ * For each size, in a process of its own: a fresh local environment, a generated world (families ≈
+ * rows / 3.6), the Dukcapil extract loaded through the load-population function and the master seeded
+ * (not timed), then the upload through the S3 API and the wait until the proposal awaits its regency approval (timed).
  * Prints rows, seconds, rows/s and the peak RSS of the WHOLE local environment: this process (handlers,
  * Step Functions runtime, API) plus the emulators' own process (dynalite and the local S3,
  * local/emulator-host.ts), their RSS summed every 100 ms over the whole run, set-up included; and each
  * process's own peak. dynalite and the local S3 are single-threaded emulators: the figures are the
- * local environment's, not AWS's. The load average is printed too: the machine may be shared.
+ * local environment's, not AWS's. The load average is printed too: the machine may be shared, and then
+ * the CPU seconds and the DynamoDB requests the handlers sent per row (by operation, counted on the
+ * functions' shared client) say more than the wall time.
  */
+import { spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readMasterExtract } from '#adapters/extracts/readers.ts';
 import { DtksClient } from '#cli/client.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
@@ -30,7 +34,18 @@ process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const sizes = process.argv.slice(2).map(Number);
+if (sizes.length !== 1) {
+  // Each size in a process of its own: the functions' SDK clients are created once per process, for the
+  // endpoints of the first environment, and a second environment listens on other ports.
+  for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
+    const script = fileURLToPath(import.meta.url);
+    const { status } = spawnSync(process.execPath, [...process.execArgv, script, String(rows)], { stdio: 'inherit' });
+    if (status !== 0) process.exit(status ?? 1);
+  }
+  process.exit(0);
+}
 const results: string[] = [];
+const requestLines: string[] = [];
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -63,6 +78,22 @@ function cpuSecondsOf(pid: number): number {
   }
 }
 
+/** Counts the DynamoDB requests of the functions' shared client (functions/shared/clients.ts), by operation. */
+async function countDynamoRequests(): Promise<Map<string, number>> {
+  // Imported once the environment has set the endpoints: the handlers import the same module.
+  const { dynamo } = await import('#shared/clients.ts');
+  const counts = new Map<string, number>();
+  dynamo.middlewareStack.add(
+    (next, context) => (args) => {
+      const operation = String(context.commandName).replace(/Command$/, '');
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRequestCount' },
+  );
+  return counts;
+}
+
 /** Samples the summed RSS of this process and the emulators' process until stopped. */
 function sampleEnvironment(emulatorsPid: number) {
   let peak = 0;
@@ -82,10 +113,11 @@ function sampleEnvironment(emulatorsPid: number) {
   };
 }
 
-for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
+for (const rows of sizes) {
   const dataDir = await mkdtemp(join(tmpdir(), 'dtks-latency-'));
   const environment = await startLocalEnvironment({ dataDir, schedule: false, regencies: ['3371'] });
   const memory = sampleEnvironment(environment.emulators.pid);
+  const requests = await countDynamoRequests();
   try {
     const client = new DtksClient(localTarget(dataDir, environment));
     const world = await writeWorld({
@@ -109,6 +141,7 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
 
     t = performance.now();
     const cpuBefore = { own: cpuSecondsOf(process.pid), emulators: cpuSecondsOf(environment.emulators.pid) };
+    requests.clear();
     const { proposalId } = await client.upload(world.files.proposal.path, '3371', '2026-11');
     const proposal = await client.waitForStatus(proposalId, ['AWAITING_REGENCY'], 3 * 60 * 60_000);
     const seconds = (performance.now() - t) / 1000;
@@ -119,6 +152,13 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
       environment.emulators.pid === process.pid ? 0 : cpuSecondsOf(environment.emulators.pid) - cpuBefore.emulators;
     if (proposal.status !== 'AWAITING_REGENCY') throw new Error(`proposal ended ${proposal.status}`);
     const { peak, emulatorsPeak, ownPeak } = memory.stop();
+    const sent = [...requests].sort(([a], [b]) => a.localeCompare(b));
+    const perRow = (count: number) => (count / world.files.proposal.rows).toFixed(3);
+    requestLines.push(
+      `${String(world.files.proposal.rows).padStart(8)}  ${perRow(sent.reduce((sum, [, count]) => sum + count, 0))} per row: ${sent
+        .map(([operation, count]) => `${operation} ${count} (${perRow(count)})`)
+        .join(', ')}`,
+    );
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
     results.push(
       [
@@ -145,5 +185,6 @@ for (const rows of sizes.length ? sizes : [10_000, 100_000]) {
 process.stdout.write(
   `upload → AWAITING_REGENCY on the local environment (peak RSS in MiB: the whole environment, summed; each process's own)\n` +
     `    rows   seconds    rows/s  environment  handlers' proc  emulators' proc  CPU s (handlers, emulators)  load average (1, 5, 15 min)\n` +
-    `${results.join('\n')}\n`,
+    `${results.join('\n')}\n` +
+    `DynamoDB requests the handlers sent in the timed part (per row)\n${requestLines.join('\n')}\n`,
 );
