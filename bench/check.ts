@@ -1,6 +1,6 @@
 /**
  * npx tsx bench/check.ts [--rows 100000,1000000] [--families <n>] [--seed <s>] [--regency <code>] [--no-duckdb]
- *                      [--world <dir> --regency <code>]
+ *                      [--world <dir> --regency <code>] [--rounds <n>]
  *
  * End-to-end speed of `dtks check` on generated worlds. For each size it generates the world into os.tmpdir()
  * (cached by regency, size, seed and defect rate), runs `dtks check` in a child process measuring wall time and
@@ -13,12 +13,14 @@
  * In the same run, on the same files, each measured the same way (a child process): `dtks check` on one
  * thread for the look-ups (DTKS_CHECK_SEQUENTIAL=1, the extracts still loading in a worker), and a DuckDB
  * SQL peer of the same checks (bench/check-duckdb.ts) with threads=1 and threads=2. The rows/s target
- * of issue 12 is to beat the two-thread DuckDB peer.
+ * of issue 12 is to beat the two-thread DuckDB peer. `--rounds n` runs the four contenders n times, each
+ * round in a rotated order, and gives each one's median with the range and the load average (1 min) the
+ * runs started at: on a shared machine one round says little.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'defect-rate': { type: 'string', default: '0.05' },
     'no-duckdb': { type: 'boolean', default: false },
     world: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -43,6 +46,8 @@ const TARGET_ROWS_PER_SECOND = 120_000;
 const TARGET_RSS_MIB = 1024;
 
 const seed = Number(values.seed);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive whole number');
 const defectRate = Number(values['defect-rate']);
 const regency = values.regency.replaceAll('.', '');
 const familySizes = values.families
@@ -74,6 +79,8 @@ async function worldFor(families: number): Promise<{ dir: string; rows: number; 
 }
 
 interface Run {
+  /** The 1-minute load average when the run started. */
+  load: number;
   seconds: number;
   cpuSeconds: number;
   peakRssMiB: number;
@@ -96,6 +103,7 @@ async function runMeasured(script: readonly string[], env: NodeJS.ProcessEnv = {
   ];
   const [command, args] = timeTool ? [timeTool, ['-v', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
   const { DTKS_CHECK_SEQUENTIAL: _, ...inherited } = process.env;
+  const load = loadavg()[0]!;
   const started = performance.now();
   const child = spawn(command, args, {
     cwd: process.cwd(),
@@ -121,6 +129,7 @@ async function runMeasured(script: readonly string[], env: NodeJS.ProcessEnv = {
       Number(/System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1] ?? Number.NaN)
     : Number(/DTKS_CPU_US=(\d+)/.exec(stderr)?.[1] ?? Number.NaN) / 1e6;
   return {
+    load,
     seconds,
     cpuSeconds,
     peakRssMiB: kb ? Number(kb) / 1024 : Number.NaN,
@@ -184,22 +193,49 @@ for (const families of values.world ? [0] : familySizes) {
     runs.push({ name, run: done });
     // As it comes: a run on a loaded machine can take minutes.
     process.stderr.write(
-      `${name}: ${done.seconds.toFixed(1)} s wall, ${done.cpuSeconds.toFixed(1)} s CPU, ${done.peakRssMiB.toFixed(0)} MiB (${new Date().toISOString()})\n`,
+      `${name}: ${done.seconds.toFixed(1)} s wall, ${done.cpuSeconds.toFixed(1)} s CPU, ${done.peakRssMiB.toFixed(0)} MiB, load ${done.load.toFixed(1)} (${new Date().toISOString()})\n`,
     );
   };
-  // Interleaved, so that a change of the machine's load hits every contender alike.
-  await measure('dtks check', runCheck(world.dir, false));
-  await measure('dtks check, look-ups on one thread', runCheck(world.dir, true));
+  const contenders: [string, () => Promise<Run>][] = [
+    ['dtks check', () => runCheck(world.dir, false)],
+    ['dtks check, look-ups on one thread', () => runCheck(world.dir, true)],
+  ];
   if (!values['no-duckdb']) {
-    await measure('DuckDB peer, threads=2', runDuckdb(world.dir, 2));
-    await measure('DuckDB peer, threads=1', runDuckdb(world.dir, 1));
+    contenders.push(['DuckDB peer, threads=2', () => runDuckdb(world.dir, 2)]);
+    contenders.push(['DuckDB peer, threads=1', () => runDuckdb(world.dir, 1)]);
+  }
+  // Interleaved, so that a change of the machine's load hits every contender alike; rotated per round.
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < contenders.length; i++) {
+      const [name, run] = contenders[(round + i) % contenders.length]!;
+      await measure(name, run());
+    }
   }
   const parsed = await timeParse(join(world.dir, 'proposal.csv'));
   if (parsed.rows !== world.rows) throw new Error(`csv-parse read ${parsed.rows} rows, expected ${world.rows}`);
   results.push({ ...world, parseSeconds: parsed.seconds, runs });
 }
 
-const header = ['rows', 'registry', 'master', 'contender', 'rows/s', 'wall s', 'CPU s', 'rows/CPU s', 'peak RSS MiB'];
+const header = [
+  'rows',
+  'registry',
+  'master',
+  'contender',
+  'rows/s',
+  'wall s',
+  'CPU s',
+  'rows/CPU s',
+  'peak RSS MiB',
+  'wall range',
+  'load',
+];
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const range = (xs: readonly number[], digits: number) =>
+  `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
 const table: string[][] = [];
 for (const m of results) {
   const cells = [m.rows, m.population, m.master].map((n) => n.toLocaleString('en'));
@@ -212,14 +248,25 @@ for (const m of results) {
     cpu === undefined ? '-' : Math.round(m.rows / cpu).toLocaleString('en'),
     rss === undefined ? '-' : rss.toFixed(0),
   ];
-  for (const { name, run } of m.runs) table.push(line(name, run.seconds, run.cpuSeconds, run.peakRssMiB));
-  table.push(line('csv-parse (proposal only)', m.parseSeconds, undefined, undefined));
+  for (const name of [...new Set(m.runs.map((r) => r.name))]) {
+    const mine = m.runs.filter((r) => r.name === name).map((r) => r.run);
+    const wall = mine.map((r) => r.seconds);
+    const loads = mine.map((r) => r.load);
+    const cells = line(
+      name,
+      median(wall),
+      median(mine.map((r) => r.cpuSeconds)),
+      Math.max(...mine.map((r) => r.peakRssMiB)),
+    );
+    table.push([...cells, `${range(wall, 1)} s`, range(loads, 1)]);
+  }
+  table.push([...line('csv-parse (proposal only)', m.parseSeconds, undefined, undefined), '-', '-']);
 }
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: readonly string[]) =>
   cells.map((c, i) => (i === 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 process.stdout.write(
-  `\ndtks check end to end (child processes, peak RSS via ${results[0]?.runs[0]?.run.source ?? '-'})\n`,
+  `\ndtks check end to end (child processes, peak RSS via ${results[0]?.runs[0]?.run.source ?? '-'}; ${rounds} round(s): medians, the highest peak RSS)\n`,
 );
 process.stdout.write(`${line(header)}\n${table.map(line).join('\n')}\n`);
 process.stdout.write(
@@ -229,12 +276,13 @@ process.stdout.write(
   `targets: >= ${TARGET_ROWS_PER_SECOND.toLocaleString('en')} rows/s and faster than the two-thread DuckDB peer, < ${TARGET_RSS_MIB} MiB peak RSS\n`,
 );
 for (const m of results) {
-  const check = m.runs[0]!.run;
-  const duck = m.runs.find((r) => r.name.startsWith('DuckDB peer, threads=2'))?.run;
-  const rate = m.rows / check.seconds;
-  const ok =
-    rate >= TARGET_ROWS_PER_SECOND && check.peakRssMiB < TARGET_RSS_MIB && (!duck || check.seconds < duck.seconds);
-  const versus = duck ? `, ${(duck.seconds / check.seconds).toFixed(2)}x the two-thread DuckDB peer's speed` : '';
+  const wallOf = (name: string) => m.runs.filter((r) => r.name === name).map((r) => r.run.seconds);
+  const check = median(wallOf('dtks check'));
+  const duckRuns = wallOf('DuckDB peer, threads=2');
+  const duck = duckRuns.length ? median(duckRuns) : undefined;
+  const rss = Math.max(...m.runs.filter((r) => r.name === 'dtks check').map((r) => r.run.peakRssMiB));
+  const ok = m.rows / check >= TARGET_ROWS_PER_SECOND && rss < TARGET_RSS_MIB && (!duck || check < duck);
+  const versus = duck ? `, ${(duck / check).toFixed(2)}x the two-thread DuckDB peer's speed (medians)` : '';
   process.stdout.write(
     `  ${m.rows.toLocaleString('en')} rows: ${ok ? 'meets the target' : 'misses the target'}${versus}\n`,
   );
