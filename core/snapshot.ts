@@ -445,12 +445,12 @@ export function buildSnapshotManifest(input: {
 // ---------------------------------------------------------------------------------------------
 /**
  * A regency whose previous export held more persons than this is exported in several units (NIK ranges
- * of the byRegency index), each its own invocation: at the ~5,800 persons per CPU-second measured for one
- * export, a million persons is about 3 minutes, where Kabupaten Bogor whole (~5.7 million) is ~16, above
- * Lambda's 15. EXPORT_UNIT_MAX_PERSONS overrides it (the tests use 50).
+ * of the byRegency index), each its own invocation: at the 8,000 to 10,000 persons per CPU-second one unit
+ * exports (bench/export-unit.ts), a million persons is about 2 minutes, where Kabupaten Bogor whole
+ * (~5.7 million) is 10 to 16, at or above Lambda's 15. EXPORT_UNIT_MAX_PERSONS overrides it (the tests use 50).
  */
 export const DEFAULT_EXPORT_UNIT_MAX_PERSONS = 1_000_000;
-/** The largest setting: two million persons is ~6 minutes of one export, still well inside Lambda's 15. */
+/** The largest setting: two million persons is ~4 minutes of one export, still well inside Lambda's 15. */
 export const MAX_EXPORT_UNIT_MAX_PERSONS = 2_000_000;
 /**
  * Runs per unit's worth of persons: an export records the first NIK of every tenth of
