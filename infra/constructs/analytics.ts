@@ -108,7 +108,8 @@ export class Analytics extends Construct {
       created.addResourceDependency(this.database);
       return created;
     };
-    // KEYS.exportPart / KEYS.pseudonymisedPart in contracts.ts: <tier>/period=YYYY-MM/province=PP/regency-RRRR.parquet
+    // KEYS.exportPart / KEYS.pseudonymisedPart in contracts.ts: <tier>/period=YYYY-MM/province=PP/regency-RRRR.parquet,
+    // or regency-RRRR-bagian-NN.parquet per unit of a large regency: every file of the folder is the partition's.
     this.snapshotTable = table('SnapshotTable', 'snapshot', KEYS.exportsPrefix, FULL_SNAPSHOT_COLUMNS);
     this.pseudonymisedTable = table(
       'PseudonymisedTable',
