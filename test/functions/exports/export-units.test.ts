@@ -277,6 +277,21 @@ describe('a regency exported in units', () => {
     expect(pseudonymised.map((file) => file?.anonymity?.withheld)).toEqual([0, 0, 0]);
   });
 
+  it('refuses a unit that is not a whole NIK range with a ValidationError, before reading anything', async () => {
+    const item = { period: FEBRUARY, regency: '3201', province: '32' };
+    for (const unit of [
+      { part: 2, parts: 3, toNik: nik(172) },
+      { part: 1, parts: 3, fromNik: nik(2), toNik: nik(92) },
+      { part: 3, parts: 3, fromNik: nik(172), toNik: nik(300) },
+      { part: 2, parts: 3, fromNik: nik(172), toNik: nik(92) },
+      { part: 4, parts: 3, fromNik: nik(172) },
+    ]) {
+      await expect(invoke('stipulation-export-regency', { ...item, unit }), JSON.stringify(unit)).rejects.toThrow(
+        expect.objectContaining({ name: 'ValidationError' }),
+      );
+    }
+  });
+
   it('leaves a partition folder that a Parquet reader (as Athena) reads as every person once', async () => {
     const folder = join(dir.path, 'province=32');
     await mkdir(folder, { recursive: true });
