@@ -447,7 +447,17 @@ export interface Design {
   releaseConcurrency: number;
   /** State transitions a released proposal's own workflow takes after SendTaskSuccess (same account quota). */
   proposalTransitionsPerRelease: number;
+  /** Each stage's Lambda memory as the stack sets it (its largest function's); absent: Measurements.memoryMb. */
+  memoryMb: Partial<Record<MeasuredStage, number>>;
   warm: WarmThroughputs;
+}
+
+/** Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU (a single-threaded handler gains no more). */
+export const ONE_VCPU_MB = 1769;
+
+/** The share of one vCPU a function of `memoryMb` has: what its measured rate per CPU second is multiplied by. */
+export function vcpuShare(memoryMb: number): number {
+  return Math.min(1, memoryMb / ONE_VCPU_MB);
 }
 
 /** Per stage, measured by bench/national.ts on the scaled-down run. */
@@ -575,13 +585,18 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   };
   const transitions = (stage: MeasuredStage, items: number) =>
     Math.round(m[stage].fixedTransitions + m[stage].transitionsPerItem * items);
-  /** The Task's round trip (assumed) and the invocation's own fixed CPU (fitted). */
+  const memoryOf = (stage: MeasuredStage) => design.memoryMb[stage] ?? measured.memoryMb;
+  /** One invocation's rate on its Lambda: the measured rate per CPU second × its share of a vCPU. */
+  const rate = (stage: MeasuredStage) => m[stage].recordsPerSecond * vcpuShare(memoryOf(stage));
+  /** The Task's round trip (assumed) and the invocation's own fixed CPU (fitted), on its share of a vCPU. */
   const perInvocation = (stage: MeasuredStage) =>
-    measured.secondsPerInvocation + m[stage].secondsPerInvocation + m[stage].secondsPerProposal * national.proposals;
+    measured.secondsPerInvocation +
+    (m[stage].secondsPerInvocation + m[stage].secondsPerProposal * national.proposals) / vcpuShare(memoryOf(stage));
   /** One invocation over `records` (a Task that is not a fan-out). */
   const single = (stage: StageName, unit: string, records: number) => ({
     ...base,
     secondsPerInvocation: perInvocation(stage),
+    memoryMb: memoryOf(stage),
     name: stage,
     unit,
     records,
@@ -589,7 +604,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     concurrency: 1,
     chainRecords: records,
     largestInvocationRecords: records,
-    recordsPerSecond: m[stage].recordsPerSecond,
+    recordsPerSecond: rate(stage),
     stateTransitions: transitions(stage, 0),
   });
   // NIK shards by FNV-1a spread the changes evenly (some 90,000 a shard nationally, a spread of a few hundred).
@@ -614,6 +629,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
       : {
           ...base,
           secondsPerInvocation: perInvocation('resolve shards'),
+          memoryMb: memoryOf('resolve shards'),
           name: 'resolve shards',
           // Every child scans every proposal's accepted rows and keeps its shard's: rows scanned.
           unit: 'rows scanned',
@@ -622,7 +638,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
           concurrency: design.resolveConcurrency,
           chainRecords: changes,
           largestInvocationRecords: changes,
-          recordsPerSecond: m['resolve shards'].recordsPerSecond,
+          recordsPerSecond: rate('resolve shards'),
           stateTransitions: transitions('resolve shards', shards),
           tables: [],
           // Each child: GET of every proposal's rows (a prefix per proposal), PUT of its shard's change set and tally.
@@ -653,6 +669,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
       : {
           ...base,
           secondsPerInvocation: perInvocation('compare shards'),
+          memoryMb: memoryOf('compare shards'),
           name: 'compare shards',
           unit: 'changes',
           records: changes,
@@ -660,7 +677,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
           concurrency: design.compareConcurrency,
           chainRecords: perShard,
           largestInvocationRecords: perShard,
-          recordsPerSecond: m['compare shards'].recordsPerSecond,
+          recordsPerSecond: rate('compare shards'),
           stateTransitions: transitions('compare shards', shards),
           // Every changed person's master record (BatchGetItem, 100 a request), keyed by NIK: spread.
           tables: [{ table: 'master', readUnits: itemReadUnits(changes, master), writeUnits: 0 }],
@@ -732,6 +749,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const apply: StageInput = {
     ...base,
     secondsPerInvocation: perInvocation('apply shards'),
+    memoryMb: memoryOf('apply shards'),
     name: 'apply shards',
     unit: 'changes',
     records: changes,
@@ -740,7 +758,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     chainRecords: applyChain,
     chainInvocations: slicesPerChain,
     largestInvocationRecords: Math.min(applyChain, design.applySlice),
-    recordsPerSecond: Math.min(m['apply shards'].recordsPerSecond, applyShare / Math.ceil(master / 1024)),
+    recordsPerSecond: Math.min(rate('apply shards'), applyShare / Math.ceil(master / 1024)),
     stateTransitions: transitions('apply shards', applyInvocations),
     tables: applyTables,
     s3Puts: 0,
@@ -757,6 +775,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const exportStage: StageInput = {
     ...base,
     secondsPerInvocation: perInvocation('export units'),
+    memoryMb: memoryOf('export units'),
     name: 'export units',
     unit: 'persons',
     records: exportedPersons,
@@ -764,7 +783,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     concurrency: Math.min(design.exportConcurrency, DEFAULT_QUOTAS.distributedMapChildren),
     chainRecords: units > 0 ? largestUnit : 0,
     largestInvocationRecords: units > 0 ? largestUnit : 0,
-    recordsPerSecond: m['export units'].recordsPerSecond,
+    recordsPerSecond: rate('export units'),
     stateTransitions: transitions('export units', units),
     // Every exported person read through byRegency; a large regency's units all query its one key.
     tables: [
@@ -790,6 +809,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const carryForward: StageInput = {
     ...base,
     secondsPerInvocation: perInvocation('carry-forward'),
+    memoryMb: memoryOf('carry-forward'),
     name: 'carry-forward',
     unit: 'regencies',
     records: carried,
@@ -797,7 +817,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     concurrency: Math.min(design.exportConcurrency, DEFAULT_QUOTAS.distributedMapChildren),
     chainRecords: carried > 0 ? 1 : 0,
     largestInvocationRecords: carried > 0 ? 1 : 0,
-    recordsPerSecond: m['carry-forward'].recordsPerSecond,
+    recordsPerSecond: rate('carry-forward'),
     stateTransitions: transitions('carry-forward', carried),
     tables: [],
     // HeadObject + CopyObject per file, the unit's record.
@@ -818,6 +838,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const release: StageInput = {
     ...base,
     secondsPerInvocation: perInvocation('release'),
+    memoryMb: memoryOf('release'),
     name: 'release',
     unit: 'proposals',
     records: national.proposals,
@@ -825,7 +846,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     concurrency: design.releaseConcurrency,
     chainRecords: 1,
     largestInvocationRecords: 1,
-    recordsPerSecond: m.release.recordsPerSecond,
+    recordsPerSecond: rate('release'),
     // The Map's children, and each released proposal's own workflow going on to its end (the same quota).
     stateTransitions:
       transitions('release', national.proposals) + national.proposals * design.proposalTransitionsPerRelease,
@@ -909,6 +930,7 @@ export function qualityControlStage(
 ): StageInput {
   const m = measured.stages[QUALITY_CONTROL];
   const master = measured.masterItemBytes;
+  const memory = design.memoryMb[QUALITY_CONTROL] ?? measured.memoryMb;
   return {
     name: QUALITY_CONTROL,
     unit: 'persons',
@@ -918,9 +940,9 @@ export function qualityControlStage(
     chainRecords: national.largestRegencyPersons,
     chainInvocations: 1,
     largestInvocationRecords: national.largestRegencyPersons,
-    recordsPerSecond: m.recordsPerSecond,
-    secondsPerInvocation: measured.secondsPerInvocation + m.secondsPerInvocation,
-    memoryMb: measured.memoryMb,
+    recordsPerSecond: m.recordsPerSecond * vcpuShare(memory),
+    secondsPerInvocation: measured.secondsPerInvocation + m.secondsPerInvocation / vcpuShare(memory),
+    memoryMb: memory,
     stateTransitions: Math.round(m.fixedTransitions + m.transitionsPerItem * national.regencies),
     sendTasks: 0,
     tables: [

@@ -214,6 +214,8 @@ function distributedConcurrency(asl: Asl, name: string): number | undefined {
 /** What the CDK stack sets: function environment values and each table's (and index's) warm throughput. */
 interface StackFigures {
   environment: Record<string, string>;
+  /** Each function's MemorySize, by FUNCTIONS name (its POWERTOOLS_SERVICE_NAME is dtks-<name>). */
+  memory: Partial<Record<FunctionName, number>>;
   warm: WarmThroughputs;
   note?: string;
 }
@@ -223,8 +225,13 @@ async function stackFigures(): Promise<StackFigures> {
     const { synthesiseStack } = await import('../test/infra/synth-stack.ts');
     const { template } = synthesiseStack();
     const environment: Record<string, string> = {};
+    const memory: Partial<Record<FunctionName, number>> = {};
     for (const resource of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const variables = (resource.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+      const service = String(variables.POWERTOOLS_SERVICE_NAME ?? '').replace(/^dtks-/, '');
+      if (service in FUNCTIONS && typeof resource.Properties?.MemorySize === 'number') {
+        memory[service as FunctionName] = resource.Properties.MemorySize;
+      }
       for (const [name, value] of Object.entries(variables)) {
         if (typeof value === 'string') environment[name] = value;
       }
@@ -259,10 +266,11 @@ async function stackFigures(): Promise<StackFigures> {
         }
       }
     }
-    return { environment, warm };
+    return { environment, memory, warm };
   } catch (error) {
     return {
       environment: {},
+      memory: {},
       warm: {},
       note: `the stack did not synthesise (${(error as Error).message.split('\n')[0]}): shard count, write pace and warm throughput taken as a new table's defaults`,
     };
@@ -308,6 +316,7 @@ async function designAsBuilt(): Promise<DesignAsBuilt> {
     exportUnitMaxPersons: await exportUnitMaxPersons(stack),
     releaseConcurrency: stipulation.States.ReleaseProposals?.MaxConcurrency ?? 1,
     proposalTransitionsPerRelease: PROPOSAL_TRANSITIONS_PER_RELEASE,
+    memoryMb: stageMemory(stack.memory),
     warm: stack.warm,
   };
   for (const [lever, built] of [
@@ -325,6 +334,18 @@ async function designAsBuilt(): Promise<DesignAsBuilt> {
     if (!built) notes.push(`NOT BUILT: ${lever} — modelled as the workflow runs without it`);
   }
   return { design, notes };
+}
+
+/** A stage's memory: its largest function's (the one that does the stage's work). */
+function stageMemory(memory: Partial<Record<FunctionName, number>>): Partial<Record<MeasuredStage, number>> {
+  const stages: Partial<Record<MeasuredStage, number>> = {};
+  for (const [name, megabytes] of Object.entries(memory) as [FunctionName, number][]) {
+    for (const inMap of [false, true]) {
+      const stage = stageOfFunction(name, {}, inMap);
+      if (stage) stages[stage] = Math.max(stages[stage] ?? 0, megabytes);
+    }
+  }
+  return stages;
 }
 
 /** EXPORT_UNIT_MAX_PERSONS as the stack sets it, or the config's default where export units exist. */
@@ -641,6 +662,8 @@ async function main(): Promise<void> {
     // Month 2: the changes, queued as province-approved proposals with their accepted rows staged.
     const changes = Math.round(totalPersons * opts.changed);
     const queued = await queueProposals(SECOND, changedRegencies, masterOf, changes, opts.proposals);
+    // Only the measured month's exports (month 1's were every regency's).
+    exportRecords.clear();
     meter.enable();
     // The quality control of month 2, on its own machine, before the stipulation (as the stack starts it after
     // the registry is loaded); the stipulation then only includes its results.
@@ -732,8 +755,13 @@ async function main(): Promise<void> {
     printDesign(design, built.notes);
     const projection = projectMonth(nationalStages(national, design, measurements), capacity, PRICES);
     printProjection(national, projection);
-    printQualityControl(projectStage(qualityControlStage(national, design, measurements), capacity), design);
+    const screening = projectStage(qualityControlStage(national, design, measurements), capacity);
+    printQualityControl(screening, design);
     printSources(design);
+    printReadmeTable(projection, screening, measurements, [
+      ...stateStages(stipulationAsl, 'collect'),
+      ...(qualityControlAsl ? stateStages(qualityControlAsl, QUALITY_CONTROL) : []),
+    ]);
   } finally {
     meter.stop();
     await runtime?.stop();
@@ -1056,6 +1084,13 @@ function printDesign(design: Design, notes: readonly string[]): void {
       return `${table} ${warm ? `${fmt(warm.read)} RRU/${fmt(warm.write)} WRU` : 'a new table’s (12,000/4,000)'}`;
     }).join('; ')}`,
   );
+  console.log(
+    `  Lambda memory (the stack's; 1,769 MB is one vCPU, a measured rate per CPU-s runs at its share): ${Object.entries(
+      design.memoryMb,
+    )
+      .map(([stage, megabytes]) => `${stage} ${megabytes} MB`)
+      .join(', ')}`,
+  );
   const above = warmThroughputAboveQuota(design.warm, DEFAULT_QUOTAS);
   if (above.length > 0)
     console.log(`  (!) warm throughput above the 40,000 table quota (a raise): ${above.join(', ')}`);
@@ -1130,7 +1165,50 @@ function printSources(design: Design): void {
   console.log('Quotas (published defaults, none raised):');
   for (const source of QUOTA_SOURCES) console.log(`  - ${source}`);
   console.log(
-    `Assumed: ${SECONDS_PER_INVOCATION} s per invocation besides its records, ${MEMORY_MB} MB (one vCPU), ${S3_BYTES_PER_SECOND_PER_INVOCATION / 1e6} MB/s of S3 per invocation, the largest regency ${fmt(LARGEST_REGENCY_PERSONS)} persons (one byRegency key: one partition's 3,000 RRU / 1,000 WRU per s), changes spread evenly over the persons, export units an upper bound (one per regency plus one per full unit), proposals per regency as in the scaled-down run; every limit of a stage overlaps perfectly with the others (a best case).`,
+    `Assumed: ${SECONDS_PER_INVOCATION} s per invocation besides its records (the Task's round trip), each function's memory as the stack sets it (a measured rate per CPU-s runs at memory / 1,769 MB of a vCPU, at most one), ${S3_BYTES_PER_SECOND_PER_INVOCATION / 1e6} MB/s of S3 per invocation, the largest regency ${fmt(LARGEST_REGENCY_PERSONS)} persons (one byRegency key: one partition's 3,000 RRU / 1,000 WRU per s), changes spread evenly over the persons, export units an upper bound (one per regency plus one per full unit), proposals per regency as in the scaled-down run; every limit of a stage overlaps perfectly with the others (a best case).`,
+  );
+}
+
+/** The table of state-machines/README.md's "National projection", in Markdown. */
+function printReadmeTable(
+  projection: MonthProjection,
+  screening: StageProjection,
+  measured: Measurements,
+  states: readonly [string, MeasuredStage][],
+): void {
+  const statesOf = (stage: MeasuredStage) =>
+    [...new Set(states.filter(([, each]) => each === stage).map(([name]) => name))].join(', ') || '—';
+  const row = (stage: StageProjection, name: MeasuredStage) => {
+    const m = measured.stages[name];
+    const rate = `${fmt(Math.round(m.recordsPerSecond))} ${stage.unit}/CPU-s${
+      m.secondsPerInvocation > 0 ? ` + ${(m.secondsPerInvocation * 1000).toFixed(0)} ms/inv.` : ''
+    }${m.secondsPerProposal > 0 ? ` + ${(m.secondsPerProposal * 1000).toFixed(1)} ms/proposal` : ''}, ${m.peakRssMb.toFixed(0)} MiB`;
+    return [
+      name,
+      statesOf(name),
+      stage.invocations === 0 ? '—' : rate,
+      `${fmt(stage.records)} ${stage.unit}, ${fmt(stage.invocations)} inv., ${stage.inFlight} in flight`,
+      duration(stage.seconds) + (stage.exceedsLambdaTimeout ? ' (!)' : '') + (stage.exceedsTarget ? ' (>15)' : ''),
+      stage.invocations === 0 ? '— (not in the workflow as built)' : stage.binding.name,
+    ];
+  };
+  console.log('\nREADME table (Markdown):\n');
+  console.log(
+    table(
+      ['stage', 'states', 'measured here', 'projected national', 'wall', 'binding limit'],
+      [
+        ...projection.stages.map((stage) => row(stage, stage.name as MeasuredStage)),
+        [
+          '**month**',
+          '',
+          '',
+          '',
+          `**${duration(projection.seconds)}**`,
+          `**${projection.binding.stage}: ${projection.binding.limit.name}**`,
+        ],
+        row(screening, QUALITY_CONTROL),
+      ],
+    ),
   );
 }
 

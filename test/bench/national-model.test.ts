@@ -23,6 +23,7 @@ import {
   type StageInput,
   TARGET_SECONDS,
   tokenBucketSeconds,
+  vcpuShare,
   warmThroughputAboveQuota,
   warmThroughputCost,
 } from '../../bench/national-model.ts';
@@ -84,6 +85,7 @@ const BUILT: Design = {
   exportUnitMaxPersons: 1_000_000,
   releaseConcurrency: 50,
   proposalTransitionsPerRelease: 4,
+  memoryMb: {},
   warm: {
     master: { read: 40_000, write: 40_000 },
     'master byRegency': { read: 40_000, write: 40_000 },
@@ -106,6 +108,7 @@ const UNBUILT: Design = {
   exportConcurrency: 40,
   releaseConcurrency: 50,
   proposalTransitionsPerRelease: 4,
+  memoryMb: {},
   warm: {},
 };
 
@@ -372,6 +375,23 @@ describe('the national projection model', () => {
     expect(named.get('collect')?.secondsPerInvocation).toBeCloseTo(0.1, 9);
     // 2 fixed + 1 per child for 300 children, and 4 per proposal of the proposal workflow.
     expect(named.get('release')?.stateTransitions).toBe(2 + 300 + 300 * 4);
+  });
+
+  it("runs a function at its memory's share of a vCPU (1,769 MB is one): its rate and its fixed cost scale with it", () => {
+    const half: Design = { ...BUILT, memoryMb: { 'export units': 1769 / 2, 'apply shards': 4096 } };
+    const fitted: Measurements = {
+      ...MEASURED,
+      stages: { ...MEASURED.stages, 'export units': { ...MEASURED.stages['export units'], secondsPerInvocation: 0.2 } },
+    };
+    const named = byName(nationalStages(NATION, half, fitted));
+    expect(vcpuShare(1024)).toBeCloseTo(1024 / 1769, 9);
+    expect(vcpuShare(4096)).toBe(1);
+    expect(named.get('export units')?.recordsPerSecond).toBe(5000);
+    expect(named.get('export units')?.secondsPerInvocation).toBeCloseTo(0.4, 9);
+    expect(named.get('export units')?.memoryMb).toBe(1769 / 2);
+    // Above one vCPU a single-threaded handler is no faster: still 10,000 a second (the pace binds Apply first).
+    expect(named.get('apply shards')?.memoryMb).toBe(4096);
+    expect(named.get('compare shards')?.recordsPerSecond).toBe(10_000);
   });
 
   it('projects the quality control apart, on its own machine: every person screened once', () => {
