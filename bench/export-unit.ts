@@ -10,7 +10,8 @@
  *     regency as one unit: the same code path as on AWS, from the Query pages to the four files and the
  *     part record in S3.
  *  2. --writers: the same exportRegency over generated pages of `persons` records instead of the Query
- *     (dynalite writes too slowly to seed a million), for the writers' cost at a unit's real size.
+ *     (dynalite writes too slowly to seed a million), for the writers' cost and memory at a unit's real
+ *     size (the generation of each record, a few microseconds, is counted in its CPU).
  * Prints persons, wall time, CPU seconds of this process (user + system), persons per CPU-second and the
  * peak RSS. CPU-seconds, not wall time, because the machine is shared: the rate is what one Lambda vCPU
  * would do, one unit per invocation.
@@ -150,12 +151,15 @@ async function benchWriters(persons: number): Promise<void> {
   const { exportRegency } = await import('#shared/exports/regency-export.ts');
   const { S3ObjectSink } = await import('#shared/exports/object-sink.ts');
   const { s3 } = await import('#shared/clients.ts');
-  // Generated before the clock starts (only the export is measured), in NIK order as the index returns them.
-  const records = Array.from({ length: persons }, (_, i) => ({ ...masterRecord(i), status: 'ACTIVE' }));
-  records.sort((a, b) => (a.nik < b.nik ? -1 : a.nik > b.nik ? 1 : 0));
-  // Pages of 2,000 (about one 1 MB Query page).
+  // Generated page by page as the Query would return them (in person order, not NIK order: the runs are then
+  // not recorded, which changes nothing else), so that the peak RSS is the export's, not a held population's.
   async function* pages() {
-    for (let from = 0; from < persons; from += 2000) yield records.slice(from, from + 2000);
+    for (let from = 0; from < persons; from += 2000) {
+      yield Array.from({ length: Math.min(2000, persons - from) }, (_, i) => ({
+        ...masterRecord(from + i),
+        status: 'ACTIVE',
+      }));
+    }
   }
   print(
     'writers over generated pages',

@@ -450,8 +450,12 @@ export function buildSnapshotManifest(input: {
  * (~5.7 million) is 10 to 16, at or above Lambda's 15. EXPORT_UNIT_MAX_PERSONS overrides it (the tests use 50).
  */
 export const DEFAULT_EXPORT_UNIT_MAX_PERSONS = 1_000_000;
-/** The largest setting: two million persons is ~4 minutes of one export, still well inside Lambda's 15. */
-export const MAX_EXPORT_UNIT_MAX_PERSONS = 2_000_000;
+/**
+ * The largest setting, bound by memory rather than time: a unit of a million persons peaks at ~1.45 GB of
+ * ExportRegency's 2 GB (bench/export-unit.ts --writers 1000000: the pseudonymised rows are kept until the
+ * pass has counted every class), so a unit may not be much larger.
+ */
+export const MAX_EXPORT_UNIT_MAX_PERSONS = 1_200_000;
 /**
  * Runs per unit's worth of persons: an export records the first NIK of every tenth of
  * EXPORT_UNIT_MAX_PERSONS (its `runs`), so the next period's split lands within a tenth of the balance.
