@@ -37,7 +37,7 @@ const SCHEMA = {
   guardNationalDeactivations: z.coerce.number().int().nonnegative(),
   // The stipulation's NIK shards: one is enough, and above 1,024 a shard would hold too little to pay its reads.
   stipulationShards: z.coerce.number().int().min(1).max(1024),
-  // At least 2 (a run holds half of it); at most what one invocation exports well inside Lambda's 15 minutes.
+  // At least 2; at most what one ExportRegency holds in its 2 GB (core/snapshot.ts MAX_EXPORT_UNIT_MAX_PERSONS).
   exportUnitMaxPersons: z.coerce.number().int().min(2).max(MAX_EXPORT_UNIT_MAX_PERSONS),
   masterWriteUnits: z.coerce.number().int().positive(),
 } satisfies Record<ConfigKey, z.ZodType>;
