@@ -381,7 +381,9 @@ export class DtksStack extends Stack {
         table: proposalsTable,
         actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         leadingKeys: ['TRACKING#*'],
-      });
+      })
+      // Whether the period's stipulation has started (its record or collection, GetItem): then no file is written.
+      .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'], leadingKeys: ['PERIOD#*'] });
     // Reads the Map's item list and the regencies' counts, writes the pseudonymised counts and the period's
     // QUALITY_CONTROL item, gives the run's lease back (UpdateItem of QUALITY_CONTROL_RUN).
     const qualityControlSummarise = new DtksFunction(this, 'QualityControlSummarise', {
@@ -399,7 +401,7 @@ export class DtksStack extends Stack {
       })
       .bindTable({
         table: proposalsTable,
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['PERIOD#*'],
       });
     // The stipulation's IncludeQualityControl: the period's QUALITY_CONTROL item (GetItem), or its note that

@@ -3,7 +3,8 @@
  * quality-control.asl.json): the regencies it screens, every regency with active persons in the master as
  * the last stipulation left it, written to S3 (KEYS.qualityControlList) as the items of the screening's
  * distributed Map, so that only the list's key travels. A period that is stipulated already is refused: its
- * record, its manifest and its tracking lists are final (a stipulated month is never rewritten).
+ * record, its manifest and its tracking lists are final (a stipulated month is never rewritten); so is one
+ * whose stipulation has started (QualityControlClosedError: its manifest takes the summary that stands).
  *
  * Runs of a period one at a time, the newest the one that screens (functions/shared/quality-control-runs.ts):
  * a run older than the period's latest ends here (superseded); the latest waits while another holds the
@@ -18,7 +19,7 @@ import {
   type QualityControlRegenciesOutput,
   type QualityControlScreenInput,
 } from '#shared/contracts.ts';
-import { PeriodAlreadyStipulatedError, QualityControlRunningError } from '#shared/errors.ts';
+import { PeriodAlreadyStipulatedError, QualityControlClosedError, QualityControlRunningError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
@@ -37,6 +38,7 @@ export const handler = lambda(
   async ({ period, executionId, startedAt }): Promise<QualityControlRegenciesOutput> => {
     const stipulated = await periods.getPeriod(period);
     if (stipulated) throw new PeriodAlreadyStipulatedError(period, stipulated.recordedAt);
+    if (await runs.stipulationStarted(period)) throw new QualityControlClosedError(period);
     const regenciesKey = KEYS.qualityControlList(period);
     if (executionId && startedAt) {
       const claim = await runs.claim({ period, executionId, startedAt });

@@ -4,7 +4,9 @@
  * tracking list for the Dinas Sosial (KEYS.trackingList), the same per person in the full tier of the
  * analyst export (KEYS.qualityControlFull) and its counts for the summary (KEYS.qualityControlRegency).
  * Nothing is deactivated: the findings are for the regency to decide. A rerun of the period writes the
- * same entries and files again (rerun-safe: an entry first seen in this period stays new).
+ * same entries and files again (rerun-safe: an entry first seen in this period stays new). Once the period's
+ * stipulation has started, its files are the manifest's: a screening that ends after that writes none of
+ * them (QualityControlClosedError).
  */
 import { createHash } from 'node:crypto';
 import { documents, s3 } from '#shared/clients.ts';
@@ -15,10 +17,12 @@ import {
   QUALITY_CONTROL_SCREEN_INPUT,
   type QualityControlScreenOutput,
 } from '#shared/contracts.ts';
+import { QualityControlClosedError } from '#shared/errors.ts';
 import { logger, metrics } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { DynamoPopulationRegistry } from '#shared/population-repository.ts';
+import { QualityControlRuns } from '#shared/quality-control-runs.ts';
 import { putText } from '#shared/staging.ts';
 import { TrackingRepository } from '#shared/tracking-repository.ts';
 import { screenRegency } from './screen-regency.ts';
@@ -27,6 +31,7 @@ const config = readConfig(['masterTable', 'populationTable', 'proposalsTable', '
 const master = new DynamoDtksMaster(documents, config.masterTable);
 const population = new DynamoPopulationRegistry(documents, config.populationTable);
 const tracking = new TrackingRepository(documents, config.proposalsTable);
+const runs = new QualityControlRuns(documents, config.proposalsTable);
 
 export const handler = lambda(QUALITY_CONTROL_SCREEN_INPUT, async (input): Promise<QualityControlScreenOutput> => {
   const { period, regency } = input;
@@ -41,6 +46,7 @@ export const handler = lambda(QUALITY_CONTROL_SCREEN_INPUT, async (input): Promi
     period,
     regency,
   );
+  if (await runs.stipulationStarted(period)) throw new QualityControlClosedError(period);
   const csv = 'text/csv; charset=utf-8';
   const lists = [
     { key: KEYS.trackingList(period, regency), tier: 'csv' },

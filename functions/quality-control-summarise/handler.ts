@@ -20,7 +20,7 @@ import {
   QUALITY_CONTROL_SUMMARISE_INPUT,
   type QualityControlScreenInput,
 } from '#shared/contracts.ts';
-import { QualityControlIncompleteError } from '#shared/errors.ts';
+import { QualityControlClosedError, QualityControlIncompleteError } from '#shared/errors.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository, type QualityControlSummary } from '#shared/periods-repository.ts';
@@ -59,6 +59,8 @@ export const handler = lambda(INPUT, async (input): Promise<QualityControlSummar
     files.push(...(screened.files ?? []));
   });
   if (missing.length) throw new QualityControlIncompleteError(period, missing.sort());
+  // The stipulation started meanwhile: its manifest lists the summary that stands, not this one.
+  if (await runs.stipulationStarted(period)) throw new QualityControlClosedError(period);
   const counts = emptyCounts();
   for (const regencyCounts of byRegency.values()) addCounts(counts, regencyCounts);
   const published = {

@@ -330,6 +330,21 @@ export class QualityControlRunningError extends DtksError {
   }
 }
 
+/**
+ * The period's stipulation started while a quality control run of it was still going: its files are now the
+ * manifest's (their SHA-256 listed), so the run writes no more of them and ends; the stipulation includes the
+ * last completed run, or records that the month was not screened.
+ */
+export class QualityControlClosedError extends DtksError {
+  override readonly name = 'QualityControlClosedError';
+  constructor(readonly period: string) {
+    super(
+      `Penetapan periode ${period} sudah dimulai: hasil pengendalian kualitasnya tidak ditulis ulang ` +
+        '(berkasnya sudah tercatat di manifes); pengendalian kualitas berikutnya untuk bulan berjalan',
+    );
+  }
+}
+
 /** A tracking task (daftar pelacakan) that does not exist, or that the principal may not see. */
 export class TrackingTaskNotFoundError extends DtksError {
   override readonly name = 'TrackingTaskNotFoundError';

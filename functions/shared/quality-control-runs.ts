@@ -15,7 +15,7 @@
  * holder, and goes on.
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, periodPk } from './proposals-table.ts';
+import { COLLECTION, isConditionFailure, META, periodPk } from './proposals-table.ts';
 
 const QUALITY_CONTROL_RUN = 'QUALITY_CONTROL_RUN';
 /** A holder that never released (its execution died): longer than a national run (~3.5 h). */
@@ -103,6 +103,25 @@ export class QualityControlRuns {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /**
+   * Whether the period's stipulation has started (its collection is fixed) or recorded it: from then on its
+   * quality control files are the manifest's, and a run still going writes none of them any more.
+   */
+  async stipulationStarted(period: string): Promise<boolean> {
+    for (const sk of [META, COLLECTION]) {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: periodPk(period), sk },
+          ProjectionExpression: 'pk',
+          ConsistentRead: true,
+        }),
+      );
+      if (Item) return true;
+    }
+    return false;
   }
 
   private async get(period: string): Promise<RunItem | undefined> {

@@ -261,7 +261,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'table:master': ddb('BatchGetItem'),
     'table:master/index/byRegency': ddb('Query'),
     'table:population': ddb('BatchGetItem'),
-    'table:proposals': ddb('PutItem', 'Query', 'UpdateItem'),
+    'table:proposals': ddb('GetItem', 'PutItem', 'Query', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
     'objects:proposals:stipulation/*/quality-control/*': s3('PutObject'),
     'objects:exports:regency-csv/period=*/pelacakan-*': s3('PutObject'),
@@ -273,7 +273,7 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'objects:proposals:stipulation/*/quality-control/*': s3('GetObject'),
     'list:proposals:stipulation/*/quality-control/*': s3('ListBucket'),
     'objects:exports:pseudonymised/period=*/pengendalian-kualitas.json*': s3('PutObject'),
-    'table:proposals': ddb('PutItem', 'UpdateItem'),
+    'table:proposals': ddb('GetItem', 'PutItem', 'UpdateItem'),
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
     'key:dynamodb': kms('Decrypt'),
   },
@@ -533,8 +533,10 @@ describe('least privilege per function', () => {
   it('keeps the quality control to its own partitions of the proposals table (dynamodb:LeadingKeys)', () => {
     const onProposals = (name: FunctionName) =>
       statementsOf(name).filter((statement) => flattenResource(statement.Resource).includes('ProposalsTable'));
+    // Its tracking entries, and a GetItem of the period (has its stipulation started?): no proposal item.
     expect(onProposals('quality-control-screen').map((statement) => statement.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TRACKING#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
     ]);
     for (const name of ['quality-control-regencies', 'quality-control-summarise', 'quality-control-include'] as const) {
       expect(onProposals(name).map((statement) => statement.Condition)).toEqual([

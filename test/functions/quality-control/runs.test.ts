@@ -56,6 +56,28 @@ describe('the quality control runs of a period', () => {
     expect(await runs.claim(next, later)).toBe('HELD');
   });
 
+  it('writes no file of a period whose stipulation has started: its manifest takes the summary that stands', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { handler: screen } = await import('../../../functions/quality-control-screen/handler.ts');
+    const { handler: summarise } = await import('../../../functions/quality-control-summarise/handler.ts');
+    const { handler: list } = await import('../../../functions/quality-control-regencies/handler.ts');
+    expect(await runs.stipulationStarted('2027-04')).toBe(false);
+    // The stipulation's first step fixes the period's collection (PERIOD#<p>, COLLECTION).
+    await aws.clients.documents.send(
+      new PutCommand({
+        TableName: aws.names.tables.proposals,
+        Item: { pk: 'PERIOD#2027-04', sk: 'COLLECTION', period: '2027-04', collectedAt: '2027-05-01T01:00:00Z' },
+      }),
+    );
+    expect(await runs.stipulationStarted('2027-04')).toBe(true);
+    const closed = { name: 'QualityControlClosedError', message: expect.stringContaining('Penetapan periode 2027-04') };
+    await expect(screen({ period: '2027-04', regency: '3371' }, {} as never)).rejects.toMatchObject(closed);
+    await expect(list({ period: '2027-04' }, {} as never)).rejects.toMatchObject(closed);
+    await expect(
+      summarise({ period: '2027-04', regenciesKey: 'stipulation/2027-04/quality-control/regencies.json' }, {} as never),
+    ).rejects.toMatchObject({ name: 'QualityControlIncompleteError' });
+  });
+
   it('lists no regency for a superseded run, and makes a busy one wait (QualityControlRunningError)', async () => {
     const { handler } = await import('../../../functions/quality-control-regencies/handler.ts');
     const list = (executionId: string, startedAt: string) =>
