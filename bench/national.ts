@@ -755,6 +755,7 @@ async function main(): Promise<void> {
     printDesign(design, built.notes);
     const projection = projectMonth(nationalStages(national, design, measurements), capacity, PRICES);
     printProjection(national, projection);
+    printLevers(national, design, measurements, capacity, projection);
     const screening = projectStage(qualityControlStage(national, design, measurements), capacity);
     printQualityControl(screening, design);
     printSources(design);
@@ -1135,6 +1136,55 @@ function printProjection(national: NationalFigures, projection: MonthProjection)
         .join(', ')}`,
   );
   printCost('Monthly cost (USD, requests only)', projection.cost);
+}
+
+/**
+ * What the ASL alone could still change (MaxConcurrency, no quota raised): for each Map, the concurrency at
+ * which its Lambda time falls to its next limit, and the month with it, cumulatively. Not built: printed so
+ * that the table says how far the design as built is from the target and why.
+ */
+function printLevers(
+  national: NationalFigures,
+  design: Design,
+  measured: Measurements,
+  capacity: Capacity,
+  built: MonthProjection,
+): void {
+  const maps = [
+    ['exportConcurrency', 'export units', 'ExportRegencies'],
+    ['compareConcurrency', 'compare shards', 'CompareShards'],
+    ['applyConcurrency', 'apply shards', 'ApplyShards'],
+  ] as const;
+  let current = design;
+  let month = built;
+  const lines: string[] = [];
+  for (const [field, stageName, state] of maps) {
+    const before = current[field];
+    if (before === undefined) continue;
+    // The smallest MaxConcurrency (to the account's 1,000) at which the stage is no longer bound by Lambda.
+    let best = before;
+    for (let concurrency = before; concurrency <= DEFAULT_QUOTAS.lambdaConcurrency; concurrency++) {
+      const trial = { ...current, [field]: concurrency };
+      const stage = projectMonth(nationalStages(national, trial, measured), capacity, PRICES).stages.find(
+        (each) => each.name === stageName,
+      );
+      best = concurrency;
+      if (!stage?.binding.name.startsWith('Lambda')) break;
+    }
+    if (best === before) continue;
+    current = { ...current, [field]: best };
+    month = projectMonth(nationalStages(national, current, measured), capacity, PRICES);
+    const stage = month.stages.find((each) => each.name === stageName);
+    lines.push(
+      `  ${state} MaxConcurrency ${before} → ${best}: ${stageName} ${duration(stage?.seconds ?? 0)} (${stage?.binding.name}); month ${duration(month.seconds)}`,
+    );
+  }
+  if (lines.length === 0) return;
+  console.log('\nWhat the ASL alone could still change (MaxConcurrency only, no quota raised; NOT built, cumulative):');
+  for (const line of lines) console.log(line);
+  console.log(
+    `  → month ${duration(month.seconds)} (target ${month.meetsTarget ? 'met' : 'missed'}), bound by ${month.binding.stage}: ${month.binding.limit.name}`,
+  );
 }
 
 function printQualityControl(screening: StageProjection, design: Design): void {
