@@ -128,7 +128,7 @@ const FIRST = '2026-10';
 const SECOND = '2026-11';
 /** A third month, FIT_FACTOR times the second's changes over the same proposals and shards: the fit's other point. */
 const THIRD = '2026-12';
-const FIT_FACTOR = 4;
+const FIT_FACTOR = 8;
 /**
  * The proposal workflow's states after its AwaitStipulation task is released (VerifyStipulationRelease,
  * WasAnythingStipulated, RecordStipulated, Stipulated: proposal.asl.json), the same account's transitions.
@@ -995,7 +995,15 @@ function measurementsFrom(
           { invocations: third.invocations, records: third.records, cpuSeconds: third.cpuMs / 1000 },
         )
       : undefined;
-    const lumped = run.cpuMs > 0 && run.records > 0 ? run.records / (run.cpuMs / 1000) : 1e6;
+    // Without a fit: the records per CPU second of the month with the most records a invocation (a shard
+    // stage's third; its own cost then charged per record, the conservative side).
+    const lumpedOf = (each: StageRun) => (each.cpuMs > 0 && each.records > 0 ? each.records / (each.cpuMs / 1000) : 0);
+    const lumped = (FITTED.includes(stage) ? lumpedOf(third) : 0) || lumpedOf(run) || 1e6;
+    if (FITTED.includes(stage) && !fitted) {
+      console.warn(
+        `(${stage}: the two months did not fit a cost per invocation and per record; its lumped rate is used)`,
+      );
+    }
     // A Resolve child's own cost is mostly its GETs of every proposal's rows: per proposal, so that it grows
     // with the nation's proposals.
     const perProposal = stage === 'resolve shards' && fitted ? fitted.secondsPerInvocation / Math.max(1, proposals) : 0;
