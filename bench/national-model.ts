@@ -124,6 +124,8 @@ export interface StageInput {
   largestInvocationRecords: number;
   /** Records per second of one invocation, while nothing else binds. */
   recordsPerSecond: number;
+  /** What sets `recordsPerSecond` when it is not the function's CPU (a pace it keeps to), for the limit's name. */
+  pacedBy?: string;
   /** Seconds an invocation costs besides its records (start, first requests, the Task's round trip). */
   secondsPerInvocation: number;
   memoryMb: number;
@@ -236,7 +238,7 @@ export function projectStage(stage: StageInput, capacity: Capacity): StageProjec
   const inFlight = stage.invocations === 0 ? 0 : inFlightOf(stage, quotas);
   const limits: Limit[] = [
     {
-      name: `Lambda: ${fmt(Math.round(stage.recordsPerSecond))} ${stage.unit}/s per invocation × ${inFlight} in flight (MaxConcurrency ${stage.concurrency}, Lambda ${fmt(quotas.lambdaConcurrency)})`,
+      name: `${stage.pacedBy ?? 'Lambda'}: ${fmt(Math.round(stage.recordsPerSecond))} ${stage.unit}/s per invocation × ${inFlight} in flight (MaxConcurrency ${stage.concurrency}, Lambda ${fmt(quotas.lambdaConcurrency)})`,
       seconds: computeSeconds(stage, quotas),
     },
     {
@@ -746,6 +748,7 @@ export function nationalStages(national: NationalFigures, design: Design, measur
   const applyInvocations = design.applyConcurrency === undefined ? slicesPerChain : shards * slicesPerChain;
   // One invocation's pace: its CPU, or its share of the write throughput (write-throttle), whichever is slower.
   const applyShare = design.applyWriteUnitsPerSecond / applyChildren;
+  const applyPace = applyShare / Math.ceil(master / 1024);
   const apply: StageInput = {
     ...base,
     secondsPerInvocation: perInvocation('apply shards'),
@@ -758,7 +761,10 @@ export function nationalStages(national: NationalFigures, design: Design, measur
     chainRecords: applyChain,
     chainInvocations: slicesPerChain,
     largestInvocationRecords: Math.min(applyChain, design.applySlice),
-    recordsPerSecond: Math.min(rate('apply shards'), applyShare / Math.ceil(master / 1024)),
+    recordsPerSecond: Math.min(rate('apply shards'), applyPace),
+    ...(applyPace < rate('apply shards')
+      ? { pacedBy: `Apply's write pace (${fmt(design.applyWriteUnitsPerSecond)} WRU/s shared by ${applyChildren})` }
+      : {}),
     stateTransitions: transitions('apply shards', applyInvocations),
     tables: applyTables,
     s3Puts: 0,

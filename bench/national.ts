@@ -1180,8 +1180,11 @@ function printLevers(
       if (!stage?.binding.name.startsWith('Lambda')) break;
     }
     if (best === before) continue;
+    const next = projectMonth(nationalStages(national, { ...current, [field]: best }, measured), capacity, PRICES);
+    // A Map whose children only share a pace (Apply's writes) gains nothing from more of them.
+    if (next.seconds >= month.seconds * 0.99) continue;
     current = { ...current, [field]: best };
-    month = projectMonth(nationalStages(national, current, measured), capacity, PRICES);
+    month = next;
     const stage = month.stages.find((each) => each.name === stageName);
     lines.push(
       `  ${state} MaxConcurrency ${before} → ${best}: ${stageName} ${duration(stage?.seconds ?? 0)} (${stage?.binding.name}); month ${duration(month.seconds)}`,

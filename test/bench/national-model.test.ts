@@ -324,6 +324,7 @@ describe('the national projection model', () => {
     // Apply: 64 children share 40,000 WRU/s: 625 each, one WRU per 700-byte change, slower than the CPU.
     const apply = named.get('apply shards') as StageInput;
     expect(apply.recordsPerSecond).toBe(625);
+    expect(apply.pacedBy).toBe("Apply's write pace (40,000 WRU/s shared by 64)");
     expect(apply.chainRecords).toBe(20_000);
     expect(apply.requests.BatchWriteItem).toBe(1_280_000 / 25);
     // The master and its three indexes each take every change once.
