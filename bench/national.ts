@@ -14,8 +14,11 @@
  *    exported from the master, the handlers warmed up), then the quality-control machine for the second
  *    month (off the stipulation's path, as the stack runs it), then a month in which `--changed` of all
  *    persons change (UBAH, an address) in `--proposals` proposals per changed regency, the changes in the
- *    first `--changed-regencies` share of the regencies, so that the others are carried forward.
- * 3. Measures, per stage: records, the handlers' process CPU seconds and wall seconds while the stage's
+ *    first `--changed-regencies` share of the regencies, so that the others are carried forward; then a third
+ *    month of FIT_FACTOR times the changes over the same proposals and shard children, so that the shard
+ *    stages' CPU splits into an invocation's own and a record's (fitCost). The measured run uses the stack's
+ *    shard count (--shards to change it), so a Resolve child keeps the share of the rows it keeps in AWS.
+ * 3. Measures, per stage (the second month; the third for the fit): records, the handlers' process CPU seconds and wall seconds while the stage's
  *    functions run, their peak RSS, the Lambda invocations, the DynamoDB and S3 requests the handlers send,
  *    and the state transitions counted from the execution histories (GetExecutionHistory of the parent and
  *    of every child execution of the distributed Maps' Map Runs: every *StateEntered event, as Step
