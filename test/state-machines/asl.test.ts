@@ -303,15 +303,34 @@ describe('stipulation workflow', () => {
     }
   });
 
-  it('skips Apply when nothing changed, applies under the master write lease and loops each shard until done', () => {
+  it('skips Apply when nothing changed, applies and exports under the master write lease and loops each shard until done', () => {
+    expect(States.IsASignOffRequired?.Choices?.[0]?.Next).toBe('TakeMasterWriteLease');
+    expect(States.DidTheMinistrySignOff?.Choices?.[0]?.Next).toBe('TakeMasterWriteLease');
+    expect(States.TakeMasterWriteLease?.Next).toBe('IsThereAnythingToApply');
     expect(States.IsThereAnythingToApply?.Choices?.[0]?.Next).toBe('ListRegencies');
-    expect(States.IsThereAnythingToApply?.Default).toBe('TakeMasterWriteLease');
-    expect(States.TakeMasterWriteLease?.Next).toBe('ApplyShards');
-    expect(States.ApplyShards?.Next).toBe('ReleaseMasterWriteLease');
-    expect(States.ReleaseMasterWriteLease?.Next).toBe('ListRegencies');
-    // A failed Map gives the lease back on its way to StipulationFailed.
-    expect(States.ApplyShards?.Catch?.[0]?.Next).toBe('ReleaseMasterWriteLeaseAfterFailure');
+    expect(States.IsThereAnythingToApply?.Default).toBe('ApplyShards');
+    expect(States.ApplyShards?.Next).toBe('ListRegencies');
+    // The exports read the master: the lease is given back only once the manifest is written.
+    expect(States.FinaliseExport?.Next).toBe('ReleaseMasterWriteLease');
+    expect(States.ReleaseMasterWriteLease?.Next).toBe('ReleaseProposals');
+    // Every state that holds the lease fails through ReleaseMasterWriteLeaseAfterFailure, which keeps it
+    // until the slices still running have ended (RELEASE_AFTER_FAILURE), on its way to StipulationFailed.
+    for (const name of ['ApplyShards', 'ListRegencies', 'ExportRegencies', 'FinaliseExport']) {
+      expect(States[name]?.Catch?.map((c) => c.Next), name).toEqual(['ReleaseMasterWriteLeaseAfterFailure']);
+    }
     expect(States.ReleaseMasterWriteLeaseAfterFailure?.Next).toBe('StipulationFailed');
+    const afterFailure = States.ReleaseMasterWriteLeaseAfterFailure as unknown as {
+      Arguments: { Payload: { action: string } };
+    };
+    expect(afterFailure.Arguments.Payload.action).toBe('RELEASE_AFTER_FAILURE');
+    // Each export unit renews the lease before it reads the master.
+    const unit = States.ExportRegencies?.ItemProcessor as unknown as {
+      StartAt: string;
+      States: Record<string, { Next?: string; Arguments?: { Payload?: { action?: string } } }>;
+    };
+    expect(unit.StartAt).toBe('RenewMasterWriteLease');
+    expect(unit.States.RenewMasterWriteLease?.Arguments?.Payload?.action).toBe('RENEW');
+    expect(unit.States.RenewMasterWriteLease?.Next).toBe('ExportRegency');
     const child = States.ApplyShards?.ItemProcessor?.States ?? {};
     expect(child.IsTheSliceDone?.Default).toBe('ApplySlice');
     expect(child.ApplySlice?.Next).toBe('IsTheSliceDone');
@@ -337,7 +356,9 @@ describe('stipulation workflow', () => {
       expect(state.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
       expect(state.ToleratedFailurePercentage).toBe(0);
       expect(state.MaxConcurrency).toBeGreaterThan(0);
-      expect(state.MaxConcurrency).toBeLessThanOrEqual(50);
+      // A tenth of Lambda's default 1,000 concurrent executions at most: the account's proposal workflows and
+      // the APIs run on the same concurrency (issue 12: no quota raise beyond it).
+      expect(state.MaxConcurrency).toBeLessThanOrEqual(100);
       expect(state.Items).toBeUndefined();
     }
   });
