@@ -33,9 +33,10 @@ export const handler = lambda(RECORD_PERIOD_INPUT, async (input) => {
     if (value !== undefined) counts[name] = value;
   }
   const manifestKey = input.manifestKey ?? input.export?.manifestKey;
-  // The quality control's open findings (QualityControlSummarise), counted on the record of the period.
+  // The quality control's open findings (QualityControlSummarise), counted on the record of the period;
+  // none when the period was not screened (IncludeQualityControl's note): its zero is no finding of none.
   const qualityControl = await periods.getQualityControl(input.period);
-  if (qualityControl) counts.qualityControlOpen = qualityControl.counts.openTotal;
+  if (qualityControl && qualityControl.screened !== false) counts.qualityControlOpen = qualityControl.counts.openTotal;
   // The guard's sign-off of this run, when it asked (read back as recorded, never from the payload).
   const periodGuard = await guardOf(input.period, input.executionId);
   const record: NewPeriodRecord = {
