@@ -7,7 +7,7 @@ import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-li
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import { APPLY_TIMEOUT_SECONDS, ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
 import { MASTER_LEASE_PK } from '#shared/master-lease.ts';
 import { acknowledge } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
@@ -227,7 +227,8 @@ export class DtksStack extends Stack {
     // handler's default is a new on-demand table's 4,000) over the ApplyShards Map's 16 children.
     const apply = new DtksFunction(this, 'Apply', {
       name: 'stipulation-apply',
-      timeout: Duration.minutes(15),
+      // A failed run's lease is kept this long (master-lease.ts coolDown): one home for both.
+      timeout: Duration.seconds(APPLY_TIMEOUT_SECONDS),
       environment: {
         [ENV.stipulationShards]: String(STIPULATION_SHARDS),
         [ENV.masterWriteUnits]: String(MONTHLY_WARM_THROUGHPUT.writeUnitsPerSecond),
@@ -327,10 +328,11 @@ export class DtksStack extends Stack {
       });
 
     // The master write lease (functions/shared/master-lease.ts): a conditional PutItem takes it, a GetItem
-    // names another holder, a conditional DeleteItem gives it back; LEASE#MASTER only.
+    // names another holder, a conditional UpdateItem renews it (before each export unit) or cools it down
+    // after a failure, a conditional DeleteItem gives it back; LEASE#MASTER only.
     const masterLease = new DtksFunction(this, 'MasterLease', { name: 'stipulation-master-lease' }).bindTable({
       table: proposalsTable,
-      actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+      actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       leadingKeys: [MASTER_LEASE_PK],
     });
 

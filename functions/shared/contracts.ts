@@ -640,9 +640,21 @@ export interface ApplyOutput {
   done: boolean;
   applied: number;
 }
-/** TakeMasterWriteLease and ReleaseMasterWriteLease (functions/stipulation-master-lease). */
+/**
+ * The stipulation-apply function's timeout (infra/stack.ts), the longest a slice can go on writing after its
+ * run failed: a failed run's master write lease is kept that long (functions/shared/master-lease.ts coolDown).
+ */
+export const APPLY_TIMEOUT_SECONDS = 15 * 60;
+/**
+ * The master write lease (functions/stipulation-master-lease): TAKE before ApplyShards, RENEW before each
+ * export unit, RELEASE after FinaliseExport, RELEASE_AFTER_FAILURE on the failure path (cools it down).
+ */
 export const MASTER_LEASE_INPUT = z
-  .object({ action: z.enum(['TAKE', 'RELEASE']), period: PERIOD, executionId: ID })
+  .object({
+    action: z.enum(['TAKE', 'RENEW', 'RELEASE', 'RELEASE_AFTER_FAILURE']),
+    period: PERIOD,
+    executionId: ID,
+  })
   .describe('Masukan izin tulis master');
 export type MasterLeaseInput = z.infer<typeof MASTER_LEASE_INPUT>;
 export const LIST_REGENCIES_INPUT = z.object({ period: PERIOD }).describe('Masukan ListRegencies');
@@ -1027,7 +1039,7 @@ export const FUNCTIONS = {
   'stipulation-record-period': { placeholder: 'RecordPeriodFunctionArn' },
   /** The stipulation guard: compare with the master, wait for a ministry sign-off, verify it (GUARD_INPUT). */
   'stipulation-guard': { placeholder: 'GuardFunctionArn' },
-  /** The master write lease: TakeMasterWriteLease before ApplyShards, ReleaseMasterWriteLease after (MASTER_LEASE_INPUT). */
+  /** The master write lease: TakeMasterWriteLease before ApplyShards, ReleaseMasterWriteLease after FinaliseExport (MASTER_LEASE_INPUT). */
   'stipulation-master-lease': { placeholder: 'MasterLeaseFunctionArn' },
   /** The quality control: the regencies to screen, one regency's screening, the period's summary (QUALITY_CONTROL_*). */
   'quality-control-regencies': { placeholder: 'QualityControlRegenciesFunctionArn' },

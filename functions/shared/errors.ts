@@ -447,12 +447,16 @@ export class ResolutionShardMissingError extends DtksError {
  */
 export class MasterWriteLeaseHeldError extends DtksError {
   override readonly name = 'MasterWriteLeaseHeldError';
-  constructor(period: string, holderPeriod: string | undefined, expiresAt: string | undefined) {
+  constructor(period: string, holderPeriod: string | undefined, expiresAt: string | undefined, coolingDown = false) {
     super(
-      holderPeriod
-        ? `Master DTKS sedang ditulis oleh penetapan periode ${holderPeriod} (izin tulis berlaku sampai ${expiresAt}); ` +
+      holderPeriod && coolingDown
+        ? `Penetapan periode ${holderPeriod} sebelumnya gagal; izin tulis master DTKS ditahan sampai ${expiresAt} ` +
+            `agar langkah penerapan yang mungkin masih berjalan selesai lebih dulu. Penetapan periode ${period} ` +
+            `tidak menulis apa pun; jalankan ulang setelah ${expiresAt}`
+        : holderPeriod
+          ? `Master DTKS sedang ditulis oleh penetapan periode ${holderPeriod} (izin tulis berlaku sampai ${expiresAt}); ` +
             `penetapan periode ${period} tidak menulis apa pun. Jalankan ulang penetapan ${period} setelah penetapan itu selesai`
-        : `Izin tulis master DTKS untuk penetapan periode ${period} sudah tidak dipegang (dilepas atau diambil alih); ` +
+          : `Izin tulis master DTKS untuk penetapan periode ${period} sudah tidak dipegang (dilepas atau diambil alih); ` +
             `tidak ada lagi yang ditulis. Jalankan ulang penetapan ${period}`,
     );
   }

@@ -7,7 +7,16 @@
  * and stops with MasterWriteLeaseHeldError when another execution holds it.
  *
  * A lease that nobody renewed for LEASE_SECONDS (a run that died without releasing it) may be taken by
- * the next execution: a slice is at most 15 minutes, so a live holder renews well within that.
+ * the next execution: a slice is at most 15 minutes, so a live holder renews well within that. The exports
+ * after ApplyShards read the master, so the lease is held until FinaliseExport has written the manifest
+ * (another period's apply meanwhile would leak into this period's snapshot); each export unit renews it
+ * before it starts, and a unit is at most Lambda's 15 minutes, so it never runs out under a unit.
+ *
+ * A failed run does not delete its lease: a Distributed Map that fails stops its children, not the
+ * Lambda invocations they started, so a slice may go on writing (BatchWriteItem, no condition) until its
+ * timeout. `coolDown` shortens the lease to end APPLY_TIMEOUT_SECONDS from now (and marks it released, so
+ * no renewal extends it), by when every slice of the run has ended; until then another execution, this
+ * period's rerun included, gets MasterWriteLeaseHeldError naming when it can start again.
  *
  * The item holds the execution's id, its period and the times; nothing secret. The error names only the
  * holder's period, never its execution id.
@@ -19,6 +28,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { APPLY_TIMEOUT_SECONDS } from './contracts.ts';
 import { MasterWriteLeaseHeldError } from './errors.ts';
 import { isConditionFailure, META } from './proposals-table.ts';
 
@@ -31,6 +41,8 @@ export interface MasterWriteLease {
   period: string;
   takenAt: string;
   expiresAt: string;
+  /** Set by coolDown: the run failed; the lease only waits out its slices still running. */
+  releasedAt?: string;
 }
 
 const KEY = { pk: MASTER_LEASE_PK, sk: META };
@@ -71,9 +83,10 @@ export class MasterLeaseRepository {
   }
 
   /**
-   * Before a slice writes: the lease is still this execution's (a consistent check, the condition of the
-   * write), renewed for another LEASE_SECONDS. Another execution's, or none (released, or taken over after
-   * it ran out): MasterWriteLeaseHeldError, and the slice writes nothing.
+   * Before a slice writes, and before an export unit reads: the lease is still this execution's and not
+   * cooling down after a failure (a consistent check, the condition of the write), renewed for another
+   * LEASE_SECONDS. Another execution's, or none (released, or taken over after it ran out), or cooling
+   * down: MasterWriteLeaseHeldError, and the step writes nothing.
    */
   async renew(executionId: string, period: string): Promise<void> {
     const now = this.now();
@@ -83,7 +96,7 @@ export class MasterLeaseRepository {
           TableName: this.tableName,
           Key: KEY,
           UpdateExpression: 'SET expiresAt = :later',
-          ConditionExpression: 'executionId = :me',
+          ConditionExpression: 'executionId = :me AND attribute_not_exists(releasedAt)',
           ExpressionAttributeValues: { ':me': executionId, ':later': this.expiry(now) },
         }),
       );
@@ -111,13 +124,40 @@ export class MasterLeaseRepository {
     }
   }
 
+  /**
+   * After a failed run: the lease is kept until APPLY_TIMEOUT_SECONDS from now, when any slice still
+   * running has ended, then anyone may take it; renewals stop. The lease as it now stands, or undefined
+   * when it was not this execution's (a second call finds it cooling down and sets it again: harmless).
+   */
+  async coolDown(executionId: string): Promise<MasterWriteLease | undefined> {
+    const now = this.now();
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEY,
+          UpdateExpression: 'SET expiresAt = :until, releasedAt = :now',
+          ConditionExpression: 'executionId = :me',
+          ExpressionAttributeValues: {
+            ':me': executionId,
+            ':now': now.toISOString(),
+            ':until': new Date(now.getTime() + APPLY_TIMEOUT_SECONDS * 1000).toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return leaseOf(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   async get(): Promise<MasterWriteLease | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { executionId, period, takenAt, expiresAt } = Item as MasterWriteLease;
-    return { executionId, period, takenAt, expiresAt };
+    return leaseOf(Item);
   }
 
   private expiry(now: Date): string {
@@ -126,6 +166,12 @@ export class MasterLeaseRepository {
 
   private async heldError(period: string): Promise<MasterWriteLeaseHeldError> {
     const holder = await this.get();
-    return new MasterWriteLeaseHeldError(period, holder?.period, holder?.expiresAt);
+    return new MasterWriteLeaseHeldError(period, holder?.period, holder?.expiresAt, holder?.releasedAt !== undefined);
   }
+}
+
+function leaseOf(item: Record<string, unknown> | undefined): MasterWriteLease | undefined {
+  if (!item) return undefined;
+  const { executionId, period, takenAt, expiresAt, releasedAt } = item as unknown as MasterWriteLease;
+  return { executionId, period, takenAt, expiresAt, ...(releasedAt === undefined ? {} : { releasedAt }) };
 }

@@ -1,8 +1,10 @@
 /**
- * The master write lease of a stipulation execution (functions/shared/master-lease.ts), two steps of the
- * workflow: TAKE (TakeMasterWriteLease, before ApplyShards) and RELEASE (ReleaseMasterWriteLease, after it,
- * and on the failure path once the lease may have been taken). A second execution that asks while another
- * holds it fails with MasterWriteLeaseHeldError, naming the holder's period, before anything is written.
+ * The master write lease of a stipulation execution (functions/shared/master-lease.ts), steps of the
+ * workflow: TAKE (TakeMasterWriteLease, before ApplyShards), RENEW (RenewMasterWriteLease, before each
+ * export unit: the exports read the master), RELEASE (ReleaseMasterWriteLease, after FinaliseExport) and
+ * RELEASE_AFTER_FAILURE (on the failure path once the lease may have been taken: kept until any apply
+ * slice still running has ended, not deleted). A second execution that asks while another holds it fails
+ * with MasterWriteLeaseHeldError, naming the holder's period and when the lease ends, before anything is written.
  */
 import { documents } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
@@ -20,6 +22,15 @@ export const handler = lambda(MASTER_LEASE_INPUT, async ({ action, period, execu
     const { expiresAt } = await lease.take(executionId, period);
     logger.info('Master write lease taken', { expiresAt });
     return { period, held: true, expiresAt };
+  }
+  if (action === 'RENEW') {
+    await lease.renew(executionId, period);
+    return { period, held: true };
+  }
+  if (action === 'RELEASE_AFTER_FAILURE') {
+    const cooling = await lease.coolDown(executionId);
+    logger.info('Master write lease kept until its slices have ended', { expiresAt: cooling?.expiresAt });
+    return { period, held: false, released: cooling !== undefined, expiresAt: cooling?.expiresAt };
   }
   const released = await lease.release(executionId);
   logger.info('Master write lease released', { released });

@@ -231,9 +231,10 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
     'key:s3': kms('Decrypt', 'GenerateDataKey'),
   },
   // The master write lease (LEASE#MASTER only): taken with a conditional PutItem, its holder read (GetItem),
-  // given back with a DeleteItem conditional on the execution holding it.
+  // renewed before each export unit or kept after a failure (UpdateItem), given back with a DeleteItem, each
+  // conditional on the execution holding it.
   'stipulation-master-lease': {
-    'table:proposals': ddb('DeleteItem', 'GetItem', 'PutItem'),
+    'table:proposals': ddb('DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'),
     'key:dynamodb': kms('Decrypt'),
   },
   'stipulation-record-period': {

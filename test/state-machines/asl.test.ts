@@ -316,7 +316,10 @@ describe('stipulation workflow', () => {
     // Every state that holds the lease fails through ReleaseMasterWriteLeaseAfterFailure, which keeps it
     // until the slices still running have ended (RELEASE_AFTER_FAILURE), on its way to StipulationFailed.
     for (const name of ['ApplyShards', 'ListRegencies', 'ExportRegencies', 'FinaliseExport']) {
-      expect(States[name]?.Catch?.map((c) => c.Next), name).toEqual(['ReleaseMasterWriteLeaseAfterFailure']);
+      expect(
+        States[name]?.Catch?.map((c) => c.Next),
+        name,
+      ).toEqual(['ReleaseMasterWriteLeaseAfterFailure']);
     }
     expect(States.ReleaseMasterWriteLeaseAfterFailure?.Next).toBe('StipulationFailed');
     const afterFailure = States.ReleaseMasterWriteLeaseAfterFailure as unknown as {

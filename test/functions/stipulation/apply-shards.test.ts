@@ -1,10 +1,11 @@
 /**
  * The apply of the stipulation workflow at the Map level: TakeMasterWriteLease → ApplyShards (a distributed
- * Map over the list of shards, each child looping ApplySlice → IsTheSliceDone) → ReleaseMasterWriteLease,
+ * Map over the list of shards, each child looping ApplySlice → IsTheSliceDone) → ReleaseMasterWriteLease (in
+ * the workflow after the exports, here straight after the Map),
  * the states exactly as state-machines/stipulation.asl.json defines them, run by the local runtime with the
  * real handlers. A second run of the same shards writes nothing and leaves the master as it was; a run while
- * another stipulation holds the master write lease fails before it writes; a Map that fails gives the
- * lease back on its way to StipulationFailed.
+ * another stipulation holds the master write lease fails before it writes; a Map that fails keeps the
+ * lease until its slices still running have ended (the apply function's timeout), on its way to StipulationFailed.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { parseDefinition } from '#local/sfn/definition.ts';
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
 import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
-import { type ChangeSetShard, KEYS } from '#shared/contracts.ts';
+import { APPLY_TIMEOUT_SECONDS, type ChangeSetShard, KEYS } from '#shared/contracts.ts';
 import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { scanMaster } from '../../support/master.ts';
@@ -30,6 +31,7 @@ const STIPULATION = new URL('../../../state-machines/stipulation.asl.json', impo
 /** The states of the workflow's apply, taken from the definition as they stand. */
 const APPLY_STATES = [
   'TakeMasterWriteLease',
+  'IsThereAnythingToApply',
   'ApplyShards',
   'ReleaseMasterWriteLease',
   'ReleaseMasterWriteLeaseAfterFailure',
@@ -127,11 +129,18 @@ beforeAll(async () => {
           period: '{% $states.input.period %}',
           proposalsBucket: '{% $states.input.bucket %}',
           shardsKey: '{% $states.input.shardsKey %}',
+          carriedForward: false,
           applied: 0,
         },
         Next: 'TakeMasterWriteLease',
       },
       ...states,
+      // A month with changes: the carried-forward branch (to the exports) ends the test machine instead.
+      IsThereAnythingToApply: {
+        ...states.IsThereAnythingToApply,
+        Choices: [{ Condition: '{% $carriedForward %}', Next: 'Applied' }],
+      },
+      ApplyShards: { ...states.ApplyShards, Next: 'ReleaseMasterWriteLease' },
       ReleaseMasterWriteLease: { ...states.ReleaseMasterWriteLease, Next: 'Applied' },
       Applied: { Type: 'Pass', Output: { applied: '{% $applied %}' }, End: true },
     },
@@ -188,11 +197,13 @@ describe('ApplyShards under the master write lease', () => {
     await lease.release(other);
   }, 120_000);
 
-  it('gives the lease back when a shard fails, on its way to StipulationFailed', async () => {
+  it('keeps the lease for the apply timeout when a shard fails, on its way to StipulationFailed', async () => {
     const missing = { shard: 9, changeSetKey: 'stipulation/2026-11/changes/shard-09.ndjson', changes: 1 };
     const run = await runApply('lost-shard', await writeShards('stipulation/2026-11/shards-lost.json', [missing]));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('States.ExceedToleratedFailureThreshold');
-    expect(await lease.get()).toBeUndefined();
+    const kept = await lease.get();
+    expect(kept?.releasedAt).toBeDefined();
+    expect(Date.parse(kept?.expiresAt ?? '') - Date.parse(kept?.releasedAt ?? '')).toBe(APPLY_TIMEOUT_SECONDS * 1000);
   }, 120_000);
 });
