@@ -1,10 +1,7 @@
 /**
  * Apply: one bounded slice of one NIK shard's change set (KEYS.changeSetShard) applied to the DTKS master.
  * A child of the ApplyShards distributed Map runs its shard's slices in a loop (ApplySlice → IsTheSliceDone)
- * until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES changes,
- * and starts no chunk once less than TIME_MARGIN_MS of the invocation is left (under sustained throttling
- * the pace can fall to a sixteenth of the child's share, and 20,000 changes would then outlast 15 minutes):
- * it returns the offset it reached and the next slice goes on from there.
+ * until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES changes.
  * `offset` is the byte offset in the shard's change set where the next slice starts (0 for the first).
  *
  * Before it writes, a slice renews the execution's master write lease (functions/shared/master-lease.ts,
@@ -68,55 +65,58 @@ const CHUNK = 100;
  * ~10 ms each, so four in flight keep a child's share (250–2,500 writes/s) busy without queueing on it.
  */
 const CHUNKS_IN_FLIGHT = 4;
+
 /**
- * No chunk starts with less than this left of the invocation: a chunk is one BatchGetItem and four
- * BatchWriteItems, seconds even when throttled (the throttle's longest wait is a few seconds), so two
- * minutes leave ample room for the chunks in flight to finish.
+ * Each child's share of the master's writes (fewer shards than the Map's concurrency share among fewer),
+ * one pace per shard. On Lambda a child's invocations have their container to themselves, but the local
+ * runtime runs the Map's children in one process, where a single pace for the module made them all share
+ * one child's share (with 4 shards, a quarter of the table's units: apply waited on it most of the time).
+ * Kept across the shard's slices, so a warm container does not forget a pace that throttling halved.
  */
-const TIME_MARGIN_MS = Number(process.env.APPLY_SLICE_MARGIN_MS ?? 2 * 60 * 1000);
+const throttles = new Map<number, WriteThrottle>();
 
-/** This child's share of the master's writes: fewer shards than the Map's concurrency share among fewer. */
-const throttle = new WriteThrottle(
-  config.masterWriteUnits / Math.min(APPLY_SHARDS_IN_PARALLEL, config.stipulationShards),
-);
+function throttleOf(shard: number): WriteThrottle {
+  let throttle = throttles.get(shard);
+  if (!throttle) {
+    throttle = new WriteThrottle(
+      config.masterWriteUnits / Math.min(APPLY_SHARDS_IN_PARALLEL, config.stipulationShards),
+    );
+    throttles.set(shard, throttle);
+  }
+  return throttle;
+}
 
-export const handler = lambda(APPLY_INPUT, async (input, context): Promise<ApplyOutput> => {
+export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> => {
   const { period, executionId, shard, changeSetKey, offset } = input;
-  const startedAt = Date.now();
+  const started = Date.now();
+  const throttle = throttleOf(shard);
   await lease.renew(executionId, period);
   const body = await openObject(s3, config.proposalsBucket, changeSetKey, { start: offset });
   if (!body) throw new StagedRowsMissingError(`penetapan ${period}`);
 
-  const chunks: { changes: StipulationChange[]; end: number }[] = [];
+  const chunks: StipulationChange[][] = [];
+  let nextOffset = offset;
   let taken = 0;
-  let whole = true;
+  let done = true;
   for await (const line of lines(body, offset)) {
     if (taken === MAX_CHANGES) {
-      whole = false;
+      done = false;
       break;
     }
     const change = JSON.parse(line.text) as StipulationChange;
     if (change.period !== period)
       throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
-    if (taken % CHUNK === 0) chunks.push({ changes: [], end: offset });
-    const chunk = chunks[chunks.length - 1] as { changes: StipulationChange[]; end: number };
-    chunk.changes.push(change);
-    chunk.end = line.end;
+    if (taken % CHUNK === 0) chunks.push([]);
+    chunks[chunks.length - 1]?.push(change);
+    nextOffset = line.end;
     taken++;
   }
   const markers = new MovedFromMarkers(period);
   let applied = 0;
-  // Chunks start in order and none starts once the time is short (it only gets shorter), so the chunks
-  // applied are the first `started`: the next slice begins where the last of them ends.
-  let started = 0;
-  await forEachConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk, index) => {
-    if (index !== started || context.getRemainingTimeInMillis() < TIME_MARGIN_MS) return;
-    started++;
-    const written = await applyChunk(chunk.changes, markers);
+  await forEachConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
+    const written = await applyChunk(chunk, markers, throttle);
     applied += written;
   });
-  const nextOffset = started === 0 ? offset : (chunks[started - 1] as { end: number }).end;
-  const done = whole && started === chunks.length;
   metrics.addMetric('masterChangesApplied', 'Count', applied);
   logger.info('Change set slice applied', {
     period,
@@ -124,17 +124,20 @@ export const handler = lambda(APPLY_INPUT, async (input, context): Promise<Apply
     offset,
     nextOffset,
     taken,
-    chunks: `${started}/${chunks.length}`,
     applied,
     done,
     pace: Math.round(throttle.pace),
-    ms: Date.now() - startedAt,
+    ms: Date.now() - started,
   });
   return { period, executionId, shard, changeSetKey, offset: nextOffset, done, applied };
 });
 
 /** Applies a chunk of changes (distinct NIKs); returns the records written. */
-async function applyChunk(changes: readonly StipulationChange[], markers: MovedFromMarkers): Promise<number> {
+async function applyChunk(
+  changes: readonly StipulationChange[],
+  markers: MovedFromMarkers,
+  throttle: WriteThrottle,
+): Promise<number> {
   const existing = await master.getRecords(changes.map((change) => change.nik));
   const planned = changes.map((change) => ({ change, current: existing.get(change.nik) }));
   await markers.leave(planned);
