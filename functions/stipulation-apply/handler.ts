@@ -1,7 +1,10 @@
 /**
  * Apply: one bounded slice of one NIK shard's change set (KEYS.changeSetShard) applied to the DTKS master.
  * A child of the ApplyShards distributed Map runs its shard's slices in a loop (ApplySlice → IsTheSliceDone)
- * until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES changes.
+ * until `done`, so no invocation meets Lambda's 15-minute limit: a slice is at most MAX_CHANGES changes,
+ * and starts no chunk once less than TIME_MARGIN_MS of the invocation is left (under sustained throttling
+ * the pace can fall to a sixteenth of the child's share, and 20,000 changes would then outlast 15 minutes):
+ * it returns the offset it reached and the next slice goes on from there.
  * `offset` is the byte offset in the shard's change set where the next slice starts (0 for the first).
  *
  * Before it writes, a slice renews the execution's master write lease (functions/shared/master-lease.ts,
@@ -65,6 +68,12 @@ const CHUNK = 100;
  * ~10 ms each, so four in flight keep a child's share (250–2,500 writes/s) busy without queueing on it.
  */
 const CHUNKS_IN_FLIGHT = 4;
+/**
+ * No chunk starts with less than this left of the invocation: a chunk is one BatchGetItem and four
+ * BatchWriteItems, seconds even when throttled (the throttle's longest wait is a few seconds), so two
+ * minutes leave ample room for the chunks in flight to finish.
+ */
+const TIME_MARGIN_MS = Number(process.env.APPLY_SLICE_MARGIN_MS ?? 2 * 60 * 1000);
 
 /**
  * Each child's share of the master's writes (fewer shards than the Map's concurrency share among fewer),
@@ -86,37 +95,44 @@ function throttleOf(shard: number): WriteThrottle {
   return throttle;
 }
 
-export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> => {
+export const handler = lambda(APPLY_INPUT, async (input, context): Promise<ApplyOutput> => {
   const { period, executionId, shard, changeSetKey, offset } = input;
-  const started = Date.now();
+  const startedAt = Date.now();
   const throttle = throttleOf(shard);
   await lease.renew(executionId, period);
   const body = await openObject(s3, config.proposalsBucket, changeSetKey, { start: offset });
   if (!body) throw new StagedRowsMissingError(`penetapan ${period}`);
 
-  const chunks: StipulationChange[][] = [];
-  let nextOffset = offset;
+  const chunks: { changes: StipulationChange[]; end: number }[] = [];
   let taken = 0;
-  let done = true;
+  let whole = true;
   for await (const line of lines(body, offset)) {
     if (taken === MAX_CHANGES) {
-      done = false;
+      whole = false;
       break;
     }
     const change = JSON.parse(line.text) as StipulationChange;
     if (change.period !== period)
       throw new ValidationError(`Perubahan periode ${change.period} dalam penetapan ${period}`);
-    if (taken % CHUNK === 0) chunks.push([]);
-    chunks[chunks.length - 1]?.push(change);
-    nextOffset = line.end;
+    if (taken % CHUNK === 0) chunks.push({ changes: [], end: offset });
+    const chunk = chunks[chunks.length - 1] as { changes: StipulationChange[]; end: number };
+    chunk.changes.push(change);
+    chunk.end = line.end;
     taken++;
   }
   const markers = new MovedFromMarkers(period);
   let applied = 0;
-  await forEachConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
-    const written = await applyChunk(chunk, markers, throttle);
+  // Chunks start in order and none starts once the time is short (it only gets shorter), so the chunks
+  // applied are the first `started`: the next slice begins where the last of them ends.
+  let started = 0;
+  await forEachConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk, index) => {
+    if (index !== started || context.getRemainingTimeInMillis() < TIME_MARGIN_MS) return;
+    started++;
+    const written = await applyChunk(chunk.changes, markers, throttle);
     applied += written;
   });
+  const nextOffset = started === 0 ? offset : (chunks[started - 1] as { end: number }).end;
+  const done = whole && started === chunks.length;
   metrics.addMetric('masterChangesApplied', 'Count', applied);
   logger.info('Change set slice applied', {
     period,
@@ -124,10 +140,11 @@ export const handler = lambda(APPLY_INPUT, async (input): Promise<ApplyOutput> =
     offset,
     nextOffset,
     taken,
+    chunks: `${started}/${chunks.length}`,
     applied,
     done,
     pace: Math.round(throttle.pace),
-    ms: Date.now() - started,
+    ms: Date.now() - startedAt,
   });
   return { period, executionId, shard, changeSetKey, offset: nextOffset, done, applied };
 });
