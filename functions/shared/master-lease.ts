@@ -3,8 +3,8 @@
  * may write the DTKS master. Apply writes with BatchWriteItem, which takes no condition, so two executions
  * applying at once (two periods, or an operator's rerun beside the schedule's run) could interleave on a
  * person; the lease makes them take turns. TakeMasterWriteLease takes it before ApplyShards and
- * ReleaseMasterWriteLease gives it back after (and on the failure path); each apply slice renews it first,
- * and stops with MasterWriteLeaseHeldError when another execution holds it.
+ * ReleaseMasterWriteLease gives it back after FinaliseExport; each apply slice renews it first, and stops
+ * with MasterWriteLeaseHeldError when another execution holds it.
  *
  * A lease that nobody renewed for LEASE_SECONDS (a run that died without releasing it) may be taken by
  * the next execution: a slice is at most 15 minutes, so a live holder renews well within that. The exports
