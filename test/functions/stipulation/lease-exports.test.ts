@@ -88,6 +88,8 @@ describe('the master write lease during the exports', () => {
     const record = await periods.getPeriod('2026-11');
     expect(record?.qualityControl?.screened).toBe(false);
     expect(record?.counts).not.toHaveProperty('qualityControlOpen');
+    // ReleaseMasterWriteLease, between FinaliseExport and the record, passes the export's output on.
+    expect(record?.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("keeps the lease after a failed export, and refuses the period's rerun naming when to run it", async () => {
