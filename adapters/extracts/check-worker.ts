@@ -1,8 +1,9 @@
 /**
  * `dtks check` on two threads. The worker (loader.worker.ts) loads both reference extracts and copies their
  * columns into SharedArrayBuffers, so the main thread reads the very same registry and master (loaded once,
- * no copy per thread). Then both threads compute pass 2's port codes (registry, master, claims: what
- * ProposalChecker.portBits looks up): the worker reads the proposal itself and computes the codes of the
+ * no copy per thread). It loads the master first and hands it over at once (ParallelCheck.early): the
+ * main thread's pass-1 verdicts need only the master, so they run while the registry loads. Then both
+ * threads compute pass 2's port codes (registry, master, claims: what ProposalChecker.portBits looks up): the worker reads the proposal itself and computes the codes of the
  * batches it claims, handing them back as transferred Uint32Arrays; the main thread, which runs pass 1
  * meanwhile and then pass 2 (joining the codes, writing the report), computes those of the batches the
  * worker left to it.
@@ -21,6 +22,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import type { PortBitsSource } from '#core/integrity.ts';
 import { ProposalChecker } from '#core/integrity.ts';
+import type { IntegrityPorts } from '#core/ports.ts';
 import type { ProposalRow } from '#core/proposal.ts';
 import { readProposal } from '#core/proposal-reader.ts';
 import {
@@ -50,7 +52,8 @@ export interface CheckTask {
 }
 
 type CheckMessage =
-  | { type: 'ports'; population: PopulationState; master: MasterState }
+  | { type: 'master'; master: MasterState }
+  | { type: 'population'; population: PopulationState }
   | { type: 'bits'; line: number; bits: Uint32Array }
   | { type: 'done' }
   | { type: 'error'; stage: 'ports' | 'bits'; error: SerialisedError };
@@ -124,9 +127,8 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
   let stage: 'ports' | 'bits' = 'ports';
   try {
     const claims = new BatchClaims(task.claims);
-    const population = new MemoryPopulationRegistry(
-      shared((await loadPopulationExtract({ path: task.population }, { shared: true })).state()),
-    );
+    // The master first: the main thread's pass-1 verdicts (ProposalChecker.finish) need only the master's
+    // families, so they run while the registry, the larger extract, is still loading.
     const master = new MemoryDtksMaster(
       shared(
         (task.master
@@ -136,7 +138,11 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
       ),
     );
     // Shared memory: the main thread reads the same columns.
-    port.postMessage({ type: 'ports', population: population.state(), master: master.state() });
+    port.postMessage({ type: 'master', master: master.state() });
+    const population = new MemoryPopulationRegistry(
+      shared((await loadPopulationExtract({ path: task.population }, { shared: true })).state()),
+    );
+    port.postMessage({ type: 'population', population: population.state() });
     stage = 'bits';
     const checker = new ProposalChecker(
       { population, master, claims: new MemoryClaimRegistry() },
@@ -158,6 +164,12 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
 export interface ParallelCheck {
   /** The registry and the master, in memory shared with the worker: what the main thread's checker reads. */
   ports: Promise<{ population: MemoryPopulationRegistry; master: MemoryDtksMaster; claims: MemoryClaimRegistry }>;
+  /**
+   * The same ports as soon as the master is loaded (the worker loads it first): the registry's look-ups
+   * wait for the registry. What the main thread's checker is given, so pass 1's verdicts, which need
+   * only the master, do not wait for the registry.
+   */
+  early: Promise<IntegrityPorts>;
   /**
    * Pass 2's port codes of a batch: the worker's where it claimed the batch, else `own` (the main
    * thread's checker's portBits). Batches must be asked for in file order, each once.
@@ -194,10 +206,24 @@ export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: Abo
     resolvePorts = resolve;
     rejectPorts = reject;
   });
+  let masterSettled = false;
+  let resolveEarly!: (ports: IntegrityPorts) => void;
+  let rejectEarly!: (error: Error) => void;
+  const early = new Promise<IntegrityPorts>((resolve, reject) => {
+    resolveEarly = resolve;
+    rejectEarly = reject;
+  });
   // Noted by the caller's checker; never an unhandled rejection here.
   ports.catch(() => {});
+  early.catch(() => {});
+  let master: MemoryDtksMaster | undefined;
+  const claimsPort = new MemoryClaimRegistry();
 
   const fail = (error: Error) => {
+    if (!masterSettled) {
+      masterSettled = true;
+      rejectEarly(error);
+    }
     if (!portsSettled) {
       portsSettled = true;
       rejectPorts(error);
@@ -214,12 +240,21 @@ export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: Abo
 
   worker.on('message', (message: CheckMessage) => {
     switch (message.type) {
-      case 'ports':
+      case 'master':
+        master = new MemoryDtksMaster(message.master);
+        masterSettled = true;
+        resolveEarly({
+          master,
+          population: { findByNik: async (niks) => (await ports).population.findByNik(niks) },
+          claims: claimsPort,
+        });
+        return;
+      case 'population':
         portsSettled = true;
         resolvePorts({
           population: new MemoryPopulationRegistry(message.population),
-          master: new MemoryDtksMaster(message.master),
-          claims: new MemoryClaimRegistry(),
+          master: master!,
+          claims: claimsPort,
         });
         return;
       case 'bits': {
@@ -279,5 +314,5 @@ export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: Abo
     signal?.removeEventListener('abort', stop);
     void worker.terminate();
   };
-  return { ports, portBits, close, taken };
+  return { ports, early, portBits, close, taken };
 }

@@ -115,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   // checked leaves an earlier report as it was.
   const partPath = `${outPath}.part`;
   try {
-    // Both extracts, one after the other in a worker thread, straight into typed-array columns in shared
+    // Both extracts, one after the other (the master first) in a worker thread, straight into typed-array columns in shared
     // memory (adapters/extracts/loader.ts, check-worker.ts); the first pass over the proposal needs neither
     // and runs meanwhile. Then both threads compute pass 2's port codes, batch by batch as each claims
     // them, and the main thread joins them and writes the report.
@@ -150,7 +150,9 @@ export async function run(argv: string[]): Promise<number> {
       read = reader.info;
       return reader;
     };
-    const checker = new ProposalChecker(loading, {
+    // With the worker, the checker has the master as soon as it is loaded (the registry comes after it):
+    // pass 1's verdicts need only the master.
+    const checker = new ProposalChecker(parallel?.early ?? loading, {
       submitter: values.submitter,
       onProgress: ({ pass, rows }) =>
         progress.update(

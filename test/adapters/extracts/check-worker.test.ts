@@ -57,7 +57,11 @@ describe('check worker', () => {
   it('writes the one-thread report, byte for byte, from extracts both threads share', async () => {
     const parallel = startParallelCheck({ ...extracts(), proposal: files.proposal.path, submitter: '3371' });
     expect(parallel).toBeDefined();
-    const ports = await parallel!.ports;
+    // The master comes first: the main thread's pass-1 verdicts need it, not the (larger) registry.
+    const order: string[] = [];
+    void parallel!.early.then(() => order.push('master'));
+    const ports = await parallel!.ports.finally(() => order.push('registry'));
+    expect(order).toEqual(['master', 'registry']);
     expect(ports.master.size).toBe(files.master.rows);
     expect(ports.population.size).toBe(files.population.rows);
     // Loaded once: the main thread's columns are the worker's, in shared memory.
@@ -87,7 +91,9 @@ describe('check worker', () => {
           return source(batch);
         };
       };
-      const two = await reportOf(new ProposalChecker(parallel.ports, { submitter: '3371' }), slowed);
+      // The checker given the ports as soon as the master is loaded, as the CLI does: pass 1's verdicts
+      // may run before the registry is loaded, its look-ups wait for it.
+      const two = await reportOf(new ProposalChecker(parallel.early, { submitter: '3371' }), slowed);
       parallel.close();
       expect(parallel.taken.main + parallel.taken.worker).toBe(Math.ceil(files.proposal.rows / 2048));
       expect(two.text).toBe(one.text);
