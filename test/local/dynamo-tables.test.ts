@@ -36,7 +36,7 @@ const create = (key: string, index?: string) =>
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
         { AttributeName: key, AttributeType: 'S' },
-        ...(index ? [{ AttributeName: index, AttributeType: 'S' }] : []),
+        ...(index ? [{ AttributeName: index, AttributeType: 'S' as const }] : []),
       ],
       KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
       ...(index
