@@ -5,16 +5,14 @@
  * applied at once take at least (60 − 5) / 50 = 1.1 s, each at its own pace; with one pace for the whole
  * module (as it was) the four shared 50 units/s and needed at least (240 − 5) / 50 = 4.7 s.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNik } from '#core/nik.ts';
-import type { MasterPerson } from '#core/proposal.ts';
 import { type StipulationChange, shardOf } from '#core/stipulation.ts';
-import { type ApplyOutput, KEYS } from '#shared/contracts.ts';
+import type { ApplyOutput, ChangeSetShard } from '#shared/contracts.ts';
 import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { scanMaster } from '../../support/master.ts';
+import { stipulationChange, syntheticMasterPerson, writeChangeSetShards } from '../../support/stipulation-fixtures.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -25,40 +23,13 @@ const EXECUTION = 'arn:aws:states:ap-southeast-3:000000000000:execution:stipulat
 
 let aws: TestAws;
 let apply: Handler;
-const shards: { shard: number; changeSetKey: string }[] = [];
+const shards: ChangeSetShard[] = [];
 
-function change(i: number): StipulationChange {
-  const birthDate = new Date(Date.UTC(1970, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-  const person = {
-    nik: encodeNik({ district: '337101', birthDate, sex: 'P', serial: 1 }),
-    noKk: `33710101012${String(i).padStart(5, '0')}`,
-    nama: `Warga ${i}`,
-    jenisKelamin: 'P',
-    tempatLahir: 'Semarang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${i}`,
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: `Jl. Pemuda ${i}`,
-    rt: '001',
-    rw: '002',
-    kodeDesa: '3371011001',
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '',
-  } as MasterPerson;
-  return {
-    nik: person.nik,
-    kind: 'UPSERT',
-    action: 'TAMBAH',
-    reason: '',
-    person,
-    proposalId: 'pace',
-    source: 'MUSDES',
-    line: i + 1,
+const change = (i: number): StipulationChange =>
+  stipulationChange(i + 1, 'TAMBAH', syntheticMasterPerson(i, { birthplace: 'Semarang', street: 'Pemuda' }), {
     period: PERIOD,
-  };
-}
+    proposalId: 'pace',
+  });
 
 beforeAll(async () => {
   aws = await startTestAws({ env: { MASTER_WRITE_UNITS: '200', STIPULATION_SHARDS: String(SHARDS) } });
@@ -70,17 +41,7 @@ beforeAll(async () => {
     const own = byShard[shardOf(each.nik, SHARDS)] as StipulationChange[];
     if (own.length < PER_SHARD) own.push(each);
   }
-  for (const [shard, own] of byShard.entries()) {
-    const changeSetKey = KEYS.changeSetShard(PERIOD, shard);
-    await aws.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: aws.names.buckets.proposals,
-        Key: changeSetKey,
-        Body: own.map((line) => `${JSON.stringify(line)}\n`).join(''),
-      }),
-    );
-    shards.push({ shard, changeSetKey });
-  }
+  shards.push(...(await writeChangeSetShards(aws, PERIOD, byShard.flat(), SHARDS)));
   await new MasterLeaseRepository(aws.clients.documents, aws.names.tables.proposals).take(EXECUTION, PERIOD);
 }, 60_000);
 

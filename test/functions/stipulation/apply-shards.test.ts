@@ -12,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNik } from '#core/nik.ts';
 import type { MasterPerson } from '#core/proposal.ts';
-import { type MasterRecord, type StipulationChange, shardOf } from '#core/stipulation.ts';
+import type { MasterRecord } from '#core/stipulation.ts';
 import { LocalFunctions, localSubstitutions } from '#local/functions.ts';
 import { parseDefinition } from '#local/sfn/definition.ts';
 import { type ExecutionDescription, StepFunctionsRuntime } from '#local/sfn/runtime.ts';
@@ -23,6 +22,7 @@ import { APPLY_TIMEOUT_SECONDS, type ChangeSetShard, KEYS } from '#shared/contra
 import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { scanMaster } from '../../support/master.ts';
+import { stipulationChange, syntheticMasterPerson, writeChangeSetShards } from '../../support/stipulation-fixtures.ts';
 
 const PERIOD = '2026-11';
 const SHARDS = 4;
@@ -45,49 +45,21 @@ let lease: MasterLeaseRepository;
 let definition: { States: Record<string, Record<string, unknown>> };
 const functions = new LocalFunctions();
 
-function person(i: number): MasterPerson {
-  const regency = i % 2 ? '3372' : '3371';
-  const birthDate = new Date(Date.UTC(1980, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-  return {
-    nik: encodeNik({ district: `${regency}01`, birthDate, sex: 'L', serial: 1 }),
-    noKk: `${regency}0101014${String(i).padStart(5, '0')}`,
-    nama: `Warga ${i}`,
-    jenisKelamin: 'L',
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${i}`,
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: `Jl. Kenanga ${i}`,
-    rt: '001',
-    rw: '002',
-    kodeDesa: `${regency}011001`,
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '',
-  } as MasterPerson;
-}
+const person = (i: number): MasterPerson =>
+  syntheticMasterPerson(i, {
+    regency: i % 2 ? '3372' : '3371',
+    bornIn: 1980,
+    sex: 'L',
+    kkSeries: '4',
+    street: 'Kenanga',
+  });
 
 /** The shards' change sets and their list, as SummariseResolution leaves them; the list's key. */
 async function writeShards(listKey: string, extra: ChangeSetShard[] = []): Promise<string> {
-  const changes: StipulationChange[] = Array.from({ length: CHANGES }, (_, i) => ({
-    nik: person(i).nik,
-    kind: 'UPSERT',
-    action: 'TAMBAH',
-    reason: '',
-    person: person(i),
-    proposalId: 'apply-shards',
-    source: 'MUSDES',
-    line: i + 2,
-    period: PERIOD,
-  }));
-  const shards: ChangeSetShard[] = [];
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const own = changes.filter((change) => shardOf(change.nik, SHARDS) === shard);
-    const changeSetKey = KEYS.changeSetShard(PERIOD, shard);
-    await put(changeSetKey, own.map((line) => `${JSON.stringify(line)}\n`).join(''));
-    shards.push({ shard, changeSetKey, changes: own.length });
-  }
+  const changes = Array.from({ length: CHANGES }, (_, i) =>
+    stipulationChange(i + 2, 'TAMBAH', person(i), { period: PERIOD, proposalId: 'apply-shards' }),
+  );
+  const shards = await writeChangeSetShards(aws, PERIOD, changes, SHARDS);
   await put(listKey, JSON.stringify([...shards, ...extra]));
   return listKey;
 }

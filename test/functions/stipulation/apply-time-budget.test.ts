@@ -10,14 +10,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNik } from '#core/nik.ts';
-import type { MasterPerson } from '#core/proposal.ts';
-import type { StipulationChange } from '#core/stipulation.ts';
 import { type ApplyOutput, KEYS } from '#shared/contracts.ts';
 import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { scanMaster } from '../../support/master.ts';
+import { stipulationChange, syntheticMasterPerson } from '../../support/stipulation-fixtures.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -29,28 +27,6 @@ let aws: TestAws;
 let apply: Handler;
 let changeSet = '';
 const changeSetKey = KEYS.changeSetShard(PERIOD, 0);
-
-function person(i: number): MasterPerson {
-  const birthDate = new Date(Date.UTC(1960, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-  return {
-    nik: encodeNik({ district: '337101', birthDate, sex: 'P', serial: 1 }),
-    noKk: `33710101012${String(i).padStart(5, '0')}`,
-    nama: `Warga ${i}`,
-    jenisKelamin: 'P',
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${i}`,
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: `Jl. Pahlawan ${i}`,
-    rt: '001',
-    rw: '002',
-    kodeDesa: '3371011001',
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '',
-  } as MasterPerson;
-}
 
 /**
  * A context that answers 10 minutes left for `plenty` chunks, then one minute: under the slice's two-minute
@@ -69,17 +45,12 @@ beforeAll(async () => {
   aws = await startTestAws({ env: { MASTER_WRITE_UNITS: '64000' } });
   ({ handler: apply } = (await import('../../../functions/stipulation-apply/handler.ts')) as { handler: Handler });
   await new MasterLeaseRepository(aws.clients.documents, aws.names.tables.proposals).take(EXECUTION, PERIOD);
-  const changes: StipulationChange[] = Array.from({ length: CHANGES }, (_, i) => ({
-    nik: person(i).nik,
-    kind: 'UPSERT',
-    action: 'TAMBAH',
-    reason: '',
-    person: person(i),
-    proposalId: 'time-budget',
-    source: 'MUSDES',
-    line: i + 1,
-    period: PERIOD,
-  }));
+  const changes = Array.from({ length: CHANGES }, (_, i) =>
+    stipulationChange(i + 1, 'TAMBAH', syntheticMasterPerson(i, { bornIn: 1960 }), {
+      period: PERIOD,
+      proposalId: 'time-budget',
+    }),
+  );
   changeSet = changes.map((change) => `${JSON.stringify(change)}\n`).join('');
   await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: aws.names.buckets.proposals, Key: changeSetKey, Body: changeSet }),

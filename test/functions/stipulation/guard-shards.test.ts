@@ -9,13 +9,18 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegencyDiff } from '#core/guard.ts';
-import { encodeNik } from '#core/nik.ts';
 import type { MasterPerson } from '#core/proposal.ts';
-import { applyChange, type MasterRecord, type StipulationChange, shardOf } from '#core/stipulation.ts';
-import { batchWrite } from '#shared/batch-writer.ts';
+import type { StipulationChange } from '#core/stipulation.ts';
 import { type ChangeSetShard, type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import {
+  type ChangeAction,
+  seedMaster,
+  stipulationChange,
+  syntheticMasterPerson,
+  writeChangeSetShards,
+} from '../../support/stipulation-fixtures.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -29,41 +34,11 @@ const shards: ChangeSetShard[] = [];
 /** The regencies the handler asked the byRegency index to count. */
 const counted: string[] = [];
 
-function person(i: number, regency: string): MasterPerson {
-  const birthDate = new Date(Date.UTC(1970, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-  return {
-    nik: encodeNik({ district: `${regency}01`, birthDate, sex: 'P', serial: 1 }),
-    noKk: `${regency}0101013${String(i).padStart(5, '0')}`,
-    nama: `Warga ${i}`,
-    jenisKelamin: 'P',
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${i}`,
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: `Jl. Melati ${i}`,
-    rt: '001',
-    rw: '002',
-    kodeDesa: `${regency}011001`,
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '3',
-  } as MasterPerson;
-}
+const person = (i: number, regency: string): MasterPerson =>
+  syntheticMasterPerson(i, { regency, kkSeries: '3', street: 'Melati', desil: '3' });
 
-function change(line: number, kind: 'TAMBAH' | 'UBAH' | 'HAPUS', changed: MasterPerson): StipulationChange {
-  return {
-    nik: changed.nik,
-    kind: kind === 'HAPUS' ? 'DEACTIVATE' : 'UPSERT',
-    action: kind,
-    reason: kind === 'HAPUS' ? 'MENINGGAL' : '',
-    person: changed,
-    proposalId: 'guard-shards',
-    source: 'MUSDES',
-    line,
-    period: PERIOD,
-  };
-}
+const change = (line: number, kind: ChangeAction, changed: MasterPerson): StipulationChange =>
+  stipulationChange(line, kind, changed, { period: PERIOD, proposalId: 'guard-shards' });
 
 const compareShard = ({ shard, changeSetKey }: ChangeSetShard) =>
   guard({ action: 'COMPARE_SHARD', period: PERIOD, executionId: EXECUTION, shard, changeSetKey }, lambdaContext());
@@ -81,20 +56,11 @@ beforeAll(async () => {
     { step: 'initialize', name: 'recordRegencyCounts' },
   );
   // The master as 2026-10 left it: 10 active persons in 3371, 6 in 3372.
-  const seeded: MasterRecord[] = [];
   const persons = [
     ...Array.from({ length: 10 }, (_, i) => person(i, '3371')),
     ...Array.from({ length: 6 }, (_, i) => person(i + 10, '3372')),
   ];
-  for (const [i, each] of persons.entries()) {
-    const record = applyChange(undefined, { ...change(i + 1, 'TAMBAH', each), period: '2026-10', proposalId: 'seed' });
-    if (record !== 'UNCHANGED') seeded.push(record);
-  }
-  await batchWrite(
-    aws.clients.documents,
-    aws.names.tables.master,
-    seeded.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
-  );
+  await seedMaster(aws, persons, '2026-10');
   // 2026-10 is stipulated and its manifest names 3371 only. Its 40 persons are not the master's 10: the
   // report shows which of the two the guard took.
   await aws.clients.documents.send(
@@ -131,19 +97,7 @@ beforeAll(async () => {
     change(4, 'UBAH', { ...(persons[2] as MasterPerson), kodeDesa: '3372011001', desil: '5' }),
     change(5, 'TAMBAH', person(30, '3373')),
   ];
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const own = changes.filter((each) => shardOf(each.nik, SHARDS) === shard);
-    if (!own.length) continue;
-    const changeSetKey = KEYS.changeSetShard(PERIOD, shard);
-    await aws.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: aws.names.buckets.proposals,
-        Key: changeSetKey,
-        Body: own.map((line) => `${JSON.stringify(line)}\n`).join(''),
-      }),
-    );
-    shards.push({ shard, changeSetKey, changes: own.length });
-  }
+  shards.push(...(await writeChangeSetShards(aws, PERIOD, changes, SHARDS, { skipEmpty: true })));
   await aws.clients.s3.send(
     new PutObjectCommand({
       Bucket: aws.names.buckets.proposals,

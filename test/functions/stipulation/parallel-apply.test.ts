@@ -6,17 +6,21 @@
  * answered with half their items unprocessed), then applied again: the second run writes nothing and the
  * master is as the first run left it. A slice of an execution that does not hold the lease writes nothing.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNik } from '#core/nik.ts';
 import type { MasterPerson } from '#core/proposal.ts';
-import { applyChange, type MasterRecord, type StipulationChange, shardOf } from '#core/stipulation.ts';
-import { batchWrite } from '#shared/batch-writer.ts';
-import { type ApplyOutput, KEYS } from '#shared/contracts.ts';
+import type { MasterRecord, StipulationChange } from '#core/stipulation.ts';
+import type { ApplyOutput, ChangeSetShard } from '#shared/contracts.ts';
 import { MasterLeaseRepository } from '#shared/master-lease.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
 import { scanMaster } from '../../support/master.ts';
+import {
+  type ChangeAction,
+  seedMaster,
+  stipulationChange,
+  syntheticMasterPerson,
+  writeChangeSetShards,
+} from '../../support/stipulation-fixtures.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -31,44 +35,13 @@ let apply: Handler;
 let lease: MasterLeaseRepository;
 let refused = 0;
 let handedBack = 0;
-const shards: { shard: number; changeSetKey: string; changes: number }[] = [];
+const shards: ChangeSetShard[] = [];
 
-function person(i: number): MasterPerson {
-  const regency = i % 2 ? '3372' : '3371';
-  const birthDate = new Date(Date.UTC(1960, 0, 1) + (i % 3000) * 86_400_000).toISOString().slice(0, 10);
-  return {
-    nik: encodeNik({ district: `${regency}01`, birthDate, sex: 'L', serial: Math.floor(i / 3000) + 1 }),
-    noKk: `${regency}0101012${String(i).padStart(5, '0')}`,
-    nama: `Warga ${i}`,
-    jenisKelamin: 'L',
-    tempatLahir: 'Magelang',
-    tanggalLahir: birthDate,
-    namaIbuKandung: `Ibu ${i}`,
-    hubunganKeluarga: 'KEPALA_KELUARGA',
-    statusPerkawinan: 'KAWIN',
-    alamat: `Jl. Pahlawan ${i}`,
-    rt: '001',
-    rw: '002',
-    kodeDesa: `${regency}011001`,
-    pekerjaan: '',
-    penghasilanBulanan: '',
-    desil: '',
-  } as MasterPerson;
-}
+const person = (i: number): MasterPerson =>
+  syntheticMasterPerson(i, { regency: i % 2 ? '3372' : '3371', bornIn: 1960, sex: 'L' });
 
-function change(line: number, kind: 'TAMBAH' | 'UBAH' | 'HAPUS', changed: MasterPerson): StipulationChange {
-  return {
-    nik: changed.nik,
-    kind: kind === 'HAPUS' ? 'DEACTIVATE' : 'UPSERT',
-    action: kind,
-    reason: kind === 'HAPUS' ? 'MENINGGAL' : '',
-    person: changed,
-    proposalId: 'parallel',
-    source: 'MUSDES',
-    line,
-    period: PERIOD,
-  };
-}
+const change = (line: number, kind: ChangeAction, changed: MasterPerson): StipulationChange =>
+  stipulationChange(line, kind, changed, { period: PERIOD, proposalId: 'parallel' });
 
 /** Every shard applied slice by slice as an ApplyShards child loops: the records written and the slices. */
 async function applyAll(executionId = EXECUTION): Promise<{ applied: number; slices: number }> {
@@ -120,15 +93,10 @@ beforeAll(async () => {
     { step: 'initialize', name: 'throttleBatchWrites' },
   );
   // Persons NEW.. are in the master from 2026-10; the change set adds NEW persons and changes the seeded.
-  const seeded: MasterRecord[] = [];
-  for (let i = NEW; i < NEW + SEEDED; i++) {
-    const record = applyChange(undefined, { ...change(i, 'TAMBAH', person(i)), period: '2026-10', proposalId: 'seed' });
-    if (record !== 'UNCHANGED') seeded.push(record);
-  }
-  await batchWrite(
-    aws.clients.documents,
-    aws.names.tables.master,
-    seeded.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
+  await seedMaster(
+    aws,
+    Array.from({ length: SEEDED }, (_, i) => person(NEW + i)),
+    '2026-10',
   );
   const changes: StipulationChange[] = [];
   for (let i = 0; i < NEW; i++) changes.push(change(changes.length + 1, 'TAMBAH', person(i)));
@@ -139,18 +107,7 @@ beforeAll(async () => {
         : change(changes.length + 1, 'UBAH', { ...person(i), alamat: `Jl. Baru ${i}` }),
     );
   }
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const own = changes.filter((each) => shardOf(each.nik, SHARDS) === shard);
-    const changeSetKey = KEYS.changeSetShard(PERIOD, shard);
-    await aws.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: aws.names.buckets.proposals,
-        Key: changeSetKey,
-        Body: own.map((line) => `${JSON.stringify(line)}\n`).join(''),
-      }),
-    );
-    shards.push({ shard, changeSetKey, changes: own.length });
-  }
+  shards.push(...(await writeChangeSetShards(aws, PERIOD, changes, SHARDS)));
   await lease.take(EXECUTION, PERIOD);
 }, 60_000);
 
