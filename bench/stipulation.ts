@@ -37,6 +37,7 @@ import { startEmulators } from '#local/emulators.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import type { ApplyOutput, ChangeSetShard, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
+import { stipulationChange } from '../test/support/stipulation-fixtures.ts';
 import { familyOf, syntheticPerson } from './synthetic-person.ts';
 
 const PERIOD = '2026-11';
@@ -301,16 +302,7 @@ function change(i: number, regency: string): StipulationChange {
     penghasilanBulanan: i % 5 ? String(250_000 + (i % 40) * 50_000) : '',
     desil: i % 7 ? String((i % 10) + 1) : '',
   };
-  return {
-    nik: person.nik,
-    kind: 'UPSERT',
-    action: 'TAMBAH',
-    reason: '',
-    person,
-    proposalId: 'bench',
-    line: i + 1,
-    period: PERIOD,
-  };
+  return stipulationChange(i + 1, 'TAMBAH', person, { period: PERIOD, proposalId: 'bench' });
 }
 
 interface Phase {

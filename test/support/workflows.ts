@@ -21,8 +21,10 @@ import {
 } from '#local/sfn/runtime.ts';
 import { s3ObjectStorage } from '#local/sfn/s3-objects.ts';
 import type { Principal } from '#shared/contracts.ts';
+import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { startTestAws, type TestAws } from './aws.ts';
 import { apiEvent } from './lambda.ts';
+import { provinceApprovedProposal } from './proposals.ts';
 import { populationCsv, proposalCsv, registered } from './world.ts';
 
 const STATE_MACHINES = new URL('../../state-machines/', import.meta.url);
@@ -185,6 +187,13 @@ export interface StipulationRuntime {
   stipulate(period: string): Promise<ExecutionDescription>;
   /** Runs the quality control workflow (state-machines/quality-control.asl.json) of `period` to its end. */
   screen(period: string): Promise<ExecutionDescription>;
+  /**
+   * A proposal approved by its province, waiting for stipulation: await-stipulation holds its task token
+   * (a stand-in, `token-<proposalId>`).
+   */
+  awaitingProposal(proposal: Parameters<typeof provinceApprovedProposal>[1]): Promise<void>;
+  /** The periods' records, with the lists of their proposals in the proposals bucket. */
+  periods: PeriodsRepository;
   stop(): Promise<void>;
 }
 
@@ -227,6 +236,15 @@ export async function startStipulationRuntime(options: {
       });
       return settled(executionArn);
     },
+    async awaitingProposal(proposal) {
+      await provinceApprovedProposal(started.aws, proposal);
+      const { proposalId } = proposal;
+      await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
+    },
+    periods: new PeriodsRepository(started.aws.clients.documents, started.aws.names.tables.proposals, {
+      s3: started.aws.clients.s3,
+      bucket: started.aws.names.buckets.proposals,
+    }),
     stop: started.stop,
   };
 }

@@ -14,9 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalFunctions } from '#local/functions.ts';
 import type { ExecutionDescription } from '#local/sfn/runtime.ts';
 import { MasterLeaseRepository, type MasterWriteLease } from '#shared/master-lease.ts';
-import { PeriodsRepository } from '#shared/periods-repository.ts';
+import type { PeriodsRepository } from '#shared/periods-repository.ts';
 import type { TestAws } from '../../support/aws.ts';
-import { provinceApprovedProposal } from '../../support/proposals.ts';
 import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
@@ -36,8 +35,7 @@ class InjectedFailure extends Error {
 }
 
 async function awaitingProposal(proposalId: string, period: string, approvedAt: string): Promise<void> {
-  await provinceApprovedProposal(aws, { proposalId, period, approvedAt, rows: [world.row({ line: 2 })] });
-  await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
+  await stipulation.awaitingProposal({ proposalId, period, approvedAt, rows: [world.row({ line: 2 })] });
 }
 
 const stipulate = (period: string): Promise<ExecutionDescription> => stipulation.stipulate(period);
@@ -58,12 +56,8 @@ beforeAll(async () => {
       return functions.invoke(functionArn, payload);
     },
   });
-  ({ aws } = stipulation);
+  ({ aws, periods } = stipulation);
   lease = new MasterLeaseRepository(aws.clients.documents, aws.names.tables.proposals);
-  periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals, {
-    s3: aws.clients.s3,
-    bucket: aws.names.buckets.proposals,
-  });
 });
 
 afterAll(async () => {

@@ -12,11 +12,10 @@ import type { ProposalRow } from '#core/proposal.ts';
 import { LocalFunctions } from '#local/functions.ts';
 import type { ExecutionDescription } from '#local/sfn/runtime.ts';
 import { KEYS } from '#shared/contracts.ts';
-import { PeriodsRepository } from '#shared/periods-repository.ts';
+import type { PeriodsRepository } from '#shared/periods-repository.ts';
 import { ProposalsRepository } from '#shared/proposals-repository.ts';
 import type { TestAws } from '../../support/aws.ts';
 import { scanMaster } from '../../support/master.ts';
-import { provinceApprovedProposal } from '../../support/proposals.ts';
 import { type StipulationRuntime, startStipulationRuntime } from '../../support/workflows.ts';
 import { World } from '../../support/world.ts';
 
@@ -36,8 +35,7 @@ class InjectedFailure extends Error {
 /** A proposal approved by its province at `approvedAt`, waiting for stipulation (its token is a stand-in). */
 async function awaitingProposal(proposalId: string, period: string, approvedAt: string): Promise<ProposalRow> {
   const row = world.row({ line: 2 });
-  await provinceApprovedProposal(aws, { proposalId, period, approvedAt, rows: [row] });
-  await functions.invoke('await-stipulation', { proposalId, taskToken: `token-${proposalId}` });
+  await stipulation.awaitingProposal({ proposalId, period, approvedAt, rows: [row] });
   return row;
 }
 
@@ -67,12 +65,8 @@ beforeAll(async () => {
       return functions.invoke(functionArn, payload);
     },
   });
-  ({ aws } = stipulation);
+  ({ aws, periods } = stipulation);
   proposals = new ProposalsRepository(aws.clients.documents, aws.names.tables.proposals);
-  periods = new PeriodsRepository(aws.clients.documents, aws.names.tables.proposals, {
-    s3: aws.clients.s3,
-    bucket: aws.names.buckets.proposals,
-  });
 });
 
 afterAll(async () => {
