@@ -11,6 +11,7 @@ import {
   DynamoDBClient,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -63,6 +64,9 @@ beforeAll(async () => {
       ],
     }),
   );
+  // CreateTable answers while the table is CREATING, and item requests get ResourceNotFoundException until it
+  // is ACTIVE (as on AWS; locally a moment later, longer on a loaded machine): wait, as a client must.
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: TABLE });
 });
 afterAll(async () => {
   await stop();
