@@ -11,6 +11,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, LOCAL_AWS, startEmulators } from '#local/emulators.ts';
@@ -29,8 +30,8 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-const create = (key: string, index?: string) =>
-  dynamo.send(
+const create = async (key: string, index?: string) => {
+  await dynamo.send(
     new CreateTableCommand({
       TableName: 'changing',
       BillingMode: 'PAY_PER_REQUEST',
@@ -52,6 +53,9 @@ const create = (key: string, index?: string) =>
         : {}),
     }),
   );
+  // Item requests answer ResourceNotFoundException until the table is ACTIVE, as on AWS.
+  await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: 'changing' });
+};
 
 describe('table descriptions of the local DynamoDB', () => {
   it('follow a table deleted and created again with another key and index', async () => {
