@@ -22,23 +22,18 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { chainAfter, type ManifestLink, sha256Hex } from '#core/chain.ts';
-import { addMonths } from '#core/period.ts';
 import { buildSnapshotManifest } from '#core/snapshot.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import { type ExportRegencyInput, FINALISE_EXPORT_INPUT, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
-import {
-  ExportPartMissingError,
-  ManifestChainError,
-  PeriodAlreadyStipulatedError,
-  TransientError,
-} from '#shared/errors.ts';
+import { ExportPartMissingError, PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
 import { readPartRecords } from '#shared/exports/part-records.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { previousRecordedManifest } from '#shared/previous-manifest.ts';
 import { proposalsOf } from '#shared/proposal-list.ts';
-import { openObject, readJson } from '#shared/staging.ts';
+import { readJson } from '#shared/staging.ts';
 
 const config = readConfig(['exportsBucket', 'proposalsTable', 'proposalsBucket']);
 const periods = new PeriodsRepository(documents, config.proposalsTable);
@@ -49,12 +44,6 @@ export interface FinaliseExportOutput {
   /** SHA-256 of the manifest's bytes as written: the period record keeps it, the next manifest names it. */
   manifestSha256: string;
 }
-
-/**
- * How far back the chain looks for the period stipulated before: ten years of months, one GetItem each,
- * walked only as far as the first recorded period (the month before, normally).
- */
-const CHAIN_LOOKBACK_MONTHS = 120;
 
 export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<FinaliseExportOutput> => {
   const { period, carriedForward } = input;
@@ -106,24 +95,10 @@ async function exportedRegencies(
   }));
 }
 
-/** The manifest of the latest period recorded before `period`, by the SHA-256 of its bytes; null for the first. */
+/** The manifest of the latest period recorded before `period`, checked against its record; null for the first. */
 async function previousLink(period: string): Promise<ManifestLink | null> {
-  for (let back = 1; back <= CHAIN_LOOKBACK_MONTHS; back++) {
-    const earlier = addMonths(period, -back);
-    const record = await periods.getPeriod(earlier);
-    if (!record) continue;
-    const key = record.manifestKey ?? KEYS.manifest(earlier);
-    const body = await openObject(s3, config.exportsBucket, key);
-    if (!body) throw new ManifestChainError(period, earlier, key, 'hilang');
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk));
-    const sha256 = sha256Hex(Buffer.concat(chunks));
-    if (record.manifestSha256 && record.manifestSha256 !== sha256) {
-      throw new ManifestChainError(period, earlier, key, 'diubah sesudah penetapannya');
-    }
-    return { period: earlier, key, sha256 };
-  }
-  return null;
+  const previous = await previousRecordedManifest(periods, s3, config.exportsBucket, period);
+  return previous && { period: previous.period, key: previous.key, sha256: previous.sha256 };
 }
 
 async function refuseStipulated(period: string): Promise<void> {

@@ -29,8 +29,6 @@ import {
   type GuardThresholds,
   type RegencyDiff,
 } from '#core/guard.ts';
-import { addMonths } from '#core/period.ts';
-import type { SnapshotManifest } from '#core/snapshot.ts';
 import type { StipulationChange } from '#core/stipulation.ts';
 import { documents, s3 } from '#shared/clients.ts';
 import { forEachConcurrently } from '#shared/concurrency.ts';
@@ -50,6 +48,7 @@ import { logger } from '#shared/logger.ts';
 import { DynamoDtksMaster } from '#shared/master-repository.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
+import { previousRecordedManifest } from '#shared/previous-manifest.ts';
 import { openObject, putText, readJson, readNdjson } from '#shared/staging.ts';
 
 const config = readConfig([
@@ -73,8 +72,6 @@ const READ_BATCH = 1000;
 const COUNT_CONCURRENCY = 16;
 /** Tally objects read at once by the summary: 64 shards in a few round trips. */
 const TALLY_READS = 16;
-/** How far back the previous stipulated period is looked for (FinaliseExport's hash chain looks as far). */
-const PREVIOUS_PERIOD_LOOKBACK_MONTHS = 120;
 /** What the sign-off binds, compared with the task output field by field. */
 const SIGN_OFF_FIELDS = ['decision', 'period', 'executionId', 'decidedBy', 'decidedAt', 'reportSha256'] as const;
 
@@ -228,7 +225,9 @@ async function verify(input: Verify): Promise<GuardSignOff> {
  * a regency no such manifest names, or when no period was stipulated before.
  */
 async function activeBefore(period: string, regencies: readonly string[]): Promise<Map<string, number>> {
-  const byRegency = (await previousManifest(period))?.totals.byRegency ?? {};
+  // Checked against its period's record: a manifest changed since would feed the guard made-up counts.
+  const previous = await previousRecordedManifest(periods, s3, config.exportsBucket, period);
+  const byRegency = previous?.manifest.totals.byRegency ?? {};
   const active = new Map<string, number>();
   const counted: string[] = [];
   for (const regency of regencies) {
@@ -244,17 +243,6 @@ async function activeBefore(period: string, regencies: readonly string[]): Promi
     counted: counted.length,
   });
   return active;
-}
-
-/** The manifest of the latest period recorded before `period` (its record names the key); none for the first. */
-async function previousManifest(period: string): Promise<SnapshotManifest | undefined> {
-  for (let back = 1; back <= PREVIOUS_PERIOD_LOOKBACK_MONTHS; back++) {
-    const earlier = addMonths(period, -back);
-    const record = await periods.getPeriod(earlier);
-    if (!record) continue;
-    return readJson<SnapshotManifest>(s3, config.exportsBucket, record.manifestKey ?? KEYS.manifest(earlier));
-  }
-  return undefined;
 }
 
 /** The execution's name: the last part of its ARN (the local runtime's ids are ARNs too). */

@@ -5,8 +5,9 @@
  * query of byRegency only for a regency that manifest does not name. A shard the Map did not compare
  * fails the summary instead of passing as a shard without effect.
  */
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegencyDiff } from '#core/guard.ts';
 import type { MasterPerson } from '#core/proposal.ts';
@@ -160,5 +161,37 @@ describe('the stipulation guard by NIK shard', () => {
       lambdaContext(),
     );
     await expect(summary).rejects.toMatchObject({ name: 'StagedRowsMissingError' });
+  });
+
+  it('refuses a previous manifest changed after its stipulation instead of believing its counts', async () => {
+    const manifest = await aws.clients.s3.send(
+      new GetObjectCommand({ Bucket: aws.names.buckets.exports, Key: KEYS.manifest('2026-10') }),
+    );
+    const stipulated = (await manifest.Body?.transformToString()) ?? '';
+    // The record keeps the SHA-256 of the manifest as stipulated; the manifest is then rewritten to make
+    // 3372's one death a tiny share of a made-up 6,000 active persons.
+    await aws.clients.documents.send(
+      new UpdateCommand({
+        TableName: aws.names.tables.proposals,
+        Key: { pk: 'PERIOD#2026-10', sk: 'META' },
+        UpdateExpression: 'SET manifestSha256 = :sha',
+        ExpressionAttributeValues: { ':sha': createHash('sha256').update(stipulated, 'utf8').digest('hex') },
+      }),
+    );
+    await aws.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: aws.names.buckets.exports,
+        Key: KEYS.manifest('2026-10'),
+        Body: stipulated.replace('"byRegency":{"3371":40}', '"byRegency":{"3371":40,"3372":6000}'),
+      }),
+    );
+    const verdict = guard(
+      { action: 'COMPARE', period: PERIOD, executionId: EXECUTION, shardsKey: KEYS.shardList(PERIOD) },
+      lambdaContext(),
+    );
+    await expect(verdict).rejects.toMatchObject({
+      name: 'ManifestChainError',
+      message: expect.stringContaining('diubah sesudah penetapannya'),
+    });
   });
 });
