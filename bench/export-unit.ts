@@ -19,6 +19,7 @@
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
 import { startEmulatorProcess } from '#local/emulator-host.ts';
+import { lambdaContext } from '#local/functions.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import type { ExportRegencyInput, ExportRegencyOutput } from '#shared/contracts.ts';
 import { syntheticPerson } from './synthetic-person.ts';
@@ -84,21 +85,6 @@ function masterRecord(i: number): MasterRecord {
   return record;
 }
 
-const lambdaContext = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'dtks-bench',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:ap-southeast-3:000000000000:function:dtks-bench',
-  memoryLimitInMB: '2048',
-  awsRequestId: 'bench',
-  logGroupName: '/aws/lambda/dtks-bench',
-  logStreamName: 'bench',
-  getRemainingTimeInMillis: () => 15 * 60 * 1000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const writers = args.includes('--writers');
@@ -136,7 +122,11 @@ async function benchHandler(persons: number): Promise<void> {
   const niks = records.map((record) => record.nik).sort();
   const [fromNik, toNik] = [niks[Math.floor(persons / 3)], niks[Math.floor((2 * persons) / 3)]];
   const { handler } = await import('../functions/stipulation-export-regency/handler.ts');
-  const invoke = (event: ExportRegencyInput) => handler(event, lambdaContext) as Promise<ExportRegencyOutput>;
+  const invoke = (event: ExportRegencyInput) =>
+    handler(
+      event,
+      lambdaContext('dtks-bench', { memoryLimitInMB: 2048, logStreamName: 'bench' }),
+    ) as Promise<ExportRegencyOutput>;
   const item = { period: PERIOD, regency: REGENCY, province: REGENCY.slice(0, 2) };
   // Warm-up of the modules and the pseudonym key, as a warm Lambda has them: the first unit of one person.
   await invoke({ ...item, unit: { part: 1, parts: 3, toNik: niks[1] } });

@@ -14,6 +14,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalRow } from '#core/proposal.ts';
 import { applyChange, changeFromRow, type StipulationChange, shardOf } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
+import { lambdaContext } from '#local/functions.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import { type ChangeSetShard, type GuardVerdictSummary, KEYS } from '#shared/contracts.ts';
 import { syntheticPerson } from './synthetic-person.ts';
@@ -97,7 +98,7 @@ try {
   await s3.send(
     new PutObjectCommand({ Bucket: LOCAL_RESOURCES.buckets.proposals, Key: shardsKey, Body: JSON.stringify(shards) }),
   );
-  const context = { getRemainingTimeInMillis: () => 900_000 } as never;
+  const context = lambdaContext('dtks-bench', { logStreamName: 'bench' });
 
   let peakRss = process.memoryUsage().rss;
   const timer = setInterval(() => {

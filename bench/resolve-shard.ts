@@ -14,6 +14,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ProposalRow } from '#core/proposal.ts';
 import { ConflictResolver, changeFromRow, shardOf } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
+import { lambdaContext } from '#local/functions.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import { KEYS, type ResolutionPlan } from '#shared/contracts.ts';
 import { readNdjson } from '#shared/staging.ts';
@@ -144,7 +145,7 @@ try {
   };
   const planKey = KEYS.resolutionPlan(PERIOD);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: planKey, Body: JSON.stringify(plan) }));
-  const context = { getRemainingTimeInMillis: () => 900_000 } as never;
+  const context = lambdaContext('dtks-bench', { logStreamName: 'bench' });
   const wall = performance.now();
   const before = process.cpuUsage();
   const output = (await handler({ period: PERIOD, shard: 0, shards, planKey }, context)) as { changes: number };

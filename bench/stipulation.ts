@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type StipulationChange, shardOf } from '#core/stipulation.ts';
 import { startEmulators } from '#local/emulators.ts';
+import { lambdaContext } from '#local/functions.ts';
 import { LOCAL_RESOURCES, localEnvironmentVariables, provisionLocal } from '#local/provision.ts';
 import type { ApplyOutput, ChangeSetShard, ExportPartRecord, ExportRegencyOutput } from '#shared/contracts.ts';
 import { KEYS } from '#shared/contracts.ts';
@@ -158,9 +159,10 @@ async function benchmark(records: number, exporting: boolean): Promise<void> {
     );
 
     // Phase 1: apply, every shard at once (the ApplyShards Map's children), under the master write lease.
-    const context = lambdaContext();
+    // A fresh context per call: each invocation (each apply slice) starts with 15 minutes, as on Lambda.
+    const context = () => lambdaContext('dtks-bench', { logStreamName: 'bench' });
     const executionId = 'arn:aws:states:ap-southeast-3:000000000000:execution:stipulation:bench';
-    await masterLease({ action: 'TAKE', period: PERIOD, executionId }, context);
+    await masterLease({ action: 'TAKE', period: PERIOD, executionId }, context());
     let applied = 0;
     let slices = 0;
     const applyStarted = performance.now();
@@ -171,7 +173,7 @@ async function benchmark(records: number, exporting: boolean): Promise<void> {
           while (!slice.done) {
             const output = await apply(
               { period: PERIOD, executionId, shard, changeSetKey, offset: slice.offset },
-              context,
+              context(),
             );
             slice = output;
             applied += output.applied;
@@ -186,7 +188,7 @@ async function benchmark(records: number, exporting: boolean): Promise<void> {
         }),
       );
     });
-    await masterLease({ action: 'RELEASE', period: PERIOD, executionId }, context);
+    await masterLease({ action: 'RELEASE', period: PERIOD, executionId }, context());
     report('apply', applied, applyPhase, `${shards.length} shards at once, ${slices} slices`);
     if (applied !== records) throw new Error(`applied ${applied} of ${records}`);
 
@@ -194,10 +196,10 @@ async function benchmark(records: number, exporting: boolean): Promise<void> {
     const comparePhase = await measure(emulators, async () => {
       await Promise.all(
         shards.map(({ shard, changeSetKey }) =>
-          guard({ action: 'COMPARE_SHARD', period: PERIOD, executionId, shard, changeSetKey }, context),
+          guard({ action: 'COMPARE_SHARD', period: PERIOD, executionId, shard, changeSetKey }, context()),
         ),
       );
-      await guard({ action: 'COMPARE', period: PERIOD, executionId, shardsKey }, context);
+      await guard({ action: 'COMPARE', period: PERIOD, executionId, shardsKey }, context());
     });
     report('compare', records, comparePhase, `${shards.length} shards at once, then the summary`);
     if (!exporting) {
@@ -210,12 +212,12 @@ async function benchmark(records: number, exporting: boolean): Promise<void> {
     const exportPhase = await measure(emulators, async () => {
       for (const regency of regencies) {
         exportedRegencies.push(
-          await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context),
+          await exportRegency({ period: PERIOD, regency, province: regency.slice(0, 2) }, context()),
         );
       }
       await finaliseExport(
         { period: PERIOD, carriedForward: false, proposals: [], regencies: exportedRegencies },
-        context,
+        context(),
       );
     });
     const exported = exportedRegencies.reduce((sum, part) => sum + part.records, 0);
@@ -387,23 +389,5 @@ async function startEmulatorProcess(dataDir?: string): Promise<EmulatorProcess> 
       child.send('stop');
       await once(child, 'exit');
     },
-  };
-}
-
-function lambdaContext() {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'dtks-bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:ap-southeast-3:000000000000:function:dtks-bench',
-    memoryLimitInMB: '1024',
-    awsRequestId: 'bench',
-    logGroupName: '/aws/lambda/dtks-bench',
-    logStreamName: 'bench',
-    // Each slice gets a fresh 15 minutes, as each Lambda invocation does.
-    getRemainingTimeInMillis: () => 15 * 60 * 1000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }

@@ -54,22 +54,29 @@ export class LocalFunctions {
       handler = import(`../functions/${name}/handler.ts`).then((module: { handler: Handler }) => module.handler);
       this.handlers.set(name, handler);
     }
-    return (await handler)(structuredClone(payload), lambdaContext(name));
+    return (await handler)(structuredClone(payload), lambdaContext(localFunctionName(name)));
   }
 }
 
-function lambdaContext(name: FunctionName): Context {
+/**
+ * The context the Lambda runtime hands a handler beside its event, as the local runtime, the benches and the
+ * tests give it: a fresh 15 minutes from the moment it is made, so a handler that watches
+ * getRemainingTimeInMillis (Apply's time budget) sees what it sees at the start of an invocation.
+ */
+export function lambdaContext(
+  functionName: string,
+  { memoryLimitInMB = 1024, logStreamName = 'local' }: { memoryLimitInMB?: number; logStreamName?: string } = {},
+): Context {
   const deadline = Date.now() + 15 * 60 * 1000;
-  const functionName = localFunctionName(name);
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: localFunctionArn(name),
-    memoryLimitInMB: '1024',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: String(memoryLimitInMB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
+    logStreamName,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,

@@ -4,24 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { lambdaContext as localLambdaContext } from '#local/functions.ts';
 import { CLAIM_NAMES, type Principal } from '#shared/contracts.ts';
 
 export function lambdaContext(functionName = 'dtks-test'): Context {
-  const deadline = Date.now() + 15 * 60 * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:ap-southeast-3:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(functionName, { logStreamName: 'test' });
 }
 
 /** An HTTP API (payload 2.0) event as API Gateway sends it to the function, before any authorizer. */
