@@ -14,11 +14,12 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CsvQuoteError, CsvTokenizer, MAX_HEADER_CHARS } from '#core/csv.ts';
+import { parseDate } from '#core/dates.ts';
 import { type NotCsvFileType, SNIFF_BYTES, sniffFileType } from '#core/file-type.ts';
 import { identifierKey } from '#core/fingerprint.ts';
 import type { CheckTask } from './check-worker.ts';
 import {
-  identityHash,
+  identityHashOfIso,
   type MasterState,
   MemoryClaimRegistry,
   MemoryDtksMaster,
@@ -199,38 +200,38 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
         if (!isUtf8(buf.subarray(checkedTo, completeTo))) break;
         checkedTo = completeTo;
       }
-      let special = false;
+      // The buffer of this round in a local: `buf` itself is a closure variable (fill replaces it).
+      const bytes = buf;
       while (pos < completeTo) {
-        // One line: cell starts, its end, and whether it holds a quote or a CR.
+        // One line: cell starts, its end, and whether it holds a quote or a CR that does not end it.
         let k = 0;
         starts[0] = pos;
         let i = pos;
+        let special = false;
         for (; i < completeTo; i++) {
-          const b = buf[i]!;
+          const b = bytes[i]!;
           if (b === d) {
             if (++k <= width) starts[k] = i + 1;
           } else if (b < 35) {
             if (b === LF) break;
-            if (b === QUOTE || b === CR) special = true;
+            // CRLF line ends (most Windows exports) stay on the fast path; a CR at completeTo - 1 is the
+            // file's last byte (completeTo is otherwise just past an LF).
+            if (b === QUOTE || (b === CR && i + 1 < completeTo && bytes[i + 1] !== LF)) special = true;
           }
         }
+        if (special) break;
         let end = i;
-        if (special) {
-          if (buf[end - 1] === CR) end--;
-          const lineBytes = buf.subarray(pos, end);
-          if (lineBytes.includes(QUOTE) || lineBytes.includes(CR)) break;
-          special = false;
-        }
+        if (end > pos && bytes[end - 1] === CR) end--;
         const next = i + 1;
         if (end > pos) {
-          const c = buf[pos]!;
-          if (!(c > SPACE && c < 127 && c !== d) && isBlank(buf, pos, end, d)) {
+          const c = bytes[pos]!;
+          if (!(c > SPACE && c < 127 && c !== d) && isBlank(bytes, pos, end, d)) {
             pos = next;
             lineNo++;
             continue;
           }
           const cellsInLine = Math.min(k + 1, width);
-          line.buf = buf;
+          line.buf = bytes;
           for (let w = 0; w < columnOf.length; w++) {
             const at = columnOf[w]!;
             if (at < 0 || at >= cellsInLine) {
@@ -461,8 +462,77 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
 
 const MASTER_SINK_COLUMNS = ['nik', 'no_kk', 'nama', 'tanggal_lahir', 'kode_desa', 'hubungan_keluarga'] as const;
 
+/**
+ * Reads a birth date cell through parseDate: a master has a few tens of thousands of distinct dates for a
+ * million people, so a 10-character date of digits and separators is parsed once, keyed by its digits and form,
+ * instead of a new string per person.
+ */
+function birthDates(): (line: FastLine, c: number) => string | undefined {
+  const parsed = new Map<number, string | undefined>();
+  return (line, c) => {
+    const buf = line.buf;
+    const a = line.start[c]!;
+    if (a < 0 || line.end[c]! - a !== 10) return parseDate(line.text(c));
+    // YYYY-MM-DD (form 0), DD-MM-YYYY (1) or DD/MM/YYYY (2)
+    const form = buf[a + 4] === 45 && buf[a + 7] === 45 ? 0 : buf[a + 2] === 45 && buf[a + 5] === 45 ? 1 : 2;
+    const separators = form === 0 ? 0b0010010000 : 0b0000100100;
+    if (form === 2 && !(buf[a + 2] === 47 && buf[a + 5] === 47)) return parseDate(line.text(c));
+    let n = 0;
+    for (let i = 0; i < 10; i++) {
+      if (separators & (1 << i)) continue;
+      const digit = buf[a + i]! - 48;
+      if (digit < 0 || digit > 9) return parseDate(line.text(c));
+      n = n * 10 + digit;
+    }
+    const key = n * 4 + form;
+    let iso = parsed.get(key);
+    if (iso === undefined && !parsed.has(key)) {
+      iso = parseDate(buf.toString('latin1', a, a + 10));
+      parsed.set(key, iso);
+    }
+    return iso;
+  };
+}
+
+/**
+ * Reads a cell of a column with few distinct values (hubungan_keluarga): the text of each distinct ASCII value is
+ * made once and found again by its bytes; other cells (non-ASCII, or past `limit` distinct values) are read as
+ * text.
+ */
+function fewTexts(limit = 1024): (line: FastLine, c: number) => string {
+  const texts = new Map<number, string>();
+  return (line, c) => {
+    const buf = line.buf;
+    let a = line.start[c]!;
+    if (a < 0) return '';
+    let b = line.end[c]!;
+    while (a < b && isSpace(buf[a]!)) a++;
+    while (b > a && isSpace(buf[b - 1]!)) b--;
+    let h = 0x811c9dc5 ^ (b - a);
+    for (let i = a; i < b; i++) {
+      const x = buf[i]!;
+      if (x >= 0x80) return line.text(c);
+      h = Math.imul(h ^ x, 0x01000193);
+    }
+    const text = texts.get(h);
+    if (text !== undefined) {
+      if (text.length === b - a) {
+        let same = true;
+        for (let i = 0; i < text.length && same; i++) same = text.charCodeAt(i) === buf[a + i];
+        if (same) return text;
+      }
+      return buf.toString('latin1', a, b);
+    }
+    const made = buf.toString('latin1', a, b);
+    if (texts.size < limit) texts.set(h, made);
+    return made;
+  };
+}
+
 function masterSink(master: MemoryDtksMaster): RowSink {
   const villageText = villageTexts();
+  const birthIso = birthDates();
+  const relationshipText = fewTexts();
   return {
     columns: MASTER_SINK_COLUMNS,
     expect: (rows) => master.reserve(rows),
@@ -471,8 +541,8 @@ function masterSink(master: MemoryDtksMaster): RowSink {
       master.addRow(
         keyOf(line, 0),
         keyOf(line, 1),
-        line.text(5),
-        identityHash(line.text(2), line.text(3), villageText(line, 4)),
+        relationshipText(line, 5),
+        identityHashOfIso(line.text(2), birthIso(line, 3), villageText(line, 4)),
       );
     },
     cells([nik, noKk, nama, tanggalLahir, kodeDesa, hubunganKeluarga]) {

@@ -8,11 +8,17 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMasterExtract, loadMemoryPortsFromFiles, loadPopulationExtract } from '#adapters/extracts/loader.ts';
-import { MemoryDtksMaster, MemoryPopulationRegistry } from '#adapters/extracts/memory-ports.ts';
+import {
+  hash53OfIdentity,
+  identityHash,
+  MemoryDtksMaster,
+  MemoryPopulationRegistry,
+} from '#adapters/extracts/memory-ports.ts';
 import { readMasterExtract, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { normaliseAreaCode } from '#core/area.ts';
 import { parseDate } from '#core/dates.ts';
+import { hash53 } from '#core/fingerprint.ts';
 import { identityKey } from '#core/names.ts';
 import type { MasterMember, RegistryPerson } from '#core/ports.ts';
 
@@ -297,6 +303,58 @@ describe('loading the DTKS master extract', () => {
       noKk: 'KK-RUSAK',
       hubunganKeluarga: 'KEPALA_KELUARGA',
     });
+  });
+});
+
+describe('loading the extracts on the fast path', () => {
+  it('reads CRLF line ends like the string reader, and a lone CR or a CR as the last byte too', async () => {
+    const lines = [P('3371011707850003', 'BUDI'), P('3371015707850004', 'SITI'), P('3371011707850005', 'ANI')];
+    for (const text of [
+      `${POPULATION_HEADER}\r\n${lines.join('\r\n')}\r\n`,
+      `${POPULATION_HEADER}\r\n${lines.join('\r\n')}\r`,
+      `${POPULATION_HEADER}\r\n${lines[0]}\r\n${lines[1]!.replace('SITI', 'SI\rTI')}\r\n${lines[2]}\r\n`,
+      `${POPULATION_HEADER}\r\n${lines[0]}\r\r\n${lines[1]}\r\n${lines[2]}`,
+    ]) {
+      await expectLikeReference(encode(text), SIMPLE_MASTER);
+    }
+  });
+
+  it('reads birth dates in every form parseDate takes, and relationships as written, like the string reader', async () => {
+    const dates = ['1985-07-17', '17-07-1985', '17/07/1985', '1985-13-45', '31/02/2000', '29-02-2000', '29-02-1900'];
+    const odd = [' 1985-07-17', '1985/07/17', '17-07/1985', '17.07.1985', '198a-07-17', '', '17-07-85'];
+    const relationships = ['KEPALA_KELUARGA', 'ISTRI', ' ANAK ', 'anak', 'KEPONAKAN', 'ANAK\u00a0', 'ANAKK', 'ANA', ''];
+    const text = [MASTER_HEADER];
+    let i = 0;
+    for (const lahir of [...dates, ...odd, ...dates]) {
+      for (const hubungan of relationships) {
+        const nik = `33710117078${String(50000 + i++).padStart(5, '0')}`;
+        text.push(
+          M(
+            nik,
+            `337101010120${String(1000 + (i >> 2))}`,
+            i % 3 ? 'BUDI' : 'H. Budi S.Pd',
+            hubungan,
+            '3371011001',
+            lahir,
+          ),
+        );
+      }
+    }
+    const population = encode(`${POPULATION_HEADER}\n${P('3371011707850003', 'BUDI')}\n`);
+    await expectLikeReference(population, encode(text.join('\r\n')));
+  });
+
+  it('hashes an identity like hash53 of its identity key', () => {
+    for (const [nama, iso, village] of [
+      ['BUDI SANTOSO', '1985-07-17', '3371011001'],
+      ['', '', ''],
+      ['JOSÉ ÅSA', '2000-02-29', '33.71.01.1001'],
+    ] as const) {
+      expect(hash53OfIdentity(nama, iso, village)).toBe(hash53(`${nama}|${iso}|${village}`));
+      expect(identityHash(nama, iso, village)).toBe(
+        nama === '' ? Number.NaN : hash53(identityKey(nama, iso, normaliseAreaCode(village))),
+      );
+    }
   });
 });
 
