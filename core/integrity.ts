@@ -36,12 +36,20 @@ export interface CheckOptions {
   /** The proposal being checked: its own NIK claims are not a conflict. */
   proposalId?: string;
   areas?: AreaIndex;
+  /**
+   * About how many rows the proposal has (`dtks check`: from the file's size), to size the file-wide indexes
+   * once instead of growing them row by row; too low or too high costs time or memory, never a result.
+   */
+  expectedRows?: number;
   /** Called every few thousand rows of each pass. */
   onProgress?: (progress: { pass: 1 | 2; rows: number }) => void;
 }
 
-export interface CheckedRow {
-  row: ProposalRow;
+/** What the return report shows of a row (core/report.ts): its line and the identifiers as written. */
+export type ReportedRow = Pick<ProposalRow, 'line' | 'nik' | 'noKk' | 'nama'>;
+
+export interface CheckedRow<Row extends ReportedRow = ProposalRow> {
+  row: Row;
   /** Every code of the row, errors and warnings, sorted; empty when the row is clean. */
   codes: readonly ResultCode[];
   /** No error code: the row goes on to approval (warnings do not return a row). */
@@ -62,7 +70,25 @@ export type CheckSink = (batch: CheckedRow[]) => void | Promise<void>;
  * The port codes of a batch of pass 2 (ProposalChecker.portBits), by position: the default looks them up
  * in this thread; `dtks check` has them computed beside it, in the thread that holds the extracts.
  */
-export type PortBitsSource = (rows: readonly ProposalRow[]) => Uint32Array | Promise<Uint32Array>;
+export type PortBitsSource<Row = ProposalRow> = (rows: readonly Row[]) => Uint32Array | Promise<Uint32Array>;
+
+/**
+ * What pass 2's look-ups read of a row whose NIK the registry and the master can answer for (16 digits of a
+ * real region and date), as pass 1 derived it: ProposalChecker.portBitsOf answers from these alone, so the
+ * look-ups can run without the row (`dtks check` hands them to the thread that holds the extracts).
+ */
+export interface PortQuery {
+  nik: string;
+  noKk: string;
+  nama: string;
+  action: ActionCode;
+  /** A HAPUS for the reason MENINGGAL: the registry's death is what the row reports, not a defect. */
+  removesDeceased: boolean;
+  /** The village code when it is one of the official list, else ''. */
+  village: string;
+  /** The birth date (ISO) of a row that takes part in the identity checks (POSSIBLE_DUPLICATE_PERSON), else undefined. */
+  identityBirthIso: string | undefined;
+}
 
 /** The submitter is not a regency/city of the official area list. */
 export class UnknownRegencyError extends Error {
@@ -98,7 +124,8 @@ const ACTION_NONE = 0;
 const ACTION_TAMBAH = 1;
 const ACTION_UBAH = 2;
 const ACTION_HAPUS = 3;
-type ActionCode = 0 | 1 | 2 | 3;
+/** A row's aksi: 0 none of the three (or empty), 1 TAMBAH, 2 UBAH, 3 HAPUS. */
+export type ActionCode = 0 | 1 | 2 | 3;
 
 function actionCode(aksi: string): ActionCode {
   if (aksi === 'TAMBAH') return ACTION_TAMBAH;
@@ -120,14 +147,24 @@ interface FamilyState {
  * tens of megabytes and no garbage-collected objects.
  */
 class LineTable {
-  size = 1 << 14;
-  bits = new Uint32Array(this.size);
-  family = new Int32Array(this.size).fill(-1);
-  nextInFamily = new Int32Array(this.size);
-  action = new Uint8Array(this.size);
-  head = new Uint8Array(this.size);
+  size: number;
+  bits: Uint32Array;
+  family: Int32Array;
+  nextInFamily: Int32Array;
+  action: Uint8Array;
+  head: Uint8Array;
   /** The NIK as identifierKey when numeric; NaN otherwise (see PassOne.otherNiks). */
-  nik = new Float64Array(this.size).fill(Number.NaN);
+  nik: Float64Array;
+
+  constructor(expected: number) {
+    this.size = Math.max(1 << 14, expected + 1);
+    this.bits = new Uint32Array(this.size);
+    this.family = new Int32Array(this.size).fill(-1);
+    this.nextInFamily = new Int32Array(this.size);
+    this.action = new Uint8Array(this.size);
+    this.head = new Uint8Array(this.size);
+    this.nik = new Float64Array(this.size).fill(Number.NaN);
+  }
 
   ensure(line: number): void {
     if (line < this.size) return;
@@ -155,8 +192,12 @@ class LineTable {
 
 /** A NumberIndex for identifierKey values, with a Map for the rare malformed (string) identifiers. */
 class KeyIndex {
-  private readonly numbers = new NumberIndex(1 << 16);
+  private readonly numbers: NumberIndex;
   private readonly others = new Map<string, number>();
+
+  constructor(expected: number) {
+    this.numbers = new NumberIndex(expected);
+  }
 
   get(key: number | string): number {
     return typeof key === 'number' ? this.numbers.get(key) : (this.others.get(key) ?? -1);
@@ -198,18 +239,18 @@ export class ProposalChecker {
   private readonly areas: AreaIndex;
   private readonly submitter: string;
   private readonly ownProposalId: string;
-  private readonly lines = new LineTable();
+  private readonly lines: LineTable;
   /** NIK (as identifierKey) → the first line that names it; malformed NIKs in a Map of their own. */
-  private readonly nikFirst = new KeyIndex();
+  private readonly nikFirst: KeyIndex;
   /** The lines of NIKs named more than once (rare), by NIK. */
   private readonly repeatedNiks = new Map<number | string, number[]>();
   /** The NIK of a line whose NIK is not 16 digits (LineTable.nik holds the others). */
   private readonly otherNiks = new Map<number, string>();
   /** identifierKey(No. KK) → index into familyList. */
-  private readonly families = new KeyIndex();
+  private readonly families: KeyIndex;
   private readonly familyList: FamilyState[] = [];
   /** Identity hash → index into the identity tables below. */
-  private readonly identities = new NumberIndex();
+  private readonly identities: NumberIndex;
   private identityFirstLine: number[] = [];
   private identityShared: boolean[] = [];
   /** Lines that repeat the first NIK of an identity (rare: they are duplicates already). */
@@ -228,6 +269,12 @@ export class ProposalChecker {
     this.submitter = normaliseAreaCode(options.submitter);
     if (!this.areas.isRegency(this.submitter)) throw new UnknownRegencyError(options.submitter);
     this.ownProposalId = options.proposalId ?? '';
+    const rows = options.expectedRows ?? 0;
+    this.lines = new LineTable(rows);
+    this.nikFirst = new KeyIndex(Math.max(1 << 16, rows));
+    // A family has three to four rows of a proposal, most of them: a third of the rows is plenty.
+    this.families = new KeyIndex(Math.max(1 << 16, Math.ceil(rows / 3)));
+    this.identities = new NumberIndex(Math.max(1 << 16, rows));
     this.portsReady = Promise.resolve(ports);
     // Noted (not left unhandled) while pass 1 runs; addBatch and finish rethrow it.
     this.portsReady.catch((error: unknown) => {
@@ -235,16 +282,19 @@ export class ProposalChecker {
     });
   }
 
-  /** Pass 1 for one batch of rows: reads no port. */
-  addBatch(rows: readonly ProposalRow[]): void {
+  /**
+   * Pass 1 for one batch of rows: reads no port. With `queries`, each row's PortQuery (undefined for a row
+   * whose NIK no port can answer for) is appended to it, so pass 2 may look the rows up without them.
+   */
+  addBatch(rows: readonly ProposalRow[], queries?: (PortQuery | undefined)[]): void {
     if (this.portsFailure) throw this.portsFailure.error;
     for (const row of rows) {
       const context = this.context(row);
-      this.checkRowAlone(row, context);
+      const nikValid = row.nik !== '' && (this.checkRowAlone(row, context) & BIT.NIK_FORMAT) === 0;
       this.collectFamilyAndNik(row, context.action);
-      if (this.hasIdentity(row, context)) {
-        this.collectIdentity(hash53(identityKey(row.nama, context.birthIso!, context.village)), row);
-      }
+      const identity = this.hasIdentity(row, context, nikValid);
+      if (identity) this.collectIdentity(hash53(identityKey(row.nama, context.birthIso!, context.village)), row);
+      queries?.push(nikValid ? portQuery(row, context, identity) : undefined);
     }
     this.rowsSeen += rows.length;
     this.options.onProgress?.({ pass: 1, rows: this.rowsSeen });
@@ -269,10 +319,16 @@ export class ProposalChecker {
 
   /**
    * Pass 2: each batch's look-ups in the ports, joined with the file-wide verdicts; hands the rows to the
-   * sink in order.
+   * sink in order. The rows may be any that carry what the report shows, given their port codes.
    */
+  async emit(rows: AsyncIterable<ProposalRow[]>, sink: CheckSink, portBitsOf?: PortBitsSource): Promise<CheckSummary>;
+  async emit<Row extends ReportedRow>(
+    rows: AsyncIterable<Row[]> | Iterable<Row[]>,
+    sink: (batch: CheckedRow<Row>[]) => void | Promise<void>,
+    portBitsOf: PortBitsSource<Row>,
+  ): Promise<CheckSummary>;
   async emit(
-    rows: AsyncIterable<ProposalRow[]>,
+    rows: AsyncIterable<ProposalRow[]> | Iterable<ProposalRow[]>,
     sink: CheckSink,
     portBitsOf: PortBitsSource = (batch) => this.portBits(batch),
   ): Promise<CheckSummary> {
@@ -285,7 +341,7 @@ export class ProposalChecker {
       const out: CheckedRow[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i]!;
-        const bits = this.finalBits(row) | portBits[i]!;
+        const bits = this.finalBits(row.line) | portBits[i]!;
         let codes = codesByBits.get(bits);
         if (!codes) {
           codes = CODES_ALPHABETICAL.filter((code) => bits & BIT[code]);
@@ -308,9 +364,9 @@ export class ProposalChecker {
     return summary;
   }
 
-  private finalBits(row: ProposalRow): number {
-    const family = this.lines.family[row.line] ?? -1;
-    return (this.lines.bits[row.line] ?? 0) | (family >= 0 ? this.familyList[family]!.bits : 0);
+  private finalBits(line: number): number {
+    const family = this.lines.family[line] ?? -1;
+    return (this.lines.bits[line] ?? 0) | (family >= 0 ? this.familyList[family]!.bits : 0);
   }
 
   private mark(line: number, bits: number): void {
@@ -352,15 +408,17 @@ export class ProposalChecker {
     return ((this.lines.bits[row.line] ?? 0) & BIT.NIK_FORMAT) === 0;
   }
 
-  /** Rows that take part in the identity checks (POSSIBLE_DUPLICATE_PERSON). */
-  private hasIdentity(row: ProposalRow, { action, birthIso, village }: RowContext): boolean {
+  /** Rows that take part in the identity checks (POSSIBLE_DUPLICATE_PERSON); `nikValid` as nikValid says. */
+  private hasIdentity(row: ProposalRow, { action, birthIso, village }: RowContext, nikValid: boolean): boolean {
     if (birthIso === undefined || village === '' || row.nama === '') return false;
-    if (action !== ACTION_TAMBAH && action !== ACTION_UBAH) return false;
-    return this.nikValid(row);
+    return nikValid && (action === ACTION_TAMBAH || action === ACTION_UBAH);
   }
 
-  /** The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region. */
-  private checkRowAlone(row: ProposalRow, { action, birthIso, village }: RowContext): void {
+  /**
+   * The codes a row earns on its own: criteria 1, 2 (identifier structure) and 5, and the submitter's region.
+   * Marks them on the row's line and returns them.
+   */
+  private checkRowAlone(row: ProposalRow, { action, birthIso, village }: RowContext): number {
     let bits = 0;
     for (const field of REQUIRED_FIELDS) {
       if (row[field] === '') {
@@ -408,6 +466,7 @@ export class ProposalChecker {
     if (row.noKk !== '' && !parseKk(row.noKk, this.areas).ok) bits |= BIT.KK_FORMAT;
 
     if (bits) this.mark(row.line, bits);
+    return bits;
   }
 
   /** Remembers the row's NIK (duplicates, criterion 1) and its family (criteria 3 and 4). */
@@ -452,22 +511,31 @@ export class ProposalChecker {
    * proposals: the codes of each row of the batch, by position. They depend on nothing but the row and
    * the ports, so they can be computed without pass 1 (another thread's checker, on the same file).
    */
-  async portBits(rows: readonly ProposalRow[]): Promise<Uint32Array> {
-    const ports = await this.portsReady;
-    const found = new Uint32Array(rows.length);
-    const contexts: (RowContext | undefined)[] = new Array(rows.length);
-    const niks: string[] = [];
-    const identityRows: number[] = [];
-    const identityKeys: string[] = [];
+  portBits(rows: readonly ProposalRow[]): Promise<Uint32Array> {
+    const queries: (PortQuery | undefined)[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (!this.nikValid(row)) continue;
       const context = this.context(row);
-      contexts[i] = context;
-      niks.push(row.nik);
-      if (this.hasIdentity(row, context)) {
+      queries[i] = portQuery(row, context, this.hasIdentity(row, context, true));
+    }
+    return this.portBitsOf(queries);
+  }
+
+  /** portBits from the rows' PortQuery (pass 1's `queries`): undefined for a row no port can answer for. */
+  async portBitsOf(queries: readonly (PortQuery | undefined)[]): Promise<Uint32Array> {
+    const ports = await this.portsReady;
+    const found = new Uint32Array(queries.length);
+    const niks: string[] = [];
+    const identityRows: number[] = [];
+    const identityKeys: string[] = [];
+    for (let i = 0; i < queries.length; i++) {
+      const query = queries[i];
+      if (!query) continue;
+      niks.push(query.nik);
+      if (query.identityBirthIso !== undefined) {
         identityRows.push(i);
-        identityKeys.push(identityKey(row.nama, context.birthIso!, context.village));
+        identityKeys.push(identityKey(query.nama, query.identityBirthIso, query.village));
       }
     }
     if (!niks.length) return found;
@@ -478,13 +546,12 @@ export class ProposalChecker {
       identityKeys.length ? ports.master.findByIdentity(identityKeys) : new Map<string, string[]>(),
     ]);
 
-    for (let i = 0; i < rows.length; i++) {
-      const context = contexts[i];
-      if (!context) continue;
-      const row = rows[i]!;
-      const { action, village } = context;
+    for (let i = 0; i < queries.length; i++) {
+      const query = queries[i];
+      if (!query) continue;
+      const { action, village } = query;
       let bits = 0;
-      const person = registry.get(row.nik);
+      const person = registry.get(query.nik);
       if (!person) {
         // An unknown NIK has no name, village or life status to compare: NIK_NOT_FOUND stands alone.
         bits |= BIT.NIK_NOT_FOUND;
@@ -492,10 +559,8 @@ export class ProposalChecker {
         // A deactivated NIK is still a person the registry knows (Dukcapil can reactivate it), so the
         // comparisons below still tell the region what else to fix; NIK_INACTIVE is added, never instead.
         if (person.statusNik === 'NONAKTIF') bits |= BIT.NIK_INACTIVE;
-        if (person.statusHidup === 'MENINGGAL' && !(action === ACTION_HAPUS && row.alasan === 'MENINGGAL')) {
-          bits |= BIT.DECEASED;
-        }
-        if (row.nama !== '' && !namesMatch(row.nama, person.nama)) bits |= BIT.NAME_MISMATCH;
+        if (person.statusHidup === 'MENINGGAL' && !query.removesDeceased) bits |= BIT.DECEASED;
+        if (query.nama !== '' && !namesMatch(query.nama, person.nama)) bits |= BIT.NAME_MISMATCH;
         if (village !== '') {
           const registered = normaliseAreaCode(person.kodeDesa);
           if (registered !== village) {
@@ -504,26 +569,26 @@ export class ProposalChecker {
           }
         }
       }
-      const inMaster = master.get(row.nik);
+      const inMaster = master.get(query.nik);
       if (action === ACTION_TAMBAH) {
         if (inMaster) {
           bits |= BIT.ALREADY_IN_DTKS;
-          if (row.noKk !== '' && inMaster.noKk !== row.noKk) bits |= BIT.FAMILY_OVERLAP;
+          if (query.noKk !== '' && inMaster.noKk !== query.noKk) bits |= BIT.FAMILY_OVERLAP;
         }
       } else if (action === ACTION_UBAH || action === ACTION_HAPUS) {
         if (!inMaster) bits |= BIT.NOT_IN_DTKS;
       }
       if (action === ACTION_TAMBAH || action === ACTION_UBAH) {
-        const claim = claims.get(row.nik);
-        if (claim && claim.noKk !== row.noKk) bits |= BIT.FAMILY_OVERLAP;
+        const claim = claims.get(query.nik);
+        if (claim && claim.noKk !== query.noKk) bits |= BIT.FAMILY_OVERLAP;
       }
       found[i] = bits;
     }
 
     for (let i = 0; i < identityRows.length; i++) {
-      const row = rows[identityRows[i]!]!;
+      const query = queries[identityRows[i]!]!;
       const others = masterIdentities.get(identityKeys[i]!);
-      if (others?.some((nik) => nik !== row.nik)) found[identityRows[i]!]! |= BIT.POSSIBLE_DUPLICATE_PERSON;
+      if (others?.some((nik) => nik !== query.nik)) found[identityRows[i]!]! |= BIT.POSSIBLE_DUPLICATE_PERSON;
     }
     return found;
   }
@@ -584,6 +649,19 @@ export class ProposalChecker {
     if (headCount > 1) return BIT.FAMILY_MULTIPLE_HEADS;
     return 0;
   }
+}
+
+/** A row's PortQuery, from what pass 1 (or portBits) derived of it. */
+function portQuery(row: ProposalRow, context: RowContext, identity: boolean): PortQuery {
+  return {
+    nik: row.nik,
+    noKk: row.noKk,
+    nama: row.nama,
+    action: context.action,
+    removesDeceased: context.action === ACTION_HAPUS && row.alasan === 'MENINGGAL',
+    village: context.village,
+    identityBirthIso: identity ? context.birthIso : undefined,
+  };
 }
 
 /** identifierKey, with a malformed identifier detached from the reader's chunk (it is kept as a key). */

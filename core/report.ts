@@ -5,7 +5,7 @@
  */
 import { levelOf, RESULT_CODES } from './codes.ts';
 import { formatCsvRow } from './csv.ts';
-import type { CheckedRow, CheckSummary } from './integrity.ts';
+import type { CheckedRow, CheckSummary, ReportedRow } from './integrity.ts';
 import { type Lang, messageFor } from './messages.ts';
 import type { ProposalFileInfo } from './proposal-reader.ts';
 import { type ProposalSource, SOURCE_NAMES } from './source.ts';
@@ -22,14 +22,14 @@ export interface ReportWriter {
   /** The BOM and the header line: the start of the file. */
   header(): string;
   /** The lines of a batch of checked rows. */
-  lines(batch: readonly CheckedRow[]): string;
+  lines(batch: readonly CheckedRow<ReportedRow>[]): string;
   /** The cells of a batch of checked rows, as written (for the .xlsx form, which needs no neutralising). */
-  cells(batch: readonly CheckedRow[]): string[][];
+  cells(batch: readonly CheckedRow<ReportedRow>[]): string[][];
 }
 
 export function createReportWriter(lang: Lang = 'id'): ReportWriter {
   const explanations = new Map<readonly string[], string>();
-  const cellsOf = ({ row, codes, accepted }: CheckedRow): string[] => {
+  const cellsOf = ({ row, codes, accepted }: CheckedRow<ReportedRow>): string[] => {
     // The engine shares one codes array per combination, so the joined texts are cached by identity.
     let explained = explanations.get(codes);
     if (explained === undefined) {

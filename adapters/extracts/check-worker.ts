@@ -2,29 +2,30 @@
  * `dtks check` on two threads. The worker (loader.worker.ts) loads both reference extracts and copies their
  * columns into SharedArrayBuffers, so the main thread reads the very same registry and master (loaded once,
  * no copy per thread). It loads the master first and hands it over at once (ParallelCheck.early): the
- * main thread's pass-1 verdicts need only the master, so they run while the registry loads. Then both
- * threads compute pass 2's port codes (registry, master, claims: what ProposalChecker.portBits looks up): the worker reads the proposal itself and computes the codes of the
- * batches it claims, handing them back as transferred Uint32Arrays; the main thread, which runs pass 1
- * meanwhile and then pass 2 (joining the codes, writing the report), computes those of the batches the
- * worker left to it.
+ * main thread's pass-1 verdicts need only the master, so they run while the registry loads.
+ *
+ * The proposal is read once, by the main thread's pass 1, which keeps each batch for pass 2 (ParallelCheck.keep:
+ * what the report shows of each row and its PortQuery, in shared memory, check-batches.ts) and posts it to
+ * the worker. Then both threads compute pass 2's port codes (registry, master, claims: ProposalChecker.portBitsOf),
+ * each for the batches it claims, and the main thread joins them with pass 1's verdicts and writes the report.
  *
  * Who computes a batch is settled per batch by a compare-and-swap on a shared claim table, so the split
  * follows the two threads' actual speed on a machine shared with other work: the worker claims a batch
  * only while the main thread is at least CLAIM_LEAD batches behind it (it works ahead of the writer, never
- * on the batch the writer is about to need), else it only reads it and moves on; the main thread claims
- * whatever it reaches unclaimed.
+ * on the batch the writer is about to need), else it moves on; the main thread claims whatever it reaches
+ * unclaimed, and computes itself a batch the worker has claimed but not yet posted, so it never waits on a
+ * worker the machine has not scheduled (the worker's late answer is then dropped).
  *
  * The port codes depend on nothing but the row and the extracts, so the report is the one the
  * sequential path writes (test/adapters/extracts/check-worker.test.ts compares them byte for byte).
  */
 
-import { createReadStream, statSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import type { PortBitsSource } from '#core/integrity.ts';
+import type { PortBitsSource, PortQuery, ReportedRow } from '#core/integrity.ts';
 import { ProposalChecker } from '#core/integrity.ts';
 import type { IntegrityPorts } from '#core/ports.ts';
 import type { ProposalRow } from '#core/proposal.ts';
-import { readProposal } from '#core/proposal-reader.ts';
+import { type KeptBatch, keepBatch, readBatch } from './check-batches.ts';
 import {
   loadMasterExtract,
   loadPopulationExtract,
@@ -45,21 +46,22 @@ import {
 export interface CheckTask {
   population: string;
   master?: string;
-  proposal: string;
   submitter: string;
   /** The claim table and the main thread's position (see BatchClaims), shared with the main thread. */
   claims: SharedArrayBuffer;
 }
 
+/** From the worker. */
 type CheckMessage =
   | { type: 'master'; master: MasterState }
   | { type: 'population'; population: PopulationState }
-  | { type: 'bits'; line: number; bits: Uint32Array }
+  | { type: 'bits'; batch: number; bits: Uint32Array }
   | { type: 'done' }
   | { type: 'error'; stage: 'ports' | 'bits'; error: SerialisedError };
 
-/** Same reads as the CLI's own (1 MiB). */
-const READ_CHUNK = 1 << 20;
+/** To the worker: pass 1's batches in order, then their count. */
+type BatchMessage = { type: 'batch'; batch: KeptBatch } | { type: 'end'; batches: number };
+
 /** readProposal's batch size: a file of n bytes has at most n / BATCH_ROWS + 1 batches (a row has a byte at least). */
 const BATCH_ROWS = 2048;
 /**
@@ -69,12 +71,14 @@ const BATCH_ROWS = 2048;
 const CLAIM_LEAD = 2;
 const UNCLAIMED = 0;
 const BY_MAIN = 1;
+/** The worker is computing the batch. */
 const BY_WORKER = 2;
+/** The worker has posted the batch's codes: they are on their way. */
+const POSTED = 3;
 
 /**
  * Who computes each batch's port codes, by the batch's ordinal in the file: Int32 0 is the ordinal the
- * main thread has reached (-CLAIM_LEAD before its pass 2), Int32 1 + k the claim of batch k. Both threads
- * read the same file with the same reader, so they count the same batches.
+ * main thread has reached in pass 2 (-CLAIM_LEAD before it), Int32 1 + k the claim of batch k.
  */
 class BatchClaims {
   private readonly cells: Int32Array;
@@ -90,17 +94,22 @@ class BatchClaims {
     return buffer;
   }
 
-  /** The main thread reached batch k: true when it is to compute it (the worker has not claimed it). */
-  mainTakes(k: number): boolean {
+  /** The main thread reached batch k: the claim it found (UNCLAIMED: it is the main thread's now). */
+  mainReaches(k: number): number {
     Atomics.store(this.cells, 0, k);
-    if (k + 1 >= this.cells.length) return true;
-    return Atomics.compareExchange(this.cells, k + 1, UNCLAIMED, BY_MAIN) === UNCLAIMED;
+    if (k + 1 >= this.cells.length) return UNCLAIMED;
+    return Atomics.compareExchange(this.cells, k + 1, UNCLAIMED, BY_MAIN);
   }
 
   /** The worker reached batch k: true when it is to compute it (far enough ahead of the main thread). */
   workerTakes(k: number): boolean {
     if (k + 1 >= this.cells.length || k - Atomics.load(this.cells, 0) < CLAIM_LEAD) return false;
     return Atomics.compareExchange(this.cells, k + 1, UNCLAIMED, BY_WORKER) === UNCLAIMED;
+  }
+
+  /** The worker posted batch k's codes. */
+  posted(k: number): void {
+    Atomics.store(this.cells, k + 1, POSTED);
   }
 }
 
@@ -122,9 +131,21 @@ function shared<T extends object>(state: T): T {
   return copy as T;
 }
 
-/** The worker's side: posts the ports message, then one bits message per batch it claims, then done. */
+/**
+ * The worker's side: posts the ports messages (the master, then the registry), then one bits message per
+ * batch it claims, then done.
+ */
 export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<void> {
   let stage: 'ports' | 'bits' = 'ports';
+  // Pass 1's batches arrive while the extracts load; they wait here until the look-ups can start.
+  const batches: (KeptBatch | undefined)[] = [];
+  let count: number | undefined;
+  let wake: (() => void) | undefined;
+  port.on('message', (message: BatchMessage) => {
+    if (message.type === 'batch') batches.push(message.batch);
+    else count = message.batches;
+    wake?.();
+  });
   try {
     const claims = new BatchClaims(task.claims);
     // The master first: the main thread's pass-1 verdicts (ProposalChecker.finish) need only the master's
@@ -148,16 +169,26 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
       { population, master, claims: new MemoryClaimRegistry() },
       { submitter: task.submitter },
     );
-    let k = 0;
-    for await (const batch of readProposal(createReadStream(task.proposal, { highWaterMark: READ_CHUNK }))) {
-      if (claims.workerTakes(k++)) {
-        const bits = await checker.portBits(batch);
-        port.postMessage({ type: 'bits', line: batch[0]!.line, bits }, [bits.buffer as ArrayBuffer]);
+    for (let k = 0; ; k++) {
+      while (k >= batches.length && count === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
+      if (k >= batches.length) break;
+      const batch = batches[k]!;
+      // Read once, by one thread or the other: the main thread keeps its own reference.
+      batches[k] = undefined;
+      if (!claims.workerTakes(k)) continue;
+      const bits = await checker.portBitsOf(readBatch(batch, true).queries);
+      port.postMessage({ type: 'bits', batch: k, bits }, [bits.buffer as ArrayBuffer]);
+      claims.posted(k);
     }
     port.postMessage({ type: 'done' });
   } catch (error) {
     port.postMessage({ type: 'error', stage, error: serialiseError(error) });
+  } finally {
+    port.removeAllListeners('message');
   }
 }
 
@@ -170,33 +201,47 @@ export interface ParallelCheck {
    * only the master, do not wait for the registry.
    */
   early: Promise<IntegrityPorts>;
+  /** Keeps a batch of pass 1, with the queries ProposalChecker.addBatch gave for it, for pass 2 (both threads). */
+  keep(rows: readonly ProposalRow[], queries: readonly (PortQuery | undefined)[]): void;
   /**
-   * Pass 2's port codes of a batch: the worker's where it claimed the batch, else `own` (the main
-   * thread's checker's portBits). Batches must be asked for in file order, each once.
+   * Pass 2 over the kept batches, once, after the last keep: their rows in order, and their port codes from
+   * the worker where it claimed the batch, else from `own` (the main thread's checker's portBitsOf).
+   * What ProposalChecker.emit is given.
    */
-  portBits(own: PortBitsSource): PortBitsSource;
-  /** Stops the worker (pass 2 is over: what it still reads is no longer needed). */
+  passTwo(own: (queries: readonly (PortQuery | undefined)[]) => Promise<Uint32Array>): {
+    rows: Iterable<ReportedRow[]>;
+    portBits: PortBitsSource<ReportedRow>;
+  };
+  /** Stops the worker (pass 2 is over: what it still computes is no longer needed). */
   close(): void;
-  /** How many batches' port codes each thread computed so far. */
+  /** How many batches' port codes each thread computed so far (the worker's: those used). */
   readonly taken: { main: number; worker: number };
 }
 
 /**
  * Starts the worker for `task`; undefined where no worker can run (the caller then checks in one
- * thread). Aborting `signal` stops the worker.
+ * thread). `proposal` is the file pass 1 reads (its size bounds the batches). Aborting `signal` stops the worker.
  */
-export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: AbortSignal): ParallelCheck | undefined {
+export function startParallelCheck(
+  task: Omit<CheckTask, 'claims'> & { proposalBytes: number },
+  signal?: AbortSignal,
+): ParallelCheck | undefined {
   signal?.throwIfAborted();
-  const buffer = BatchClaims.buffer(statSync(task.proposal).size);
+  const { proposalBytes, ...check } = task;
+  const buffer = BatchClaims.buffer(proposalBytes);
   const claims = new BatchClaims(buffer);
   let worker: ReturnType<typeof startWorker>;
   try {
-    worker = startWorker({ check: { ...task, claims: buffer } });
+    worker = startWorker({ check: { ...check, claims: buffer } });
   } catch {
     return undefined;
   }
+  const kept: (KeptBatch | undefined)[] = [];
+  /** Codes the worker posted for batches the main thread has not reached. */
   const arrived = new Map<number, Uint32Array>();
   const waiting = new Map<number, { resolve: (bits: Uint32Array) => void; reject: (error: Error) => void }>();
+  /** The batch pass 2 is at: codes posted for an earlier one came too late and are dropped. */
+  let reached = -1;
   let ended: Error | undefined;
   let done = false;
   let portsSettled = false;
@@ -258,11 +303,11 @@ export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: Abo
         });
         return;
       case 'bits': {
-        const wait = waiting.get(message.line);
+        const wait = waiting.get(message.batch);
         if (wait) {
-          waiting.delete(message.line);
+          waiting.delete(message.batch);
           wait.resolve(message.bits);
-        } else arrived.set(message.line, message.bits);
+        } else if (message.batch > reached) arrived.set(message.batch, message.bits);
         return;
       }
       case 'done':
@@ -282,37 +327,60 @@ export function startParallelCheck(task: Omit<CheckTask, 'claims'>, signal?: Abo
     if (!done) fail(new Error(`check worker exited with code ${code}`));
   });
 
-  const fromWorker = (rows: readonly ProposalRow[]): Promise<Uint32Array> => {
-    const line = rows[0]!.line;
-    const check = (bits: Uint32Array) => {
-      // Both threads read the same file with the same reader: the same batches.
-      if (bits.length !== rows.length) throw new Error(`check worker: batch at row ${line} differs in length`);
-      return bits;
-    };
-    const bits = arrived.get(line);
-    if (bits) {
-      arrived.delete(line);
-      return Promise.resolve(check(bits));
-    }
-    if (ended) return Promise.reject(ended);
-    return new Promise<Uint32Array>((resolve, reject) => waiting.set(line, { resolve, reject })).then(check);
+  const post = (message: BatchMessage) => {
+    if (!done) worker.postMessage(message);
+  };
+  const keep: ParallelCheck['keep'] = (rows, queries) => {
+    const batch = keepBatch(rows, queries);
+    kept.push(batch);
+    post({ type: 'batch', batch });
   };
   const taken = { main: 0, worker: 0 };
-  const portBits = (own: PortBitsSource): PortBitsSource => {
-    let k = 0;
-    return (rows) => {
-      if (claims.mainTakes(k++)) {
-        taken.main++;
-        return own(rows);
+  const passTwo: ParallelCheck['passTwo'] = (own) => {
+    post({ type: 'end', batches: kept.length });
+    let pending: { rows: ReportedRow[]; bits: Promise<Uint32Array> } | undefined;
+    function* rows(): Generator<ReportedRow[]> {
+      for (let k = 0; k < kept.length; k++) {
+        reached = k;
+        const batch = kept[k]!;
+        kept[k] = undefined;
+        const fromWorker = arrived.get(k);
+        arrived.delete(k);
+        const claim = fromWorker ? POSTED : claims.mainReaches(k);
+        if (fromWorker || claim === POSTED) {
+          taken.worker++;
+          const { rows } = readBatch(batch, false);
+          const bits = fromWorker
+            ? Promise.resolve(fromWorker)
+            : ended
+              ? Promise.reject(ended)
+              : new Promise<Uint32Array>((resolve, reject) => waiting.set(k, { resolve, reject }));
+          pending = { rows, bits: bits.then((codes) => sameLength(codes, rows, k)) };
+        } else {
+          // Unclaimed, or claimed by a worker that has not answered yet: computed here, not waited for.
+          taken.main++;
+          const { rows, queries } = readBatch(batch, true);
+          pending = { rows, bits: own(queries) };
+        }
+        yield pending.rows;
       }
-      taken.worker++;
-      return fromWorker(rows);
+    }
+    const portBits: PortBitsSource<ReportedRow> = (batch) => {
+      if (batch !== pending?.rows) throw new Error('check worker: port codes asked for a batch out of order');
+      return pending.bits;
     };
+    return { rows: rows(), portBits };
   };
   const close = () => {
     done = true;
     signal?.removeEventListener('abort', stop);
     void worker.terminate();
   };
-  return { ports, early, portBits, close, taken };
+  return { ports, early, keep, passTwo, close, taken };
+}
+
+/** The worker's codes for kept batch k, which it decoded from the same bytes: one per row. */
+function sameLength(bits: Uint32Array, rows: readonly ReportedRow[], k: number): Uint32Array {
+  if (bits.length !== rows.length) throw new Error(`check worker: batch ${k} differs in length`);
+  return bits;
 }

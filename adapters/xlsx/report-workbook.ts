@@ -2,7 +2,7 @@
  * The return report of PROPOSAL_FORMAT.md as .xlsx: core/report.ts's rows and summary, written as a
  * workbook by the streaming writer beside it (adapters/xlsx/writer.ts).
  */
-import type { CheckedRow, CheckSummary } from '#core/integrity.ts';
+import type { CheckedRow, CheckSummary, ReportedRow } from '#core/integrity.ts';
 import type { Lang } from '#core/messages.ts';
 import { createReportWriter, type FileWarning, RETURNED, type ReportWriter, summaryRows } from '#core/report.ts';
 import type { ProposalSource } from '#core/source.ts';
@@ -46,7 +46,7 @@ export class ReportWorkbook {
     this.report = createReportWriter(lang);
   }
 
-  async rows(batch: readonly CheckedRow[]): Promise<void> {
+  async rows(batch: readonly CheckedRow<ReportedRow>[]): Promise<void> {
     await this.start();
     await this.xlsx.addRows(this.report.cells(batch));
   }

@@ -16,7 +16,14 @@ import { loadMemoryPortsFromFiles } from '#adapters/extracts/loader.ts';
 import { ExtractFormatError } from '#adapters/extracts/readers.ts';
 import { ReportWorkbook, SUMMARY_SHEET_NAME } from '#adapters/xlsx/report-workbook.ts';
 import { levelOf, RESULT_CODES } from '#core/codes.ts';
-import { type CheckedRow, type CheckSummary, ProposalChecker, UnknownRegencyError } from '#core/integrity.ts';
+import {
+  type CheckedRow,
+  type CheckSummary,
+  type PortQuery,
+  ProposalChecker,
+  type ReportedRow,
+  UnknownRegencyError,
+} from '#core/integrity.ts';
 import { type Lang, messageFor } from '#core/messages.ts';
 import { type ProposalFileInfo, ProposalFormatError, readProposal } from '#core/proposal-reader.ts';
 import { createReportWriter, type FileWarning, fileWarnings, summaryCsv, summaryPathOf } from '#core/report.ts';
@@ -42,6 +49,11 @@ Options:
   --json                 print the summary as JSON instead of a table`;
 
 const READ_CHUNK = 1 << 20;
+/**
+ * A proposal row's bytes, on the low side (the generated worlds have some 170): the rows a file of a given
+ * size holds at most, about, to size the checker's indexes once (CheckOptions.expectedRows).
+ */
+const BYTES_PER_ROW = 160;
 
 /**
  * DTKS_CHECK_SEQUENTIAL=1 looks pass 2's port codes up in the main thread, as before the check worker:
@@ -120,10 +132,14 @@ export async function run(argv: string[]): Promise<number> {
     // and runs meanwhile. Then both threads compute pass 2's port codes, batch by batch as each claims
     // them, and the main thread joins them and writes the report.
     const extracts = { population: values.population, ...(values.master ? { master: values.master } : {}) };
+    const totalBytes = statSync(proposalPath).size;
     const parallel =
       process.env[SEQUENTIAL] === '1'
         ? undefined
-        : startParallelCheck({ ...extracts, proposal: proposalPath, submitter: values.submitter }, stopLoading.signal);
+        : startParallelCheck(
+            { ...extracts, submitter: values.submitter, proposalBytes: totalBytes },
+            stopLoading.signal,
+          );
     const loading = parallel?.ports ?? loadMemoryPortsFromFiles(extracts, stopLoading.signal);
     let loaded = false;
     void loading.then(
@@ -136,7 +152,6 @@ export async function run(argv: string[]): Promise<number> {
       () => {},
     );
 
-    const totalBytes = statSync(proposalPath).size;
     const out = createWriteStream(partPath);
     const report = openReport(out, workbook, lang);
     let bytesRead = 0;
@@ -154,19 +169,37 @@ export async function run(argv: string[]): Promise<number> {
     // pass 1's verdicts need only the master.
     const checker = new ProposalChecker(parallel?.early ?? loading, {
       submitter: values.submitter,
+      expectedRows: Math.floor(totalBytes / BYTES_PER_ROW),
       onProgress: ({ pass, rows }) =>
         progress.update(
           `${pass === 1 ? `Memeriksa / checking${loaded ? '' : ' (memuat referensi / loading extracts)'}` : 'Mencocokkan & menulis laporan / matching & writing report'}: ${rows.toLocaleString('en')} baris`,
-          totalBytes ? Math.min(1, (bytesRead - (pass === 2 ? totalBytes : 0)) / totalBytes) : undefined,
+          pass === 1
+            ? totalBytes
+              ? Math.min(1, bytesRead / totalBytes)
+              : undefined
+            : rows / Math.max(1, read?.rows ?? 0),
         ),
     });
-    for await (const batch of openRows()) checker.addBatch(batch);
-    await checker.finish();
-    const portBits = parallel?.portBits((batch) => checker.portBits(batch));
-    try {
-      summary = await checker.emit(openRows(), (batch) => report.rows(batch), portBits);
-    } finally {
-      parallel?.close();
+    const sink = (batch: CheckedRow<ReportedRow>[]) => report.rows(batch);
+    if (parallel) {
+      // The file is read once: pass 1 keeps each batch (what the report shows, and its look-up queries) for pass 2.
+      try {
+        const queries: (PortQuery | undefined)[] = [];
+        for await (const batch of openRows()) {
+          queries.length = 0;
+          checker.addBatch(batch, queries);
+          parallel.keep(batch, queries);
+        }
+        await checker.finish();
+        const { rows, portBits } = parallel.passTwo((batch) => checker.portBitsOf(batch));
+        summary = await checker.emit(rows, sink, portBits);
+      } finally {
+        parallel.close();
+      }
+    } else {
+      for await (const batch of openRows()) checker.addBatch(batch);
+      await checker.finish();
+      summary = await checker.emit(openRows(), sink);
     }
     // How the file was read (the last pass's reader has read it all): named once, beside the report.
     warnings = read ? fileWarnings(read, lang) : [];
@@ -215,14 +248,14 @@ function openReport(out: WriteStream, workbook: boolean, lang: Lang) {
   if (workbook) {
     const xlsx = new ReportWorkbook(write, lang);
     return {
-      rows: (batch: CheckedRow[]) => xlsx.rows(batch),
+      rows: (batch: CheckedRow<ReportedRow>[]) => xlsx.rows(batch),
       close: (summary: CheckSummary, warnings: FileWarning[]) => xlsx.close({ summary, warnings }),
     };
   }
   const csv = createReportWriter(lang);
   out.write(csv.header());
   return {
-    rows: (batch: CheckedRow[]) => write(csv.lines(batch)),
+    rows: (batch: CheckedRow<ReportedRow>[]) => write(csv.lines(batch)),
     close: async (_summary: CheckSummary, _warnings: FileWarning[]) => {},
   };
 }
