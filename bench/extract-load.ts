@@ -60,6 +60,6 @@ for (const [kind, cpus] of totals) {
   const sorted = [...cpus].sort((a, b) => a - b);
   console.log(
     `${values.root}  ${kind.padEnd(10)} cpu ms median ${sorted[sorted.length >> 1]!.toFixed(0)}  ` +
-      `range ${sorted[0]!.toFixed(0)}–${sorted[sorted.length - 1]!.toFixed(0)}`,
+      `range ${sorted[0]!.toFixed(0)}–${sorted[sorted.length - 1]!.toFixed(0)}  (min: the least disturbed)`,
   );
 }

@@ -181,13 +181,8 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
     const names = header.map((cell) => cell.trim().toLowerCase());
     const columnOf = sink.columns.map((name) => names.indexOf(name));
     const width = header.length;
-    const d = delimiter.charCodeAt(0);
 
-    const line = new FastLine(sink.columns.length);
-    // Raw cell starts of the current line, for the first `width` cells (later cells are never read).
-    const starts = new Int32Array(width + 1);
-    let row = 0;
-    let lineNo = 2;
+    const lines = new FastLines(sink, columnOf, width, delimiter.charCodeAt(0));
     pos = lf + 1;
     let checkedTo = pos;
     let sized = false;
@@ -200,57 +195,12 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
         if (!isUtf8(buf.subarray(checkedTo, completeTo))) break;
         checkedTo = completeTo;
       }
-      // The buffer of this round in a local: `buf` itself is a closure variable (fill replaces it).
-      const bytes = buf;
-      while (pos < completeTo) {
-        // One line: cell starts, its end, and whether it holds a quote or a CR that does not end it.
-        let k = 0;
-        starts[0] = pos;
-        let i = pos;
-        let special = false;
-        for (; i < completeTo; i++) {
-          const b = bytes[i]!;
-          if (b === d) {
-            if (++k <= width) starts[k] = i + 1;
-          } else if (b < 35) {
-            if (b === LF) break;
-            // CRLF line ends (most Windows exports) stay on the fast path; a CR at completeTo - 1 is the
-            // file's last byte (completeTo is otherwise just past an LF).
-            if (b === QUOTE || (b === CR && i + 1 < completeTo && bytes[i + 1] !== LF)) special = true;
-          }
-        }
-        if (special) break;
-        let end = i;
-        if (end > pos && bytes[end - 1] === CR) end--;
-        const next = i + 1;
-        if (end > pos) {
-          const c = bytes[pos]!;
-          if (!(c > SPACE && c < 127 && c !== d) && isBlank(bytes, pos, end, d)) {
-            pos = next;
-            lineNo++;
-            continue;
-          }
-          const cellsInLine = Math.min(k + 1, width);
-          line.buf = bytes;
-          for (let w = 0; w < columnOf.length; w++) {
-            const at = columnOf[w]!;
-            if (at < 0 || at >= cellsInLine) {
-              line.start[w] = -1;
-              continue;
-            }
-            line.start[w] = starts[at]!;
-            line.end[w] = at < k ? starts[at + 1]! - 1 : end;
-          }
-          sink.fast(line, ++row);
-        }
-        pos = next;
-        lineNo++;
-      }
+      pos = lines.cut(buf, pos, completeTo);
       if (pos < completeTo) break; // a line the fast path does not take: the tokenizer reads from there
       if (eof) return true;
-      if (!sized && row > 0) {
+      if (!sized && lines.row > 0) {
         sized = true;
-        sink.expect(Math.ceil((source.size / completeTo) * row * 1.05));
+        sink.expect(Math.ceil((source.size / completeTo) * lines.row * 1.05));
       }
       // Keep the incomplete last line, read more behind it.
       buf.copy(buf, 0, pos, filled);
@@ -262,7 +212,8 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
 
     // From `pos` (a line start) on, the shared tokenizer: quotes, CR line ends, Windows-1252.
     const tokenizer = new CsvTokenizer({ delimiter });
-    const firstSlowLine = lineNo;
+    const firstSlowLine = lines.lineNo;
+    let row = lines.row;
     const take = (chunk: { rows: string[][] } | undefined, skipHeader: boolean): void => {
       if (!chunk) return;
       const rows = chunk.rows;
@@ -298,6 +249,83 @@ async function scan(kind: ExtractKind, input: ExtractInput, sink: RowSink): Prom
     return true;
   } finally {
     source.close();
+  }
+}
+
+/**
+ * The fast path's line cutter: the lines of a buffer into a sink. Its own small function, not the loop of scan:
+ * V8 optimises this byte loop far better out of the large async scan.
+ */
+class FastLines {
+  private readonly line: FastLine;
+  /** Raw cell starts of the current line, for the first `width` cells (later cells are never read). */
+  private readonly starts: Int32Array;
+  /** Records given to the sink, and the line number (1-based, the header is line 1) of the next line. */
+  row = 0;
+  lineNo = 2;
+
+  constructor(
+    private readonly sink: RowSink,
+    private readonly columnOf: readonly number[],
+    private readonly width: number,
+    private readonly d: number,
+  ) {
+    this.line = new FastLine(columnOf.length);
+    this.starts = new Int32Array(width + 1);
+  }
+
+  /**
+   * Gives the sink the complete lines of bytes[pos, completeTo); returns where it stopped: completeTo, or the
+   * start of the first line the fast path does not take (a quote, or a CR that does not end the line).
+   */
+  cut(bytes: Buffer, from: number, completeTo: number): number {
+    const { d, width, starts, line, columnOf, sink } = this;
+    let pos = from;
+    while (pos < completeTo) {
+      // One line: cell starts, its end, and whether it holds a quote or a CR that does not end it.
+      let k = 0;
+      starts[0] = pos;
+      let i = pos;
+      let special = false;
+      for (; i < completeTo; i++) {
+        const b = bytes[i]!;
+        if (b > d) continue; // most bytes: letters and (for ',') digits; the delimiter is ',' or ';'
+        if (b === d) {
+          if (++k <= width) starts[k] = i + 1;
+        } else if (b < 35) {
+          if (b === LF) break;
+          // CRLF line ends (most Windows exports) stay on the fast path; a CR at completeTo - 1 is the
+          // file's last byte (completeTo is otherwise just past an LF).
+          if (b === QUOTE || (b === CR && i + 1 < completeTo && bytes[i + 1] !== LF)) special = true;
+        }
+      }
+      if (special) return pos;
+      let end = i;
+      if (end > pos && bytes[end - 1] === CR) end--;
+      const next = i + 1;
+      this.lineNo++;
+      if (end > pos) {
+        const c = bytes[pos]!;
+        if (!(c > SPACE && c < 127 && c !== d) && isBlank(bytes, pos, end, d)) {
+          pos = next;
+          continue;
+        }
+        const cellsInLine = Math.min(k + 1, width);
+        line.buf = bytes;
+        for (let w = 0; w < columnOf.length; w++) {
+          const at = columnOf[w]!;
+          if (at < 0 || at >= cellsInLine) {
+            line.start[w] = -1;
+            continue;
+          }
+          line.start[w] = starts[at]!;
+          line.end[w] = at < k ? starts[at + 1]! - 1 : end;
+        }
+        sink.fast(line, ++this.row);
+      }
+      pos = next;
+    }
+    return pos;
   }
 }
 
@@ -357,6 +385,9 @@ function sameLetters(buf: Buffer, start: number, end: number, word: readonly num
  */
 function villageTexts(): (line: FastLine, c: number) => string {
   const texts = new Map<number, string>();
+  // The members of a family follow each other: most lines name the village of the line before.
+  let lastCode = -1;
+  let lastText = '';
   return (line, c) => {
     const buf = line.buf;
     const a = line.start[c]!;
@@ -367,11 +398,14 @@ function villageTexts(): (line: FastLine, c: number) => string {
       if (digit < 0 || digit > 9) return line.text(c);
       n = n * 10 + digit;
     }
+    if (n === lastCode) return lastText;
     let text = texts.get(n);
     if (text === undefined) {
       text = buf.toString('latin1', a, a + 10);
       texts.set(n, text);
     }
+    lastCode = n;
+    lastText = text;
     return text;
   };
 }
@@ -496,11 +530,11 @@ function birthDates(): (line: FastLine, c: number) => string | undefined {
 
 /**
  * Reads a cell of a column with few distinct values (hubungan_keluarga): the text of each distinct ASCII value is
- * made once and found again by its bytes; other cells (non-ASCII, or past `limit` distinct values) are read as
- * text.
+ * made once and found again by its bytes; a non-ASCII cell is read as text.
  */
-function fewTexts(limit = 1024): (line: FastLine, c: number) => string {
-  const texts = new Map<number, string>();
+function fewTexts(): (line: FastLine, c: number) => string {
+  // Direct-mapped by the hash of the bytes: a slot keeps the last value that hashed there.
+  const texts: (string | undefined)[] = new Array(FEW_TEXT_SLOTS).fill(undefined);
   return (line, c) => {
     const buf = line.buf;
     let a = line.start[c]!;
@@ -514,20 +548,20 @@ function fewTexts(limit = 1024): (line: FastLine, c: number) => string {
       if (x >= 0x80) return line.text(c);
       h = Math.imul(h ^ x, 0x01000193);
     }
-    const text = texts.get(h);
-    if (text !== undefined) {
-      if (text.length === b - a) {
-        let same = true;
-        for (let i = 0; i < text.length && same; i++) same = text.charCodeAt(i) === buf[a + i];
-        if (same) return text;
-      }
-      return buf.toString('latin1', a, b);
+    const slot = (h ^ (h >>> 16)) & (FEW_TEXT_SLOTS - 1);
+    const text = texts[slot];
+    if (text !== undefined && text.length === b - a) {
+      let same = true;
+      for (let i = 0; i < text.length && same; i++) same = text.charCodeAt(i) === buf[a + i];
+      if (same) return text;
     }
     const made = buf.toString('latin1', a, b);
-    if (texts.size < limit) texts.set(h, made);
+    texts[slot] = made;
     return made;
   };
 }
+
+const FEW_TEXT_SLOTS = 1024;
 
 function masterSink(master: MemoryDtksMaster): RowSink {
   const villageText = villageTexts();

@@ -57,9 +57,18 @@ function mix(key: number): number {
   return h ^ (h >>> 13);
 }
 
+/** A slot holds row + 1 in its low ROW_BITS bits (0: empty) and the high bits of the key's hash as a tag. */
+const ROW_BITS = 25;
+const ROW_MASK = (1 << ROW_BITS) - 1;
+const TAG_MASK = ~ROW_MASK;
+/** The most rows a RowTable can refer to (a regency has a few million people). */
+export const MAX_TABLE_ROWS = ROW_MASK - 1;
+
 /**
  * Open-addressing hash table from a number key to a row; the keys live in the owner's column
- * (`keys[row]`), the table only holds row + 1 (0 = empty slot), so it costs 4-8 bytes per row.
+ * (`keys[row]`), the table only holds row + 1 and a tag of the key's hash, so it costs 4-8 bytes per row.
+ * The tag spares the look-up of `keys[row]` (a cache miss: the keys are a column of megabytes) at nearly
+ * every slot that holds another key; most of a load's time in the table was those misses.
  */
 export class RowTable {
   slots: Int32Array;
@@ -78,25 +87,27 @@ export class RowTable {
 
   /** The row holding `key`, or -1. */
   get(key: number, keys: Float64Array): number {
-    return this.slots[this.slotOf(key, keys)]! - 1;
+    return (this.slots[this.slotOf(key, keys)]! & ROW_MASK) - 1;
   }
 
   /** Makes `row` the entry of its key (`keys[row]`); returns the row it replaced, or -1. */
   put(row: number, keys: Float64Array): number {
-    const at = this.slotOf(keys[row]!, keys);
+    const key = keys[row]!;
+    const at = this.slotOf(key, keys);
     const held = this.slots[at]!;
-    this.slots[at] = row + 1;
-    if (held !== 0) return held - 1;
+    this.slots[at] = entry(key, row);
+    if (held !== 0) return (held & ROW_MASK) - 1;
     this.counted(keys);
     return -1;
   }
 
   /** Adds `row` under its key (`keys[row]`) unless the key is there: then returns the row holding it, else -1. */
   add(row: number, keys: Float64Array): number {
-    const at = this.slotOf(keys[row]!, keys);
+    const key = keys[row]!;
+    const at = this.slotOf(key, keys);
     const held = this.slots[at]!;
-    if (held !== 0) return held - 1;
-    this.slots[at] = row + 1;
+    if (held !== 0) return (held & ROW_MASK) - 1;
+    this.slots[at] = entry(key, row);
     this.counted(keys);
     return -1;
   }
@@ -104,7 +115,7 @@ export class RowTable {
   /** Room for `count` keys without rehashing. */
   reserve(count: number, keys: Float64Array): void {
     let length = this.slots.length;
-    while (count * 2 > length) length *= 2;
+    while (count * 4 > length * 3) length *= 2;
     if (length > this.slots.length) this.rehash(keys, length);
   }
 
@@ -112,17 +123,19 @@ export class RowTable {
   private slotOf(key: number, keys: Float64Array): number {
     const slots = this.slots;
     const mask = this.mask;
-    let at = mix(key) & mask;
+    const h = mix(key);
+    const tag = h & TAG_MASK;
+    let at = h & mask;
     for (;;) {
       const held = slots[at]!;
-      if (held === 0 || keys[held - 1] === key) return at;
+      if (held === 0 || ((held & TAG_MASK) === tag && keys[(held & ROW_MASK) - 1] === key)) return at;
       at = (at + 1) & mask;
     }
   }
 
   /** One more key: grows the table past half full. */
   private counted(keys: Float64Array): void {
-    if (++this.count * 2 > this.slots.length) this.rehash(keys, this.slots.length * 2);
+    if (++this.count * 4 > this.slots.length * 3) this.rehash(keys, this.slots.length * 2);
   }
 
   private rehash(keys: Float64Array, length: number): void {
@@ -130,15 +143,21 @@ export class RowTable {
     const slots = column(Int32Array, length, old.buffer instanceof SharedArrayBuffer);
     const mask = slots.length - 1;
     for (let i = 0; i < old.length; i++) {
-      const row = old[i]!;
-      if (row === 0) continue;
-      let at = mix(keys[row - 1]!) & mask;
+      const held = old[i]!;
+      if (held === 0) continue;
+      let at = mix(keys[(held & ROW_MASK) - 1]!) & mask;
       while (slots[at] !== 0) at = (at + 1) & mask;
-      slots[at] = row;
+      slots[at] = held;
     }
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/** The slot value of `row` under `key`. */
+function entry(key: number, row: number): number {
+  if (row >= MAX_TABLE_ROWS) throw new RangeError(`an in-memory extract holds at most ${MAX_TABLE_ROWS} rows`);
+  return (mix(key) & TAG_MASK) | (row + 1);
 }
 
 /** The inverse of identifierKey for its numeric keys. */
@@ -178,6 +197,8 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
   private s: PopulationState;
   private readonly table: RowTable;
   private readonly villageIndex = new Map<string, number>();
+  private lastVillage: string | undefined;
+  private lastVillageIndex = 0;
   private namesView: Buffer | undefined;
 
   /** `shared`: an empty registry whose columns grow in shared memory. */
@@ -266,12 +287,15 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     let at = s.namesUsed;
     // Names are short: a loop beats a subarray + set.
     for (let i = start; i < end; i++) names[at++] = bytes[i]!;
-    let v = this.villageIndex.get(village);
+    // Members of a family follow each other in an extract: most rows name the village of the row before.
+    let v = village === this.lastVillage ? this.lastVillageIndex : this.villageIndex.get(village);
     if (v === undefined) {
       v = s.villages.length;
       s.villages.push(village);
       this.villageIndex.set(village, v);
     }
+    this.lastVillage = village;
+    this.lastVillageIndex = v;
     const r = row * RECORD;
     s.records[r] = (v << VILLAGE_SHIFT) | (inactive ? INACTIVE : 0) | (deceased ? DECEASED : 0);
     s.records[r + 1] = s.namesUsed;
@@ -508,7 +532,8 @@ export class MemoryDtksMaster implements DtksMaster {
     if (rows <= s.keys.length) return;
     const length = Math.max(s.keys.length * 2, rows);
     this.table.reserve(rows, s.keys);
-    this.familyTable.reserve(rows, s.noKks);
+    // Not the families: a table for rows (one slot in four used) would spread a few hundred thousand families
+    // over megabytes, a cache miss for each new family; it grows with the families instead.
     this.identityTable.reserve(rows, s.identities);
     s.keys = grown(s.keys, length);
     s.noKks = grown(s.noKks, length);
