@@ -102,7 +102,15 @@ interface RowSink {
   expect(rows: number): void;
   /** A record from the shared tokenizer: the raw (untrimmed) cells of `columns`, undefined when absent. */
   cells(cells: readonly (string | undefined)[], row: number): void;
+  /** Adds the records `fast` kept back: called before the buffer its lines are in changes, and at the end. */
+  flush(): void;
 }
+
+/**
+ * Records a sink keeps back before adding them: enough for their table look-ups to overlap (RowTable.touch),
+ * few enough that their slots stay in the cache until they are added.
+ */
+const BATCH = 128;
 
 /** One line of the fast path and the cells the sink reads. */
 class FastLine {
@@ -299,7 +307,7 @@ class FastLines {
           if (b === QUOTE || (b === CR && i + 1 < completeTo && bytes[i + 1] !== LF)) special = true;
         }
       }
-      if (special) return pos;
+      if (special) break;
       let end = i;
       if (end > pos && bytes[end - 1] === CR) end--;
       const next = i + 1;
@@ -325,6 +333,7 @@ class FastLines {
       }
       pos = next;
     }
+    sink.flush();
     return pos;
   }
 }
@@ -438,6 +447,31 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
       statusNik === 'NONAKTIF',
     );
   };
+  // The batch `fast` keeps back (RowSink.flush).
+  const batchKeys = new Float64Array(BATCH);
+  const batchStarts = new Int32Array(BATCH);
+  const batchEnds = new Int32Array(BATCH);
+  const batchVillages: string[] = new Array(BATCH).fill('');
+  const batchFlags = new Uint8Array(BATCH);
+  let batchBytes: Uint8Array = new Uint8Array(0);
+  let batched = 0;
+  const flush = () => {
+    registry.prefetch(batchKeys, batched);
+    for (let i = 0; i < batched; i++) {
+      const flags = batchFlags[i]!;
+      const village = batchVillages[i]!;
+      registry.addRow(
+        batchKeys[i]!,
+        batchBytes,
+        batchStarts[i]!,
+        batchEnds[i]!,
+        village,
+        (flags & 1) !== 0,
+        (flags & 2) !== 0,
+      );
+    }
+    batched = 0;
+  };
   /** The raw text of cell c, undefined when the line has none (what the slow path passes). */
   const raw = (line: FastLine, c: number) =>
     line.start[c]! < 0 ? undefined : line.buf.toString('utf8', line.start[c]!, line.end[c]!);
@@ -470,27 +504,40 @@ function populationSink(registry: MemoryPopulationRegistry): RowSink {
         }
       }
       if (!known) {
+        flush();
         addCells(line.text(0), line.text(1), line.text(2), raw(line, 3), raw(line, 4), row);
         return;
       }
       const village = villageText(line, 2);
+      const key = keyOf(line, 0);
       // nama: its bytes, unless an edge is not ASCII (then String#trim decides)
       let na = line.start[1]!;
-      if (na < 0) {
-        registry.addRow(keyOf(line, 0), buf, 0, 0, village, deceased, inactive);
+      let nb = na;
+      if (na >= 0) {
+        nb = line.end[1]!;
+        while (na < nb && isSpace(buf[na]!)) na++;
+        while (nb > na && isSpace(buf[nb - 1]!)) nb--;
+      } else na = nb = 0;
+      if (typeof key === 'string' || (na < nb && (buf[na]! >= 0x80 || buf[nb - 1]! >= 0x80))) {
+        flush();
+        const name = na < nb ? encoder.encode(line.text(1)) : buf;
+        registry.addRow(key, name, na < nb ? 0 : na, na < nb ? name.length : nb, village, deceased, inactive);
         return;
       }
-      let nb = line.end[1]!;
-      while (na < nb && isSpace(buf[na]!)) na++;
-      while (nb > na && isSpace(buf[nb - 1]!)) nb--;
-      if (na < nb && (buf[na]! >= 0x80 || buf[nb - 1]! >= 0x80)) {
-        const name = encoder.encode(line.text(1));
-        registry.addRow(keyOf(line, 0), name, 0, name.length, village, deceased, inactive);
-      } else registry.addRow(keyOf(line, 0), buf, na, nb, village, deceased, inactive);
+      // Kept back for a batch; its name stays in `buf` until the flush (scan flushes before it moves the bytes).
+      const n = batched++;
+      batchBytes = buf;
+      batchKeys[n] = key;
+      batchStarts[n] = na;
+      batchEnds[n] = nb;
+      batchVillages[n] = village;
+      batchFlags[n] = (deceased ? 1 : 0) | (inactive ? 2 : 0);
+      if (batched === BATCH) flush();
     },
     cells([nik, nama, kodeDesa, status, statusNik], row) {
       addCells(nik?.trim() ?? '', nama?.trim() ?? '', kodeDesa?.trim() ?? '', status, statusNik, row);
     },
+    flush,
   };
 }
 
@@ -567,18 +614,41 @@ function masterSink(master: MemoryDtksMaster): RowSink {
   const villageText = villageTexts();
   const birthIso = birthDates();
   const relationshipText = fewTexts();
+  // The batch `fast` keeps back (RowSink.flush).
+  const batchKeys = new Float64Array(BATCH);
+  const batchNoKks = new Float64Array(BATCH);
+  const batchRelationships: string[] = new Array(BATCH).fill('');
+  const batchIdentities = new Float64Array(BATCH);
+  let batched = 0;
+  const flush = () => {
+    master.prefetch(batchKeys, batchNoKks, batchIdentities, batched);
+    for (let i = 0; i < batched; i++) {
+      master.addRow(batchKeys[i]!, batchNoKks[i]!, batchRelationships[i]!, batchIdentities[i]!);
+    }
+    batched = 0;
+  };
   return {
     columns: MASTER_SINK_COLUMNS,
     expect: (rows) => master.reserve(rows),
     fast(line) {
       // Ids straight from their digits; the identity is hashed before the duplicate check (duplicates are rare).
-      master.addRow(
-        keyOf(line, 0),
-        keyOf(line, 1),
-        relationshipText(line, 5),
-        identityHashOfIso(line.text(2), birthIso(line, 3), villageText(line, 4)),
-      );
+      const key = keyOf(line, 0);
+      const noKk = keyOf(line, 1);
+      const relationship = relationshipText(line, 5);
+      const identity = identityHashOfIso(line.text(2), birthIso(line, 3), villageText(line, 4));
+      if (typeof key === 'string' || typeof noKk === 'string') {
+        flush();
+        master.addRow(key, noKk, relationship, identity);
+        return;
+      }
+      const n = batched++;
+      batchKeys[n] = key;
+      batchNoKks[n] = noKk;
+      batchRelationships[n] = relationship;
+      batchIdentities[n] = identity;
+      if (batched === BATCH) flush();
     },
+    flush,
     cells([nik, noKk, nama, tanggalLahir, kodeDesa, hubunganKeluarga]) {
       master.add({
         nik: nik?.trim() ?? '',

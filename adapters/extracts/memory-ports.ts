@@ -119,6 +119,22 @@ export class RowTable {
     if (length > this.slots.length) this.rehash(keys, length);
   }
 
+  /**
+   * Reads the slot of each of `count` keys, without using it: a loader calls it for a batch of rows before it
+   * adds them one by one, so that the batch's cache misses (a random slot of a table of megabytes each) overlap
+   * in this tight loop instead of stalling one by one between the parsing of the rows.
+   */
+  touch(keys: Float64Array, count: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum ^= slots[mix(keys[i]!) & mask]!;
+    this.touched = sum;
+  }
+
+  /** What touch read, kept (and public) so that the compiler cannot drop the reads. */
+  touched = 0;
+
   /** The slot of `key`: the one holding it, or the empty one where it goes. */
   private slotOf(key: number, keys: Float64Array): number {
     const slots = this.slots;
@@ -311,6 +327,11 @@ export class MemoryPopulationRegistry implements PopulationRegistry {
     this.table.reserve(rows, s.keys);
     s.keys = grown(s.keys, length);
     s.records = grown(s.records, length * RECORD);
+  }
+
+  /** Brings the table slots of the next `count` NIK keys into the cache (RowTable.touch): a loader's batch. */
+  prefetch(keys: Float64Array, count: number): void {
+    this.table.touch(keys, count);
   }
 
   async findByNik(niks: readonly string[]): Promise<Map<string, RegistryPerson>> {
@@ -541,6 +562,13 @@ export class MemoryDtksMaster implements DtksMaster {
     s.familyPrevious = grown(s.familyPrevious, length);
     s.identities = grown(s.identities, length);
     s.identityPrevious = grown(s.identityPrevious, length);
+  }
+
+  /** RowTable.touch for the next `count` rows the loader adds: their NIK keys, No. KK keys and identities. */
+  prefetch(keys: Float64Array, noKks: Float64Array, identities: Float64Array, count: number): void {
+    this.table.touch(keys, count);
+    this.familyTable.touch(noKks, count);
+    this.identityTable.touch(identities, count);
   }
 
   private nikOf(i: number): string {

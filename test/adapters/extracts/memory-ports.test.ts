@@ -344,6 +344,22 @@ describe('loading the extracts on the fast path', () => {
     await expectLikeReference(population, encode(text.join('\r\n')));
   });
 
+  it('adds records kept back in batches in file order: repeated NIKs, malformed ids and odd names between them', async () => {
+    const population = [POPULATION_HEADER];
+    const master = [MASTER_HEADER];
+    for (let i = 0; i < 1000; i++) {
+      // A NIK seen before every seventh line (in this batch of 128 or an earlier one), a malformed one every
+      // 97th, a name with a non-ASCII edge every 31st and an empty one every 53rd.
+      const nik = `33710117078${String(i % 7 === 6 ? Math.max(0, i - [1, 7, 130, 300][i % 4]!) : i).padStart(5, '0')}`;
+      const id = i % 97 === 5 ? `RUSAK-${i % 3}` : nik;
+      const nama = i % 31 === 3 ? `\u00c5SA ${i}` : i % 53 === 4 ? '' : `WARGA ${i}`;
+      population.push(P(id, nama, `337101${1001 + (i % 5)}`, i % 11 === 0 ? 'MENINGGAL' : 'HIDUP'));
+      const noKk = i % 89 === 7 ? 'KK-RUSAK' : `33710101012${String(i >> 2).padStart(5, '0')}`;
+      master.push(M(id, noKk, nama, i % 4 ? 'ANAK' : 'KEPALA_KELUARGA', `337101${1001 + (i % 5)}`, '17-07-1985'));
+    }
+    await expectLikeReference(encode(population.join('\n')), encode(master.join('\r\n')), ['RUSAK-0', 'RUSAK-1']);
+  });
+
   it('hashes an identity like hash53 of its identity key', () => {
     for (const [nama, iso, village] of [
       ['BUDI SANTOSO', '1985-07-17', '3371011001'],
