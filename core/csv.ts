@@ -541,10 +541,14 @@ export function formatCsvRow(cells: readonly string[], options?: { neutraliseFor
   const neutralise = options?.neutraliseFormulas === true;
   let out = '';
   for (let i = 0; i < cells.length; i++) {
-    let cell = cells[i] as string;
-    if (neutralise && FORMULA_START.test(cell)) cell = `'${cell}`;
     if (i > 0) out += ',';
-    out += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+    out += formatCsvCell(cells[i] as string, neutralise);
   }
   return `${out}\r\n`;
+}
+
+/** One cell of formatCsvRow, as it writes it. */
+export function formatCsvCell(cell: string, neutraliseFormulas: boolean): string {
+  const text = neutraliseFormulas && FORMULA_START.test(cell) ? `'${cell}` : cell;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -3,8 +3,8 @@
  * CSV, UTF-8 with BOM (opens cleanly in Excel), one line per data row in input order:
  * baris,nik,no_kk,nama,hasil,kode,keterangan — cells neutralised against formula injection.
  */
-import { levelOf, RESULT_CODES } from './codes.ts';
-import { formatCsvRow } from './csv.ts';
+import { levelOf, RESULT_CODES, type ResultCode } from './codes.ts';
+import { formatCsvCell, formatCsvRow } from './csv.ts';
 import type { CheckedRow, CheckSummary, ReportedRow } from './integrity.ts';
 import { type Lang, messageFor } from './messages.ts';
 import type { ProposalFileInfo } from './proposal-reader.ts';
@@ -28,8 +28,8 @@ export interface ReportWriter {
 }
 
 export function createReportWriter(lang: Lang = 'id'): ReportWriter {
-  const explanations = new Map<readonly string[], string>();
-  const cellsOf = ({ row, codes, accepted }: CheckedRow<ReportedRow>): string[] => {
+  const explanations = new Map<readonly ResultCode[], string>();
+  const explain = (codes: readonly ResultCode[]) => {
     // The engine shares one codes array per combination, so the joined texts are cached by identity.
     let explained = explanations.get(codes);
     if (explained === undefined) {
@@ -37,21 +37,35 @@ export function createReportWriter(lang: Lang = 'id'): ReportWriter {
       explanations.set(codes, explained);
     }
     const split = explained.indexOf('\u0000');
-    return [
-      String(row.line),
-      row.nik,
-      row.noKk,
-      row.nama,
-      accepted ? ACCEPTED : RETURNED,
-      explained.slice(0, split),
-      explained.slice(split + 1),
-    ];
+    return [explained.slice(0, split), explained.slice(split + 1)] as const;
+  };
+  const cellsOf = ({ row, codes, accepted }: CheckedRow<ReportedRow>): string[] => [
+    String(row.line),
+    row.nik,
+    row.noKk,
+    row.nama,
+    accepted ? ACCEPTED : RETURNED,
+    ...explain(codes),
+  ];
+  // The last three cells of a line (hasil, kode, keterangan) depend on the codes alone: formatted once per
+  // combination, as formatCsvRow would. `baris` is digits: no quote, no formula.
+  const tails = [new Map<readonly ResultCode[], string>(), new Map<readonly ResultCode[], string>()];
+  const tailOf = (codes: readonly ResultCode[], accepted: boolean) => {
+    const cache = tails[accepted ? 1 : 0]!;
+    let tail = cache.get(codes);
+    if (tail === undefined) {
+      tail = formatCsvRow(['', accepted ? ACCEPTED : RETURNED, ...explain(codes)], { neutraliseFormulas: true });
+      cache.set(codes, tail);
+    }
+    return tail;
   };
   return {
     header: () => BOM + formatCsvRow(REPORT_COLUMNS),
     lines(batch) {
       let text = '';
-      for (const checked of batch) text += formatCsvRow(cellsOf(checked), { neutraliseFormulas: true });
+      for (const { row, codes, accepted } of batch) {
+        text += `${row.line},${formatCsvCell(row.nik, true)},${formatCsvCell(row.noKk, true)},${formatCsvCell(row.nama, true)}${tailOf(codes, accepted)}`;
+      }
       return text;
     },
     cells: (batch) => batch.map(cellsOf),
