@@ -62,6 +62,13 @@ type CheckMessage =
 /** To the worker: pass 1's batches in order, then their count. */
 type BatchMessage = { type: 'batch'; batch: KeptBatch } | { type: 'end'; batches: number };
 
+/**
+ * Bytes of kept batches (their texts and tables) past which pass 1 keeps no more: a file of typical rows
+ * keeps some 90 bytes a row (80 MB for the 914,229 rows of the 250,000-family world), but one of huge
+ * cells could hold gigabytes. Past it pass 2 reads the file again, as before the batches were kept.
+ */
+export const MAX_KEPT_BYTES = 512 << 20;
+
 /** readProposal's batch size: a file of n bytes has at most n / BATCH_ROWS + 1 batches (a row has a byte at least). */
 const BATCH_ROWS = 2048;
 /**
@@ -143,7 +150,10 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
   let wake: (() => void) | undefined;
   port.on('message', (message: BatchMessage) => {
     if (message.type === 'batch') batches.push(message.batch);
-    else count = message.batches;
+    else {
+      count = message.batches;
+      batches.length = Math.min(batches.length, count);
+    }
     wake?.();
   });
   try {
@@ -175,7 +185,7 @@ export async function runCheckTask(task: CheckTask, port: MessagePort): Promise<
           wake = resolve;
         });
       }
-      if (k >= batches.length) break;
+      if (k >= batches.length || (count !== undefined && k >= count)) break;
       const batch = batches[k]!;
       // Read once, by one thread or the other: the main thread keeps its own reference.
       batches[k] = undefined;
@@ -201,8 +211,12 @@ export interface ParallelCheck {
    * only the master, do not wait for the registry.
    */
   early: Promise<IntegrityPorts>;
-  /** Keeps a batch of pass 1, with the queries ProposalChecker.addBatch gave for it, for pass 2 (both threads). */
-  keep(rows: readonly ProposalRow[], queries: readonly (PortQuery | undefined)[]): void;
+  /**
+   * Keeps a batch of pass 1, with the queries ProposalChecker.addBatch gave for it, for pass 2 (both threads).
+   * False once the kept batches pass the budget (MAX_KEPT_BYTES): nothing is kept any more, what was is
+   * dropped, and pass 2 is to read the file again (ProposalChecker.emit on the rows, looking up in this thread).
+   */
+  keep(rows: readonly ProposalRow[], queries: readonly (PortQuery | undefined)[]): boolean;
   /**
    * Pass 2 over the kept batches, once, after the last keep: their rows in order, and their port codes from
    * the worker where it claimed the batch, else from `own` (the main thread's checker's portBitsOf).
@@ -223,11 +237,11 @@ export interface ParallelCheck {
  * thread). `proposal` is the file pass 1 reads (its size bounds the batches). Aborting `signal` stops the worker.
  */
 export function startParallelCheck(
-  task: Omit<CheckTask, 'claims'> & { proposalBytes: number },
+  task: Omit<CheckTask, 'claims'> & { proposalBytes: number; maxKeptBytes?: number },
   signal?: AbortSignal,
 ): ParallelCheck | undefined {
   signal?.throwIfAborted();
-  const { proposalBytes, ...check } = task;
+  const { proposalBytes, maxKeptBytes = MAX_KEPT_BYTES, ...check } = task;
   const buffer = BatchClaims.buffer(proposalBytes);
   const claims = new BatchClaims(buffer);
   let worker: ReturnType<typeof startWorker>;
@@ -237,6 +251,8 @@ export function startParallelCheck(
     return undefined;
   }
   const kept: (KeptBatch | undefined)[] = [];
+  let keptBytes = 0;
+  let keeping = true;
   /** Codes the worker posted for batches the main thread has not reached. */
   const arrived = new Map<number, Uint32Array>();
   const waiting = new Map<number, { resolve: (bits: Uint32Array) => void; reject: (error: Error) => void }>();
@@ -331,12 +347,23 @@ export function startParallelCheck(
     if (!done) worker.postMessage(message);
   };
   const keep: ParallelCheck['keep'] = (rows, queries) => {
+    if (!keeping) return false;
     const batch = keepBatch(rows, queries);
+    keptBytes += batch.texts.byteLength + batch.table.byteLength;
+    if (keptBytes > maxKeptBytes) {
+      keeping = false;
+      kept.length = 0;
+      // The worker drops what it holds and looks nothing more up.
+      post({ type: 'end', batches: 0 });
+      return false;
+    }
     kept.push(batch);
     post({ type: 'batch', batch });
+    return true;
   };
   const taken = { main: 0, worker: 0 };
   const passTwo: ParallelCheck['passTwo'] = (own) => {
+    if (!keeping) throw new Error('check worker: pass 2 over kept batches after keep() gave up keeping them');
     post({ type: 'end', batches: kept.length });
     let pending: { rows: ReportedRow[]; bits: Promise<Uint32Array> } | undefined;
     function* rows(): Generator<ReportedRow[]> {

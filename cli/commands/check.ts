@@ -182,17 +182,25 @@ export async function run(argv: string[]): Promise<number> {
     });
     const sink = (batch: CheckedRow<ReportedRow>[]) => report.rows(batch);
     if (parallel) {
-      // The file is read once: pass 1 keeps each batch (what the report shows, and its look-up queries) for pass 2.
+      // The file is read once: pass 1 keeps each batch (what the report shows, and its look-up queries) for
+      // pass 2, unless they outgrow their budget (huge cells): then pass 2 reads the file again.
       try {
         const queries: (PortQuery | undefined)[] = [];
+        let keeping = true;
         for await (const batch of openRows()) {
+          if (!keeping) {
+            checker.addBatch(batch);
+            continue;
+          }
           queries.length = 0;
           checker.addBatch(batch, queries);
-          parallel.keep(batch, queries);
+          keeping = parallel.keep(batch, queries);
         }
         await checker.finish();
-        const { rows, portBits } = parallel.passTwo((batch) => checker.portBitsOf(batch));
-        summary = await checker.emit(rows, sink, portBits);
+        if (keeping) {
+          const { rows, portBits } = parallel.passTwo((batch) => checker.portBitsOf(batch));
+          summary = await checker.emit(rows, sink, portBits);
+        } else summary = await checker.emit(openRows(), sink);
       } finally {
         parallel.close();
       }

@@ -135,6 +135,37 @@ describe('check worker', () => {
     expect(two.text).toBe(one.text);
   }, 120_000);
 
+  it('reads the file again in pass 2 when the kept batches outgrow their budget', async () => {
+    const one = await reportOf(new ProposalChecker(loadMemoryPortsFromFiles(extracts()), { submitter: '3371' }));
+    // A budget of about one batch (a batch of this world keeps some 180 kB): the second one passes it.
+    const parallel = startParallelCheck({
+      ...extracts(),
+      submitter: '3371',
+      proposalBytes: statSync(files.proposal.path).size,
+      maxKeptBytes: 250_000,
+    })!;
+    const checker = new ProposalChecker(parallel.early, { submitter: '3371' });
+    const answers: boolean[] = [];
+    for await (const batch of rows()) {
+      const queries: (PortQuery | undefined)[] = [];
+      checker.addBatch(batch, queries);
+      answers.push(parallel.keep(batch, queries));
+    }
+    expect(answers.slice(0, 2)).toEqual([true, false]);
+    // Once over the budget, nothing more is kept.
+    expect(answers.slice(2).every((kept) => !kept)).toBe(true);
+    await checker.finish();
+    expect(() => parallel.passTwo((queries) => checker.portBitsOf(queries))).toThrow(/gave up keeping/);
+    const writer = createReportWriter('id');
+    let text = writer.header();
+    const summary = await checker.emit(rows(), (batch: CheckedRow[]) => {
+      text += writer.lines(batch);
+    });
+    parallel.close();
+    expect(summary).toEqual(one.summary);
+    expect(text).toBe(one.text);
+  }, 120_000);
+
   it("passes the CLI's young generation to the check worker as a resource limit, not a flag Node refuses", async () => {
     const flags = ['--max-semi-space-size=64', '--import', 'tsx', '--cpu-prof'];
     const check = workerFlags({ check: { population: '', submitter: '', claims: new SharedArrayBuffer(4) } }, flags);
