@@ -132,6 +132,29 @@ export class ExportPartMissingError extends DtksError {
 }
 
 /**
+ * DeleteObjects could not delete some export files of an earlier run that the new manifest does not list
+ * (functions/shared/exports/stray-files.ts): left there, Athena and DuckDB would read their persons twice.
+ * The keys name regencies and units only, never a person.
+ */
+export class StrayExportFilesNotDeletedError extends DtksError {
+  override readonly name = 'StrayExportFilesNotDeletedError';
+  constructor(
+    readonly period: string,
+    readonly failures: readonly { key: string; code: string }[],
+  ) {
+    const shown = failures
+      .slice(0, 5)
+      .map(({ key, code }) => `${key} (${code})`)
+      .join(', ');
+    const more = failures.length > 5 ? ` dan ${failures.length - 5} lainnya` : '';
+    super(
+      `Berkas ekspor lama periode ${period} yang tidak tercantum di manifes tidak dapat dihapus: ${shown}${more}; ` +
+        'manifes tidak ditulis, jalankan ulang penetapan periode ini',
+    );
+  }
+}
+
+/**
  * A waiting task of the proposal workflow was answered with an output that the approvals API (or, for
  * the stipulation task, stipulation-release) did not record: no decision on record for the level, or
  * one that differs from the output. Whoever holds a task token can call SendTaskSuccess with anything;

@@ -19,6 +19,14 @@
  * The manifest of a stipulated period is never rewritten: a recorded period is refused
  * (PeriodAlreadyStipulatedError), and the manifest is written with If-None-Match: * as the last line of
  * defence. An existing manifest of a period that is not recorded is a failed run's, and a rerun replaces it.
+ *
+ * Before it writes the manifest, the step deletes the period's stray export files (exports/stray-files.ts):
+ * export files (by their KEYS shapes: Parquet of both tiers, the Dinas Sosial CSV and workbook, part
+ * records) that a failed run left and the manifest does not list, e.g. units of a regency the rerun cut
+ * differently or a regency it no longer lists; Athena and DuckDB over the folder would read their persons
+ * twice. Nothing else is deleted (the quality control's files, the manifest, other periods). The bucket is
+ * versioned: a deleted stray stays recoverable as a noncurrent version (90 days). A key S3 could not
+ * delete fails the step (StrayExportFilesNotDeletedError) before any manifest is written.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { chainAfter, type ManifestLink, sha256Hex } from '#core/chain.ts';
@@ -28,6 +36,7 @@ import { readConfig } from '#shared/config.ts';
 import { type ExportRegencyInput, FINALISE_EXPORT_INPUT, type FinaliseExportInput, KEYS } from '#shared/contracts.ts';
 import { ExportPartMissingError, PeriodAlreadyStipulatedError, TransientError } from '#shared/errors.ts';
 import { readPartRecords } from '#shared/exports/part-records.ts';
+import { deleteStrayExportFiles } from '#shared/exports/stray-files.ts';
 import { logger } from '#shared/logger.ts';
 import { lambda } from '#shared/middleware.ts';
 import { PeriodsRepository } from '#shared/periods-repository.ts';
@@ -61,6 +70,15 @@ export const handler = lambda(FINALISE_EXPORT_INPUT, async (input): Promise<Fina
     // The quality control's files of this run (its summary, written before the stipulation's exports).
     otherFiles: (await periods.getQualityControl(period))?.files ?? [],
   });
+  // The manifest's files and the part records of its units stay; a failed run's other export files go.
+  const kept = new Set([
+    ...manifest.files.map((file) => file.key),
+    ...parts.map((part) => KEYS.exportPartRecord(period, part.regency, part.unit)),
+  ]);
+  // Checked again right before deleting: a stipulated month's files are never touched.
+  await refuseStipulated(period);
+  const strays = await deleteStrayExportFiles(s3, config.exportsBucket, period, kept);
+  if (strays.deleted > 0) logger.info('Stray export files of an unfinished run deleted', strays);
   const manifestKey = KEYS.manifest(period);
   const body = `${JSON.stringify(manifest, null, 2)}\n`;
   if (!(await putManifest(manifestKey, body, { onlyIfAbsent: true }))) {
