@@ -8,8 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { APPLY_TIMEOUT_SECONDS, ENV, type FunctionName, KEYS, TABLES } from '#shared/contracts.ts';
+import { exportFileFolders } from '#shared/exports/stray-files.ts';
 import { MASTER_LEASE_PK } from '#shared/master-lease.ts';
-import { acknowledge } from './constructs/acknowledge.ts';
+import { acknowledge, acknowledgeWildcard, arnReference, WILDCARD_REASONS } from './constructs/acknowledge.ts';
 import { Analytics } from './constructs/analytics.ts';
 import { ApprovalsApi, CONSOLE_SCOPES, cognitoDomainUrl } from './constructs/approvals-api.ts';
 import { Console } from './constructs/console.ts';
@@ -290,6 +291,27 @@ export class DtksStack extends Stack {
       .bindTable({ table: proposalsTable, actions: ['dynamodb:GetItem'] })
       // Collect's list of proposals and the export Map's list of regencies, always written before: no listing.
       .bindBucket({ bucket: proposalsBucket, actions: ['s3:GetObject'], prefix: KEYS.stipulationPrefix });
+    // A failed run's stray export files, deleted before the manifest (functions/shared/exports/stray-files.ts):
+    // the export files' folders listed (the part records' already are), DeleteObject on their key shapes only,
+    // never on the quality control's files beside them or the manifest.
+    for (const { prefix, deletable } of exportFileFolders('*')) {
+      if (prefix !== KEYS.exportPartRecords('*')) {
+        finaliseExport.bindBucket({ bucket: exportsBucket, actions: ['s3:ListBucket'], prefix });
+      }
+      finaliseExport.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: deletable.map((pattern) => exportsBucket.arnForObjects(pattern)),
+        }),
+      );
+      for (const pattern of deletable) {
+        acknowledgeWildcard(
+          finaliseExport.executionRole,
+          `Resource::${arnReference(exportsBucket)}/${pattern}`,
+          WILDCARD_REASONS.objectPrefix,
+        );
+      }
+    }
     // Answers the stipulation tokens (SendTaskSuccess only, granted below) and closes the tasks.
     const release = new DtksFunction(this, 'Release', { name: 'stipulation-release' }).bindTable({
       table: proposalsTable,

@@ -200,6 +200,16 @@ const EXPECTED: Record<FunctionName, Record<string, string[]>> = {
   'stipulation-finalise-export': {
     'objects:exports:exports/period=*/_parts/*': s3('GetObject'),
     'list:exports:exports/period=*/_parts/*': s3('ListBucket'),
+    // A failed run's stray export files (a rerun's manifest does not list them): the export files' folders
+    // listed, and DeleteObject on the export files' key shapes only, never the quality control's files.
+    'list:exports:exports/period=*/province=*': s3('ListBucket'),
+    'list:exports:pseudonymised/period=*/province=*': s3('ListBucket'),
+    'list:exports:regency-csv/period=*/dtks-*': s3('ListBucket'),
+    'objects:exports:exports/period=*/province=*/regency-*.parquet': s3('DeleteObject'),
+    'objects:exports:pseudonymised/period=*/province=*/regency-*.parquet': s3('DeleteObject'),
+    'objects:exports:regency-csv/period=*/dtks-*-*.csv': s3('DeleteObject'),
+    'objects:exports:regency-csv/period=*/dtks-*-*.xlsx': s3('DeleteObject'),
+    'objects:exports:exports/period=*/_parts/regency-*.json': s3('DeleteObject'),
     'objects:exports:exports/*': s3('PutObject'),
     // The previous period's manifest, whose SHA-256 the new one names (the hash chain).
     'objects:exports:exports/period=*/manifest.json*': s3('GetObject'),
@@ -522,13 +532,48 @@ describe('least privilege per function', () => {
     ]);
   });
 
-  it('lets finalise-export list only the part records of a period, not the exported files', () => {
+  it("lets finalise-export list only the part records and the export files' folders, not the bucket", () => {
     const listings = statementsOf('stipulation-finalise-export').filter((statement) =>
       asArray(statement.Action).includes('s3:ListBucket'),
     );
-    expect(listings).toEqual([
-      expect.objectContaining({ Condition: { StringLike: { 's3:prefix': ['exports/period=*/_parts/*'] } } }),
+    expect(listings.map((statement) => statement.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['exports/period=*/_parts/*'] } },
+      { StringLike: { 's3:prefix': ['exports/period=*/province=*'] } },
+      { StringLike: { 's3:prefix': ['pseudonymised/period=*/province=*'] } },
+      { StringLike: { 's3:prefix': ['regency-csv/period=*/dtks-*'] } },
     ]);
+  });
+
+  it('lets only finalise-export delete objects, and only the export files by their key shapes', () => {
+    const deletes = everyGrant().filter(({ action }) => action.startsWith('s3:Delete'));
+    expect(deletes.map(({ name, resource, action }) => `${name} ${resource} ${action}`).sort()).toEqual([
+      'stipulation-finalise-export objects:exports:exports/period=*/_parts/regency-*.json s3:DeleteObject',
+      'stipulation-finalise-export objects:exports:exports/period=*/province=*/regency-*.parquet s3:DeleteObject',
+      'stipulation-finalise-export objects:exports:pseudonymised/period=*/province=*/regency-*.parquet s3:DeleteObject',
+      'stipulation-finalise-export objects:exports:regency-csv/period=*/dtks-*-*.csv s3:DeleteObject',
+      'stipulation-finalise-export objects:exports:regency-csv/period=*/dtks-*-*.xlsx s3:DeleteObject',
+    ]);
+    // None of them reaches the quality control's files or the manifest beside the exports.
+    const patterns = deletes.map(({ resource }) => resource.replace('objects:exports:', ''));
+    const matches = (pattern: string, key: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(key);
+    const allowing = (key: string) => patterns.filter((pattern) => matches(pattern, key));
+    for (const key of [
+      'exports/period=2027-05/province=32/regency-3201-bagian-01.parquet',
+      'pseudonymised/period=2027-05/province=32/regency-3201.parquet',
+      'regency-csv/period=2027-05/dtks-3201-2027-05-bagian-02.xlsx',
+      'exports/period=2027-05/_parts/regency-3201.json',
+    ]) {
+      expect(allowing(key), key).toHaveLength(1);
+    }
+    for (const key of [
+      'regency-csv/period=2027-05/pelacakan-3201-2027-05.csv',
+      'exports/period=2027-05/pengendalian-kualitas/regency-3201.csv',
+      'pseudonymised/period=2027-05/pengendalian-kualitas.json',
+      'exports/period=2027-05/manifest.json',
+    ]) {
+      expect(allowing(key), key).toEqual([]);
+    }
   });
 
   it('keeps the quality control to its own partitions of the proposals table (dynamodb:LeadingKeys)', () => {
