@@ -20,12 +20,14 @@ import { identifierKey } from '#core/fingerprint.ts';
 import type { CheckTask } from './check-worker.ts';
 import {
   identityHashOfIso,
+  MAX_TABLE_ROWS,
   type MasterState,
   MemoryClaimRegistry,
   MemoryDtksMaster,
   MemoryPopulationRegistry,
   type MemoryPorts,
   type PopulationState,
+  TableFullError,
 } from './memory-ports.ts';
 import {
   ExtractFormatError,
@@ -680,16 +682,31 @@ export async function loadPopulationExtract(
   input: ExtractInput,
   { shared = false } = {},
 ): Promise<MemoryPopulationRegistry> {
-  const registry = new MemoryPopulationRegistry(undefined, { shared });
-  if (await scan('population', input, populationSink(registry))) return registry;
-  return MemoryPopulationRegistry.fromExtract(readPopulationExtract(chunksOf(input)));
+  return namingTooMany('population', async () => {
+    const registry = new MemoryPopulationRegistry(undefined, { shared });
+    if (await scan('population', input, populationSink(registry))) return registry;
+    return MemoryPopulationRegistry.fromExtract(readPopulationExtract(chunksOf(input)));
+  });
 }
 
 /** Loads a DTKS master extract; throws ExtractFormatError as adapters/extracts/readers.ts does. `shared` as above. */
 export async function loadMasterExtract(input: ExtractInput, { shared = false } = {}): Promise<MemoryDtksMaster> {
-  const master = new MemoryDtksMaster(undefined, { shared });
-  if (await scan('master', input, masterSink(master))) return master;
-  return MemoryDtksMaster.fromExtract(readMasterExtract(chunksOf(input)));
+  return namingTooMany('master', async () => {
+    const master = new MemoryDtksMaster(undefined, { shared });
+    if (await scan('master', input, masterSink(master))) return master;
+    return MemoryDtksMaster.fromExtract(readMasterExtract(chunksOf(input)));
+  });
+}
+
+/** An extract past the in-memory tables' size, named to its user as ExtractFormatError TOO_MANY_ROWS. */
+async function namingTooMany<T>(kind: ExtractKind, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof TableFullError)
+      throw new ExtractFormatError(kind, 'TOO_MANY_ROWS', { row: MAX_TABLE_ROWS, cause: error });
+    throw error;
+  }
 }
 
 /** What a loader worker is asked to do. */

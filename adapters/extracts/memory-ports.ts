@@ -64,6 +64,14 @@ const TAG_MASK = ~ROW_MASK;
 /** The most rows a RowTable can refer to (a regency has a few million people). */
 export const MAX_TABLE_ROWS = ROW_MASK - 1;
 
+/** An extract with more rows than MAX_TABLE_ROWS: the loaders name it as ExtractFormatError TOO_MANY_ROWS. */
+export class TableFullError extends RangeError {
+  override readonly name = 'TableFullError';
+  constructor() {
+    super(`an in-memory extract holds at most ${MAX_TABLE_ROWS} rows`);
+  }
+}
+
 /**
  * Open-addressing hash table from a number key to a row; the keys live in the owner's column
  * (`keys[row]`), the table only holds row + 1 and a tag of the key's hash, so it costs 4-8 bytes per row.
@@ -172,7 +180,7 @@ export class RowTable {
 
 /** The slot value of `row` under `key`. */
 function entry(key: number, row: number): number {
-  if (row >= MAX_TABLE_ROWS) throw new RangeError(`an in-memory extract holds at most ${MAX_TABLE_ROWS} rows`);
+  if (row >= MAX_TABLE_ROWS) throw new TableFullError();
   return (mix(key) & TAG_MASK) | (row + 1);
 }
 

@@ -33,7 +33,8 @@ export type ExtractFormatErrorCode =
   | 'MISSING_COLUMN'
   | 'DUPLICATE_COLUMN'
   | 'UNTERMINATED_QUOTE'
-  | 'INVALID_VALUE';
+  | 'INVALID_VALUE'
+  | 'TOO_MANY_ROWS';
 
 const EXTRACT_NAMES: Record<Lang, Record<ExtractKind, string>> = {
   id: {
@@ -57,7 +58,7 @@ export class ExtractFormatError extends Error {
   readonly column?: string;
   /** UNTERMINATED_QUOTE: physical line of the file (1-based) where the quote opens. */
   readonly line?: number;
-  /** INVALID_VALUE: 1-based data row (header and empty lines not counted). */
+  /** INVALID_VALUE: 1-based data row (header and empty lines not counted); TOO_MANY_ROWS: the most rows. */
   readonly row?: number;
   /** INVALID_VALUE: the value as written. */
   readonly value?: string;
@@ -121,6 +122,10 @@ export class ExtractFormatError extends Error {
         return lang === 'id'
           ? `${what}: nilai ${value} pada kolom ${columns} pada baris data ke-${this.row} (baris judul tidak dihitung) tidak dikenal`
           : `${what}: unknown value ${value} in column ${columns} on data row ${this.row} (the header line not counted)`;
+      case 'TOO_MANY_ROWS':
+        return lang === 'id'
+          ? `${what}: lebih dari ${this.row?.toLocaleString('id-ID')} baris, lebih banyak dari yang dapat dimuat; berikan ekstrak kabupaten/kota pengusul (atau provinsinya), bukan ekstrak nasional`
+          : `${what}: more than ${this.row?.toLocaleString('en-US')} rows, more than can be loaded; give the extract of the submitting regency/city (or its province), not the national one`;
     }
   }
 }

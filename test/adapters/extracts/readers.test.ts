@@ -108,6 +108,14 @@ describe('readPopulationExtract', () => {
     expect(error).toMatchObject({ code: 'INVALID_VALUE', column: 'status_hidup', row: 2 });
   });
 
+  it('names an extract with more rows than can be loaded for what it is, in both languages', () => {
+    const error = new ExtractFormatError('population', 'TOO_MANY_ROWS', { row: 33_554_430 });
+    expect(error.message).toBe(
+      'Ekstrak data kependudukan (Dukcapil): lebih dari 33.554.430 baris, lebih banyak dari yang dapat dimuat; berikan ekstrak kabupaten/kota pengusul (atau provinsinya), bukan ekstrak nasional',
+    );
+    expect(error.messageIn('en')).toContain('more than 33,554,430 rows');
+  });
+
   it('reads the optional status_nik: AKTIF when the column is absent or the cell empty, any case, trimmed', async () => {
     const text = [
       `${POPULATION_HEADER}, STATUS_NIK `,
