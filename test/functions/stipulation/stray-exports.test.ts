@@ -6,7 +6,8 @@
  * FinaliseExport deletes the first run's units and Cimahi's files before it writes the manifest, so the
  * folders hold exactly the manifest's files, their part records and the manifest. The quality control's
  * files in the same folders, a file of another shape and another period's files stay; a deleted stray is
- * still there as a noncurrent version (the bucket is versioned).
+ * still there as a noncurrent version (the bucket is versioned). Run again, FinaliseExport finds nothing
+ * more to delete; once the period is recorded it is refused before it deletes anything.
  */
 import { ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,10 +113,16 @@ const OTHER_PERIOD_FILES = [
 let beforeFinalise: string[];
 let manifest: SnapshotManifest;
 let rerunItems: ExportRegencyInput[];
+let finaliseInput: unknown;
 
 beforeAll(async () => {
   aws = await startTestAws();
-  for (const name of ['stipulation-list-regencies', 'stipulation-export-regency', 'stipulation-finalise-export']) {
+  for (const name of [
+    'stipulation-list-regencies',
+    'stipulation-export-regency',
+    'stipulation-finalise-export',
+    'stipulation-record-period',
+  ]) {
     handlers[name] = ((await import(`../../../functions/${name}/handler.ts`)) as { handler: Handler }).handler;
   }
   const bogor = Array.from({ length: 12 }, (_, i) => record(row('3201', i + 1), '2027-04'));
@@ -144,12 +151,8 @@ beforeAll(async () => {
   rerunItems = JSON.parse(list.toString('utf8')) as ExportRegencyInput[];
   for (const item of rerunItems) await invoke('stipulation-export-regency', item);
   beforeFinalise = await periodFolders(PERIOD);
-  const finalised = await invoke<{ manifestKey: string }>('stipulation-finalise-export', {
-    period: PERIOD,
-    carriedForward: false,
-    proposals: [],
-    regenciesKey: listed.regenciesKey,
-  });
+  finaliseInput = { period: PERIOD, carriedForward: false, proposals: [], regenciesKey: listed.regenciesKey };
+  const finalised = await invoke<{ manifestKey: string }>('stipulation-finalise-export', finaliseInput);
   manifest = JSON.parse(
     (await downloadObject(aws.clients.s3, aws.names.buckets.exports, finalised.manifestKey)).toString('utf8'),
   ) as SnapshotManifest;
@@ -208,5 +211,23 @@ describe('FinaliseExport after a failed run that split regencies differently', (
     );
     expect(versions.DeleteMarkers?.filter((marker) => marker.Key === key && marker.IsLatest)).toHaveLength(1);
     expect(versions.Versions?.filter((version) => version.Key === key && !version.IsLatest)).toHaveLength(1);
+  });
+
+  it('finds nothing more to delete when run again, and never touches a stipulated period', async () => {
+    const after = await periodFolders(PERIOD);
+    const again = await invoke<{ manifestKey: string; manifestSha256: string; records: number }>(
+      'stipulation-finalise-export',
+      finaliseInput,
+    );
+    expect(await periodFolders(PERIOD)).toEqual(after);
+
+    await invoke('stipulation-record-period', { period: PERIOD, proposals: [], changes: 1, export: again });
+    // A file of an export's shape that no manifest lists, in the stipulated month: a rerun is refused before it.
+    const stray = KEYS.exportPart(PERIOD, '32', '3201', { part: 3 });
+    await putExport(stray);
+    await expect(invoke('stipulation-finalise-export', finaliseInput)).rejects.toThrow(
+      expect.objectContaining({ name: 'PeriodAlreadyStipulatedError' }),
+    );
+    expect(await periodFolders(PERIOD)).toEqual([...after, stray].sort());
   });
 });
