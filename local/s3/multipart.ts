@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { checksumAlgorithmOf, checksumHeader, createChecksum } from './checksums.ts';
 import { S3Error } from './errors.ts';
 import {
@@ -210,14 +210,17 @@ export async function completeMultipartUpload(exchange: Exchange): Promise<void>
     const algorithm = upload.checksumAlgorithm;
     // A full-object checksum is computed over the bytes as they are assembled.
     const whole = algorithm && upload.checksumType === 'FULL_OBJECT' ? createChecksum(algorithm) : undefined;
-    const out = createWriteStream(path);
-    for (const part of parts) {
-      const source = createReadStream(store.partPath(bucket, upload, part.partNumber));
-      if (whole) source.on('data', (chunk) => whole.update(chunk as Buffer));
-      await pipeline(source, out, { end: false });
+    // The parts one after the other into one file, in a single pipeline: one pipeline per part into the same
+    // file (end: false) would leave each part's listeners on it, thousands for a 10,000-part upload.
+    async function* assembled() {
+      for (const part of parts) {
+        for await (const chunk of createReadStream(store.partPath(bucket, upload, part.partNumber))) {
+          whole?.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+      }
     }
-    out.end();
-    await finished(out);
+    await pipeline(assembled, createWriteStream(path));
     const etag = createHash('md5');
     for (const part of parts) etag.update(Buffer.from(part.etag.replaceAll('"', ''), 'hex'));
     let checksum: StoredVersion['checksum'];
