@@ -7,9 +7,9 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { encodeNik } from '#core/nik.ts';
-import type { MasterPerson } from '#core/proposal.ts';
+import type { MasterPerson, ProposalRow } from '#core/proposal.ts';
 import type { ProposalSource } from '#core/source.ts';
-import { applyChange, type MasterRecord, type StipulationChange, shardOf } from '#core/stipulation.ts';
+import { applyChange, changeFromRow, type MasterRecord, type StipulationChange, shardOf } from '#core/stipulation.ts';
 import { batchWrite } from '#shared/batch-writer.ts';
 import { type ChangeSetShard, KEYS } from '#shared/contracts.ts';
 import type { TestAws } from './aws.ts';
@@ -100,10 +100,22 @@ export async function seedMaster(aws: TestAws, persons: readonly MasterPerson[],
     const record = applyChange(undefined, stipulationChange(i + 1, 'TAMBAH', each, { period, proposalId: 'seed' }));
     if (record !== 'UNCHANGED') seeded.push(record);
   }
+  await putMasterRecords(aws, seeded);
+}
+
+/** The master record a proposal row makes when `period`'s proposal "seed" adds it (as the stipulation applies it). */
+export function seededRecord(seed: ProposalRow, period: string, source?: ProposalSource): MasterRecord {
+  const result = applyChange(undefined, changeFromRow(seed, 'seed', period, source));
+  if (result === 'UNCHANGED') throw new Error('seed record not created');
+  return result;
+}
+
+/** Writes master records as they are (BatchWriteItem). */
+export async function putMasterRecords(aws: TestAws, records: readonly MasterRecord[]): Promise<void> {
   await batchWrite(
     aws.clients.documents,
     aws.names.tables.master,
-    seeded.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
+    records.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
   );
 }
 

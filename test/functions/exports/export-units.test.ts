@@ -15,7 +15,6 @@ import type { ProposalRow } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
 import { LOCAL_PSEUDONYM_KEY } from '#local/provision.ts';
-import { batchWrite } from '#shared/batch-writer.ts';
 import {
   type ChangeSetSummary,
   type ExportPartRecord,
@@ -30,6 +29,7 @@ import { PeriodsRepository } from '#shared/periods-repository.ts';
 import { verifySnapshots } from '../../../cli/snapshot-verify.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { putMasterRecords, seededRecord } from '../../support/stipulation-fixtures.ts';
 import { type Duck, MemorySink, openDuck, type TempDir, tempDir } from './duckdb.ts';
 import { downloadObject } from './objects.ts';
 
@@ -70,19 +70,8 @@ function row(serial: number, regency = '3201'): ProposalRow {
   };
 }
 
-function record(seed: ProposalRow, period: string): MasterRecord {
-  const result = applyChange(undefined, changeFromRow(seed, 'seed', period));
-  if (result === 'UNCHANGED') throw new Error('seed record not created');
-  return result;
-}
-
-async function putMaster(records: MasterRecord[]): Promise<void> {
-  await batchWrite(
-    aws.clients.documents,
-    aws.names.tables.master,
-    records.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
-  );
-}
+const record = seededRecord;
+const putMaster = (records: readonly MasterRecord[]) => putMasterRecords(aws, records);
 
 async function invoke<T>(name: string, event: unknown): Promise<T> {
   const handler = handlers[name];

@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposalRow } from '#core/proposal.ts';
 import type { SnapshotManifest } from '#core/snapshot.ts';
 import { applyChange, changeFromRow, type MasterRecord } from '#core/stipulation.ts';
-import { batchWrite } from '#shared/batch-writer.ts';
 import { type ExportRegencyInput, KEYS, type ListRegenciesOutput } from '#shared/contracts.ts';
 import { listKeys } from '#shared/staging.ts';
 import { startTestAws, type TestAws } from '../../support/aws.ts';
 import { lambdaContext } from '../../support/lambda.ts';
+import { putMasterRecords, seededRecord } from '../../support/stipulation-fixtures.ts';
 import { downloadObject } from '../exports/objects.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -56,19 +56,8 @@ function row(regency: string, serial: number): ProposalRow {
   };
 }
 
-function record(seed: ProposalRow, period: string): MasterRecord {
-  const result = applyChange(undefined, changeFromRow(seed, 'seed', period));
-  if (result === 'UNCHANGED') throw new Error('seed record not created');
-  return result;
-}
-
-async function putMaster(records: MasterRecord[]): Promise<void> {
-  await batchWrite(
-    aws.clients.documents,
-    aws.names.tables.master,
-    records.map((Item) => ({ PutRequest: { Item: { ...Item } } })),
-  );
-}
+const record = seededRecord;
+const putMaster = (records: readonly MasterRecord[]) => putMasterRecords(aws, records);
 
 async function invoke<T>(name: string, event: unknown): Promise<T> {
   const handler = handlers[name];
