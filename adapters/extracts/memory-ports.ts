@@ -12,7 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { normaliseAreaCode } from '#core/area.ts';
 import { parseDate } from '#core/dates.ts';
-import { hash53, identifierKey } from '#core/fingerprint.ts';
+import { hash53, hash53Joined, identifierKey } from '#core/fingerprint.ts';
 import { normaliseName } from '#core/names.ts';
 import type {
   ClaimRegistry,
@@ -385,38 +385,9 @@ export function identityHash(nama: string, tanggalLahir: string, kodeDesa: strin
 /** identityHash with the birth date already through parseDate (the loader parses each distinct date once). */
 export function identityHashOfIso(nama: string, birthIso: string | undefined, kodeDesa: string): number {
   if (birthIso === undefined || nama === '' || kodeDesa === '') return Number.NaN;
-  return hash53OfIdentity(normaliseName(nama), birthIso, normaliseAreaCode(kodeDesa));
+  // identityKey's `name|birth|village`, hashed without building it.
+  return hash53Joined(normaliseName(nama), birthIso, normaliseAreaCode(kodeDesa));
 }
-
-/**
- * hash53(`${name}|${birthIso}|${village}`) (core/names.ts identityKey) without building the key: the
- * concatenation is a rope V8 flattens, a million times while loading a master. Same steps as hash53 in
- * core/fingerprint.ts (test/adapters/extracts/memory-ports.test.ts holds them equal).
- */
-export function hash53OfIdentity(name: string, birthIso: string, village: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ (name.length + birthIso.length + village.length + 2);
-  for (let part = 0; part < 3; part++) {
-    const text = part === 0 ? name : part === 1 ? birthIso : village;
-    if (part > 0) {
-      h1 = Math.imul(h1 ^ PIPE, 0x01000193);
-      h2 = Math.imul(h2 ^ PIPE, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-  }
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 16;
-  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
-}
-
-const PIPE = 124;
 
 /** Everything a MemoryDtksMaster holds: typed arrays (transferable) and small side maps. */
 export interface MasterState {

@@ -8,12 +8,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMasterExtract, loadMemoryPortsFromFiles, loadPopulationExtract } from '#adapters/extracts/loader.ts';
-import {
-  hash53OfIdentity,
-  identityHash,
-  MemoryDtksMaster,
-  MemoryPopulationRegistry,
-} from '#adapters/extracts/memory-ports.ts';
+import { identityHash, MemoryDtksMaster, MemoryPopulationRegistry } from '#adapters/extracts/memory-ports.ts';
 import { readMasterExtract, readPopulationExtract } from '#adapters/extracts/readers.ts';
 import { writeWorld } from '#cli/commands/generate.ts';
 import { normaliseAreaCode } from '#core/area.ts';
@@ -366,7 +361,6 @@ describe('loading the extracts on the fast path', () => {
       ['', '', ''],
       ['JOSÉ ÅSA', '2000-02-29', '33.71.01.1001'],
     ] as const) {
-      expect(hash53OfIdentity(nama, iso, village)).toBe(hash53(`${nama}|${iso}|${village}`));
       expect(identityHash(nama, iso, village)).toBe(
         nama === '' ? Number.NaN : hash53(identityKey(nama, iso, normaliseAreaCode(village))),
       );
