@@ -4,7 +4,7 @@
  * API decides that on every request, the navigation merely leaves out what the role cannot use.
  */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { configureApi, get } from './api.ts';
 import { AppContext, type AppState } from './app-context.ts';
 import { currentSession, finishCognitoSignIn, signOut } from './auth.ts';
@@ -135,7 +135,9 @@ function App({ config, startError }: { config: ConsoleConfig; startError?: unkno
   const route = useRoute();
   const words = wordsFor(lang);
 
-  useEffect(() => keepLang(lang), [lang]);
+  // Before the browser paints: the page's lang attribute changes in the same frame as its words (a screen
+  // reader, or a test, never meets English text in a page still marked Indonesian).
+  useLayoutEffect(() => keepLang(lang), [lang]);
   useEffect(() => {
     configureApi({ apiUrl: config.apiUrl, onUnauthorized: () => setSession(undefined) });
   }, [config]);
