@@ -96,7 +96,7 @@ async function runMeasured(script: readonly string[], env: NodeJS.ProcessEnv = {
   const nodeArgs = [
     ...(timeTool ? [] : ['--import', reportRss]),
     // As bin/dtks.js and `npm run dtks` run it.
-    '--max-semi-space-size=64',
+    '--max-semi-space-size=32',
     '--import',
     'tsx',
     ...script,

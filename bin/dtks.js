@@ -1,5 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
-// A larger young generation: the check allocates millions of short-lived row objects (~12% less CPU).
+#!/usr/bin/env -S node --max-semi-space-size=32
+// A larger young generation: the check allocates millions of short-lived row objects. 32 MB semi-spaces are as
+// fast as 64 now that the proposal is read once (4.36 s against 4.40, median of 8), with ~70 MB less peak RSS.
 // Package bin: runs the TypeScript CLI through tsx's loader, so no build step stands between a
 // change and the command.
 import { register } from 'tsx/esm/api';

@@ -806,9 +806,9 @@ export function startWorker(task: WorkerTask): Worker {
 /**
  * The worker's flags from this thread's: other flags (a profiler, a heap limit) apply to the worker too; the
  * tsx loader comes from the boot code. The CLI's larger young generation (bin/dtks.js runs node with
- * --max-semi-space-size=64) is not passed on to a loader: in two loader threads at once it made loading
- * almost twice as slow (9.5 s instead of 5.1 s for the 250,000-family world). The check worker keeps it:
- * parsing the proposal makes short-lived row objects. Node refuses --max-semi-space-size in a worker's
+ * --max-semi-space-size=32) is not passed on to a loader: in two loader threads at once (with 64) it made
+ * loading almost twice as slow (9.5 s instead of 5.1 s for the 250,000-family world). The check worker keeps
+ * it: its look-ups make short-lived objects for every row of the proposal. Node refuses --max-semi-space-size in a worker's
  * execArgv (ERR_WORKER_INVALID_EXEC_ARGV, which sent `dtks check` silently down the one-thread path), so
  * it becomes the worker's young generation limit, three semi-spaces as V8 sizes it.
  */

@@ -34,7 +34,7 @@ describe('dtks check, parallel and sequential', () => {
     const { DTKS_CHECK_SEQUENTIAL: _, ...inherited } = process.env;
     // Node's flags as bin/dtks.js gives them: with --max-semi-space-size in the worker's execArgv the two-thread
     // path could not start, and the CLI quietly checked on one thread.
-    const args = ['--max-semi-space-size=64', '--import', 'tsx', 'cli/main.ts', 'check', proposal];
+    const args = ['--max-semi-space-size=32', '--import', 'tsx', 'cli/main.ts', 'check', proposal];
     args.push('--submitter', '3371', '--population', files.population.path, '--master', files.master.path);
     args.push('--out', report, '--json');
     const { stdout } = await promisify(execFile)(process.execPath, args, {
