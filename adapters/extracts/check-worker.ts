@@ -373,7 +373,8 @@ export function startParallelCheck(
         kept[k] = undefined;
         const fromWorker = arrived.get(k);
         arrived.delete(k);
-        const claim = fromWorker ? POSTED : claims.mainReaches(k);
+        // Always told, so the worker's claims stay CLAIM_LEAD ahead of where this thread really is.
+        const claim = claims.mainReaches(k);
         if (fromWorker || claim === POSTED) {
           taken.worker++;
           const { rows } = readBatch(batch, false);
