@@ -135,7 +135,8 @@ export interface ProposalReader extends AsyncIterable<ProposalRow[]> {
   readonly info: ProposalFileInfo;
 }
 
-const DEFAULT_BATCH_SIZE = 2048;
+/** Rows per batch unless the caller says otherwise. */
+export const DEFAULT_BATCH_SIZE = 2048;
 /** An index no row reaches: a column absent from the header reads as ''. */
 const ABSENT = 1 << 30;
 

@@ -25,6 +25,7 @@ import type { PortBitsSource, PortQuery, ReportedRow } from '#core/integrity.ts'
 import { ProposalChecker } from '#core/integrity.ts';
 import type { IntegrityPorts } from '#core/ports.ts';
 import type { ProposalRow } from '#core/proposal.ts';
+import { DEFAULT_BATCH_SIZE } from '#core/proposal-reader.ts';
 import { type KeptBatch, keepBatch, readBatch } from './check-batches.ts';
 import {
   loadMasterExtract,
@@ -69,8 +70,6 @@ type BatchMessage = { type: 'batch'; batch: KeptBatch } | { type: 'end'; batches
  */
 export const MAX_KEPT_BYTES = 512 << 20;
 
-/** readProposal's batch size: a file of n bytes has at most n / BATCH_ROWS + 1 batches (a row has a byte at least). */
-const BATCH_ROWS = 2048;
 /**
  * The worker claims a batch only this many batches ahead of the main thread's, so the main thread
  * never waits for a batch the worker has only just begun: it computes those itself.
@@ -95,7 +94,8 @@ class BatchClaims {
   }
 
   static buffer(proposalBytes: number): SharedArrayBuffer {
-    const batches = Math.ceil(proposalBytes / BATCH_ROWS) + 1;
+    // readProposal's batches: a file of n bytes has at most n / DEFAULT_BATCH_SIZE + 1 (a row has a byte at least).
+    const batches = Math.ceil(proposalBytes / DEFAULT_BATCH_SIZE) + 1;
     const buffer = new SharedArrayBuffer((1 + batches) * Int32Array.BYTES_PER_ELEMENT);
     new Int32Array(buffer)[0] = -CLAIM_LEAD;
     return buffer;

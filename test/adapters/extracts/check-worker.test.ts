@@ -16,7 +16,7 @@ import { loadMemoryPortsFromFiles, workerFlags } from '#adapters/extracts/loader
 import { writeWorld } from '#cli/commands/generate.ts';
 import { RESULT_CODES } from '#core/codes.ts';
 import { type CheckedRow, type PortQuery, ProposalChecker, type ReportedRow } from '#core/integrity.ts';
-import { readProposal } from '#core/proposal-reader.ts';
+import { DEFAULT_BATCH_SIZE, readProposal } from '#core/proposal-reader.ts';
 import { createReportWriter } from '#core/report.ts';
 
 describe('check worker', () => {
@@ -83,7 +83,7 @@ describe('check worker', () => {
   const extracts = () => ({ population: files.population.path, master: files.master.path });
   const start = () =>
     startParallelCheck({ ...extracts(), submitter: '3371', proposalBytes: statSync(files.proposal.path).size })!;
-  const batches = () => Math.ceil(files.proposal.rows / 2048);
+  const batches = () => Math.ceil(files.proposal.rows / DEFAULT_BATCH_SIZE);
 
   it('writes the one-thread report, byte for byte, from extracts both threads share', async () => {
     const parallel = start();
