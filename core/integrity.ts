@@ -399,8 +399,7 @@ export class ProposalChecker {
 
   /**
    * A NIK the registry and master can answer for: 16 digits of a real region and a real date. Pass 2 reads
-   * pass 1's verdict; a row pass 1 has not seen (port codes computed on their own, in another thread) is
-   * parsed here.
+   * pass 1's verdict; a row pass 1 has not seen (portBits on rows of another reading) is parsed here.
    */
   private nikValid(row: ProposalRow): boolean {
     if (row.nik === '') return false;
@@ -508,8 +507,8 @@ export class ProposalChecker {
 
   /**
    * Criteria 1, 2 and 4 of a batch against the population registry, the DTKS master and other pending
-   * proposals: the codes of each row of the batch, by position. They depend on nothing but the row and
-   * the ports, so they can be computed without pass 1 (another thread's checker, on the same file).
+   * proposals: the codes of each row of the batch, by position (portBitsOf over the rows' queries). They
+   * depend on nothing but the row and the ports; a row pass 1 has not seen has its NIK parsed (nikValid).
    */
   portBits(rows: readonly ProposalRow[]): Promise<Uint32Array> {
     const queries: (PortQuery | undefined)[] = new Array(rows.length);
