@@ -181,33 +181,25 @@ export async function run(argv: string[]): Promise<number> {
         ),
     });
     const sink = (batch: CheckedRow<ReportedRow>[]) => report.rows(batch);
-    if (parallel) {
-      // The file is read once: pass 1 keeps each batch (what the report shows, and its look-up queries) for
-      // pass 2, unless they outgrow their budget (huge cells): then pass 2 reads the file again.
-      try {
-        const queries: (PortQuery | undefined)[] = [];
-        let keeping = true;
-        for await (const batch of openRows()) {
-          if (!keeping) {
-            checker.addBatch(batch);
-            continue;
-          }
+    try {
+      // With the worker the file is read once: pass 1 keeps each batch (what the report shows, and its look-up
+      // queries) for pass 2, unless they outgrow their budget (huge cells). Otherwise pass 2 reads it again.
+      const queries: (PortQuery | undefined)[] = [];
+      let keeping = parallel !== undefined;
+      for await (const batch of openRows()) {
+        if (keeping && parallel) {
           queries.length = 0;
           checker.addBatch(batch, queries);
           keeping = parallel.keep(batch, queries);
-        }
-        await checker.finish();
-        if (keeping) {
-          const { rows, portBits } = parallel.passTwo((batch) => checker.portBitsOf(batch));
-          summary = await checker.emit(rows, sink, portBits);
-        } else summary = await checker.emit(openRows(), sink);
-      } finally {
-        parallel.close();
+        } else checker.addBatch(batch);
       }
-    } else {
-      for await (const batch of openRows()) checker.addBatch(batch);
       await checker.finish();
-      summary = await checker.emit(openRows(), sink);
+      if (keeping && parallel) {
+        const { rows, portBits } = parallel.passTwo((batch) => checker.portBitsOf(batch));
+        summary = await checker.emit(rows, sink, portBits);
+      } else summary = await checker.emit(openRows(), sink);
+    } finally {
+      parallel?.close();
     }
     // How the file was read (the last pass's reader has read it all): named once, beside the report.
     warnings = read ? fileWarnings(read, lang) : [];
