@@ -28,16 +28,16 @@ export interface ReportWriter {
 }
 
 export function createReportWriter(lang: Lang = 'id'): ReportWriter {
-  const explanations = new Map<readonly ResultCode[], string>();
+  /** `kode` and `keterangan` of each combination of codes. */
+  const explanations = new Map<readonly ResultCode[], readonly [string, string]>();
   const explain = (codes: readonly ResultCode[]) => {
     // The engine shares one codes array per combination, so the joined texts are cached by identity.
     let explained = explanations.get(codes);
     if (explained === undefined) {
-      explained = `${codes.join('|')}\u0000${codes.map((code) => messageFor(code, lang)).join('; ')}`;
+      explained = [codes.join('|'), codes.map((code) => messageFor(code, lang)).join('; ')];
       explanations.set(codes, explained);
     }
-    const split = explained.indexOf('\u0000');
-    return [explained.slice(0, split), explained.slice(split + 1)] as const;
+    return explained;
   };
   const cellsOf = ({ row, codes, accepted }: CheckedRow<ReportedRow>): string[] => [
     String(row.line),
