@@ -52,14 +52,20 @@ export function isExportFile(period: string, key: string): boolean {
   return exportFilePatterns(period).some((pattern) => pattern.test(key));
 }
 
+/** The patterns of the period last asked for: FinaliseExport tests every key of one period. */
+let compiled: { period: string; patterns: RegExp[] } | undefined;
+
 function exportFilePatterns(period: string): RegExp[] {
+  if (compiled?.period === period) return compiled.patterns;
   const p = literal(period);
-  return [
+  const patterns = [
     new RegExp(`^${literal(KEYS.exportsPrefix)}period=${p}/province=\\d{2}/regency-\\d{4}${UNIT}\\.parquet$`),
     new RegExp(`^${literal(KEYS.pseudonymisedPrefix)}period=${p}/province=\\d{2}/regency-\\d{4}${UNIT}\\.parquet$`),
     new RegExp(`^${literal(KEYS.regencyCsvPrefix)}period=${p}/dtks-\\d{4}-${p}${UNIT}\\.(?:csv|xlsx)$`),
     new RegExp(`^${literal(KEYS.exportsPrefix)}period=${p}/_parts/regency-\\d{4}${UNIT}\\.json$`),
   ];
+  compiled = { period, patterns };
+  return patterns;
 }
 
 /**
@@ -73,13 +79,12 @@ export async function deleteStrayExportFiles(
   period: string,
   kept: ReadonlySet<string>,
 ): Promise<{ listed: number; deleted: number }> {
-  const patterns = exportFilePatterns(period);
   const strays: string[] = [];
   let listed = 0;
   for (const { prefix } of exportFileFolders(period)) {
     for (const key of await listKeys(s3, bucket, prefix)) {
       listed++;
-      if (!kept.has(key) && patterns.some((pattern) => pattern.test(key))) strays.push(key);
+      if (!kept.has(key) && isExportFile(period, key)) strays.push(key);
     }
   }
   const failed: { key: string; code: string }[] = [];
